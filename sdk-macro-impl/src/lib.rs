@@ -1,0 +1,1 @@
+//! Parsing and code generation behind `#[marine]`.
