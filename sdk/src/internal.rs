@@ -1,0 +1,240 @@
+//! What `#[marine]`-generated code calls. Not an API: names and signatures may change.
+//!
+//! Wire pointers and sizes are `u32` (wasm32 addresses). On other targets these helpers still
+//! compile so that guest crates build for the host, but they are only meaningful on wasm32.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static RESULT_PTR: AtomicUsize = AtomicUsize::new(0);
+static RESULT_SIZE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static OBJECTS_TO_RELEASE: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads the result pointer slot.
+pub fn get_result_ptr() -> u32 {
+    RESULT_PTR.load(Ordering::Relaxed) as u32
+}
+
+/// Reads the result size slot.
+pub fn get_result_size() -> u32 {
+    RESULT_SIZE.load(Ordering::Relaxed) as u32
+}
+
+/// Writes the result pointer slot.
+pub fn set_result_ptr(ptr: u32) {
+    RESULT_PTR.store(ptr as usize, Ordering::Relaxed)
+}
+
+/// Writes the result size slot.
+pub fn set_result_size(size: u32) {
+    RESULT_SIZE.store(size as usize, Ordering::Relaxed)
+}
+
+/// Keeps an object alive until the next `release_objects`.
+pub fn add_object_to_release(object: Box<dyn Any>) {
+    OBJECTS_TO_RELEASE.with(|objects| objects.borrow_mut().push(object));
+}
+
+/// Drops every object on the release list, last in first out.
+pub fn release_objects() {
+    let objects = OBJECTS_TO_RELEASE.with(|objects| std::mem::take(&mut *objects.borrow_mut()));
+    let mut objects = objects;
+    while let Some(object) = objects.pop() {
+        drop(object);
+    }
+}
+
+/// Number of objects currently on the release list (for tests).
+pub fn objects_to_release_count() -> usize {
+    OBJECTS_TO_RELEASE.with(|objects| objects.borrow().len())
+}
+
+/// Takes ownership of a host-written UTF-8 buffer (length 0: empty, pointer ignored).
+///
+/// # Safety
+/// `ptr` must come from `allocate(len, 1)` and hold `len` bytes of UTF-8.
+pub unsafe fn string_from_raw(ptr: u32, len: u32) -> String {
+    if len == 0 {
+        return String::new();
+    }
+    let len = len as usize;
+    unsafe { String::from_raw_parts(ptr as usize as *mut u8, len, len) }
+}
+
+/// Takes ownership of a host-written array of `count` scalars (count 0: empty).
+///
+/// # Safety
+/// `ptr` must be a `T`-aligned allocation of at least `count` elements from `allocate`.
+pub unsafe fn vec_from_raw<T>(ptr: u32, count: u32) -> Vec<T> {
+    if count == 0 {
+        return Vec::new();
+    }
+    let count = count as usize;
+    unsafe { Vec::from_raw_parts(ptr as usize as *mut T, count, count) }
+}
+
+/// Takes ownership of a packed record buffer of `size` bytes.
+///
+/// # Safety
+/// `ptr` must come from `allocate(size, 1)`.
+pub unsafe fn record_bytes(ptr: *const u8, size: usize) -> Vec<u8> {
+    if size == 0 {
+        return Vec::new();
+    }
+    unsafe { Vec::from_raw_parts(ptr as *mut u8, size, size) }
+}
+
+/// Reads a `Vec<bool>` (one byte per element).
+///
+/// # Safety
+/// As [`vec_from_raw`].
+pub unsafe fn bools_from_raw(ptr: u32, count: u32) -> Vec<bool> {
+    unsafe { vec_from_raw::<u8>(ptr, count) }
+        .into_iter()
+        .map(|b| b != 0)
+        .collect()
+}
+
+/// Reads `count` (ptr, len) pairs, freeing the pair array.
+///
+/// # Safety
+/// `ptr` must be a 4-aligned allocation of `2 * count` u32 values.
+pub unsafe fn pairs_from_raw(ptr: u32, count: u32) -> Vec<(u32, u32)> {
+    let raw = unsafe { vec_from_raw::<u32>(ptr, count.wrapping_mul(2)) };
+    raw.chunks_exact(2).map(|c| (c[0], c[1])).collect()
+}
+
+/// Reads a `Vec<String>`: `count` (ptr, len) pairs, each an owned string buffer.
+///
+/// # Safety
+/// As [`pairs_from_raw`] and [`string_from_raw`].
+pub unsafe fn strings_from_raw(ptr: u32, count: u32) -> Vec<String> {
+    unsafe { pairs_from_raw(ptr, count) }
+        .into_iter()
+        .map(|(p, l)| unsafe { string_from_raw(p, l) })
+        .collect()
+}
+
+/// (ptr, count) of a scalar vector passed in place (no copy).
+pub fn scalars_in_place<T>(v: &[T]) -> (u32, u32) {
+    (v.as_ptr() as usize as u32, v.len() as u32)
+}
+
+/// (ptr, count) of `v`, which is kept alive on the release list.
+pub fn release_vec<T: 'static>(v: Vec<T>) -> (u32, u32) {
+    let r = (v.as_ptr() as usize as u32, v.len() as u32);
+    add_object_to_release(Box::new(v));
+    r
+}
+
+/// Builds the (ptr, len) pair array for strings or nested vectors; returns (ptr, pair count).
+pub fn release_pairs(pairs: impl Iterator<Item = (u32, u32)>) -> (u32, u32) {
+    let mut raw: Vec<u32> = Vec::with_capacity(pairs.size_hint().0 * 2);
+    for (p, l) in pairs {
+        raw.push(p);
+        raw.push(l);
+    }
+    let count = (raw.len() / 2) as u32;
+    (release_vec(raw).0, count)
+}
+
+/// Builds the pointer array of a record vector; returns (ptr, count).
+pub fn release_record_ptrs(ptrs: impl Iterator<Item = u32>) -> (u32, u32) {
+    release_vec(ptrs.collect::<Vec<u32>>())
+}
+
+/// A scalar readable from a packed record.
+pub trait LeScalar: Sized {
+    /// Reads the value at `offset`, little-endian.
+    fn read(raw: &[u8], offset: usize) -> Self;
+}
+
+macro_rules! le_scalar {
+    ($($t:ty),*) => {$(
+        impl LeScalar for $t {
+            fn read(raw: &[u8], offset: usize) -> Self {
+                let mut bytes = [0u8; std::mem::size_of::<$t>()];
+                bytes.copy_from_slice(&raw[offset..offset + std::mem::size_of::<$t>()]);
+                <$t>::from_le_bytes(bytes)
+            }
+        }
+    )*};
+}
+le_scalar!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+/// Reads a scalar at `offset` of a packed record, byte-wise little-endian.
+pub fn read_le<T: LeScalar>(raw: &[u8], offset: usize) -> T {
+    T::read(raw, offset)
+}
+
+/// Alignment of the type behind an `allocate` type tag (§1.2), or `None` for unknown tags.
+pub fn tag_alignment(tag: usize) -> Option<usize> {
+    Some(match tag {
+        0 | 1 | 5 => 1,
+        2 | 6 => 2,
+        3 | 7 | 9 => 4,
+        4 | 8 | 10 => 8,
+        _ => return None,
+    })
+}
+
+/// `allocate(size, tag)`: `size` bytes aligned for the tag's type; 0 for size 0 or unknown tags.
+pub fn allocate(size: usize, tag: usize) -> usize {
+    let Some(align) = tag_alignment(tag) else {
+        return 0;
+    };
+    if size == 0 {
+        return 0;
+    }
+    let Ok(layout) = std::alloc::Layout::from_size_align(size, align) else {
+        return 0;
+    };
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc(layout) };
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    ptr as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocate_follows_tags() {
+        assert_eq!(allocate(0, 1), 0);
+        assert_eq!(allocate(16, 11), 0);
+        for tag in 0..=10 {
+            let p = allocate(24, tag);
+            assert_ne!(p, 0);
+            assert_eq!(p % tag_alignment(tag).unwrap(), 0);
+            unsafe {
+                std::alloc::dealloc(
+                    p as *mut u8,
+                    std::alloc::Layout::from_size_align(24, tag_alignment(tag).unwrap()).unwrap(),
+                )
+            };
+        }
+    }
+
+    #[test]
+    fn release_list_is_drained() {
+        release_objects();
+        let (_, n) = release_pairs([(1, 2), (3, 4)].into_iter());
+        assert_eq!(n, 2);
+        assert_eq!(objects_to_release_count(), 1);
+        release_objects();
+        assert_eq!(objects_to_release_count(), 0);
+    }
+
+    #[test]
+    fn reads_unaligned_le() {
+        let raw = [0xff, 0x01, 0x02, 0x03, 0x04];
+        assert_eq!(read_le::<u32>(&raw, 1), 0x0403_0201);
+    }
+}
