@@ -5,7 +5,6 @@ use crate::{section, vector};
 use marine_ast::{FnArgument, FnSignature, FnSignatureAst, PassingStyle, SDKAst};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::spanned::Spanned;
 
 /// A parsed function signature (shared by exports and imports).
 pub(crate) struct ParsedSignature {
@@ -38,8 +37,8 @@ pub(crate) fn pat_name(pat: &syn::Pat) -> syn::Result<String> {
     match pat {
         syn::Pat::Ident(i) if i.subpat.is_none() => Ok(i.ident.to_string()),
         syn::Pat::Wild(_) => Ok("_".to_string()),
-        other => Err(syn::Error::new(
-            other.span(),
+        other => Err(syn::Error::new_spanned(
+            other,
             "only identifier patterns (`name: Type`) are supported in #[marine] functions",
         )),
     }
@@ -57,48 +56,48 @@ pub(crate) fn parse_signature(
         "imported functions"
     };
     if let Some(c) = &sig.constness {
-        return Err(syn::Error::new(
-            c.span(),
+        return Err(syn::Error::new_spanned(
+            c,
             format!("const {what} are not supported"),
         ));
     }
     if let Some(a) = &sig.asyncness {
-        return Err(syn::Error::new(
-            a.span(),
+        return Err(syn::Error::new_spanned(
+            a,
             format!("async {what} are not supported"),
         ));
     }
     if arg_pos == Position::ExportArg {
         if let Some(u) = &sig.unsafety {
-            return Err(syn::Error::new(
-                u.span(),
+            return Err(syn::Error::new_spanned(
+                u,
                 format!("unsafe {what} are not supported"),
             ));
         }
         if let Some(abi) = &sig.abi {
-            return Err(syn::Error::new(
-                abi.span(),
+            return Err(syn::Error::new_spanned(
+                abi,
                 format!("{what} must not specify an ABI (`extern \"...\"`)"),
             ));
         }
     }
     if let Some(v) = &sig.variadic {
-        return Err(syn::Error::new(
-            v.span(),
+        return Err(syn::Error::new_spanned(
+            v,
             format!("variadic {what} are not supported"),
         ));
     }
     for param in &sig.generics.params {
         if !matches!(param, syn::GenericParam::Lifetime(_)) {
-            return Err(syn::Error::new(
-                param.span(),
+            return Err(syn::Error::new_spanned(
+                param,
                 format!("generic {what} are not supported"),
             ));
         }
     }
     if let Some(w) = &sig.generics.where_clause {
-        return Err(syn::Error::new(
-            w.span(),
+        return Err(syn::Error::new_spanned(
+            w,
             format!("where clauses are not supported in {what}"),
         ));
     }
@@ -106,8 +105,8 @@ pub(crate) fn parse_signature(
     for input in &sig.inputs {
         match input {
             syn::FnArg::Receiver(r) => {
-                return Err(syn::Error::new(
-                    r.span(),
+                return Err(syn::Error::new_spanned(
+                    r,
                     format!("`self` arguments are not supported in {what}; use a free function"),
                 ))
             }

@@ -4,9 +4,8 @@ use crate::fn_export::{parse_signature, ParsedSignature};
 use crate::parsed_type::{Position, Scalar, Ty};
 use crate::{section, vector};
 use marine_ast::{ExternFnType, ExternModAst, PassingStyle, SDKAst};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::spanned::Spanned;
 
 /// Namespace of `#[host_import]` blocks.
 pub const HOST_IMPORT_NAMESPACE: &str = "__marine_host_api_v3";
@@ -25,16 +24,16 @@ pub(crate) struct ParsedForeignMod {
 }
 
 fn namespace_of(item: &syn::ItemForeignMod) -> syn::Result<String> {
-    let mut found: Option<(String, Span)> = None;
-    let mut set = |ns: String, span: Span| -> syn::Result<()> {
+    let mut found: Option<String> = None;
+    let mut set = |ns: String, attr: &syn::Attribute| -> syn::Result<()> {
         if found.is_some() {
-            return Err(syn::Error::new(
-                span,
+            return Err(syn::Error::new_spanned(
+                attr,
                 "only one of #[module_import(\"...\")], #[host_import] or \
                  #[link(wasm_import_module = \"...\")] may be given",
             ));
         }
-        found = Some((ns, span));
+        found = Some(ns);
         Ok(())
     };
     for attr in &item.attrs {
@@ -44,20 +43,20 @@ fn namespace_of(item: &syn::ItemForeignMod) -> syn::Result<String> {
                 syn::Error::new(e.span(), "expected #[module_import(\"module_name\")]")
             })?;
             if lit.value().is_empty() {
-                return Err(syn::Error::new(
-                    lit.span(),
+                return Err(syn::Error::new_spanned(
+                    &lit,
                     "the module name must not be empty",
                 ));
             }
-            set(lit.value(), attr.span())?;
+            set(lit.value(), attr)?;
         } else if path.is_ident("host_import") {
             if !matches!(attr.meta, syn::Meta::Path(_)) {
-                return Err(syn::Error::new(
-                    attr.span(),
+                return Err(syn::Error::new_spanned(
+                    attr,
                     "#[host_import] takes no arguments",
                 ));
             }
-            set(HOST_IMPORT_NAMESPACE.to_string(), attr.span())?;
+            set(HOST_IMPORT_NAMESPACE.to_string(), attr)?;
         } else if path.is_ident("link") {
             let mut ns = None;
             attr.parse_nested_meta(|meta| {
@@ -70,19 +69,19 @@ fn namespace_of(item: &syn::ItemForeignMod) -> syn::Result<String> {
                 }
             })?;
             match ns {
-                Some(ns) => set(ns, attr.span())?,
+                Some(ns) => set(ns, attr)?,
                 None => {
-                    return Err(syn::Error::new(
-                        attr.span(),
+                    return Err(syn::Error::new_spanned(
+                        attr,
                         "expected #[link(wasm_import_module = \"module_name\")]",
                     ))
                 }
             }
         }
     }
-    found.map(|(ns, _)| ns).ok_or_else(|| {
-        syn::Error::new(
-            item.abi.span(),
+    found.ok_or_else(|| {
+        syn::Error::new_spanned(
+            &item.abi,
             "a #[marine] extern block needs #[module_import(\"module_name\")] or #[host_import] \
              (or the old #[link(wasm_import_module = \"module_name\")])",
         )
@@ -93,8 +92,8 @@ fn namespace_of(item: &syn::ItemForeignMod) -> syn::Result<String> {
 pub(crate) fn parse(item: &syn::ItemForeignMod) -> syn::Result<ParsedForeignMod> {
     if let Some(name) = &item.abi.name {
         if name.value() != "C" {
-            return Err(syn::Error::new(
-                name.span(),
+            return Err(syn::Error::new_spanned(
+                name,
                 "only extern \"C\" blocks are supported by #[marine]",
             ));
         }
@@ -105,8 +104,8 @@ pub(crate) fn parse(item: &syn::ItemForeignMod) -> syn::Result<ParsedForeignMod>
         let f = match foreign {
             syn::ForeignItem::Fn(f) => f,
             other => {
-                return Err(syn::Error::new(
-                    other.span(),
+                return Err(syn::Error::new_spanned(
+                    other,
                     "only functions are supported in #[marine] extern blocks",
                 ))
             }
@@ -121,15 +120,15 @@ pub(crate) fn parse(item: &syn::ItemForeignMod) -> syn::Result<ParsedForeignMod>
                             ..
                         }) => link_name = Some(s.value()),
                         other => {
-                            return Err(syn::Error::new(
-                                other.span(),
+                            return Err(syn::Error::new_spanned(
+                                other,
                                 "expected #[link_name = \"name\"]",
                             ))
                         }
                     },
                     _ => {
-                        return Err(syn::Error::new(
-                            attr.span(),
+                        return Err(syn::Error::new_spanned(
+                            attr,
                             "expected #[link_name = \"name\"]",
                         ))
                     }
@@ -274,9 +273,13 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
         }
     };
 
+    let origin = if namespace == "host" || namespace.starts_with("__marine_host_api_v") {
+        "a host import".to_string()
+    } else {
+        format!("an import from the Marine module `{namespace}`")
+    };
     let host_msg = format!(
-        "`{name}` is an import from the Marine module `{namespace}`; it can only be called in a \
-         wasm32 module running in a Marine runtime"
+        "`{name}` is {origin}; it can only be called in a wasm32 module running in a Marine runtime"
     );
     quote! {
         #(#attrs)*

@@ -1,9 +1,8 @@
 //! Parsing of Rust types into the supported Marine type set.
 
 use marine_ast::{ParsedType, PassingStyle};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
-use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
 /// Short list of supported types, used in error messages.
@@ -184,8 +183,8 @@ fn style_of(r: &syn::TypeReference) -> PassingStyle {
     }
 }
 
-fn err(span: Span, msg: impl std::fmt::Display) -> syn::Error {
-    syn::Error::new(span, msg)
+fn err_spanned(tokens: &impl quote::ToTokens, msg: impl std::fmt::Display) -> syn::Error {
+    syn::Error::new_spanned(tokens, msg)
 }
 
 fn parse_inner(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
@@ -194,16 +193,16 @@ fn parse_inner(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
         Type::Paren(p) => parse_inner(&p.elem, pos, in_vec),
         Type::Reference(r) => {
             if let Err(msg) = pos.ref_allowed(in_vec) {
-                return Err(err(r.span(), msg));
+                return Err(err_spanned(&r, msg));
             }
             let style = style_of(r);
             let elem = strip_groups(&r.elem);
             if let Type::Reference(_) = elem {
-                return Err(err(elem.span(), "nested references are not supported"));
+                return Err(err_spanned(&elem, "nested references are not supported"));
             }
             if let Type::Slice(_) = elem {
-                return Err(err(
-                    r.span(),
+                return Err(err_spanned(
+                    &r,
                     format!("slices are not supported, use Vec<T> instead; {SUPPORTED}"),
                 ));
             }
@@ -250,64 +249,69 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
         Type::Paren(p) => return parse_value(&p.elem, pos, in_vec),
         Type::Path(p) if p.qself.is_none() => &p.path,
         Type::Path(p) => {
-            return Err(err(
-                p.span(),
+            return Err(err_spanned(
+                &p,
                 format!("qualified paths are not supported; {SUPPORTED}"),
             ))
         }
         Type::Tuple(t) if t.elems.is_empty() => {
-            return Err(err(
-                t.span(),
+            return Err(err_spanned(
+                &t,
                 "the unit type is only supported as a function result",
             ))
         }
         Type::Tuple(t) => {
-            return Err(err(
-                t.span(),
+            return Err(err_spanned(
+                &t,
                 format!("tuples are not supported; {SUPPORTED}"),
             ))
         }
         Type::Array(a) => {
-            return Err(err(
-                a.span(),
+            return Err(err_spanned(
+                &a,
                 format!("arrays are not supported, use Vec<T> instead; {SUPPORTED}"),
             ))
         }
         Type::Slice(s) => {
-            return Err(err(
-                s.span(),
+            return Err(err_spanned(
+                &s,
                 format!("slices are not supported, use Vec<T> instead; {SUPPORTED}"),
             ))
         }
         Type::ImplTrait(i) => {
-            return Err(err(
-                i.span(),
+            return Err(err_spanned(
+                &i,
                 format!("`impl Trait` is not supported; {SUPPORTED}"),
             ))
         }
         Type::TraitObject(t) => {
-            return Err(err(
-                t.span(),
+            return Err(err_spanned(
+                &t,
                 format!("trait objects are not supported; {SUPPORTED}"),
             ))
         }
         Type::Ptr(p) => {
-            return Err(err(
-                p.span(),
+            return Err(err_spanned(
+                &p,
                 format!("raw pointers are not supported; {SUPPORTED}"),
             ))
         }
         Type::BareFn(f) => {
-            return Err(err(
-                f.span(),
+            return Err(err_spanned(
+                &f,
                 format!("function pointers are not supported; {SUPPORTED}"),
             ))
         }
-        Type::Never(n) => return Err(err(n.span(), format!("`!` is not supported; {SUPPORTED}"))),
+        Type::Never(n) => {
+            return Err(err_spanned(
+                &n,
+                format!("`!` is not supported; {SUPPORTED}"),
+            ))
+        }
         Type::Reference(r) => return parse_inner(&Type::Reference(r.clone()), pos, in_vec),
         other => {
-            return Err(err(
-                other.span(),
+            return Err(err_spanned(
+                &other,
                 format!("this type is not supported; {SUPPORTED}"),
             ))
         }
@@ -315,7 +319,7 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
     let last = path
         .segments
         .last()
-        .ok_or_else(|| err(path.span(), "empty type path"))?;
+        .ok_or_else(|| err_spanned(&path, "empty type path"))?;
     let name = last.ident.to_string();
     let single = path.segments.len() == 1 && path.leading_colon.is_none();
 
@@ -329,8 +333,8 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
             return Ok(Ty::String(by_value));
         }
         "str" => {
-            return Err(err(
-                last.ident.span(),
+            return Err(err_spanned(
+                &last.ident,
                 "`str` is only supported behind a reference (`&str`)",
             ))
         }
@@ -340,20 +344,20 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
             return Ok(Ty::Vec(Box::new(inner), by_value));
         }
         "usize" | "isize" | "char" | "i128" | "u128" if single => {
-            return Err(err(
-                last.ident.span(),
+            return Err(err_spanned(
+                &last.ident,
                 format!("type `{name}` is not supported; {SUPPORTED}"),
             ))
         }
         "Option" | "Result" | "Box" | "HashMap" | "BTreeMap" | "HashSet" | "Rc" | "Arc" => {
-            return Err(err(
-                path.span(),
+            return Err(err_spanned(
+                &path,
                 format!("`{name}` is not supported; {SUPPORTED}"),
             ))
         }
         "Self" => {
-            return Err(err(
-                last.ident.span(),
+            return Err(err_spanned(
+                &last.ident,
                 format!("`Self` is not supported, name the record type instead; {SUPPORTED}"),
             ))
         }
@@ -361,8 +365,8 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
     }
     for seg in &path.segments {
         if !seg.arguments.is_none() {
-            return Err(err(
-                seg.arguments.span(),
+            return Err(err_spanned(
+                &seg.arguments,
                 format!("generic types are not supported; {SUPPORTED}"),
             ));
         }
@@ -374,7 +378,7 @@ fn no_args(seg: &syn::PathSegment) -> syn::Result<()> {
     if seg.arguments.is_none() {
         Ok(())
     } else {
-        Err(err(seg.arguments.span(), "unexpected generic arguments"))
+        Err(err_spanned(&seg.arguments, "unexpected generic arguments"))
     }
 }
 
@@ -386,8 +390,8 @@ fn single_type_arg(seg: &syn::PathSegment) -> syn::Result<&Type> {
             }
         }
     }
-    Err(err(
-        seg.span(),
+    Err(err_spanned(
+        &seg,
         "`Vec` must have exactly one type argument, as in Vec<u8>",
     ))
 }

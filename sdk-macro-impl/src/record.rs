@@ -5,7 +5,6 @@ use crate::{section, vector};
 use marine_ast::{RecordAst, RecordField, RecordFields, SDKAst};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::spanned::Spanned;
 
 /// A parsed record field.
 pub(crate) struct Field {
@@ -25,25 +24,25 @@ pub(crate) fn field_size(ty: &Ty) -> usize {
 /// Parses a record declaration.
 pub(crate) fn parse(item: &syn::ItemStruct) -> syn::Result<Vec<Field>> {
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
-        return Err(syn::Error::new(
-            item.generics.span(),
+        return Err(syn::Error::new_spanned(
+            &item.generics,
             "generics and lifetimes are not supported on #[marine] records",
         ));
     }
     let named = match &item.fields {
         syn::Fields::Named(named) => named,
-        syn::Fields::Unnamed(u) => return Err(syn::Error::new(
-            u.span(),
+        syn::Fields::Unnamed(u) => return Err(syn::Error::new_spanned(
+            u,
             "tuple structs are not supported, only named fields are allowed in #[marine] records",
         )),
-        syn::Fields::Unit => return Err(syn::Error::new(
-            item.ident.span(),
+        syn::Fields::Unit => return Err(syn::Error::new_spanned(
+            &item.ident,
             "unit structs are not supported, only named fields are allowed in #[marine] records",
         )),
     };
     if named.named.is_empty() {
-        return Err(syn::Error::new(
-            named.span(),
+        return Err(syn::Error::new_spanned(
+            named,
             "#[marine] records must have at least one field",
         ));
     }

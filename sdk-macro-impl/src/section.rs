@@ -34,7 +34,6 @@ pub(crate) fn emit(name: &str, ast: &SDKAst, unique: bool) -> TokenStream {
     let bytes = Literal::byte_string(json.as_bytes());
     let ident = format_ident!("{}", static_name(name));
     let item = quote! {
-        #[cfg(target_arch = "wasm32")]
         #[doc(hidden)]
         #[used]
         #[allow(non_upper_case_globals, dead_code)]
@@ -42,7 +41,10 @@ pub(crate) fn emit(name: &str, ast: &SDKAst, unique: bool) -> TokenStream {
         pub static #ident: [u8; #len] = *#bytes;
     };
     if unique {
-        item
+        quote! {
+            #[cfg(target_arch = "wasm32")]
+            #item
+        }
     } else {
         quote! {
             #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,5 @@
 //! Exercises every supported shape of `#[marine]`; built for wasm32-wasip1 by the SDK tests.
-#![allow(clippy::ptr_arg)]
+#![allow(clippy::ptr_arg, clippy::too_many_arguments, clippy::manual_is_multiple_of)]
 use marine_rs_sdk::marine;
 use marine_rs_sdk::module_manifest;
 use marine_rs_sdk::MountedBinaryResult;
@@ -14,7 +14,19 @@ pub fn greeting(name: String) -> String {
 }
 
 #[marine]
-pub fn scalars(a: bool, b: i8, c: i16, d: i32, e: i64, f: u8, g: u16, h: u32, i: u64, j: f32, k: f64) -> i64 {
+pub fn scalars(
+    a: bool,
+    b: i8,
+    c: i16,
+    d: i32,
+    e: i64,
+    f: u8,
+    g: u16,
+    h: u32,
+    i: u64,
+    j: f32,
+    k: f64,
+) -> i64 {
     let _ = (a, b, c, f, g, h, i, j, k);
     d as i64 + e
 }
@@ -36,7 +48,13 @@ pub fn by_ref<'a>(s: &'a String, v: &Vec<String>, r: &Inner, m: &mut String) -> 
 }
 
 #[marine]
-pub fn vectors(a: Vec<u8>, b: Vec<bool>, c: Vec<String>, d: Vec<Inner>, e: Vec<Vec<Vec<u8>>>) -> Vec<Vec<Vec<u8>>> {
+pub fn vectors(
+    a: Vec<u8>,
+    b: Vec<bool>,
+    c: Vec<String>,
+    d: Vec<Inner>,
+    e: Vec<Vec<Vec<u8>>>,
+) -> Vec<Vec<Vec<u8>>> {
     let _ = (a, b, c, d);
     e
 }
@@ -97,5 +115,10 @@ pub fn call_imports() -> u64 {
     let c = curl(vec!["a".into()]);
     let p = file_put("n".into(), vec![1]);
     let cp = marine_rs_sdk::get_call_parameters();
-    r.a as u64 + b.len() as u64 + f as u64 + c.ret_code as u64 + p.len() as u64 + cp.particle.ttl as u64
+    r.a as u64
+        + b.len() as u64
+        + f as u64
+        + c.ret_code as u64
+        + p.len() as u64
+        + cp.particle.ttl as u64
 }

@@ -1,0 +1,10 @@
+use marine_rs_sdk::marine;
+
+#[marine]
+#[module_import("m")]
+#[host_import]
+extern "C" {
+    pub fn f(x: i32);
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use marine_rs_sdk::marine;
+
+#[marine]
+extern "C" {
+    pub fn f(x: i32);
+}
+
+fn main() {}

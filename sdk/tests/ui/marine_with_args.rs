@@ -1,0 +1,6 @@
+use marine_rs_sdk::marine;
+
+#[marine(export)]
+pub fn f() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use marine_rs_sdk::marine;
+
+#[marine]
+pub struct R {
+    pub x: usize,
+}
+
+fn main() {}
