@@ -206,11 +206,13 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
     let mut raw_args = Vec::new();
     let mut raw_index = 0usize;
     for (ident, (_, ty)) in arg_idents.iter().zip(&f.sig.args) {
-        let a = format_ident!("arg_{}", raw_index);
+        // Raw locals are prefixed so they never shadow a user parameter not yet serialized.
+        let a = format_ident!("__m_raw_{}", raw_index);
+        let decl_a = format_ident!("arg_{}", raw_index);
         match ty {
             Ty::Scalar(s, style) => {
                 let raw = s.raw_type();
-                raw_params.push(quote!(#a: #raw));
+                raw_params.push(quote!(#decl_a: #raw));
                 let v = if *style == PassingStyle::ByValue {
                     quote!(#ident)
                 } else {
@@ -224,9 +226,10 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
                 raw_index += 1;
             }
             Ty::Str(_) | Ty::String(_) | Ty::Vec(..) => {
-                let b = format_ident!("arg_{}", raw_index + 1);
-                raw_params.push(quote!(#a: u32));
-                raw_params.push(quote!(#b: u32));
+                let b = format_ident!("__m_raw_{}", raw_index + 1);
+                let decl_b = format_ident!("arg_{}", raw_index + 1);
+                raw_params.push(quote!(#decl_a: u32));
+                raw_params.push(quote!(#decl_b: u32));
                 let expr = match ty {
                     Ty::Vec(elem, _) => vector::serialize(elem, quote!(&#ident)),
                     _ => quote!((#ident.as_ptr() as usize as u32, #ident.len() as u32)),
@@ -237,7 +240,7 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
                 raw_index += 2;
             }
             Ty::Record(..) => {
-                raw_params.push(quote!(#a: u32));
+                raw_params.push(quote!(#decl_a: u32));
                 prolog.push(quote!(let #a = #ident.__m_generated_serialize() as usize as u32;));
                 raw_args.push(quote!(#a));
                 raw_index += 1;
@@ -246,13 +249,13 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
     }
 
     let (raw_ret, epilog) = match &f.sig.output {
-        None => (quote!(), quote!(result)),
+        None => (quote!(), quote!(__m_result)),
         Some(Ty::Scalar(s, _)) => {
             let raw = s.raw_type();
             let e = if *s == Scalar::Bool {
-                quote!(result != 0)
+                quote!(__m_result != 0)
             } else {
-                quote!(result)
+                quote!(__m_result)
             };
             (quote!(-> #raw), e)
         }
@@ -293,7 +296,7 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
             }
             unsafe {
                 #(#prolog)*
-                let result = __m_generated_import(#(#raw_args),*);
+                let __m_result = __m_generated_import(#(#raw_args),*);
                 #epilog
             }
         }

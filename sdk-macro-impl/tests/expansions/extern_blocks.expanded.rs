@@ -7,8 +7,8 @@ pub fn mutate_struct(test_record: TestRecord) -> TestRecord {
         fn __m_generated_import(arg_0: u32);
     }
     unsafe {
-        let arg_0 = test_record.__m_generated_serialize() as usize as u32;
-        let result = __m_generated_import(arg_0);
+        let __m_raw_0 = test_record.__m_generated_serialize() as usize as u32;
+        let __m_result = __m_generated_import(__m_raw_0);
         <TestRecord>::__m_generated_deserialize(
             ::marine_rs_sdk::internal::get_result_ptr() as usize as *const u8,
         )
@@ -36,13 +36,19 @@ pub fn get_bytes(name: &str, v: &Vec<Vec<u8>>, flag: &bool) -> Vec<u8> {
         );
     }
     unsafe {
-        let (arg_0, arg_1) = (name.as_ptr() as usize as u32, name.len() as u32);
-        let (arg_2, arg_3) = ::marine_rs_sdk::internal::release_pairs(
+        let (__m_raw_0, __m_raw_1) = (name.as_ptr() as usize as u32, name.len() as u32);
+        let (__m_raw_2, __m_raw_3) = ::marine_rs_sdk::internal::release_pairs(
             (&v)
                 .iter()
                 .map(|__m_v| ::marine_rs_sdk::internal::scalars_in_place::<u8>(__m_v)),
         );
-        let result = __m_generated_import(arg_0, arg_1, arg_2, arg_3, *flag as i32);
+        let __m_result = __m_generated_import(
+            __m_raw_0,
+            __m_raw_1,
+            __m_raw_2,
+            __m_raw_3,
+            *flag as i32,
+        );
         ::marine_rs_sdk::internal::vec_from_raw::<
             u8,
         >(
@@ -76,12 +82,12 @@ pub fn curl(cmd: Vec<String>) -> MountedBinaryResult {
         fn __m_generated_import(arg_0: u32, arg_1: u32);
     }
     unsafe {
-        let (arg_0, arg_1) = ::marine_rs_sdk::internal::release_pairs(
+        let (__m_raw_0, __m_raw_1) = ::marine_rs_sdk::internal::release_pairs(
             (&cmd)
                 .iter()
                 .map(|__m_s| (__m_s.as_ptr() as usize as u32, __m_s.len() as u32)),
         );
-        let result = __m_generated_import(arg_0, arg_1);
+        let __m_result = __m_generated_import(__m_raw_0, __m_raw_1);
         <MountedBinaryResult>::__m_generated_deserialize(
             ::marine_rs_sdk::internal::get_result_ptr() as usize as *const u8,
         )
@@ -112,11 +118,16 @@ pub fn file_put(name: String, file_content: Vec<u8>) -> String {
         fn __m_generated_import(arg_0: u32, arg_1: u32, arg_2: u32, arg_3: u32);
     }
     unsafe {
-        let (arg_0, arg_1) = (name.as_ptr() as usize as u32, name.len() as u32);
-        let (arg_2, arg_3) = ::marine_rs_sdk::internal::scalars_in_place::<
+        let (__m_raw_0, __m_raw_1) = (name.as_ptr() as usize as u32, name.len() as u32);
+        let (__m_raw_2, __m_raw_3) = ::marine_rs_sdk::internal::scalars_in_place::<
             u8,
         >(&file_content);
-        let result = __m_generated_import(arg_0, arg_1, arg_2, arg_3);
+        let __m_result = __m_generated_import(
+            __m_raw_0,
+            __m_raw_1,
+            __m_raw_2,
+            __m_raw_3,
+        );
         ::marine_rs_sdk::internal::string_from_raw(
             ::marine_rs_sdk::internal::get_result_ptr(),
             ::marine_rs_sdk::internal::get_result_size(),
@@ -139,8 +150,8 @@ pub fn count() -> u64 {
         fn __m_generated_import() -> u64;
     }
     unsafe {
-        let result = __m_generated_import();
-        result
+        let __m_result = __m_generated_import();
+        __m_result
     }
 }
 #[cfg(not(target_arch = "wasm32"))]
@@ -150,11 +161,54 @@ pub fn count() -> u64 {
         "`count` is an import from the Marine module `local_storage`; it can only be called in a wasm32 module running in a Marine runtime"
     )
 }
+/// Parameter names that look like generated locals.
+#[cfg(target_arch = "wasm32")]
+#[allow(clippy::all, unused_unsafe, unused_variables)]
+pub fn tricky(arg_1: String, arg_0: u32, result: Vec<u8>, __m_arg_3: bool) -> u32 {
+    #[link(wasm_import_module = "local_storage")]
+    unsafe extern "C" {
+        #[link_name = "tricky"]
+        fn __m_generated_import(
+            arg_0: u32,
+            arg_1: u32,
+            arg_2: u32,
+            arg_3: u32,
+            arg_4: u32,
+            arg_5: i32,
+        ) -> u32;
+    }
+    unsafe {
+        let (__m_raw_0, __m_raw_1) = (
+            arg_1.as_ptr() as usize as u32,
+            arg_1.len() as u32,
+        );
+        let (__m_raw_3, __m_raw_4) = ::marine_rs_sdk::internal::scalars_in_place::<
+            u8,
+        >(&result);
+        let __m_result = __m_generated_import(
+            __m_raw_0,
+            __m_raw_1,
+            arg_0,
+            __m_raw_3,
+            __m_raw_4,
+            __m_arg_3 as i32,
+        );
+        __m_result
+    }
+}
+/// Parameter names that look like generated locals.
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::all, unused_variables)]
+pub fn tricky(arg_1: String, arg_0: u32, result: Vec<u8>, __m_arg_3: bool) -> u32 {
+    unimplemented!(
+        "`tricky` is an import from the Marine module `local_storage`; it can only be called in a wasm32 module running in a Marine runtime"
+    )
+}
 #[cfg(target_arch = "wasm32")]
 const _: () = {
     #[doc(hidden)]
     #[used]
     #[allow(non_upper_case_globals, dead_code)]
     #[unsafe(link_section = "__m_generated_section__local_storage")]
-    pub static __m_generated_static_global_local_storage: [u8; 385usize] = *b"{\"ast_type\":\"ExternMod\",\"namespace\":\"local_storage\",\"imports\":[{\"link_name\":\"put\",\"signature\":{\"name\":\"file_put\",\"arguments\":[{\"name\":\"name\",\"ty\":{\"Utf8String\":\"ByValue\"}},{\"name\":\"file_content\",\"ty\":{\"Vector\":[{\"U8\":\"ByValue\"},\"ByValue\"]}}],\"output_types\":[{\"Utf8String\":\"ByValue\"}]}},{\"link_name\":null,\"signature\":{\"name\":\"count\",\"arguments\":[],\"output_types\":[{\"U64\":\"ByValue\"}]}}]}";
+    pub static __m_generated_static_global_local_storage: [u8; 673usize] = *b"{\"ast_type\":\"ExternMod\",\"namespace\":\"local_storage\",\"imports\":[{\"link_name\":\"put\",\"signature\":{\"name\":\"file_put\",\"arguments\":[{\"name\":\"name\",\"ty\":{\"Utf8String\":\"ByValue\"}},{\"name\":\"file_content\",\"ty\":{\"Vector\":[{\"U8\":\"ByValue\"},\"ByValue\"]}}],\"output_types\":[{\"Utf8String\":\"ByValue\"}]}},{\"link_name\":null,\"signature\":{\"name\":\"count\",\"arguments\":[],\"output_types\":[{\"U64\":\"ByValue\"}]}},{\"link_name\":null,\"signature\":{\"name\":\"tricky\",\"arguments\":[{\"name\":\"arg_1\",\"ty\":{\"Utf8String\":\"ByValue\"}},{\"name\":\"arg_0\",\"ty\":{\"U32\":\"ByValue\"}},{\"name\":\"result\",\"ty\":{\"Vector\":[{\"U8\":\"ByValue\"},\"ByValue\"]}},{\"name\":\"_\",\"ty\":{\"Boolean\":\"ByValue\"}}],\"output_types\":[{\"U32\":\"ByValue\"}]}}]}";
 };

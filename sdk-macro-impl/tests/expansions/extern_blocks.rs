@@ -16,4 +16,6 @@ extern "C" {
     #[link_name = "put"]
     pub fn file_put(name: String, file_content: Vec<u8>) -> String;
     pub fn count() -> u64;
+    /// Parameter names that look like generated locals.
+    pub fn tricky(arg_1: String, arg_0: u32, result: Vec<u8>, _: bool) -> u32;
 }

@@ -90,6 +90,7 @@ extern "C" {
     #[link_name = "get_bytes"]
     pub fn bytes(name: &str, v: &Vec<Vec<u8>>) -> Vec<u8>;
     pub fn flag(x: &bool, y: u64) -> bool;
+    pub fn tricky(arg_1: String, arg_0: u32, result: Vec<u8>, _: bool) -> u32;
 }
 
 #[marine]
