@@ -1,1 +1,3 @@
 //! Marine runtime.
+
+pub mod config;
