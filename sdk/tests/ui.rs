@@ -7,4 +7,6 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
     t.pass("tests/pass/*.rs");
+    #[cfg(feature = "logger")]
+    t.pass("tests/pass_logger/*.rs");
 }

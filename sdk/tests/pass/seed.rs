@@ -97,8 +97,7 @@ mod records {
 mod official_api {
     use marine_rs_sdk::{
         get_call_parameters, marine, module_manifest, CallParameters, MountedBinaryResult,
-        MountedBinaryStringResult, ParticleParameters, SecurityTetraplet, TargetMap,
-        WasmLoggerBuilder,
+        MountedBinaryStringResult, ParticleParameters, SecurityTetraplet,
     };
 
     module_manifest!();
@@ -128,17 +127,6 @@ mod official_api {
         let _ = r.as_std();
         let _ = MountedBinaryResult::from_error(1, "e");
         r.stringify()
-    }
-
-    pub fn logger() {
-        let mut map = TargetMap::new();
-        map.insert("t", 1);
-        WasmLoggerBuilder::new()
-            .with_log_level(log::LevelFilter::Info)
-            .with_target_map(map)
-            .filter("a::b", log::LevelFilter::Debug)
-            .build()
-            .unwrap();
     }
 }
 
