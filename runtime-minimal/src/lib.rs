@@ -1,3 +1,4 @@
 //! Marine runtime.
 
 pub mod config;
+pub mod mounted_binary;
