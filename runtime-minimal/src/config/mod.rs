@@ -110,6 +110,8 @@ pub struct ModuleConfig {
     pub logging_mask: i32,
     /// Limit of this module's linear memory in bytes (`mem_pages_count` x 64 KiB,
     /// `max_heap_size`, or the per-module `total_memory_limit`); `None` = no own limit.
+    /// (The old official runtime added `max_heap_size` on top of the pages taken by the
+    /// module's data and stack; here it is the whole linear memory.)
     pub mem_limit_bytes: Option<u64>,
     /// WASI settings.
     pub wasi: WasiConfig,
@@ -126,6 +128,20 @@ pub struct WasiConfig {
     pub mapped_dirs: BTreeMap<String, PathBuf>,
     /// Legacy `preopened_files`: guest path as written -> resolved host path.
     pub preopened_files: BTreeMap<String, PathBuf>,
+}
+
+impl WasiConfig {
+    /// The environment the official runtime gives a module: `envs` plus one variable per
+    /// mapped dir (`alias = host path`, overriding an env of the same name), so modules can
+    /// translate guest paths into host paths for mounted binaries (reference §C.4). This
+    /// exposes host paths to the guest; use [`WasiConfig::envs`] alone to avoid that.
+    pub fn effective_envs(&self) -> BTreeMap<String, String> {
+        let mut envs = self.envs.clone();
+        for (alias, host) in &self.mapped_dirs {
+            envs.insert(alias.clone(), host.display().to_string());
+        }
+        envs
+    }
 }
 
 impl ServiceConfig {

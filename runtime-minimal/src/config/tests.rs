@@ -543,3 +543,43 @@ fn location_columns_count_characters() {
         "[[b.c]]"
     );
 }
+
+#[test]
+fn errors_inside_array_form_tables_keep_their_location() {
+    let (error, message) =
+        err("modules_dir = \".\"\n[[module]]\nname = \"m\"\n[[module.wasi]]\nenvs = {}\nmaped_dirs = {}\n");
+    assert!(matches!(error, ConfigError::UnknownKey { ref key, .. } if key == "maped_dirs"));
+    assert!(
+        message.starts_with("<inline config>:6:1: unknown key `maped_dirs` in [[module.wasi]]"),
+        "{message}"
+    );
+
+    let (error, message) = err("[[module]]\nname = \"m\"\nwasi = \"yes\"\n");
+    assert!(
+        matches!(error, ConfigError::InvalidValue { ref key, .. } if key == "wasi"),
+        "{error:?}"
+    );
+    assert!(message.contains("expected a table"), "{message}");
+
+    let (error, message) =
+        err("[[module]]\nname = \"m\"\n[module.mounted_binaries]\ncurl = [\"/usr/bin/curl\"]\n");
+    assert!(
+        matches!(error, ConfigError::InvalidValue { ref key, .. } if key == "curl"),
+        "{error:?}"
+    );
+    assert!(message.contains("expected a string"), "{message}");
+}
+
+#[test]
+fn effective_envs_add_mapped_dirs() {
+    let config = parse(
+        "modules_dir = \".\"\n[[module]]\nname = \"m\"\n[module.wasi]\nenvs = { A = \"1\", data = \"x\" }\nmapped_dirs = { data = \"d\" }\n",
+    )
+    .unwrap();
+    let envs = config.modules[0].wasi.effective_envs();
+    assert_eq!(envs["A"], "1");
+    assert_eq!(
+        envs["data"], "/cfg/d",
+        "mapped dirs win, as in the official runtime"
+    );
+}
