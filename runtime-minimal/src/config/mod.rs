@@ -163,7 +163,10 @@ impl ServiceConfig {
     }
 
     /// Parses and resolves config text, with relative paths resolved against `base_dir`.
-    /// Does not check that files exist (see [`ServiceConfig::validate`]).
+    /// Does not check that files exist (see [`ServiceConfig::validate`]). The one file-system
+    /// look-up is `load_from`: as in the official runtime, an existing file is used as-is and
+    /// anything else is a directory holding `<file_name>`; a path that does not exist but ends
+    /// in `.wasm` is taken as a file.
     pub fn from_toml_str(text: &str, base_dir: impl AsRef<Path>) -> Result<Self, ConfigError> {
         Self::parse(text, base_dir.as_ref(), None)
     }
