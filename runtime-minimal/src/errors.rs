@@ -1,0 +1,301 @@
+//! Error types.
+//!
+//! [`MarineError`] is what the public API returns; every variant names the module (and the
+//! function, argument or file where relevant). [`AbiError`] is the context-free error of the
+//! lifting/lowering layer ([`crate::lift`], [`crate::lower`]); callers attach the module and
+//! function with [`AbiError::in_call`].
+
+use std::path::PathBuf;
+
+/// Errors of the lifting/lowering layer, before module/function context is attached.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AbiError {
+    /// A guest-provided pointer/length pair does not fit in the guest memory.
+    #[error("{what}: {len} bytes at {ptr:#x} are out of bounds of the {memory_size}-byte memory")]
+    OutOfBounds {
+        /// What was being read or written (for example `string`, `array of u64`).
+        what: String,
+        /// Start address.
+        ptr: u64,
+        /// Length in bytes (saturated at `u64::MAX` when the size computation overflowed).
+        len: u64,
+        /// Guest memory size in bytes at the time of the access.
+        memory_size: u64,
+    },
+    /// A lifted string is not valid UTF-8.
+    #[error("{what}: invalid UTF-8 at byte {valid_up_to} of {len}")]
+    InvalidUtf8 {
+        /// What was being read.
+        what: String,
+        /// Offset of the first invalid byte.
+        valid_up_to: usize,
+        /// Total length of the string in bytes.
+        len: usize,
+    },
+    /// The guest's `allocate` failed (trapped or returned 0 for a non-empty request).
+    #[error("allocate({size}, {tag}) failed: {reason}")]
+    Allocation {
+        /// Requested size in bytes.
+        size: u64,
+        /// Type tag (§1.2).
+        tag: u8,
+        /// Why.
+        reason: String,
+    },
+    /// A value is too large for the 32-bit guest (length or count does not fit in u32).
+    #[error("{what}: {len} does not fit in a 32-bit guest")]
+    TooLarge {
+        /// What was being lowered.
+        what: String,
+        /// The offending length.
+        len: u64,
+    },
+    /// The data reachable from a result is larger than the lifting budget (guest data that
+    /// references the same memory many times over).
+    #[error("lifting {what} exceeded the budget of {limit} bytes (aliased or cyclic guest data?)")]
+    LiftBudget {
+        /// What was being read when the budget ran out.
+        what: String,
+        /// The budget in bytes.
+        limit: u64,
+    },
+    /// A value does not have the type it is lowered or lifted as (internal consistency check;
+    /// arguments are type-checked before lowering).
+    #[error("value {given} does not match type {expected}")]
+    ValueMismatch {
+        /// Expected type (text form).
+        expected: String,
+        /// Given value kind or description.
+        given: String,
+    },
+    /// A call into a guest ABI function (`get_result_ptr`, `release_objects`, …) trapped.
+    #[error("guest function `{function}` failed: {message}")]
+    GuestCall {
+        /// The ABI function that failed.
+        function: String,
+        /// Error text including the wasm backtrace.
+        message: String,
+    },
+}
+
+impl AbiError {
+    /// Attaches module and function names, producing the public error.
+    pub fn in_call(self, module: &str, function: &str) -> MarineError {
+        let module = module.to_string();
+        let function = function.to_string();
+        match self {
+            AbiError::OutOfBounds {
+                what,
+                ptr,
+                len,
+                memory_size,
+            } => MarineError::OutOfBounds {
+                module,
+                function,
+                what,
+                ptr,
+                len,
+                memory_size,
+            },
+            AbiError::InvalidUtf8 {
+                what,
+                valid_up_to,
+                len,
+            } => MarineError::InvalidUtf8 {
+                module,
+                function,
+                what,
+                valid_up_to,
+                len,
+            },
+            other => MarineError::Abi {
+                module,
+                function,
+                source: other,
+            },
+        }
+    }
+}
+
+/// Errors of the Marine runtime.
+///
+/// Nothing a guest module does (garbage pointers, huge counts, invalid UTF-8, traps) makes the
+/// host panic; it surfaces as one of these variants.
+#[derive(Debug, thiserror::Error)]
+pub enum MarineError {
+    /// Reading a module file failed.
+    #[error("cannot read module file {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// wasmtime could not compile the module.
+    #[error("module `{module}`: compilation failed: {message}")]
+    Compile {
+        /// Module name.
+        module: String,
+        /// Compiler error text.
+        message: String,
+    },
+    /// Imports could not be resolved (for example an unknown host or module import).
+    #[error("module `{module}`: linking failed: {message}")]
+    Link {
+        /// Module name.
+        module: String,
+        /// Linker error text (names the missing import).
+        message: String,
+    },
+    /// Instantiation or start-up (`_initialize`, `_start`) failed.
+    #[error("module `{module}`: instantiation failed: {message}")]
+    Instantiate {
+        /// Module name.
+        module: String,
+        /// Error text including the wasm backtrace for traps.
+        message: String,
+    },
+    /// The embedded metadata (`__m_generated_section__*`, `__fluence_sdk_version`) is invalid or
+    /// inconsistent with the wasm exports.
+    #[error("module `{module}`: invalid metadata in section `{section}`: {reason}")]
+    Metadata {
+        /// Module name.
+        module: String,
+        /// Custom section name (or the export concerned).
+        section: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A required export (`memory`, `allocate`, `release_objects`, the result slots) is missing
+    /// or has the wrong type.
+    #[error(
+        "module `{module}`: required export `{export}` is missing or has a wrong type: {reason}"
+    )]
+    MissingExport {
+        /// Module name.
+        module: String,
+        /// Export name.
+        export: String,
+        /// Details.
+        reason: String,
+    },
+    /// A module with this name is already loaded.
+    #[error("module with name `{0}` is already loaded")]
+    NonUniqueModuleName(String),
+    /// No module with this name is loaded.
+    #[error("module with name `{0}` is not loaded")]
+    NoSuchModule(String),
+    /// The module has no exported `#[marine]` function with this name.
+    #[error("module `{module}` has no function `{function}`")]
+    NoSuchFunction {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+    },
+    /// Wrong number of arguments.
+    #[error(
+        "module `{module}`, function `{function}`: expected {expected} arguments, given {given}"
+    )]
+    ArgumentCount {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// Declared arity.
+        expected: usize,
+        /// Number of values given.
+        given: usize,
+    },
+    /// An argument value does not match its declared type.
+    #[error(
+        "module `{module}`, function `{function}`: argument `{argument}` expects {expected}, given {given}"
+    )]
+    ArgumentType {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// Argument name.
+        argument: String,
+        /// Declared type (text form).
+        expected: String,
+        /// Given value kind.
+        given: String,
+    },
+    /// The wasm code trapped (panic, `unreachable`, out-of-bounds access in the guest, stack
+    /// overflow, …). The instance may be in an inconsistent state afterwards (for example a
+    /// half-updated allocator); reload the module if in doubt.
+    #[error("module `{module}`, function `{function}`: trap: {message}")]
+    Trap {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// Trap text including the wasm backtrace.
+        message: String,
+    },
+    /// The guest handed out a pointer/length that does not fit in its memory.
+    #[error(
+        "module `{module}`, function `{function}`: {what}: {len} bytes at {ptr:#x} are out of bounds of the {memory_size}-byte memory"
+    )]
+    OutOfBounds {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// What was being read or written.
+        what: String,
+        /// Start address.
+        ptr: u64,
+        /// Length in bytes.
+        len: u64,
+        /// Memory size in bytes.
+        memory_size: u64,
+    },
+    /// The guest returned a string that is not valid UTF-8.
+    #[error(
+        "module `{module}`, function `{function}`: {what}: invalid UTF-8 at byte {valid_up_to} of {len}"
+    )]
+    InvalidUtf8 {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// What was being read.
+        what: String,
+        /// Offset of the first invalid byte.
+        valid_up_to: usize,
+        /// String length.
+        len: usize,
+    },
+    /// Other lifting/lowering failures (allocation failure, value too large, ABI call trap,
+    /// lifting budget exceeded).
+    #[error("module `{module}`, function `{function}`: {source}")]
+    Abi {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// The underlying error.
+        source: AbiError,
+    },
+    /// The call returned a different number or type of wasm values than planned.
+    #[error("module `{module}`, function `{function}`: unexpected wasm results: {message}")]
+    UnexpectedResults {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// Details.
+        message: String,
+    },
+    /// A wasmtime engine error outside a call (store setup, engine configuration).
+    #[error("engine error: {0}")]
+    Engine(String),
+}
+
+/// Formats a wasmtime error with its full context chain (trap code, wasm backtrace).
+pub(crate) fn format_wasmtime_error(err: &wasmtime::Error) -> String {
+    format!("{err:?}")
+}

@@ -1,0 +1,583 @@
+//! Reading a module's interface from its wasm bytes.
+//!
+//! One wasmparser pass collects the custom sections (`__m_generated_section__*` of both
+//! prefixes, `__fluence_sdk_version`) and the raw signature of every exported function. The
+//! metadata JSON is parsed with [`marine_ast::parse_section`] (several concatenated documents
+//! per section are accepted), records are resolved by short name into `Arc<IRecordType>`, and
+//! every `#[marine]` function is checked against the real wasm export (it must exist and have
+//! the flattened signature of §2.1/§2.2).
+//!
+//! Differences from the official runtime:
+//! - no `interface-types` section is needed: everything comes from the JSON metadata (the
+//!   official runtime requires the IT section that `marine build` adds);
+//! - `__fluence_sdk_version` is optional; when present it must be a version ≥ 0.6.0;
+//! - recursive records (`struct Node { children: Vec<Node> }`) are rejected with a clear error.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use marine_ast::{
+    ExternModAst, FnSignature, ParsedType, RecordAst, SDKAst, GENERATED_SECTION_PREFIX,
+    GENERATED_SECTION_PREFIX_FCE, SDK_VERSION_SECTION,
+};
+use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType};
+
+use crate::abi::{flatten_signature, WasmSignature, WasmType};
+use crate::types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType};
+
+/// Why a module's interface could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("section `{section}`: {reason}")]
+pub struct InterfaceError {
+    /// The custom section (or export) concerned.
+    pub section: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn err(section: impl Into<String>, reason: impl Into<String>) -> InterfaceError {
+    InterfaceError {
+        section: section.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The interface of one module: its `#[marine]` exports, records and imports.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleInterface {
+    /// Content of `__fluence_sdk_version`, if present.
+    pub sdk_version: Option<String>,
+    /// Exported `#[marine]` functions by name (only those that really are wasm exports).
+    pub functions: BTreeMap<String, Arc<FunctionSignature>>,
+    /// All records declared in the module, by short name.
+    pub records: BTreeMap<String, Arc<IRecordType>>,
+    /// `#[marine]` extern blocks, one entry per namespace (blocks with the same namespace are
+    /// merged), in order of first appearance.
+    pub imports: Vec<ImportedModule>,
+    /// Raw wasm signatures of all exported functions (including the ABI functions).
+    pub wasm_exports: BTreeMap<String, WasmSignature>,
+}
+
+/// The functions a module imports from one namespace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedModule {
+    /// Wasm import module name: another module's name, or a host namespace such as
+    /// `__marine_host_api_v3`.
+    pub namespace: String,
+    /// The imported functions.
+    pub functions: Vec<ImportedFunction>,
+}
+
+/// One imported function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedFunction {
+    /// Wasm import field name (`link_name`, or else the function name).
+    pub import_name: String,
+    /// Interface signature (its `name` is the Rust name).
+    pub signature: Arc<FunctionSignature>,
+}
+
+impl ModuleInterface {
+    /// Reads the interface from wasm bytes. Does not compile the module.
+    pub fn from_wasm(wasm: &[u8]) -> Result<Self, InterfaceError> {
+        let raw = RawModuleInfo::read(wasm)?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawModuleInfo) -> Result<Self, InterfaceError> {
+        let sdk_version = match raw.sdk_versions.as_slice() {
+            [] => None,
+            [first, rest @ ..] => {
+                if rest.iter().any(|v| v != first) {
+                    return Err(err(
+                        SDK_VERSION_SECTION,
+                        format!(
+                            "several sections with different versions: {:?}",
+                            raw.sdk_versions
+                        ),
+                    ));
+                }
+                check_sdk_version(first)?;
+                Some(first.clone())
+            }
+        };
+
+        let mut record_asts: HashMap<String, (String, RecordAst)> = HashMap::new();
+        let mut record_order = Vec::new();
+        let mut fn_asts: Vec<(String, FnSignature)> = Vec::new();
+        let mut extern_asts: Vec<(String, ExternModAst)> = Vec::new();
+        for (section, bytes) in &raw.metadata_sections {
+            let items =
+                marine_ast::parse_section(bytes).map_err(|e| err(section, e.to_string()))?;
+            for item in items {
+                match item {
+                    SDKAst::Function(f) => fn_asts.push((section.clone(), f.signature)),
+                    SDKAst::ExternMod(m) => extern_asts.push((section.clone(), m)),
+                    SDKAst::Record(r) => {
+                        if let Some((_, prev)) = record_asts.get(&r.name) {
+                            if prev != &r {
+                                return Err(err(
+                                    section,
+                                    format!("record `{}` is declared twice, differently", r.name),
+                                ));
+                            }
+                            continue;
+                        }
+                        record_order.push(r.name.clone());
+                        record_asts.insert(r.name.clone(), (section.clone(), r));
+                    }
+                }
+            }
+        }
+
+        let mut resolver = RecordResolver {
+            asts: &record_asts,
+            done: HashMap::new(),
+            in_progress: HashSet::new(),
+        };
+        let mut records = BTreeMap::new();
+        for name in &record_order {
+            let rec = resolver.resolve(name)?;
+            records.insert(name.clone(), rec);
+        }
+
+        let mut functions: BTreeMap<String, Arc<FunctionSignature>> = BTreeMap::new();
+        for (section, f) in fn_asts {
+            let sig = resolver.signature(&section, &f)?;
+            let Some(wasm_sig) = raw.exports.get(&sig.name) else {
+                return Err(err(
+                    section,
+                    format!(
+                        "function `{}` is declared in metadata but not exported",
+                        sig.name
+                    ),
+                ));
+            };
+            let expected = flatten_signature(&sig);
+            if &expected != wasm_sig {
+                return Err(err(
+                    section,
+                    format!(
+                        "export `{}` has wasm signature {wasm_sig}, but its interface `{sig}` needs {expected}",
+                        sig.name
+                    ),
+                ));
+            }
+            if let Some(prev) = functions.get(&sig.name) {
+                if **prev != sig {
+                    return Err(err(
+                        section,
+                        format!("function `{}` is declared twice, differently", sig.name),
+                    ));
+                }
+                continue;
+            }
+            functions.insert(sig.name.clone(), Arc::new(sig));
+        }
+
+        let mut imports: Vec<ImportedModule> = Vec::new();
+        for (section, m) in extern_asts {
+            let mut funcs = Vec::with_capacity(m.imports.len());
+            for imp in &m.imports {
+                funcs.push(ImportedFunction {
+                    import_name: imp.import_name().to_string(),
+                    signature: Arc::new(resolver.signature(&section, &imp.signature)?),
+                });
+            }
+            match imports.iter_mut().find(|i| i.namespace == m.namespace) {
+                Some(existing) => {
+                    for f in funcs {
+                        if !existing.functions.contains(&f) {
+                            existing.functions.push(f);
+                        }
+                    }
+                }
+                None => imports.push(ImportedModule {
+                    namespace: m.namespace.clone(),
+                    functions: funcs,
+                }),
+            }
+        }
+
+        Ok(ModuleInterface {
+            sdk_version,
+            functions,
+            records,
+            imports,
+            wasm_exports: raw.exports,
+        })
+    }
+
+    /// The signature of an exported `#[marine]` function.
+    pub fn function(&self, name: &str) -> Option<&Arc<FunctionSignature>> {
+        self.functions.get(name)
+    }
+}
+
+impl std::fmt::Display for ModuleInterface {
+    /// The REPL form: records, then functions, one per line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for rec in self.records.values() {
+            writeln!(f, "{rec}")?;
+        }
+        for sig in self.functions.values() {
+            writeln!(f, "{sig}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks `X.Y.Z[...]` ≥ 0.6.0.
+fn check_sdk_version(v: &str) -> Result<(), InterfaceError> {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<Option<u64>> = core.split('.').map(|p| p.parse().ok()).collect();
+    match parts.as_slice() {
+        [Some(major), Some(minor), Some(_patch)] => {
+            if (*major, *minor) < (0, 6) {
+                Err(err(
+                    SDK_VERSION_SECTION,
+                    format!("compiled with SDK {v}, but at least 0.6.0 is required"),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(err(
+            SDK_VERSION_SECTION,
+            format!("`{v}` is not a semver version"),
+        )),
+    }
+}
+
+struct RecordResolver<'a> {
+    asts: &'a HashMap<String, (String, RecordAst)>,
+    done: HashMap<String, Arc<IRecordType>>,
+    in_progress: HashSet<String>,
+}
+
+impl RecordResolver<'_> {
+    fn resolve(&mut self, name: &str) -> Result<Arc<IRecordType>, InterfaceError> {
+        if let Some(r) = self.done.get(name) {
+            return Ok(r.clone());
+        }
+        let (section, ast) = self
+            .asts
+            .get(name)
+            .ok_or_else(|| err(name, format!("unknown record `{name}`")))?;
+        if !self.in_progress.insert(name.to_string()) {
+            return Err(err(
+                section,
+                format!("record `{name}` is recursive; recursive records are not supported"),
+            ));
+        }
+        let mut fields = Vec::new();
+        for (i, field) in ast.fields.fields().iter().enumerate() {
+            let field_name = field.name.clone().unwrap_or_else(|| i.to_string());
+            let ty = self.ty(&field.ty).map_err(|e| {
+                err(
+                    section,
+                    format!("record `{name}`, field `{field_name}`: {}", e.reason),
+                )
+            })?;
+            fields.push(IRecordField {
+                name: field_name,
+                ty,
+            });
+        }
+        self.in_progress.remove(name);
+        let rec = Arc::new(IRecordType {
+            name: name.to_string(),
+            fields,
+        });
+        self.done.insert(name.to_string(), rec.clone());
+        Ok(rec)
+    }
+
+    fn ty(&mut self, parsed: &ParsedType) -> Result<IType, InterfaceError> {
+        Ok(match parsed {
+            ParsedType::I8(_) => IType::S8,
+            ParsedType::I16(_) => IType::S16,
+            ParsedType::I32(_) => IType::S32,
+            ParsedType::I64(_) => IType::S64,
+            ParsedType::U8(_) => IType::U8,
+            ParsedType::U16(_) => IType::U16,
+            ParsedType::U32(_) => IType::U32,
+            ParsedType::U64(_) => IType::U64,
+            ParsedType::F32(_) => IType::F32,
+            ParsedType::F64(_) => IType::F64,
+            ParsedType::Boolean(_) => IType::Boolean,
+            ParsedType::Utf8Str(_) | ParsedType::Utf8String(_) => IType::String,
+            ParsedType::Vector(elem, _) => match **elem {
+                ParsedType::U8(_) => IType::ByteArray,
+                ref other => IType::Array(Box::new(self.ty(other)?)),
+            },
+            ParsedType::Record(name, _) => {
+                if !self.asts.contains_key(name) {
+                    return Err(err(name, format!("unknown record `{name}`")));
+                }
+                IType::Record(self.resolve(name)?)
+            }
+        })
+    }
+
+    fn signature(
+        &mut self,
+        section: &str,
+        f: &FnSignature,
+    ) -> Result<FunctionSignature, InterfaceError> {
+        let mut arguments = Vec::with_capacity(f.arguments.len());
+        for arg in &f.arguments {
+            let ty = self.ty(&arg.ty).map_err(|e| {
+                err(
+                    section,
+                    format!(
+                        "function `{}`, argument `{}`: {}",
+                        f.name, arg.name, e.reason
+                    ),
+                )
+            })?;
+            arguments.push(IFunctionArg {
+                name: arg.name.clone(),
+                ty,
+            });
+        }
+        if f.output_types.len() > 1 {
+            return Err(err(
+                section,
+                format!("function `{}` has more than one output type", f.name),
+            ));
+        }
+        let mut outputs = Vec::with_capacity(1);
+        for out in &f.output_types {
+            outputs.push(self.ty(out).map_err(|e| {
+                err(
+                    section,
+                    format!("function `{}`, output: {}", f.name, e.reason),
+                )
+            })?);
+        }
+        Ok(FunctionSignature {
+            name: f.name.clone(),
+            arguments,
+            outputs,
+        })
+    }
+}
+
+/// What one pass over the binary collects.
+struct RawModuleInfo {
+    sdk_versions: Vec<String>,
+    /// (section name, bytes) of every metadata section, in file order.
+    metadata_sections: Vec<(String, Vec<u8>)>,
+    exports: BTreeMap<String, WasmSignature>,
+}
+
+fn wasm_type(v: &ValType) -> WasmType {
+    match v {
+        ValType::I32 => WasmType::I32,
+        ValType::I64 => WasmType::I64,
+        ValType::F32 => WasmType::F32,
+        ValType::F64 => WasmType::F64,
+        _ => WasmType::Other,
+    }
+}
+
+impl RawModuleInfo {
+    fn read(wasm: &[u8]) -> Result<Self, InterfaceError> {
+        let bin = |e: wasmparser::BinaryReaderError| err("<wasm>", e.to_string());
+        let mut types: Vec<Option<WasmSignature>> = Vec::new();
+        // Type index of every function (imports first, then defined functions).
+        let mut func_types: Vec<u32> = Vec::new();
+        let mut exported_funcs: Vec<(String, u32)> = Vec::new();
+        let mut sdk_versions = Vec::new();
+        let mut metadata_sections = Vec::new();
+
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload.map_err(bin)? {
+                Payload::TypeSection(reader) => {
+                    for group in reader {
+                        for sub in group.map_err(bin)?.types() {
+                            types.push(match &sub.composite_type.inner {
+                                CompositeInnerType::Func(f) => Some(WasmSignature {
+                                    params: f.params().iter().map(wasm_type).collect(),
+                                    results: f.results().iter().map(wasm_type).collect(),
+                                }),
+                                _ => None,
+                            });
+                        }
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        if let TypeRef::Func(idx) = import.map_err(bin)?.ty {
+                            func_types.push(idx);
+                        }
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for idx in reader {
+                        func_types.push(idx.map_err(bin)?);
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for export in reader {
+                        let export = export.map_err(bin)?;
+                        if export.kind == ExternalKind::Func {
+                            exported_funcs.push((export.name.to_string(), export.index));
+                        }
+                    }
+                }
+                Payload::CustomSection(reader) => {
+                    let name = reader.name();
+                    if name == SDK_VERSION_SECTION {
+                        let v = std::str::from_utf8(reader.data()).map_err(|_| {
+                            err(SDK_VERSION_SECTION, "the version is not valid UTF-8")
+                        })?;
+                        sdk_versions.push(v.trim().to_string());
+                    } else if name.starts_with(GENERATED_SECTION_PREFIX)
+                        || name.starts_with(GENERATED_SECTION_PREFIX_FCE)
+                    {
+                        metadata_sections.push((name.to_string(), reader.data().to_vec()));
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let mut exports = BTreeMap::new();
+        for (name, func_idx) in exported_funcs {
+            let sig = func_types
+                .get(func_idx as usize)
+                .and_then(|t| types.get(*t as usize))
+                .and_then(|s| s.clone())
+                .ok_or_else(|| {
+                    err(
+                        "<wasm>",
+                        format!("export `{name}` refers to an unknown function type"),
+                    )
+                })?;
+            exports.insert(name, sig);
+        }
+        Ok(RawModuleInfo {
+            sdk_versions,
+            metadata_sections,
+            exports,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_utils::{append_custom_section, fn_section, record_section};
+
+    const WAT: &str = r#"(module
+        (memory (export "memory") 1)
+        (func (export "greeting") (param i32 i32))
+        (func (export "pair") (param i64 f64) (result i32) i32.const 0)
+        (func (export "wrong") (param i32) (result i32) i32.const 0)
+    )"#;
+
+    fn module_with(sections: &[(String, String)]) -> Vec<u8> {
+        let mut wasm = wat::parse_str(WAT).unwrap();
+        for (name, data) in sections {
+            append_custom_section(&mut wasm, name, data.as_bytes());
+        }
+        wasm
+    }
+
+    #[test]
+    fn functions_records_and_imports() {
+        let wasm = module_with(&[
+            fn_section("greeting", r#"[{"name":"name","ty":{"Utf8String":"ByValue"}}]"#, r#"[{"Utf8String":"ByValue"}]"#),
+            fn_section("pair", r#"[{"name":"a","ty":{"U64":"ByValue"}},{"name":"b","ty":{"F64":"ByValue"}}]"#, r#"[{"Boolean":"ByValue"}]"#),
+            record_section("Outer", r#"[{"name":"inner","ty":{"Record":["Inner","ByValue"]}},{"name":"bytes","ty":{"Vector":[{"Vector":[{"U8":"ByValue"},"ByValue"]},"ByValue"]}}]"#),
+            record_section("Inner", r#"[{"name":"x","ty":{"I32":"ByValue"}}]"#),
+            ("__m_generated_section__effector".to_string(),
+             r#"{"ast_type":"ExternMod","namespace":"effector","imports":[{"link_name":"put","signature":{"name":"put_it","arguments":[{"name":"r","ty":{"Record":["Inner","ByRef"]}}],"output_types":[]}}]}"#.repeat(2)),
+            (SDK_VERSION_SECTION.to_string(), "0.14.0".to_string()),
+        ]);
+        let iface = ModuleInterface::from_wasm(&wasm).unwrap();
+        assert_eq!(iface.sdk_version.as_deref(), Some("0.14.0"));
+        assert_eq!(iface.functions.len(), 2);
+        assert_eq!(
+            iface.functions["greeting"].to_string(),
+            "func greeting(name: string) -> string"
+        );
+        assert_eq!(
+            iface.functions["pair"].to_string(),
+            "func pair(a: u64, b: f64) -> bool"
+        );
+        let outer = &iface.records["Outer"];
+        assert_eq!(outer.fields[1].ty.to_string(), "[][]u8");
+        match &outer.fields[0].ty {
+            IType::Record(r) => assert!(Arc::ptr_eq(r, &iface.records["Inner"])),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(iface.imports.len(), 1);
+        assert_eq!(iface.imports[0].functions.len(), 1);
+        assert_eq!(iface.imports[0].functions[0].import_name, "put");
+    }
+
+    #[test]
+    fn unknown_record_is_named() {
+        let wasm = module_with(&[record_section(
+            "A",
+            r#"[{"name":"b","ty":{"Record":["Missing","ByValue"]}}]"#,
+        )]);
+        let e = ModuleInterface::from_wasm(&wasm).unwrap_err();
+        assert!(
+            e.reason
+                .contains("record `A`, field `b`: unknown record `Missing`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn recursive_record_rejected() {
+        let wasm = module_with(&[record_section(
+            "Node",
+            r#"[{"name":"c","ty":{"Vector":[{"Record":["Node","ByValue"]},"ByValue"]}}]"#,
+        )]);
+        let e = ModuleInterface::from_wasm(&wasm).unwrap_err();
+        assert!(e.reason.contains("recursive"), "{e}");
+    }
+
+    #[test]
+    fn not_exported_function_is_named() {
+        let wasm = module_with(&[fn_section("ghost", "[]", "[]")]);
+        let e = ModuleInterface::from_wasm(&wasm).unwrap_err();
+        assert!(
+            e.reason
+                .contains("`ghost` is declared in metadata but not exported"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn signature_mismatch_is_reported() {
+        let wasm = module_with(&[fn_section(
+            "wrong",
+            r#"[{"name":"s","ty":{"Utf8String":"ByValue"}}]"#,
+            "[]",
+        )]);
+        let e = ModuleInterface::from_wasm(&wasm).unwrap_err();
+        assert!(e.reason.contains("wasm signature (i32) -> (i32)"), "{e}");
+        assert!(e.reason.contains("needs (i32, i32) -> ()"), "{e}");
+    }
+
+    #[test]
+    fn old_sdk_version_rejected() {
+        let wasm = module_with(&[(SDK_VERSION_SECTION.to_string(), "0.5.9".to_string())]);
+        assert!(ModuleInterface::from_wasm(&wasm).is_err());
+        let wasm = module_with(&[(SDK_VERSION_SECTION.to_string(), "banana".to_string())]);
+        assert!(ModuleInterface::from_wasm(&wasm).is_err());
+    }
+
+    #[test]
+    fn garbage_json_names_section() {
+        let wasm = module_with(&[("__m_generated_section__x".to_string(), "{oops".to_string())]);
+        let e = ModuleInterface::from_wasm(&wasm).unwrap_err();
+        assert_eq!(e.section, "__m_generated_section__x");
+    }
+}

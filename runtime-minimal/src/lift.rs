@@ -1,0 +1,280 @@
+//! Lifting: reading interface values out of a guest memory (§2.5, §2.6, §6.5).
+//!
+//! Works on a plain byte view of the memory, so it never calls into the guest. Every access is
+//! bounds-checked with overflow-free arithmetic; an element count of 0 gives an empty value
+//! without touching the pointer; sizes are checked against the memory before any host buffer
+//! is allocated; strings must be valid UTF-8. A byte budget (default: four times the memory
+//! size plus 1 MiB) stops guests that make one result reference the same memory many times
+//! over (each reference would otherwise be copied again).
+
+use std::sync::Arc;
+
+use crate::abi::{record_size, wire_size};
+use crate::errors::AbiError;
+use crate::types::{IRecordType, IType, IValue};
+
+/// A lifting session over one memory view.
+pub struct Lifter<'m> {
+    mem: &'m [u8],
+    remaining: u64,
+    limit: u64,
+}
+
+fn what_of(ty: &IType) -> String {
+    match ty {
+        IType::String => "string".into(),
+        IType::ByteArray => "byte array".into(),
+        IType::Array(elem) => format!("array of {elem}"),
+        IType::Record(r) => format!("record {}", r.name),
+        other => other.to_string(),
+    }
+}
+
+impl<'m> Lifter<'m> {
+    /// Starts lifting from `mem` with the default budget.
+    pub fn new(mem: &'m [u8]) -> Self {
+        let limit = (mem.len() as u64).saturating_mul(4).saturating_add(1 << 20);
+        Self::with_budget(mem, limit)
+    }
+
+    /// Starts lifting with an explicit budget of bytes that may be read in total.
+    pub fn with_budget(mem: &'m [u8], limit: u64) -> Self {
+        Lifter {
+            mem,
+            remaining: limit,
+            limit,
+        }
+    }
+
+    /// The bytes at `ptr..ptr+len`, bounds-checked and charged to the budget.
+    /// `len` is in u64 so callers can pass an unchecked `count * size`.
+    pub fn bytes(
+        &mut self,
+        ptr: u32,
+        len: u64,
+        what: impl FnOnce() -> String,
+    ) -> Result<&'m [u8], AbiError> {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        let memory_size = self.mem.len() as u64;
+        let end = ptr as u64 + len; // cannot overflow: ptr < 2^32, len checked below
+        if len > memory_size || end > memory_size {
+            return Err(AbiError::OutOfBounds {
+                what: what(),
+                ptr: ptr as u64,
+                len,
+                memory_size,
+            });
+        }
+        if len > self.remaining {
+            return Err(AbiError::LiftBudget {
+                what: what(),
+                limit: self.limit,
+            });
+        }
+        self.remaining -= len;
+        Ok(&self.mem[ptr as usize..end as usize])
+    }
+
+    /// A string of `len` bytes at `ptr`.
+    pub fn string(&mut self, ptr: u32, len: u32) -> Result<String, AbiError> {
+        let bytes = self.bytes(ptr, len as u64, || "string".into())?;
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => Err(AbiError::InvalidUtf8 {
+                what: "string".into(),
+                valid_up_to: e.valid_up_to(),
+                len: bytes.len(),
+            }),
+        }
+    }
+
+    /// `len` raw bytes at `ptr` (one copy).
+    pub fn byte_vec(&mut self, ptr: u32, len: u32) -> Result<Vec<u8>, AbiError> {
+        Ok(self
+            .bytes(ptr, len as u64, || "byte array".into())?
+            .to_vec())
+    }
+
+    /// A string, byte array or array given as (ptr, len-or-count).
+    pub fn sized(&mut self, ty: &IType, ptr: u32, size: u32) -> Result<IValue, AbiError> {
+        match ty {
+            IType::String => self.string(ptr, size).map(IValue::String),
+            IType::ByteArray => self.byte_vec(ptr, size).map(IValue::ByteArray),
+            IType::Array(elem) => self.array(elem, ptr, size),
+            other => Err(AbiError::ValueMismatch {
+                expected: "string or array".into(),
+                given: other.to_string(),
+            }),
+        }
+    }
+
+    /// An array of `count` elements of type `elem` at `ptr` (§2.6).
+    pub fn array(&mut self, elem: &IType, ptr: u32, count: u32) -> Result<IValue, AbiError> {
+        if count == 0 {
+            return Ok(IValue::Array(Vec::new()));
+        }
+        let size = wire_size(elem) as u64;
+        let total = (count as u64).saturating_mul(size);
+        let bytes = self.bytes(ptr, total, || format!("array of {elem} ({count} elements)"))?;
+        let mut items = Vec::with_capacity(count as usize);
+        for chunk in bytes.chunks_exact(size as usize) {
+            items.push(self.inline(elem, chunk)?);
+        }
+        Ok(IValue::Array(items))
+    }
+
+    /// A record at `ptr` (§2.5).
+    pub fn record(&mut self, record: &Arc<IRecordType>, ptr: u32) -> Result<IValue, AbiError> {
+        let size = record_size(record) as u64;
+        let bytes = self.bytes(ptr, size, || format!("record {}", record.name))?;
+        let mut fields = Vec::with_capacity(record.fields.len());
+        let mut offset = 0usize;
+        for field in &record.fields {
+            let len = wire_size(&field.ty) as usize;
+            fields.push(self.inline(&field.ty, &bytes[offset..offset + len])?);
+            offset += len;
+        }
+        Ok(IValue::Record(fields))
+    }
+
+    /// Decodes one inline (record field or array element) value from exactly
+    /// `wire_size(ty)` bytes, following pointers for complex types.
+    fn inline(&mut self, ty: &IType, b: &[u8]) -> Result<IValue, AbiError> {
+        fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+            let mut a = [0u8; N];
+            a.copy_from_slice(&b[..N]);
+            a
+        }
+        fn u32_at(b: &[u8], at: usize) -> u32 {
+            u32::from_le_bytes(arr(&b[at..]))
+        }
+        Ok(match ty {
+            IType::Boolean => IValue::Boolean(b[0] != 0),
+            IType::S8 => IValue::S8(b[0] as i8),
+            IType::U8 => IValue::U8(b[0]),
+            IType::S16 => IValue::S16(i16::from_le_bytes(arr(b))),
+            IType::U16 => IValue::U16(u16::from_le_bytes(arr(b))),
+            IType::S32 => IValue::S32(i32::from_le_bytes(arr(b))),
+            IType::U32 => IValue::U32(u32::from_le_bytes(arr(b))),
+            IType::F32 => IValue::F32(f32::from_le_bytes(arr(b))),
+            IType::S64 => IValue::S64(i64::from_le_bytes(arr(b))),
+            IType::U64 => IValue::U64(u64::from_le_bytes(arr(b))),
+            IType::F64 => IValue::F64(f64::from_le_bytes(arr(b))),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                let (ptr, size) = (u32_at(b, 0), u32_at(b, 4));
+                self.sized(ty, ptr, size)?
+            }
+            IType::Record(r) => self.record(r, u32_at(b, 0))?,
+        })
+    }
+}
+
+/// Lifts a complex value (string, byte array, array, record) given the result slots.
+/// `size` is ignored for records (their RESULT_SIZE is stale, §2.2).
+pub fn lift_result(mem: &[u8], ty: &IType, ptr: u32, size: u32) -> Result<IValue, AbiError> {
+    let mut lifter = Lifter::new(mem);
+    match ty {
+        IType::Record(r) => lifter.record(r, ptr),
+        other => lifter.sized(other, ptr, size),
+    }
+    .map_err(|e| match e {
+        AbiError::OutOfBounds {
+            what,
+            ptr,
+            len,
+            memory_size,
+        } => AbiError::OutOfBounds {
+            what: format!("result {}: {what}", what_of(ty)),
+            ptr,
+            len,
+            memory_size,
+        },
+        AbiError::InvalidUtf8 {
+            what,
+            valid_up_to,
+            len,
+        } => AbiError::InvalidUtf8 {
+            what: format!("result {}: {what}", what_of(ty)),
+            valid_up_to,
+            len,
+        },
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_count_ignores_pointer() {
+        let mem = [0u8; 16];
+        let mut l = Lifter::new(&mem);
+        assert_eq!(l.string(u32::MAX, 0).unwrap(), "");
+        assert_eq!(
+            l.array(&IType::U64, u32::MAX, 0).unwrap(),
+            IValue::Array(vec![])
+        );
+    }
+
+    #[test]
+    fn huge_count_is_out_of_bounds_not_oom() {
+        let mem = [0u8; 16];
+        let mut l = Lifter::new(&mem);
+        let e = l
+            .array(&IType::Array(Box::new(IType::U64)), 0, u32::MAX)
+            .unwrap_err();
+        assert!(matches!(e, AbiError::OutOfBounds { len, .. } if len == u32::MAX as u64 * 8));
+    }
+
+    #[test]
+    fn unaligned_record_fields() {
+        // bool, u32, u64 at offsets 0, 1, 5 (13 bytes).
+        let rec = Arc::new(IRecordType {
+            name: "R".into(),
+            fields: vec![
+                crate::types::IRecordField {
+                    name: "a".into(),
+                    ty: IType::Boolean,
+                },
+                crate::types::IRecordField {
+                    name: "b".into(),
+                    ty: IType::U32,
+                },
+                crate::types::IRecordField {
+                    name: "c".into(),
+                    ty: IType::U64,
+                },
+            ],
+        });
+        let mut mem = vec![0u8; 32];
+        mem[3] = 7;
+        mem[4..8].copy_from_slice(&0xdead_beefu32.to_le_bytes());
+        mem[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        let v = Lifter::new(&mem).record(&rec, 3).unwrap();
+        assert_eq!(
+            v,
+            IValue::Record(vec![
+                IValue::Boolean(true),
+                IValue::U32(0xdead_beef),
+                IValue::U64(u64::MAX)
+            ])
+        );
+    }
+
+    #[test]
+    fn aliasing_hits_the_budget() {
+        // 8 pairs all pointing at the same 1000-byte region, budget 4000.
+        let mut mem = vec![b'a'; 2000];
+        for i in 0..8u32 {
+            let at = 1000 + 8 * i as usize;
+            mem[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+            mem[at + 4..at + 8].copy_from_slice(&900u32.to_le_bytes());
+        }
+        let mut l = Lifter::with_budget(&mem, 4000);
+        let e = l.array(&IType::String, 1000, 8).unwrap_err();
+        assert!(matches!(e, AbiError::LiftBudget { .. }), "{e}");
+    }
+}

@@ -1,0 +1,294 @@
+//! The public façade: a set of modules sharing one store (a "service").
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::{Linker, Store};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use crate::engine::MarineEngine;
+use crate::errors::MarineError;
+use crate::host_imports::add_host_imports;
+use crate::interface::ModuleInterface;
+use crate::module::MModule;
+use crate::store::{ModuleSlot, StoreState};
+use crate::types::IValue;
+
+/// Where a module's bytes come from.
+#[derive(Clone, Debug)]
+pub enum ModuleSource {
+    /// Wasm binary bytes.
+    Bytes(Vec<u8>),
+    /// A `.wasm` file.
+    Path(PathBuf),
+}
+
+impl From<Vec<u8>> for ModuleSource {
+    fn from(v: Vec<u8>) -> Self {
+        ModuleSource::Bytes(v)
+    }
+}
+impl From<&[u8]> for ModuleSource {
+    fn from(v: &[u8]) -> Self {
+        ModuleSource::Bytes(v.to_vec())
+    }
+}
+impl<const N: usize> From<&[u8; N]> for ModuleSource {
+    fn from(v: &[u8; N]) -> Self {
+        ModuleSource::Bytes(v.to_vec())
+    }
+}
+impl From<PathBuf> for ModuleSource {
+    fn from(p: PathBuf) -> Self {
+        ModuleSource::Path(p)
+    }
+}
+impl From<&Path> for ModuleSource {
+    fn from(p: &Path) -> Self {
+        ModuleSource::Path(p.to_path_buf())
+    }
+}
+impl From<&PathBuf> for ModuleSource {
+    fn from(p: &PathBuf) -> Self {
+        ModuleSource::Path(p.clone())
+    }
+}
+
+impl ModuleSource {
+    /// Reads the bytes (for `Path`, the file).
+    pub fn read(self) -> Result<Vec<u8>, MarineError> {
+        match self {
+            ModuleSource::Bytes(b) => Ok(b),
+            ModuleSource::Path(path) => {
+                std::fs::read(&path).map_err(|source| MarineError::Io { path, source })
+            }
+        }
+    }
+}
+
+/// Per-module settings (the runtime side of a `[[module]]` config entry).
+#[derive(Clone, Debug)]
+pub struct MModuleConfig {
+    /// Environment variables of the module's WASI context.
+    pub envs: Vec<(String, String)>,
+    /// Preopened directories: (guest path / alias, host path). The host directory must exist.
+    pub mapped_dirs: Vec<(String, PathBuf)>,
+    /// Inherit the host's stdout and stderr (default true, as the official runtime).
+    pub inherit_stdio: bool,
+    /// Logger target mask (§5.2); default `i32::MAX`.
+    pub logging_mask: i32,
+}
+
+impl Default for MModuleConfig {
+    fn default() -> Self {
+        MModuleConfig {
+            envs: Vec::new(),
+            mapped_dirs: Vec::new(),
+            inherit_stdio: true,
+            logging_mask: i32::MAX,
+        }
+    }
+}
+
+/// A set of named modules instantiated in one wasmtime store.
+///
+/// ```no_run
+/// use marine_runtime::{IValue, Marine};
+/// let mut marine = Marine::new();
+/// marine.load_module("greeting", std::path::Path::new("greeting.wasm")).unwrap();
+/// let out = marine
+///     .call_with_ivalues("greeting", "greeting", &[IValue::String("user".into())])
+///     .unwrap();
+/// assert_eq!(out, vec![IValue::String("Hi, user".into())]);
+/// ```
+///
+/// Calls are synchronous and take `&mut self`: calls into one service are serialized (§7 item
+/// 10). After a [`MarineError::Trap`] the module stays loaded and further calls are attempted
+/// normally, but the guest may be in an inconsistent state (a panic in the middle of an
+/// allocation, a poisoned `RefCell`); unload and reload the module to start afresh.
+pub struct Marine {
+    engine: MarineEngine,
+    store: Store<StoreState>,
+    linker: Linker<StoreState>,
+    modules: HashMap<String, MModule>,
+}
+
+impl std::fmt::Debug for Marine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Marine")
+            .field("modules", &self.modules.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Default for Marine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Marine {
+    /// An empty service on the process-wide shared engine ([`MarineEngine::shared`]).
+    pub fn new() -> Self {
+        Self::with_engine(MarineEngine::shared())
+    }
+
+    /// An empty service on the given engine (compiled modules are cached per engine).
+    pub fn with_engine(engine: MarineEngine) -> Self {
+        let store = Store::new(engine.engine(), StoreState::new());
+        let mut linker = Linker::new(engine.engine());
+        // Registering into a fresh linker cannot clash; an error here is a bug in this crate.
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| s.current_wasi())
+            .expect("WASI registration into an empty linker");
+        add_host_imports(&mut linker).expect("host import registration into a fresh linker");
+        Marine {
+            engine,
+            store,
+            linker,
+            modules: HashMap::new(),
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &MarineEngine {
+        &self.engine
+    }
+
+    /// Loads and instantiates a module with the default [`MModuleConfig`].
+    pub fn load_module(
+        &mut self,
+        name: impl Into<String>,
+        source: impl Into<ModuleSource>,
+    ) -> Result<(), MarineError> {
+        self.load_module_with_config(name, source, MModuleConfig::default())
+    }
+
+    /// Loads and instantiates a module: reads the file (if a path), parses the interface and
+    /// compiles (both cached per engine by content), creates the module's WASI context,
+    /// instantiates, runs `_initialize` / `_start`, and checks the ABI exports.
+    pub fn load_module_with_config(
+        &mut self,
+        name: impl Into<String>,
+        source: impl Into<ModuleSource>,
+        config: MModuleConfig,
+    ) -> Result<(), MarineError> {
+        let name = name.into();
+        if self.modules.contains_key(&name) {
+            return Err(MarineError::NonUniqueModuleName(name));
+        }
+        let wasm = source.into().read()?;
+        let compiled = self.engine.compile(&name, &wasm)?;
+        drop(wasm);
+
+        let mut wasi = WasiCtxBuilder::new();
+        if config.inherit_stdio {
+            wasi.inherit_stdout().inherit_stderr();
+        }
+        for (k, v) in &config.envs {
+            wasi.env(k, v);
+        }
+        for (alias, host) in &config.mapped_dirs {
+            wasi.preopened_dir(host, alias, FsPerms::ReadWrite)
+                .map_err(|e| MarineError::Instantiate {
+                    module: name.clone(),
+                    message: format!("cannot map dir {} as `{alias}`: {e}", host.display()),
+                })?;
+        }
+        let index = self.store.data_mut().add_slot(ModuleSlot {
+            name: name.clone(),
+            wasi: wasi.build_p1(),
+            logging_mask: config.logging_mask,
+        });
+
+        match MModule::instantiate(&mut self.store, &self.linker, &name, compiled, index) {
+            Ok(module) => {
+                self.modules.insert(name, module);
+                Ok(())
+            }
+            Err(e) => {
+                self.store.data_mut().drop_slot(index);
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes a module. Its instance memory stays in the store until the `Marine` is dropped
+    /// (wasmtime stores never free instances); its WASI context is closed.
+    pub fn unload_module(&mut self, name: &str) -> Result<(), MarineError> {
+        let module = self
+            .modules
+            .remove(name)
+            .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
+        self.store.data_mut().drop_slot(module.wasi_index());
+        Ok(())
+    }
+
+    /// Calls `func` of `module` with interface values; see [`MModule::call`].
+    pub fn call_with_ivalues(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: &[IValue],
+    ) -> Result<Vec<IValue>, MarineError> {
+        let m = self
+            .modules
+            .get(module)
+            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
+        m.call(&mut self.store, func, args)
+    }
+
+    /// The interface of a loaded module.
+    pub fn module_interface(&self, name: &str) -> Option<Arc<ModuleInterface>> {
+        self.modules.get(name).map(|m| m.interface().clone())
+    }
+
+    /// Interfaces of all loaded modules, sorted by module name.
+    pub fn interface(&self) -> Vec<(String, Arc<ModuleInterface>)> {
+        let mut v: Vec<_> = self
+            .modules
+            .iter()
+            .map(|(n, m)| (n.clone(), m.interface().clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// True when a module with this name is loaded.
+    pub fn has_module(&self, name: &str) -> bool {
+        self.modules.contains_key(name)
+    }
+
+    /// Names of the loaded modules, sorted.
+    pub fn module_names(&self) -> Vec<String> {
+        let mut v: Vec<_> = self.modules.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Linear memory size in bytes of each loaded module, sorted by name.
+    pub fn module_memory_stats(&self) -> Vec<(String, usize)> {
+        let mut v: Vec<_> = self
+            .modules
+            .iter()
+            .map(|(n, m)| (n.clone(), m.abi().memory_size(&self.store)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A loaded module (low-level access: ABI handles, instance).
+    pub fn module(&self, name: &str) -> Option<&MModule> {
+        self.modules.get(name)
+    }
+
+    /// The service store (low-level access, for example to read a module's memory).
+    pub fn store(&self) -> &Store<StoreState> {
+        &self.store
+    }
+
+    /// The service store, mutably (low-level access).
+    pub fn store_mut(&mut self) -> &mut Store<StoreState> {
+        &mut self.store
+    }
+}

@@ -1,0 +1,282 @@
+//! One instantiated module and the export call protocol (§2.3).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmtime::{AsContextMut, Func, Instance, Linker, Val};
+
+use crate::abi::{CallPlan, OutputKind};
+use crate::engine::CompiledModule;
+use crate::errors::{format_wasmtime_error, AbiError, MarineError};
+use crate::interface::ModuleInterface;
+use crate::lift::lift_result;
+use crate::lower::{lower_argument, val_to_scalar};
+use crate::memory::{GuestAbi, WasmGuest};
+use crate::store::{with_module, StoreState, WasiIndex};
+use crate::types::{check_value, IValue};
+
+/// An exported `#[marine]` function of an instance: its wasm handle and its call plan.
+#[derive(Clone, Debug)]
+pub struct ExportFunction {
+    /// The raw wasm export.
+    pub func: Func,
+    /// Precomputed call plan.
+    pub plan: Arc<CallPlan>,
+}
+
+/// A module instance living in a service store.
+///
+/// All handles are store-scoped: use them only with the store the module was instantiated in.
+#[derive(Debug)]
+pub struct MModule {
+    name: String,
+    wasi_index: WasiIndex,
+    instance: Instance,
+    abi: GuestAbi,
+    compiled: Arc<CompiledModule>,
+    exports: HashMap<String, ExportFunction>,
+}
+
+impl MModule {
+    /// Instantiates `compiled` in `store` with `linker`, then runs `_initialize` and `_start`
+    /// (if exported) with this module current, and looks up the ABI exports and every
+    /// `#[marine]` export.
+    pub fn instantiate(
+        mut store: impl AsContextMut<Data = StoreState>,
+        linker: &Linker<StoreState>,
+        name: &str,
+        compiled: Arc<CompiledModule>,
+        wasi_index: WasiIndex,
+    ) -> Result<Self, MarineError> {
+        let instantiate_err = |message: String| MarineError::Instantiate {
+            module: name.to_string(),
+            message,
+        };
+        let instance = with_module(&mut store, wasi_index, |store| {
+            let pre = linker
+                .instantiate_pre(&compiled.module)
+                .map_err(|e| MarineError::Link {
+                    module: name.to_string(),
+                    message: format_wasmtime_error(&e),
+                })?;
+            let instance = pre
+                .instantiate(&mut *store)
+                .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
+            for start in ["_initialize", "_start"] {
+                if let Some(f) = instance.get_func(&mut *store, start) {
+                    let f = f.typed::<(), ()>(&mut *store).map_err(|e| {
+                        instantiate_err(format!("`{start}` has a wrong signature: {e}"))
+                    })?;
+                    f.call(&mut *store, ()).map_err(|e| {
+                        instantiate_err(format!("`{start}` failed: {}", format_wasmtime_error(&e)))
+                    })?;
+                }
+            }
+            Ok::<_, MarineError>(instance)
+        })?;
+
+        let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
+            MarineError::MissingExport {
+                module: name.to_string(),
+                export: export.to_string(),
+                reason,
+            }
+        })?;
+
+        let mut exports = HashMap::with_capacity(compiled.plans.len());
+        for (fname, plan) in &compiled.plans {
+            let func =
+                instance
+                    .get_func(&mut store, fname)
+                    .ok_or_else(|| MarineError::MissingExport {
+                        module: name.to_string(),
+                        export: fname.clone(),
+                        reason: "declared in metadata but not exported".into(),
+                    })?;
+            exports.insert(
+                fname.clone(),
+                ExportFunction {
+                    func,
+                    plan: plan.clone(),
+                },
+            );
+        }
+
+        Ok(MModule {
+            name: name.to_string(),
+            wasi_index,
+            instance,
+            abi,
+            compiled,
+            exports,
+        })
+    }
+
+    /// Module name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The module's interface.
+    pub fn interface(&self) -> &Arc<ModuleInterface> {
+        &self.compiled.interface
+    }
+
+    /// The ABI handles (memory, allocate, result slots).
+    pub fn abi(&self) -> &GuestAbi {
+        &self.abi
+    }
+
+    /// The wasmtime instance.
+    pub fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
+    /// This module's WASI context index in the store.
+    pub fn wasi_index(&self) -> WasiIndex {
+        self.wasi_index
+    }
+
+    /// An exported `#[marine]` function.
+    pub fn export(&self, name: &str) -> Option<&ExportFunction> {
+        self.exports.get(name)
+    }
+
+    /// Calls an exported `#[marine]` function with interface values (§2.3):
+    /// check arity and argument types, lower arguments (allocating in this module), call,
+    /// lift the result, then `release_objects` (for complex outputs, after lifting; also after a
+    /// failed lift so the guest does not leak).
+    ///
+    /// Works with any store context owning the instance (a `Store`, or the `Caller` of a host
+    /// function when a module import forwards into this module).
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut<Data = StoreState>,
+        function: &str,
+        args: &[IValue],
+    ) -> Result<Vec<IValue>, MarineError> {
+        let export = self
+            .exports
+            .get(function)
+            .ok_or_else(|| MarineError::NoSuchFunction {
+                module: self.name.clone(),
+                function: function.to_string(),
+            })?;
+        let sig = &export.plan.signature;
+        if args.len() != sig.arguments.len() {
+            return Err(MarineError::ArgumentCount {
+                module: self.name.clone(),
+                function: function.to_string(),
+                expected: sig.arguments.len(),
+                given: args.len(),
+            });
+        }
+        for (arg, value) in sig.arguments.iter().zip(args) {
+            check_value(value, &arg.ty).map_err(|given| MarineError::ArgumentType {
+                module: self.name.clone(),
+                function: function.to_string(),
+                argument: arg.name.clone(),
+                expected: arg.ty.to_string(),
+                given,
+            })?;
+        }
+        with_module(&mut store, self.wasi_index, |store| {
+            self.call_checked(store, export, function, args)
+        })
+    }
+
+    fn call_checked(
+        &self,
+        mut store: impl AsContextMut<Data = StoreState>,
+        export: &ExportFunction,
+        function: &str,
+        args: &[IValue],
+    ) -> Result<Vec<IValue>, MarineError> {
+        let plan = &export.plan;
+        let ctx = |e: AbiError| e.in_call(&self.name, function);
+
+        let mut params = Vec::with_capacity(plan.wasm.params.len());
+        {
+            let mut guest = WasmGuest::new(&mut store, &self.abi);
+            for (arg, value) in plan.signature.arguments.iter().zip(args) {
+                lower_argument(&mut guest, &arg.ty, value, &mut params).map_err(|e| match e {
+                    AbiError::ValueMismatch { expected, given } => MarineError::ArgumentType {
+                        module: self.name.clone(),
+                        function: function.to_string(),
+                        argument: arg.name.clone(),
+                        expected,
+                        given,
+                    },
+                    other => ctx(other),
+                })?;
+            }
+        }
+
+        let mut results = vec![Val::I32(0); plan.wasm.results.len()];
+        export
+            .func
+            .call(&mut store, &params, &mut results)
+            .map_err(|e| MarineError::Trap {
+                module: self.name.clone(),
+                function: function.to_string(),
+                message: format_wasmtime_error(&e),
+            })?;
+
+        let unexpected = |message: String| MarineError::UnexpectedResults {
+            module: self.name.clone(),
+            function: function.to_string(),
+            message,
+        };
+        let output = match &plan.output {
+            OutputKind::None => return Ok(Vec::new()),
+            OutputKind::Scalar(ty) => {
+                let val = results
+                    .first()
+                    .ok_or_else(|| unexpected("no result value".into()))?;
+                let v = val_to_scalar(ty, val)
+                    .ok_or_else(|| unexpected(format!("{val:?} is not a {ty}")))?;
+                return Ok(vec![v]);
+            }
+            OutputKind::Sized(ty) => {
+                let lifted = self
+                    .abi
+                    .result_ptr_and_size(&mut store)
+                    .and_then(|(ptr, size)| {
+                        lift_result(self.abi.memory_view(&store), ty, ptr, size)
+                    });
+                self.release_after(&mut store, lifted)
+            }
+            OutputKind::Record(r) => {
+                let ty = crate::types::IType::Record(r.clone());
+                let lifted = self
+                    .abi
+                    .result_ptr(&mut store)
+                    .and_then(|ptr| lift_result(self.abi.memory_view(&store), &ty, ptr, 0));
+                self.release_after(&mut store, lifted)
+            }
+        };
+        output.map(|v| vec![v]).map_err(ctx)
+    }
+
+    /// Calls `release_objects` after lifting. A failed release after a successful lift is an
+    /// error; after a failed lift the lift error wins and the release error is only logged.
+    fn release_after(
+        &self,
+        store: impl AsContextMut<Data = StoreState>,
+        lifted: Result<IValue, AbiError>,
+    ) -> Result<IValue, AbiError> {
+        let released = self.abi.release_objects(store);
+        match (lifted, released) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(e)) => Err(e),
+            (Err(e), Ok(())) => Err(e),
+            (Err(e), Err(release_err)) => {
+                log::warn!(
+                    "module `{}`: release_objects after a failed lift also failed: {release_err}",
+                    self.name
+                );
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The interface-type value model: [`IType`], [`IValue`], records and function signatures.
+//!
+//! These mirror the official `fluence-it-types` (reference §B.1) with one deliberate change:
+//! records are referenced by `Arc<IRecordType>` instead of a numeric type id, so a type is
+//! self-contained and can be compared or printed without a module-level table.
+//!
+//! Text form ([`std::fmt::Display`]) is the one of the official REPL/aqua output: `bool`,
+//! `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `string`, `[]u8`, `[]T`, and the record name.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// An interface type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IType {
+    /// `bool`
+    Boolean,
+    /// `i8`
+    S8,
+    /// `i16`
+    S16,
+    /// `i32`
+    S32,
+    /// `i64`
+    S64,
+    /// `u8`
+    U8,
+    /// `u16`
+    U16,
+    /// `u32`
+    U32,
+    /// `u64`
+    U64,
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+    /// `string` (UTF-8)
+    String,
+    /// `[]u8`: a Rust `Vec<u8>`, at any nesting level.
+    ByteArray,
+    /// `[]T`: a Rust `Vec<T>` with `T != u8`.
+    Array(Box<IType>),
+    /// A record (a `#[marine]` struct).
+    Record(Arc<IRecordType>),
+}
+
+impl IType {
+    /// True for the types passed and returned by pointer (string, arrays, records).
+    pub fn is_complex(&self) -> bool {
+        matches!(
+            self,
+            IType::String | IType::ByteArray | IType::Array(_) | IType::Record(_)
+        )
+    }
+}
+
+/// A record type: a name and its fields in declaration order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IRecordType {
+    /// The record's short name (last path segment of the Rust type).
+    pub name: String,
+    /// Fields in declaration order (this is the wire order).
+    pub fields: Vec<IRecordField>,
+}
+
+/// One field of a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IRecordField {
+    /// Field name.
+    pub name: String,
+    /// Field type.
+    pub ty: IType,
+}
+
+/// A named function argument.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IFunctionArg {
+    /// Argument name as written in the Rust source.
+    pub name: String,
+    /// Argument type.
+    pub ty: IType,
+}
+
+/// The interface-level signature of an exported or imported function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionSignature {
+    /// Function name (the wasm export name for exports).
+    pub name: String,
+    /// Arguments in order.
+    pub arguments: Vec<IFunctionArg>,
+    /// Zero or one output types.
+    pub outputs: Vec<IType>,
+}
+
+/// An interface value.
+///
+/// `Record` is positional: its elements are the field values in declaration order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IValue {
+    /// `bool`
+    Boolean(bool),
+    /// `i8`
+    S8(i8),
+    /// `i16`
+    S16(i16),
+    /// `i32`
+    S32(i32),
+    /// `i64`
+    S64(i64),
+    /// `u8`
+    U8(u8),
+    /// `u16`
+    U16(u16),
+    /// `u32`
+    U32(u32),
+    /// `u64`
+    U64(u64),
+    /// `f32`
+    F32(f32),
+    /// `f64`
+    F64(f64),
+    /// `string`
+    String(String),
+    /// `[]u8`
+    ByteArray(Vec<u8>),
+    /// `[]T`
+    Array(Vec<IValue>),
+    /// A record, fields by position.
+    Record(Vec<IValue>),
+}
+
+impl IValue {
+    /// A short description of the value's kind for error messages (`i32`, `string`, `array`, …).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            IValue::Boolean(_) => "bool",
+            IValue::S8(_) => "i8",
+            IValue::S16(_) => "i16",
+            IValue::S32(_) => "i32",
+            IValue::S64(_) => "i64",
+            IValue::U8(_) => "u8",
+            IValue::U16(_) => "u16",
+            IValue::U32(_) => "u32",
+            IValue::U64(_) => "u64",
+            IValue::F32(_) => "f32",
+            IValue::F64(_) => "f64",
+            IValue::String(_) => "string",
+            IValue::ByteArray(_) => "[]u8",
+            IValue::Array(_) => "array",
+            IValue::Record(_) => "record",
+        }
+    }
+}
+
+impl fmt::Display for IType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IType::Boolean => f.write_str("bool"),
+            IType::S8 => f.write_str("i8"),
+            IType::S16 => f.write_str("i16"),
+            IType::S32 => f.write_str("i32"),
+            IType::S64 => f.write_str("i64"),
+            IType::U8 => f.write_str("u8"),
+            IType::U16 => f.write_str("u16"),
+            IType::U32 => f.write_str("u32"),
+            IType::U64 => f.write_str("u64"),
+            IType::F32 => f.write_str("f32"),
+            IType::F64 => f.write_str("f64"),
+            IType::String => f.write_str("string"),
+            IType::ByteArray => f.write_str("[]u8"),
+            IType::Array(elem) => write!(f, "[]{elem}"),
+            IType::Record(record) => f.write_str(&record.name),
+        }
+    }
+}
+
+impl fmt::Display for IRecordType {
+    /// The REPL form: `data Name:` followed by one `  field: type` line per field.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "data {}:", self.name)?;
+        for field in &self.fields {
+            write!(f, "\n  {}: {}", field.name, field.ty)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FunctionSignature {
+    /// The REPL form: `func name(a: T, b: U) -> R` (no arrow without outputs).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "func {}(", self.name)?;
+        for (i, arg) in self.arguments.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}: {}", arg.name, arg.ty)?;
+        }
+        f.write_str(")")?;
+        for (i, out) in self.outputs.iter().enumerate() {
+            f.write_str(if i == 0 { " -> " } else { ", " })?;
+            write!(f, "{out}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `value` has type `ty`; on mismatch returns a description of what was given
+/// (for example `string` or `array element 3: u32`).
+///
+/// `IType::ByteArray` accepts both `IValue::ByteArray` and an `IValue::Array` of `U8`
+/// (the JSON path of the official runtime produces the latter). Records must have exactly as
+/// many elements as fields.
+pub fn check_value(value: &IValue, ty: &IType) -> Result<(), String> {
+    let ok = match (ty, value) {
+        (IType::Boolean, IValue::Boolean(_))
+        | (IType::S8, IValue::S8(_))
+        | (IType::S16, IValue::S16(_))
+        | (IType::S32, IValue::S32(_))
+        | (IType::S64, IValue::S64(_))
+        | (IType::U8, IValue::U8(_))
+        | (IType::U16, IValue::U16(_))
+        | (IType::U32, IValue::U32(_))
+        | (IType::U64, IValue::U64(_))
+        | (IType::F32, IValue::F32(_))
+        | (IType::F64, IValue::F64(_))
+        | (IType::String, IValue::String(_))
+        | (IType::ByteArray, IValue::ByteArray(_)) => true,
+        (IType::ByteArray, IValue::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if !matches!(item, IValue::U8(_)) {
+                    return Err(format!("array element {i}: {}", item.kind_name()));
+                }
+            }
+            true
+        }
+        (IType::Array(elem), IValue::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                check_value(item, elem).map_err(|e| format!("array element {i}: {e}"))?;
+            }
+            true
+        }
+        (IType::Array(elem), IValue::ByteArray(_)) => **elem == IType::U8,
+        (IType::Record(record), IValue::Record(values)) => {
+            if values.len() != record.fields.len() {
+                return Err(format!(
+                    "record with {} fields (record {} has {})",
+                    values.len(),
+                    record.name,
+                    record.fields.len()
+                ));
+            }
+            for (field, v) in record.fields.iter().zip(values) {
+                check_value(v, &field.ty).map_err(|e| format!("field {}: {e}", field.name))?;
+            }
+            true
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(value.kind_name().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms() {
+        let rec = Arc::new(IRecordType {
+            name: "Rec".into(),
+            fields: vec![IRecordField {
+                name: "a".into(),
+                ty: IType::S32,
+            }],
+        });
+        assert_eq!(IType::ByteArray.to_string(), "[]u8");
+        assert_eq!(
+            IType::Array(Box::new(IType::ByteArray)).to_string(),
+            "[][]u8"
+        );
+        assert_eq!(
+            IType::Array(Box::new(IType::Record(rec.clone()))).to_string(),
+            "[]Rec"
+        );
+        let sig = FunctionSignature {
+            name: "f".into(),
+            arguments: vec![
+                IFunctionArg {
+                    name: "x".into(),
+                    ty: IType::S64,
+                },
+                IFunctionArg {
+                    name: "s".into(),
+                    ty: IType::String,
+                },
+            ],
+            outputs: vec![IType::Record(rec.clone())],
+        };
+        assert_eq!(sig.to_string(), "func f(x: i64, s: string) -> Rec");
+        assert_eq!(rec.to_string(), "data Rec:\n  a: i32");
+    }
+
+    #[test]
+    fn value_checks() {
+        let arr = IType::Array(Box::new(IType::U32));
+        assert!(check_value(&IValue::Array(vec![IValue::U32(1)]), &arr).is_ok());
+        assert_eq!(
+            check_value(&IValue::Array(vec![IValue::U32(1), IValue::S32(2)]), &arr).unwrap_err(),
+            "array element 1: i32"
+        );
+        assert!(check_value(&IValue::Array(vec![IValue::U8(1)]), &IType::ByteArray).is_ok());
+        assert!(check_value(&IValue::String("x".into()), &IType::ByteArray).is_err());
+    }
+}
