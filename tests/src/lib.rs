@@ -68,7 +68,11 @@ pub fn build_examples() -> &'static Path {
 /// building the examples first if needed.
 pub fn example_wasm(name: &str) -> PathBuf {
     let path = build_examples().join(format!("{name}.wasm"));
-    assert!(path.exists(), "example module {} was not built", path.display());
+    assert!(
+        path.exists(),
+        "example module {} was not built",
+        path.display()
+    );
     path
 }
 
