@@ -12,6 +12,7 @@ use crate::{IType, IValue, Marine, MarineEngine, MarineError};
 const GUEST: &str = r#"
 (module
   (import "__marine_host_api_v3" "log_utf8_string" (func $log (param i32 i32 i32 i32)))
+  IMPORTS
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 4096))
   (global $rptr (mut i32) (i32.const 0))
@@ -212,12 +213,29 @@ fn exports() -> Vec<(String, &'static str, String, String)> {
 }
 
 fn guest_wasm() -> Vec<u8> {
-    let list = exports();
+    guest_wasm_with("", "", vec![], &[])
+}
+
+/// The guest with extra imports, function definitions, exports and metadata sections.
+fn guest_wasm_with(
+    imports: &str,
+    funcs: &str,
+    extra: Vec<(String, &'static str, String, String)>,
+    sections: &[(String, String)],
+) -> Vec<u8> {
+    let mut list = exports();
+    list.extend(extra);
     let export_lines: String = list
         .iter()
         .map(|(name, func, _, _)| format!("(export \"{name}\" (func {func}))\n"))
         .collect();
-    let mut wasm = wat::parse_str(GUEST.replace("EXPORTS", &export_lines)).unwrap();
+    let text = GUEST
+        .replace("IMPORTS", imports)
+        .replace("EXPORTS", &format!("{funcs}\n{export_lines}"));
+    let mut wasm = wat::parse_str(text).unwrap();
+    for (s, d) in sections {
+        append_custom_section(&mut wasm, s, d.as_bytes());
+    }
     for (name, _, args, outs) in &list {
         let (s, d) = fn_section(name, args, outs);
         append_custom_section(&mut wasm, &s, d.as_bytes());
@@ -800,10 +818,7 @@ fn load_errors() {
         "{e}"
     );
     // A trapping start function.
-    let wasm = wat::parse_str(
-        r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#,
-    )
-    .unwrap();
+    let wasm = guest_wasm_with("", r#"(func (export "_start") unreachable)"#, vec![], &[]);
     let e = m.load_module("v", wasm).unwrap_err();
     assert!(
         matches!(&e, MarineError::Instantiate { .. }) && e.to_string().contains("_start"),
@@ -813,4 +828,137 @@ fn load_errors() {
     assert!(m.module_names().is_empty());
     m.load_module("x", guest_wasm()).unwrap();
     let _ = Arc::strong_count(&m.module_interface("x").unwrap());
+}
+
+/// Module "relay" imports `g.echo_string`, `g.id_u64` (as `u64_of_g`), `g.echo_record` and
+/// `g.trap`, and exports relays that just call them: the runtime sets the relay's own result
+/// slots, so the relay's wasm body has nothing else to do.
+fn relay_wasm(extern_json: &str) -> Vec<u8> {
+    let imports = r#"
+      (import "g" "echo_string" (func $g_echo_string (param i32 i32)))
+      (import "g" "u64_of_g" (func $g_id_u64 (param i64) (result i64)))
+      (import "g" "echo_record" (func $g_echo_record (param i32)))
+      (import "g" "trap" (func $g_trap))
+    "#;
+    let funcs = r#"
+      (func $relay_string (param i32 i32) (call $g_echo_string (local.get 0) (local.get 1)))
+      (func $relay_u64 (param i64) (result i64) (call $g_id_u64 (local.get 0)))
+      (func $relay_record (param i32) (call $g_echo_record (local.get 0)))
+      (func $relay_trap (call $g_trap))
+    "#;
+    let string = ty("Utf8String");
+    let rec = r#"{"Record":["All","ByValue"]}"#.to_string();
+    let extra = vec![
+        (
+            "relay_string".to_string(),
+            "$relay_string",
+            arg(&string),
+            out(&string),
+        ),
+        (
+            "relay_u64".to_string(),
+            "$relay_u64",
+            arg(&ty("U64")),
+            out(&ty("U64")),
+        ),
+        (
+            "relay_record".to_string(),
+            "$relay_record",
+            arg(&rec),
+            out(&rec),
+        ),
+        (
+            "relay_trap".to_string(),
+            "$relay_trap",
+            "[]".into(),
+            "[]".into(),
+        ),
+    ];
+    let section = (
+        "__m_generated_section__g".to_string(),
+        extern_json.to_string(),
+    );
+    guest_wasm_with(imports, funcs, extra, &[section])
+}
+
+const RELAY_EXTERN: &str = r#"{"ast_type":"ExternMod","namespace":"g","imports":[
+  {"link_name":null,"signature":{"name":"echo_string","arguments":[{"name":"s","ty":{"Utf8String":"ByRef"}}],"output_types":[{"Utf8String":"ByValue"}]}},
+  {"link_name":"u64_of_g","signature":{"name":"id_u64","arguments":[{"name":"v","ty":{"U64":"ByValue"}}],"output_types":[{"U64":"ByValue"}]}},
+  {"link_name":null,"signature":{"name":"echo_record","arguments":[{"name":"r","ty":{"Record":["All","ByValue"]}}],"output_types":[{"Record":["All","ByValue"]}]}},
+  {"link_name":null,"signature":{"name":"trap","arguments":[],"output_types":[]}}
+]}"#;
+
+#[test]
+fn module_to_module_imports() {
+    let mut m = marine();
+    m.load_module("relay", relay_wasm(RELAY_EXTERN)).unwrap();
+    let mut relay = |f: &str, v: Vec<IValue>| m.call_with_ivalues("relay", f, &v);
+    let s = IValue::String("через модуль".into());
+    assert_eq!(relay("relay_string", vec![s.clone()]).unwrap(), vec![s]);
+    assert_eq!(
+        relay("relay_string", vec![IValue::String(String::new())]).unwrap(),
+        vec![IValue::String(String::new())]
+    );
+    assert_eq!(
+        relay("relay_u64", vec![IValue::U64(u64::MAX)]).unwrap(),
+        vec![IValue::U64(u64::MAX)]
+    );
+    assert_eq!(
+        relay("relay_record", vec![all_record(5)]).unwrap(),
+        vec![all_record(5)]
+    );
+    // The callee's trap surfaces as a typed import error naming both sides.
+    let e = relay("relay_trap", vec![]).unwrap_err();
+    match &e {
+        MarineError::Import {
+            module,
+            function,
+            source,
+        } => {
+            assert_eq!(
+                (module.as_str(), function.as_str()),
+                ("relay", "relay_trap")
+            );
+            assert_eq!(
+                (source.caller.as_str(), source.namespace.as_str()),
+                ("relay", "g")
+            );
+            assert!(matches!(*source.source, MarineError::Trap { .. }), "{e}");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        relay("relay_u64", vec![IValue::U64(1)]).unwrap(),
+        vec![IValue::U64(1)]
+    );
+    // Releases: the callee released after each complex output (string x2, record).
+    assert_eq!(
+        m.call_with_ivalues("g", "releases", &[]).unwrap(),
+        vec![IValue::U32(3)]
+    );
+}
+
+#[test]
+fn module_import_link_errors() {
+    // Dependency not loaded: unknown import.
+    let mut m = Marine::new();
+    let e = m
+        .load_module("relay", relay_wasm(RELAY_EXTERN))
+        .unwrap_err();
+    assert!(
+        matches!(&e, MarineError::Link { .. }) && e.to_string().contains("g::"),
+        "{e}"
+    );
+    // Declared signature differs from the export.
+    m.load_module("g", guest_wasm()).unwrap();
+    let wrong = RELAY_EXTERN.replace(
+        r#"{"name":"v","ty":{"U64":"ByValue"}}],"output_types":[{"U64":"ByValue"}]"#,
+        r#"{"name":"v","ty":{"I64":"ByValue"}}],"output_types":[{"I64":"ByValue"}]"#,
+    );
+    let e = m.load_module("relay", relay_wasm(&wrong)).unwrap_err();
+    assert!(e.to_string().contains("does not match"), "{e}");
+    // A function the callee does not have.
+    let missing = RELAY_EXTERN.replace(r#""name":"trap""#, r#""name":"nothere""#);
+    let e = m.load_module("relay", relay_wasm(&missing)).unwrap_err();
+    assert!(e.to_string().contains("has no such function"), "{e}");
 }

@@ -235,6 +235,17 @@ pub enum MarineError {
         /// Trap text including the wasm backtrace.
         message: String,
     },
+    /// A module import called during the call failed (the error of the callee, or of moving
+    /// values between the two modules).
+    #[error("module `{module}`, function `{function}`: {source}")]
+    Import {
+        /// The module that was called from the host.
+        module: String,
+        /// The function that was called from the host.
+        function: String,
+        /// The failing import and its error.
+        source: Box<crate::adapter::ImportError>,
+    },
     /// The guest handed out a pointer/length that does not fit in its memory.
     #[error(
         "module `{module}`, function `{function}`: {what}: {len} bytes at {ptr:#x} are out of bounds of the {memory_size}-byte memory"

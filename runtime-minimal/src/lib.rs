@@ -8,17 +8,22 @@
 //! - [`memory`], [`lift`], [`lower`]: guest memory access and the §2.5/§2.6 layouts;
 //! - [`store`], [`engine`], [`module`]: the service store, the engine and compiled-module
 //!   cache, one instantiated module and the export call protocol;
+//! - [`adapter`]: the import direction (lift from the caller, lower results back), used for
+//!   module-to-module imports;
 //! - [`marine`]: the [`Marine`] façade.
 //!
-//! Host imports provided so far: WASI preview1 (per-module contexts) and the logger
-//! ([`host_imports`]). Anything else a module imports is a load-time `Link` error.
+//! Imports provided so far: WASI preview1 (per-module contexts), the logger
+//! ([`host_imports`]), and functions of previously loaded modules (namespace = module name).
+//! Anything else a module imports is a load-time `Link` error.
 
 pub mod abi;
+pub mod adapter;
 pub mod config;
 pub mod engine;
 pub mod errors;
 pub mod host_imports;
 pub mod interface;
+pub mod json;
 pub mod lift;
 pub mod lower;
 pub mod marine;

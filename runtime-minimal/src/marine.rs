@@ -7,9 +7,10 @@ use std::sync::Arc;
 use wasmtime::{Linker, Store};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+use crate::adapter::{check_import_signature, import_func_type, module_import_func};
 use crate::engine::MarineEngine;
-use crate::errors::MarineError;
-use crate::host_imports::add_host_imports;
+use crate::errors::{format_wasmtime_error, MarineError};
+use crate::host_imports::{add_host_imports, is_host_namespace};
 use crate::interface::ModuleInterface;
 use crate::module::MModule;
 use crate::store::{ModuleSlot, StoreState};
@@ -111,7 +112,7 @@ pub struct Marine {
     engine: MarineEngine,
     store: Store<StoreState>,
     linker: Linker<StoreState>,
-    modules: HashMap<String, MModule>,
+    modules: HashMap<String, Arc<MModule>>,
 }
 
 impl std::fmt::Debug for Marine {
@@ -199,11 +200,17 @@ impl Marine {
             name: name.clone(),
             wasi: wasi.build_p1(),
             logging_mask: config.logging_mask,
+            abi: None,
         });
 
-        match MModule::instantiate(&mut self.store, &self.linker, &name, compiled, index) {
+        let linked = self
+            .module_linker(&name, &compiled.interface)
+            .and_then(|linker| {
+                MModule::instantiate(&mut self.store, &linker, &name, compiled, index)
+            });
+        match linked {
             Ok(module) => {
-                self.modules.insert(name, module);
+                self.modules.insert(name, Arc::new(module));
                 Ok(())
             }
             Err(e) => {
@@ -213,14 +220,64 @@ impl Marine {
         }
     }
 
+    /// The linker for one module: the shared one (WASI, host imports) plus one adapter per
+    /// function imported from an already loaded module (§3.4). Imports from namespaces that are
+    /// neither host namespaces nor loaded modules stay undefined and fail instantiation.
+    fn module_linker(
+        &self,
+        name: &str,
+        interface: &ModuleInterface,
+    ) -> Result<Linker<StoreState>, MarineError> {
+        let mut linker = self.linker.clone();
+        for imported in &interface.imports {
+            if is_host_namespace(&imported.namespace) {
+                continue;
+            }
+            let Some(callee) = self.modules.get(&imported.namespace) else {
+                continue;
+            };
+            for f in &imported.functions {
+                let link_err = |message: String| MarineError::Link {
+                    module: name.to_string(),
+                    message,
+                };
+                let callee_fn = &f.signature.name;
+                let actual = callee.interface().function(callee_fn).ok_or_else(|| {
+                    link_err(format!(
+                        "imports `{}.{callee_fn}`, but module `{}` has no such function",
+                        imported.namespace, imported.namespace
+                    ))
+                })?;
+                check_import_signature(&f.signature, actual).map_err(|reason| {
+                    link_err(format!(
+                        "import `{}.{callee_fn}` does not match: {reason}",
+                        imported.namespace
+                    ))
+                })?;
+                let ty = import_func_type(self.engine.engine(), &f.signature);
+                let body =
+                    module_import_func(callee.clone(), callee_fn.clone(), f.signature.clone());
+                linker
+                    .func_new(&imported.namespace, &f.import_name, ty, body)
+                    .map_err(|e| link_err(format_wasmtime_error(&e)))?;
+            }
+        }
+        Ok(linker)
+    }
+
     /// Removes a module. Its instance memory stays in the store until the `Marine` is dropped
-    /// (wasmtime stores never free instances); its WASI context is closed.
+    /// (wasmtime stores never free instances). Modules that import from it keep working
+    /// (their adapters hold the instance), as in the official runtime; so its WASI context is
+    /// kept too.
     pub fn unload_module(&mut self, name: &str) -> Result<(), MarineError> {
         let module = self
             .modules
             .remove(name)
             .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
-        self.store.data_mut().drop_slot(module.wasi_index());
+        if Arc::strong_count(&module) == 1 {
+            // Nobody imports from it: close its files and dirs now.
+            self.store.data_mut().drop_slot(module.wasi_index());
+        }
         Ok(())
     }
 
@@ -278,7 +335,7 @@ impl Marine {
     }
 
     /// A loaded module (low-level access: ABI handles, instance).
-    pub fn module(&self, name: &str) -> Option<&MModule> {
+    pub fn module(&self, name: &str) -> Option<&Arc<MModule>> {
         self.modules.get(name)
     }
 

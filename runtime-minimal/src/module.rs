@@ -6,6 +6,7 @@ use std::sync::Arc;
 use wasmtime::{AsContextMut, Func, Instance, Linker, Val};
 
 use crate::abi::{CallPlan, OutputKind};
+use crate::adapter::ImportError;
 use crate::engine::CompiledModule;
 use crate::errors::{format_wasmtime_error, AbiError, MarineError};
 use crate::interface::ModuleInterface;
@@ -52,7 +53,7 @@ impl MModule {
             module: name.to_string(),
             message,
         };
-        let instance = with_module(&mut store, wasi_index, |store| {
+        let (instance, abi) = with_module(&mut store, wasi_index, |store| {
             let pre = linker
                 .instantiate_pre(&compiled.module)
                 .map_err(|e| MarineError::Link {
@@ -62,6 +63,18 @@ impl MModule {
             let instance = pre
                 .instantiate(&mut *store)
                 .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
+            let abi =
+                GuestAbi::from_instance(&mut *store, &instance).map_err(|(export, reason)| {
+                    MarineError::MissingExport {
+                        module: name.to_string(),
+                        export: export.to_string(),
+                        reason,
+                    }
+                })?;
+            store
+                .as_context_mut()
+                .data_mut()
+                .set_abi(wasi_index, abi.clone());
             for start in ["_initialize", "_start"] {
                 if let Some(f) = instance.get_func(&mut *store, start) {
                     let f = f.typed::<(), ()>(&mut *store).map_err(|e| {
@@ -72,15 +85,7 @@ impl MModule {
                     })?;
                 }
             }
-            Ok::<_, MarineError>(instance)
-        })?;
-
-        let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
-            MarineError::MissingExport {
-                module: name.to_string(),
-                export: export.to_string(),
-                reason,
-            }
+            Ok::<_, MarineError>((instance, abi))
         })?;
 
         let mut exports = HashMap::with_capacity(compiled.plans.len());
@@ -216,10 +221,17 @@ impl MModule {
         export
             .func
             .call(&mut store, &params, &mut results)
-            .map_err(|e| MarineError::Trap {
-                module: self.name.clone(),
-                function: function.to_string(),
-                message: format_wasmtime_error(&e),
+            .map_err(|e| match e.downcast::<ImportError>() {
+                Ok(import) => MarineError::Import {
+                    module: self.name.clone(),
+                    function: function.to_string(),
+                    source: Box::new(import),
+                },
+                Err(e) => MarineError::Trap {
+                    module: self.name.clone(),
+                    function: function.to_string(),
+                    message: format_wasmtime_error(&e),
+                },
             })?;
 
         let unexpected = |message: String| MarineError::UnexpectedResults {

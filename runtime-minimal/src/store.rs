@@ -7,6 +7,8 @@
 //! Index 0 is a null context (no envs, no dirs, no stdio) used whenever no module is current.
 
 use wasmtime::AsContextMut;
+
+use crate::memory::GuestAbi;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
 
@@ -22,6 +24,10 @@ pub struct ModuleSlot {
     /// Logger target mask (§5.2): a message with target t is logged if t == 0 or
     /// t & mask != 0.
     pub logging_mask: i32,
+    /// The module's ABI handles, registered right after instantiation (before `_initialize`),
+    /// so host functions and import adapters can allocate in, and set results of, the module
+    /// that is calling them.
+    pub abi: Option<GuestAbi>,
 }
 
 impl ModuleSlot {
@@ -30,6 +36,7 @@ impl ModuleSlot {
             name: String::new(),
             wasi: WasiCtxBuilder::new().build_p1(),
             logging_mask: i32::MAX,
+            abi: None,
         }
     }
 }
@@ -65,6 +72,13 @@ impl StoreState {
     pub fn drop_slot(&mut self, index: WasiIndex) {
         if index != 0 && index < self.slots.len() {
             self.slots[index] = ModuleSlot::null();
+        }
+    }
+
+    /// Registers a module's ABI handles in its slot.
+    pub fn set_abi(&mut self, index: WasiIndex, abi: GuestAbi) {
+        if let Some(slot) = self.slots.get_mut(index) {
+            slot.abi = Some(abi);
         }
     }
 
