@@ -133,6 +133,66 @@ pub fn run_mounted_binary(
     run_mounted_binary_detailed(path.as_ref(), &args, opts).result
 }
 
+// ---- interface values: what the host import receives and returns -------------------------
+
+/// Name of the result record type, as the guest SDK declares it.
+pub const RESULT_RECORD_NAME: &str = "MountedBinaryResult";
+
+/// The guest-visible record type of [`MountedBinaryResult`]:
+/// `{ ret_code: i32, error: string, stdout: []u8, stderr: []u8 }`.
+pub fn result_record_type() -> crate::types::IRecordType {
+    use crate::types::{IRecordField, IRecordType, IType};
+    let field = |name: &str, ty: IType| IRecordField {
+        name: name.to_owned(),
+        ty,
+    };
+    IRecordType {
+        name: RESULT_RECORD_NAME.to_owned(),
+        fields: vec![
+            field("ret_code", IType::S32),
+            field("error", IType::String),
+            field("stdout", IType::ByteArray),
+            field("stderr", IType::ByteArray),
+        ],
+    }
+}
+
+impl MountedBinaryResult {
+    /// The record value lowered into the guest (fields in declaration order).
+    pub fn into_ivalue(self) -> crate::types::IValue {
+        use crate::types::IValue;
+        IValue::Record(vec![
+            IValue::S32(self.ret_code),
+            IValue::String(self.error),
+            IValue::ByteArray(self.stdout),
+            IValue::ByteArray(self.stderr),
+        ])
+    }
+}
+
+/// Extracts the `Vec<String>` argument of a mounted-binary import. Shape errors give the
+/// official codes 100002 (not exactly one argument), 100003 (not an array), 100004 (an element
+/// is not a string) with the official message.
+pub fn args_from_ivalues(
+    mut args: Vec<crate::types::IValue>,
+) -> Result<Vec<String>, MountedBinaryResult> {
+    use crate::types::IValue;
+    let shape_error = |code| MountedBinaryResult::from_error(code, ARGS_ERROR_MESSAGE);
+    if args.len() != 1 {
+        return Err(shape_error(ARGS_COUNT_ERROR_CODE));
+    }
+    match args.remove(0) {
+        IValue::Array(values) => values
+            .into_iter()
+            .map(|value| match value {
+                IValue::String(text) => Ok(text),
+                _ => Err(shape_error(ARG_NOT_STRING_ERROR_CODE)),
+            })
+            .collect(),
+        _ => Err(shape_error(ARGS_NOT_ARRAY_ERROR_CODE)),
+    }
+}
+
 /// Time left to the readers after the process was killed.
 const KILL_GRACE: Duration = Duration::from_millis(200);
 /// Longest sleep between two checks of the child's state.
@@ -602,5 +662,47 @@ mod tests {
             ],
             [100000, 100001, 100002, 100003, 100004, 100005, 100006]
         );
+    }
+
+    #[test]
+    fn ivalue_glue() {
+        use crate::types::{IType, IValue};
+        let s = |t: &str| IValue::String(t.to_owned());
+        assert_eq!(
+            args_from_ivalues(vec![IValue::Array(vec![s("-c"), s("x y")])]),
+            Ok(vec!["-c".to_owned(), "x y".to_owned()])
+        );
+        assert_eq!(args_from_ivalues(vec![IValue::Array(vec![])]), Ok(vec![]));
+        let code = |args| args_from_ivalues(args).unwrap_err().ret_code;
+        assert_eq!(code(vec![]), ARGS_COUNT_ERROR_CODE);
+        assert_eq!(code(vec![s("a")]), ARGS_NOT_ARRAY_ERROR_CODE);
+        assert_eq!(
+            code(vec![IValue::Array(vec![s("a"), IValue::S32(1)])]),
+            ARG_NOT_STRING_ERROR_CODE
+        );
+        assert_eq!(
+            args_from_ivalues(vec![]).unwrap_err().error,
+            ARGS_ERROR_MESSAGE
+        );
+
+        let record = MountedBinaryResult {
+            ret_code: 7,
+            error: "e".into(),
+            stdout: vec![1],
+            stderr: vec![2],
+        };
+        assert_eq!(
+            record.into_ivalue(),
+            IValue::Record(vec![
+                IValue::S32(7),
+                s("e"),
+                IValue::ByteArray(vec![1]),
+                IValue::ByteArray(vec![2])
+            ])
+        );
+        let ty = result_record_type();
+        let names: Vec<_> = ty.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["ret_code", "error", "stdout", "stderr"]);
+        assert_eq!(ty.fields[2].ty, IType::ByteArray);
     }
 }
