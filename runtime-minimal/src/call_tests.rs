@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::test_utils::{append_custom_section, fn_section, record_section};
-use crate::{IType, IValue, Marine, MarineEngine, MarineError};
+use crate::{IType, IValue, MModuleConfig, Marine, MarineEngine, MarineError};
 
 const GUEST: &str = r#"
 (module
@@ -961,4 +961,110 @@ fn module_import_link_errors() {
     let missing = RELAY_EXTERN.replace(r#""name":"trap""#, r#""name":"nothere""#);
     let e = m.load_module("relay", relay_wasm(&missing)).unwrap_err();
     assert!(e.to_string().contains("has no such function"), "{e}");
+}
+
+#[test]
+fn memory_limits() {
+    let mut m = Marine::new();
+    let config = MModuleConfig {
+        mem_limit_bytes: Some(2 * 65536),
+        ..Default::default()
+    };
+    m.load_module_with_config("g", guest_wasm(), config)
+        .unwrap();
+    // Fits in the second page.
+    echo(&mut m, "echo_bytes", IValue::ByteArray(vec![1; 70000]));
+    // Needs a third page: memory.grow fails in allocate, which returns 0.
+    let e = call(
+        &mut m,
+        "echo_bytes",
+        vec![IValue::ByteArray(vec![1; 1 << 17])],
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            MarineError::Abi {
+                source: crate::AbiError::Allocation { .. },
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(m.memory_stats().allocation_rejects, 1);
+    assert_eq!(m.memory_stats().total_used, 2 * 65536);
+    echo(
+        &mut m,
+        "echo_string",
+        IValue::String("small still works".into()),
+    );
+    m.clear_allocation_stats();
+    assert_eq!(m.memory_stats().allocation_rejects, 0);
+
+    // Total limit: a second module does not fit.
+    m.set_total_memory_limit(Some(2 * 65536 + 65535));
+    let e = m.load_module("h", guest_wasm()).unwrap_err();
+    assert!(matches!(&e, MarineError::Instantiate { .. }), "{e}");
+    m.set_total_memory_limit(Some(3 * 65536));
+    m.load_module("h", guest_wasm()).unwrap();
+    // A module limit below the initial memory fails loading.
+    let config = MModuleConfig {
+        mem_limit_bytes: Some(1000),
+        ..Default::default()
+    };
+    m.set_total_memory_limit(None);
+    assert!(m
+        .load_module_with_config("tiny", guest_wasm(), config)
+        .is_err());
+}
+
+const ENV_GUEST_IMPORT: &str = r#"(import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))"#;
+
+fn env_guest() -> Vec<u8> {
+    let funcs = r#"(func $env_count (result i32)
+        (drop (call $env_sizes (i32.const 64) (i32.const 68)))
+        (i32.load (i32.const 64)))"#;
+    guest_wasm_with(
+        ENV_GUEST_IMPORT,
+        funcs,
+        vec![(
+            "env_count".into(),
+            "$env_count",
+            "[]".into(),
+            out(&ty("U32")),
+        )],
+        &[],
+    )
+}
+
+#[test]
+fn per_module_wasi_contexts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = Marine::new();
+    let a = MModuleConfig {
+        envs: vec![("A".into(), "1".into())],
+        ..Default::default()
+    };
+    let b = MModuleConfig {
+        envs: vec![("B".into(), "1".into()), ("C".into(), "2".into())],
+        mapped_dirs: vec![("data".into(), dir.path().to_path_buf())],
+        ..Default::default()
+    };
+    m.load_module_with_config("a", env_guest(), a).unwrap();
+    m.load_module_with_config("b", env_guest(), b).unwrap();
+    m.load_module("c", env_guest()).unwrap();
+    let count = |m: &mut Marine, n: &str| m.call_with_ivalues(n, "env_count", &[]).unwrap();
+    assert_eq!(count(&mut m, "a"), vec![IValue::U32(1)]);
+    // Two envs plus one for the mapped dir.
+    assert_eq!(count(&mut m, "b"), vec![IValue::U32(3)]);
+    assert_eq!(count(&mut m, "c"), vec![IValue::U32(0)]);
+    // A missing host dir is a load error naming it.
+    let bad = MModuleConfig {
+        mapped_dirs: vec![("x".into(), dir.path().join("missing"))],
+        ..Default::default()
+    };
+    let e = m
+        .load_module_with_config("d", env_guest(), bad)
+        .unwrap_err();
+    assert!(e.to_string().contains("missing"), "{e}");
 }

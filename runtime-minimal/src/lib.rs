@@ -43,4 +43,5 @@ pub use errors::{AbiError, MarineError};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;
+pub use store::{MemoryStats, StoreState};
 pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};

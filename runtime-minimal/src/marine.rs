@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::{Linker, Store};
+use wasmtime::{Linker, ResourceLimiter, Store};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
@@ -13,7 +13,7 @@ use crate::errors::{format_wasmtime_error, MarineError};
 use crate::host_imports::{add_host_imports, is_host_namespace};
 use crate::interface::ModuleInterface;
 use crate::module::MModule;
-use crate::store::{ModuleSlot, StoreState};
+use crate::store::{MemoryStats, ModuleSlot, StoreState};
 use crate::types::IValue;
 
 /// Where a module's bytes come from.
@@ -28,6 +28,11 @@ pub enum ModuleSource {
 impl From<Vec<u8>> for ModuleSource {
     fn from(v: Vec<u8>) -> Self {
         ModuleSource::Bytes(v)
+    }
+}
+impl From<&Vec<u8>> for ModuleSource {
+    fn from(v: &Vec<u8>) -> Self {
+        ModuleSource::Bytes(v.clone())
     }
 }
 impl From<&[u8]> for ModuleSource {
@@ -79,6 +84,9 @@ pub struct MModuleConfig {
     pub inherit_stdio: bool,
     /// Logger target mask (§5.2); default `i32::MAX`.
     pub logging_mask: i32,
+    /// Limit of this module's linear memory in bytes (`None`: unlimited). Growth beyond it
+    /// makes `memory.grow` fail in the guest (an initial memory beyond it fails loading).
+    pub mem_limit_bytes: Option<u64>,
 }
 
 impl Default for MModuleConfig {
@@ -88,6 +96,7 @@ impl Default for MModuleConfig {
             mapped_dirs: Vec::new(),
             inherit_stdio: true,
             logging_mask: i32::MAX,
+            mem_limit_bytes: None,
         }
     }
 }
@@ -137,7 +146,8 @@ impl Marine {
 
     /// An empty service on the given engine (compiled modules are cached per engine).
     pub fn with_engine(engine: MarineEngine) -> Self {
-        let store = Store::new(engine.engine(), StoreState::new());
+        let mut store = Store::new(engine.engine(), StoreState::new());
+        store.limiter(|state| state as &mut dyn ResourceLimiter);
         let mut linker = Linker::new(engine.engine());
         // Registering into a fresh linker cannot clash; an error here is a bug in this crate.
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| s.current_wasi())
@@ -189,6 +199,13 @@ impl Marine {
         for (k, v) in &config.envs {
             wasi.env(k, v);
         }
+        // As the official runtime: every mapped dir is also an env var `alias = host path`, so
+        // guests can translate paths for mounted binaries. Explicit envs win.
+        for (alias, host) in &config.mapped_dirs {
+            if !config.envs.iter().any(|(k, _)| k == alias) {
+                wasi.env(alias, host.to_string_lossy());
+            }
+        }
         for (alias, host) in &config.mapped_dirs {
             wasi.preopened_dir(host, alias, FsPerms::ReadWrite)
                 .map_err(|e| MarineError::Instantiate {
@@ -196,12 +213,10 @@ impl Marine {
                     message: format!("cannot map dir {} as `{alias}`: {e}", host.display()),
                 })?;
         }
-        let index = self.store.data_mut().add_slot(ModuleSlot {
-            name: name.clone(),
-            wasi: wasi.build_p1(),
-            logging_mask: config.logging_mask,
-            abi: None,
-        });
+        let mut slot = ModuleSlot::new(name.clone(), wasi.build_p1());
+        slot.logging_mask = config.logging_mask;
+        slot.mem_limit = config.mem_limit_bytes;
+        let index = self.store.data_mut().add_slot(slot);
 
         let linked = self
             .module_linker(&name, &compiled.interface)
@@ -332,6 +347,23 @@ impl Marine {
             .collect();
         v.sort();
         v
+    }
+
+    /// Limits the total linear memory of all modules (reference §A.3, §D); `None` removes the
+    /// limit. Memory already granted is counted, including that of unloaded modules (their
+    /// instances stay in the store).
+    pub fn set_total_memory_limit(&mut self, limit: Option<u64>) {
+        self.store.data_mut().set_total_memory_limit(limit);
+    }
+
+    /// Memory accounting: total limit, total granted, refused growths.
+    pub fn memory_stats(&self) -> MemoryStats {
+        self.store.data().memory_stats()
+    }
+
+    /// Resets the refused-growth counter of [`Marine::memory_stats`].
+    pub fn clear_allocation_stats(&mut self) {
+        self.store.data_mut().clear_allocation_rejects();
     }
 
     /// A loaded module (low-level access: ABI handles, instance).

@@ -28,6 +28,10 @@ pub struct ModuleSlot {
     /// so host functions and import adapters can allocate in, and set results of, the module
     /// that is calling them.
     pub abi: Option<GuestAbi>,
+    /// Memory limit of this module in bytes (`None`: unlimited).
+    pub mem_limit: Option<u64>,
+    /// Bytes of linear memory this module has been granted so far.
+    pub mem_used: u64,
 }
 
 impl ModuleSlot {
@@ -37,14 +41,40 @@ impl ModuleSlot {
             wasi: WasiCtxBuilder::new().build_p1(),
             logging_mask: i32::MAX,
             abi: None,
+            mem_limit: None,
+            mem_used: 0,
         }
     }
+
+    /// A slot with the given name, WASI context and default settings.
+    pub fn new(name: impl Into<String>, wasi: WasiP1Ctx) -> Self {
+        ModuleSlot {
+            name: name.into(),
+            wasi,
+            ..Self::null()
+        }
+    }
+}
+
+/// Memory accounting of the whole store (reference §D): an optional limit on the sum of all
+/// modules' linear memories, and the number of refused growths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// Limit on the total linear memory of all modules in bytes (`None`: unlimited).
+    pub total_limit: Option<u64>,
+    /// Total linear memory granted so far in bytes.
+    pub total_used: u64,
+    /// Number of memory growths refused by a limit since the last reset.
+    pub allocation_rejects: u32,
 }
 
 /// Data of the service's store.
 pub struct StoreState {
     slots: Vec<ModuleSlot>,
     current: WasiIndex,
+    memory: MemoryStats,
+    /// Growth granted by the last `memory_growing`, undone if the growth then fails.
+    pending_growth: Option<(WasiIndex, u64)>,
 }
 
 impl Default for StoreState {
@@ -59,6 +89,8 @@ impl StoreState {
         StoreState {
             slots: vec![ModuleSlot::null()],
             current: 0,
+            memory: MemoryStats::default(),
+            pending_growth: None,
         }
     }
 
@@ -73,6 +105,21 @@ impl StoreState {
         if index != 0 && index < self.slots.len() {
             self.slots[index] = ModuleSlot::null();
         }
+    }
+
+    /// Memory accounting.
+    pub fn memory_stats(&self) -> MemoryStats {
+        self.memory
+    }
+
+    /// Sets the limit on the total linear memory of all modules.
+    pub fn set_total_memory_limit(&mut self, limit: Option<u64>) {
+        self.memory.total_limit = limit;
+    }
+
+    /// Resets the refused-growth counter.
+    pub fn clear_allocation_rejects(&mut self) {
+        self.memory.allocation_rejects = 0;
     }
 
     /// Registers a module's ABI handles in its slot.
@@ -118,4 +165,65 @@ where
     let r = f(&mut store);
     store.as_context_mut().data_mut().enter(prev);
     r
+}
+
+impl wasmtime::ResourceLimiter for StoreState {
+    /// Linear memory growth of the current module (growth only happens while a module runs or
+    /// is instantiated, and that module is current): refused, making `memory.grow` return -1
+    /// (or instantiation fail), if it exceeds the module's limit or the store's total limit.
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let index = if self.current < self.slots.len() {
+            self.current
+        } else {
+            0
+        };
+        let delta = desired.saturating_sub(current) as u64;
+        let slot = &self.slots[index];
+        let over_module = slot.mem_limit.is_some_and(|l| desired as u64 > l);
+        let over_total = self
+            .memory
+            .total_limit
+            .is_some_and(|l| self.memory.total_used.saturating_add(delta) > l);
+        if over_module || over_total {
+            self.memory.allocation_rejects = self.memory.allocation_rejects.saturating_add(1);
+            log::debug!(
+                "module `{}`: memory growth {current} -> {desired} refused ({})",
+                slot.name,
+                if over_module {
+                    "module limit"
+                } else {
+                    "total limit"
+                }
+            );
+            return Ok(false);
+        }
+        self.memory.total_used += delta;
+        self.slots[index].mem_used = desired as u64;
+        self.pending_growth = Some((index, delta));
+        Ok(true)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        if let Some((index, delta)) = self.pending_growth.take() {
+            self.memory.total_used = self.memory.total_used.saturating_sub(delta);
+            let slot = &mut self.slots[index];
+            slot.mem_used = slot.mem_used.saturating_sub(delta);
+        }
+        log::debug!("memory growth failed: {error}");
+        Ok(())
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
