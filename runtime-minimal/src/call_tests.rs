@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::test_utils::{append_custom_section, fn_section, record_section};
-use crate::{IType, IValue, MModuleConfig, Marine, MarineEngine, MarineError};
+use crate::{HostImport, IType, IValue, MModuleConfig, Marine, MarineEngine, MarineError};
 
 const GUEST: &str = r#"
 (module
@@ -1067,4 +1067,137 @@ fn per_module_wasi_contexts() {
         .load_module_with_config("d", env_guest(), bad)
         .unwrap_err();
     assert!(e.to_string().contains("missing"), "{e}");
+}
+
+/// A counter kept in the store for host functions.
+struct Calls(u32);
+
+fn host_guest() -> Vec<u8> {
+    let imports = r#"
+      (import "__marine_host_api_v3" "split" (func $split (param i32 i32 i32 i32)))
+      (import "__marine_host_api_v3" "add" (func $add (param i64 i32) (result i64)))
+      (import "__marine_host_api_v3" "params" (func $params))
+    "#;
+    let funcs = r#"
+      (func $call_split (param i32 i32 i32 i32)
+        (call $split (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+      (func $call_add (param i64 i32) (result i64) (call $add (local.get 0) (local.get 1)))
+      (func $call_params (call $params))
+    "#;
+    let string = ty("Utf8String");
+    let bytes = vec_of(&ty("U8"));
+    let extra = vec![
+        (
+            "call_split".to_string(),
+            "$call_split",
+            format!(r#"[{{"name":"s","ty":{string}}},{{"name":"sep","ty":{bytes}}}]"#),
+            out(&vec_of(&string)),
+        ),
+        (
+            "call_add".to_string(),
+            "$call_add",
+            r#"[{"name":"a","ty":{"U64":"ByValue"}},{"name":"b","ty":{"U32":"ByValue"}}]"#.into(),
+            out(&ty("U64")),
+        ),
+        (
+            "call_params".to_string(),
+            "$call_params",
+            "[]".into(),
+            out(r#"{"Record":["Inner","ByValue"]}"#),
+        ),
+    ];
+    guest_wasm_with(imports, funcs, extra, &[])
+}
+
+#[test]
+fn host_imports_lift_and_lower() {
+    let split = HostImport::new(
+        vec![IType::String, IType::ByteArray],
+        Some(IType::Array(Box::new(IType::String))),
+        |ctx, args| {
+            ctx.state.extension_mut::<Calls>().unwrap().0 += 1;
+            let (IValue::String(s), IValue::ByteArray(sep)) = (&args[0], &args[1]) else {
+                return Err("bad args".into());
+            };
+            if sep.is_empty() {
+                return Err(format!("empty separator from {}", ctx.module));
+            }
+            let sep = std::str::from_utf8(sep).unwrap();
+            Ok(Some(IValue::Array(
+                s.split(sep).map(|p| IValue::String(p.into())).collect(),
+            )))
+        },
+    );
+    let add = HostImport::new(
+        vec![IType::U64, IType::U32],
+        Some(IType::U64),
+        |_, args| match (&args[0], &args[1]) {
+            (IValue::U64(a), IValue::U32(b)) => Ok(Some(IValue::U64(a.wrapping_add(*b as u64)))),
+            _ => Err("bad args".into()),
+        },
+    );
+    let inner_rec = guest_inner_type();
+    let params = HostImport::new(vec![], Some(IType::Record(inner_rec)), |ctx, _| {
+        let n = ctx.state.extension::<Calls>().map(|c| c.0).unwrap_or(0);
+        Ok(Some(inner(&format!("calls={n}"), &[1, 2])))
+    });
+    let config = MModuleConfig {
+        host_imports: vec![
+            ("__marine_host_api_v3".into(), "split".into(), split),
+            ("__marine_host_api_v3".into(), "add".into(), add),
+            ("__marine_host_api_v3".into(), "params".into(), params),
+        ],
+        ..Default::default()
+    };
+    let mut m = Marine::new();
+    m.store_mut().data_mut().set_extension(Calls(0));
+    m.load_module_with_config("h", host_guest(), config)
+        .unwrap();
+    let s = |x: &str| IValue::String(x.into());
+    let out = m
+        .call_with_ivalues(
+            "h",
+            "call_split",
+            &[s("a,b,,ü"), IValue::ByteArray(b",".to_vec())],
+        )
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![IValue::Array(vec![s("a"), s("b"), s(""), s("ü")])]
+    );
+    assert_eq!(
+        m.call_with_ivalues(
+            "h",
+            "call_add",
+            &[IValue::U64(u64::MAX - 1), IValue::U32(1)]
+        )
+        .unwrap(),
+        vec![IValue::U64(u64::MAX)]
+    );
+    assert_eq!(
+        m.call_with_ivalues("h", "call_params", &[]).unwrap(),
+        vec![inner("calls=1", &[1, 2])]
+    );
+    let e = m
+        .call_with_ivalues("h", "call_split", &[s("x"), IValue::ByteArray(vec![])])
+        .unwrap_err();
+    match &e {
+        MarineError::Import { source, .. } => {
+            assert!(
+                matches!(&*source.source, MarineError::HostFunction { message, .. } if message.contains("empty separator from h")),
+                "{e}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        m.call_with_ivalues("h", "call_add", &[IValue::U64(1), IValue::U32(1)])
+            .unwrap(),
+        vec![IValue::U64(2)]
+    );
+}
+
+fn guest_inner_type() -> Arc<crate::IRecordType> {
+    let m = marine();
+    m.module_interface("g").unwrap().records["Inner"].clone()
 }

@@ -246,6 +246,16 @@ pub enum MarineError {
         /// The failing import and its error.
         source: Box<crate::adapter::ImportError>,
     },
+    /// A host function (see [`crate::host_imports::HostImport`]) reported an error.
+    #[error("module `{module}`: host function `{function}` failed: {message}")]
+    HostFunction {
+        /// The calling module.
+        module: String,
+        /// The host function.
+        function: String,
+        /// Its error message.
+        message: String,
+    },
     /// The guest handed out a pointer/length that does not fit in its memory.
     #[error(
         "module `{module}`, function `{function}`: {what}: {len} bytes at {ptr:#x} are out of bounds of the {memory_size}-byte memory"

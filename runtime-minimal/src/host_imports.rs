@@ -1,16 +1,161 @@
 //! Host imports provided to every module.
 //!
-//! For now only the logger, `log_utf8_string(level, target, msg_ptr, msg_len)` (§5.2), in all
+//! Built in: the logger, `log_utf8_string(level, target, msg_ptr, msg_len)` (§5.2), in all
 //! four host namespaces (`host`, `__marine_host_api_v1..v3`). It logs through the `log` crate
 //! with the module name as target, honouring the module's logging mask.
 //!
-//! Any other import (`get_call_parameters`, mounted binaries, imports from other modules) is
-//! left undefined, so a module needing one fails to load with a `Link` error naming the import
-//! (`unknown import: `ns::name` has not been defined`). The next layer adds them.
+//! Embedders add interface-typed host functions per module with [`HostImport`] (through
+//! [`crate::MModuleConfig::host_imports`]): arguments are lifted from the calling module,
+//! the closure runs with a [`HostContext`], and the output is lowered back (§5.5). This is
+//! the hook for `get_call_parameters` and mounted binaries.
+//!
+//! Any other import is left undefined, so a module needing one fails to load with a `Link`
+//! error naming it (`unknown import: `ns::name` has not been defined`).
 
-use wasmtime::{Caller, Extern, Linker};
+use std::sync::Arc;
 
+use wasmtime::{Caller, Engine, Extern, FuncType, Linker, Val};
+
+use crate::adapter::{import_func_type, lift_arguments, return_to_caller};
+use crate::errors::MarineError;
 use crate::store::StoreState;
+use crate::types::{FunctionSignature, IFunctionArg, IType, IValue};
+
+/// What a host function sees besides its arguments.
+pub struct HostContext<'a> {
+    /// Name of the calling module.
+    pub module: &'a str,
+    /// The store state (per-module slots, extensions such as the current call parameters).
+    pub state: &'a mut StoreState,
+}
+
+/// The body of a host function: interface values in, optional interface value out.
+/// An `Err` traps the calling module; the host call fails with [`MarineError::Import`].
+pub type HostFn =
+    dyn Fn(&mut HostContext<'_>, Vec<IValue>) -> Result<Option<IValue>, String> + Send + Sync;
+
+/// An interface-typed host function (the official `HostImportDescriptor`).
+///
+/// The wasm signature follows the usual flattening (§3.2): strings and all arrays, including
+/// byte arrays, are (ptr, len) pairs. (The official runtime maps a byte-array *argument* to a
+/// single i32, which looks like a bug; use `Array(U8)` there for exact compatibility.)
+#[derive(Clone)]
+pub struct HostImport {
+    /// Argument types, in order.
+    pub arguments: Vec<IType>,
+    /// Output type, if any.
+    pub output: Option<IType>,
+    /// The implementation.
+    pub func: Arc<HostFn>,
+}
+
+impl std::fmt::Debug for HostImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostImport")
+            .field("arguments", &self.arguments)
+            .field("output", &self.output)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostImport {
+    /// A host function with these argument and output types.
+    pub fn new(
+        arguments: Vec<IType>,
+        output: Option<IType>,
+        func: impl Fn(&mut HostContext<'_>, Vec<IValue>) -> Result<Option<IValue>, String>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        HostImport {
+            arguments,
+            output,
+            func: Arc::new(func),
+        }
+    }
+
+    /// The interface signature (arguments named `arg_0`, `arg_1`, …).
+    pub fn signature(&self, name: &str) -> FunctionSignature {
+        FunctionSignature {
+            name: name.to_string(),
+            arguments: self
+                .arguments
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| IFunctionArg {
+                    name: format!("arg_{i}"),
+                    ty: ty.clone(),
+                })
+                .collect(),
+            outputs: self.output.iter().cloned().collect(),
+        }
+    }
+
+    /// The wasm type of the import.
+    pub fn func_type(&self, engine: &Engine, name: &str) -> FuncType {
+        import_func_type(engine, &self.signature(name))
+    }
+
+    /// Defines this host function as `namespace.name` in `linker`.
+    pub fn define(
+        &self,
+        linker: &mut Linker<StoreState>,
+        namespace: &str,
+        name: &str,
+    ) -> wasmtime::Result<()> {
+        let sig = Arc::new(self.signature(name));
+        let ty = import_func_type(linker.engine(), &sig);
+        let import = self.clone();
+        let (ns, fname) = (namespace.to_string(), name.to_string());
+        linker.func_new(
+            namespace,
+            name,
+            ty,
+            move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
+                let (module, abi) = {
+                    let slot = caller.data().current_slot();
+                    (slot.name.clone(), slot.abi.clone())
+                };
+                let fail = |source: MarineError| {
+                    wasmtime::Error::new(crate::adapter::ImportError {
+                        caller: module.clone(),
+                        namespace: ns.clone(),
+                        function: fname.clone(),
+                        source: Box::new(source),
+                    })
+                };
+                let Some(abi) = abi else {
+                    return Err(fail(MarineError::Engine(
+                        "the calling module's ABI is not registered".into(),
+                    )));
+                };
+                let args = lift_arguments(abi.memory_view(&caller), &sig, params)
+                    .map_err(|e| fail(e.in_call(&module, &fname)))?;
+                let output = {
+                    let mut ctx = HostContext {
+                        module: &module,
+                        state: caller.data_mut(),
+                    };
+                    (import.func)(&mut ctx, args).map_err(|message| {
+                        fail(MarineError::HostFunction {
+                            module: module.clone(),
+                            function: fname.clone(),
+                            message,
+                        })
+                    })?
+                };
+                let ret = return_to_caller(&mut caller, &abi, sig.outputs.first(), output.as_ref())
+                    .map_err(|e| fail(e.in_call(&module, &fname)))?;
+                if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
+                    *slot = v;
+                }
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+}
 
 /// The host namespaces of all SDK generations (§5.1).
 pub const HOST_NAMESPACES: [&str; 4] = [

@@ -13,8 +13,9 @@
 //! - [`marine`]: the [`Marine`] façade.
 //!
 //! Imports provided so far: WASI preview1 (per-module contexts), the logger
-//! ([`host_imports`]), and functions of previously loaded modules (namespace = module name).
-//! Anything else a module imports is a load-time `Link` error.
+//! ([`host_imports`]), embedder-defined interface-typed host functions ([`HostImport`]), and
+//! functions of previously loaded modules (namespace = module name). Anything else a module
+//! imports is a load-time `Link` error.
 
 pub mod abi;
 pub mod adapter;
@@ -40,6 +41,7 @@ pub(crate) mod test_utils;
 
 pub use engine::MarineEngine;
 pub use errors::{AbiError, MarineError};
+pub use host_imports::{HostContext, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;

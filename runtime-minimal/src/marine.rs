@@ -10,7 +10,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
 use crate::engine::MarineEngine;
 use crate::errors::{format_wasmtime_error, MarineError};
-use crate::host_imports::{add_host_imports, is_host_namespace};
+use crate::host_imports::{add_host_imports, is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::module::MModule;
 use crate::store::{MemoryStats, ModuleSlot, StoreState};
@@ -87,6 +87,21 @@ pub struct MModuleConfig {
     /// Limit of this module's linear memory in bytes (`None`: unlimited). Growth beyond it
     /// makes `memory.grow` fail in the guest (an initial memory beyond it fails loading).
     pub mem_limit_bytes: Option<u64>,
+    /// Extra host functions: (namespace, name, function). They may shadow the built-in
+    /// logger.
+    pub host_imports: Vec<(String, String, HostImport)>,
+}
+
+impl MModuleConfig {
+    /// Adds a host function under `name` in all four host namespaces (`host`,
+    /// `__marine_host_api_v1..v3`), as the official runtime does for mounted binaries.
+    pub fn with_host_import_in_all_namespaces(mut self, name: &str, import: HostImport) -> Self {
+        for ns in HOST_NAMESPACES {
+            self.host_imports
+                .push((ns.to_string(), name.to_string(), import.clone()));
+        }
+        self
+    }
 }
 
 impl Default for MModuleConfig {
@@ -97,6 +112,7 @@ impl Default for MModuleConfig {
             inherit_stdio: true,
             logging_mask: i32::MAX,
             mem_limit_bytes: None,
+            host_imports: Vec::new(),
         }
     }
 }
@@ -219,7 +235,7 @@ impl Marine {
         let index = self.store.data_mut().add_slot(slot);
 
         let linked = self
-            .module_linker(&name, &compiled.interface)
+            .module_linker(&name, &compiled.interface, &config.host_imports)
             .and_then(|linker| {
                 MModule::instantiate(&mut self.store, &linker, &name, compiled, index)
             });
@@ -242,8 +258,18 @@ impl Marine {
         &self,
         name: &str,
         interface: &ModuleInterface,
+        host_imports: &[(String, String, HostImport)],
     ) -> Result<Linker<StoreState>, MarineError> {
         let mut linker = self.linker.clone();
+        linker.allow_shadowing(true);
+        for (ns, fname, import) in host_imports {
+            import
+                .define(&mut linker, ns, fname)
+                .map_err(|e| MarineError::Link {
+                    module: name.to_string(),
+                    message: format!("cannot define host function `{ns}.{fname}`: {e}"),
+                })?;
+        }
         for imported in &interface.imports {
             if is_host_namespace(&imported.namespace) {
                 continue;

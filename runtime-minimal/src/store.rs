@@ -6,6 +6,9 @@
 //! module ([`StoreState::enter`]), so each module has its own envs, preopened dirs and fds.
 //! Index 0 is a null context (no envs, no dirs, no stdio) used whenever no module is current.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+
 use wasmtime::AsContextMut;
 
 use crate::memory::GuestAbi;
@@ -75,6 +78,7 @@ pub struct StoreState {
     memory: MemoryStats,
     /// Growth granted by the last `memory_growing`, undone if the growth then fails.
     pending_growth: Option<(WasiIndex, u64)>,
+    extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
 impl Default for StoreState {
@@ -91,6 +95,7 @@ impl StoreState {
             current: 0,
             memory: MemoryStats::default(),
             pending_growth: None,
+            extensions: HashMap::new(),
         }
     }
 
@@ -105,6 +110,28 @@ impl StoreState {
         if index != 0 && index < self.slots.len() {
             self.slots[index] = ModuleSlot::null();
         }
+    }
+
+    /// Stores a value of type `T` for host functions (for example the current call
+    /// parameters); returns the previous one.
+    pub fn set_extension<T: Any + Send>(&mut self, value: T) -> Option<T> {
+        self.extensions
+            .insert(TypeId::of::<T>(), Box::new(value))
+            .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
+    }
+
+    /// The stored value of type `T`.
+    pub fn extension<T: Any + Send>(&self) -> Option<&T> {
+        self.extensions
+            .get(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_ref::<T>())
+    }
+
+    /// The stored value of type `T`, mutably.
+    pub fn extension_mut<T: Any + Send>(&mut self) -> Option<&mut T> {
+        self.extensions
+            .get_mut(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_mut::<T>())
     }
 
     /// Memory accounting.
