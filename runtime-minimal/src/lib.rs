@@ -16,6 +16,47 @@
 //! ([`host_imports`]), embedder-defined interface-typed host functions ([`HostImport`]), and
 //! functions of previously loaded modules (namespace = module name). Anything else a module
 //! imports is a load-time `Link` error.
+//!
+//! # Design notes
+//!
+//! - **One store per service.** A [`Marine`] owns one `wasmtime::Store<StoreState>` holding
+//!   every module instance (each with its own linear memory), one shared `Linker` (WASI,
+//!   logger) cloned per module to add that module's imports, and a [`MarineEngine`] (shareable
+//!   between services and threads) whose cache maps wasm content to the compiled module, its
+//!   [`ModuleInterface`] and per-function call plans, so nothing is re-parsed per call.
+//! - **Current module.** [`StoreState`] keeps one slot per module (name, WASI context, ABI
+//!   handles, memory limit) and the index of the module currently running. Every entry into a
+//!   module (instantiation, `_initialize`/`_start`, each export call, each import adapter)
+//!   sets it and restores it afterwards ([`store::with_module`]). The WASI accessor, the
+//!   logger, host functions and the memory limiter all act on the current module.
+//! - **Calls.** [`MModule::call`] implements §2.3: arity and type checks up front (errors name
+//!   the argument), lowering through the module's own `allocate` with the official tags and
+//!   order, the call, lifting (bounds-checked, budgeted), then `release_objects`.
+//! - **Cross-module.** Lowering is generic over [`memory::GuestMemoryMut`] and lifting works
+//!   on a byte view, so the same code serves every direction. A module import is a host
+//!   function built by [`adapter::module_import_func`]: it lifts the arguments from the
+//!   caller's memory, calls the caller's `release_objects` for complex arguments, runs the
+//!   callee's export protocol with the callee current, lowers the result with the caller's
+//!   `allocate` and calls the caller's `set_result_*`. Imports are resolved at load against
+//!   modules loaded before (dependency order, as the official runtime) and their declared
+//!   signatures are checked against the callee's exports. Strings and byte arrays can be
+//!   moved memory-to-memory with [`lift::Lifter::bytes`] + [`lower::lower_bytes`] without an
+//!   intermediate [`IValue`] (not yet used by the adapters).
+//! - **Guest-controlled data never panics the host.** Pointers are u32 (memories above 2 GiB
+//!   work), sizes use checked/saturating u64 arithmetic and are checked against the memory
+//!   before host buffers are allocated, count 0 never touches the pointer, UTF-8 is
+//!   validated, traps become [`MarineError::Trap`]. A module that trapped stays loaded and
+//!   is called normally afterwards, but its state may be inconsistent (for example a panic in
+//!   the middle of its allocator); unload and reload it to start afresh.
+//!
+//! # Differences from the official runtime
+//!
+//! - The interface comes from the `__m_generated_section__*` JSON; no `interface-types`
+//!   section is needed, `__fluence_sdk_version` is optional (≥ 0.6.0 when present).
+//! - u32 ≥ 2^31 and u64 ≥ 2^63 work as top-level scalars (bits are reinterpreted).
+//! - Extra or missing arguments and wrong argument types are errors before anything runs.
+//! - Recursive record types are rejected at load.
+//! - `release_objects` also runs after a failed lift, so the guest does not leak.
 
 pub mod abi;
 pub mod adapter;
@@ -46,4 +87,13 @@ pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInte
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;
 pub use store::{MemoryStats, StoreState};
+
+#[allow(dead_code)]
+fn assert_thread_safety() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<Marine>();
+    send_sync::<MarineEngine>();
+    send_sync::<ModuleInterface>();
+}
 pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};
