@@ -1201,3 +1201,24 @@ fn guest_inner_type() -> Arc<crate::IRecordType> {
     let m = marine();
     m.module_interface("g").unwrap().records["Inner"].clone()
 }
+
+#[test]
+fn proc_exit_zero_in_start_is_fine() {
+    let imports = r#"(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))"#;
+    let ok = guest_wasm_with(
+        imports,
+        r#"(func (export "_start") (call $exit (i32.const 0)))"#,
+        vec![],
+        &[],
+    );
+    let mut m = Marine::new();
+    m.load_module("ok", ok).unwrap();
+    let bad = guest_wasm_with(
+        imports,
+        r#"(func (export "_start") (call $exit (i32.const 3)))"#,
+        vec![],
+        &[],
+    );
+    let e = m.load_module("bad", bad).unwrap_err();
+    assert!(matches!(&e, MarineError::Instantiate { .. }), "{e}");
+}

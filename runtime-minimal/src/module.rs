@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use wasmtime::{AsContextMut, Func, Instance, Linker, Val};
+use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind};
 use crate::adapter::ImportError;
@@ -80,9 +81,17 @@ impl MModule {
                     let f = f.typed::<(), ()>(&mut *store).map_err(|e| {
                         instantiate_err(format!("`{start}` has a wrong signature: {e}"))
                     })?;
-                    f.call(&mut *store, ()).map_err(|e| {
-                        instantiate_err(format!("`{start}` failed: {}", format_wasmtime_error(&e)))
-                    })?;
+                    match f.call(&mut *store, ()) {
+                        Ok(()) => {}
+                        // `proc_exit(0)` from `main` is a normal end of start-up.
+                        Err(e) if matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))) => {}
+                        Err(e) => {
+                            return Err(instantiate_err(format!(
+                                "`{start}` failed: {}",
+                                format_wasmtime_error(&e)
+                            )))
+                        }
+                    }
                 }
             }
             Ok::<_, MarineError>((instance, abi))
