@@ -156,7 +156,11 @@ pub struct SectionParseError {
 
 impl std::fmt::Display for SectionParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid metadata JSON at byte {}: {}", self.offset, self.source)
+        write!(
+            f,
+            "invalid metadata JSON at byte {}: {}",
+            self.offset, self.source
+        )
     }
 }
 
