@@ -60,6 +60,7 @@
 
 pub mod abi;
 pub mod adapter;
+pub mod call_parameters;
 pub mod config;
 pub mod engine;
 pub mod errors;
@@ -80,6 +81,7 @@ mod call_tests;
 #[cfg(test)]
 pub(crate) mod test_utils;
 
+pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
 pub use engine::MarineEngine;
 pub use errors::{AbiError, MarineError};
 pub use host_imports::{HostContext, HostImport};
