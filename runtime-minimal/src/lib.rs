@@ -61,11 +61,13 @@
 pub mod abi;
 pub mod adapter;
 pub mod call_parameters;
+pub mod call_parameters_abi;
 pub mod config;
 pub mod engine;
 pub mod errors;
 pub mod host_imports;
 pub mod interface;
+pub mod invoke;
 pub mod json;
 pub mod lift;
 pub mod lower;
@@ -73,6 +75,7 @@ pub mod marine;
 pub mod memory;
 pub mod module;
 pub mod mounted_binary;
+pub mod stdio;
 pub mod store;
 pub mod types;
 
@@ -86,8 +89,11 @@ pub use engine::MarineEngine;
 pub use errors::{AbiError, MarineError};
 pub use host_imports::{HostContext, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
+pub use invoke::CallOptions;
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;
+pub use stdio::CapturedOutput;
+pub use store::MemoryLimitScope;
 pub use store::{MemoryStats, StoreState};
 
 #[allow(dead_code)]

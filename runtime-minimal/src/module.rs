@@ -14,12 +14,15 @@ use crate::interface::ModuleInterface;
 use crate::lift::lift_result;
 use crate::lower::{lower_argument, val_to_scalar};
 use crate::memory::{GuestAbi, WasmGuest};
-use crate::store::{with_module, StoreState, WasiIndex};
+use crate::stdio::panic_message;
+use crate::store::{with_module, Frame, StoreState, WasiIndex};
 use crate::types::{check_value, IValue};
 
 /// An exported `#[marine]` function of an instance: its wasm handle and its call plan.
 #[derive(Clone, Debug)]
 pub struct ExportFunction {
+    /// The export's name (shared with call-stack frames).
+    pub name: Arc<str>,
     /// The raw wasm export.
     pub func: Func,
     /// Precomputed call plan.
@@ -81,7 +84,14 @@ impl MModule {
                     let f = f.typed::<(), ()>(&mut *store).map_err(|e| {
                         instantiate_err(format!("`{start}` has a wrong signature: {e}"))
                     })?;
-                    match f.call(&mut *store, ()) {
+                    let frame = Frame {
+                        module: wasi_index,
+                        function: Arc::from(start),
+                    };
+                    store.as_context_mut().data_mut().call.stack.push(frame);
+                    let started = f.call(&mut *store, ());
+                    store.as_context_mut().data_mut().call.stack.pop();
+                    match started {
                         Ok(()) => {}
                         // `proc_exit(0)` from `main` is a normal end of start-up.
                         Err(e) if matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))) => {}
@@ -110,6 +120,7 @@ impl MModule {
             exports.insert(
                 fname.clone(),
                 ExportFunction {
+                    name: Arc::from(fname.as_str()),
                     func,
                     plan: plan.clone(),
                 },
@@ -194,9 +205,63 @@ impl MModule {
                 given,
             })?;
         }
-        with_module(&mut store, self.wasi_index, |store| {
-            self.call_checked(store, export, function, args)
+        self.run_frame(&mut store, export, |store, stderr_mark| {
+            self.call_checked(store, export, function, args, stderr_mark)
         })
+    }
+
+    /// Runs `f` as a call of `export` of this module: refuses a re-entrant call (this module
+    /// already on the call stack: its result slots and allocator belong to the outer call),
+    /// pushes a call-stack frame, makes the module current, and undoes both afterwards. `f`
+    /// gets the position of the module's stderr tail at entry (for panic messages).
+    pub(crate) fn run_frame<S, R>(
+        &self,
+        mut store: S,
+        export: &ExportFunction,
+        f: impl FnOnce(&mut S, u64) -> Result<R, MarineError>,
+    ) -> Result<R, MarineError>
+    where
+        S: AsContextMut<Data = StoreState>,
+    {
+        let mut ctx = store.as_context_mut();
+        let state = ctx.data_mut();
+        if state.call.stack.iter().any(|f| f.module == self.wasi_index) {
+            let mut stack = state.stack_names();
+            stack.push(format!("{}.{}", self.name, export.name));
+            state.record_reentrancy(&self.name, &export.name, stack.clone());
+            return Err(MarineError::Reentrancy {
+                module: self.name.clone(),
+                function: export.name.to_string(),
+                stack,
+            });
+        }
+        let stderr_mark = state
+            .slot(self.wasi_index)
+            .stderr_tail
+            .as_ref()
+            .map_or(0, |t| t.total_written());
+        state.call.stack.push(Frame {
+            module: self.wasi_index,
+            function: export.name.clone(),
+        });
+        let result = with_module(&mut store, self.wasi_index, |store| f(store, stderr_mark));
+        store.as_context_mut().data_mut().call.stack.pop();
+        result
+    }
+
+    /// The guest's panic message among what it wrote to stderr since `mark`.
+    fn panic_since(
+        &self,
+        store: impl wasmtime::AsContext<Data = StoreState>,
+        mark: u64,
+    ) -> Option<String> {
+        let tail = store
+            .as_context()
+            .data()
+            .slot(self.wasi_index)
+            .stderr_tail
+            .clone()?;
+        panic_message(&tail.since(mark))
     }
 
     fn call_checked(
@@ -205,6 +270,7 @@ impl MModule {
         export: &ExportFunction,
         function: &str,
         args: &[IValue],
+        stderr_mark: u64,
     ) -> Result<Vec<IValue>, MarineError> {
         let plan = &export.plan;
         let ctx = |e: AbiError| e.in_call(&self.name, function);
@@ -227,21 +293,7 @@ impl MModule {
         }
 
         let mut results = vec![Val::I32(0); plan.wasm.results.len()];
-        export
-            .func
-            .call(&mut store, &params, &mut results)
-            .map_err(|e| match e.downcast::<ImportError>() {
-                Ok(import) => MarineError::Import {
-                    module: self.name.clone(),
-                    function: function.to_string(),
-                    source: Box::new(import),
-                },
-                Err(e) => MarineError::Trap {
-                    module: self.name.clone(),
-                    function: function.to_string(),
-                    message: format_wasmtime_error(&e),
-                },
-            })?;
+        self.invoke(&mut store, export, &params, &mut results, stderr_mark)?;
 
         let unexpected = |message: String| MarineError::UnexpectedResults {
             module: self.name.clone(),
@@ -277,6 +329,34 @@ impl MModule {
             }
         };
         output.map(|v| vec![v]).map_err(ctx)
+    }
+
+    /// Calls the raw export; a failure becomes [`MarineError::Import`] (an import it called
+    /// failed) or [`MarineError::Trap`] with the guest's panic message.
+    fn invoke(
+        &self,
+        mut store: impl AsContextMut<Data = StoreState>,
+        export: &ExportFunction,
+        params: &[Val],
+        results: &mut [Val],
+        stderr_mark: u64,
+    ) -> Result<(), MarineError> {
+        let Err(e) = export.func.call(&mut store, params, results) else {
+            return Ok(());
+        };
+        Err(match e.downcast::<ImportError>() {
+            Ok(import) => MarineError::Import {
+                module: self.name.clone(),
+                function: export.name.to_string(),
+                source: Box::new(import),
+            },
+            Err(e) => MarineError::Trap {
+                module: self.name.clone(),
+                function: export.name.to_string(),
+                message: format_wasmtime_error(&e),
+                panic_message: self.panic_since(&store, stderr_mark),
+            },
+        })
     }
 
     /// Calls `release_objects` after lifting. A failed release after a successful lift is an

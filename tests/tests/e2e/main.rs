@@ -2,6 +2,7 @@
 //! `IValue` call path. One test binary (modules below) keeps link time down.
 
 mod arrays;
+mod call_context;
 mod greeting;
 mod metadata;
 mod misbehaving;
