@@ -847,6 +847,10 @@ fn relay_wasm(extern_json: &str) -> Vec<u8> {
       (func $relay_u64 (param i64) (result i64) (call $g_id_u64 (local.get 0)))
       (func $relay_record (param i32) (call $g_echo_record (local.get 0)))
       (func $relay_trap (call $g_trap))
+      ;; passes the invalid UTF-8 bytes at 16 as a string
+      (func $relay_bad_string (call $g_echo_string (i32.const 16) (i32.const 3)))
+      ;; passes a string running past the end of memory
+      (func $relay_oob_string (call $g_echo_string (i32.const -256) (i32.const 100)))
     "#;
     let string = ty("Utf8String");
     let rec = r#"{"Record":["All","ByValue"]}"#.to_string();
@@ -872,6 +876,18 @@ fn relay_wasm(extern_json: &str) -> Vec<u8> {
         (
             "relay_trap".to_string(),
             "$relay_trap",
+            "[]".into(),
+            "[]".into(),
+        ),
+        (
+            "relay_bad_string".to_string(),
+            "$relay_bad_string",
+            "[]".into(),
+            "[]".into(),
+        ),
+        (
+            "relay_oob_string".to_string(),
+            "$relay_oob_string",
             "[]".into(),
             "[]".into(),
         ),
@@ -1457,4 +1473,40 @@ fn call_parameters_in_every_namespace_layout() {
     let fields = get(&mut m, "cp_v1", &CallOptions::default());
     assert_eq!(fields[0], s(""));
     assert_eq!(fields[6], IValue::Array(vec![]));
+}
+
+#[test]
+fn strings_move_memory_to_memory_and_are_checked() {
+    let mut m = marine();
+    m.load_module("relay", relay_wasm(RELAY_EXTERN)).unwrap();
+    // Spans several copy chunks; the callee gets one allocation of the exact size.
+    let text: String = (0..40_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let before = alloc_log(&m, 0).len() as u32;
+    let out = m
+        .call_with_ivalues("relay", "relay_string", &[IValue::String(text.clone())])
+        .unwrap();
+    assert_eq!(out, vec![IValue::String(text)]);
+    assert_eq!(alloc_log(&m, before), vec![(40_000, 1)]);
+
+    // The caller's bytes are checked before anything reaches the callee.
+    let import_source = |e: &MarineError| match e {
+        MarineError::Import { source, .. } => (*source.source).to_string(),
+        other => panic!("{other}"),
+    };
+    let e = m
+        .call_with_ivalues("relay", "relay_bad_string", &[])
+        .unwrap_err();
+    let inner = import_source(&e);
+    assert!(
+        inner.contains("module `relay`") && inner.contains("invalid UTF-8 at byte 0 of 3"),
+        "{inner}"
+    );
+    let e = m
+        .call_with_ivalues("relay", "relay_oob_string", &[])
+        .unwrap_err();
+    let inner = import_source(&e);
+    assert!(inner.contains("out of bounds"), "{inner}");
+    assert_eq!(alloc_log(&m, before + 1), vec![]);
 }

@@ -1,13 +1,14 @@
 //! One instantiated module and the export call protocol (§2.3).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use wasmtime::{AsContextMut, Func, Instance, Linker, Val};
 use wasmtime_wasi::I32Exit;
 
-use crate::abi::{CallPlan, OutputKind};
-use crate::adapter::ImportError;
+use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
+use crate::adapter::{copy_bytes_into, is_bytes_type, GuestBytes, ImportError};
 use crate::engine::CompiledModule;
 use crate::errors::{format_wasmtime_error, AbiError, MarineError};
 use crate::interface::ModuleInterface;
@@ -27,6 +28,26 @@ pub struct ExportFunction {
     pub func: Func,
     /// Precomputed call plan.
     pub plan: Arc<CallPlan>,
+}
+
+/// An argument of a module-to-module call as the import adapter passes it on.
+#[derive(Clone, Debug)]
+pub enum ForwardArg<'a> {
+    /// A value (lifted from the caller, or given by the host).
+    Value(Cow<'a, IValue>),
+    /// A string or byte array still in the caller's memory (already bounds- and
+    /// UTF-8-checked), copied straight into the callee's memory.
+    Bytes(GuestBytes),
+}
+
+/// The output of [`MModule::call_forwarded`].
+#[derive(Clone, Debug)]
+pub enum ForwardOutput {
+    /// Lifted values (none or one).
+    Values(Vec<IValue>),
+    /// A string or byte array left in the callee's memory; the callee's objects are not
+    /// released yet.
+    Bytes(GuestBytes),
 }
 
 /// A module instance living in a service store.
@@ -205,8 +226,76 @@ impl MModule {
                 given,
             })?;
         }
+        let args: Vec<ForwardArg<'_>> = args
+            .iter()
+            .map(|v| ForwardArg::Value(Cow::Borrowed(v)))
+            .collect();
+        let output = self.run_frame(&mut store, export, |store, stderr_mark| {
+            self.call_checked(store, export, function, &args, false, stderr_mark)
+        })?;
+        match output {
+            ForwardOutput::Values(values) => Ok(values),
+            // Not requested: `call_checked` only leaves bytes in memory when asked to.
+            ForwardOutput::Bytes(_) => Err(MarineError::Engine(
+                "internal: bytes output for a value call".into(),
+            )),
+        }
+    }
+
+    /// The module-to-module entry (used by [`crate::adapter::module_import_func`]): like
+    /// [`MModule::call`], but strings and byte arrays may come as [`ForwardArg::Bytes`] still
+    /// in the caller's memory (copied straight into this module's memory), and a string or
+    /// byte-array output is left in this module's memory as [`ForwardOutput::Bytes`]
+    /// (bounds- and UTF-8-checked) for the caller to copy; this module's objects are then
+    /// NOT released yet: the caller must call [`MModule::release_objects`] after copying.
+    pub fn call_forwarded(
+        &self,
+        mut store: impl AsContextMut<Data = StoreState>,
+        function: &str,
+        args: &[ForwardArg<'_>],
+    ) -> Result<ForwardOutput, MarineError> {
+        let export = self
+            .exports
+            .get(function)
+            .ok_or_else(|| MarineError::NoSuchFunction {
+                module: self.name.clone(),
+                function: function.to_string(),
+            })?;
+        let sig = &export.plan.signature;
+        if args.len() != sig.arguments.len() {
+            return Err(MarineError::ArgumentCount {
+                module: self.name.clone(),
+                function: function.to_string(),
+                expected: sig.arguments.len(),
+                given: args.len(),
+            });
+        }
+        for (arg, forwarded) in sig.arguments.iter().zip(args) {
+            let checked = match forwarded {
+                ForwardArg::Value(value) => check_value(value, &arg.ty),
+                ForwardArg::Bytes(_) if is_bytes_type(&arg.ty) => Ok(()),
+                ForwardArg::Bytes(_) => Err("string or byte array".to_string()),
+            };
+            checked.map_err(|given| MarineError::ArgumentType {
+                module: self.name.clone(),
+                function: function.to_string(),
+                argument: arg.name.clone(),
+                expected: arg.ty.to_string(),
+                given,
+            })?;
+        }
         self.run_frame(&mut store, export, |store, stderr_mark| {
-            self.call_checked(store, export, function, args, stderr_mark)
+            self.call_checked(store, export, function, args, true, stderr_mark)
+        })
+    }
+
+    /// Calls this module's `release_objects` with the module current.
+    pub fn release_objects(
+        &self,
+        mut store: impl AsContextMut<Data = StoreState>,
+    ) -> Result<(), AbiError> {
+        with_module(&mut store, self.wasi_index, |store| {
+            self.abi.release_objects(store)
         })
     }
 
@@ -269,27 +358,39 @@ impl MModule {
         mut store: impl AsContextMut<Data = StoreState>,
         export: &ExportFunction,
         function: &str,
-        args: &[IValue],
+        args: &[ForwardArg<'_>],
+        bytes_output: bool,
         stderr_mark: u64,
-    ) -> Result<Vec<IValue>, MarineError> {
+    ) -> Result<ForwardOutput, MarineError> {
         let plan = &export.plan;
         let ctx = |e: AbiError| e.in_call(&self.name, function);
 
         let mut params = Vec::with_capacity(plan.wasm.params.len());
-        {
-            let mut guest = WasmGuest::new(&mut store, &self.abi);
-            for (arg, value) in plan.signature.arguments.iter().zip(args) {
-                lower_argument(&mut guest, &arg.ty, value, &mut params).map_err(|e| match e {
-                    AbiError::ValueMismatch { expected, given } => MarineError::ArgumentType {
-                        module: self.name.clone(),
-                        function: function.to_string(),
-                        argument: arg.name.clone(),
-                        expected,
-                        given,
-                    },
-                    other => ctx(other),
-                })?;
-            }
+        for (arg, forwarded) in plan.signature.arguments.iter().zip(args) {
+            let lowered = match forwarded {
+                ForwardArg::Value(value) => lower_argument(
+                    &mut WasmGuest::new(&mut store, &self.abi),
+                    &arg.ty,
+                    value,
+                    &mut params,
+                ),
+                ForwardArg::Bytes(bytes) => {
+                    copy_bytes_into(&mut store, *bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
+                        params.push(Val::I32(ptr as i32));
+                        params.push(Val::I32(len as i32));
+                    })
+                }
+            };
+            lowered.map_err(|e| match e {
+                AbiError::ValueMismatch { expected, given } => MarineError::ArgumentType {
+                    module: self.name.clone(),
+                    function: function.to_string(),
+                    argument: arg.name.clone(),
+                    expected,
+                    given,
+                },
+                other => ctx(other),
+            })?;
         }
 
         let mut results = vec![Val::I32(0); plan.wasm.results.len()];
@@ -301,14 +402,40 @@ impl MModule {
             message,
         };
         let output = match &plan.output {
-            OutputKind::None => return Ok(Vec::new()),
+            OutputKind::None => return Ok(ForwardOutput::Values(Vec::new())),
             OutputKind::Scalar(ty) => {
                 let val = results
                     .first()
                     .ok_or_else(|| unexpected("no result value".into()))?;
                 let v = val_to_scalar(ty, val)
                     .ok_or_else(|| unexpected(format!("{val:?} is not a {ty}")))?;
-                return Ok(vec![v]);
+                return Ok(ForwardOutput::Values(vec![v]));
+            }
+            OutputKind::Sized(ty) if bytes_output && is_bytes_type(ty) => {
+                let checked = self
+                    .abi
+                    .result_ptr_and_size(&mut store)
+                    .and_then(|(ptr, len)| {
+                        GuestBytes::checked(
+                            self.abi.memory_view(&store),
+                            self.abi.memory,
+                            ptr,
+                            len,
+                            *ty == crate::types::IType::String,
+                        )
+                    });
+                return match checked {
+                    Ok(bytes) => Ok(ForwardOutput::Bytes(bytes)),
+                    Err(e) => {
+                        if let Err(release_err) = self.abi.release_objects(&mut store) {
+                            log::warn!(
+                                "module `{}`: release_objects after a failed result check also failed: {release_err}",
+                                self.name
+                            );
+                        }
+                        Err(ctx(e))
+                    }
+                };
             }
             OutputKind::Sized(ty) => {
                 let lifted = self
@@ -328,7 +455,7 @@ impl MModule {
                 self.release_after(&mut store, lifted)
             }
         };
-        output.map(|v| vec![v]).map_err(ctx)
+        output.map(|v| ForwardOutput::Values(vec![v])).map_err(ctx)
     }
 
     /// Calls the raw export; a failure becomes [`MarineError::Import`] (an import it called
