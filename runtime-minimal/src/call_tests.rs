@@ -1510,3 +1510,44 @@ fn strings_move_memory_to_memory_and_are_checked() {
     assert!(inner.contains("out of bounds"), "{inner}");
     assert_eq!(alloc_log(&m, before + 1), vec![]);
 }
+
+/// A minimal module (ABI exports only) whose `_start` never returns.
+fn looping_start_wasm() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1)
+          (func (export "allocate") (param i32 i32) (result i32) (i32.const 0))
+          (func (export "release_objects"))
+          (func (export "get_result_ptr") (result i32) (i32.const 0))
+          (func (export "get_result_size") (result i32) (i32.const 0))
+          (func (export "set_result_ptr") (param i32))
+          (func (export "set_result_size") (param i32))
+          (func (export "_start") (loop $l (br $l))))"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn default_timeout_also_bounds_start() {
+    let mut m = marine();
+    m.set_default_call_timeout(Some(std::time::Duration::from_millis(20)));
+    assert_eq!(
+        m.default_call_timeout(),
+        Some(std::time::Duration::from_millis(20))
+    );
+    let e = m.load_module("looper", looping_start_wasm()).unwrap_err();
+    match &e {
+        MarineError::Timeout {
+            module,
+            function,
+            timeout,
+        } => {
+            assert_eq!((module.as_str(), function.as_str()), ("looper", "_start"));
+            assert_eq!(*timeout, std::time::Duration::from_millis(20));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!m.has_module("looper"));
+    // The rest of the service is unaffected.
+    assert_next_call_works(&mut m);
+}

@@ -279,7 +279,10 @@ pub enum MarineError {
     },
     /// A call into a module that is already running further up the call stack (module A
     /// calls B which calls back into A): refused, because its result slots and allocator
-    /// state belong to the outer call.
+    /// state belong to the outer call. Module imports cannot form such a cycle (they resolve
+    /// against modules loaded earlier), so it arises from host functions calling back into
+    /// the service ([`crate::HostContext::call_module`]). The whole top-level call reports
+    /// it, even when a host function turned it into its own error.
     #[error(
         "module `{module}`, function `{function}`: re-entrant call refused: `{module}` is already on the call stack {}",
         stack.join(" -> ")
