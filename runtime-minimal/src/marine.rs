@@ -400,6 +400,21 @@ impl Marine {
     /// timeout) with [`MarineError::Timeout`]. A failure after a refused memory growth is
     /// [`MarineError::MemoryLimit`]; a call into a module already on the call stack is
     /// [`MarineError::Reentrancy`].
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use marine_runtime::{CallOptions, CallParameters, IValue, Marine, MarineError};
+    /// let mut marine = Marine::new();
+    /// marine.load_module("greeting", std::path::Path::new("greeting.wasm")).unwrap();
+    /// let mut cp = CallParameters::default();
+    /// cp.particle.init_peer_id = "12D3KooW...".into();
+    /// let options = CallOptions::with_call_parameters(cp).timeout(Duration::from_secs(1));
+    /// match marine.call_with_options("greeting", "greeting", &[IValue::String("a".into())], &options) {
+    ///     Ok(out) => println!("{out:?}"),
+    ///     Err(MarineError::Timeout { module, .. }) => eprintln!("{module} ran too long"),
+    ///     Err(e) => eprintln!("{e}"),
+    /// }
+    /// ```
     pub fn call_with_options(
         &mut self,
         module: &str,
