@@ -1551,3 +1551,79 @@ fn default_timeout_also_bounds_start() {
     // The rest of the service is unaffected.
     assert_next_call_works(&mut m);
 }
+
+#[test]
+fn host_functions_call_back_into_the_service() {
+    // `split` calls back into the calling module (re-entrancy), `add` into another module,
+    // `params` into a module that does not exist.
+    let split = HostImport::new(
+        vec![IType::String, IType::ByteArray],
+        Some(IType::Array(Box::new(IType::String))),
+        |ctx, _| {
+            let module = ctx.module.to_string();
+            ctx.call_module(&module, "id_i32", &[IValue::S32(1)])
+                .map(|_| None)
+                .map_err(|e| e.to_string())
+        },
+    );
+    let add = HostImport::new(
+        vec![IType::U64, IType::U32],
+        Some(IType::U64),
+        |ctx, args| {
+            let mut out = ctx
+                .call_module("g", "id_u64", &args[..1])
+                .map_err(|e| e.to_string())?;
+            Ok(out.pop())
+        },
+    );
+    let params = HostImport::new(
+        vec![],
+        Some(IType::Record(guest_inner_type())),
+        |ctx, _| match ctx.call_module("nope", "f", &[]) {
+            Err(MarineError::NoSuchModule(name)) => Err(format!("no module {name}")),
+            other => Err(format!("unexpected {other:?}")),
+        },
+    );
+    let config = MModuleConfig {
+        host_imports: vec![
+            ("__marine_host_api_v3".into(), "split".into(), split),
+            ("__marine_host_api_v3".into(), "add".into(), add),
+            ("__marine_host_api_v3".into(), "params".into(), params),
+        ],
+        ..Default::default()
+    };
+    let mut m = marine();
+    m.load_module_with_config("h", host_guest(), config)
+        .unwrap();
+    assert_eq!(
+        m.call_with_ivalues("h", "call_add", &[IValue::U64(42), IValue::U32(0)])
+            .unwrap(),
+        vec![IValue::U64(42)]
+    );
+    let e = m
+        .call_with_ivalues(
+            "h",
+            "call_split",
+            &[IValue::String("a".into()), IValue::ByteArray(vec![b','])],
+        )
+        .unwrap_err();
+    match &e {
+        MarineError::Reentrancy {
+            module,
+            function,
+            stack,
+        } => {
+            assert_eq!((module.as_str(), function.as_str()), ("h", "id_i32"));
+            assert_eq!(stack, &["h.call_split".to_string(), "h.id_i32".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = m.call_with_ivalues("h", "call_params", &[]).unwrap_err();
+    assert!(e.to_string().contains("no module nope"), "{e}");
+    // The stack unwound: the module serves the next call.
+    assert_eq!(
+        m.call_with_ivalues("h", "id_i32", &[IValue::S32(7)])
+            .unwrap(),
+        vec![IValue::S32(7)]
+    );
+}
