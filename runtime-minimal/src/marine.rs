@@ -282,7 +282,9 @@ impl Marine {
                     module: name.to_string(),
                     message,
                 };
-                let callee_fn = &f.signature.name;
+                // The callee's export is the import field name (`link_name`, or else the Rust
+                // name), not the Rust name the importer declared it under.
+                let callee_fn = &f.import_name;
                 let actual = callee.interface().function(callee_fn).ok_or_else(|| {
                     link_err(format!(
                         "imports `{}.{callee_fn}`, but module `{}` has no such function",

@@ -2,7 +2,11 @@
 //! `IValue` call path. One test binary (modules below) keeps link time down.
 
 mod arrays;
+mod compat_metadata;
+mod compat_mixed;
+mod compat_official;
 mod greeting;
+mod log_capture;
 mod metadata;
 mod misbehaving;
 mod records;
