@@ -232,3 +232,26 @@ pub fn wasm_shape(wasm: &[u8]) -> WasmShape {
     }
     shape
 }
+
+/// Target dir of the guests built with older official SDKs (`tests/compat-old`).
+pub fn compat_old_target_dir() -> PathBuf {
+    repo_root().join("target").join("compat-old-wasm")
+}
+
+/// Builds `tests/compat-old` (guests depending on the official `marine-rs-sdk` 0.10.3, 0.12.0
+/// and 0.13.0) once per process and returns the folder with the `.wasm` files.
+pub fn build_compat_old() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        build_wasm_workspace(
+            &repo_root().join("tests/compat-old/Cargo.toml"),
+            &compat_old_target_dir(),
+        )
+    })
+}
+
+/// Path of one older-SDK guest: `greeting_<v>` or `call_parameters_<v>`, `<v>` one of `0_10`,
+/// `0_12`, `0_13`.
+pub fn compat_old_wasm(name: &str) -> PathBuf {
+    built_module(build_compat_old(), name)
+}
