@@ -5,6 +5,7 @@ mod arrays;
 mod compat_metadata;
 mod compat_mixed;
 mod compat_official;
+mod compat_older;
 mod greeting;
 mod log_capture;
 mod metadata;
