@@ -80,7 +80,7 @@ fn inner(id: u32, label: &str) -> IValue {
 
 fn all_types(seed: u8) -> IValue {
     Record(vec![
-        Boolean(seed % 2 == 0),
+        Boolean(seed.is_multiple_of(2)),
         S8(i8::MIN + seed as i8),
         S16(i16::MAX),
         S32(-123_456),

@@ -2,6 +2,7 @@
 //! `IValue` call path. One test binary (modules below) keeps link time down.
 
 mod arrays;
+mod compat_call_parameters;
 mod compat_metadata;
 mod compat_mixed;
 mod compat_official;
