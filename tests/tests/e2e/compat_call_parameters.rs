@@ -130,6 +130,25 @@ fn tetraplets_debug(lens: &str) -> std::string::String {
     )
 }
 
+/// What the guests' `call_parameters()` returns for the sample value of each version.
+fn expected_text(version: u8) -> std::string::String {
+    match version {
+        0 => format!(
+            "init\nservice\ncreator\nhost\nparticle\n{}",
+            tetraplets_debug("json_path")
+        ),
+        1 => format!(
+            "init\nservice\ncreator\nhost\nworker\nparticle\n{}",
+            tetraplets_debug("json_path")
+        ),
+        _ => format!(
+            "particle\ninit\n{}\n60000\n(null)\ntoken\nservice\ncreator\nhost\nworker\n[0, 1, 255]\n{}",
+            u64::MAX,
+            tetraplets_debug(if version == 2 { "lambda" } else { "lens" })
+        ),
+    }
+}
+
 /// Loads `wasm` as `name` with `get_call_parameters` in `namespace` serving the sample value.
 fn load_with_call_parameters(
     name: &str,
@@ -160,11 +179,7 @@ fn official_v3_call_parameters_layout() {
             "__marine_host_api_v3",
             3,
         );
-        let expected = format!(
-            "particle\ninit\n{}\n60000\n(null)\ntoken\nservice\ncreator\nhost\nworker\n[0, 1, 255]\n{}",
-            u64::MAX,
-            tetraplets_debug("lens")
-        );
+        let expected = expected_text(3);
         assert_eq!(
             call1(&mut m, "call_parameters", "call_parameters", vec![]),
             s(&expected),
@@ -195,25 +210,99 @@ fn older_sdk_call_parameters_layouts() {
             namespace,
             version,
         );
-        let expected = match version {
-            0 => format!(
-                "init\nservice\ncreator\nhost\nparticle\n{}",
-                tetraplets_debug("json_path")
-            ),
-            1 => format!(
-                "init\nservice\ncreator\nhost\nworker\nparticle\n{}",
-                tetraplets_debug("json_path")
-            ),
-            _ => format!(
-                "particle\ninit\n{}\n60000\n(null)\ntoken\nservice\ncreator\nhost\nworker\n[0, 1, 255]\n{}",
-                u64::MAX,
-                tetraplets_debug("lambda")
-            ),
-        };
+        let expected = expected_text(version);
         assert_eq!(
             call1(&mut m, &name, "call_parameters", vec![]),
             s(&expected),
             "{name}"
         );
+    }
+}
+
+/// The runtime's built-in `get_call_parameters` (issue 3), served from the call's
+/// `CallOptions` in every namespace with the layout of each SDK generation. Compiled only with
+/// the `builtin-call-parameters` feature of `marine-e2e` until `Marine::call_with_options` is on
+/// main; then the feature gate is to be removed.
+#[cfg(feature = "builtin-call-parameters")]
+mod builtin {
+    use marine_runtime::{
+        CallOptions, CallParameters, Marine, ParticleParameters, SecurityTetraplet,
+    };
+
+    use super::expected_text;
+    use crate::compat_official::BOTH;
+    use crate::s;
+
+    fn tetraplet(
+        peer_pk: &str,
+        service_id: &str,
+        function_name: &str,
+        lens: &str,
+    ) -> SecurityTetraplet {
+        SecurityTetraplet {
+            peer_pk: peer_pk.into(),
+            service_id: service_id.into(),
+            function_name: function_name.into(),
+            lens: lens.into(),
+        }
+    }
+
+    /// The same sample as the embedder-served tests, in the host's v3 shape.
+    fn sample() -> CallParameters {
+        CallParameters {
+            particle: ParticleParameters {
+                id: "particle".into(),
+                init_peer_id: "init".into(),
+                timestamp: u64::MAX,
+                ttl: 60_000,
+                script: "(null)".into(),
+                signature: vec![0, 1, 255],
+                token: "token".into(),
+            },
+            service_id: "service".into(),
+            service_creator_peer_id: "creator".into(),
+            host_id: "host".into(),
+            worker_id: "worker".into(),
+            tetraplets: vec![
+                vec![
+                    tetraplet("pk1", "srv1", "fn1", "$.a"),
+                    tetraplet("pk2", "", "fn2", ""),
+                ],
+                vec![],
+            ],
+        }
+    }
+
+    fn call(m: &mut Marine, module: &str) -> marine_runtime::IValue {
+        let options = CallOptions {
+            call_parameters: sample(),
+            ..Default::default()
+        };
+        let mut out = m
+            .call_with_options(module, "call_parameters", &[], &options)
+            .unwrap_or_else(|e| panic!("{module}: {e}"));
+        assert_eq!(out.len(), 1, "{module}");
+        out.remove(0)
+    }
+
+    #[test]
+    fn builtin_call_parameters_for_every_sdk_generation() {
+        for sdk in BOTH {
+            let mut m = Marine::new();
+            m.load_module("call_parameters", sdk.wasm("call_parameters"))
+                .unwrap();
+            assert_eq!(
+                call(&mut m, "call_parameters"),
+                s(&expected_text(3)),
+                "{sdk:?}"
+            );
+        }
+        for (suffix, version) in [("0_10", 0u8), ("0_12", 1), ("0_13", 2)] {
+            let name = format!("call_parameters_{suffix}");
+            let mut m = Marine::new();
+            m.load_module(&name, marine_e2e::compat_old_wasm(&name))
+                .unwrap();
+            assert_eq!(call(&mut m, &name), s(&expected_text(version)), "{name}");
+        }
     }
 }
