@@ -109,3 +109,42 @@ fn same_source_same_sdk_version_section() {
         }
     }
 }
+
+/// The five length-prefixed fields of a `__fluence_wasm_module_manifest` section (§4.3):
+/// authors, version, description, repository, build_time. `None` if malformed.
+fn manifest_fields(data: &[u8]) -> Option<Vec<String>> {
+    let mut rest = data;
+    let mut fields = Vec::new();
+    for _ in 0..5 {
+        let (len, tail) = rest.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        let (text, tail) = (tail.get(..len)?, tail.get(len..)?);
+        fields.push(String::from_utf8(text.to_vec()).ok()?);
+        rest = tail;
+    }
+    rest.is_empty().then_some(fields)
+}
+
+#[test]
+fn module_manifest_is_emitted_by_our_sdk_only() {
+    let manifests = |wasm: std::path::PathBuf| -> Vec<Vec<u8>> {
+        marine_e2e::custom_sections(&read(wasm))
+            .into_iter()
+            .filter(|(name, _)| name == "__fluence_wasm_module_manifest")
+            .map(|(_, data)| data)
+            .collect()
+    };
+    // Official 0.14.0: `module_manifest!()` expands to a static under
+    // `#[cfg(feature = "marine-abi")]`, evaluated in the user crate, so no section (§4.3).
+    assert_eq!(manifests(compat_wasm("greeting")), Vec::<Vec<u8>>::new());
+    // Ours emits the section the macro promises.
+    let ours = manifests(compat_ours_wasm("greeting"));
+    assert_eq!(ours.len(), 1);
+    let fields = manifest_fields(&ours[0]).expect("a well-formed manifest");
+    assert_eq!(fields[..4], ["", "0.1.0", "", ""]);
+    let time = &fields[4];
+    assert!(
+        time.len() >= 20 && time.as_bytes()[4] == b'-' && time.as_bytes()[10] == b'T',
+        "build_time is RFC 3339: {time}"
+    );
+}
