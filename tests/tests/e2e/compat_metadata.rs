@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use marine_e2e::{compat_ours_wasm, compat_wasm, generated_sections, wasm_shape};
 
 /// Every guest of `tests/compat`.
-const MODULES: [&str; 9] = [
+const MODULES: [&str; 10] = [
     "greeting",
     "records",
     "arrays",
@@ -18,6 +18,7 @@ const MODULES: [&str; 9] = [
     "effector",
     "pure",
     "mounted",
+    "host_calls",
 ];
 
 /// The SDK's own call-parameter records. Our SDK keeps their sections in every module, as the

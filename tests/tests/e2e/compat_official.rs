@@ -35,11 +35,19 @@ impl Sdk {
     }
 }
 
+/// Module settings of these tests: the guests' panic messages stay off the test output.
+pub fn quiet() -> MModuleConfig {
+    MModuleConfig {
+        inherit_stdio: false,
+        ..MModuleConfig::default()
+    }
+}
+
 /// A fresh runtime with module `name` of `sdk` loaded under `name`.
 pub fn load(sdk: Sdk, name: &str) -> Marine {
     let mut marine = Marine::new();
     marine
-        .load_module(name, sdk.wasm(name))
+        .load_module_with_config(name, sdk.wasm(name), quiet())
         .unwrap_or_else(|e| panic!("loading {sdk:?} {name}: {e}"));
     marine
 }
@@ -582,9 +590,9 @@ fn official_mounted_binary_without_host_import_fails_to_link() {
 /// Both modules of the pair, each from the given build, `effector` first (dependency order).
 pub fn load_pair(effector: Sdk, pure: Sdk) -> Marine {
     let mut m = Marine::new();
-    m.load_module("effector", effector.wasm("effector"))
+    m.load_module_with_config("effector", effector.wasm("effector"), quiet())
         .unwrap_or_else(|e| panic!("loading {effector:?} effector: {e}"));
-    m.load_module("pure", pure.wasm("pure"))
+    m.load_module_with_config("pure", pure.wasm("pure"), quiet())
         .unwrap_or_else(|e| panic!("loading {pure:?} pure: {e}"));
     m
 }
@@ -655,6 +663,47 @@ pub fn check_pair(m: &mut Marine, what: &str) {
         S32(-i32::MAX),
         "{what}"
     );
+    assert_eq!(
+        call1(m, "pure", "call_is_even", vec![U64(u64::MAX - 1)]),
+        Boolean(true),
+        "{what}"
+    );
+    assert_eq!(
+        call1(m, "pure", "call_is_even", vec![U64(3)]),
+        Boolean(false),
+        "{what}"
+    );
+    assert_eq!(
+        call1(m, "pure", "call_half", vec![F32(-3.0)]),
+        F32(-1.5),
+        "{what}"
+    );
+    assert_eq!(
+        call1(
+            m,
+            "pure",
+            "call_consume",
+            vec![s("abc"), ByteArray(vec![1, 2])]
+        ),
+        U32(5),
+        "{what}"
+    );
+    let d = data(7, "r", &[9], &[true], 0.5);
+    assert_eq!(
+        call1(m, "pure", "call_repeat", vec![d.clone(), U32(3)]),
+        Array(vec![d.clone(), d.clone(), d]),
+        "{what}"
+    );
+    assert_eq!(
+        call1(
+            m,
+            "pure",
+            "call_repeat",
+            vec![data(0, "", &[], &[], 0.0), U32(0)]
+        ),
+        Array(vec![]),
+        "{what}"
+    );
     // A trap in the callee fails the outer call with an import error naming both sides.
     let err = m
         .call_with_ivalues("pure", "call_fail", &[s("deep")])
@@ -697,4 +746,193 @@ fn official_pure_without_its_effector_fails_to_link() {
         .unwrap_err();
     assert!(matches!(err, MarineError::Link { .. }), "{err:?}");
     assert!(err.to_string().contains("effector"), "{err}");
+}
+
+/// The host functions `host_calls` imports; each records what it received in `seen`.
+fn host_calls_config(seen: Arc<std::sync::Mutex<Vec<std::string::String>>>) -> MModuleConfig {
+    let pair = Arc::new(marine_runtime::IRecordType {
+        name: "Pair".into(),
+        fields: vec![
+            marine_runtime::IRecordField {
+                name: "left".into(),
+                ty: IType::String,
+            },
+            marine_runtime::IRecordField {
+                name: "right".into(),
+                ty: IType::S64,
+            },
+        ],
+    });
+    let ns = "__marine_host_api_v3".to_string();
+    let record = {
+        let seen = seen.clone();
+        move |args: &[IValue]| seen.lock().unwrap().push(format!("{args:?}"))
+    };
+    let mut config = MModuleConfig::default();
+    let mut add = |name: &str, import: HostImport| {
+        config
+            .host_imports
+            .push((ns.clone(), name.to_string(), import))
+    };
+    let r = record.clone();
+    add(
+        "host_add",
+        HostImport::new(
+            vec![IType::S32, IType::U64],
+            Some(IType::U64),
+            move |_, a| {
+                r(&a);
+                match (&a[0], &a[1]) {
+                    (S32(x), U64(y)) => Ok(Some(U64(y.wrapping_add(*x as i64 as u64)))),
+                    _ => Err(format!("unexpected arguments {a:?}")),
+                }
+            },
+        ),
+    );
+    let r = record.clone();
+    add(
+        "host_describe",
+        HostImport::new(
+            vec![IType::String, IType::ByteArray, IType::Boolean],
+            Some(IType::String),
+            move |ctx, a| {
+                r(&a);
+                Ok(Some(s(&format!("{} from {}", a.len(), ctx.module))))
+            },
+        ),
+    );
+    let r = record.clone();
+    add(
+        "host_join",
+        HostImport::new(
+            vec![IType::Array(Box::new(IType::String))],
+            Some(IType::ByteArray),
+            move |_, a| {
+                r(&a);
+                let Array(parts) = &a[0] else {
+                    return Err("not an array".into());
+                };
+                let joined: Vec<u8> = parts
+                    .iter()
+                    .flat_map(|p| match p {
+                        String(t) => t.as_bytes().to_vec(),
+                        _ => vec![],
+                    })
+                    .collect();
+                Ok(Some(ByteArray(joined)))
+            },
+        ),
+    );
+    let r = record.clone();
+    add(
+        "host_swap",
+        HostImport::new(
+            vec![IType::Record(pair.clone())],
+            Some(IType::Record(pair)),
+            move |_, a| {
+                r(&a);
+                match &a[0] {
+                    Record(f) => match (&f[0], &f[1]) {
+                        (String(l), S64(n)) => {
+                            Ok(Some(Record(vec![s(&l.to_uppercase()), S64(-n)])))
+                        }
+                        _ => Err("bad pair".into()),
+                    },
+                    _ => Err("not a record".into()),
+                }
+            },
+        ),
+    );
+    let r = record;
+    add(
+        "host_note",
+        HostImport::new(vec![IType::String], None, move |_, a| {
+            r(&a);
+            if a[0] == s("refuse") {
+                return Err("note refused".into());
+            }
+            Ok(None)
+        }),
+    );
+    config
+}
+
+#[test]
+fn official_host_imports() {
+    for sdk in BOTH {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut m = Marine::new();
+        m.load_module_with_config(
+            "host_calls",
+            sdk.wasm("host_calls"),
+            host_calls_config(seen.clone()),
+        )
+        .unwrap_or_else(|e| panic!("loading {sdk:?} host_calls: {e}"));
+        assert_eq!(
+            call1(&mut m, "host_calls", "add", vec![S32(-1), U64(10)]),
+            U64(9),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(
+                &mut m,
+                "host_calls",
+                "describe_all",
+                vec![s("ünï"), ByteArray(vec![0, 255]), Boolean(true)]
+            ),
+            s("3 from host_calls"),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(
+                &mut m,
+                "host_calls",
+                "join",
+                vec![Array(vec![s("a"), s(""), s("bc")])]
+            ),
+            ByteArray(b"abc".to_vec()),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(
+                &mut m,
+                "host_calls",
+                "swap",
+                vec![Record(vec![s("x"), S64(i64::MAX)])]
+            ),
+            Record(vec![s("X"), S64(-i64::MAX)]),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(&mut m, "host_calls", "note", vec![s("kept")]),
+            s("kept"),
+            "{sdk:?}"
+        );
+        // Every host function saw exactly what the guest passed on.
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "[S32(-1), U64(10)]",
+                "[String(\"ünï\"), ByteArray([0, 255]), Boolean(true)]",
+                "[Array([String(\"a\"), String(\"\"), String(\"bc\")])]",
+                "[Record([String(\"x\"), S64(9223372036854775807)])]",
+                "[String(\"kept\")]",
+            ],
+            "{sdk:?}"
+        );
+        // A failing host function traps the guest; the error names the module and function.
+        let err = m
+            .call_with_ivalues("host_calls", "note", &[s("refuse")])
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("host_note") && text.contains("note refused"),
+            "{sdk:?}: {text}"
+        );
+        assert_eq!(
+            call1(&mut m, "host_calls", "add", vec![S32(1), U64(1)]),
+            U64(2),
+            "{sdk:?}"
+        );
+    }
 }

@@ -51,6 +51,26 @@ pub fn negate(x: i32) -> i32 {
 }
 
 #[marine]
+pub fn is_even(x: u64) -> bool {
+    x % 2 == 0
+}
+
+#[marine]
+pub fn half(x: f32) -> f32 {
+    x / 2.0
+}
+
+/// Returns nothing: the import's wasm signature has no result.
+#[marine]
+pub fn consume(_s: String, _bytes: Vec<u8>) {}
+
+/// Records by reference and a vector of records out.
+#[marine]
+pub fn repeat(d: &Data, times: u32) -> Vec<Data> {
+    (0..times).map(|_| d.clone()).collect()
+}
+
+#[marine]
 pub fn fail(message: String) -> String {
     panic!("effector failed: {}", message)
 }

@@ -31,6 +31,14 @@ extern "C" {
 
     pub fn negate(x: i32) -> i32;
 
+    pub fn is_even(x: u64) -> bool;
+
+    pub fn half(x: f32) -> f32;
+
+    pub fn consume(s: String, bytes: Vec<u8>);
+
+    pub fn repeat(d: &Data, times: u32) -> Vec<Data>;
+
     pub fn fail(message: String) -> String;
 }
 
@@ -63,6 +71,29 @@ pub fn call_words(s: String) -> Vec<String> {
 #[marine]
 pub fn call_negate(x: i32) -> i32 {
     negate(x)
+}
+
+#[marine]
+pub fn call_is_even(x: u64) -> bool {
+    is_even(x)
+}
+
+#[marine]
+pub fn call_half(x: f32) -> f32 {
+    half(x)
+}
+
+/// Calls an import without result, then returns how many bytes it handed over.
+#[marine]
+pub fn call_consume(s: String, bytes: Vec<u8>) -> u32 {
+    let n = s.len() + bytes.len();
+    consume(s, bytes);
+    n as u32
+}
+
+#[marine]
+pub fn call_repeat(d: Data, times: u32) -> Vec<Data> {
+    repeat(&d, times)
 }
 
 #[marine]
