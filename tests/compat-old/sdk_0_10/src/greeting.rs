@@ -12,4 +12,3 @@ pub fn greeting(name: String) -> String {
     log::info!("greeting {}", name);
     format!("Hi, {}", name)
 }
-
