@@ -830,13 +830,14 @@ fn load_errors() {
     let _ = Arc::strong_count(&m.module_interface("x").unwrap());
 }
 
-/// Module "relay" imports `g.echo_string`, `g.id_u64` (as `u64_of_g`), `g.echo_record` and
-/// `g.trap`, and exports relays that just call them: the runtime sets the relay's own result
+/// Module "relay" imports `g.echo_string`, `g.id_u64` (declared in Rust as `u64_of_g` with
+/// `#[link_name = "id_u64"]`: the wasm import field and the callee's export are the link name),
+/// `g.echo_record` and `g.trap`, and exports relays that just call them: the runtime sets the relay's own result
 /// slots, so the relay's wasm body has nothing else to do.
 fn relay_wasm(extern_json: &str) -> Vec<u8> {
     let imports = r#"
       (import "g" "echo_string" (func $g_echo_string (param i32 i32)))
-      (import "g" "u64_of_g" (func $g_id_u64 (param i64) (result i64)))
+      (import "g" "id_u64" (func $g_id_u64 (param i64) (result i64)))
       (import "g" "echo_record" (func $g_echo_record (param i32)))
       (import "g" "trap" (func $g_trap))
     "#;
@@ -883,7 +884,7 @@ fn relay_wasm(extern_json: &str) -> Vec<u8> {
 
 const RELAY_EXTERN: &str = r#"{"ast_type":"ExternMod","namespace":"g","imports":[
   {"link_name":null,"signature":{"name":"echo_string","arguments":[{"name":"s","ty":{"Utf8String":"ByRef"}}],"output_types":[{"Utf8String":"ByValue"}]}},
-  {"link_name":"u64_of_g","signature":{"name":"id_u64","arguments":[{"name":"v","ty":{"U64":"ByValue"}}],"output_types":[{"U64":"ByValue"}]}},
+  {"link_name":"id_u64","signature":{"name":"u64_of_g","arguments":[{"name":"v","ty":{"U64":"ByValue"}}],"output_types":[{"U64":"ByValue"}]}},
   {"link_name":null,"signature":{"name":"echo_record","arguments":[{"name":"r","ty":{"Record":["All","ByValue"]}}],"output_types":[{"Record":["All","ByValue"]}]}},
   {"link_name":null,"signature":{"name":"trap","arguments":[],"output_types":[]}}
 ]}"#;
