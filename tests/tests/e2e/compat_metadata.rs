@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use marine_e2e::{compat_ours_wasm, compat_wasm, generated_sections, wasm_shape};
 
 /// Every guest of `tests/compat`.
-const MODULES: [&str; 10] = [
+const MODULES: [&str; 11] = [
     "greeting",
     "records",
     "arrays",
@@ -19,6 +19,7 @@ const MODULES: [&str; 10] = [
     "pure",
     "mounted",
     "host_calls",
+    "shapes",
 ];
 
 /// The SDK's own call-parameter records. Our SDK keeps their sections in every module, as the

@@ -936,3 +936,79 @@ fn official_host_imports() {
         );
     }
 }
+
+#[test]
+fn official_shapes() {
+    let item = |id: u8, on: bool| Record(vec![U8(id), Boolean(on)]);
+    let shelf = Record(vec![
+        Array(vec![s("n1"), s("")]),
+        Array(vec![Array(vec![U32(1), U32(u32::MAX)]), Array(vec![])]),
+        Array(vec![
+            Array(vec![item(1, true), item(2, false)]),
+            Array(vec![]),
+        ]),
+        ByteArray(vec![7, 8]),
+        s("title"),
+    ]);
+    for sdk in BOTH {
+        let mut m = load(sdk, "shapes");
+        assert_eq!(
+            call1(
+                &mut m,
+                "shapes",
+                "full_paths",
+                vec![s("n"), Array(vec![U64(1), U64(2)])]
+            ),
+            Array(vec![s("n1"), s("n2")]),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            m.call_with_ivalues("shapes", "no_result", &[S32(0)])
+                .unwrap(),
+            vec![],
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(&mut m, "shapes", "patterns", vec![U32(41), s("x")]),
+            U32(42),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(
+                &mut m,
+                "shapes",
+                "refs",
+                vec![
+                    s("ab"),
+                    s("c"),
+                    ByteArray(vec![1, 2, 3]),
+                    Array(vec![Array(vec![s("x")]), Array(vec![])]),
+                    shelf.clone(),
+                    item(10, true),
+                ]
+            ),
+            U64(2 + 1 + 3 + 2 + 2 + 10),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(&mut m, "shapes", "shelf", vec![shelf.clone()]),
+            shelf,
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(&mut m, "shapes", "mounted_result", vec![S32(-5)]),
+            result(-5, "e", b"", b""),
+            "{sdk:?}"
+        );
+        assert_eq!(
+            call1(
+                &mut m,
+                "shapes",
+                "items",
+                vec![Array(vec![item(1, false)]), item(2, true)]
+            ),
+            Array(vec![item(1, false), item(2, true)]),
+            "{sdk:?}"
+        );
+    }
+}
