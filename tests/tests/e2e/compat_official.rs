@@ -79,6 +79,36 @@ fn official_greeting() {
             matches!(err, MarineError::ArgumentType { ref argument, .. } if argument == "name"),
             "{sdk:?}: {err:?}"
         );
+        let err = m
+            .call_with_ivalues("greeting", "greeting", &[s("a"), s("b")])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MarineError::ArgumentCount {
+                    expected: 1,
+                    given: 2,
+                    ..
+                }
+            ),
+            "{sdk:?}: {err:?}"
+        );
+        // The SDK's ABI exports are not callable as interface functions.
+        for func in ["allocate", "release_objects", "missing"] {
+            let err = m.call_with_ivalues("greeting", func, &[]).unwrap_err();
+            assert!(
+                matches!(err, MarineError::NoSuchFunction { ref function, .. } if function == func),
+                "{sdk:?}: {err:?}"
+            );
+        }
+        // The interface lists the one function with its types.
+        let iface = m.module_interface("greeting").unwrap();
+        let f = iface.function("greeting").unwrap();
+        assert_eq!(
+            f.to_string(),
+            "func greeting(name: string) -> string",
+            "{sdk:?}"
+        );
     }
 }
 
