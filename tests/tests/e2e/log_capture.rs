@@ -1,11 +1,8 @@
-//! A process-wide `log` logger for the tests: keeps the records whose target starts with
-//! [`CAPTURED_PREFIX`] (the runtime logs guest messages with the module name as target), so
-//! tests running in parallel each read their own module's lines.
+//! The process-wide `log` logger of the e2e tests: keeps every record. The runtime logs guest
+//! messages with the module name as target, so tests running in parallel each read their own
+//! module's lines by giving their modules unique names.
 
 use std::sync::{Mutex, Once};
-
-/// Only records whose target starts with this prefix are kept.
-pub const CAPTURED_PREFIX: &str = "compat_";
 
 static RECORDS: Mutex<Vec<(String, log::Level, String)>> = Mutex::new(Vec::new());
 
@@ -14,19 +11,17 @@ struct Capture;
 static CAPTURE: Capture = Capture;
 
 impl log::Log for Capture {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.target().starts_with(CAPTURED_PREFIX)
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if self.enabled(record.metadata()) {
-            let line = (
-                record.target().to_string(),
-                record.level(),
-                record.args().to_string(),
-            );
-            RECORDS.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-        }
+        let line = (
+            record.target().to_string(),
+            record.level(),
+            record.args().to_string(),
+        );
+        RECORDS.lock().unwrap_or_else(|e| e.into_inner()).push(line);
     }
 
     fn flush(&self) {}

@@ -4,12 +4,13 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use marine_runtime::service::{MarineService, ServiceOptions, WasmLogFilter};
 use marine_runtime::{CallParameters, MarineEngine, MarineError};
 use serde_json::{json, Value};
+
+use crate::log_capture;
 
 /// A config in `dir` whose `modules_dir` is the folder of the built examples.
 fn config_text(body: &str) -> String {
@@ -540,49 +541,8 @@ fn missing_mounted_binary_gives_the_official_spawn_error() {
 
 // ---- logging ------------------------------------------------------------------------------
 
-type Captured = Mutex<Vec<(String, log::Level, String)>>;
-
-struct CaptureLogger;
-
-fn captured() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| Mutex::new(Vec::new()))
-}
-
-impl log::Log for CaptureLogger {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        captured().lock().unwrap().push((
-            record.target().to_string(),
-            record.level(),
-            record.args().to_string(),
-        ));
-    }
-    fn flush(&self) {}
-}
-
-fn install_logger() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        log::set_boxed_logger(Box::new(CaptureLogger)).expect("no other logger in e2e tests");
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-}
-
-fn logs_of(target: &str) -> Vec<(log::Level, String)> {
-    captured()
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(t, _, _)| t == target)
-        .map(|(_, level, msg)| (*level, msg.clone()))
-        .collect()
-}
-
 fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, String)> {
-    install_logger();
+    log_capture::install();
     let dir = tempfile::tempdir().unwrap();
     let body = format!(
         "[[module]]\nname = \"{name}\"\nfile_name = \"local_storage.wasm\"\n{extra}\n\
@@ -602,7 +562,7 @@ fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, 
     service
         .call_with_json(name, "put", json!(["no/such/dir/f", []]), cp())
         .unwrap();
-    logs_of(name)
+    log_capture::take(name)
 }
 
 #[test]
