@@ -10,8 +10,6 @@ use marine_runtime::service::{MarineService, ServiceOptions, WasmLogFilter};
 use marine_runtime::{CallParameters, MarineEngine, MarineError};
 use serde_json::{json, Value};
 
-use crate::log_capture;
-
 /// A config in `dir` whose `modules_dir` is the folder of the built examples.
 fn config_text(body: &str) -> String {
     let modules = marine_e2e::build_examples();
@@ -541,8 +539,18 @@ fn missing_mounted_binary_gives_the_official_spawn_error() {
 
 // ---- logging ------------------------------------------------------------------------------
 
+fn logs_of(target: &str) -> Vec<(log::Level, String)> {
+    crate::logged()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _, _)| t == target)
+        .map(|(_, level, msg)| (*level, msg.clone()))
+        .collect()
+}
+
 fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, String)> {
-    log_capture::install();
+    crate::logged();
     let dir = tempfile::tempdir().unwrap();
     let body = format!(
         "[[module]]\nname = \"{name}\"\nfile_name = \"local_storage.wasm\"\n{extra}\n\
@@ -562,7 +570,7 @@ fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, 
     service
         .call_with_json(name, "put", json!(["no/such/dir/f", []]), cp())
         .unwrap();
-    log_capture::take(name)
+    logs_of(name)
 }
 
 #[test]
@@ -614,4 +622,36 @@ fn logging_mask_filters_mapped_targets() {
 fn disabled_logger_links_as_a_no_op() {
     let logs = storage_logging("storage_log_disabled", "info", "logger_enabled = false");
     assert!(logs.is_empty(), "{logs:?}");
+}
+
+#[test]
+fn service_timeout_stops_a_loop_and_the_service_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[module]]\nname = \"misbehaving\"\n[[module]]\nname = \"greeting\"\n";
+    let options = ServiceOptions {
+        call_timeout: Some(Duration::from_millis(200)),
+        ..quiet()
+    };
+    let mut service = service_in(dir.path(), body, options).unwrap();
+    let err = service
+        .call_with_json("misbehaving", "spin", json!([]), cp())
+        .unwrap_err();
+    match &err {
+        MarineError::Timeout {
+            module, function, ..
+        } => {
+            assert_eq!(
+                (module.as_str(), function.as_str()),
+                ("misbehaving", "spin")
+            );
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    assert_eq!(
+        service.call("greeting", json!(["again"]), cp()).unwrap(),
+        json!("Hi, again")
+    );
+    service
+        .call_with_json("misbehaving", "ok", json!([]), cp())
+        .unwrap();
 }
