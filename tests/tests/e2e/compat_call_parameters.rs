@@ -2,9 +2,10 @@
 //! 0.10.3 (v0, namespace `host`) reads the record our runtime lowers.
 //!
 //! The tests in this module serve the record through an embedder-defined [`HostImport`]
-//! (`get_call_parameters` in the guest's namespace, §5.3 shape per version), so they check that
-//! each official SDK deserializes exactly what our lowering writes. The runtime's own built-in
-//! `get_call_parameters` (issue 3) is checked by `builtin` below once that API lands.
+//! (`get_call_parameters` in the guest's namespace, §5.3 shape per version, shadowing the
+//! built-in one), so they check that each official SDK deserializes exactly what our lowering
+//! writes. The runtime's own built-in `get_call_parameters`, which converts the host's v3 value
+//! down for older namespaces, is checked by `builtin`.
 
 use std::sync::Arc;
 
@@ -219,11 +220,8 @@ fn older_sdk_call_parameters_layouts() {
     }
 }
 
-/// The runtime's built-in `get_call_parameters` (issue 3), served from the call's
-/// `CallOptions` in every namespace with the layout of each SDK generation. Compiled only with
-/// the `builtin-call-parameters` feature of `marine-e2e` until `Marine::call_with_options` is on
-/// main; then the feature gate is to be removed.
-#[cfg(feature = "builtin-call-parameters")]
+/// The runtime's built-in `get_call_parameters`, served from the call's `CallOptions` in every
+/// namespace with the layout of each SDK generation.
 mod builtin {
     use marine_runtime::{
         CallOptions, CallParameters, Marine, ParticleParameters, SecurityTetraplet,
