@@ -401,8 +401,19 @@ fn official_trap() {
             .unwrap_err();
         match &err {
             MarineError::Trap {
-                module, function, ..
-            } => assert_eq!((module.as_str(), function.as_str()), ("trap", "panics")),
+                module,
+                function,
+                panic_message,
+                ..
+            } => {
+                assert_eq!((module.as_str(), function.as_str()), ("trap", "panics"));
+                // The guest's panic message, as its panic hook printed it to stderr.
+                let text = panic_message.as_deref().unwrap_or_default();
+                assert!(
+                    text.contains("guest panicked: boom") && text.contains("main.rs:"),
+                    "{sdk:?}: {panic_message:?}"
+                );
+            }
             other => panic!("{sdk:?}: expected a trap, got {other:?}"),
         }
         assert!(err.to_string().contains("`trap`"), "{err}");
@@ -421,7 +432,9 @@ fn official_trap() {
             .call_with_ivalues("trap", "divide", &[S32(1), S32(0)])
             .unwrap_err();
         assert!(
-            matches!(err, MarineError::Trap { ref function, .. } if function == "divide"),
+            matches!(err, MarineError::Trap { ref function, ref panic_message, .. }
+                if function == "divide"
+                    && panic_message.as_deref().is_some_and(|m| m.contains("attempt to divide by zero"))),
             "{sdk:?}: {err:?}"
         );
         assert_eq!(
