@@ -8,6 +8,7 @@ mod compat_metadata;
 mod compat_mixed;
 mod compat_official;
 mod compat_older;
+mod compat_service;
 mod greeting;
 mod log_capture;
 mod metadata;
