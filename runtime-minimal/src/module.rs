@@ -64,6 +64,31 @@ pub struct MModule {
 }
 
 impl MModule {
+    /// The export `function`, checked to take `given` arguments.
+    fn export_with_arity(
+        &self,
+        function: &str,
+        given: usize,
+    ) -> Result<&ExportFunction, MarineError> {
+        let export = self
+            .exports
+            .get(function)
+            .ok_or_else(|| MarineError::NoSuchFunction {
+                module: self.name.clone(),
+                function: function.to_string(),
+            })?;
+        let expected = export.plan.signature.arguments.len();
+        if given != expected {
+            return Err(MarineError::ArgumentCount {
+                module: self.name.clone(),
+                function: function.to_string(),
+                expected,
+                given,
+            });
+        }
+        Ok(export)
+    }
+
     /// Instantiates `compiled` in `store` with `linker`, then runs `_initialize` and `_start`
     /// (if exported) with this module current, and looks up the ABI exports and every
     /// `#[marine]` export.
@@ -201,22 +226,8 @@ impl MModule {
         function: &str,
         args: &[IValue],
     ) -> Result<Vec<IValue>, MarineError> {
-        let export = self
-            .exports
-            .get(function)
-            .ok_or_else(|| MarineError::NoSuchFunction {
-                module: self.name.clone(),
-                function: function.to_string(),
-            })?;
+        let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
-        if args.len() != sig.arguments.len() {
-            return Err(MarineError::ArgumentCount {
-                module: self.name.clone(),
-                function: function.to_string(),
-                expected: sig.arguments.len(),
-                given: args.len(),
-            });
-        }
         for (arg, value) in sig.arguments.iter().zip(args) {
             check_value(value, &arg.ty).map_err(|given| MarineError::ArgumentType {
                 module: self.name.clone(),
@@ -254,22 +265,8 @@ impl MModule {
         function: &str,
         args: &[ForwardArg<'_>],
     ) -> Result<ForwardOutput, MarineError> {
-        let export = self
-            .exports
-            .get(function)
-            .ok_or_else(|| MarineError::NoSuchFunction {
-                module: self.name.clone(),
-                function: function.to_string(),
-            })?;
+        let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
-        if args.len() != sig.arguments.len() {
-            return Err(MarineError::ArgumentCount {
-                module: self.name.clone(),
-                function: function.to_string(),
-                expected: sig.arguments.len(),
-                given: args.len(),
-            });
-        }
         for (arg, forwarded) in sig.arguments.iter().zip(args) {
             let checked = match forwarded {
                 ForwardArg::Value(value) => check_value(value, &arg.ty),

@@ -147,19 +147,7 @@ impl WasiConfig {
 impl ServiceConfig {
     /// Reads, parses, resolves (against the file's folder) and validates a config file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let read_error = |source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let text = std::fs::read_to_string(path).map_err(read_error)?;
-        let absolute = std::path::absolute(path).map_err(read_error)?;
-        let base_dir = absolute
-            .parent()
-            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-        let config = Self::parse(&text, &base_dir, Some(path), None)?;
-        config.validate()?;
-        Ok(config)
+        Self::load(path.as_ref(), None)
     }
 
     /// Like [`ServiceConfig::from_path`], with `modules_dir` replaced by `modules_dir`
@@ -169,7 +157,10 @@ impl ServiceConfig {
         path: impl AsRef<Path>,
         modules_dir: impl AsRef<Path>,
     ) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
+        Self::load(path.as_ref(), Some(modules_dir.as_ref()))
+    }
+
+    fn load(path: &Path, modules_dir: Option<&Path>) -> Result<Self, ConfigError> {
         let read_error = |source| ConfigError::Read {
             path: path.to_owned(),
             source,
@@ -179,8 +170,11 @@ impl ServiceConfig {
         let base_dir = absolute
             .parent()
             .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-        let modules_dir = std::path::absolute(modules_dir.as_ref()).map_err(read_error)?;
-        let config = Self::parse(&text, &base_dir, Some(path), Some(&modules_dir))?;
+        let modules_dir = modules_dir
+            .map(std::path::absolute)
+            .transpose()
+            .map_err(read_error)?;
+        let config = Self::parse(&text, &base_dir, Some(path), modules_dir.as_deref())?;
         config.validate()?;
         Ok(config)
     }
