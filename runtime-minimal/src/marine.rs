@@ -342,6 +342,8 @@ impl Marine {
                     module: name.to_string(),
                     message,
                 };
+                // The callee's export is the import field name (`link_name`, or else the Rust
+                // name), not the Rust name the importer declared it under.
                 let callee_fn = &f.import_name;
                 let actual = callee.interface().function(callee_fn).ok_or_else(|| {
                     MarineError::MissingImportedFunction {

@@ -3,7 +3,14 @@
 
 mod arrays;
 mod call_context;
+mod compat_call_parameters;
+mod compat_metadata;
+mod compat_mixed;
+mod compat_official;
+mod compat_older;
+mod compat_service;
 mod greeting;
+mod log_capture;
 mod metadata;
 mod misbehaving;
 mod records;

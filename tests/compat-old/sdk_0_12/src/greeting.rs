@@ -1,0 +1,14 @@
+//! A greeting with logging built with marine-rs-sdk 0.12.0 (host namespace
+//! `__marine_host_api_v1`).
+use marine_rs_sdk::marine;
+use marine_rs_sdk::WasmLoggerBuilder;
+
+pub fn main() {
+    WasmLoggerBuilder::new().build().unwrap();
+}
+
+#[marine]
+pub fn greeting(name: String) -> String {
+    log::info!("greeting {}", name);
+    format!("Hi, {}", name)
+}
