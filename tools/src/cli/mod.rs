@@ -154,11 +154,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
+/// Reads a file and checks that it starts like a wasm binary.
 fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::Io {
+    let bytes = std::fs::read(path).map_err(|e| CliError::Io {
         path: path.to_path_buf(),
         source: e,
-    })
+    })?;
+    if !bytes.starts_with(b"\0asm") {
+        return Err(CliError::Inspect {
+            path: path.to_path_buf(),
+            reason: "not a Wasm binary (no `\\0asm` header)".to_string(),
+        });
+    }
+    Ok(bytes)
 }
 
 /// Finds `mrepl`: next to this executable first, then on `PATH`.
