@@ -25,7 +25,7 @@ use marine_runtime::{IRecordType, IType, ModuleInterface};
 /// `RecordsEffector` and `GreetingRecord`.
 pub fn pascal_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    for word in name.split(|c: char| c == '_' || c == '-' || c == ' ' || c == '.') {
+    for word in name.split(['_', '-', ' ', '.']) {
         let mut chars = word.chars();
         if let Some(first) = chars.next() {
             out.extend(first.to_uppercase());
@@ -40,13 +40,11 @@ pub fn exported_records(iface: &ModuleInterface) -> Vec<Arc<IRecordType>> {
     fn visit_type(ty: &IType, seen: &mut HashSet<String>, out: &mut Vec<Arc<IRecordType>>) {
         match ty {
             IType::Array(elem) => visit_type(elem, seen, out),
-            IType::Record(rec) => {
-                if seen.insert(rec.name.clone()) {
-                    for field in &rec.fields {
-                        visit_type(&field.ty, seen, out);
-                    }
-                    out.push(rec.clone());
+            IType::Record(rec) if seen.insert(rec.name.clone()) => {
+                for field in &rec.fields {
+                    visit_type(&field.ty, seen, out);
                 }
+                out.push(rec.clone());
             }
             _ => {}
         }
