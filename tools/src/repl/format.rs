@@ -1,15 +1,11 @@
 //! The text mrepl prints (banner, service creation, results, interface, stats, envs, fs).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use marine_runtime::{IRecordType, ModuleInterface};
 use serde_json::Value;
-
-use crate::cli::aqua::exported_records;
 
 /// The start-up banner.
 pub fn banner() -> String {
@@ -60,43 +56,6 @@ pub fn uuid_v4() -> String {
         &hex[16..20],
         &hex[20..32]
     )
-}
-
-/// The `interface` text (reference §F.3): records used by the exports of all modules
-/// (deduplicated by full equality, in module order, dependencies first), then each module's
-/// functions, modules sorted by name.
-pub fn interface_text(modules: &[(String, Arc<ModuleInterface>)]) -> String {
-    let mut modules: Vec<&(String, Arc<ModuleInterface>)> = modules.iter().collect();
-    modules.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut records: Vec<Arc<IRecordType>> = Vec::new();
-    for (_, iface) in &modules {
-        for rec in exported_records(iface) {
-            if !records.iter().any(|r| **r == *rec) {
-                records.push(rec);
-            }
-        }
-    }
-    let mut out = String::from("exported data types (combined from all modules):\n");
-    if records.is_empty() {
-        out.push_str("<no exported data types>\n");
-    }
-    for rec in &records {
-        let _ = writeln!(out, "{rec}");
-    }
-    out.push_str("\nexported functions:\n");
-    if modules.is_empty() {
-        out.push_str("<no exported functions>\n");
-    }
-    for (name, iface) in &modules {
-        let _ = writeln!(out, "{name}:");
-        if iface.functions.is_empty() {
-            out.push_str("  <no exported functions>\n");
-        }
-        for sig in iface.functions.values() {
-            let _ = writeln!(out, "  {sig}");
-        }
-    }
-    out
 }
 
 /// A byte size as the official REPL prints it (decimal units: `1.1 MB`).
@@ -155,14 +114,6 @@ pub fn fs_text(
     out
 }
 
-/// Module name -> function names, for completion.
-pub fn function_names(modules: &[(String, Arc<ModuleInterface>)]) -> HashMap<String, Vec<String>> {
-    modules
-        .iter()
-        .map(|(n, i)| (n.clone(), i.functions.keys().cloned().collect()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,10 +160,6 @@ mod tests {
         assert_eq!(
             fs_text("m", &dirs, &BTreeMap::new()),
             "Mapped folders of m (guest path => host path):\n  sites => /h/sites\n"
-        );
-        assert_eq!(
-            interface_text(&[]),
-            "exported data types (combined from all modules):\n<no exported data types>\n\nexported functions:\n<no exported functions>\n"
         );
     }
 }
