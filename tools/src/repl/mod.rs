@@ -41,7 +41,8 @@ use session::{Reply, Session, Settings};
 pub struct Args {
     /// Config.toml of the service to start with (an empty service without it).
     pub config: Option<PathBuf>,
-    /// Service working dir (mapped folders are created under it).
+    /// Service working dir: the working folder of mounted binaries (`service_working_dir`).
+    /// Relative paths of the config resolve against the config file's folder.
     #[arg(short = 'w', long = "working-dir", value_name = "DIR")]
     pub working_dir: Option<PathBuf>,
     /// Do not print the banner and the service-creation message.

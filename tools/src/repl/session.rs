@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use marine_runtime::config::{ModuleConfig, ServiceConfig};
-use marine_runtime::service::{MarineService, ServiceOptions};
+use marine_runtime::service::{MarineService, ServiceOptions, WasmLogFilter};
 use marine_runtime::CallParameters;
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Settings that outlive one service (kept across `new`).
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// `--working-dir`: the service working dir (mapped folders are created under it).
+    /// `--working-dir`: the service working dir (working folder of mounted binaries).
     pub working_dir: Option<PathBuf>,
     /// Per-call timeout; `None` = unlimited.
     pub timeout: Option<Duration>,
@@ -63,7 +63,8 @@ pub fn create_service(
         }
     };
     if let Some(dir) = &settings.working_dir {
-        config.service_working_dir = Some(dir.clone());
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        config.service_working_dir = Some(cwd.join(dir));
     }
     let options = ServiceOptions {
         call_timeout: settings.timeout,
@@ -248,7 +249,13 @@ impl Session {
             }
             Command::Envs { module } => match self.service.module_config(&module) {
                 Some(config) => {
-                    Reply::Output(format::envs_text(&module, &config.wasi.effective_envs()))
+                    // What the service gives the module: its config envs, and `WASM_LOG`
+                    // when the host's filter enables logging for it.
+                    let mut envs = config.wasi.envs.clone();
+                    if let Some(level) = WasmLogFilter::from_env().level_for(&module) {
+                        envs.insert("WASM_LOG".to_string(), level.to_string());
+                    }
+                    Reply::Output(format::envs_text(&module, &envs))
                 }
                 None => Reply::Error(format!("module `{module}` is not loaded")),
             },
