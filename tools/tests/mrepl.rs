@@ -381,3 +381,70 @@ fn terminal_session_with_prompt_multiline_input_and_completion() {
         "{saved}"
     );
 }
+
+/// The README's scripted session: `marine build` the examples into an artifacts folder next to
+/// a copy of `examples/Config.toml`, then pipe `examples/session.mrepl` into mrepl.
+#[test]
+fn scripted_example_session_from_the_readme() {
+    marine_e2e::build_examples();
+    let root = marine_e2e::repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join("examples/Config.toml"),
+        dir.path().join("Config.toml"),
+    )
+    .unwrap();
+    let build = Command::new(env!("CARGO_BIN_EXE_marine"))
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(root.join("examples/Cargo.toml"))
+        .args(["--release", "--quiet", "--artifacts"])
+        .arg(dir.path().join("artifacts"))
+        .env("CARGO_TARGET_DIR", marine_e2e::wasm_target_dir())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_MAKEFLAGS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = stdout(&build);
+    assert!(
+        build.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    for module in ["greeting", "scalars", "arrays", "records"] {
+        assert!(
+            report.contains(&format!("module {module} (sdk ")),
+            "{report}"
+        );
+        assert!(dir
+            .path()
+            .join(format!("artifacts/{module}.wasm"))
+            .is_file());
+    }
+
+    let script = std::fs::read_to_string(root.join("examples/session.mrepl")).unwrap();
+    let out = mrepl(&["Config.toml"], dir.path(), &script);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "app service was created with service id = ",
+        "Loaded modules interface:\n",
+        "result: \"Hi, Fluence\"\nelapsed time: ",
+        "result: \"Hi, named   argument\"\n",
+        "result: \"true -1 -2 -3 -4 1 2 3 4 1.5 2.5\"\n",
+        "result: null\n",
+        "result: [\n  \"third\",\n  \"second\",\n  \"first\"\n]\n",
+        "result: {\n  \"field_0\": 42\n}\n",
+        "result: \"Hi, call parameters\"\n",
+        "Loaded modules heap sizes:\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
