@@ -448,3 +448,67 @@ fn scripted_example_session_from_the_readme() {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
 }
+
+/// The seed's three-module url-downloader: mapped folder, mounted binary, module imports.
+#[test]
+fn url_downloader_service_with_mapped_folder_and_linked_modules() {
+    let wasm_dir = marine_e2e::build_examples();
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"modules_dir = {}
+
+[[module]]
+name = "local_storage"
+[module.wasi]
+envs = {{ STORAGE = "sites" }}
+mapped_dirs = {{ "sites" = "./sites" }}
+
+[[module]]
+name = "curl_adapter"
+[module.mounted_binaries]
+curl = "/usr/bin/curl"
+
+[[module]]
+name = "facade"
+"#,
+        toml_str(&wasm_dir.display().to_string())
+    );
+    std::fs::write(dir.path().join("Config.toml"), config).unwrap();
+    let input = r#"fs local_storage
+envs local_storage
+fs facade
+call local_storage put ["note.txt", [104, 105]]
+call facade load "note.txt"
+unload local_storage
+i
+"#;
+    let out = mrepl(&["-q", "Config.toml", "-w", "."], dir.path(), input);
+    let text = stdout(&out);
+    let sites = dir.path().join("sites");
+    assert!(
+        text.contains(&format!(
+            "Mapped folders of local_storage (guest path => host path):\n  sites => {}\n",
+            sites.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("Environment variables of local_storage:\n  STORAGE=sites\n"),
+        "{text}"
+    );
+    assert!(text.contains("facade has no mapped folders\n"), "{text}");
+    assert!(text.contains("result: \"Ok\"\n"), "{text}");
+    assert_eq!(std::fs::read(sites.join("note.txt")).unwrap(), b"hi");
+    assert!(text.contains("result: [\n  104,\n  105\n]\n"), "{text}");
+    // The facade imports from local_storage: unloading it is refused, the module stays.
+    assert!(text.contains("unloading failed with: "), "{text}");
+    assert!(
+        text.contains("local_storage:\n  func get(file_name: string) -> []u8\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("facade:\n  func get_n_save(url: string, file_name: string) -> string\n"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "the refused unload is an error");
+}
