@@ -223,3 +223,25 @@ fn new_refuses_an_existing_folder() {
     let err = failed(&marine(&["new", "taken"], Some(dir.path())));
     assert!(err.contains("taken: already exists"), "{err}");
 }
+
+#[test]
+fn info_shows_the_effects_of_linked_modules() {
+    let facade = ok(&marine(&["info", &wasm("facade")], None));
+    assert!(
+        facade.contains(
+            "  other modules:\n    curl_adapter.download: func download(url: string) -> string\n    local_storage.put: func file_put(name: string, file_content: []u8) -> string\n"
+        ),
+        "{facade}"
+    );
+    let curl = ok(&marine(&["info", &wasm("curl_adapter")], None));
+    assert!(
+        curl.contains("  mounted binaries:\n    __marine_host_api_v3.curl: func curl(cmd: []string) -> MountedBinaryResult\n"),
+        "{curl}"
+    );
+    let storage = ok(&marine(&["info", &wasm("local_storage")], None));
+    assert!(
+        storage.contains("  host functions:\n    __marine_host_api_v3.log_utf8_string (logger)\n"),
+        "{storage}"
+    );
+    assert!(storage.contains("path_open"), "{storage}");
+}

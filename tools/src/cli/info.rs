@@ -225,7 +225,13 @@ fn write_effects(f: &mut fmt::Formatter<'_>, title: &str, list: &[Effect]) -> fm
     for e in list {
         match &e.signature {
             Some(sig) => writeln!(f, "    {}.{}: {}", e.namespace, e.name, sig)?,
-            None => writeln!(f, "    {}.{}", e.namespace, e.name)?,
+            None => match e.name.as_str() {
+                "log_utf8_string" => writeln!(f, "    {}.{} (logger)", e.namespace, e.name)?,
+                "get_call_parameters" => {
+                    writeln!(f, "    {}.{} (call parameters)", e.namespace, e.name)?
+                }
+                _ => writeln!(f, "    {}.{}", e.namespace, e.name)?,
+            },
         }
     }
     Ok(())
