@@ -16,14 +16,16 @@
 
 use std::sync::Arc;
 
-use wasmtime::{AsContextMut, Caller, Engine, FuncType, Val, ValType};
+use std::borrow::Cow;
 
-use crate::abi::{flatten_param, flatten_result, WasmType};
+use wasmtime::{AsContextMut, Caller, Engine, FuncType, Memory, Val, ValType};
+
+use crate::abi::{flatten_param, flatten_result, WasmType, BYTES_TAG};
 use crate::errors::{AbiError, MarineError};
 use crate::lift::Lifter;
 use crate::lower::{lower_record, lower_sized, scalar_to_val, val_to_scalar};
-use crate::memory::{GuestAbi, WasmGuest};
-use crate::module::MModule;
+use crate::memory::{GuestAbi, GuestMemoryMut, WasmGuest};
+use crate::module::{ForwardArg, ForwardOutput, MModule};
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IType, IValue};
 
@@ -58,6 +60,143 @@ fn i32_at(params: &[Val], i: usize) -> Result<u32, AbiError> {
             given: format!("{other:?}"),
         }),
     }
+}
+
+/// True for the types moved memory-to-memory between modules: strings and byte arrays
+/// (`Vec<u8>`, either as `ByteArray` or `Array(U8)`, which share one layout).
+pub fn is_bytes_type(ty: &IType) -> bool {
+    match ty {
+        IType::String | IType::ByteArray => true,
+        IType::Array(elem) => **elem == IType::U8,
+        _ => false,
+    }
+}
+
+/// A string or byte array in a guest memory: `len` bytes at `ptr`, bounds-checked (and
+/// UTF-8-checked for strings) when created with [`GuestBytes::checked`].
+#[derive(Clone, Copy, Debug)]
+pub struct GuestBytes {
+    /// The memory holding the bytes.
+    pub memory: Memory,
+    /// Start address.
+    pub ptr: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+impl GuestBytes {
+    /// Checks that `len` bytes at `ptr` lie in `view` (the current contents of `memory`) and,
+    /// for a string, that they are valid UTF-8 (the receiving SDK takes strings unchecked).
+    pub fn checked(
+        view: &[u8],
+        memory: Memory,
+        ptr: u32,
+        len: u32,
+        utf8: bool,
+    ) -> Result<Self, AbiError> {
+        let what = if utf8 { "string" } else { "byte array" };
+        let bytes = Lifter::new(view).bytes(ptr, len as u64, || what.to_string())?;
+        if utf8 {
+            if let Err(e) = std::str::from_utf8(bytes) {
+                return Err(AbiError::InvalidUtf8 {
+                    what: what.into(),
+                    valid_up_to: e.valid_up_to(),
+                    len: bytes.len(),
+                });
+            }
+        }
+        Ok(GuestBytes { memory, ptr, len })
+    }
+}
+
+/// Chunk size of [`copy_bytes_into`].
+const COPY_CHUNK: usize = 16 * 1024;
+
+/// Copies `src` (in one module's memory) into a fresh buffer of the module `dst`, allocated
+/// with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0) without
+/// allocating. The bytes go from memory to memory through a fixed-size stack buffer: no
+/// intermediate value and no host allocation proportional to the length.
+pub fn copy_bytes_into<S: AsContextMut>(
+    mut store: S,
+    src: GuestBytes,
+    dst: &GuestAbi,
+    tag: u8,
+) -> Result<(u32, u32), AbiError> {
+    if src.len == 0 {
+        return Ok((0, 0));
+    }
+    let dst_ptr = WasmGuest::new(&mut store, dst).allocate(src.len, tag)?;
+    let mut chunk = [0u8; COPY_CHUNK];
+    let mut done = 0usize;
+    let total = src.len as usize;
+    while done < total {
+        let n = COPY_CHUNK.min(total - done);
+        let buf = &mut chunk[..n];
+        let out_of_bounds =
+            |memory: &Memory, store: &S, ptr: u32, what: &str| AbiError::OutOfBounds {
+                what: what.into(),
+                ptr: ptr as u64 + done as u64,
+                len: n as u64,
+                memory_size: memory.data_size(store) as u64,
+            };
+        src.memory
+            .read(&store, src.ptr as usize + done, buf)
+            .map_err(|_| out_of_bounds(&src.memory, &store, src.ptr, "copy source"))?;
+        dst.memory
+            .write(&mut store, dst_ptr as usize + done, buf)
+            .map_err(|_| out_of_bounds(&dst.memory, &store, dst_ptr, "copy destination"))?;
+        done += n;
+    }
+    Ok((dst_ptr, src.len))
+}
+
+/// Reads the raw wasm arguments of a module-to-module import call: strings and byte arrays
+/// are left in the caller's memory ([`ForwardArg::Bytes`], checked), everything else is
+/// lifted.
+pub fn forward_arguments(
+    view: &[u8],
+    memory: Memory,
+    sig: &FunctionSignature,
+    params: &[Val],
+) -> Result<Vec<ForwardArg<'static>>, AbiError> {
+    let mut lifter = Lifter::new(view);
+    let mut out = Vec::with_capacity(sig.arguments.len());
+    let mut i = 0;
+    for arg in &sig.arguments {
+        let forwarded = match &arg.ty {
+            ty if is_bytes_type(ty) => {
+                let (ptr, len) = (i32_at(params, i)?, i32_at(params, i + 1)?);
+                i += 2;
+                ForwardArg::Bytes(GuestBytes::checked(
+                    view,
+                    memory,
+                    ptr,
+                    len,
+                    *ty == IType::String,
+                )?)
+            }
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                let (ptr, len) = (i32_at(params, i)?, i32_at(params, i + 1)?);
+                i += 2;
+                ForwardArg::Value(Cow::Owned(lifter.sized(&arg.ty, ptr, len)?))
+            }
+            IType::Record(r) => {
+                let ptr = i32_at(params, i)?;
+                i += 1;
+                ForwardArg::Value(Cow::Owned(lifter.record(r, ptr)?))
+            }
+            scalar => {
+                let v = params.get(i).and_then(|v| val_to_scalar(scalar, v));
+                i += 1;
+                ForwardArg::Value(Cow::Owned(v.ok_or_else(|| AbiError::ValueMismatch {
+                    expected: scalar.to_string(),
+                    given: format!("{:?}", params.get(i - 1)),
+                })?))
+            }
+        };
+        out.push(forwarded);
+    }
+    Ok(out)
 }
 
 /// Lifts the raw wasm arguments of an import call from the caller's memory.
@@ -183,21 +322,41 @@ pub fn module_import_func(
             )));
         };
         let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
-        let args = lift_arguments(caller_abi.memory_view(&caller), &sig, params)
-            .map_err(|e| fail(in_caller(e)))?;
+        let args = forward_arguments(
+            caller_abi.memory_view(&caller),
+            caller_abi.memory,
+            &sig,
+            params,
+        )
+        .map_err(|e| fail(in_caller(e)))?;
+        let output = callee.call_forwarded(&mut caller, &function, &args);
+        // The caller's helper buffers (records, arrays of non-bytes) are released once the
+        // callee has its copies; string and byte-array buffers belong to the caller's wrapper.
         if sig.arguments.iter().any(|a| a.ty.is_complex()) {
             caller_abi
                 .release_objects(&mut caller)
                 .map_err(|e| fail(in_caller(e)))?;
         }
-        let outputs = callee.call(&mut caller, &function, &args).map_err(fail)?;
-        let ret = return_to_caller(
-            &mut caller,
-            &caller_abi,
-            sig.outputs.first(),
-            outputs.first(),
-        )
-        .map_err(|e| fail(in_caller(e)))?;
+        let ret = match output.map_err(fail)? {
+            ForwardOutput::Values(values) => return_to_caller(
+                &mut caller,
+                &caller_abi,
+                sig.outputs.first(),
+                values.first(),
+            )
+            .map_err(|e| fail(in_caller(e)))?,
+            ForwardOutput::Bytes(bytes) => {
+                // Callee memory -> caller memory, then the callee may free its buffers.
+                let copied = copy_bytes_into(&mut caller, bytes, &caller_abi, BYTES_TAG);
+                let released = callee.release_objects(&mut caller);
+                let (ptr, len) = copied.map_err(|e| fail(in_caller(e)))?;
+                released.map_err(|e| fail(e.in_call(callee.name(), &function)))?;
+                caller_abi
+                    .set_result(&mut caller, ptr, Some(len))
+                    .map_err(|e| fail(in_caller(e)))?;
+                None
+            }
+        };
         if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
             *slot = v;
         }

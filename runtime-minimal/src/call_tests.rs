@@ -644,9 +644,11 @@ fn traps_are_typed_and_recoverable() {
             module,
             function,
             message,
+            panic_message,
         } => {
             assert_eq!((module.as_str(), function.as_str()), ("g", "trap"));
             assert!(message.contains("unreachable"), "{message}");
+            assert_eq!(panic_message, &None);
         }
         other => panic!("{other}"),
     }
@@ -830,13 +832,14 @@ fn load_errors() {
     let _ = Arc::strong_count(&m.module_interface("x").unwrap());
 }
 
-/// Module "relay" imports `g.echo_string`, `g.id_u64` (as `u64_of_g`), `g.echo_record` and
+/// Module "relay" imports `g.echo_string`, `g.id_u64` (Rust name `u64_of_g`, `link_name`
+/// `id_u64`: the import field and the callee's export are the link name), `g.echo_record` and
 /// `g.trap`, and exports relays that just call them: the runtime sets the relay's own result
 /// slots, so the relay's wasm body has nothing else to do.
 fn relay_wasm(extern_json: &str) -> Vec<u8> {
     let imports = r#"
       (import "g" "echo_string" (func $g_echo_string (param i32 i32)))
-      (import "g" "u64_of_g" (func $g_id_u64 (param i64) (result i64)))
+      (import "g" "id_u64" (func $g_id_u64 (param i64) (result i64)))
       (import "g" "echo_record" (func $g_echo_record (param i32)))
       (import "g" "trap" (func $g_trap))
     "#;
@@ -845,6 +848,10 @@ fn relay_wasm(extern_json: &str) -> Vec<u8> {
       (func $relay_u64 (param i64) (result i64) (call $g_id_u64 (local.get 0)))
       (func $relay_record (param i32) (call $g_echo_record (local.get 0)))
       (func $relay_trap (call $g_trap))
+      ;; passes the invalid UTF-8 bytes at 16 as a string
+      (func $relay_bad_string (call $g_echo_string (i32.const 16) (i32.const 3)))
+      ;; passes a string running past the end of memory
+      (func $relay_oob_string (call $g_echo_string (i32.const -256) (i32.const 100)))
     "#;
     let string = ty("Utf8String");
     let rec = r#"{"Record":["All","ByValue"]}"#.to_string();
@@ -873,6 +880,18 @@ fn relay_wasm(extern_json: &str) -> Vec<u8> {
             "[]".into(),
             "[]".into(),
         ),
+        (
+            "relay_bad_string".to_string(),
+            "$relay_bad_string",
+            "[]".into(),
+            "[]".into(),
+        ),
+        (
+            "relay_oob_string".to_string(),
+            "$relay_oob_string",
+            "[]".into(),
+            "[]".into(),
+        ),
     ];
     let section = (
         "__m_generated_section__g".to_string(),
@@ -883,7 +902,7 @@ fn relay_wasm(extern_json: &str) -> Vec<u8> {
 
 const RELAY_EXTERN: &str = r#"{"ast_type":"ExternMod","namespace":"g","imports":[
   {"link_name":null,"signature":{"name":"echo_string","arguments":[{"name":"s","ty":{"Utf8String":"ByRef"}}],"output_types":[{"Utf8String":"ByValue"}]}},
-  {"link_name":"u64_of_g","signature":{"name":"id_u64","arguments":[{"name":"v","ty":{"U64":"ByValue"}}],"output_types":[{"U64":"ByValue"}]}},
+  {"link_name":"id_u64","signature":{"name":"u64_of_g","arguments":[{"name":"v","ty":{"U64":"ByValue"}}],"output_types":[{"U64":"ByValue"}]}},
   {"link_name":null,"signature":{"name":"echo_record","arguments":[{"name":"r","ty":{"Record":["All","ByValue"]}}],"output_types":[{"Record":["All","ByValue"]}]}},
   {"link_name":null,"signature":{"name":"trap","arguments":[],"output_types":[]}}
 ]}"#;
@@ -974,21 +993,43 @@ fn memory_limits() {
         .unwrap();
     // Fits in the second page.
     echo(&mut m, "echo_bytes", IValue::ByteArray(vec![1; 70000]));
-    // Needs a third page: memory.grow fails in allocate, which returns 0.
+    // Needs a third page: memory.grow fails in allocate, which returns 0; the failure is
+    // reported as the memory limit, wrapping the allocation failure.
     let e = call(
         &mut m,
         "echo_bytes",
         vec![IValue::ByteArray(vec![1; 1 << 17])],
     )
     .unwrap_err();
+    match &e {
+        MarineError::MemoryLimit {
+            module,
+            function,
+            scope,
+            limit,
+            requested,
+            source,
+        } => {
+            assert_eq!((module.as_str(), function.as_str()), ("g", "echo_bytes"));
+            assert_eq!(*scope, crate::MemoryLimitScope::Module);
+            assert_eq!(*limit, 2 * 65536);
+            assert!(*requested > *limit, "{requested}");
+            assert!(
+                matches!(
+                    &**source,
+                    MarineError::Abi {
+                        source: crate::AbiError::Allocation { .. },
+                        ..
+                    }
+                ),
+                "{source}"
+            );
+        }
+        other => panic!("{other}"),
+    }
     assert!(
-        matches!(
-            &e,
-            MarineError::Abi {
-                source: crate::AbiError::Allocation { .. },
-                ..
-            }
-        ),
+        e.to_string()
+            .contains("refused by the module limit of 131072 bytes"),
         "{e}"
     );
     assert_eq!(m.memory_stats().allocation_rejects, 1);
@@ -1115,7 +1156,7 @@ fn host_imports_lift_and_lower() {
         vec![IType::String, IType::ByteArray],
         Some(IType::Array(Box::new(IType::String))),
         |ctx, args| {
-            ctx.state.extension_mut::<Calls>().unwrap().0 += 1;
+            ctx.state_mut().extension_mut::<Calls>().unwrap().0 += 1;
             let (IValue::String(s), IValue::ByteArray(sep)) = (&args[0], &args[1]) else {
                 return Err("bad args".into());
             };
@@ -1138,7 +1179,7 @@ fn host_imports_lift_and_lower() {
     );
     let inner_rec = guest_inner_type();
     let params = HostImport::new(vec![], Some(IType::Record(inner_rec)), |ctx, _| {
-        let n = ctx.state.extension::<Calls>().map(|c| c.0).unwrap_or(0);
+        let n = ctx.state().extension::<Calls>().map(|c| c.0).unwrap_or(0);
         Ok(Some(inner(&format!("calls={n}"), &[1, 2])))
     });
     let config = MModuleConfig {
@@ -1221,4 +1262,369 @@ fn proc_exit_zero_in_start_is_fine() {
     );
     let e = m.load_module("bad", bad).unwrap_err();
     assert!(matches!(&e, MarineError::Instantiate { .. }), "{e}");
+}
+
+const CP_TET: &str = r#"[{"name":"peer_pk","ty":{"Utf8String":"ByValue"}},{"name":"service_id","ty":{"Utf8String":"ByValue"}},{"name":"function_name","ty":{"Utf8String":"ByValue"}},{"name":"lens","ty":{"Utf8String":"ByValue"}}]"#;
+const CP_PARTICLE: &str = r#"[{"name":"id","ty":{"Utf8String":"ByValue"}},{"name":"init_peer_id","ty":{"Utf8String":"ByValue"}},{"name":"timestamp","ty":{"U64":"ByValue"}},{"name":"ttl","ty":{"U32":"ByValue"}},{"name":"script","ty":{"Utf8String":"ByValue"}},{"name":"signature","ty":{"Vector":[{"U8":"ByValue"},"ByValue"]}},{"name":"token","ty":{"Utf8String":"ByValue"}}]"#;
+
+/// A guest importing `get_call_parameters` from all four host namespaces; `cp_vN` returns
+/// what the host lowered, declared (independently of the host's types) with the record of
+/// that SDK generation.
+fn call_params_guest() -> Vec<u8> {
+    let imports = r#"
+      (import "host" "get_call_parameters" (func $cp0))
+      (import "__marine_host_api_v1" "get_call_parameters" (func $cp1))
+      (import "__marine_host_api_v2" "get_call_parameters" (func $cp2))
+      (import "__marine_host_api_v3" "get_call_parameters" (func $cp3))
+    "#;
+    let funcs = r#"
+      (func $get_cp0 (call $cp0))
+      (func $get_cp1 (call $cp1))
+      (func $get_cp2 (call $cp2))
+      (func $get_cp3 (call $cp3))
+    "#;
+    let s = r#"{"Utf8String":"ByValue"}"#;
+    let tets = r#"{"Vector":[{"Vector":[{"Record":["Tet","ByValue"]},"ByValue"]},"ByValue"]}"#;
+    let field = |n: &str, t: &str| format!(r#"{{"name":"{n}","ty":{t}}}"#);
+    let cp0 = format!(
+        "[{}]",
+        [
+            field("init_peer_id", s),
+            field("service_id", s),
+            field("service_creator_peer_id", s),
+            field("host_id", s),
+            field("particle_id", s),
+            field("tetraplets", tets),
+        ]
+        .join(",")
+    );
+    let cp1 = format!(
+        "[{}]",
+        [
+            field("init_peer_id", s),
+            field("service_id", s),
+            field("service_creator_peer_id", s),
+            field("host_id", s),
+            field("worker_id", s),
+            field("particle_id", s),
+            field("tetraplets", tets),
+        ]
+        .join(",")
+    );
+    let cp3 = format!(
+        "[{}]",
+        [
+            field("particle", r#"{"Record":["Particle","ByValue"]}"#),
+            field("service_id", s),
+            field("service_creator_peer_id", s),
+            field("host_id", s),
+            field("worker_id", s),
+            field("tetraplets", tets),
+        ]
+        .join(",")
+    );
+    let rec = |n: &str| format!(r#"[{{"Record":["{n}","ByValue"]}}]"#);
+    let extra = vec![
+        (
+            "cp_v0".to_string(),
+            "$get_cp0",
+            "[]".to_string(),
+            rec("CP0"),
+        ),
+        (
+            "cp_v1".to_string(),
+            "$get_cp1",
+            "[]".to_string(),
+            rec("CP1"),
+        ),
+        (
+            "cp_v2".to_string(),
+            "$get_cp2",
+            "[]".to_string(),
+            rec("CP3"),
+        ),
+        (
+            "cp_v3".to_string(),
+            "$get_cp3",
+            "[]".to_string(),
+            rec("CP3"),
+        ),
+    ];
+    let sections = [
+        record_section("Tet", CP_TET),
+        record_section("Particle", CP_PARTICLE),
+        record_section("CP0", &cp0),
+        record_section("CP1", &cp1),
+        record_section("CP3", &cp3),
+    ];
+    guest_wasm_with(imports, funcs, extra, &sections)
+}
+
+fn tetraplet(
+    peer_pk: &str,
+    service_id: &str,
+    function_name: &str,
+    lens: &str,
+) -> crate::SecurityTetraplet {
+    crate::SecurityTetraplet {
+        peer_pk: peer_pk.into(),
+        service_id: service_id.into(),
+        function_name: function_name.into(),
+        lens: lens.into(),
+    }
+}
+
+fn sample_call_parameters() -> crate::CallParameters {
+    use crate::{CallParameters, ParticleParameters};
+    CallParameters {
+        particle: ParticleParameters {
+            id: "particle-1".into(),
+            init_peer_id: "init-peer".into(),
+            timestamp: 1_700_000_000_123,
+            ttl: 7000,
+            script: "(null)".into(),
+            signature: vec![1, 2, 255],
+            token: "tok".into(),
+        },
+        service_id: "svc".into(),
+        service_creator_peer_id: "creator".into(),
+        host_id: "host-peer".into(),
+        worker_id: "worker".into(),
+        tetraplets: vec![
+            vec![tetraplet("p1", "s1", "f1", ".$.a")],
+            vec![],
+            vec![
+                tetraplet("p2", "s2", "f2", ""),
+                tetraplet("init-peer", "", "", ""),
+            ],
+        ],
+    }
+}
+
+#[test]
+fn call_parameters_in_every_namespace_layout() {
+    use crate::CallOptions;
+    let mut m = Marine::new();
+    m.load_module("cp", call_params_guest()).unwrap();
+    let cp = sample_call_parameters();
+    let options = CallOptions::with_call_parameters(cp.clone());
+    let get = |m: &mut Marine, f: &str, o: &CallOptions| {
+        let mut out = m.call_with_options("cp", f, &[], o).unwrap();
+        let Some(IValue::Record(fields)) = out.pop() else {
+            panic!("{f}: {out:?}")
+        };
+        fields
+    };
+    let s = |x: &str| IValue::String(x.into());
+    let tet = |a: &str, b: &str, c: &str, d: &str| IValue::Record(vec![s(a), s(b), s(c), s(d)]);
+    let tetraplets = IValue::Array(vec![
+        IValue::Array(vec![tet("p1", "s1", "f1", ".$.a")]),
+        IValue::Array(vec![]),
+        IValue::Array(vec![
+            tet("p2", "s2", "f2", ""),
+            tet("init-peer", "", "", ""),
+        ]),
+    ]);
+    // v0 (`host`): no worker id, particle id after host id.
+    assert_eq!(
+        get(&mut m, "cp_v0", &options),
+        vec![
+            s("init-peer"),
+            s("svc"),
+            s("creator"),
+            s("host-peer"),
+            s("particle-1"),
+            tetraplets.clone()
+        ]
+    );
+    // v1: worker id before particle id.
+    assert_eq!(
+        get(&mut m, "cp_v1", &options),
+        vec![
+            s("init-peer"),
+            s("svc"),
+            s("creator"),
+            s("host-peer"),
+            s("worker"),
+            s("particle-1"),
+            tetraplets.clone()
+        ]
+    );
+    // v2 and v3: the particle as a nested record.
+    let particle = IValue::Record(vec![
+        s("particle-1"),
+        s("init-peer"),
+        IValue::U64(1_700_000_000_123),
+        IValue::U32(7000),
+        s("(null)"),
+        IValue::ByteArray(vec![1, 2, 255]),
+        s("tok"),
+    ]);
+    let v3 = vec![
+        particle,
+        s("svc"),
+        s("creator"),
+        s("host-peer"),
+        s("worker"),
+        tetraplets,
+    ];
+    assert_eq!(get(&mut m, "cp_v2", &options), v3);
+    assert_eq!(get(&mut m, "cp_v3", &options), v3);
+    // A call without options sees defaults (parameters do not leak between calls).
+    let fields = get(&mut m, "cp_v1", &CallOptions::default());
+    assert_eq!(fields[0], s(""));
+    assert_eq!(fields[6], IValue::Array(vec![]));
+}
+
+#[test]
+fn strings_move_memory_to_memory_and_are_checked() {
+    let mut m = marine();
+    m.load_module("relay", relay_wasm(RELAY_EXTERN)).unwrap();
+    // Spans several copy chunks; the callee gets one allocation of the exact size.
+    let text: String = (0..40_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let before = alloc_log(&m, 0).len() as u32;
+    let out = m
+        .call_with_ivalues("relay", "relay_string", &[IValue::String(text.clone())])
+        .unwrap();
+    assert_eq!(out, vec![IValue::String(text)]);
+    assert_eq!(alloc_log(&m, before), vec![(40_000, 1)]);
+
+    // The caller's bytes are checked before anything reaches the callee.
+    let import_source = |e: &MarineError| match e {
+        MarineError::Import { source, .. } => (*source.source).to_string(),
+        other => panic!("{other}"),
+    };
+    let e = m
+        .call_with_ivalues("relay", "relay_bad_string", &[])
+        .unwrap_err();
+    let inner = import_source(&e);
+    assert!(
+        inner.contains("module `relay`") && inner.contains("invalid UTF-8 at byte 0 of 3"),
+        "{inner}"
+    );
+    let e = m
+        .call_with_ivalues("relay", "relay_oob_string", &[])
+        .unwrap_err();
+    let inner = import_source(&e);
+    assert!(inner.contains("out of bounds"), "{inner}");
+    assert_eq!(alloc_log(&m, before + 1), vec![]);
+}
+
+/// A minimal module (ABI exports only) whose `_start` never returns.
+fn looping_start_wasm() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1)
+          (func (export "allocate") (param i32 i32) (result i32) (i32.const 0))
+          (func (export "release_objects"))
+          (func (export "get_result_ptr") (result i32) (i32.const 0))
+          (func (export "get_result_size") (result i32) (i32.const 0))
+          (func (export "set_result_ptr") (param i32))
+          (func (export "set_result_size") (param i32))
+          (func (export "_start") (loop $l (br $l))))"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn default_timeout_also_bounds_start() {
+    let mut m = marine();
+    m.set_default_call_timeout(Some(std::time::Duration::from_millis(20)));
+    assert_eq!(
+        m.default_call_timeout(),
+        Some(std::time::Duration::from_millis(20))
+    );
+    let e = m.load_module("looper", looping_start_wasm()).unwrap_err();
+    match &e {
+        MarineError::Timeout {
+            module,
+            function,
+            timeout,
+        } => {
+            assert_eq!((module.as_str(), function.as_str()), ("looper", "_start"));
+            assert_eq!(*timeout, std::time::Duration::from_millis(20));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!m.has_module("looper"));
+    // The rest of the service is unaffected.
+    assert_next_call_works(&mut m);
+}
+
+#[test]
+fn host_functions_call_back_into_the_service() {
+    // `split` calls back into the calling module (re-entrancy), `add` into another module,
+    // `params` into a module that does not exist.
+    let split = HostImport::new(
+        vec![IType::String, IType::ByteArray],
+        Some(IType::Array(Box::new(IType::String))),
+        |ctx, _| {
+            let module = ctx.module.to_string();
+            ctx.call_module(&module, "id_i32", &[IValue::S32(1)])
+                .map(|_| None)
+                .map_err(|e| e.to_string())
+        },
+    );
+    let add = HostImport::new(
+        vec![IType::U64, IType::U32],
+        Some(IType::U64),
+        |ctx, args| {
+            let mut out = ctx
+                .call_module("g", "id_u64", &args[..1])
+                .map_err(|e| e.to_string())?;
+            Ok(out.pop())
+        },
+    );
+    let params = HostImport::new(
+        vec![],
+        Some(IType::Record(guest_inner_type())),
+        |ctx, _| match ctx.call_module("nope", "f", &[]) {
+            Err(MarineError::NoSuchModule(name)) => Err(format!("no module {name}")),
+            other => Err(format!("unexpected {other:?}")),
+        },
+    );
+    let config = MModuleConfig {
+        host_imports: vec![
+            ("__marine_host_api_v3".into(), "split".into(), split),
+            ("__marine_host_api_v3".into(), "add".into(), add),
+            ("__marine_host_api_v3".into(), "params".into(), params),
+        ],
+        ..Default::default()
+    };
+    let mut m = marine();
+    m.load_module_with_config("h", host_guest(), config)
+        .unwrap();
+    assert_eq!(
+        m.call_with_ivalues("h", "call_add", &[IValue::U64(42), IValue::U32(0)])
+            .unwrap(),
+        vec![IValue::U64(42)]
+    );
+    let e = m
+        .call_with_ivalues(
+            "h",
+            "call_split",
+            &[IValue::String("a".into()), IValue::ByteArray(vec![b','])],
+        )
+        .unwrap_err();
+    match &e {
+        MarineError::Reentrancy {
+            module,
+            function,
+            stack,
+        } => {
+            assert_eq!((module.as_str(), function.as_str()), ("h", "id_i32"));
+            assert_eq!(stack, &["h.call_split".to_string(), "h.id_i32".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = m.call_with_ivalues("h", "call_params", &[]).unwrap_err();
+    assert!(e.to_string().contains("no module nope"), "{e}");
+    // The stack unwound: the module serves the next call.
+    assert_eq!(
+        m.call_with_ivalues("h", "id_i32", &[IValue::S32(7)])
+            .unwrap(),
+        vec![IValue::S32(7)]
+    );
 }

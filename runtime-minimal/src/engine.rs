@@ -4,11 +4,20 @@
 //! their parsed interface and call plans, by content hash. It is cheap to clone and can be
 //! shared by many [`crate::Marine`] instances (services) and threads; loading the same bytes
 //! twice compiles and parses them once.
+//!
+//! Call timeouts use wasmtime's epoch interruption: the engine is always configured with
+//! `epoch_interruption`, and a background thread owned by the engine increments the epoch
+//! every [`EPOCH_TICK`]. A call with a timeout gets a deadline of enough ticks to cover it;
+//! calls without one get a deadline that is never reached. The thread stops when the last
+//! clone of the engine is dropped.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use wasmtime::{Config, Engine, Module};
 
@@ -42,9 +51,61 @@ impl ContentKey {
     }
 }
 
+/// Period of the epoch ticker, the resolution of call timeouts.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Epoch deadline (in ticks from now) of calls without a timeout: never reached.
+pub const NO_DEADLINE: u64 = u64::MAX / 4;
+
+/// The background thread incrementing the engine's epoch; stopped and joined on drop.
+struct EpochTicker {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("marine-epoch-ticker".into())
+            .spawn(move || {
+                // Ends on a stop message or when the sender (the engine) is gone.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
+                    engine.increment_epoch();
+                }
+            });
+        match thread {
+            Ok(thread) => EpochTicker {
+                stop: Some(stop),
+                thread: Some(thread),
+            },
+            Err(e) => {
+                // Without the thread, timeouts cannot fire; calls still work.
+                log::error!(
+                    "cannot start the epoch ticker thread, call timeouts are disabled: {e}"
+                );
+                EpochTicker {
+                    stop: None,
+                    thread: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 struct EngineInner {
     engine: Engine,
     cache: Mutex<HashMap<ContentKey, Arc<CompiledModule>>>,
+    _ticker: EpochTicker,
 }
 
 /// A wasmtime engine plus a compiled-module cache. Clone to share.
@@ -62,21 +123,28 @@ impl std::fmt::Debug for MarineEngine {
 }
 
 impl MarineEngine {
-    /// An engine with the default wasmtime configuration.
+    /// An engine with the default wasmtime configuration (plus epoch interruption).
     pub fn new() -> Result<Self, MarineError> {
         Self::with_config(&Config::new())
     }
 
     /// An engine with a caller-provided wasmtime configuration. Async support must be off
-    /// (calls are synchronous).
+    /// (calls are synchronous); epoch interruption is switched on (call timeouts need it).
     pub fn with_config(config: &Config) -> Result<Self, MarineError> {
-        let engine = Engine::new(config).map_err(|e| MarineError::Engine(e.to_string()))?;
-        Ok(MarineEngine {
+        let mut config = config.clone();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| MarineError::Engine(e.to_string()))?;
+        Ok(Self::from_engine(engine))
+    }
+
+    fn from_engine(engine: Engine) -> Self {
+        MarineEngine {
             inner: Arc::new(EngineInner {
+                _ticker: EpochTicker::start(engine.clone()),
                 engine,
                 cache: Mutex::new(HashMap::new()),
             }),
-        })
+        }
     }
 
     /// The process-wide default engine (created on first use).
@@ -84,14 +152,28 @@ impl MarineEngine {
         static SHARED: OnceLock<MarineEngine> = OnceLock::new();
         SHARED
             .get_or_init(|| {
-                MarineEngine::new().unwrap_or_else(|_| MarineEngine {
-                    inner: Arc::new(EngineInner {
-                        engine: Engine::default(),
-                        cache: Mutex::new(HashMap::new()),
-                    }),
+                MarineEngine::new().unwrap_or_else(|e| {
+                    panic!("the default wasmtime configuration is rejected by this host: {e}")
                 })
             })
             .clone()
+    }
+
+    /// The epoch deadline, in ticks from now, of a call with this timeout: enough ticks for
+    /// at least `timeout` to pass ([`NO_DEADLINE`] for `None`).
+    pub fn deadline_ticks(timeout: Option<Duration>) -> u64 {
+        match timeout {
+            None => NO_DEADLINE,
+            Some(t) => {
+                let tick = EPOCH_TICK.as_nanos();
+                let ticks = t.as_nanos().div_ceil(tick);
+                // +1: the first tick may come right away.
+                u64::try_from(ticks)
+                    .unwrap_or(NO_DEADLINE)
+                    .saturating_add(1)
+                    .min(NO_DEADLINE)
+            }
+        }
     }
 
     /// The underlying wasmtime engine.
@@ -144,5 +226,33 @@ impl MarineEngine {
         });
         self.lock().insert(key, compiled.clone());
         Ok(compiled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_ticks_cover_the_timeout() {
+        assert_eq!(MarineEngine::deadline_ticks(None), NO_DEADLINE);
+        assert_eq!(MarineEngine::deadline_ticks(Some(Duration::ZERO)), 1);
+        assert_eq!(MarineEngine::deadline_ticks(Some(EPOCH_TICK)), 2);
+        assert_eq!(
+            MarineEngine::deadline_ticks(Some(EPOCH_TICK + Duration::from_nanos(1))),
+            3
+        );
+        assert_eq!(
+            MarineEngine::deadline_ticks(Some(Duration::MAX)),
+            NO_DEADLINE
+        );
+    }
+
+    #[test]
+    fn user_configs_get_epoch_interruption() {
+        // Without it, setting a store's epoch deadline would panic in wasmtime.
+        let engine = MarineEngine::with_config(&Config::new()).unwrap();
+        let mut store = wasmtime::Store::new(engine.engine(), ());
+        store.set_epoch_deadline(1);
     }
 }

@@ -133,7 +133,7 @@ pub enum MarineError {
     },
     /// The service config is invalid.
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Config(Box<crate::config::ConfigError>),
     /// A mapped or preopened directory of a module cannot be provided.
     #[error("module `{module}`: mapped dir `{alias}` ({}): {reason}", path.display())]
     MappedDir {
@@ -198,7 +198,7 @@ pub enum MarineError {
         /// Function name.
         function: String,
         /// What does not fit.
-        source: crate::json::JsonArgsError,
+        source: Box<crate::json::JsonArgsError>,
     },
     /// A facade call on a service without a facade module.
     #[error("the service has no facade module")]
@@ -254,6 +254,9 @@ pub enum MarineError {
     /// A module with this name is already loaded.
     #[error("module with name `{0}` is already loaded")]
     NonUniqueModuleName(String),
+    /// [`crate::Marine::take_module_output`] for a module loaded without output capture.
+    #[error("module `{0}` was loaded without output capture (MModuleConfig::capture_output)")]
+    OutputNotCaptured(String),
     /// No module with this name is loaded.
     #[error("module with name `{0}` is not loaded")]
     NoSuchModule(String),
@@ -298,7 +301,10 @@ pub enum MarineError {
     /// The wasm code trapped (panic, `unreachable`, out-of-bounds access in the guest, stack
     /// overflow, …). The instance may be in an inconsistent state afterwards (for example a
     /// half-updated allocator); reload the module if in doubt.
-    #[error("module `{module}`, function `{function}`: trap: {message}")]
+    #[error(
+        "module `{module}`, function `{function}`: trap: {}{message}",
+        panic_prefix(panic_message)
+    )]
     Trap {
         /// Module name.
         module: String,
@@ -306,6 +312,60 @@ pub enum MarineError {
         function: String,
         /// Trap text including the wasm backtrace.
         message: String,
+        /// The guest's panic message (`panicked at <file:line:col>:\n<message>`), read from
+        /// what the module wrote to stderr during the call; `None` when it printed none.
+        panic_message: Option<String>,
+    },
+    /// The call ran past its timeout ([`crate::CallOptions::timeout`] or
+    /// [`crate::Marine::set_default_call_timeout`]) and was interrupted. The service keeps
+    /// serving; the interrupted module may be in an inconsistent state.
+    #[error(
+        "module `{module}`, function `{function}`: interrupted after exceeding the call timeout of {timeout:?}"
+    )]
+    Timeout {
+        /// The module that was running when the deadline passed.
+        module: String,
+        /// The function it was running.
+        function: String,
+        /// The timeout of the call.
+        timeout: std::time::Duration,
+    },
+    /// The call failed after a memory growth of `module` was refused by its own limit or the
+    /// service's total limit.
+    #[error(
+        "module `{module}`, function `{function}`: memory limit exceeded: growing the memory to {requested} bytes was refused by the {scope} limit of {limit} bytes; the call then failed: {source}"
+    )]
+    MemoryLimit {
+        /// The module whose memory could not grow.
+        module: String,
+        /// The function it was running (empty when outside any export).
+        function: String,
+        /// Which limit refused the growth.
+        scope: crate::store::MemoryLimitScope,
+        /// The limit in bytes.
+        limit: u64,
+        /// The memory size in bytes the module asked for.
+        requested: u64,
+        /// The failure that followed (trap, allocation failure).
+        source: Box<MarineError>,
+    },
+    /// A call into a module that is already running further up the call stack (module A
+    /// calls B which calls back into A): refused, because its result slots and allocator
+    /// state belong to the outer call. Module imports cannot form such a cycle (they resolve
+    /// against modules loaded earlier), so it arises from host functions calling back into
+    /// the service ([`crate::HostContext::call_module`]). The whole top-level call reports
+    /// it, even when a host function turned it into its own error.
+    #[error(
+        "module `{module}`, function `{function}`: re-entrant call refused: `{module}` is already on the call stack {}",
+        stack.join(" -> ")
+    )]
+    Reentrancy {
+        /// The module called again.
+        module: String,
+        /// The function called.
+        function: String,
+        /// The call stack at that point, outermost first, as `module.function`.
+        stack: Vec<String>,
     },
     /// A module import called during the call failed (the error of the callee, or of moving
     /// values between the two modules).
@@ -388,7 +448,20 @@ pub enum MarineError {
     Engine(String),
 }
 
+fn panic_prefix(panic: &Option<String>) -> String {
+    match panic {
+        Some(p) => format!("guest {p}\n"),
+        None => String::new(),
+    }
+}
+
 /// Formats a wasmtime error with its full context chain (trap code, wasm backtrace).
 pub(crate) fn format_wasmtime_error(err: &wasmtime::Error) -> String {
     format!("{err:?}")
+}
+
+impl From<crate::config::ConfigError> for MarineError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        MarineError::Config(Box::new(e))
+    }
 }

@@ -1,13 +1,17 @@
 //! Host imports provided to every module.
 //!
-//! Built in: the logger, `log_utf8_string(level, target, msg_ptr, msg_len)` (§5.2), in all
-//! four host namespaces (`host`, `__marine_host_api_v1..v3`). It logs through the `log` crate
-//! with the module name as target, honouring the module's logging mask.
+//! Built in, in all four host namespaces (`host`, `__marine_host_api_v1..v3`):
+//! - the logger, `log_utf8_string(level, target, msg_ptr, msg_len)` (§5.2). It logs through
+//!   the `log` crate with the module name as target, honouring the module's logging mask; for a
+//!   module with `logger_enabled = false` it is linked as a no-op;
+//! - `get_call_parameters` (§5.3, [`crate::call_parameters_abi`]), with each namespace's
+//!   layout.
 //!
 //! Embedders add interface-typed host functions per module with [`HostImport`] (through
 //! [`crate::MModuleConfig::host_imports`]): arguments are lifted from the calling module,
 //! the closure runs with a [`HostContext`], and the output is lowered back (§5.5). This is
-//! the hook for `get_call_parameters` and mounted binaries.
+//! the hook for mounted binaries. A host function may call back into the service's modules
+//! ([`HostContext::call_module`]).
 //!
 //! Any other import is left undefined, so a module needing one fails to load with a `Link`
 //! error naming it (`unknown import: `ns::name` has not been defined`).
@@ -17,22 +21,62 @@ use std::sync::Arc;
 use wasmtime::{Caller, Engine, Extern, FuncType, Linker, Val};
 
 use crate::adapter::{import_func_type, lift_arguments, return_to_caller};
+use crate::call_parameters::CallParameters;
+use crate::call_parameters_abi::add_call_parameters_import;
 use crate::errors::MarineError;
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IFunctionArg, IType, IValue};
 
-/// What a host function sees besides its arguments.
-pub struct HostContext<'a> {
+/// What a host function sees besides its arguments: the calling module, the store state,
+/// and the service's modules (a host function may call into them, see
+/// [`HostContext::call_module`]).
+pub struct HostContext<'a, 'c> {
     /// Name of the calling module.
     pub module: &'a str,
-    /// The store state (per-module slots, extensions such as the current call parameters).
-    pub state: &'a mut StoreState,
+    caller: &'a mut Caller<'c, StoreState>,
+}
+
+impl<'a, 'c> HostContext<'a, 'c> {
+    /// The store state (per-module slots, extensions such as embedder host state).
+    pub fn state(&self) -> &StoreState {
+        self.caller.data()
+    }
+
+    /// The store state, mutably.
+    pub fn state_mut(&mut self) -> &mut StoreState {
+        self.caller.data_mut()
+    }
+
+    /// The call parameters of the current top-level call.
+    pub fn call_parameters(&self) -> &CallParameters {
+        self.caller.data().call_parameters()
+    }
+
+    /// Calls `function` of the loaded module `module` from inside this host function (a
+    /// nested call: same call parameters and deadline). Calling a module that is already on
+    /// the call stack, including the caller itself, fails with [`MarineError::Reentrancy`]
+    /// (and the whole top-level call then reports it).
+    pub fn call_module(
+        &mut self,
+        module: &str,
+        function: &str,
+        args: &[IValue],
+    ) -> Result<Vec<IValue>, MarineError> {
+        let target = self
+            .caller
+            .data()
+            .modules
+            .get(module)
+            .cloned()
+            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
+        target.call(&mut *self.caller, function, args)
+    }
 }
 
 /// The body of a host function: interface values in, optional interface value out.
 /// An `Err` traps the calling module; the host call fails with [`MarineError::Import`].
 pub type HostFn =
-    dyn Fn(&mut HostContext<'_>, Vec<IValue>) -> Result<Option<IValue>, String> + Send + Sync;
+    dyn Fn(&mut HostContext<'_, '_>, Vec<IValue>) -> Result<Option<IValue>, String> + Send + Sync;
 
 /// An interface-typed host function (the official `HostImportDescriptor`).
 ///
@@ -63,7 +107,7 @@ impl HostImport {
     pub fn new(
         arguments: Vec<IType>,
         output: Option<IType>,
-        func: impl Fn(&mut HostContext<'_>, Vec<IValue>) -> Result<Option<IValue>, String>
+        func: impl Fn(&mut HostContext<'_, '_>, Vec<IValue>) -> Result<Option<IValue>, String>
             + Send
             + Sync
             + 'static,
@@ -135,7 +179,7 @@ impl HostImport {
                 let output = {
                     let mut ctx = HostContext {
                         module: &module,
-                        state: caller.data_mut(),
+                        caller: &mut caller,
                     };
                     (import.func)(&mut ctx, args).map_err(|message| {
                         fail(MarineError::HostFunction {
@@ -188,7 +232,11 @@ fn log_utf8_string(
     msg_ptr: i32,
     msg_len: i32,
 ) {
-    let mask = caller.data().current_slot().logging_mask;
+    let slot = caller.data().current_slot();
+    if !slot.logger_enabled {
+        return;
+    }
+    let mask = slot.logging_mask;
     if target != 0 && target & mask == 0 {
         return;
     }
@@ -209,10 +257,11 @@ fn log_utf8_string(
     }
 }
 
-/// Registers the host imports in `linker`.
+/// Registers the built-in host imports (logger, call parameters) in `linker`, in all four
+/// host namespaces.
 pub fn add_host_imports(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
     for ns in HOST_NAMESPACES {
         linker.func_wrap(ns, "log_utf8_string", log_utf8_string)?;
     }
-    Ok(())
+    add_call_parameters_import(linker)
 }

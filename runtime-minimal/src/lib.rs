@@ -12,8 +12,8 @@
 //!   module-to-module imports;
 //! - [`marine`]: the [`Marine`] façade.
 //!
-//! Imports provided so far: WASI preview1 (per-module contexts), the logger
-//! ([`host_imports`]), embedder-defined interface-typed host functions ([`HostImport`]), and
+//! Imports provided so far: WASI preview1 (per-module contexts), the logger and
+//! `get_call_parameters` ([`host_imports`]), embedder-defined interface-typed host functions ([`HostImport`]), and
 //! functions of previously loaded modules (namespace = module name). Anything else a module
 //! imports is a load-time `Link` error.
 //!
@@ -39,9 +39,19 @@
 //!   callee's export protocol with the callee current, lowers the result with the caller's
 //!   `allocate` and calls the caller's `set_result_*`. Imports are resolved at load against
 //!   modules loaded before (dependency order, as the official runtime) and their declared
-//!   signatures are checked against the callee's exports. Strings and byte arrays can be
-//!   moved memory-to-memory with [`lift::Lifter::bytes`] + [`lower::lower_bytes`] without an
-//!   intermediate [`IValue`] (not yet used by the adapters).
+//!   signatures are checked against the callee's exports. String and byte-array arguments
+//!   and results move memory-to-memory ([`adapter::copy_bytes_into`], bounds- and
+//!   UTF-8-checked first) without an intermediate [`IValue`]; records and other arrays are
+//!   lifted and lowered.
+//! - **Top-level calls** ([`invoke`]): [`Marine::call_with_options`] sets the call
+//!   parameters (served by `get_call_parameters` in all four host namespaces, each with its
+//!   SDK's layout, [`call_parameters_abi`]) and an epoch deadline from the timeout
+//!   ([`engine`] runs the epoch ticker). The store keeps a call stack of (module, function)
+//!   frames: a call into a module already on it is refused ([`MarineError::Reentrancy`]), and
+//!   a deadline or a refused memory growth is attributed to the module running, giving
+//!   [`MarineError::Timeout`] / [`MarineError::MemoryLimit`].
+//! - **Guest output** ([`stdio`]): each module's stderr keeps a bounded tail so a trap carries
+//!   the guest's panic message; stdout/stderr can be captured for the embedder.
 //! - **Guest-controlled data never panics the host.** Pointers are u32 (memories above 2 GiB
 //!   work), sizes use checked/saturating u64 arithmetic and are checked against the memory
 //!   before host buffers are allocated, count 0 never touches the pointer, UTF-8 is
@@ -61,11 +71,13 @@
 pub mod abi;
 pub mod adapter;
 pub mod call_parameters;
+pub mod call_parameters_abi;
 pub mod config;
 pub mod engine;
 pub mod errors;
 pub mod host_imports;
 pub mod interface;
+pub mod invoke;
 pub mod json;
 pub mod lift;
 pub mod lower;
@@ -74,6 +86,7 @@ pub mod memory;
 pub mod module;
 pub mod mounted_binary;
 pub mod service;
+pub mod stdio;
 pub mod store;
 pub mod types;
 
@@ -87,9 +100,12 @@ pub use engine::MarineEngine;
 pub use errors::{AbiError, MarineError};
 pub use host_imports::{HostContext, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
+pub use invoke::CallOptions;
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;
 pub use service::{MarineService, ServiceInterface, ServiceOptions};
+pub use stdio::CapturedOutput;
+pub use store::MemoryLimitScope;
 pub use store::{MemoryStats, StoreState};
 
 #[allow(dead_code)]

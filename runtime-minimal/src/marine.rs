@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use wasmtime::{Linker, ResourceLimiter, Store};
+use wasmtime::{Linker, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
@@ -12,7 +13,9 @@ use crate::engine::MarineEngine;
 use crate::errors::{format_wasmtime_error, MarineError};
 use crate::host_imports::{add_host_imports, is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
+use crate::invoke::{top_level, CallOptions, Classify};
 use crate::module::MModule;
+use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{MemoryStats, ModuleSlot, StoreState};
 use crate::types::IValue;
 
@@ -90,6 +93,13 @@ pub struct MModuleConfig {
     /// Extra host functions: (namespace, name, function). They may shadow the built-in
     /// logger.
     pub host_imports: Vec<(String, String, HostImport)>,
+    /// Whether the logger import logs (default true). When false, a module importing
+    /// `log_utf8_string` still links and its log calls do nothing.
+    pub logger_enabled: bool,
+    /// Capture the module's stdout and stderr in memory, keeping the most recent this many
+    /// bytes of each (`None`, the default: no capture). Take them with
+    /// [`Marine::take_module_output`]. Independent of `inherit_stdio` (both may be on).
+    pub capture_output: Option<usize>,
 }
 
 impl MModuleConfig {
@@ -113,6 +123,8 @@ impl Default for MModuleConfig {
             logging_mask: i32::MAX,
             mem_limit_bytes: None,
             host_imports: Vec::new(),
+            logger_enabled: true,
+            capture_output: None,
         }
     }
 }
@@ -138,6 +150,7 @@ pub struct Marine {
     store: Store<StoreState>,
     linker: Linker<StoreState>,
     modules: HashMap<String, Arc<MModule>>,
+    default_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Marine {
@@ -164,6 +177,12 @@ impl Marine {
     pub fn with_engine(engine: MarineEngine) -> Self {
         let mut store = Store::new(engine.engine(), StoreState::new());
         store.limiter(|state| state as &mut dyn ResourceLimiter);
+        store.set_epoch_deadline(crate::engine::NO_DEADLINE);
+        // The deadline of a call passed: note which module was running, then trap.
+        store.epoch_deadline_callback(|mut ctx| {
+            ctx.data_mut().record_timeout();
+            Ok(UpdateDeadline::Interrupt)
+        });
         let mut linker = Linker::new(engine.engine());
         // Registering into a fresh linker cannot clash; an error here is a bug in this crate.
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| s.current_wasi())
@@ -174,7 +193,19 @@ impl Marine {
             store,
             linker,
             modules: HashMap::new(),
+            default_timeout: None,
         }
+    }
+
+    /// Sets the timeout of calls that do not set their own ([`CallOptions::timeout`]), also
+    /// applied to a module's `_initialize` / `_start` at load; `None` (the default): unlimited.
+    pub fn set_default_call_timeout(&mut self, timeout: Option<Duration>) {
+        self.default_timeout = timeout;
+    }
+
+    /// The default call timeout.
+    pub fn default_call_timeout(&self) -> Option<Duration> {
+        self.default_timeout
     }
 
     /// The engine.
@@ -209,9 +240,24 @@ impl Marine {
         drop(wasm);
 
         let mut wasi = WasiCtxBuilder::new();
-        if config.inherit_stdio {
-            wasi.inherit_stdout().inherit_stderr();
+        let stderr_tail = OutputTail::new(STDERR_TAIL_BYTES);
+        let capture = config
+            .capture_output
+            .map(|cap| (OutputTail::new(cap), OutputTail::new(cap)));
+        let (mut out_tails, mut err_tails) = (Vec::new(), vec![stderr_tail.clone()]);
+        if let Some((out, err)) = &capture {
+            out_tails.push(out.clone());
+            err_tails.push(err.clone());
         }
+        let host = |stream| {
+            if config.inherit_stdio {
+                stream
+            } else {
+                HostStream::None
+            }
+        };
+        wasi.stdout(GuestOutput::new(out_tails, host(HostStream::Stdout)));
+        wasi.stderr(GuestOutput::new(err_tails, host(HostStream::Stderr)));
         for (k, v) in &config.envs {
             wasi.env(k, v);
         }
@@ -232,16 +278,30 @@ impl Marine {
         let mut slot = ModuleSlot::new(name.clone(), wasi.build_p1());
         slot.logging_mask = config.logging_mask;
         slot.mem_limit = config.mem_limit_bytes;
+        slot.logger_enabled = config.logger_enabled;
+        slot.stderr_tail = Some(stderr_tail);
+        slot.capture = capture;
         let index = self.store.data_mut().add_slot(slot);
 
         let linked = self
             .module_linker(&name, &compiled.interface, &config.host_imports)
             .and_then(|linker| {
-                MModule::instantiate(&mut self.store, &linker, &name, compiled, index)
+                top_level(
+                    &mut self.store,
+                    Default::default(),
+                    self.default_timeout,
+                    Classify::NoMemoryLimit,
+                    |store| MModule::instantiate(store, &linker, &name, compiled, index),
+                )
             });
         match linked {
             Ok(module) => {
-                self.modules.insert(name, Arc::new(module));
+                let module = Arc::new(module);
+                self.store
+                    .data_mut()
+                    .modules
+                    .insert(name.clone(), module.clone());
+                self.modules.insert(name, module);
                 Ok(())
             }
             Err(e) => {
@@ -318,6 +378,7 @@ impl Marine {
             .modules
             .remove(name)
             .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
+        self.store.data_mut().modules.remove(name);
         if Arc::strong_count(&module) == 1 {
             // Nobody imports from it: close its files and dirs now.
             self.store.data_mut().drop_slot(module.wasi_index());
@@ -325,18 +386,79 @@ impl Marine {
         Ok(())
     }
 
-    /// Calls `func` of `module` with interface values; see [`MModule::call`].
+    /// Calls `func` of `module` with interface values, default call parameters and the
+    /// default timeout; see [`Marine::call_with_options`].
     pub fn call_with_ivalues(
         &mut self,
         module: &str,
         func: &str,
         args: &[IValue],
     ) -> Result<Vec<IValue>, MarineError> {
+        self.call_with_options(module, func, args, &CallOptions::default())
+    }
+
+    /// Calls `func` of `module` with interface values ([`MModule::call`]) as a top-level call:
+    /// `options.call_parameters` are what `get_call_parameters` returns in every module the
+    /// call reaches, and the call is interrupted after `options.timeout` (or the default
+    /// timeout) with [`MarineError::Timeout`]. A failure after a refused memory growth is
+    /// [`MarineError::MemoryLimit`]; a call into a module already on the call stack is
+    /// [`MarineError::Reentrancy`].
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use marine_runtime::{CallOptions, CallParameters, IValue, Marine, MarineError};
+    /// let mut marine = Marine::new();
+    /// marine.load_module("greeting", std::path::Path::new("greeting.wasm")).unwrap();
+    /// let mut cp = CallParameters::default();
+    /// cp.particle.init_peer_id = "12D3KooW...".into();
+    /// let options = CallOptions::with_call_parameters(cp).timeout(Duration::from_secs(1));
+    /// match marine.call_with_options("greeting", "greeting", &[IValue::String("a".into())], &options) {
+    ///     Ok(out) => println!("{out:?}"),
+    ///     Err(MarineError::Timeout { module, .. }) => eprintln!("{module} ran too long"),
+    ///     Err(e) => eprintln!("{e}"),
+    /// }
+    /// ```
+    pub fn call_with_options(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: &[IValue],
+        options: &CallOptions,
+    ) -> Result<Vec<IValue>, MarineError> {
+        let m = self
+            .modules
+            .get(module)
+            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
+            .clone();
+        top_level(
+            &mut self.store,
+            options.call_parameters.clone(),
+            options.timeout.or(self.default_timeout),
+            Classify::All,
+            |store| m.call(store, func, args),
+        )
+    }
+
+    /// Takes what a module wrote to stdout and stderr since the last take, when its config
+    /// enabled [`MModuleConfig::capture_output`] (else [`MarineError::OutputNotCaptured`]).
+    pub fn take_module_output(&mut self, module: &str) -> Result<CapturedOutput, MarineError> {
         let m = self
             .modules
             .get(module)
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
-        m.call(&mut self.store, func, args)
+        let slot = self.store.data().slot(m.wasi_index());
+        let (out, err) = slot
+            .capture
+            .as_ref()
+            .ok_or_else(|| MarineError::OutputNotCaptured(module.to_string()))?;
+        let (stdout, stdout_dropped) = out.take();
+        let (stderr, stderr_dropped) = err.take();
+        Ok(CapturedOutput {
+            stdout,
+            stderr,
+            stdout_dropped,
+            stderr_dropped,
+        })
     }
 
     /// The interface of a loaded module.

@@ -8,10 +8,15 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime::AsContextMut;
 
+use crate::call_parameters::CallParameters;
 use crate::memory::GuestAbi;
+use crate::module::MModule;
+use crate::stdio::OutputTail;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
 
@@ -35,6 +40,12 @@ pub struct ModuleSlot {
     pub mem_limit: Option<u64>,
     /// Bytes of linear memory this module has been granted so far.
     pub mem_used: u64,
+    /// Whether `log_utf8_string` logs (false: the import is a no-op).
+    pub logger_enabled: bool,
+    /// Bounded tail of everything the module wrote to stderr (for panic messages).
+    pub stderr_tail: Option<OutputTail>,
+    /// Embedder capture of stdout and stderr, when enabled in the module config.
+    pub capture: Option<(OutputTail, OutputTail)>,
 }
 
 impl ModuleSlot {
@@ -46,6 +57,9 @@ impl ModuleSlot {
             abi: None,
             mem_limit: None,
             mem_used: 0,
+            logger_enabled: true,
+            stderr_tail: None,
+            capture: None,
         }
     }
 
@@ -71,6 +85,87 @@ pub struct MemoryStats {
     pub allocation_rejects: u32,
 }
 
+/// One entry of the module call stack: a module running one of its exports (or its
+/// `_initialize` / `_start`).
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// The module's slot index.
+    pub module: WasiIndex,
+    /// The function running.
+    pub function: Arc<str>,
+}
+
+/// Which limit refused a memory growth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryLimitScope {
+    /// The module's own limit.
+    Module,
+    /// The limit on the total memory of all modules of the service.
+    Total,
+}
+
+impl std::fmt::Display for MemoryLimitScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MemoryLimitScope::Module => "module",
+            MemoryLimitScope::Total => "total",
+        })
+    }
+}
+
+/// A memory growth refused during the current top-level call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryRefusal {
+    /// The module whose memory could not grow.
+    pub module: String,
+    /// The function it was running (`None` outside any export, e.g. in a host call).
+    pub function: Option<String>,
+    /// Which limit refused it.
+    pub scope: MemoryLimitScope,
+    /// The limit in bytes.
+    pub limit: u64,
+    /// The size in bytes the module's memory would have grown to.
+    pub requested: u64,
+}
+
+/// Something that happened during the current top-level call and decides how its failure is
+/// reported (the innermost error alone would not say it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incident {
+    /// The call's deadline passed while `module` was running `function`.
+    Timeout {
+        /// The module running when the deadline passed.
+        module: String,
+        /// Its function (the top frame of that module).
+        function: String,
+    },
+    /// A call into a module that is already on the call stack was refused.
+    Reentrancy {
+        /// The module called again.
+        module: String,
+        /// The function called.
+        function: String,
+        /// The call stack at that point, outermost first, as `module.function`.
+        stack: Vec<String>,
+    },
+}
+
+/// State of the current top-level call: what every module it reaches sees (call parameters)
+/// and what the runtime learned out of band (timeouts, refused growths, re-entrancy).
+#[derive(Debug, Default)]
+pub struct CallState {
+    /// Call parameters of the current top-level call, served by `get_call_parameters`.
+    pub call_parameters: CallParameters,
+    /// The effective timeout of the current top-level call.
+    pub timeout: Option<Duration>,
+    /// Modules running, outermost first.
+    pub stack: Vec<Frame>,
+    /// The first timeout or re-entrancy of this call.
+    pub incident: Option<Incident>,
+    /// The first memory growth refused during this call.
+    pub refused_growth: Option<MemoryRefusal>,
+}
+
 /// Data of the service's store.
 pub struct StoreState {
     slots: Vec<ModuleSlot>,
@@ -79,6 +174,10 @@ pub struct StoreState {
     /// Growth granted by the last `memory_growing`, undone if the growth then fails.
     pending_growth: Option<(WasiIndex, u64)>,
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
+    /// The current top-level call.
+    pub(crate) call: CallState,
+    /// Loaded modules by name (for host functions that call back into the service).
+    pub(crate) modules: HashMap<String, Arc<MModule>>,
 }
 
 impl Default for StoreState {
@@ -96,6 +195,68 @@ impl StoreState {
             memory: MemoryStats::default(),
             pending_growth: None,
             extensions: HashMap::new(),
+            call: CallState::default(),
+            modules: HashMap::new(),
+        }
+    }
+
+    /// The call parameters of the current top-level call (defaults outside calls).
+    pub fn call_parameters(&self) -> &CallParameters {
+        &self.call.call_parameters
+    }
+
+    /// The current call's state.
+    pub fn call_state(&self) -> &CallState {
+        &self.call
+    }
+
+    /// The slot at `index` (the null slot for an unknown index).
+    pub fn slot(&self, index: WasiIndex) -> &ModuleSlot {
+        self.slots.get(index).unwrap_or(&self.slots[0])
+    }
+
+    /// The call stack as `module.function` strings, outermost first.
+    pub fn stack_names(&self) -> Vec<String> {
+        self.call
+            .stack
+            .iter()
+            .map(|f| format!("{}.{}", self.slot(f.module).name, f.function))
+            .collect()
+    }
+
+    /// The function `index` is running: its innermost frame.
+    fn running_function(&self, index: WasiIndex) -> Option<String> {
+        self.call
+            .stack
+            .iter()
+            .rev()
+            .find(|f| f.module == index)
+            .map(|f| f.function.to_string())
+    }
+
+    /// Records that the call deadline passed while the current module was running (first
+    /// incident wins).
+    pub(crate) fn record_timeout(&mut self) {
+        if self.call.incident.is_some() {
+            return;
+        }
+        // The innermost frame is the module running wasm (host functions run on behalf of the
+        // current module, whose frame is on top).
+        let (module, function) = match self.call.stack.last() {
+            Some(f) => (self.slot(f.module).name.clone(), f.function.to_string()),
+            None => (self.current_slot().name.clone(), String::new()),
+        };
+        self.call.incident = Some(Incident::Timeout { module, function });
+    }
+
+    /// Records a refused re-entrant call (first incident wins).
+    pub(crate) fn record_reentrancy(&mut self, module: &str, function: &str, stack: Vec<String>) {
+        if self.call.incident.is_none() {
+            self.call.incident = Some(Incident::Reentrancy {
+                module: module.to_string(),
+                function: function.to_string(),
+                stack,
+            });
         }
     }
 
@@ -218,6 +379,23 @@ impl wasmtime::ResourceLimiter for StoreState {
             .is_some_and(|l| self.memory.total_used.saturating_add(delta) > l);
         if over_module || over_total {
             self.memory.allocation_rejects = self.memory.allocation_rejects.saturating_add(1);
+            if self.call.refused_growth.is_none() {
+                let (scope, limit) = if over_module {
+                    (MemoryLimitScope::Module, slot.mem_limit.unwrap_or(0))
+                } else {
+                    (
+                        MemoryLimitScope::Total,
+                        self.memory.total_limit.unwrap_or(0),
+                    )
+                };
+                self.call.refused_growth = Some(MemoryRefusal {
+                    module: slot.name.clone(),
+                    function: self.running_function(index),
+                    scope,
+                    limit,
+                    requested: desired as u64,
+                });
+            }
             log::debug!(
                 "module `{}`: memory growth {current} -> {desired} refused ({})",
                 slot.name,

@@ -37,6 +37,32 @@ pub fn grow_memory(pages: u32) -> u32 {
     }
 }
 
+/// Never returns: stopped only by the host's call timeout.
+#[marine]
+pub fn spin() -> u64 {
+    let mut i: u64 = 0;
+    while core::hint::black_box(true) {
+        i = core::hint::black_box(i.wrapping_add(1));
+    }
+    i
+}
+
+/// Allocates `mib` MiB; fails (allocation error, then a trap) when memory cannot grow.
+#[marine]
+pub fn allocate_mib(mib: u32) -> u32 {
+    let v = vec![1u8; (mib as usize) << 20];
+    v.iter().map(|&b| b as u32).sum::<u32>() >> 20
+}
+
+/// Writes to stdout and stderr.
+#[marine]
+pub fn write_output(out: String, err: String) {
+    use std::io::Write;
+    print!("{out}");
+    eprint!("{err}");
+    let _ = std::io::stdout().flush();
+}
+
 #[marine]
 #[derive(Debug, Default)]
 pub struct Pair {

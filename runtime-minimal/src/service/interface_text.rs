@@ -47,12 +47,10 @@ impl ServiceInterface {
 fn collect_records(ty: &IType, records: &mut Vec<Arc<IRecordType>>) {
     match ty {
         IType::Array(elem) => collect_records(elem, records),
-        IType::Record(record) => {
-            if !records.iter().any(|r| **r == **record) {
-                records.push(record.clone());
-                for field in &record.fields {
-                    collect_records(&field.ty, records);
-                }
+        IType::Record(record) if !records.iter().any(|r| **r == **record) => {
+            records.push(record.clone());
+            for field in &record.fields {
+                collect_records(&field.ty, records);
             }
         }
         _ => {}

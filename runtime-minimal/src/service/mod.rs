@@ -46,9 +46,11 @@ use crate::engine::MarineEngine;
 use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport};
 use crate::interface::ModuleInterface;
+use crate::invoke::CallOptions;
 use crate::json::{ivalues_to_json, json_to_ivalues};
 use crate::marine::{MModuleConfig, Marine, ModuleSource};
 use crate::mounted_binary::{self, RunOptions};
+use crate::stdio::CapturedOutput;
 use crate::types::{IType, IValue};
 
 /// How a service is created, besides its config.
@@ -64,6 +66,9 @@ pub struct ServiceOptions {
     pub envs: BTreeMap<String, String>,
     /// Whether modules write to the host's stdout and stderr (default true).
     pub inherit_stdio: bool,
+    /// Keep the last this many bytes of each module's stdout and stderr for
+    /// [`MarineService::take_module_output`] (`None`: no capture).
+    pub capture_output: Option<usize>,
     /// The host's `WASM_LOG` filter; by default read from the process environment.
     pub wasm_log: WasmLogFilter,
     /// Wall-clock limit of one mounted-binary run (default 60 s).
@@ -80,6 +85,7 @@ impl Default for ServiceOptions {
             call_timeout: None,
             envs: BTreeMap::new(),
             inherit_stdio: true,
+            capture_output: None,
             wasm_log: WasmLogFilter::from_env(),
             mounted_binary_timeout: run.timeout,
             mounted_binary_output_cap: run.output_cap_bytes,
@@ -126,6 +132,7 @@ impl MarineService {
         options: ServiceOptions,
     ) -> Result<Self, MarineError> {
         let mut marine = Marine::with_engine(options.engine.clone());
+        marine.set_default_call_timeout(options.call_timeout);
         marine.set_total_memory_limit(config.total_memory_limit);
 
         // Compile everything first (cached per engine): the interfaces give the load order.
@@ -238,6 +245,8 @@ impl MarineService {
                 .mem_limit_bytes
                 .map(|heap| initial_memory.saturating_add(heap)),
             host_imports: Vec::new(),
+            logger_enabled: module.logger_enabled,
+            capture_output: self.options.capture_output,
         };
         for (name, path) in &module.mounted_binaries {
             config =
@@ -298,7 +307,8 @@ impl MarineService {
         Ok(())
     }
 
-    /// Calls `func` of `module` with interface values.
+    /// Calls `func` of `module` with interface values; `call_params` are seen by every
+    /// module the call reaches. The service's default timeout applies.
     pub fn call_with_ivalues(
         &mut self,
         module: &str,
@@ -306,8 +316,26 @@ impl MarineService {
         args: &[IValue],
         call_params: CallParameters,
     ) -> Result<Vec<IValue>, MarineError> {
-        let _ = call_params;
-        self.marine.call_with_ivalues(module, func, args)
+        let options = CallOptions::with_call_parameters(call_params);
+        self.marine.call_with_options(module, func, args, &options)
+    }
+
+    /// Like [`MarineService::call_with_ivalues`], with explicit options (call parameters and a
+    /// timeout for this call only).
+    pub fn call_with_options(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: &[IValue],
+        options: &CallOptions,
+    ) -> Result<Vec<IValue>, MarineError> {
+        self.marine.call_with_options(module, func, args, options)
+    }
+
+    /// What a module wrote to stdout and stderr since the last take (needs
+    /// [`ServiceOptions::capture_output`]).
+    pub fn take_module_output(&mut self, module: &str) -> Result<CapturedOutput, MarineError> {
+        self.marine.take_module_output(module)
     }
 
     /// Calls `func` of `module` with JSON arguments: a positional array, an object by argument
@@ -335,7 +363,7 @@ impl MarineService {
             json_to_ivalues(&args, &signature).map_err(|source| MarineError::JsonArguments {
                 module: module.to_string(),
                 function: func.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         let outputs = self.call_with_ivalues(module, func, &ivalues, call_params)?;
         Ok(ivalues_to_json(&outputs, &signature.outputs))
@@ -392,6 +420,12 @@ impl MarineService {
     /// Sets the default per-call timeout (`None`: unlimited).
     pub fn set_call_timeout(&mut self, timeout: Option<Duration>) {
         self.options.call_timeout = timeout;
+        self.marine.set_default_call_timeout(timeout);
+    }
+
+    /// The default per-call timeout.
+    pub fn call_timeout(&self) -> Option<Duration> {
+        self.options.call_timeout
     }
 
     /// The underlying module set (low-level access).

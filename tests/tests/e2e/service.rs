@@ -4,7 +4,6 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use marine_runtime::service::{MarineService, ServiceOptions, WasmLogFilter};
@@ -540,39 +539,8 @@ fn missing_mounted_binary_gives_the_official_spawn_error() {
 
 // ---- logging ------------------------------------------------------------------------------
 
-type Captured = Mutex<Vec<(String, log::Level, String)>>;
-
-struct CaptureLogger;
-
-fn captured() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| Mutex::new(Vec::new()))
-}
-
-impl log::Log for CaptureLogger {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        captured().lock().unwrap().push((
-            record.target().to_string(),
-            record.level(),
-            record.args().to_string(),
-        ));
-    }
-    fn flush(&self) {}
-}
-
-fn install_logger() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        log::set_boxed_logger(Box::new(CaptureLogger)).expect("no other logger in e2e tests");
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-}
-
 fn logs_of(target: &str) -> Vec<(log::Level, String)> {
-    captured()
+    crate::logged()
         .lock()
         .unwrap()
         .iter()
@@ -582,7 +550,7 @@ fn logs_of(target: &str) -> Vec<(log::Level, String)> {
 }
 
 fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, String)> {
-    install_logger();
+    crate::logged();
     let dir = tempfile::tempdir().unwrap();
     let body = format!(
         "[[module]]\nname = \"{name}\"\nfile_name = \"local_storage.wasm\"\n{extra}\n\
@@ -654,4 +622,36 @@ fn logging_mask_filters_mapped_targets() {
 fn disabled_logger_links_as_a_no_op() {
     let logs = storage_logging("storage_log_disabled", "info", "logger_enabled = false");
     assert!(logs.is_empty(), "{logs:?}");
+}
+
+#[test]
+fn service_timeout_stops_a_loop_and_the_service_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[module]]\nname = \"misbehaving\"\n[[module]]\nname = \"greeting\"\n";
+    let options = ServiceOptions {
+        call_timeout: Some(Duration::from_millis(200)),
+        ..quiet()
+    };
+    let mut service = service_in(dir.path(), body, options).unwrap();
+    let err = service
+        .call_with_json("misbehaving", "spin", json!([]), cp())
+        .unwrap_err();
+    match &err {
+        MarineError::Timeout {
+            module, function, ..
+        } => {
+            assert_eq!(
+                (module.as_str(), function.as_str()),
+                ("misbehaving", "spin")
+            );
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    assert_eq!(
+        service.call("greeting", json!(["again"]), cp()).unwrap(),
+        json!("Hi, again")
+    );
+    service
+        .call_with_json("misbehaving", "ok", json!([]), cp())
+        .unwrap();
 }

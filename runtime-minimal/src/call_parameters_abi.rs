@@ -1,0 +1,295 @@
+//! The `get_call_parameters` host import (guest ABI §5.3): the host's v3
+//! [`CallParameters`] converted down to the record each host namespace's SDK expects, lowered
+//! into the calling module with its `allocate`, and handed over with `set_result_ptr`.
+//!
+//! | namespace | record (fields in wire order) | size |
+//! |---|---|---|
+//! | `host` (v0) | init_peer_id, service_id, service_creator_peer_id, host_id, particle_id, tetraplets | 48 |
+//! | `__marine_host_api_v1` | init_peer_id, service_id, service_creator_peer_id, host_id, worker_id, particle_id, tetraplets | 56 |
+//! | `__marine_host_api_v2`, `_v3` | particle (record), service_id, service_creator_peer_id, host_id, worker_id, tetraplets | 44 |
+//!
+//! Tetraplets are `Vec<Vec<SecurityTetraplet>>` of four strings each in every version (the
+//! fourth is named `json_path` before v2, `lambda` in v2, `lens` in v3; names are not on the
+//! wire). The record types are built once.
+
+use std::sync::{Arc, OnceLock};
+
+use wasmtime::{Caller, Linker};
+
+use crate::adapter::ImportError;
+use crate::call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
+use crate::errors::MarineError;
+use crate::host_imports::HOST_NAMESPACES;
+use crate::lower::lower_record;
+use crate::memory::WasmGuest;
+use crate::store::StoreState;
+use crate::types::{IRecordField, IRecordType, IType, IValue};
+
+/// Which call-parameters layout a host namespace serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallParametersLayout {
+    /// `host` (SDK ≤ 0.11): 48 bytes, no worker id.
+    V0,
+    /// `__marine_host_api_v1` (SDK 0.12): 56 bytes, flat particle fields.
+    V1,
+    /// `__marine_host_api_v2` / `_v3` (SDK 0.13, 0.14): particle as a nested record.
+    V3,
+}
+
+impl CallParametersLayout {
+    /// The layout served in a host namespace (`None` for other namespaces).
+    pub fn of_namespace(namespace: &str) -> Option<Self> {
+        match namespace {
+            "host" => Some(Self::V0),
+            "__marine_host_api_v1" => Some(Self::V1),
+            "__marine_host_api_v2" | "__marine_host_api_v3" => Some(Self::V3),
+            _ => None,
+        }
+    }
+
+    /// The record type of this layout.
+    pub fn record_type(self) -> &'static Arc<IRecordType> {
+        let types = types();
+        match self {
+            Self::V0 => &types.v0,
+            Self::V1 => &types.v1,
+            Self::V3 => &types.v3,
+        }
+    }
+
+    /// The record value of this layout for `cp` (fields of [`Self::record_type`]).
+    pub fn value(self, cp: &CallParameters) -> Vec<IValue> {
+        let s = |v: &str| IValue::String(v.to_string());
+        let p = &cp.particle;
+        let tetraplets = tetraplets_value(&cp.tetraplets);
+        match self {
+            Self::V0 => vec![
+                s(&p.init_peer_id),
+                s(&cp.service_id),
+                s(&cp.service_creator_peer_id),
+                s(&cp.host_id),
+                s(&p.id),
+                tetraplets,
+            ],
+            Self::V1 => vec![
+                s(&p.init_peer_id),
+                s(&cp.service_id),
+                s(&cp.service_creator_peer_id),
+                s(&cp.host_id),
+                s(&cp.worker_id),
+                s(&p.id),
+                tetraplets,
+            ],
+            Self::V3 => vec![
+                particle_value(p),
+                s(&cp.service_id),
+                s(&cp.service_creator_peer_id),
+                s(&cp.host_id),
+                s(&cp.worker_id),
+                tetraplets,
+            ],
+        }
+    }
+}
+
+fn particle_value(p: &ParticleParameters) -> IValue {
+    IValue::Record(vec![
+        IValue::String(p.id.clone()),
+        IValue::String(p.init_peer_id.clone()),
+        IValue::U64(p.timestamp),
+        IValue::U32(p.ttl),
+        IValue::String(p.script.clone()),
+        IValue::ByteArray(p.signature.clone()),
+        IValue::String(p.token.clone()),
+    ])
+}
+
+fn tetraplets_value(tetraplets: &[Vec<SecurityTetraplet>]) -> IValue {
+    IValue::Array(
+        tetraplets
+            .iter()
+            .map(|per_arg| {
+                IValue::Array(
+                    per_arg
+                        .iter()
+                        .map(|t| {
+                            IValue::Record(vec![
+                                IValue::String(t.peer_pk.clone()),
+                                IValue::String(t.service_id.clone()),
+                                IValue::String(t.function_name.clone()),
+                                IValue::String(t.lens.clone()),
+                            ])
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+struct LayoutTypes {
+    v0: Arc<IRecordType>,
+    v1: Arc<IRecordType>,
+    v3: Arc<IRecordType>,
+}
+
+fn record(name: &str, fields: &[(&str, IType)]) -> Arc<IRecordType> {
+    Arc::new(IRecordType {
+        name: name.to_string(),
+        fields: fields
+            .iter()
+            .map(|(n, ty)| IRecordField {
+                name: n.to_string(),
+                ty: ty.clone(),
+            })
+            .collect(),
+    })
+}
+
+fn types() -> &'static LayoutTypes {
+    static TYPES: OnceLock<LayoutTypes> = OnceLock::new();
+    TYPES.get_or_init(|| {
+        use IType::String as S;
+        let tetraplet = |lens: &str| {
+            let t = record(
+                "SecurityTetraplet",
+                &[
+                    ("peer_pk", S),
+                    ("service_id", S),
+                    ("function_name", S),
+                    (lens, S),
+                ],
+            );
+            IType::Array(Box::new(IType::Array(Box::new(IType::Record(t)))))
+        };
+        let particle = record(
+            "ParticleParameters",
+            &[
+                ("id", S),
+                ("init_peer_id", S),
+                ("timestamp", IType::U64),
+                ("ttl", IType::U32),
+                ("script", S),
+                ("signature", IType::ByteArray),
+                ("token", S),
+            ],
+        );
+        LayoutTypes {
+            v0: record(
+                "CallParameters",
+                &[
+                    ("init_peer_id", S),
+                    ("service_id", S),
+                    ("service_creator_peer_id", S),
+                    ("host_id", S),
+                    ("particle_id", S),
+                    ("tetraplets", tetraplet("json_path")),
+                ],
+            ),
+            v1: record(
+                "CallParameters",
+                &[
+                    ("init_peer_id", S),
+                    ("service_id", S),
+                    ("service_creator_peer_id", S),
+                    ("host_id", S),
+                    ("worker_id", S),
+                    ("particle_id", S),
+                    ("tetraplets", tetraplet("json_path")),
+                ],
+            ),
+            v3: record(
+                "CallParameters",
+                &[
+                    ("particle", IType::Record(particle)),
+                    ("service_id", S),
+                    ("service_creator_peer_id", S),
+                    ("host_id", S),
+                    ("worker_id", S),
+                    ("tetraplets", tetraplet("lens")),
+                ],
+            ),
+        }
+    })
+}
+
+/// Lowers the current call parameters into the calling module and sets its result pointer.
+fn get_call_parameters(
+    mut caller: Caller<'_, StoreState>,
+    namespace: &'static str,
+    layout: CallParametersLayout,
+) -> wasmtime::Result<()> {
+    let (module, abi) = {
+        let slot = caller.data().current_slot();
+        (slot.name.clone(), slot.abi.clone())
+    };
+    let fail = |source: MarineError| {
+        wasmtime::Error::new(ImportError {
+            caller: module.clone(),
+            namespace: namespace.to_string(),
+            function: "get_call_parameters".into(),
+            source: Box::new(source),
+        })
+    };
+    let Some(abi) = abi else {
+        return Err(fail(MarineError::Engine(
+            "the calling module's ABI is not registered".into(),
+        )));
+    };
+    let fields = layout.value(caller.data().call_parameters());
+    let ptr = lower_record(
+        &mut WasmGuest::new(&mut caller, &abi),
+        layout.record_type(),
+        &fields,
+    )
+    .and_then(|ptr| abi.set_result(&mut caller, ptr, None).map(|()| ptr))
+    .map_err(|e| fail(e.in_call(&module, "get_call_parameters")))?;
+    log::trace!("module `{module}`: call parameters lowered at {ptr:#x} ({layout:?})");
+    Ok(())
+}
+
+/// Registers `get_call_parameters` in every host namespace with its layout.
+pub fn add_call_parameters_import(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    for ns in HOST_NAMESPACES {
+        let layout = CallParametersLayout::of_namespace(ns).unwrap_or(CallParametersLayout::V3);
+        linker.func_wrap(
+            ns,
+            "get_call_parameters",
+            move |caller: Caller<'_, StoreState>| get_call_parameters(caller, ns, layout),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::record_size;
+
+    #[test]
+    fn layout_sizes_match_the_guest_abi() {
+        assert_eq!(record_size(CallParametersLayout::V0.record_type()), 48);
+        assert_eq!(record_size(CallParametersLayout::V1.record_type()), 56);
+        assert_eq!(record_size(CallParametersLayout::V3.record_type()), 44);
+        for ns in HOST_NAMESPACES {
+            assert!(CallParametersLayout::of_namespace(ns).is_some(), "{ns}");
+        }
+    }
+
+    #[test]
+    fn values_type_check_against_their_layouts() {
+        let cp = CallParameters {
+            tetraplets: vec![vec![SecurityTetraplet::default()], vec![]],
+            ..Default::default()
+        };
+        for layout in [
+            CallParametersLayout::V0,
+            CallParametersLayout::V1,
+            CallParametersLayout::V3,
+        ] {
+            let ty = IType::Record(layout.record_type().clone());
+            crate::types::check_value(&IValue::Record(layout.value(&cp)), &ty)
+                .unwrap_or_else(|e| panic!("{layout:?}: {e}"));
+        }
+    }
+}
