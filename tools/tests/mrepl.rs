@@ -512,3 +512,33 @@ i
     );
     assert_eq!(out.status.code(), Some(1), "the refused unload is an error");
 }
+
+/// A looping call is stopped by the timeout (`--timeout` and the `timeout` command), and the
+/// service goes on answering.
+#[test]
+fn looping_call_is_interrupted_by_the_configurable_timeout() {
+    let svc = Service::new(&["misbehaving", "greeting"]);
+    let config = svc.config();
+    let input = "call misbehaving spin\ntimeout 150ms\ncall misbehaving spin\ncall misbehaving ok\ncall greeting greeting [\"after\"]\ntimeout\n";
+    let out = mrepl(
+        &["-q", "--timeout", "300", config.to_str().unwrap()],
+        svc.path(),
+        input,
+    );
+    let text = stdout(&out);
+    let failures: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("call failed with: "))
+        .collect();
+    assert_eq!(failures.len(), 2, "{text}");
+    assert!(failures[0].contains("spin"), "{text}");
+    assert!(failures[0].contains("300ms"), "the --timeout value: {text}");
+    assert!(
+        failures[1].contains("150ms"),
+        "the timeout command's value: {text}"
+    );
+    assert!(text.contains("call timeout: 150ms\n"), "{text}");
+    assert!(text.contains("result: \"still fine\""), "{text}");
+    assert!(text.contains("result: \"Hi, after\""), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}
