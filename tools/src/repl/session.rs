@@ -114,40 +114,64 @@ pub fn module_config_for_load(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| cwd.clone());
-    let mut module = if table.contains_key("module") {
-        let service = ServiceConfig::from_toml_str(&text, &base)
-            .map_err(|e| format!("{}: {e}", config_path.display()))?;
-        let by_name = service.module(name).cloned();
-        match (by_name, service.modules.len()) {
-            (Some(m), _) => m,
-            (None, 1) => service.modules[0].clone(),
+    let load_from = toml::Value::String(wasm_path.to_string_lossy().into_owned());
+    let mut service_table = if table.contains_key("module") {
+        // A whole service config: keep its top-level keys ([default], ...) and the module
+        // named `name` (or its only module).
+        let mut table = table;
+        let modules = match table.remove("module") {
+            Some(toml::Value::Array(modules)) => modules,
             _ => {
+                return Err(format!(
+                    "{}: `module` must be an array of tables ([[module]])",
+                    config_path.display()
+                ))
+            }
+        };
+        let named = |m: &toml::Value| m.get("name").and_then(|n| n.as_str()) == Some(name);
+        let entry = match modules.iter().position(named) {
+            Some(i) => modules[i].clone(),
+            None if modules.len() == 1 => modules[0].clone(),
+            None => {
                 return Err(format!(
                     "{} has no module named `{name}`",
                     config_path.display()
                 ))
             }
-        }
-    } else {
-        let mut entry = table;
-        entry.insert("name".into(), toml::Value::String(name.to_string()));
-        entry.insert(
-            "load_from".into(),
-            toml::Value::String(wasm_path.to_string_lossy().into_owned()),
-        );
-        let mut wrapper = toml::Table::new();
-        wrapper.insert(
+        };
+        let toml::Value::Table(entry) = entry else {
+            return Err(format!(
+                "{}: `module` entries must be tables",
+                config_path.display()
+            ));
+        };
+        table.insert(
             "module".into(),
             toml::Value::Array(vec![toml::Value::Table(entry)]),
         );
-        let service = ServiceConfig::from_toml_str(&wrapper.to_string(), &base)
-            .map_err(|e| format!("{}: {e}", config_path.display()))?;
-        service
-            .modules
-            .into_iter()
-            .next()
-            .ok_or_else(|| "internal: generated config has no module".to_string())?
+        table
+    } else {
+        // The keys of one [[module]] table.
+        let mut wrapper = toml::Table::new();
+        wrapper.insert(
+            "module".into(),
+            toml::Value::Array(vec![toml::Value::Table(table)]),
+        );
+        wrapper
     };
+    if let Some(toml::Value::Array(modules)) = service_table.get_mut("module") {
+        if let Some(toml::Value::Table(entry)) = modules.first_mut() {
+            entry.insert("name".into(), toml::Value::String(name.to_string()));
+            entry.insert("load_from".into(), load_from);
+        }
+    }
+    let service = ServiceConfig::from_toml_str(&service_table.to_string(), &base)
+        .map_err(|e| format!("{}: {e}", config_path.display()))?;
+    let mut module = service
+        .modules
+        .into_iter()
+        .next()
+        .ok_or_else(|| "internal: generated config has no module".to_string())?;
     module.name = name.to_string();
     module.wasm_path = wasm_path;
     Ok(module)
@@ -309,5 +333,47 @@ impl Session {
             )),
             Err(e) => Reply::Error(format!("call failed with: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_config_from_module_keys_or_a_service_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let wasm = dir.path().join("m.wasm");
+        let keys = dir.path().join("keys.toml");
+        std::fs::write(&keys, "logging_mask = 3\n[wasi]\nenvs = { A = \"1\" }\n").unwrap();
+        let m = module_config_for_load("m", &wasm, Some(&keys)).unwrap();
+        assert_eq!(m.name, "m");
+        assert_eq!(m.wasm_path, wasm);
+        assert_eq!(m.logging_mask, 3);
+        assert_eq!(m.wasi.envs.get("A").map(String::as_str), Some("1"));
+
+        let service = dir.path().join("Config.toml");
+        std::fs::write(
+            &service,
+            "[[module]]\nname = \"a\"\n[module.wasi]\nenvs = { WHO = \"a\" }\n\n[[module]]\nname = \"b\"\n[module.wasi]\nenvs = { WHO = \"b\" }\n",
+        )
+        .unwrap();
+        let b = module_config_for_load("b", &wasm, Some(&service)).unwrap();
+        assert_eq!(b.wasi.envs.get("WHO").map(String::as_str), Some("b"));
+        assert_eq!(b.wasm_path, wasm);
+        let err = module_config_for_load("c", &wasm, Some(&service)).unwrap_err();
+        assert!(err.contains("has no module named `c`"), "{err}");
+
+        let plain = module_config_for_load("p", &wasm, None).unwrap();
+        assert_eq!(plain.wasm_path, wasm);
+        assert!(plain.wasi.envs.is_empty());
+        assert!(plain.logger_enabled);
+
+        let err =
+            module_config_for_load("p", &wasm, Some(&dir.path().join("none.toml"))).unwrap_err();
+        assert!(err.contains("none.toml"), "{err}");
+        std::fs::write(&keys, "no_such_key = 1\n").unwrap();
+        let err = module_config_for_load("m", &wasm, Some(&keys)).unwrap_err();
+        assert!(err.contains("keys.toml"), "{err}");
     }
 }
