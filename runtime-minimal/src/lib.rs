@@ -117,3 +117,8 @@ fn assert_thread_safety() {
     send_sync::<ModuleInterface>();
 }
 pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};
+
+/// The README's code compiles (it is `no_run`: it needs the built examples).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -7,9 +7,10 @@
 //! use marine_runtime::CallParameters;
 //! use serde_json::json;
 //!
-//! let mut service = MarineService::from_config_path("examples/services/greeting/Config.toml")?;
-//! let out = service.call_with_json("greeting", "greeting", json!(["user"]), CallParameters::default())?;
-//! assert_eq!(out, json!("Hi, user"));
+//! let mut service = MarineService::from_config_path("examples/records-passing/Config.toml")?;
+//! let record = json!({"field_0": 1, "field_1": "ab", "field_2": [1], "test_record_0": {"field_0": 5}});
+//! let out = service.call("invoke_ref", json!([record]), CallParameters::default())?;
+//! assert_eq!(out, json!({"field_0": 9}));
 //! println!("{}", service.interface());
 //! # Ok::<(), marine_runtime::MarineError>(())
 //! ```
