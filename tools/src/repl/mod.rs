@@ -166,7 +166,10 @@ fn interactive(mut session: Session, args: &Args, style: &Style) -> ExitCode {
         .unwrap_or_else(|| PathBuf::from(".repl_history"));
     let _ = editor.load_history(&history);
 
-    let mut failed = false;
+    // Failed commands do not change the exit code of an interactive session; an editor
+    // (terminal) error does.
+    let mut command_failed = false;
+    let mut editor_failed = false;
     let mut count = 1usize;
     loop {
         let plain = format!("\n{count}> ");
@@ -174,7 +177,7 @@ fn interactive(mut session: Session, args: &Args, style: &Style) -> ExitCode {
         match editor.readline(&(plain.as_str(), colored.as_str())) {
             Ok(line) => {
                 let _ = editor.add_history_entry(line.as_str());
-                let go_on = print_reply(session.execute_line(&line), style, &mut failed);
+                let go_on = print_reply(session.execute_line(&line), style, &mut command_failed);
                 if let Some(h) = editor.helper_mut() {
                     h.catalog = session.catalog();
                 }
@@ -193,7 +196,7 @@ fn interactive(mut session: Session, args: &Args, style: &Style) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("{} {e}", style.red("Error:"));
-                failed = true;
+                editor_failed = true;
                 break;
             }
         }
@@ -201,6 +204,5 @@ fn interactive(mut session: Session, args: &Args, style: &Style) -> ExitCode {
     if let Err(e) = editor.save_history(&history) {
         eprintln!("failed to save history to {}: {e}", history.display());
     }
-    let _ = failed;
-    ExitCode::SUCCESS
+    exit_code(editor_failed)
 }
