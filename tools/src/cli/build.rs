@@ -1,0 +1,276 @@
+//! `marine build`: builds the Marine modules of a cargo project for `wasm32-wasip1`.
+//!
+//! Runs `cargo build --target wasm32-wasip1 --message-format json-render-diagnostics <args>`
+//! (compiler diagnostics still reach the terminal), reads the produced `.wasm` artifacts from
+//! cargo's JSON messages, keeps those that carry Marine metadata (others are reported as
+//! skipped), prints each module's interface and copies it to the artifacts folder.
+//!
+//! Unlike the official tool there is no post-processing: the runtime reads the interface from
+//! the SDK's JSON sections directly, so the file cargo produced is the module.
+
+use std::fmt::Write;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use marine_runtime::ModuleInterface;
+
+use super::CliError;
+
+/// The target Marine modules are built for.
+pub const WASM_TARGET: &str = "wasm32-wasip1";
+
+/// One `.wasm` artifact of the build.
+#[derive(Debug)]
+pub struct BuiltModule {
+    /// Module name (the file stem).
+    pub name: String,
+    /// Where cargo put it.
+    pub path: PathBuf,
+    /// Its interface; `None` for a wasm file without Marine metadata (skipped).
+    pub interface: Option<ModuleInterface>,
+    /// Where it was copied, if an artifacts folder was given.
+    pub copied_to: Option<PathBuf>,
+}
+
+/// Takes `--artifacts DIR` / `--artifacts=DIR` out of the trailing cargo arguments (clap
+/// hands everything after the first cargo argument over unparsed).
+pub fn split_artifacts_arg(args: Vec<String>) -> Result<(Option<PathBuf>, Vec<String>), CliError> {
+    let mut artifacts = None;
+    let mut rest = Vec::with_capacity(args.len());
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "--" {
+            rest.push(arg);
+            rest.extend(it.by_ref());
+            break;
+        }
+        if arg == "--artifacts" {
+            let dir = it.next().ok_or_else(|| CliError::BadArgument {
+                arg: arg.clone(),
+                reason: "a folder must follow".to_string(),
+            })?;
+            artifacts = Some(PathBuf::from(dir));
+        } else if let Some(dir) = arg.strip_prefix("--artifacts=") {
+            artifacts = Some(PathBuf::from(dir));
+        } else {
+            rest.push(arg);
+        }
+    }
+    Ok((artifacts, rest))
+}
+
+/// The `cargo build` command line for `cargo_args`.
+pub fn cargo_command(cargo_args: &[String]) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build");
+    let has_target = cargo_args
+        .iter()
+        .any(|a| a == "--target" || a.starts_with("--target="));
+    if !has_target {
+        cmd.args(["--target", WASM_TARGET]);
+    }
+    cmd.args(["--message-format", "json-render-diagnostics"]);
+    cmd.args(cargo_args);
+    cmd
+}
+
+/// `.wasm` files named by one line of cargo's JSON output.
+pub fn wasm_artifacts_of_message(line: &str) -> Vec<PathBuf> {
+    let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+        return Vec::new();
+    };
+    if msg.get("reason").and_then(|r| r.as_str()) != Some("compiler-artifact") {
+        return Vec::new();
+    }
+    msg.get("filenames")
+        .and_then(|f| f.as_array())
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f.as_str())
+                .filter(|f| f.ends_with(".wasm"))
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the build and copies the modules to `artifacts` (created if missing).
+pub fn build(
+    cargo_args: &[String],
+    artifacts: Option<&Path>,
+) -> Result<Vec<BuiltModule>, CliError> {
+    let mut cmd = cargo_command(cargo_args);
+    let command_line = format!("{cmd:?}");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| CliError::Spawn {
+            program: "cargo".to_string(),
+            source: e,
+        })?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut wasm_files: Vec<PathBuf> = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| CliError::Spawn {
+            program: "cargo".to_string(),
+            source: e,
+        })?;
+        for path in wasm_artifacts_of_message(&line) {
+            if !wasm_files.contains(&path) {
+                wasm_files.push(path);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| CliError::Spawn {
+        program: "cargo".to_string(),
+        source: e,
+    })?;
+    if !status.success() {
+        return Err(CliError::CargoFailed {
+            command: command_line,
+            status,
+        });
+    }
+
+    if let Some(dir) = artifacts {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+    }
+    let mut modules = Vec::new();
+    for path in wasm_files {
+        let bytes = std::fs::read(&path).map_err(|e| CliError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let interface = ModuleInterface::from_wasm(&bytes).map_err(|e| CliError::Inspect {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let is_marine = interface.sdk_version.is_some() || !interface.functions.is_empty();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut copied_to = None;
+        if let (true, Some(dir)) = (is_marine, artifacts) {
+            let dest = dir.join(format!("{name}.wasm"));
+            std::fs::copy(&path, &dest).map_err(|e| CliError::Io {
+                path: dest.clone(),
+                source: e,
+            })?;
+            copied_to = Some(dest);
+        }
+        modules.push(BuiltModule {
+            name,
+            path,
+            interface: is_marine.then_some(interface),
+            copied_to,
+        });
+    }
+    Ok(modules)
+}
+
+/// The text `marine build` prints after a successful build.
+pub fn report(modules: &[BuiltModule], artifacts: Option<&Path>) -> String {
+    let mut out = String::new();
+    let marine: Vec<&BuiltModule> = modules.iter().filter(|m| m.interface.is_some()).collect();
+    if marine.is_empty() {
+        let _ = writeln!(out, "no Marine modules were built");
+    }
+    for m in modules {
+        let Some(iface) = &m.interface else {
+            let _ = writeln!(
+                out,
+                "skipped {}: no Marine metadata (not built with marine-rs-sdk)",
+                m.path.display()
+            );
+            continue;
+        };
+        let sdk = iface.sdk_version.as_deref().unwrap_or("unknown");
+        let _ = writeln!(out, "module {} (sdk {sdk}): {}", m.name, m.path.display());
+        for rec in super::aqua::exported_records(iface) {
+            for line in rec.to_string().lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        if iface.functions.is_empty() {
+            let _ = writeln!(out, "  <no exported functions>");
+        }
+        for sig in iface.functions.values() {
+            let _ = writeln!(out, "  {sig}");
+        }
+        if let Some(dest) = &m.copied_to {
+            let _ = writeln!(out, "  copied to {}", dest.display());
+        }
+    }
+    if let (Some(dir), false) = (artifacts, marine.is_empty()) {
+        let _ = writeln!(
+            out,
+            "{} module(s) copied to {}",
+            marine.len(),
+            dir.display()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn artifacts_arg_is_taken_out_of_cargo_args() {
+        let (dir, rest) =
+            split_artifacts_arg(strings(&["--release", "--artifacts", "out", "-p", "x"])).unwrap();
+        assert_eq!(dir, Some(PathBuf::from("out")));
+        assert_eq!(rest, strings(&["--release", "-p", "x"]));
+        let (dir, rest) =
+            split_artifacts_arg(strings(&["--artifacts=a", "--", "--artifacts"])).unwrap();
+        assert_eq!(dir, Some(PathBuf::from("a")));
+        assert_eq!(rest, strings(&["--", "--artifacts"]));
+        assert!(split_artifacts_arg(strings(&["--artifacts"])).is_err());
+    }
+
+    #[test]
+    fn cargo_command_adds_the_wasm_target_once() {
+        let cmd = cargo_command(&strings(&["--release"]));
+        let args: Vec<_> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            strings(&[
+                "build",
+                "--target",
+                "wasm32-wasip1",
+                "--message-format",
+                "json-render-diagnostics",
+                "--release"
+            ])
+        );
+        let cmd = cargo_command(&strings(&["--target=wasm32-wasip2"]));
+        assert_eq!(cmd.get_args().filter(|a| *a == "--target").count(), 0);
+    }
+
+    #[test]
+    fn wasm_files_come_from_compiler_artifact_messages() {
+        let line = r#"{"reason":"compiler-artifact","filenames":["/t/a.wasm","/t/a.d"]}"#;
+        assert_eq!(
+            wasm_artifacts_of_message(line),
+            vec![PathBuf::from("/t/a.wasm")]
+        );
+        assert!(wasm_artifacts_of_message(r#"{"reason":"build-finished"}"#).is_empty());
+        assert!(wasm_artifacts_of_message("not json").is_empty());
+    }
+}

@@ -1,0 +1,206 @@
+//! The `marine` command-line tool: `info`, `aqua`, `new`, `build`, `repl`.
+//!
+//! Each subcommand has its own module with a pure core (wasm bytes or a crate description in,
+//! text or files out) and a thin runner used by [`run`].
+
+pub mod aqua;
+pub mod build;
+pub mod error;
+pub mod info;
+pub mod manifest;
+pub mod new;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+
+/// Command-line arguments of `marine`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "marine",
+    version,
+    about = "Build, inspect and scaffold Marine Wasm modules",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `marine`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show a module's SDK version, manifest, exports, imports (effects) and sizes.
+    Info {
+        /// Path to the .wasm file.
+        wasm: PathBuf,
+    },
+    /// Print the Aqua service declaration of a module.
+    Aqua {
+        /// Path to the .wasm file.
+        wasm: PathBuf,
+        /// Service name (default: the file stem).
+        #[arg(short = 's', long = "service")]
+        service: Option<String>,
+        /// Service id: `service Name("id"):`.
+        #[arg(short = 'i', long = "id")]
+        id: Option<String>,
+    },
+    /// Create a ready-to-build module crate with a Config.toml and a #[marine_test] test.
+    New {
+        /// Crate (and module) name.
+        name: String,
+        /// Folder to create the crate in (default: the current folder).
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Depend on the SDK and the test crate at this checkout of the Marine repository
+        /// instead of the one this tool was built from.
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// Depend on the published crates (version of this tool) instead of local paths.
+        #[arg(long, conflicts_with = "repo")]
+        registry: bool,
+    },
+    /// Build the Marine modules of the current cargo project for wasm32-wasip1.
+    ///
+    /// Runs `cargo build --target wasm32-wasip1` with the given cargo arguments, prints the
+    /// interface of every module built, and copies the .wasm files to `--artifacts DIR`.
+    Build {
+        /// Copy the built modules into this folder.
+        #[arg(long, value_name = "DIR")]
+        artifacts: Option<PathBuf>,
+        /// Arguments passed to `cargo build` (for example `--release`, `-p NAME`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        cargo_args: Vec<String>,
+    },
+    /// Run `mrepl` with the given arguments.
+    Repl {
+        /// Arguments passed to mrepl.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// Runs one `marine` command, printing to stdout.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Info { wasm } => {
+            let bytes = read_wasm(&wasm)?;
+            let info = info::ModuleInfo::from_wasm(&bytes).map_err(|e| CliError::Inspect {
+                path: wasm.clone(),
+                reason: e.to_string(),
+            })?;
+            print!("{info}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Aqua { wasm, service, id } => {
+            let bytes = read_wasm(&wasm)?;
+            let iface = marine_runtime::ModuleInterface::from_wasm(&bytes).map_err(|e| {
+                CliError::Inspect {
+                    path: wasm.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            let name = match service {
+                Some(name) => name,
+                None => wasm
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .ok_or_else(|| CliError::NotAFile(wasm.clone()))?,
+            };
+            print!("{}", aqua::declaration(&iface, &name, id.as_deref()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New {
+            name,
+            path,
+            repo,
+            registry,
+        } => {
+            let parent = match path {
+                Some(p) => p,
+                None => std::env::current_dir().map_err(|e| CliError::Io {
+                    path: PathBuf::from("."),
+                    source: e,
+                })?,
+            };
+            let deps = if registry {
+                new::SdkDependency::Registry(env!("CARGO_PKG_VERSION").to_string())
+            } else {
+                new::SdkDependency::Path(repo.unwrap_or_else(new::default_repo_root))
+            };
+            let dir = new::create(&parent, &name, &deps)?;
+            println!("created module crate `{name}` in {}", dir.display());
+            println!(
+                "build it with `marine build --release --artifacts artifacts`, then run `cargo test`"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build {
+            artifacts,
+            cargo_args,
+        } => {
+            let (artifacts_from_args, cargo_args) = build::split_artifacts_arg(cargo_args)?;
+            let artifacts = artifacts.or(artifacts_from_args);
+            let modules = build::build(&cargo_args, artifacts.as_deref())?;
+            print!("{}", build::report(&modules, artifacts.as_deref()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Repl { args } => repl_exec(&args),
+    }
+}
+
+/// Reads a file and checks that it starts like a wasm binary.
+fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    if !bytes.starts_with(b"\0asm") {
+        return Err(CliError::Inspect {
+            path: path.to_path_buf(),
+            reason: "not a Wasm binary (no `\\0asm` header)".to_string(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Finds `mrepl`: next to this executable first, then on `PATH`.
+pub fn mrepl_path() -> PathBuf {
+    let name = format!("mrepl{}", std::env::consts::EXE_SUFFIX);
+    if let Ok(exe) = std::env::current_exe() {
+        let sibling = exe.with_file_name(&name);
+        if sibling.is_file() {
+            return sibling;
+        }
+    }
+    PathBuf::from(name)
+}
+
+fn repl_exec(args: &[String]) -> Result<ExitCode, CliError> {
+    let mrepl = mrepl_path();
+    let mut cmd = std::process::Command::new(&mrepl);
+    cmd.args(args);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Only returns on failure.
+        let e = cmd.exec();
+        Err(CliError::Spawn {
+            program: mrepl.display().to_string(),
+            source: e,
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd.status().map_err(|e| CliError::Spawn {
+            program: mrepl.display().to_string(),
+            source: e,
+        })?;
+        Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
+    }
+}

@@ -1,0 +1,247 @@
+//! The `marine` binary run as a child process over the examples (built by
+//! `marine_e2e::build_examples`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn marine(args: &[&str], cwd: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_marine"));
+    cmd.args(args).env("NO_COLOR", "1");
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    cmd.output().expect("marine runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "marine failed: {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
+}
+
+fn failed(out: &Output) -> String {
+    assert!(!out.status.success(), "marine unexpectedly succeeded");
+    String::from_utf8(out.stderr.clone()).expect("utf-8 output")
+}
+
+fn wasm(name: &str) -> String {
+    marine_e2e::example_wasm(name).display().to_string()
+}
+
+#[test]
+fn aqua_of_greeting_is_the_official_format() {
+    let out = ok(&marine(&["aqua", &wasm("greeting")], None));
+    assert_eq!(
+        out,
+        "aqua Greeting declares *\n\nservice Greeting:\n  greeting(name: string) -> string\n"
+    );
+}
+
+#[test]
+fn aqua_with_name_id_records_and_unit_results() {
+    let out = ok(&marine(
+        &[
+            "aqua",
+            &wasm("records"),
+            "-s",
+            "records_effector",
+            "-i",
+            "svc-1",
+        ],
+        None,
+    ));
+    assert!(out.starts_with("aqua RecordsEffector declares *\n\ndata TestRecord0:\n  field_0: i32\n\ndata TestRecord1:\n  field_0: i32\n  field_1: string\n  field_2: []u8\n  test_record_0: TestRecord0\n\n"), "{out}");
+    // A record comes after the records its fields use.
+    let pos = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("{s} missing in\n{out}"))
+    };
+    assert!(pos("data AllTypes:") < pos("data Wrapper:"));
+    assert!(out.contains("  words: []string\n  nested: TestRecord1\n"));
+    assert!(out
+        .contains("\nservice RecordsEffector(\"svc-1\"):\n  echo_all(r: AllTypes) -> AllTypes\n"));
+    assert!(out.contains("  test_record_array(test_record: []TestRecord1) -> []TestRecord1\n"));
+    assert!(
+        out.ends_with("  wrap(inner: AllTypes, label: string) -> Wrapper\n"),
+        "{out}"
+    );
+
+    let scalars = ok(&marine(
+        &["aqua", &wasm("scalars"), "--service", "num"],
+        None,
+    ));
+    assert!(
+        scalars.starts_with("aqua Num declares *\n\nservice Num:\n"),
+        "{scalars}"
+    );
+    assert!(scalars.contains("  nothing() -> ()\n"), "{scalars}");
+    assert!(
+        scalars.contains("  upper_no_result(s: string) -> ()\n"),
+        "{scalars}"
+    );
+}
+
+#[test]
+fn info_lists_version_exports_effects_and_sizes() {
+    let out = ok(&marine(&["info", &wasm("greeting")], None));
+    assert!(
+        out.starts_with("sdk version: 0.14.0\nmodule doesn't contain module manifest\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("exports:\n  func greeting(name: string) -> string\n"),
+        "{out}"
+    );
+    assert!(out.contains("  other modules:\n    <none>\n"), "{out}");
+    assert!(out.contains("  mounted binaries:\n    <none>\n"), "{out}");
+    assert!(out.contains("  wasi:\n    "), "{out}");
+    assert!(out.contains("fd_write"), "{out}");
+    let size = std::fs::metadata(wasm("greeting")).unwrap().len();
+    assert!(out.contains(&format!("({size} bytes)")), "{out}");
+    assert!(out.contains("pages initial"), "{out}");
+
+    let records = ok(&marine(&["info", &wasm("records")], None));
+    assert!(
+        records.contains("exported data types:\n  data TestRecord0:\n    field_0: i32\n"),
+        "{records}"
+    );
+    assert!(records.contains("  func wrap(inner: AllTypes, label: string) -> Wrapper\n"));
+}
+
+#[test]
+fn errors_name_the_file() {
+    let err = failed(&marine(&["info", "/no/such/module.wasm"], None));
+    assert!(err.contains("/no/such/module.wasm"), "{err}");
+    assert!(err.contains("No such file"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let not_wasm = dir.path().join("x.wasm");
+    std::fs::write(&not_wasm, "hello").unwrap();
+    let err = failed(&marine(&["aqua", not_wasm.to_str().unwrap()], None));
+    assert!(err.contains("x.wasm: not a Wasm binary"), "{err}");
+
+    let err = failed(&marine(&["new", "9lives", "--registry"], Some(dir.path())));
+    assert!(err.contains("argument `9lives`"), "{err}");
+    let err = failed(&marine(&["frobnicate"], None));
+    assert!(err.contains("frobnicate"), "{err}");
+}
+
+/// The folder that holds the guest build of the examples, shared with `marine build` below
+/// so the SDK's dependencies are not compiled twice.
+fn shared_wasm_target() -> PathBuf {
+    marine_e2e::wasm_target_dir()
+}
+
+#[test]
+fn new_then_build_then_info_and_aqua() {
+    marine_e2e::build_examples();
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&marine(
+        &["new", "hello-mod", "--path", dir.path().to_str().unwrap()],
+        None,
+    ));
+    let krate = dir.path().join("hello-mod");
+    assert!(out.contains(&format!(
+        "created module crate `hello-mod` in {}",
+        krate.display()
+    )));
+    for f in ["Cargo.toml", "Config.toml", "src/main.rs", ".gitignore"] {
+        assert!(krate.join(f).is_file(), "{f} missing");
+    }
+    // Same dependency versions as the examples, so their build cache is reused.
+    std::fs::copy(
+        marine_e2e::repo_root().join("examples/Cargo.lock"),
+        krate.join("Cargo.lock"),
+    )
+    .unwrap();
+
+    let artifacts = krate.join("artifacts");
+    let output = Command::new(env!("CARGO_BIN_EXE_marine"))
+        .args(["build", "--release", "--quiet", "--artifacts"])
+        .arg(&artifacts)
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", shared_wasm_target())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_MAKEFLAGS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = ok(&output);
+    assert!(
+        report.contains("module hello-mod (sdk 0.14.0): "),
+        "{report}"
+    );
+    assert!(
+        report.contains("  func greeting(name: string) -> string\n"),
+        "{report}"
+    );
+    let built = artifacts.join("hello-mod.wasm");
+    assert!(
+        report.contains(&format!("  copied to {}", built.display())),
+        "{report}"
+    );
+    assert!(built.is_file());
+
+    // The new module carries a manifest (module_manifest!()).
+    let info = ok(&marine(&["info", built.to_str().unwrap()], None));
+    assert!(
+        info.contains("module manifest:\n  authors:     \n  version:     0.1.0\n"),
+        "{info}"
+    );
+    let aqua = ok(&marine(&["aqua", built.to_str().unwrap()], None));
+    assert_eq!(
+        aqua,
+        "aqua HelloMod declares *\n\nservice HelloMod:\n  greeting(name: string) -> string\n"
+    );
+
+    // A failing build reports cargo's failure.
+    std::fs::write(krate.join("src/main.rs"), "this is not rust").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_marine"))
+        .args(["build", "--release", "--quiet"])
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", shared_wasm_target())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_MAKEFLAGS")
+        .output()
+        .unwrap();
+    let err = failed(&output);
+    assert!(err.contains("exited with"), "{err}");
+}
+
+#[test]
+fn new_refuses_an_existing_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("taken")).unwrap();
+    let err = failed(&marine(&["new", "taken"], Some(dir.path())));
+    assert!(err.contains("taken: already exists"), "{err}");
+}
+
+#[test]
+fn info_shows_the_effects_of_linked_modules() {
+    let facade = ok(&marine(&["info", &wasm("facade")], None));
+    assert!(
+        facade.contains(
+            "  other modules:\n    curl_adapter.download: func download(url: string) -> string\n    local_storage.put: func file_put(name: string, file_content: []u8) -> string\n"
+        ),
+        "{facade}"
+    );
+    let curl = ok(&marine(&["info", &wasm("curl_adapter")], None));
+    assert!(
+        curl.contains("  mounted binaries:\n    __marine_host_api_v3.curl: func curl(cmd: []string) -> MountedBinaryResult\n"),
+        "{curl}"
+    );
+    let storage = ok(&marine(&["info", &wasm("local_storage")], None));
+    assert!(
+        storage.contains("  host functions:\n    __marine_host_api_v3.log_utf8_string (logger)\n"),
+        "{storage}"
+    );
+    assert!(storage.contains("path_open"), "{storage}");
+}
