@@ -64,12 +64,19 @@ pub struct ServiceFiles {
     pub modules: Vec<ModuleFile>,
 }
 
-/// Joins `path` onto `base` (unless absolute) and drops `.` components.
+/// Joins `path` onto `base` (unless absolute), drops `.` components and folds `dir/..`
+/// lexically (so messages and generated paths read well).
 pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
     let mut out = PathBuf::new();
     for component in base.join(path).components() {
-        if component != Component::CurDir {
-            out.push(component);
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
         }
     }
     out
