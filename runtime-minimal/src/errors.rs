@@ -131,6 +131,78 @@ pub enum MarineError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The service config is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A mapped or preopened directory of a module cannot be provided.
+    #[error("module `{module}`: mapped dir `{alias}` ({}): {reason}", path.display())]
+    MappedDir {
+        /// Module name.
+        module: String,
+        /// Guest alias of the directory.
+        alias: String,
+        /// Host path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A module imports from a module that is neither loaded nor in the service config.
+    #[error("module `{module}` imports from module `{imported}`, which is not in the service")]
+    MissingImportedModule {
+        /// The importing module.
+        module: String,
+        /// The namespace (module name) it imports from.
+        imported: String,
+    },
+    /// A module imports a function its exporter does not have.
+    #[error("module `{module}` imports `{imported}.{function}`, but module `{imported}` has no such function")]
+    MissingImportedFunction {
+        /// The importing module.
+        module: String,
+        /// The exporting module.
+        imported: String,
+        /// The function.
+        function: String,
+    },
+    /// An import's declared signature differs from the exporter's.
+    #[error("module `{module}`: import `{imported}.{function}` does not match the export: {diff}")]
+    ImportSignatureMismatch {
+        /// The importing module.
+        module: String,
+        /// The exporting module.
+        imported: String,
+        /// The function.
+        function: String,
+        /// What differs (arguments, results, record fields).
+        diff: String,
+    },
+    /// Modules of the service import from each other in a cycle, so no load order exists.
+    #[error("import cycle between modules: {}", cycle.join(" -> "))]
+    ImportCycle {
+        /// The modules of the cycle in import direction, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// A module cannot be unloaded while other modules import from it.
+    #[error("module `{module}` cannot be unloaded: imported by {}", importers.join(", "))]
+    ModuleInUse {
+        /// The module.
+        module: String,
+        /// Modules importing from it.
+        importers: Vec<String>,
+    },
+    /// JSON arguments do not fit the function's signature.
+    #[error("module `{module}`, function `{function}`: invalid JSON arguments: {source}")]
+    JsonArguments {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// What does not fit.
+        source: crate::json::JsonArgsError,
+    },
+    /// A facade call on a service without a facade module.
+    #[error("the service has no facade module")]
+    NoFacade,
     /// wasmtime could not compile the module.
     #[error("module `{module}`: compilation failed: {message}")]
     Compile {

@@ -73,6 +73,7 @@ pub mod marine;
 pub mod memory;
 pub mod module;
 pub mod mounted_binary;
+pub mod service;
 pub mod store;
 pub mod types;
 
@@ -88,6 +89,7 @@ pub use host_imports::{HostContext, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;
+pub use service::{MarineService, ServiceInterface, ServiceOptions};
 pub use store::{MemoryStats, StoreState};
 
 #[allow(dead_code)]

@@ -282,18 +282,21 @@ impl Marine {
                     module: name.to_string(),
                     message,
                 };
-                let callee_fn = &f.signature.name;
+                let callee_fn = &f.import_name;
                 let actual = callee.interface().function(callee_fn).ok_or_else(|| {
-                    link_err(format!(
-                        "imports `{}.{callee_fn}`, but module `{}` has no such function",
-                        imported.namespace, imported.namespace
-                    ))
+                    MarineError::MissingImportedFunction {
+                        module: name.to_string(),
+                        imported: imported.namespace.clone(),
+                        function: callee_fn.clone(),
+                    }
                 })?;
-                check_import_signature(&f.signature, actual).map_err(|reason| {
-                    link_err(format!(
-                        "import `{}.{callee_fn}` does not match: {reason}",
-                        imported.namespace
-                    ))
+                check_import_signature(&f.signature, actual).map_err(|diff| {
+                    MarineError::ImportSignatureMismatch {
+                        module: name.to_string(),
+                        imported: imported.namespace.clone(),
+                        function: callee_fn.clone(),
+                        diff,
+                    }
                 })?;
                 let ty = import_func_type(self.engine.engine(), &f.signature);
                 let body =

@@ -157,7 +157,30 @@ impl ServiceConfig {
         let base_dir = absolute
             .parent()
             .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-        let config = Self::parse(&text, &base_dir, Some(path))?;
+        let config = Self::parse(&text, &base_dir, Some(path), None)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Like [`ServiceConfig::from_path`], with `modules_dir` replaced by `modules_dir`
+    /// (resolved against the current directory when relative), as `#[marine_test]`'s
+    /// `modules_dir` argument and mrepl do. Modules with `load_from` are unaffected.
+    pub fn from_path_with_modules_dir(
+        path: impl AsRef<Path>,
+        modules_dir: impl AsRef<Path>,
+    ) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let read_error = |source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let text = std::fs::read_to_string(path).map_err(read_error)?;
+        let absolute = std::path::absolute(path).map_err(read_error)?;
+        let base_dir = absolute
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        let modules_dir = std::path::absolute(modules_dir.as_ref()).map_err(read_error)?;
+        let config = Self::parse(&text, &base_dir, Some(path), Some(&modules_dir))?;
         config.validate()?;
         Ok(config)
     }
@@ -168,7 +191,7 @@ impl ServiceConfig {
     /// anything else is a directory holding `<file_name>`; a path that does not exist but ends
     /// in `.wasm` is taken as a file.
     pub fn from_toml_str(text: &str, base_dir: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        Self::parse(text, base_dir.as_ref(), None)
+        Self::parse(text, base_dir.as_ref(), None, None)
     }
 
     /// Checks the file system: every module's wasm file must exist. Missing mounted binaries
@@ -213,7 +236,12 @@ impl ServiceConfig {
             .map_or_else(|| INLINE_LABEL.to_owned(), |p| p.display().to_string())
     }
 
-    fn parse(text: &str, base_dir: &Path, config_path: Option<&Path>) -> Result<Self, ConfigError> {
+    fn parse(
+        text: &str,
+        base_dir: &Path,
+        config_path: Option<&Path>,
+        modules_dir: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
         let file = config_path.map_or_else(|| INLINE_LABEL.to_owned(), |p| p.display().to_string());
         if let Err(error) = toml::from_str::<toml::Table>(text) {
             let offset = error.span().map_or(0, |s| s.start);
@@ -228,6 +256,7 @@ impl ServiceConfig {
             text,
             file: &file,
             base: base_dir,
+            modules_dir,
         };
         let mut config = ctx.resolve(raw)?;
         config.config_path = config_path.map(Path::to_path_buf);
@@ -331,6 +360,8 @@ struct Ctx<'a> {
     text: &'a str,
     file: &'a str,
     base: &'a Path,
+    /// Replaces the config's `modules_dir` when set.
+    modules_dir: Option<&'a Path>,
 }
 
 /// Per-module settings after merging `[default]`.
@@ -382,7 +413,10 @@ impl Ctx<'_> {
             Some(limit) => self.size("total_memory_limit", limit)?.as_option(),
             None => None,
         };
-        let modules_dir = raw.modules_dir.as_ref().map(|dir| self.path(dir));
+        let modules_dir = match self.modules_dir {
+            Some(dir) => Some(dir.to_path_buf()),
+            None => raw.modules_dir.as_ref().map(|dir| self.path(dir)),
+        };
 
         let defaults = match raw.default {
             Some(default) => {

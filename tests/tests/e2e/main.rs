@@ -7,6 +7,7 @@ mod metadata;
 mod misbehaving;
 mod records;
 mod scalars;
+mod service;
 
 use marine_runtime::{IValue, Marine};
 
