@@ -101,6 +101,26 @@ pub mod internal {
     use serde_json::Value;
 
     use crate::{CallParameters, Error};
+    use marine_runtime::config::ConfigError;
+
+    /// Gives a config without a top-level `modules_dir` the attribute's one (so modules
+    /// without `load_from` resolve); a config that has one keeps its text (and line numbers).
+    fn with_modules_dir(text: String, modules_dir: Option<&str>) -> String {
+        let Some(dir) = modules_dir else {
+            return text;
+        };
+        let has_own = text
+            .parse::<toml::Table>()
+            .map(|t| t.contains_key("modules_dir"))
+            .unwrap_or(true);
+        if has_own {
+            return text;
+        }
+        format!(
+            "modules_dir = {}\n{text}",
+            toml::Value::String(dir.to_owned())
+        )
+    }
 
     /// Unwraps a generated call's result, panicking with the error (module, function,
     /// cause) at the test's line.
@@ -119,32 +139,42 @@ pub mod internal {
     }
 
     impl ServiceHandle {
-        /// Creates a fresh service from the config at `config_path`; `modules_dir`
-        /// overrides the config's.
-        pub fn new(config_path: &str, modules_dir: Option<&str>) -> Result<Self, Error> {
+        /// Creates a fresh service from the config at `config_path`. `modules` are the wasm
+        /// files the macro read the interfaces from (module name, path): the service loads
+        /// exactly those. `modules_dir` is the attribute's override, used when the config has
+        /// no `modules_dir` of its own.
+        pub fn new(
+            config_path: &str,
+            modules_dir: Option<&str>,
+            modules: &[(&str, &str)],
+        ) -> Result<Self, Error> {
             let service_error = |source| Error::Service {
                 config: config_path.to_string(),
                 source,
             };
             let path = Path::new(config_path);
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let text = std::fs::read_to_string(path).map_err(|source| {
                 service_error(
-                    marine_runtime::config::ConfigError::Read {
+                    ConfigError::Read {
                         path: path.to_owned(),
-                        source: e,
+                        source,
                     }
                     .into(),
                 )
             })?;
+            let text = with_modules_dir(text, modules_dir);
             let base = path.parent().unwrap_or(Path::new("."));
-            let mut config = ServiceConfig::from_toml_str(&text, base)
-                .map_err(|e| service_error(e.into()))?;
+            let mut config =
+                ServiceConfig::from_toml_str(&text, base).map_err(|e| service_error(e.into()))?;
             config.config_path = Some(path.to_owned());
-            let options = ServiceOptions {
-                modules_dir: modules_dir.map(Into::into),
-                ..ServiceOptions::default()
-            };
-            let service = MarineService::with_options(config, options).map_err(service_error)?;
+            for module in &mut config.modules {
+                if let Some((_, wasm)) = modules.iter().find(|(name, _)| *name == module.name) {
+                    module.wasm_path = wasm.into();
+                }
+            }
+            config.validate().map_err(|e| service_error(e.into()))?;
+            let service = MarineService::with_options(config, ServiceOptions::default())
+                .map_err(service_error)?;
             Ok(Self {
                 service: Rc::new(RefCell::new(service)),
             })

@@ -391,6 +391,8 @@ fn dependency_consts(service: &LoadedService) -> TokenStream {
     quote!(#(const _: &[u8] = include_bytes!(#files);)*)
 }
 
+/// The arguments of `ServiceHandle::new`: config path, then `modules_dir` and the module
+/// files the interfaces were read from.
 fn service_ctor_args(service: &LoadedService) -> (String, TokenStream) {
     let config = path_lit(&service.config_path);
     let dir = match &service.modules_dir {
@@ -400,7 +402,12 @@ fn service_ctor_args(service: &LoadedService) -> (String, TokenStream) {
         }
         None => quote!(::core::option::Option::None),
     };
-    (config, dir)
+    let modules = service.modules.iter().map(|m| {
+        let name = &m.name;
+        let path = path_lit(&m.wasm_path);
+        quote!((#name, #path))
+    });
+    (config, quote!(#dir, &[#(#modules),*]))
 }
 
 /// Names a facade record may not be re-exported under at service level.
