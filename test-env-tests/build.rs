@@ -1,5 +1,6 @@
 //! Builds `examples/` for wasm32-wasip1 before the tests compile: `#[marine_test]` reads the
-//! `.wasm` files at compile time.
+//! `.wasm` files at compile time. Then writes a test environment to `OUT_DIR` for
+//! `tests/ide.rs` (the IDE-friendly form: `include_test_env!`).
 
 use std::path::Path;
 use std::process::Command;
@@ -35,4 +36,16 @@ fn main() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+
+    marine_test_macro_impl::generate_marine_test_env(
+        [(
+            "greeting_service",
+            marine_test_macro_impl::ServiceDescription {
+                config_path: "services/greeting/Config.toml".into(),
+                modules_dir: Some("../target/wasm-examples/wasm32-wasip1/release".into()),
+            },
+        )],
+        "marine_test_env.rs",
+        file!(),
+    );
 }
