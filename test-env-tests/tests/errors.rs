@@ -1,0 +1,65 @@
+//! `try_` variants return the error (module, function, cause) instead of panicking; the plain
+//! variants panic with the same message.
+
+use marine_rs_sdk_test::{marine_test, Error};
+use marine_runtime::MarineError;
+
+#[marine_test(
+    config_path = "../services/misbehaving/Config.toml",
+    modules_dir = "../../target/wasm-examples/wasm32-wasip1/release"
+)]
+fn trap_is_returned(misbehaving: marine_test_env::misbehaving::ModuleInterface) {
+    let err = misbehaving.try_panics("boom".into()).unwrap_err();
+    match &err {
+        Error::Call {
+            module,
+            function,
+            source: MarineError::Trap { .. },
+        } => {
+            assert_eq!(module, "misbehaving");
+            assert_eq!(function, "panics");
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.starts_with("module `misbehaving`, function `panics`"),
+        "{text}"
+    );
+    assert!(matches!(
+        misbehaving.try_unreachable_trap(),
+        Err(Error::Call {
+            source: MarineError::Trap { .. },
+            ..
+        })
+    ));
+    // The module still answers afterwards.
+    assert_eq!(misbehaving.ok(), "still fine");
+}
+
+#[marine_test(
+    config_path = "../services/misbehaving/Config.toml",
+    modules_dir = "../../target/wasm-examples/wasm32-wasip1/release"
+)]
+fn abi_violations_are_returned(misbehaving: marine_test_env::misbehaving::ModuleInterface) {
+    let err = misbehaving.try_oob_ptr().unwrap_err();
+    assert!(
+        matches!(&err, Error::Call { function, source: MarineError::OutOfBounds { .. }, .. } if function == "oob_ptr"),
+        "{err:?}"
+    );
+    let err = misbehaving.try_invalid_utf8().unwrap_err();
+    assert!(err.marine_error().is_some(), "{err:?}");
+    let err = misbehaving.try_bad_record().unwrap_err();
+    assert!(err.to_string().contains("bad_record"), "{err}");
+}
+
+#[marine_test(
+    config_path = "../services/misbehaving/Config.toml",
+    modules_dir = "../../target/wasm-examples/wasm32-wasip1/release"
+)]
+#[should_panic(expected = "module `misbehaving`, function `panics`")]
+fn plain_variant_panics_with_module_and_function(
+    misbehaving: marine_test_env::misbehaving::ModuleInterface,
+) {
+    misbehaving.panics("boom".into());
+}

@@ -1,0 +1,247 @@
+//! Test environment for Marine modules: one dev-dependency gives `#[marine_test]` and
+//! everything its generated code needs.
+//!
+//! ```ignore
+//! use marine_rs_sdk_test::marine_test;
+//!
+//! #[marine_test(config_path = "../Config.toml", modules_dir = "../artifacts")]
+//! fn empty_string(greeting: marine_test_env::greeting::ModuleInterface) {
+//!     assert_eq!(greeting.greeting(String::new()), "Hi, ");
+//! }
+//! ```
+//!
+//! The macro reads every module's interface from its `.wasm` at compile time and generates a
+//! `marine_test_env` module: per module a `ModuleInterface` with, for each export `f`,
+//! `f(args) -> T` (panics on failure), `f_cp(args, CallParameters)`, `try_f(args) ->
+//! Result<T, Error>` and `try_f_cp`; records become structs (with serde) shared between
+//! modules and services that declare the same shape. Each test runs against a fresh
+//! [`marine_runtime::service::MarineService`].
+//!
+//! For IDE completion, a build script can write the same environment to `OUT_DIR` with
+//! [`generate_marine_test_env`] and tests include it with [`include_test_env!`].
+
+pub use marine_runtime::{CallParameters, ParticleParameters, SecurityTetraplet};
+pub use marine_test_macro::marine_test;
+pub use marine_test_macro_impl::{
+    generate_marine_test_env, try_generate_marine_test_env, ServiceDescription,
+};
+
+/// Failure of a generated call or of creating a service.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The service could not be created from its config.
+    #[error("cannot create the service from {config}: {source}")]
+    Service {
+        /// The config file.
+        config: String,
+        /// What went wrong.
+        #[source]
+        source: marine_runtime::MarineError,
+    },
+    /// An argument could not be turned into JSON.
+    #[error("module `{module}`, function `{function}`: argument `{argument}` cannot be serialized: {source}")]
+    Argument {
+        module: String,
+        function: String,
+        argument: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The call failed in the runtime (trap, timeout, memory limit, type mismatch, ...).
+    #[error("module `{module}`, function `{function}`: {source}")]
+    Call {
+        module: String,
+        function: String,
+        #[source]
+        source: marine_runtime::MarineError,
+    },
+    /// The result does not have the type the interface declared.
+    #[error("module `{module}`, function `{function}`: unexpected result {value}: {source}")]
+    Result {
+        module: String,
+        function: String,
+        value: serde_json::Value,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// The runtime error behind a failed call or service creation, if that is the cause.
+    pub fn marine_error(&self) -> Option<&marine_runtime::MarineError> {
+        match self {
+            Error::Service { source, .. } | Error::Call { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Includes an environment written by [`generate_marine_test_env`]:
+/// `include_test_env!("/marine_test_env.rs")`.
+#[macro_export]
+macro_rules! include_test_env {
+    ($filename:expr) => {
+        include!(concat!(env!("OUT_DIR"), $filename));
+    };
+}
+
+/// What the generated code uses. Not a stable API.
+#[doc(hidden)]
+pub mod internal {
+    use std::cell::RefCell;
+    use std::path::Path;
+    use std::rc::Rc;
+
+    use marine_runtime::config::ServiceConfig;
+    use marine_runtime::service::{MarineService, ServiceOptions};
+    pub use serde;
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+    pub use serde_json;
+    use serde_json::Value;
+
+    use crate::{CallParameters, Error};
+    use marine_runtime::config::ConfigError;
+
+    /// Gives a config without a top-level `modules_dir` the attribute's one (so modules
+    /// without `load_from` resolve); a config that has one keeps its text (and line numbers).
+    fn with_modules_dir(text: String, modules_dir: Option<&str>) -> String {
+        let Some(dir) = modules_dir else {
+            return text;
+        };
+        let has_own = text
+            .parse::<toml::Table>()
+            .map(|t| t.contains_key("modules_dir"))
+            .unwrap_or(true);
+        if has_own {
+            return text;
+        }
+        format!(
+            "modules_dir = {}\n{text}",
+            toml::Value::String(dir.to_owned())
+        )
+    }
+
+    /// Unwraps a generated call's result, panicking with the error (module, function,
+    /// cause) at the test's line.
+    #[track_caller]
+    pub fn unwrap_call<T>(result: Result<T, Error>) -> T {
+        match result {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A service shared by the module interfaces of one test.
+    #[derive(Clone)]
+    pub struct ServiceHandle {
+        service: Rc<RefCell<MarineService>>,
+    }
+
+    impl ServiceHandle {
+        /// Creates a fresh service from the config at `config_path`. `modules` are the wasm
+        /// files the macro read the interfaces from (module name, path): the service loads
+        /// exactly those. `modules_dir` is the attribute's override, used when the config has
+        /// no `modules_dir` of its own.
+        pub fn new(
+            config_path: &str,
+            modules_dir: Option<&str>,
+            modules: &[(&str, &str)],
+        ) -> Result<Self, Error> {
+            let service_error = |source| Error::Service {
+                config: config_path.to_string(),
+                source,
+            };
+            let path = Path::new(config_path);
+            let text = std::fs::read_to_string(path).map_err(|source| {
+                service_error(
+                    ConfigError::Read {
+                        path: path.to_owned(),
+                        source,
+                    }
+                    .into(),
+                )
+            })?;
+            let text = with_modules_dir(text, modules_dir);
+            let base = path.parent().unwrap_or(Path::new("."));
+            let mut config =
+                ServiceConfig::from_toml_str(&text, base).map_err(|e| service_error(e.into()))?;
+            config.config_path = Some(path.to_owned());
+            for module in &mut config.modules {
+                if let Some((_, wasm)) = modules.iter().find(|(name, _)| *name == module.name) {
+                    module.wasm_path = wasm.into();
+                }
+            }
+            config.validate().map_err(|e| service_error(e.into()))?;
+            let service = MarineService::with_options(config, ServiceOptions::default())
+                .map_err(service_error)?;
+            Ok(Self {
+                service: Rc::new(RefCell::new(service)),
+            })
+        }
+
+        /// The service, for untyped calls (`call_with_json`, `module_memory_stats`, ...).
+        pub fn borrow_mut(&self) -> std::cell::RefMut<'_, MarineService> {
+            self.service.borrow_mut()
+        }
+
+        /// Starts a call of `function` in `module`.
+        pub fn call<'a>(&'a self, module: &'a str, function: &'a str) -> Call<'a> {
+            Call {
+                handle: self,
+                module,
+                function,
+                args: Ok(Vec::new()),
+            }
+        }
+    }
+
+    /// A call being built: arguments are serialized as they are added.
+    pub struct Call<'a> {
+        handle: &'a ServiceHandle,
+        module: &'a str,
+        function: &'a str,
+        args: Result<Vec<Value>, Error>,
+    }
+
+    impl Call<'_> {
+        /// Adds the next positional argument.
+        pub fn arg<T: Serialize>(mut self, name: &str, value: &T) -> Self {
+            if let Ok(args) = &mut self.args {
+                match serde_json::to_value(value) {
+                    Ok(v) => args.push(v),
+                    Err(source) => {
+                        self.args = Err(Error::Argument {
+                            module: self.module.to_string(),
+                            function: self.function.to_string(),
+                            argument: name.to_string(),
+                            source,
+                        })
+                    }
+                }
+            }
+            self
+        }
+
+        /// Runs the call and deserializes the result.
+        pub fn invoke<T: DeserializeOwned>(self, cp: CallParameters) -> Result<T, Error> {
+            let args = self.args?;
+            let result = self
+                .handle
+                .service
+                .borrow_mut()
+                .call_with_json(self.module, self.function, Value::Array(args), cp)
+                .map_err(|source| Error::Call {
+                    module: self.module.to_string(),
+                    function: self.function.to_string(),
+                    source,
+                })?;
+            serde_json::from_value(result.clone()).map_err(|source| Error::Result {
+                module: self.module.to_string(),
+                function: self.function.to_string(),
+                value: result,
+                source,
+            })
+        }
+    }
+}

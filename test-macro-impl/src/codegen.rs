@@ -1,0 +1,576 @@
+//! Generates the `marine_test_env` module from loaded service interfaces.
+//!
+//! Layout (single service, at depth 1 under `marine_test_env`):
+//! `marine_test_env::<module>::{ModuleInterface, <records>}`.
+//! Several services (depth 3): `marine_test_env::<service>::{ServiceInterface, <facade records>,
+//! modules::<module>::{ModuleInterface, <records>}}`.
+//!
+//! Records are deduplicated by shape (name, field names and field types, nested records
+//! compared by shape): the first module (services in attribute order, modules in config
+//! order) that declares a shape owns the struct, the others `pub use` it. Equal names with
+//! different shapes stay distinct types.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use crate::interface::{FnDesc, ModuleDesc, RecordDesc, Ty};
+
+/// Path of the crate holding the runtime glue, as the generated code names it.
+fn krate() -> TokenStream {
+    quote!(::marine_rs_sdk_test)
+}
+
+/// Why code could not be generated (a name clash in the interface).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct GenError(pub String);
+
+/// One module with its interface.
+#[derive(Clone, Debug)]
+pub struct LoadedModule {
+    /// The module's name in the config.
+    pub name: String,
+    /// Its wasm file (included with `include_bytes!` so tests recompile when it changes).
+    pub wasm_path: PathBuf,
+    /// Its interface.
+    pub desc: ModuleDesc,
+}
+
+/// One service: its config and modules (in load order; the last is the facade).
+#[derive(Clone, Debug)]
+pub struct LoadedService {
+    /// Service name in the multi-service form; `None` for the single-service form.
+    pub name: Option<Ident>,
+    /// Absolute config path.
+    pub config_path: PathBuf,
+    /// Absolute `modules_dir` override, if any.
+    pub modules_dir: Option<PathBuf>,
+    /// The modules.
+    pub modules: Vec<LoadedModule>,
+}
+
+/// Turns a name into an identifier: characters other than ASCII letters, digits and `_`
+/// become `_`, a leading digit gets a `_` prefix, keywords become raw identifiers.
+pub fn ident_for(name: &str) -> Ident {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    if s == "_" {
+        s.push('_');
+    }
+    if syn::parse_str::<Ident>(&s).is_ok() {
+        return Ident::new(&s, Span::call_site());
+    }
+    match s.as_str() {
+        "self" | "Self" | "super" | "crate" => format_ident!("{}_", s),
+        _ => Ident::new_raw(&s, Span::call_site()),
+    }
+}
+
+/// The module identifiers of a service, checked for clashes.
+pub fn module_idents(service: &LoadedService) -> Result<Vec<Ident>, GenError> {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut out = Vec::new();
+    for m in &service.modules {
+        let ident = ident_for(&m.name);
+        let key = ident.to_string();
+        if let Some(prev) = seen.insert(key.clone(), &m.name) {
+            return Err(GenError(format!(
+                "modules `{prev}` and `{}` both become the identifier `{key}`",
+                m.name
+            )));
+        }
+        out.push(ident);
+    }
+    Ok(out)
+}
+
+fn ty_tokens(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Bool => quote!(bool),
+        Ty::S8 => quote!(i8),
+        Ty::S16 => quote!(i16),
+        Ty::S32 => quote!(i32),
+        Ty::S64 => quote!(i64),
+        Ty::U8 => quote!(u8),
+        Ty::U16 => quote!(u16),
+        Ty::U32 => quote!(u32),
+        Ty::U64 => quote!(u64),
+        Ty::F32 => quote!(f32),
+        Ty::F64 => quote!(f64),
+        Ty::String => quote!(String),
+        Ty::ByteArray => quote!(Vec<u8>),
+        Ty::Array(inner) => {
+            let inner = ty_tokens(inner);
+            quote!(Vec<#inner>)
+        }
+        Ty::Record(name) => {
+            let ident = ident_for(name);
+            quote!(#ident)
+        }
+    }
+}
+
+fn record_shape(desc: &ModuleDesc, name: &str) -> String {
+    let record = &desc.records[name];
+    let fields: Vec<String> = record
+        .fields
+        .iter()
+        .map(|(f, t)| format!("{f}:{}", ty_shape(desc, t)))
+        .collect();
+    format!("{name}{{{}}}", fields.join(","))
+}
+
+fn ty_shape(desc: &ModuleDesc, ty: &Ty) -> String {
+    match ty {
+        Ty::Array(inner) => format!("[{}]", ty_shape(desc, inner)),
+        Ty::Record(name) => record_shape(desc, name),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Where each record's struct lives: `owners[service][module][record]` is the path (from
+/// `marine_test_env`) of the owning module, or `None` when the module owns it.
+type Owners = Vec<Vec<HashMap<String, Option<Vec<Ident>>>>>;
+
+fn module_path(service: &LoadedService, module: &Ident) -> Vec<Ident> {
+    match &service.name {
+        None => vec![module.clone()],
+        Some(svc) => vec![svc.clone(), format_ident!("modules"), module.clone()],
+    }
+}
+
+fn owners(services: &[LoadedService], idents: &[Vec<Ident>]) -> Owners {
+    let mut by_shape: HashMap<String, Vec<Ident>> = HashMap::new();
+    let mut out = Vec::new();
+    for (s, service) in services.iter().enumerate() {
+        let mut per_module = Vec::new();
+        for (m, module) in service.modules.iter().enumerate() {
+            let mut map = HashMap::new();
+            for name in module.desc.records.keys() {
+                let shape = record_shape(&module.desc, name);
+                match by_shape.get(&shape) {
+                    Some(path) => {
+                        map.insert(name.clone(), Some(path.clone()));
+                    }
+                    None => {
+                        by_shape.insert(shape, module_path(service, &idents[s][m]));
+                        map.insert(name.clone(), None);
+                    }
+                }
+            }
+            per_module.push(map);
+        }
+        out.push(per_module);
+    }
+    out
+}
+
+fn record_struct(record: &RecordDesc) -> TokenStream {
+    let krate = krate();
+    let name = ident_for(&record.name);
+    let fields = record.fields.iter().map(|(f, t)| {
+        let ident = ident_for(f);
+        let ty = ty_tokens(t);
+        let rename = (ident.to_string().trim_start_matches("r#") != f.as_str())
+            .then(|| quote!(#[serde(rename = #f)]));
+        quote!(#rename pub #ident: #ty)
+    });
+    let doc = format!(" Record `{}` of the module interface.", record.name);
+    let serde_path = format!("{}::internal::serde", krate.to_string().replace(' ', ""));
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq, #krate::internal::serde::Serialize, #krate::internal::serde::Deserialize)]
+        #[serde(crate = #serde_path)]
+        pub struct #name {
+            #(#fields,)*
+        }
+    }
+}
+
+/// The four method names of an export.
+fn method_names(f: &FnDesc) -> [Ident; 4] {
+    let base = ident_for(&f.name);
+    let plain = base.to_string();
+    let plain = plain.trim_start_matches("r#");
+    [
+        base.clone(),
+        format_ident!("{}_cp", plain),
+        format_ident!("try_{}", plain),
+        format_ident!("try_{}_cp", plain),
+    ]
+}
+
+fn check_method_clashes(module: &LoadedModule) -> Result<(), GenError> {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for f in &module.desc.functions {
+        for name in method_names(f) {
+            let key = name.to_string();
+            if key == "__new" {
+                return Err(GenError(format!(
+                    "module `{}`: export `{}` clashes with the generated constructor `__new`",
+                    module.name, f.name
+                )));
+            }
+            if let Some(prev) = seen.insert(key.clone(), &f.name) {
+                return Err(GenError(format!(
+                    "module `{}`: exports `{prev}` and `{}` both need a method named `{key}`",
+                    module.name, f.name
+                )));
+            }
+        }
+    }
+    if module.desc.records.contains_key("ModuleInterface") {
+        return Err(GenError(format!(
+            "module `{}`: record `ModuleInterface` clashes with the generated `ModuleInterface`",
+            module.name
+        )));
+    }
+    Ok(())
+}
+
+/// Arguments and a call-parameters identifier that does not clash with them.
+struct Params {
+    decls: Vec<TokenStream>,
+    names: Vec<Ident>,
+    arg_names: Vec<String>,
+    cp: Ident,
+}
+
+fn params(f: &FnDesc) -> Params {
+    let names: Vec<Ident> = f.arguments.iter().map(|(n, _)| ident_for(n)).collect();
+    let decls = f
+        .arguments
+        .iter()
+        .zip(&names)
+        .map(|((_, t), n)| {
+            let t = ty_tokens(t);
+            quote!(#n: #t)
+        })
+        .collect();
+    let mut cp = format_ident!("cp");
+    while names.iter().any(|n| *n == cp) {
+        cp = format_ident!("_{}", cp);
+    }
+    Params {
+        decls,
+        names,
+        arg_names: f.arguments.iter().map(|(n, _)| n.clone()).collect(),
+        cp,
+    }
+}
+
+fn output_tokens(f: &FnDesc) -> TokenStream {
+    f.output.as_ref().map_or_else(|| quote!(()), ty_tokens)
+}
+
+fn module_methods(module: &LoadedModule) -> TokenStream {
+    let krate = krate();
+    let module_name = &module.name;
+    let methods = module.desc.functions.iter().map(|f| {
+        let [plain, cp_name, try_name, try_cp_name] = method_names(f);
+        let Params {
+            decls,
+            names,
+            arg_names,
+            cp,
+        } = params(f);
+        let out = output_tokens(f);
+        let fname = &f.name;
+        let doc = format!(
+            " Calls `{fname}` of module `{module_name}` with default call parameters; panics with the module, function and error if the call fails."
+        );
+        let doc_cp = format!(
+            " Calls `{fname}` of module `{module_name}` with the given call parameters; panics if the call fails."
+        );
+        let doc_try = format!(
+            " Calls `{fname}` of module `{module_name}` with default call parameters, returning the error if the call fails."
+        );
+        let doc_try_cp = format!(
+            " Calls `{fname}` of module `{module_name}` with the given call parameters, returning the error if the call fails."
+        );
+        quote! {
+            #[doc = #doc]
+            #[track_caller]
+            pub fn #plain(&self, #(#decls),*) -> #out {
+                #krate::internal::unwrap_call(self.#try_cp_name(#(#names,)* ::core::default::Default::default()))
+            }
+            #[doc = #doc_cp]
+            #[track_caller]
+            pub fn #cp_name(&self, #(#decls,)* #cp: #krate::CallParameters) -> #out {
+                #krate::internal::unwrap_call(self.#try_cp_name(#(#names,)* #cp))
+            }
+            #[doc = #doc_try]
+            pub fn #try_name(&self, #(#decls),*) -> ::core::result::Result<#out, #krate::Error> {
+                self.#try_cp_name(#(#names,)* ::core::default::Default::default())
+            }
+            #[doc = #doc_try_cp]
+            pub fn #try_cp_name(&self, #(#decls,)* #cp: #krate::CallParameters) -> ::core::result::Result<#out, #krate::Error> {
+                self.service
+                    .call(#module_name, #fname)
+                    #(.arg(#arg_names, &#names))*
+                    .invoke(#cp)
+            }
+        }
+    });
+    quote!(#(#methods)*)
+}
+
+fn module_tokens(
+    module: &LoadedModule,
+    ident: &Ident,
+    depth: usize,
+    owners: &HashMap<String, Option<Vec<Ident>>>,
+) -> TokenStream {
+    let krate = krate();
+    let mut records = Vec::new();
+    for (name, record) in &module.desc.records {
+        match &owners[name] {
+            None => records.push(record_struct(record)),
+            Some(path) => {
+                let supers = std::iter::repeat_n(quote!(super), depth);
+                let rec = ident_for(name);
+                records.push(quote!(pub use #(#supers::)* #(#path::)* #rec;));
+            }
+        }
+    }
+    let methods = module_methods(module);
+    let doc = format!(
+        " Module `{}` ({}).",
+        module.name,
+        module.wasm_path.display()
+    );
+    let iface_doc = format!(
+        " Typed calls into module `{}`: one method per export, with `_cp` (call parameters) and `try_` (returns the error) variants.",
+        module.name
+    );
+    quote! {
+        #[doc = #doc]
+        pub mod #ident {
+            #(#records)*
+
+            #[doc = #iface_doc]
+            pub struct ModuleInterface {
+                service: #krate::internal::ServiceHandle,
+            }
+
+            impl ModuleInterface {
+                #[doc(hidden)]
+                pub fn __new(service: #krate::internal::ServiceHandle) -> Self {
+                    Self { service }
+                }
+                #methods
+            }
+        }
+    }
+}
+
+fn path_lit(path: &std::path::Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// `include_bytes!` of the config and every module, so the test recompiles when they change.
+fn dependency_consts(service: &LoadedService) -> TokenStream {
+    let files = std::iter::once(&service.config_path)
+        .chain(service.modules.iter().map(|m| &m.wasm_path))
+        .map(|p| path_lit(p));
+    quote!(#(const _: &[u8] = include_bytes!(#files);)*)
+}
+
+/// The arguments of `ServiceHandle::new`: config path, then `modules_dir` and the module
+/// files the interfaces were read from.
+fn service_ctor_args(service: &LoadedService) -> (String, TokenStream) {
+    let config = path_lit(&service.config_path);
+    let dir = match &service.modules_dir {
+        Some(d) => {
+            let d = path_lit(d);
+            quote!(::core::option::Option::Some(#d))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let modules = service.modules.iter().map(|m| {
+        let name = &m.name;
+        let path = path_lit(&m.wasm_path);
+        quote!((#name, #path))
+    });
+    (config, quote!(#dir, &[#(#modules),*]))
+}
+
+/// Names a facade record may not be re-exported under at service level.
+const SERVICE_LEVEL_NAMES: &[&str] = &["ServiceInterface", "GeneratedModules", "modules"];
+
+fn service_tokens(
+    service: &LoadedService,
+    idents: &[Ident],
+    owners: &[HashMap<String, Option<Vec<Ident>>>],
+) -> TokenStream {
+    let krate = krate();
+    let svc = service.name.as_ref().expect("multi-service form");
+    let modules = service
+        .modules
+        .iter()
+        .zip(idents)
+        .zip(owners)
+        .map(|((m, ident), own)| module_tokens(m, ident, 3, own));
+    let facade = service.modules.last().expect("a service has modules");
+    let facade_ident = idents.last().expect("a service has modules");
+    let facade_records = facade
+        .desc
+        .records
+        .keys()
+        .filter(|n| !SERVICE_LEVEL_NAMES.contains(&n.as_str()))
+        .map(|n| ident_for(n));
+    let reserved = ["new", "try_new", "service"];
+    let forwards = facade.desc.functions.iter().filter_map(|f| {
+        let names = method_names(f);
+        if names.iter().any(|n| reserved.contains(&n.to_string().as_str())) {
+            return None;
+        }
+        let [plain, cp_name, try_name, try_cp_name] = names;
+        let Params { decls, names, cp, .. } = params(f);
+        let out = output_tokens(f);
+        let doc = format!(
+            " Calls the facade's `{}` (module `{}`); see the `ModuleInterface` of that module for the variants.",
+            f.name, facade.name
+        );
+        Some(quote! {
+            #[doc = #doc]
+            #[track_caller]
+            pub fn #plain(&self, #(#decls),*) -> #out {
+                self.modules.#facade_ident.#plain(#(#names),*)
+            }
+            #[doc = #doc]
+            #[track_caller]
+            pub fn #cp_name(&self, #(#decls,)* #cp: #krate::CallParameters) -> #out {
+                self.modules.#facade_ident.#cp_name(#(#names,)* #cp)
+            }
+            #[doc = #doc]
+            pub fn #try_name(&self, #(#decls),*) -> ::core::result::Result<#out, #krate::Error> {
+                self.modules.#facade_ident.#try_name(#(#names),*)
+            }
+            #[doc = #doc]
+            pub fn #try_cp_name(&self, #(#decls,)* #cp: #krate::CallParameters) -> ::core::result::Result<#out, #krate::Error> {
+                self.modules.#facade_ident.#try_cp_name(#(#names,)* #cp)
+            }
+        })
+    });
+    let (config, dir) = service_ctor_args(service);
+    let deps = dependency_consts(service);
+    let field_inits = idents
+        .iter()
+        .map(|i| quote!(#i: modules::#i::ModuleInterface::__new(service.clone())));
+    let svc_doc = format!(" Service `{svc}` ({config}).");
+    let modules_doc = format!(" The modules of service `{svc}`.");
+    let iface_doc = format!(
+        " A fresh instance of service `{svc}`: the facade's exports as methods, every module under `.modules`."
+    );
+    quote! {
+        #[doc = #svc_doc]
+        pub mod #svc {
+            #deps
+
+            /// Per-module interfaces.
+            pub mod modules {
+                #(#modules)*
+            }
+
+            pub use self::modules::#facade_ident::{#(#facade_records),*};
+
+            #[doc = #modules_doc]
+            pub struct GeneratedModules {
+                #(pub #idents: modules::#idents::ModuleInterface,)*
+            }
+
+            #[doc = #iface_doc]
+            pub struct ServiceInterface {
+                /// Every module of the service.
+                pub modules: GeneratedModules,
+                service: #krate::internal::ServiceHandle,
+            }
+
+            impl ServiceInterface {
+                /// Creates the service from its config; panics with the reason if it cannot.
+                #[track_caller]
+                pub fn new() -> Self {
+                    #krate::internal::unwrap_call(Self::try_new())
+                }
+
+                /// Creates the service from its config.
+                pub fn try_new() -> ::core::result::Result<Self, #krate::Error> {
+                    let service = #krate::internal::ServiceHandle::new(#config, #dir)?;
+                    ::core::result::Result::Ok(Self {
+                        modules: GeneratedModules { #(#field_inits,)* },
+                        service,
+                    })
+                }
+
+                /// The underlying service, for untyped calls.
+                pub fn service(&self) -> &#krate::internal::ServiceHandle {
+                    &self.service
+                }
+
+                #(#forwards)*
+            }
+        }
+    }
+}
+
+/// Generates `pub mod marine_test_env { ... }` for the services (one unnamed service for the
+/// single-service form, or named services).
+pub fn generate_env(services: &[LoadedService]) -> Result<TokenStream, GenError> {
+    let mut idents = Vec::new();
+    for service in services {
+        for m in &service.modules {
+            check_method_clashes(m)?;
+        }
+        idents.push(module_idents(service)?);
+    }
+    let owners = owners(services, &idents);
+    let body = match services {
+        [single] if single.name.is_none() => {
+            let deps = dependency_consts(single);
+            let modules = single
+                .modules
+                .iter()
+                .zip(&idents[0])
+                .zip(&owners[0])
+                .map(|((m, ident), own)| module_tokens(m, ident, 1, own));
+            quote!(#deps #(#modules)*)
+        }
+        _ => {
+            let services = services
+                .iter()
+                .enumerate()
+                .map(|(i, s)| service_tokens(s, &idents[i], &owners[i]));
+            quote!(#(#services)*)
+        }
+    };
+    Ok(quote! {
+        /// Typed interfaces of the modules under test, generated by `#[marine_test]`.
+        #[allow(dead_code, unused_imports, non_snake_case, non_camel_case_types, clippy::all)]
+        pub mod marine_test_env {
+            #body
+        }
+    })
+}
+
+/// Tokens that create a fresh single-service handle (used by the fn form).
+pub fn single_service_ctor(service: &LoadedService) -> TokenStream {
+    let krate = krate();
+    let (config, dir) = service_ctor_args(service);
+    quote!(#krate::internal::unwrap_call(#krate::internal::ServiceHandle::new(#config, #dir)))
+}
