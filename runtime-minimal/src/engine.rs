@@ -19,11 +19,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, Module};
+use wasmtime::{Config, Engine, Linker, Module};
 
 use crate::abi::CallPlan;
 use crate::errors::{format_wasmtime_error, MarineError};
+use crate::host_imports::add_host_imports;
 use crate::interface::ModuleInterface;
+use crate::store::StoreState;
 
 /// A compiled module with everything derived from its bytes.
 #[derive(Debug)]
@@ -105,6 +107,8 @@ impl Drop for EpochTicker {
 struct EngineInner {
     engine: Engine,
     cache: Mutex<HashMap<ContentKey, Arc<CompiledModule>>>,
+    /// The linker every service starts from (WASI, built-in host imports), built once.
+    base_linker: OnceLock<Linker<StoreState>>,
     _ticker: EpochTicker,
 }
 
@@ -143,6 +147,7 @@ impl MarineEngine {
                 _ticker: EpochTicker::start(engine.clone()),
                 engine,
                 cache: Mutex::new(HashMap::new()),
+                base_linker: OnceLock::new(),
             }),
         }
     }
@@ -179,6 +184,27 @@ impl MarineEngine {
     /// The underlying wasmtime engine.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// A copy of the linker every service starts from: WASI preview1 and the built-in host
+    /// imports ([`crate::host_imports::add_host_imports`]). Built on first use and then
+    /// cloned, so creating a service does not register the host functions again.
+    pub fn base_linker(&self) -> Linker<StoreState> {
+        self.inner
+            .base_linker
+            .get_or_init(|| {
+                let mut linker = Linker::new(&self.inner.engine);
+                // Registering into a fresh linker cannot clash; an error here is a bug in
+                // this crate.
+                wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| {
+                    s.current_wasi()
+                })
+                .expect("WASI registration into an empty linker");
+                add_host_imports(&mut linker)
+                    .expect("host import registration into a fresh linker");
+                linker
+            })
+            .clone()
     }
 
     /// Number of modules in the cache.

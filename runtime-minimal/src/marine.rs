@@ -9,9 +9,9 @@ use wasmtime::{Linker, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
-use crate::engine::MarineEngine;
+use crate::engine::{CompiledModule, MarineEngine};
 use crate::errors::{format_wasmtime_error, MarineError};
-use crate::host_imports::{add_host_imports, is_host_namespace, HostImport, HOST_NAMESPACES};
+use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
 use crate::module::MModule;
@@ -183,11 +183,7 @@ impl Marine {
             ctx.data_mut().record_timeout();
             Ok(UpdateDeadline::Interrupt)
         });
-        let mut linker = Linker::new(engine.engine());
-        // Registering into a fresh linker cannot clash; an error here is a bug in this crate.
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| s.current_wasi())
-            .expect("WASI registration into an empty linker");
-        add_host_imports(&mut linker).expect("host import registration into a fresh linker");
+        let linker = engine.base_linker();
         Marine {
             engine,
             store,
@@ -238,6 +234,29 @@ impl Marine {
         let wasm = source.into().read()?;
         let compiled = self.engine.compile(&name, &wasm)?;
         drop(wasm);
+        self.load_compiled_with_config(name, compiled, config)
+    }
+
+    /// Loads a module already compiled by this service's engine ([`MarineEngine::compile`]):
+    /// as [`Marine::load_module_with_config`] without reading, hashing or compiling the bytes
+    /// again. A module compiled by another engine is an [`MarineError::Instantiate`] error.
+    pub fn load_compiled_with_config(
+        &mut self,
+        name: impl Into<String>,
+        compiled: Arc<CompiledModule>,
+        config: MModuleConfig,
+    ) -> Result<(), MarineError> {
+        let name = name.into();
+        if self.modules.contains_key(&name) {
+            return Err(MarineError::NonUniqueModuleName(name));
+        }
+        if !wasmtime::Engine::same(compiled.module.engine(), self.engine.engine()) {
+            return Err(MarineError::Instantiate {
+                module: name,
+                message: "the module was compiled by another engine than this service's"
+                    .to_string(),
+            });
+        }
 
         let mut wasi = WasiCtxBuilder::new();
         let stderr_tail = OutputTail::new(STDERR_TAIL_BYTES);

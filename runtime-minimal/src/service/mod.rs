@@ -43,7 +43,7 @@ pub use wasm_log::WasmLogFilter;
 
 use crate::call_parameters::CallParameters;
 use crate::config::{ModuleConfig, ServiceConfig};
-use crate::engine::MarineEngine;
+use crate::engine::{CompiledModule, MarineEngine};
 use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport};
 use crate::interface::ModuleInterface;
@@ -141,13 +141,12 @@ impl MarineService {
         let mut deps = Vec::with_capacity(config.modules.len());
         for module in &config.modules {
             let wasm = ModuleSource::Path(module.wasm_path.clone()).read()?;
-            let interface = options
-                .engine
-                .compile(&module.name, &wasm)?
-                .interface
-                .clone();
-            deps.push((module.name.clone(), module_dependencies(&interface)));
-            compiled.insert(module.name.clone(), wasm);
+            let module_compiled = options.engine.compile(&module.name, &wasm)?;
+            deps.push((
+                module.name.clone(),
+                module_dependencies(&module_compiled.interface),
+            ));
+            compiled.insert(module.name.clone(), module_compiled);
         }
         let order = load_order(&deps).map_err(|e| match e {
             OrderError::MissingModule { importer, missing } => MarineError::MissingImportedModule {
@@ -170,8 +169,10 @@ impl MarineService {
                 .module(&name)
                 .cloned()
                 .ok_or_else(|| MarineError::NoSuchModule(name.clone()))?;
-            let wasm = compiled.remove(&name).unwrap_or_default();
-            service.load(module, ModuleSource::Bytes(wasm))?;
+            let module_compiled = compiled
+                .remove(&name)
+                .ok_or_else(|| MarineError::NoSuchModule(name.clone()))?;
+            service.load(module, module_compiled)?;
         }
         Ok(service)
     }
@@ -179,13 +180,19 @@ impl MarineService {
     /// Loads one more module at run time. Its imports must be served by modules already
     /// loaded (or the host).
     pub fn load_module(&mut self, module: ModuleConfig) -> Result<(), MarineError> {
-        let source = ModuleSource::Path(module.wasm_path.clone());
-        self.load(module, source)
+        let wasm = ModuleSource::Path(module.wasm_path.clone()).read()?;
+        let compiled = self.options.engine.compile(&module.name, &wasm)?;
+        drop(wasm);
+        self.load(module, compiled)
     }
 
-    fn load(&mut self, module: ModuleConfig, source: ModuleSource) -> Result<(), MarineError> {
-        let wasm = source.read()?;
-        let compiled = self.options.engine.compile(&module.name, &wasm)?;
+    /// Loads one compiled module (compiled once per service creation: the bytes are read and
+    /// hashed once).
+    fn load(
+        &mut self,
+        module: ModuleConfig,
+        compiled: Arc<CompiledModule>,
+    ) -> Result<(), MarineError> {
         for dep in module_dependencies(&compiled.interface) {
             if !self.marine.has_module(&dep) {
                 return Err(MarineError::MissingImportedModule {
@@ -197,7 +204,7 @@ impl MarineService {
         let initial_memory = initial_memory_bytes(&compiled.module);
         let runtime_config = self.runtime_config(&module, initial_memory)?;
         self.marine
-            .load_module_with_config(module.name.clone(), wasm, runtime_config)?;
+            .load_compiled_with_config(module.name.clone(), compiled, runtime_config)?;
         self.modules.insert(module.name.clone(), module);
         Ok(())
     }

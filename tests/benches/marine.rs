@@ -1,0 +1,339 @@
+//! The criterion suite of BENCHMARKS.md: every figure next to a raw-wasmtime or host baseline
+//! measured in the same run.
+//!
+//! `cargo bench -p marine-e2e --bench marine` (full), or with
+//! `-- --warm-up-time 0.1 --measurement-time 0.2` (quick); `cargo test -p marine-e2e --benches`
+//! runs every benchmark once as a smoke test.
+
+mod common;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use common::*;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use marine_runtime::service::MarineService;
+use marine_runtime::{CallParameters, IValue, Marine, MarineEngine};
+use serde_json::json;
+use wasmtime::{Module, TypedFunc};
+
+/// Figure 1: host -> module `greeting("world")`.
+fn greeting(c: &mut Criterion) {
+    let engine = MarineEngine::shared();
+    let mut group = c.benchmark_group("greeting");
+
+    // Baseline: raw wasmtime typed calls on the same module, in a plain WASI store.
+    let module = Module::from_file(engine.engine(), wasm_path("greeting")).unwrap();
+    let linker = raw_linker(engine.engine(), &[&module]);
+    let mut store = raw_store(engine.engine());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    run_start(&mut store, &instance);
+    let allocate: TypedFunc<(i32, i32), i32> =
+        instance.get_typed_func(&mut store, "allocate").unwrap();
+    let greeting: TypedFunc<(i32, i32), ()> =
+        instance.get_typed_func(&mut store, "greeting").unwrap();
+    let release: TypedFunc<(), ()> = instance
+        .get_typed_func(&mut store, "release_objects")
+        .unwrap();
+    let result_ptr: TypedFunc<(), i32> = instance
+        .get_typed_func(&mut store, "get_result_ptr")
+        .unwrap();
+    let result_size: TypedFunc<(), i32> = instance
+        .get_typed_func(&mut store, "get_result_size")
+        .unwrap();
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    let name = b"world";
+
+    // The baseline: one typed call of the module's `(i32, i32) -> ()` export, the raw
+    // `greeting(ptr, len)`. Its argument buffer is consumed by the call, so buffers are
+    // allocated (and earlier results released) in untimed chunks of 1000.
+    group.bench_function("raw typed call greeting(ptr, len)", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let chunk = left.min(1000);
+                left -= chunk;
+                release.call(&mut store, ()).unwrap();
+                let ptrs: Vec<i32> = (0..chunk)
+                    .map(|_| {
+                        let ptr = allocate.call(&mut store, (name.len() as i32, 1)).unwrap();
+                        memory.write(&mut store, ptr as usize, name).unwrap();
+                        ptr
+                    })
+                    .collect();
+                let start = Instant::now();
+                for ptr in ptrs {
+                    greeting.call(&mut store, (ptr, name.len() as i32)).unwrap();
+                }
+                timed += start.elapsed();
+            }
+            release.call(&mut store, ()).unwrap();
+            timed
+        })
+    });
+    // The whole Marine protocol by hand with raw typed calls: the floor for any runtime.
+    group.bench_function("raw protocol (allocate..release_objects)", |b| {
+        b.iter(|| {
+            let ptr = allocate.call(&mut store, (name.len() as i32, 1)).unwrap();
+            memory.write(&mut store, ptr as usize, name).unwrap();
+            greeting.call(&mut store, (ptr, name.len() as i32)).unwrap();
+            let ptr = result_ptr.call(&mut store, ()).unwrap() as usize;
+            let size = result_size.call(&mut store, ()).unwrap() as usize;
+            let out = String::from_utf8(memory.data(&store)[ptr..ptr + size].to_vec()).unwrap();
+            release.call(&mut store, ()).unwrap();
+            black_box(out)
+        })
+    });
+    drop(store);
+
+    let mut marine = Marine::with_engine(engine.clone());
+    marine
+        .load_module("greeting", wasm_path("greeting"))
+        .unwrap();
+    let args = [IValue::String("world".into())];
+    assert_eq!(
+        marine
+            .call_with_ivalues("greeting", "greeting", &args)
+            .unwrap(),
+        vec![IValue::String("Hi, world".into())]
+    );
+    group.bench_function("Marine::call_with_ivalues", |b| {
+        b.iter(|| {
+            marine
+                .call_with_ivalues("greeting", "greeting", black_box(&args))
+                .unwrap()
+        })
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = service(dir.path(), GREETING, &engine);
+    assert_eq!(
+        service
+            .call_with_json(
+                "greeting",
+                "greeting",
+                json!(["world"]),
+                CallParameters::default()
+            )
+            .unwrap(),
+        json!("Hi, world")
+    );
+    group.bench_function("MarineService::call_with_json", |b| {
+        b.iter_batched(
+            || json!(["world"]),
+            |args| {
+                service
+                    .call_with_json("greeting", "greeting", args, CallParameters::default())
+                    .unwrap()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+/// Payload sizes of the cross-module benchmark.
+const PAYLOADS: [usize; 4] = [16, 1024, 64 * 1024, 1024 * 1024];
+
+/// Cross-module calls per host call for a payload: enough that the host boundary is noise.
+fn rounds(size: usize) -> usize {
+    ((4 << 20) / size).clamp(4, 1000)
+}
+
+/// Figure 2: module -> module `bench_facade` -> `bench_storage.put_get(name, bytes) -> bytes`.
+fn cross_module(c: &mut Criterion) {
+    let engine = MarineEngine::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = service(dir.path(), CROSS_MODULE, &engine);
+    let mut group = c.benchmark_group("cross_module");
+    for size in PAYLOADS {
+        let rounds = rounds(size);
+        // Figures are per cross-module call (one host call runs `rounds` of them).
+        group.throughput(Throughput::Bytes((size * rounds) as u64));
+        let args = [IValue::U32(size as u32), IValue::U32(rounds as u32)];
+        let expected = vec![IValue::U64((size * rounds) as u64)];
+        for func in ["relay_rounds", "copy_rounds"] {
+            let got = service
+                .call_with_ivalues("bench_facade", func, &args, CallParameters::default())
+                .unwrap();
+            assert_eq!(got, expected, "{func}({size}, {rounds})");
+            group.bench_with_input(BenchmarkId::new(func, size), &args, |b, args| {
+                b.iter(|| {
+                    service
+                        .call_with_ivalues("bench_facade", func, args, CallParameters::default())
+                        .unwrap()
+                })
+            });
+        }
+        // Baseline: the two copies the call cannot avoid, done by the host.
+        let src = vec![0x5au8; size];
+        let (mut a, mut b) = (vec![0u8; size], vec![0u8; size]);
+        group.bench_function(BenchmarkId::new("host memcpy x2", size), |bench| {
+            bench.iter(|| {
+                for _ in 0..rounds {
+                    a.copy_from_slice(black_box(&src));
+                    b.copy_from_slice(black_box(&a));
+                    black_box(&mut b);
+                }
+            })
+        });
+    }
+    group.finish();
+
+    // End to end: host -> facade.relay -> storage -> facade -> host (four copies).
+    let mut group = c.benchmark_group("cross_module_from_host");
+    for size in PAYLOADS {
+        group.throughput(Throughput::Bytes(size as u64));
+        let args = [
+            IValue::String("k".into()),
+            IValue::ByteArray(vec![0x5a; size]),
+        ];
+        group.bench_with_input(BenchmarkId::new("relay", size), &args, |b, args| {
+            b.iter(|| {
+                service
+                    .call_with_ivalues("bench_facade", "relay", args, CallParameters::default())
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn test_record1(i: i32) -> IValue {
+    IValue::Record(vec![
+        IValue::S32(i),
+        IValue::String(format!("record {i}")),
+        IValue::ByteArray(vec![1, 2, 3, 4]),
+        IValue::Record(vec![IValue::S32(-i)]),
+    ])
+}
+
+/// Figure 3: records and arrays through `Marine::call_with_ivalues`; baseline: two deep clones of
+/// the argument on the host (the runtime lowers it once and lifts it once).
+fn records_and_arrays(c: &mut Criterion) {
+    let engine = MarineEngine::shared();
+    let mut marine = Marine::with_engine(engine);
+    marine.load_module("records", wasm_path("records")).unwrap();
+    marine.load_module("arrays", wasm_path("arrays")).unwrap();
+
+    let record = test_record1(7);
+    let records = IValue::Array((0..1000).map(test_record1).collect());
+    let strings = IValue::Array(
+        (0..10_000)
+            .map(|i| IValue::String(format!("s{i}")))
+            .collect(),
+    );
+    let cases = [
+        ("TestRecord1", "records", "echo_record1", record),
+        (
+            "1000 x TestRecord1",
+            "records",
+            "test_record_array",
+            records,
+        ),
+        ("10000 strings", "arrays", "echo_strings", strings),
+    ];
+
+    let mut group = c.benchmark_group("records");
+    for (label, module, func, arg) in cases {
+        let args = [arg];
+        let out = marine.call_with_ivalues(module, func, &args).unwrap();
+        assert_eq!(out.len(), 1, "{func} returns one value");
+        if func != "test_record_array" {
+            assert_eq!(out[0], args[0], "{func} echoes its argument");
+        }
+        group.bench_with_input(
+            BenchmarkId::new("call_with_ivalues", label),
+            &args,
+            |b, args| b.iter(|| marine.call_with_ivalues(module, func, args).unwrap()),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("host clone x2", label),
+            &args,
+            |b, args| {
+                b.iter(|| {
+                    let once = black_box(&args[0]).clone();
+                    black_box(once.clone())
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+/// Figure 4: creating the 3-module url-downloader service.
+fn service_creation(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = service_config(dir.path(), URL_DOWNLOADER);
+    let mut group = c.benchmark_group("service_creation");
+
+    // Cold: a new engine, so the three modules are compiled.
+    group.sample_size(10);
+    group.bench_function("cold (new MarineEngine)", |b| {
+        b.iter_batched(
+            || config.clone(),
+            |config| {
+                let engine = MarineEngine::new().unwrap();
+                MarineService::with_options(config, options(&engine)).unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
+    // Warm: shared engine, compiled modules cached.
+    group.sample_size(100);
+    let engine = MarineEngine::shared();
+    let warmup = MarineService::with_options(config.clone(), options(&engine)).unwrap();
+    assert_eq!(warmup.module_names().len(), 3);
+    drop(warmup);
+    group.bench_function("warm (cached modules)", |b| {
+        b.iter_batched(
+            || config.clone(),
+            |config| MarineService::with_options(config, options(&engine)).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+
+    // Baseline: pre-linked InstancePres of the same three modules (WASI and trap stubs for
+    // the other imports), instantiated with `_initialize`/`_start` in a fresh store.
+    let wasmtime_engine = engine.engine();
+    let modules: Vec<Module> = URL_DOWNLOADER_MODULES
+        .iter()
+        .map(|name| Module::from_file(wasmtime_engine, wasm_path(name)).unwrap())
+        .collect();
+    let linker = raw_linker(wasmtime_engine, &modules.iter().collect::<Vec<_>>());
+    let pres: Vec<_> = modules
+        .iter()
+        .map(|m| linker.instantiate_pre(m).unwrap())
+        .collect();
+    group.bench_function("baseline: wasmtime InstancePre x3", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                let mut store = raw_store(wasmtime_engine);
+                for pre in &pres {
+                    let instance = pre.instantiate(&mut store).unwrap();
+                    run_start(&mut store, &instance);
+                }
+                store
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = greeting, cross_module, records_and_arrays, service_creation
+}
+criterion_main!(benches);

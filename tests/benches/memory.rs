@@ -1,0 +1,61 @@
+//! Figure 5: Resident memory of idle 3-module services (url-downloader): one, and 100 of them.
+//!
+//! Not a criterion bench: it prints the process's resident set size (VmRSS from
+//! /proc/self/status) before and after creating the services on a warm engine. Run with
+//! `cargo bench -p marine-e2e --bench memory`; `cargo test -p marine-e2e --benches` runs it
+//! with 3 services instead of 100.
+
+mod common;
+
+use common::*;
+use marine_runtime::MarineEngine;
+
+/// VmRSS of this process in KiB (Linux); `None` elsewhere.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; without it (cargo test) keep the run short.
+    let full = std::env::args().any(|a| a == "--bench");
+    let many = if full { 100 } else { 3 };
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = service_config(dir.path(), URL_DOWNLOADER);
+    let engine = MarineEngine::shared();
+    // Compile once (cached in the engine) so the figures are per-service state only.
+    drop(service(dir.path(), URL_DOWNLOADER, &engine));
+
+    let Some(before) = rss_kib() else {
+        println!("memory: /proc/self/status has no VmRSS here; nothing to report");
+        return;
+    };
+    let one =
+        marine_runtime::service::MarineService::with_options(config.clone(), options(&engine))
+            .unwrap();
+    let after_one = rss_kib().unwrap();
+    let linear: usize = one.module_memory_stats().iter().map(|(_, b)| b).sum();
+    let mut services = vec![one];
+    for _ in 1..many {
+        services.push(
+            marine_runtime::service::MarineService::with_options(config.clone(), options(&engine))
+                .unwrap(),
+        );
+    }
+    let after_many = rss_kib().unwrap();
+
+    let one_kib = after_one.saturating_sub(before);
+    let many_kib = after_many.saturating_sub(before);
+    println!("memory/url-downloader (3 modules), warm engine, VmRSS before: {before} KiB");
+    println!(
+        "memory/1 idle service:    +{one_kib} KiB resident (linear memories: {} KiB reserved-as-sized)",
+        linear / 1024
+    );
+    println!(
+        "memory/{many} idle services: +{many_kib} KiB resident, {} KiB per service",
+        many_kib / many as u64
+    );
+    assert_eq!(services.len(), many);
+}
