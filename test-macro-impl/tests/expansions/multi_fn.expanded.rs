@@ -280,6 +280,20 @@ fn pipeline() {
                         ::core::option::Option::Some(
                             "$TESTS/fixtures/svc_a/artifacts",
                         ),
+                        &[
+                            (
+                                "producer",
+                                "$TESTS/fixtures/svc_a/artifacts/producer.wasm",
+                            ),
+                            (
+                                "clash",
+                                "$TESTS/fixtures/svc_a/artifacts/clash.wasm",
+                            ),
+                            (
+                                "facade",
+                                "$TESTS/fixtures/svc_a/artifacts/facade.wasm",
+                            ),
+                        ],
                     )?;
                     ::core::result::Result::Ok(Self {
                         modules: GeneratedModules {
@@ -472,6 +486,12 @@ fn pipeline() {
                     let service = ::marine_rs_sdk_test::internal::ServiceHandle::new(
                         "$TESTS/fixtures/svc_b/Config.toml",
                         ::core::option::Option::None,
+                        &[
+                            (
+                                "consumer",
+                                "$TESTS/fixtures/svc_b/artifacts/consumer.wasm",
+                            ),
+                        ],
                     )?;
                     ::core::result::Result::Ok(Self {
                         modules: GeneratedModules {

@@ -136,6 +136,12 @@ mod tests {
                     let service = ::marine_rs_sdk_test::internal::ServiceHandle::new(
                         "$TESTS/fixtures/svc_b/Config.toml",
                         ::core::option::Option::None,
+                        &[
+                            (
+                                "consumer",
+                                "$TESTS/fixtures/svc_b/artifacts/consumer.wasm",
+                            ),
+                        ],
                     )?;
                     ::core::result::Result::Ok(Self {
                         modules: GeneratedModules {

@@ -163,6 +163,16 @@ fn greets() -> Result<(), String> {
         ::marine_rs_sdk_test::internal::ServiceHandle::new(
             "$TESTS/fixtures/single/Config.toml",
             ::core::option::Option::None,
+            &[
+                (
+                    "counter-module",
+                    "$TESTS/fixtures/single/artifacts/counter-module.wasm",
+                ),
+                (
+                    "greeting",
+                    "$TESTS/fixtures/single/artifacts/greeting.wasm",
+                ),
+            ],
         ),
     );
     __marine_test_body(
