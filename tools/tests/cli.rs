@@ -201,6 +201,29 @@ fn new_then_build_then_info_and_aqua() {
         "aqua HelloMod declares *\n\nservice HelloMod:\n  greeting(name: string) -> string\n"
     );
 
+    // The crate's own #[marine_test] tests run on the host against the module just built.
+    // They share this workspace's target dir: same dependency versions (the lock file copied
+    // above) and the same dev profile, so only the new crate and our path crates compile.
+    let host_target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target dir");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["test", "--quiet"])
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", host_target)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_MAKEFLAGS")
+        .output()
+        .unwrap();
+    let tests = ok(&output);
+    assert!(
+        tests.contains("test result: ok. 2 passed; 0 failed"),
+        "{tests}"
+    );
+
     // A failing build reports cargo's failure.
     std::fs::write(krate.join("src/main.rs"), "this is not rust").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_marine"))

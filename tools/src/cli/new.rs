@@ -54,6 +54,31 @@ pub fn validate_name(name: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Host profile of a crate with `#[marine_test]` tests: each test compiles the module's wasm
+/// with Cranelift, which runs many times faster optimized; everything else stays a debug build.
+const TEST_PROFILE: &str = r#"
+# `cargo test` compiles the module's wasm with Cranelift for every test: an optimized Cranelift
+# makes that much faster (one-off build cost); everything else stays a debug build.
+[profile.dev.package.cranelift-codegen]
+opt-level = 2
+[profile.dev.package.cranelift-assembler-x64]
+opt-level = 2
+[profile.dev.package.cranelift-frontend]
+opt-level = 2
+[profile.dev.package.cranelift-entity]
+opt-level = 2
+[profile.dev.package.cranelift-bforest]
+opt-level = 2
+[profile.dev.package.regalloc2]
+opt-level = 2
+[profile.dev.package.wasmtime-internal-cranelift]
+opt-level = 2
+[profile.dev.package.wasmtime-environ]
+opt-level = 2
+[profile.dev.package.wasmparser]
+opt-level = 2
+"#;
+
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
@@ -76,7 +101,7 @@ pub fn files(name: &str, deps: &SdkDependency, with_test: bool) -> Vec<(PathBuf,
         SdkDependency::Registry(v) => (toml_str(v), toml_str(v)),
     };
     let dev_deps = if with_test {
-        format!("\n[dev-dependencies]\nmarine-rs-sdk-test = {sdk_test}\n")
+        format!("\n[dev-dependencies]\nmarine-rs-sdk-test = {sdk_test}\n{TEST_PROFILE}")
     } else {
         String::new()
     };
