@@ -63,3 +63,42 @@ fn plain_variant_panics_with_module_and_function(
 ) {
     misbehaving.panics("boom".into());
 }
+
+#[marine_test(
+    config_path = "../services/misbehaving/Config.toml",
+    modules_dir = "../../target/wasm-examples/wasm32-wasip1/release"
+)]
+fn timeout_is_returned_and_the_service_keeps_serving(
+    misbehaving: marine_test_env::misbehaving::ModuleInterface,
+) {
+    use marine_rs_sdk_test::MarineServiceAccess;
+
+    misbehaving
+        .marine_service()
+        .set_call_timeout(Some(std::time::Duration::from_millis(200)));
+    let err = misbehaving.try_spin().unwrap_err();
+    assert!(
+        matches!(&err, Error::Call { function, source: MarineError::Timeout { module, .. }, .. }
+            if function == "spin" && module == "misbehaving"),
+        "{err:?}"
+    );
+    assert_eq!(misbehaving.ok(), "still fine");
+}
+
+#[marine_test(
+    config_path = "../services/misbehaving/Config.toml",
+    modules_dir = "../../target/wasm-examples/wasm32-wasip1/release"
+)]
+fn memory_limit_is_returned_and_the_service_keeps_serving(
+    misbehaving: marine_test_env::misbehaving::ModuleInterface,
+) {
+    // The service's total_memory_limit is 20 MiB.
+    let err = misbehaving.try_allocate_mib(64).unwrap_err();
+    assert!(
+        matches!(&err, Error::Call { function, source: MarineError::MemoryLimit { module, .. }, .. }
+            if function == "allocate_mib" && module == "misbehaving"),
+        "{err:?}"
+    );
+    assert_eq!(misbehaving.allocate_mib(1), 1);
+    assert_eq!(misbehaving.ok(), "still fine");
+}

@@ -76,6 +76,26 @@ impl Error {
     }
 }
 
+/// The service behind a generated `ModuleInterface` or `ServiceInterface`, for what the typed
+/// methods do not cover: call timeouts, memory statistics, untyped JSON calls.
+///
+/// ```ignore
+/// use marine_rs_sdk_test::MarineServiceAccess;
+/// misbehaving.marine_service().set_call_timeout(Some(Duration::from_millis(100)));
+/// assert!(misbehaving.try_spin().is_err());
+/// ```
+pub trait MarineServiceAccess {
+    /// The shared handle of the test's service (implemented by the generated code).
+    #[doc(hidden)]
+    fn service_handle(&self) -> &internal::ServiceHandle;
+
+    /// The service the interface calls into. Calls through the interface while the returned
+    /// borrow is alive panic: drop it first.
+    fn marine_service(&self) -> std::cell::RefMut<'_, marine_runtime::service::MarineService> {
+        self.service_handle().borrow_mut()
+    }
+}
+
 /// Includes an environment written by [`generate_marine_test_env`]:
 /// `include_test_env!("/marine_test_env.rs")`.
 #[macro_export]

@@ -375,6 +375,12 @@ fn module_tokens(
                 }
                 #methods
             }
+
+            impl #krate::MarineServiceAccess for ModuleInterface {
+                fn service_handle(&self) -> &#krate::internal::ServiceHandle {
+                    &self.service
+                }
+            }
         }
     }
 }
@@ -524,6 +530,12 @@ fn service_tokens(
                 }
 
                 #(#forwards)*
+            }
+
+            impl #krate::MarineServiceAccess for ServiceInterface {
+                fn service_handle(&self) -> &#krate::internal::ServiceHandle {
+                    &self.service
+                }
             }
         }
     }

@@ -93,6 +93,13 @@ fn pipeline() {
                                 .invoke(cp)
                         }
                     }
+                    impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                        fn service_handle(
+                            &self,
+                        ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                            &self.service
+                        }
+                    }
                 }
                 /// Module `clash` ($TESTS/fixtures/svc_a/artifacts/clash.wasm).
                 pub mod clash {
@@ -148,6 +155,13 @@ fn pipeline() {
                             cp: ::marine_rs_sdk_test::CallParameters,
                         ) -> ::core::result::Result<Data, ::marine_rs_sdk_test::Error> {
                             self.service.call("clash", "other").invoke(cp)
+                        }
+                    }
+                    impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                        fn service_handle(
+                            &self,
+                        ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                            &self.service
                         }
                     }
                 }
@@ -247,6 +261,13 @@ fn pipeline() {
                             cp: ::marine_rs_sdk_test::CallParameters,
                         ) -> ::core::result::Result<(), ::marine_rs_sdk_test::Error> {
                             self.service.call("facade", "void_fn").invoke(cp)
+                        }
+                    }
+                    impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                        fn service_handle(
+                            &self,
+                        ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                            &self.service
                         }
                     }
                 }
@@ -370,6 +391,13 @@ fn pipeline() {
                     self.modules.facade.try_void_fn_cp(cp)
                 }
             }
+            impl ::marine_rs_sdk_test::MarineServiceAccess for ServiceInterface {
+                fn service_handle(
+                    &self,
+                ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                    &self.service
+                }
+            }
         }
         /// Service `service_b` ($TESTS/fixtures/svc_b/Config.toml).
         pub mod service_b {
@@ -459,6 +487,13 @@ fn pipeline() {
                                 .invoke(_cp)
                         }
                     }
+                    impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                        fn service_handle(
+                            &self,
+                        ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                            &self.service
+                        }
+                    }
                 }
             }
             pub use self::modules::consumer::{Data, Weird};
@@ -537,6 +572,13 @@ fn pipeline() {
                     _cp: ::marine_rs_sdk_test::CallParameters,
                 ) -> ::core::result::Result<Weird, ::marine_rs_sdk_test::Error> {
                     self.modules.consumer.try_consume_cp(data, cp, _cp)
+                }
+            }
+            impl ::marine_rs_sdk_test::MarineServiceAccess for ServiceInterface {
+                fn service_handle(
+                    &self,
+                ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                    &self.service
                 }
             }
         }

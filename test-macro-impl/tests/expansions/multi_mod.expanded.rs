@@ -109,6 +109,13 @@ mod tests {
                                 .invoke(_cp)
                         }
                     }
+                    impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                        fn service_handle(
+                            &self,
+                        ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                            &self.service
+                        }
+                    }
                 }
             }
             pub use self::modules::consumer::{Data, Weird};
@@ -187,6 +194,13 @@ mod tests {
                     _cp: ::marine_rs_sdk_test::CallParameters,
                 ) -> ::core::result::Result<Weird, ::marine_rs_sdk_test::Error> {
                     self.modules.consumer.try_consume_cp(data, cp, _cp)
+                }
+            }
+            impl ::marine_rs_sdk_test::MarineServiceAccess for ServiceInterface {
+                fn service_handle(
+                    &self,
+                ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                    &self.service
                 }
             }
         }

@@ -98,6 +98,13 @@ fn greets() -> Result<(), String> {
                     self.service.call("counter-module", "reset").invoke(cp)
                 }
             }
+            impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                fn service_handle(
+                    &self,
+                ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                    &self.service
+                }
+            }
         }
         /// Module `greeting` ($TESTS/fixtures/single/artifacts/greeting.wasm).
         pub mod greeting {
@@ -147,6 +154,13 @@ fn greets() -> Result<(), String> {
                         .call("greeting", "greeting")
                         .arg("name", &name)
                         .invoke(cp)
+                }
+            }
+            impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
+                fn service_handle(
+                    &self,
+                ) -> &::marine_rs_sdk_test::internal::ServiceHandle {
+                    &self.service
                 }
             }
         }
