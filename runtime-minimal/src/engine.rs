@@ -3,7 +3,9 @@
 //! A [`MarineEngine`] wraps one `wasmtime::Engine` and caches compiled modules, together with
 //! their parsed interface and call plans, by content hash. It is cheap to clone and can be
 //! shared by many [`crate::Marine`] instances (services) and threads; loading the same bytes
-//! twice compiles and parses them once.
+//! twice compiles and parses them once. Files loaded by path are also remembered by their
+//! stamp (size, modification time and, on Unix, device and inode): loading an unchanged file
+//! again costs one `stat`, without reading or hashing its bytes.
 //!
 //! Call timeouts use wasmtime's epoch interruption: the engine is always configured with
 //! `epoch_interruption`, and a background thread owned by the engine increments the epoch
@@ -14,6 +16,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -50,6 +53,31 @@ impl ContentKey {
         0x6d61_7269_6e65u64.hash(&mut b);
         bytes.hash(&mut b);
         ContentKey(bytes.len(), a.finish(), b.finish())
+    }
+}
+
+/// What identifies an unchanged file without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    dev_ino: (u64, u64),
+}
+
+impl FileStamp {
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let dev_ino = {
+            use std::os::unix::fs::MetadataExt;
+            (metadata.dev(), metadata.ino())
+        };
+        #[cfg(not(unix))]
+        let dev_ino = (0, 0);
+        FileStamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            dev_ino,
+        }
     }
 }
 
@@ -107,6 +135,8 @@ impl Drop for EpochTicker {
 struct EngineInner {
     engine: Engine,
     cache: Mutex<HashMap<ContentKey, Arc<CompiledModule>>>,
+    /// Files compiled by path, with the stamp they had when read.
+    files: Mutex<HashMap<PathBuf, (FileStamp, Arc<CompiledModule>)>>,
     /// The linker every service starts from (WASI, built-in host imports), built once.
     base_linker: OnceLock<Linker<StoreState>>,
     _ticker: EpochTicker,
@@ -147,6 +177,7 @@ impl MarineEngine {
                 _ticker: EpochTicker::start(engine.clone()),
                 engine,
                 cache: Mutex::new(HashMap::new()),
+                files: Mutex::new(HashMap::new()),
                 base_linker: OnceLock::new(),
             }),
         }
@@ -186,25 +217,21 @@ impl MarineEngine {
         &self.inner.engine
     }
 
-    /// A copy of the linker every service starts from: WASI preview1 and the built-in host
-    /// imports ([`crate::host_imports::add_host_imports`]). Built on first use and then
-    /// cloned, so creating a service does not register the host functions again.
-    pub fn base_linker(&self) -> Linker<StoreState> {
-        self.inner
-            .base_linker
-            .get_or_init(|| {
-                let mut linker = Linker::new(&self.inner.engine);
-                // Registering into a fresh linker cannot clash; an error here is a bug in
-                // this crate.
-                wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| {
-                    s.current_wasi()
-                })
-                .expect("WASI registration into an empty linker");
-                add_host_imports(&mut linker)
-                    .expect("host import registration into a fresh linker");
-                linker
+    /// The definitions every module may import: WASI preview1 and the built-in host imports
+    /// ([`crate::host_imports::add_host_imports`]). Built on first use and shared, so creating
+    /// a service neither registers nor copies them.
+    pub fn base_linker(&self) -> &Linker<StoreState> {
+        self.inner.base_linker.get_or_init(|| {
+            let mut linker = Linker::new(&self.inner.engine);
+            // Registering into a fresh linker cannot clash; an error here is a bug in
+            // this crate.
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| {
+                s.current_wasi()
             })
-            .clone()
+            .expect("WASI registration into an empty linker");
+            add_host_imports(&mut linker).expect("host import registration into a fresh linker");
+            linker
+        })
     }
 
     /// Number of modules in the cache.
@@ -215,6 +242,42 @@ impl MarineEngine {
     /// Drops all cached modules (instances already created are unaffected).
     pub fn clear_cache(&self) {
         self.lock().clear();
+        self.files().clear();
+    }
+
+    fn files(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (FileStamp, Arc<CompiledModule>)>> {
+        self.inner
+            .files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Compiles the `.wasm` file at `path` as [`MarineEngine::compile`] does. A file whose
+    /// stamp (size, modification time, device and inode) is unchanged since it was last
+    /// compiled here is not read again.
+    pub fn compile_file(
+        &self,
+        name: &str,
+        path: &Path,
+    ) -> Result<Arc<CompiledModule>, MarineError> {
+        let io_err = |source| MarineError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let stamp = FileStamp::of(&std::fs::metadata(path).map_err(io_err)?);
+        if let Some((seen, compiled)) = self.files().get(path) {
+            if *seen == stamp {
+                return Ok(compiled.clone());
+            }
+        }
+        let wasm = std::fs::read(path).map_err(io_err)?;
+        let compiled = self.compile(name, &wasm)?;
+        // Stamp taken before the read: a write in between makes the next load read again.
+        self.files()
+            .insert(path.to_path_buf(), (stamp, compiled.clone()));
+        Ok(compiled)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ContentKey, Arc<CompiledModule>>> {
@@ -280,5 +343,35 @@ mod tests {
         let engine = MarineEngine::with_config(&Config::new()).unwrap();
         let mut store = wasmtime::Store::new(engine.engine(), ());
         store.set_epoch_deadline(1);
+    }
+
+    #[test]
+    fn files_are_compiled_again_only_when_changed() {
+        let engine = MarineEngine::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.wasm");
+        let one = wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap();
+        std::fs::write(&path, &one).unwrap();
+        let first = engine.compile_file("m", &path).unwrap();
+        let again = engine.compile_file("m", &path).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "an unchanged file is served from the cache"
+        );
+
+        let two = wat::parse_str(r#"(module (memory (export "memory") 2))"#).unwrap();
+        std::fs::write(&path, &two).unwrap();
+        let changed = engine.compile_file("m", &path).unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &changed),
+            "a rewritten file is compiled again"
+        );
+        assert_eq!(engine.cached_modules(), 2);
+
+        std::fs::remove_file(&path).unwrap();
+        match engine.compile_file("m", &path) {
+            Err(MarineError::Io { path: p, .. }) => assert_eq!(p, path),
+            other => panic!("expected an I/O error naming the file, got {other:?}"),
+        }
     }
 }

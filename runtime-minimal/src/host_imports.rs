@@ -18,7 +18,7 @@
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Engine, Extern, FuncType, Linker, Val};
+use wasmtime::{AsContextMut, Caller, Engine, Extern, Func, FuncType, Linker, Val};
 
 use crate::adapter::{import_func_type, lift_arguments, return_to_caller};
 use crate::call_parameters::CallParameters;
@@ -148,14 +148,37 @@ impl HostImport {
         namespace: &str,
         name: &str,
     ) -> wasmtime::Result<()> {
+        let ty = self.func_type(linker.engine(), name);
+        linker.func_new(namespace, name, ty, self.body(namespace, name))?;
+        Ok(())
+    }
+
+    /// This host function as `namespace.name`, created in `store` (to instantiate a module
+    /// importing it without a linker).
+    pub fn to_func(
+        &self,
+        mut store: impl AsContextMut<Data = StoreState>,
+        namespace: &str,
+        name: &str,
+    ) -> Func {
+        let ty = self.func_type(store.as_context_mut().engine(), name);
+        Func::new(&mut store, ty, self.body(namespace, name))
+    }
+
+    /// The wasm-level body: lift the arguments from the calling module, run the closure,
+    /// lower its output back.
+    fn body(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> impl Fn(Caller<'_, StoreState>, &[Val], &mut [Val]) -> wasmtime::Result<()>
+           + Send
+           + Sync
+           + 'static {
         let sig = Arc::new(self.signature(name));
-        let ty = import_func_type(linker.engine(), &sig);
         let import = self.clone();
         let (ns, fname) = (namespace.to_string(), name.to_string());
-        linker.func_new(
-            namespace,
-            name,
-            ty,
+        {
             move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
                 let (module, abi) = {
                     let slot = caller.data().current_slot();
@@ -195,9 +218,8 @@ impl HostImport {
                     *slot = v;
                 }
                 Ok(())
-            },
-        )?;
-        Ok(())
+            }
+        }
     }
 }
 

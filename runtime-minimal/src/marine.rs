@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Linker, ResourceLimiter, Store, UpdateDeadline};
+use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
 use crate::engine::{CompiledModule, MarineEngine};
-use crate::errors::{format_wasmtime_error, MarineError};
+use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
@@ -148,7 +148,6 @@ impl Default for MModuleConfig {
 pub struct Marine {
     engine: MarineEngine,
     store: Store<StoreState>,
-    linker: Linker<StoreState>,
     modules: HashMap<String, Arc<MModule>>,
     default_timeout: Option<Duration>,
 }
@@ -183,11 +182,9 @@ impl Marine {
             ctx.data_mut().record_timeout();
             Ok(UpdateDeadline::Interrupt)
         });
-        let linker = engine.base_linker();
         Marine {
             engine,
             store,
-            linker,
             modules: HashMap::new(),
             default_timeout: None,
         }
@@ -231,9 +228,10 @@ impl Marine {
         if self.modules.contains_key(&name) {
             return Err(MarineError::NonUniqueModuleName(name));
         }
-        let wasm = source.into().read()?;
-        let compiled = self.engine.compile(&name, &wasm)?;
-        drop(wasm);
+        let compiled = match source.into() {
+            ModuleSource::Path(path) => self.engine.compile_file(&name, &path)?,
+            ModuleSource::Bytes(wasm) => self.engine.compile(&name, &wasm)?,
+        };
         self.load_compiled_with_config(name, compiled, config)
     }
 
@@ -303,14 +301,14 @@ impl Marine {
         let index = self.store.data_mut().add_slot(slot);
 
         let linked = self
-            .module_linker(&name, &compiled.interface, &config.host_imports)
-            .and_then(|linker| {
+            .module_imports(&name, &compiled, &config.host_imports)
+            .and_then(|imports| {
                 top_level(
                     &mut self.store,
                     Default::default(),
                     self.default_timeout,
                     Classify::NoMemoryLimit,
-                    |store| MModule::instantiate(store, &linker, &name, compiled, index),
+                    |store| MModule::instantiate(store, &imports, &name, compiled, index),
                 )
             });
         match linked {
@@ -330,26 +328,25 @@ impl Marine {
         }
     }
 
-    /// The linker for one module: the shared one (WASI, host imports) plus one adapter per
-    /// function imported from an already loaded module (§3.4). Imports from namespaces that are
-    /// neither host namespaces nor loaded modules stay undefined and fail instantiation.
-    fn module_linker(
-        &self,
+    /// The externs satisfying each import of `compiled`, in the module's import order, created
+    /// in this service's store. A function imported from an already loaded module gets an
+    /// adapter (§3.4) after its signature is checked against the export; otherwise the
+    /// module's own host functions come first, then the shared definitions (WASI, built-in
+    /// host imports). No linker is cloned and nothing is re-registered: creating a service
+    /// costs one lookup per import.
+    fn module_imports(
+        &mut self,
         name: &str,
-        interface: &ModuleInterface,
+        compiled: &CompiledModule,
         host_imports: &[(String, String, HostImport)],
-    ) -> Result<Linker<StoreState>, MarineError> {
-        let mut linker = self.linker.clone();
-        linker.allow_shadowing(true);
-        for (ns, fname, import) in host_imports {
-            import
-                .define(&mut linker, ns, fname)
-                .map_err(|e| MarineError::Link {
-                    module: name.to_string(),
-                    message: format!("cannot define host function `{ns}.{fname}`: {e}"),
-                })?;
-        }
-        for imported in &interface.imports {
+    ) -> Result<Vec<Extern>, MarineError> {
+        let link_err = |message: String| MarineError::Link {
+            module: name.to_string(),
+            message,
+        };
+        // Imports of loaded modules, checked against their exports.
+        let mut adapters = HashMap::new();
+        for imported in &compiled.interface.imports {
             if is_host_namespace(&imported.namespace) {
                 continue;
             }
@@ -357,10 +354,6 @@ impl Marine {
                 continue;
             };
             for f in &imported.functions {
-                let link_err = |message: String| MarineError::Link {
-                    module: name.to_string(),
-                    message,
-                };
                 // The callee's export is the import field name (`link_name`, or else the Rust
                 // name), not the Rust name the importer declared it under.
                 let callee_fn = &f.import_name;
@@ -379,15 +372,51 @@ impl Marine {
                         diff,
                     }
                 })?;
-                let ty = import_func_type(self.engine.engine(), &f.signature);
-                let body =
-                    module_import_func(callee.clone(), callee_fn.clone(), f.signature.clone());
-                linker
-                    .func_new(&imported.namespace, &f.import_name, ty, body)
-                    .map_err(|e| link_err(format_wasmtime_error(&e)))?;
+                adapters.insert(
+                    (imported.namespace.as_str(), callee_fn.as_str()),
+                    (callee.clone(), f),
+                );
             }
         }
-        Ok(linker)
+
+        let imports = compiled.module.imports();
+        let mut externs = Vec::with_capacity(imports.len());
+        for import in imports {
+            let (ns, field) = (import.module(), import.name());
+            let provided: Extern = if let Some((callee, f)) = adapters.get(&(ns, field)) {
+                let ty = import_func_type(self.engine.engine(), &f.signature);
+                let body =
+                    module_import_func(callee.clone(), f.import_name.clone(), f.signature.clone());
+                Func::new(&mut self.store, ty, body).into()
+            } else if let Some((_, _, host)) = host_imports
+                .iter()
+                .rev()
+                .find(|(n, f, _)| n == ns && f == field)
+            {
+                host.to_func(&mut self.store, ns, field).into()
+            } else if let Some(shared) = self
+                .engine
+                .base_linker()
+                .get_by_import(&mut self.store, &import)
+            {
+                shared
+            } else {
+                return Err(link_err(format!(
+                    "unknown import: `{ns}::{field}` has not been defined"
+                )));
+            };
+            if let (ExternType::Func(expected), Extern::Func(func)) = (import.ty(), &provided) {
+                let given = func.ty(&self.store);
+                if !given.matches(&expected) {
+                    return Err(link_err(format!(
+                        "incompatible import type for `{ns}::{field}`: the module expects \
+                         {expected:?}, the definition is {given:?}"
+                    )));
+                }
+            }
+            externs.push(provided);
+        }
+        Ok(externs)
     }
 
     /// Removes a module. Its instance memory stays in the store until the `Marine` is dropped

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use wasmtime::{AsContextMut, Func, Instance, Linker, Val};
+use wasmtime::{AsContextMut, Extern, Func, Instance, Val};
 use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
@@ -89,12 +89,13 @@ impl MModule {
         Ok(export)
     }
 
-    /// Instantiates `compiled` in `store` with `linker`, then runs `_initialize` and `_start`
+    /// Instantiates `compiled` in `store` with `imports` (one extern per import, in order,
+    /// already type-checked), then runs `_initialize` and `_start`
     /// (if exported) with this module current, and looks up the ABI exports and every
     /// `#[marine]` export.
     pub fn instantiate(
         mut store: impl AsContextMut<Data = StoreState>,
-        linker: &Linker<StoreState>,
+        imports: &[Extern],
         name: &str,
         compiled: Arc<CompiledModule>,
         wasi_index: WasiIndex,
@@ -104,14 +105,7 @@ impl MModule {
             message,
         };
         let (instance, abi) = with_module(&mut store, wasi_index, |store| {
-            let pre = linker
-                .instantiate_pre(&compiled.module)
-                .map_err(|e| MarineError::Link {
-                    module: name.to_string(),
-                    message: format_wasmtime_error(&e),
-                })?;
-            let instance = pre
-                .instantiate(&mut *store)
+            let instance = Instance::new(&mut *store, &compiled.module, imports)
                 .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
             let abi =
                 GuestAbi::from_instance(&mut *store, &instance).map_err(|(export, reason)| {

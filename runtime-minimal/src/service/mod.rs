@@ -49,7 +49,7 @@ use crate::host_imports::{is_host_namespace, HostImport};
 use crate::interface::ModuleInterface;
 use crate::invoke::CallOptions;
 use crate::json::{ivalues_to_json, json_to_ivalues};
-use crate::marine::{MModuleConfig, Marine, ModuleSource};
+use crate::marine::{MModuleConfig, Marine};
 use crate::mounted_binary::{self, RunOptions};
 use crate::stdio::CapturedOutput;
 use crate::types::{IType, IValue};
@@ -140,8 +140,9 @@ impl MarineService {
         let mut compiled = BTreeMap::new();
         let mut deps = Vec::with_capacity(config.modules.len());
         for module in &config.modules {
-            let wasm = ModuleSource::Path(module.wasm_path.clone()).read()?;
-            let module_compiled = options.engine.compile(&module.name, &wasm)?;
+            let module_compiled = options
+                .engine
+                .compile_file(&module.name, &module.wasm_path)?;
             deps.push((
                 module.name.clone(),
                 module_dependencies(&module_compiled.interface),
@@ -180,9 +181,10 @@ impl MarineService {
     /// Loads one more module at run time. Its imports must be served by modules already
     /// loaded (or the host).
     pub fn load_module(&mut self, module: ModuleConfig) -> Result<(), MarineError> {
-        let wasm = ModuleSource::Path(module.wasm_path.clone()).read()?;
-        let compiled = self.options.engine.compile(&module.name, &wasm)?;
-        drop(wasm);
+        let compiled = self
+            .options
+            .engine
+            .compile_file(&module.name, &module.wasm_path)?;
         self.load(module, compiled)
     }
 
