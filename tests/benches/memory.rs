@@ -1,7 +1,9 @@
 //! Figure 5: Resident memory of idle 3-module services (url-downloader): one, and 100 of them.
 //!
 //! Not a criterion bench: it prints the process's resident set size (VmRSS from
-//! /proc/self/status) before and after creating the services on a warm engine. Run with
+//! /proc/self/status) before and after creating the services on a warm engine. Baseline, in
+//! the same process: the same three modules instantiated with raw wasmtime (`InstancePre`, one
+//! store each), as many times. Run with
 //! `cargo bench -p marine-e2e --bench memory`; `cargo test -p marine-e2e --benches` runs it
 //! with 3 services instead of 100.
 
@@ -9,6 +11,7 @@ mod common;
 
 use common::*;
 use marine_runtime::MarineEngine;
+use wasmtime::Module;
 
 /// VmRSS of this process in KiB (Linux); `None` elsewhere.
 fn rss_kib() -> Option<u64> {
@@ -28,10 +31,38 @@ fn main() {
     // Compile once (cached in the engine) so the figures are per-service state only.
     drop(service(dir.path(), URL_DOWNLOADER, &engine));
 
-    let Some(before) = rss_kib() else {
+    let Some(raw_before) = rss_kib() else {
         println!("memory: /proc/self/status has no VmRSS here; nothing to report");
         return;
     };
+    // Baseline: raw wasmtime stores holding the same three instances.
+    let wasmtime_engine = engine.engine();
+    let modules: Vec<Module> = URL_DOWNLOADER_MODULES
+        .iter()
+        .map(|name| Module::from_file(wasmtime_engine, wasm_path(name)).unwrap())
+        .collect();
+    let linker = raw_linker(wasmtime_engine, &modules.iter().collect::<Vec<_>>());
+    let pres: Vec<_> = modules
+        .iter()
+        .map(|m| linker.instantiate_pre(m).unwrap())
+        .collect();
+    let raw_service = || {
+        let mut store = raw_store(wasmtime_engine);
+        for pre in &pres {
+            let instance = pre.instantiate(&mut store).unwrap();
+            run_start(&mut store, &instance);
+        }
+        store
+    };
+    let raw_one = raw_service();
+    let raw_after_one = rss_kib().unwrap();
+    let mut raw_stores = vec![raw_one];
+    raw_stores.extend((1..many).map(|_| raw_service()));
+    let raw_after_many = rss_kib().unwrap();
+    let raw_one_kib = raw_after_one.saturating_sub(raw_before);
+    let raw_many_kib = raw_after_many.saturating_sub(raw_before);
+
+    let before = rss_kib().unwrap();
     let one =
         marine_runtime::service::MarineService::with_options(config.clone(), options(&engine))
             .unwrap();
@@ -57,5 +88,14 @@ fn main() {
         "memory/{many} idle services: +{many_kib} KiB resident, {} KiB per service",
         many_kib / many as u64
     );
+    println!(
+        "memory/baseline: raw wasmtime, 1 store: +{raw_one_kib} KiB; {many} stores: +{raw_many_kib} KiB, {} KiB per store",
+        raw_many_kib / many as u64
+    );
+    println!(
+        "memory/ratio per service vs raw wasmtime store: {:.2}x",
+        many_kib as f64 / raw_many_kib.max(1) as f64
+    );
     assert_eq!(services.len(), many);
+    assert_eq!(raw_stores.len(), many);
 }
