@@ -27,6 +27,11 @@ pub use marine_test_macro_impl::{
 };
 
 /// Failure of a generated call or of creating a service.
+///
+/// The runtime error is kept unboxed so tests can match it in place
+/// (`Error::Call { source: MarineError::Timeout { .. }, .. }`); these results live on test
+/// paths, where their size does not matter (hence `clippy::result_large_err` is allowed where
+/// they are returned).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The service could not be created from its config.
@@ -163,6 +168,7 @@ pub mod internal {
         /// files the macro read the interfaces from (module name, path): the service loads
         /// exactly those. `modules_dir` is the attribute's override, used when the config has
         /// no `modules_dir` of its own.
+        #[allow(clippy::result_large_err)]
         pub fn new(
             config_path: &str,
             modules_dir: Option<&str>,
@@ -244,6 +250,7 @@ pub mod internal {
         }
 
         /// Runs the call and deserializes the result.
+        #[allow(clippy::result_large_err)]
         pub fn invoke<T: DeserializeOwned>(self, cp: CallParameters) -> Result<T, Error> {
             let args = self.args?;
             let result = self

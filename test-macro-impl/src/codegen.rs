@@ -263,7 +263,7 @@ fn params(f: &FnDesc) -> Params {
         })
         .collect();
     let mut cp = format_ident!("cp");
-    while names.iter().any(|n| *n == cp) {
+    while names.contains(&cp) {
         cp = format_ident!("_{}", cp);
     }
     Params {

@@ -142,7 +142,7 @@ fn test_attrs(func: &ItemFn) -> Vec<&syn::Attribute> {
 }
 
 /// The module named by a parameter type `marine_test_env::<module>::ModuleInterface`.
-fn param_module<'a>(ty: &'a Type) -> syn::Result<&'a Ident> {
+fn param_module(ty: &Type) -> syn::Result<&Ident> {
     let shape_error = || {
         syn::Error::new(
             ty.span(),
