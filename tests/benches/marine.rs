@@ -297,29 +297,9 @@ fn service_creation(c: &mut Criterion) {
 
     // Baseline: pre-linked InstancePres of the same three modules (WASI and trap stubs for
     // the other imports), instantiated with `_initialize`/`_start` in a fresh store.
-    let wasmtime_engine = engine.engine();
-    let modules: Vec<Module> = URL_DOWNLOADER_MODULES
-        .iter()
-        .map(|name| Module::from_file(wasmtime_engine, wasm_path(name)).unwrap())
-        .collect();
-    let linker = raw_linker(wasmtime_engine, &modules.iter().collect::<Vec<_>>());
-    let pres: Vec<_> = modules
-        .iter()
-        .map(|m| linker.instantiate_pre(m).unwrap())
-        .collect();
+    let raw = RawUrlDownloader::new(engine.engine());
     group.bench_function("baseline: wasmtime InstancePre x3", |b| {
-        b.iter_batched(
-            || (),
-            |()| {
-                let mut store = raw_store(wasmtime_engine);
-                for pre in &pres {
-                    let instance = pre.instantiate(&mut store).unwrap();
-                    run_start(&mut store, &instance);
-                }
-                store
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter_batched(|| (), |()| raw.instantiate(), BatchSize::SmallInput)
     });
     group.finish();
 }

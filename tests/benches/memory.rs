@@ -11,7 +11,6 @@ mod common;
 
 use common::*;
 use marine_runtime::MarineEngine;
-use wasmtime::Module;
 
 /// VmRSS of this process in KiB (Linux); `None` elsewhere.
 fn rss_kib() -> Option<u64> {
@@ -36,24 +35,8 @@ fn main() {
         return;
     };
     // Baseline: raw wasmtime stores holding the same three instances.
-    let wasmtime_engine = engine.engine();
-    let modules: Vec<Module> = URL_DOWNLOADER_MODULES
-        .iter()
-        .map(|name| Module::from_file(wasmtime_engine, wasm_path(name)).unwrap())
-        .collect();
-    let linker = raw_linker(wasmtime_engine, &modules.iter().collect::<Vec<_>>());
-    let pres: Vec<_> = modules
-        .iter()
-        .map(|m| linker.instantiate_pre(m).unwrap())
-        .collect();
-    let raw_service = || {
-        let mut store = raw_store(wasmtime_engine);
-        for pre in &pres {
-            let instance = pre.instantiate(&mut store).unwrap();
-            run_start(&mut store, &instance);
-        }
-        store
-    };
+    let raw = RawUrlDownloader::new(engine.engine());
+    let raw_service = || raw.instantiate();
     let raw_one = raw_service();
     let raw_after_one = rss_kib().unwrap();
     let mut raw_stores = vec![raw_one];

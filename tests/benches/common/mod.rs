@@ -123,3 +123,39 @@ pub fn run_start(store: &mut Store<WasiP1Ctx>, instance: &wasmtime::Instance) {
         }
     }
 }
+
+/// The raw-wasmtime baseline of a service: the url-downloader's three modules pre-linked as
+/// `InstancePre`s (WASI, trap stubs for the other imports).
+pub struct RawUrlDownloader {
+    engine: Engine,
+    pres: Vec<wasmtime::InstancePre<WasiP1Ctx>>,
+}
+
+impl RawUrlDownloader {
+    /// Compiles and pre-links the three modules on `engine`.
+    pub fn new(engine: &Engine) -> Self {
+        let modules: Vec<Module> = URL_DOWNLOADER_MODULES
+            .iter()
+            .map(|name| Module::from_file(engine, wasm_path(name)).unwrap())
+            .collect();
+        let linker = raw_linker(engine, &modules.iter().collect::<Vec<_>>());
+        let pres = modules
+            .iter()
+            .map(|m| linker.instantiate_pre(m).unwrap())
+            .collect();
+        RawUrlDownloader {
+            engine: engine.clone(),
+            pres,
+        }
+    }
+
+    /// A fresh store with the three instances, each started (`_initialize` / `_start`).
+    pub fn instantiate(&self) -> Store<WasiP1Ctx> {
+        let mut store = raw_store(&self.engine);
+        for pre in &self.pres {
+            let instance = pre.instantiate(&mut store).unwrap();
+            run_start(&mut store, &instance);
+        }
+        store
+    }
+}
