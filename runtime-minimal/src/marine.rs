@@ -419,10 +419,12 @@ impl Marine {
         Ok(externs)
     }
 
-    /// Removes a module. Its instance memory stays in the store until the `Marine` is dropped
-    /// (wasmtime stores never free instances). Modules that import from it keep working
-    /// (their adapters hold the instance), as in the official runtime; so its WASI context is
-    /// kept too.
+    /// Removes a module. Modules that import from it keep working (their adapters hold the
+    /// instance), as in the official runtime, so then nothing is freed. When nothing refers
+    /// to it any more, what it held is released at once: its files and dirs are closed, its
+    /// linear memory's pages go back to the OS and its size back to the total memory limit.
+    /// What stays until the `Marine` is dropped is the instance record itself (a few KiB and
+    /// the address-space reservation: wasmtime stores never free instances).
     pub fn unload_module(&mut self, name: &str) -> Result<(), MarineError> {
         let module = self
             .modules
@@ -430,7 +432,8 @@ impl Marine {
             .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
         self.store.data_mut().modules.remove(name);
         if Arc::strong_count(&module) == 1 {
-            // Nobody imports from it: close its files and dirs now.
+            // Nobody can reach the instance any more: nothing will read its memory again.
+            release_pages(&mut self.store, module.abi().memory, name);
             self.store.data_mut().drop_slot(module.wasi_index());
         }
         Ok(())
@@ -581,4 +584,32 @@ impl Marine {
     pub fn store_mut(&mut self) -> &mut Store<StoreState> {
         &mut self.store
     }
+}
+
+/// Gives the pages of an unreachable module's linear memory back to the OS (Linux
+/// `MADV_DONTNEED`; elsewhere they are freed with the store). The mapping stays valid (a page
+/// touched again reads as zeros), so this is memory-safe whatever happens later; it is only
+/// done to instances nothing can call any more.
+fn release_pages(store: &mut Store<StoreState>, memory: wasmtime::Memory, module: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        let start = memory.data_ptr(&*store);
+        let len = memory.data_size(&*store);
+        if len == 0 {
+            return;
+        }
+        // SAFETY: `start..start + len` is this memory's private mapping (page-aligned, whole
+        // 64 KiB wasm pages). `MADV_DONTNEED` only drops its resident pages; the range stays
+        // mapped and readable (zero-filled on the next touch), and no Rust reference into it
+        // is alive here (the store is borrowed mutably).
+        let rc = unsafe { libc::madvise(start.cast(), len, libc::MADV_DONTNEED) };
+        if rc != 0 {
+            log::debug!(
+                "module `{module}`: releasing {len} bytes of memory failed: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (store, memory, module);
 }

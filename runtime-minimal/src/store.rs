@@ -266,10 +266,12 @@ impl StoreState {
         self.slots.len() - 1
     }
 
-    /// Replaces a slot by a null one (module unloaded: closes its fds and dirs).
+    /// Replaces a slot by a null one (module unloaded, or failed to load): closes its fds and
+    /// dirs, and gives its linear memory back to the total memory limit.
     pub fn drop_slot(&mut self, index: WasiIndex) {
         if index != 0 && index < self.slots.len() {
-            self.slots[index] = ModuleSlot::null();
+            let dropped = std::mem::replace(&mut self.slots[index], ModuleSlot::null());
+            self.memory.total_used = self.memory.total_used.saturating_sub(dropped.mem_used);
         }
     }
 

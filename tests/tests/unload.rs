@@ -1,0 +1,78 @@
+//! Unloading a module releases what it held: its share of the total memory limit (a module
+//! of the same size fits again) and, on Linux, its memory pages (the process's resident size
+//! drops). A test binary of its own, so no other test allocates while RSS is measured.
+
+use marine_runtime::{IValue, Marine, MarineError};
+
+const MIB: u64 = 1 << 20;
+
+/// VmRSS of this process in bytes (Linux); `None` elsewhere.
+fn rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn allocate_mib(marine: &mut Marine, mib: u32) -> Result<Vec<IValue>, MarineError> {
+    marine.call_with_ivalues("misbehaving", "allocate_mib", &[IValue::U32(mib)])
+}
+
+#[test]
+fn unload_returns_memory_to_the_limit_and_to_the_os() {
+    let wasm = marine_e2e::example_wasm("misbehaving");
+    let mut marine = Marine::new();
+    // Room for one module that touched 96 MiB, not for two.
+    marine.set_total_memory_limit(Some(160 * MIB));
+    let empty = marine.memory_stats().total_used;
+
+    marine.load_module("misbehaving", &wasm).unwrap();
+    allocate_mib(&mut marine, 96).unwrap();
+    let used = marine.memory_stats().total_used - empty;
+    assert!(used >= 96 * MIB, "the module grew to {used} bytes");
+    let rss_loaded = rss();
+
+    marine.unload_module("misbehaving").unwrap();
+    assert_eq!(
+        marine.memory_stats().total_used,
+        empty,
+        "an unloaded module's memory no longer counts against the limit"
+    );
+    if let (Some(loaded), Some(unloaded)) = (rss_loaded, rss()) {
+        assert!(
+            unloaded + 64 * MIB <= loaded,
+            "resident size should drop by about 96 MiB on unload: {} MiB -> {} MiB",
+            loaded / MIB,
+            unloaded / MIB
+        );
+    }
+
+    // The same again under the same name: it fits because the first one's share was returned.
+    marine.load_module("misbehaving", &wasm).unwrap();
+    allocate_mib(&mut marine, 96).unwrap();
+    assert_eq!(allocate_mib(&mut marine, 1).unwrap(), vec![IValue::U32(1)]);
+}
+
+#[test]
+fn a_module_still_imported_is_not_released() {
+    // `records_passing_pure` imports `records_passing_effector`: unloading the callee at the
+    // `Marine` level keeps it working for its importer (official behaviour), so nothing may be
+    // freed.
+    let mut marine = Marine::new();
+    for name in ["records_passing_effector", "records_passing_pure"] {
+        marine
+            .load_module(name, marine_e2e::example_wasm(name))
+            .unwrap();
+    }
+    let before = marine.memory_stats().total_used;
+    marine.unload_module("records_passing_effector").unwrap();
+    assert_eq!(marine.memory_stats().total_used, before);
+    assert!(!marine.has_module("records_passing_effector"));
+    let out = marine
+        .call_with_ivalues("records_passing_pure", "invoke_twice", &[IValue::U32(2)])
+        .unwrap();
+    assert!(
+        matches!(&out[..], [IValue::Array(records)] if records.len() == 2),
+        "{out:?}"
+    );
+}
