@@ -109,13 +109,9 @@ impl GuestBytes {
     }
 }
 
-/// Chunk size of [`copy_bytes_into`].
-const COPY_CHUNK: usize = 16 * 1024;
-
 /// Copies `src` (in one module's memory) into a fresh buffer of the module `dst`, allocated
 /// with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0) without
-/// allocating. The bytes go from memory to memory through a fixed-size stack buffer: no
-/// intermediate value and no host allocation proportional to the length.
+/// allocating. One `memmove` from memory to memory: no intermediate buffer or value.
 pub fn copy_bytes_into<S: AsContextMut>(
     mut store: S,
     src: GuestBytes,
@@ -125,28 +121,30 @@ pub fn copy_bytes_into<S: AsContextMut>(
     if src.len == 0 {
         return Ok((0, 0));
     }
+    // Allocating may grow the destination memory: sizes and base pointers are read after it.
     let dst_ptr = WasmGuest::new(&mut store, dst).allocate(src.len, tag)?;
-    let mut chunk = [0u8; COPY_CHUNK];
-    let mut done = 0usize;
-    let total = src.len as usize;
-    while done < total {
-        let n = COPY_CHUNK.min(total - done);
-        let buf = &mut chunk[..n];
-        let out_of_bounds =
-            |memory: &Memory, store: &S, ptr: u32, what: &str| AbiError::OutOfBounds {
+    let len = src.len as usize;
+    let in_bounds = |memory: &Memory, store: &S, ptr: u32, what: &str| {
+        let memory_size = memory.data_size(store);
+        match (ptr as usize).checked_add(len) {
+            Some(end) if end <= memory_size => Ok(ptr as usize),
+            _ => Err(AbiError::OutOfBounds {
                 what: what.into(),
-                ptr: ptr as u64 + done as u64,
-                len: n as u64,
-                memory_size: memory.data_size(store) as u64,
-            };
-        src.memory
-            .read(&store, src.ptr as usize + done, buf)
-            .map_err(|_| out_of_bounds(&src.memory, &store, src.ptr, "copy source"))?;
-        dst.memory
-            .write(&mut store, dst_ptr as usize + done, buf)
-            .map_err(|_| out_of_bounds(&dst.memory, &store, dst_ptr, "copy destination"))?;
-        done += n;
-    }
+                ptr: ptr as u64,
+                len: len as u64,
+                memory_size: memory_size as u64,
+            }),
+        }
+    };
+    let from = in_bounds(&src.memory, &store, src.ptr, "copy source")?;
+    let to = in_bounds(&dst.memory, &store, dst_ptr, "copy destination")?;
+    let src_base = src.memory.data_ptr(&store);
+    let dst_base = dst.memory.data_ptr(&store);
+    // SAFETY: both ranges were just checked against their memory's current size, and nothing
+    // can grow or move either memory before the copy (the store is borrowed mutably here, so
+    // no guest code runs and no Rust reference into either memory is alive). `ptr::copy` is
+    // a memmove, so the ranges may even overlap (the same memory).
+    unsafe { std::ptr::copy(src_base.add(from), dst_base.add(to), len) };
     Ok((dst_ptr, src.len))
 }
 
@@ -310,7 +308,7 @@ pub fn module_import_func(
         };
         let fail = |source: MarineError| {
             wasmtime::Error::new(ImportError {
-                caller: caller_name.clone(),
+                caller: caller_name.to_string(),
                 namespace: callee.name().to_string(),
                 function: function.clone(),
                 source: Box::new(source),

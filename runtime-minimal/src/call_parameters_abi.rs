@@ -225,7 +225,7 @@ fn get_call_parameters(
     };
     let fail = |source: MarineError| {
         wasmtime::Error::new(ImportError {
-            caller: module.clone(),
+            caller: module.to_string(),
             namespace: namespace.to_string(),
             function: "get_call_parameters".into(),
             source: Box::new(source),

@@ -186,7 +186,7 @@ impl HostImport {
                 };
                 let fail = |source: MarineError| {
                     wasmtime::Error::new(crate::adapter::ImportError {
-                        caller: module.clone(),
+                        caller: module.to_string(),
                         namespace: ns.clone(),
                         function: fname.clone(),
                         source: Box::new(source),
@@ -206,7 +206,7 @@ impl HostImport {
                     };
                     (import.func)(&mut ctx, args).map_err(|message| {
                         fail(MarineError::HostFunction {
-                            module: module.clone(),
+                            module: module.to_string(),
                             function: fname.clone(),
                             message,
                         })

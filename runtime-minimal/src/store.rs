@@ -25,8 +25,9 @@ pub type WasiIndex = usize;
 
 /// Per-module data kept in the store, selected by the current module index.
 pub struct ModuleSlot {
-    /// Module name (used as the log target of its logger import).
-    pub name: String,
+    /// Module name (used as the log target of its logger import; shared, so host calls
+    /// take it without allocating).
+    pub name: Arc<str>,
     /// The module's WASI context.
     pub wasi: WasiP1Ctx,
     /// Logger target mask (§5.2): a message with target t is logged if t == 0 or
@@ -35,7 +36,7 @@ pub struct ModuleSlot {
     /// The module's ABI handles, registered right after instantiation (before `_initialize`),
     /// so host functions and import adapters can allocate in, and set results of, the module
     /// that is calling them.
-    pub abi: Option<GuestAbi>,
+    pub abi: Option<Arc<GuestAbi>>,
     /// Memory limit of this module in bytes (`None`: unlimited).
     pub mem_limit: Option<u64>,
     /// Bytes of linear memory this module has been granted so far.
@@ -51,7 +52,7 @@ pub struct ModuleSlot {
 impl ModuleSlot {
     fn null() -> Self {
         ModuleSlot {
-            name: String::new(),
+            name: Arc::from(""),
             wasi: WasiCtxBuilder::new().build_p1(),
             logging_mask: i32::MAX,
             abi: None,
@@ -66,7 +67,7 @@ impl ModuleSlot {
     /// A slot with the given name, WASI context and default settings.
     pub fn new(name: impl Into<String>, wasi: WasiP1Ctx) -> Self {
         ModuleSlot {
-            name: name.into(),
+            name: Arc::from(name.into()),
             wasi,
             ..Self::null()
         }
@@ -246,7 +247,10 @@ impl StoreState {
             Some(f) => (self.slot(f.module).name.clone(), f.function.to_string()),
             None => (self.current_slot().name.clone(), String::new()),
         };
-        self.call.incident = Some(Incident::Timeout { module, function });
+        self.call.incident = Some(Incident::Timeout {
+            module: module.to_string(),
+            function,
+        });
     }
 
     /// Records a refused re-entrant call (first incident wins).
@@ -315,7 +319,7 @@ impl StoreState {
     /// Registers a module's ABI handles in its slot.
     pub fn set_abi(&mut self, index: WasiIndex, abi: GuestAbi) {
         if let Some(slot) = self.slots.get_mut(index) {
-            slot.abi = Some(abi);
+            slot.abi = Some(Arc::new(abi));
         }
     }
 
@@ -391,7 +395,7 @@ impl wasmtime::ResourceLimiter for StoreState {
                     )
                 };
                 self.call.refused_growth = Some(MemoryRefusal {
-                    module: slot.name.clone(),
+                    module: slot.name.to_string(),
                     function: self.running_function(index),
                     scope,
                     limit,

@@ -4,7 +4,7 @@
 //! /proc/self/status) before and after creating the services on a warm engine. Baseline, in
 //! the same process: the same three modules instantiated with raw wasmtime (`InstancePre`, one
 //! store each), as many times. Run with
-//! `cargo bench -p marine-e2e --bench memory`; `cargo test -p marine-e2e --benches` runs it
+//! `cargo bench -p marine-e2e --bench memory`; `cargo test` runs it
 //! with 3 services instead of 100.
 
 mod common;
@@ -62,6 +62,9 @@ fn main() {
 
     let one_kib = after_one.saturating_sub(before);
     let many_kib = after_many.saturating_sub(before);
+    if !full {
+        println!("memory: test mode (cargo test), {many} services: a smoke run, not a measurement");
+    }
     println!("memory/url-downloader (3 modules), warm engine, VmRSS before: {before} KiB");
     println!(
         "memory/1 idle service:    +{one_kib} KiB resident (linear memories: {} KiB reserved-as-sized)",
