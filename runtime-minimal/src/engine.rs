@@ -4,8 +4,8 @@
 //! their parsed interface and call plans, by content hash. It is cheap to clone and can be
 //! shared by many [`crate::Marine`] instances (services) and threads; loading the same bytes
 //! twice compiles and parses them once. Files loaded by path are also remembered by their
-//! stamp (size, modification time and, on Unix, device and inode): loading an unchanged file
-//! again costs one `stat`, without reading or hashing its bytes.
+//! stamp (size, modification time and, on Unix, device, inode and status-change time):
+//! loading an unchanged file again costs one `stat`, without reading or hashing its bytes.
 //!
 //! Call timeouts use wasmtime's epoch interruption: the engine is always configured with
 //! `epoch_interruption`, and a background thread owned by the engine increments the epoch
@@ -61,22 +61,28 @@ impl ContentKey {
 struct FileStamp {
     len: u64,
     modified: Option<std::time::SystemTime>,
-    dev_ino: (u64, u64),
+    /// Device, inode and status-change time (which no tool can set back, unlike mtime).
+    unix: (u64, u64, i64, i64),
 }
 
 impl FileStamp {
     fn of(metadata: &std::fs::Metadata) -> Self {
         #[cfg(unix)]
-        let dev_ino = {
+        let unix = {
             use std::os::unix::fs::MetadataExt;
-            (metadata.dev(), metadata.ino())
+            (
+                metadata.dev(),
+                metadata.ino(),
+                metadata.ctime(),
+                metadata.ctime_nsec(),
+            )
         };
         #[cfg(not(unix))]
-        let dev_ino = (0, 0);
+        let unix = (0, 0, 0, 0);
         FileStamp {
             len: metadata.len(),
             modified: metadata.modified().ok(),
-            dev_ino,
+            unix,
         }
     }
 }
@@ -255,8 +261,8 @@ impl MarineEngine {
     }
 
     /// Compiles the `.wasm` file at `path` as [`MarineEngine::compile`] does. A file whose
-    /// stamp (size, modification time, device and inode) is unchanged since it was last
-    /// compiled here is not read again.
+    /// stamp (size, modification time, device, inode, status-change time) is unchanged since
+    /// it was last compiled here is not read again.
     pub fn compile_file(
         &self,
         name: &str,
@@ -359,8 +365,19 @@ mod tests {
             "an unchanged file is served from the cache"
         );
 
+        // Same size, and the modification time set back: the status-change time still tells.
         let two = wat::parse_str(r#"(module (memory (export "memory") 2))"#).unwrap();
+        assert_eq!(one.len(), two.len());
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50)); // file clocks are coarse
         std::fs::write(&path, &two).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
         let changed = engine.compile_file("m", &path).unwrap();
         assert!(
             !Arc::ptr_eq(&first, &changed),
