@@ -141,18 +141,6 @@ impl HostImport {
         import_func_type(engine, &self.signature(name))
     }
 
-    /// Defines this host function as `namespace.name` in `linker`.
-    pub fn define(
-        &self,
-        linker: &mut Linker<StoreState>,
-        namespace: &str,
-        name: &str,
-    ) -> wasmtime::Result<()> {
-        let ty = self.func_type(linker.engine(), name);
-        linker.func_new(namespace, name, ty, self.body(namespace, name))?;
-        Ok(())
-    }
-
     /// This host function as `namespace.name`, created in `store` (to instantiate a module
     /// importing it without a linker).
     pub fn to_func(
@@ -178,47 +166,45 @@ impl HostImport {
         let sig = Arc::new(self.signature(name));
         let import = self.clone();
         let (ns, fname) = (namespace.to_string(), name.to_string());
-        {
-            move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
-                let (module, abi) = {
-                    let slot = caller.data().current_slot();
-                    (slot.name.clone(), slot.abi.clone())
+        move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
+            let (module, abi) = {
+                let slot = caller.data().current_slot();
+                (slot.name.clone(), slot.abi.clone())
+            };
+            let fail = |source: MarineError| {
+                wasmtime::Error::new(crate::adapter::ImportError {
+                    caller: module.to_string(),
+                    namespace: ns.clone(),
+                    function: fname.clone(),
+                    source: Box::new(source),
+                })
+            };
+            let Some(abi) = abi else {
+                return Err(fail(MarineError::Engine(
+                    "the calling module's ABI is not registered".into(),
+                )));
+            };
+            let args = lift_arguments(abi.memory_view(&caller), &sig, params)
+                .map_err(|e| fail(e.in_call(&module, &fname)))?;
+            let output = {
+                let mut ctx = HostContext {
+                    module: &module,
+                    caller: &mut caller,
                 };
-                let fail = |source: MarineError| {
-                    wasmtime::Error::new(crate::adapter::ImportError {
-                        caller: module.to_string(),
-                        namespace: ns.clone(),
+                (import.func)(&mut ctx, args).map_err(|message| {
+                    fail(MarineError::HostFunction {
+                        module: module.to_string(),
                         function: fname.clone(),
-                        source: Box::new(source),
+                        message,
                     })
-                };
-                let Some(abi) = abi else {
-                    return Err(fail(MarineError::Engine(
-                        "the calling module's ABI is not registered".into(),
-                    )));
-                };
-                let args = lift_arguments(abi.memory_view(&caller), &sig, params)
-                    .map_err(|e| fail(e.in_call(&module, &fname)))?;
-                let output = {
-                    let mut ctx = HostContext {
-                        module: &module,
-                        caller: &mut caller,
-                    };
-                    (import.func)(&mut ctx, args).map_err(|message| {
-                        fail(MarineError::HostFunction {
-                            module: module.to_string(),
-                            function: fname.clone(),
-                            message,
-                        })
-                    })?
-                };
-                let ret = return_to_caller(&mut caller, &abi, sig.outputs.first(), output.as_ref())
-                    .map_err(|e| fail(e.in_call(&module, &fname)))?;
-                if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
-                    *slot = v;
-                }
-                Ok(())
+                })?
+            };
+            let ret = return_to_caller(&mut caller, &abi, sig.outputs.first(), output.as_ref())
+                .map_err(|e| fail(e.in_call(&module, &fname)))?;
+            if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
+                *slot = v;
             }
+            Ok(())
         }
     }
 }

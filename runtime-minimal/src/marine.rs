@@ -64,18 +64,6 @@ impl From<&PathBuf> for ModuleSource {
     }
 }
 
-impl ModuleSource {
-    /// Reads the bytes (for `Path`, the file).
-    pub fn read(self) -> Result<Vec<u8>, MarineError> {
-        match self {
-            ModuleSource::Bytes(b) => Ok(b),
-            ModuleSource::Path(path) => {
-                std::fs::read(&path).map_err(|source| MarineError::Io { path, source })
-            }
-        }
-    }
-}
-
 /// Per-module settings (the runtime side of a `[[module]]` config entry).
 #[derive(Clone, Debug)]
 pub struct MModuleConfig {
