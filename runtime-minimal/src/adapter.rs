@@ -11,16 +11,16 @@
 //!    `set_result_ptr`.
 //!
 //! [`module_import_func`] assembles these into a wasmtime host function for a module import.
-//! The caller's ABI handles are found through the store's current module slot, so one
-//! definition works for any importer.
+//! It runs in the importer's store, whose data holds the importer's ABI handles, and enters
+//! the callee's own store for the call.
 
 use std::sync::Arc;
 
 use std::borrow::Cow;
 
-use wasmtime::{AsContextMut, Caller, Engine, FuncType, Memory, Val, ValType};
+use wasmtime::{AsContextMut, Caller, Engine, FuncType, Val, ValType};
 
-use crate::abi::{flatten_param, flatten_result, WasmType, BYTES_TAG};
+use crate::abi::{flatten_param, flatten_result, WasmType};
 use crate::errors::{AbiError, MarineError};
 use crate::lift::Lifter;
 use crate::lower::{lower_record, lower_sized, scalar_to_val, val_to_scalar};
@@ -72,91 +72,77 @@ pub fn is_bytes_type(ty: &IType) -> bool {
     }
 }
 
-/// A string or byte array in a guest memory: `len` bytes at `ptr`, bounds-checked (and
-/// UTF-8-checked for strings) when created with [`GuestBytes::checked`].
+/// A string or byte array a module returned: `len` bytes at `ptr` in its memory, not checked
+/// yet ([`GuestBytes::view`] checks them).
 #[derive(Clone, Copy, Debug)]
 pub struct GuestBytes {
-    /// The memory holding the bytes.
-    pub memory: Memory,
     /// Start address.
     pub ptr: u32,
     /// Length in bytes.
     pub len: u32,
+    /// True for a string (the bytes must be UTF-8).
+    pub utf8: bool,
 }
 
 impl GuestBytes {
-    /// Checks that `len` bytes at `ptr` lie in `view` (the current contents of `memory`) and,
-    /// for a string, that they are valid UTF-8 (the receiving SDK takes strings unchecked).
-    pub fn checked(
-        view: &[u8],
-        memory: Memory,
-        ptr: u32,
-        len: u32,
-        utf8: bool,
-    ) -> Result<Self, AbiError> {
-        let what = if utf8 { "string" } else { "byte array" };
-        let bytes = Lifter::new(view).bytes(ptr, len as u64, || what.to_string())?;
-        if utf8 {
-            if let Err(e) = std::str::from_utf8(bytes) {
-                return Err(AbiError::InvalidUtf8 {
-                    what: what.into(),
-                    valid_up_to: e.valid_up_to(),
-                    len: bytes.len(),
-                });
-            }
-        }
-        Ok(GuestBytes { memory, ptr, len })
+    /// The bytes in `memory` (the current contents of the module's memory), checked to lie in
+    /// it and, for a string, to be valid UTF-8 (the receiving SDK takes strings unchecked).
+    pub fn view(self, memory: &[u8]) -> Result<&[u8], AbiError> {
+        checked_bytes(memory, self.ptr, self.len, self.utf8)
     }
 }
 
-/// Copies `src` (in one module's memory) into a fresh buffer of the module `dst`, allocated
-/// with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0) without
-/// allocating. One `memmove` from memory to memory: no intermediate buffer or value.
+/// `len` bytes at `ptr` in `memory`, checked to lie in it and, when `utf8`, to be valid
+/// UTF-8.
+fn checked_bytes(memory: &[u8], ptr: u32, len: u32, utf8: bool) -> Result<&[u8], AbiError> {
+    let what = if utf8 { "string" } else { "byte array" };
+    let bytes = Lifter::new(memory).bytes(ptr, len as u64, || what.to_string())?;
+    if utf8 {
+        if let Err(e) = std::str::from_utf8(bytes) {
+            return Err(AbiError::InvalidUtf8 {
+                what: what.into(),
+                valid_up_to: e.valid_up_to(),
+                len: bytes.len(),
+            });
+        }
+    }
+    Ok(bytes)
+}
+
+/// Copies `bytes` (read from another module's memory) into a fresh buffer of the module `dst`,
+/// allocated with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0)
+/// without allocating. The two modules live in different stores, so the source stays
+/// borrowed while the destination runs its allocator: one copy, no intermediate buffer.
 pub fn copy_bytes_into<S: AsContextMut>(
-    mut store: S,
-    src: GuestBytes,
+    store: S,
+    bytes: &[u8],
     dst: &GuestAbi,
     tag: u8,
 ) -> Result<(u32, u32), AbiError> {
-    if src.len == 0 {
+    if bytes.is_empty() {
         return Ok((0, 0));
     }
-    // Allocating may grow the destination memory: sizes and base pointers are read after it.
-    let dst_ptr = WasmGuest::new(&mut store, dst).allocate(src.len, tag)?;
-    let len = src.len as usize;
-    let in_bounds = |memory: &Memory, store: &S, ptr: u32, what: &str| {
-        let memory_size = memory.data_size(store);
-        match (ptr as usize).checked_add(len) {
-            Some(end) if end <= memory_size => Ok(ptr as usize),
-            _ => Err(AbiError::OutOfBounds {
-                what: what.into(),
-                ptr: ptr as u64,
-                len: len as u64,
-                memory_size: memory_size as u64,
-            }),
-        }
-    };
-    let from = in_bounds(&src.memory, &store, src.ptr, "copy source")?;
-    let to = in_bounds(&dst.memory, &store, dst_ptr, "copy destination")?;
-    let src_base = src.memory.data_ptr(&store);
-    let dst_base = dst.memory.data_ptr(&store);
-    // SAFETY: both ranges were just checked against their memory's current size, and nothing
-    // can grow or move either memory before the copy (the store is borrowed mutably here, so
-    // no guest code runs and no Rust reference into either memory is alive). `ptr::copy` is
-    // a memmove, so the ranges may even overlap (the same memory).
-    unsafe { std::ptr::copy(src_base.add(from), dst_base.add(to), len) };
-    Ok((dst_ptr, src.len))
+    let len = u32::try_from(bytes.len()).map_err(|_| AbiError::OutOfBounds {
+        what: "copy source".into(),
+        ptr: 0,
+        len: bytes.len() as u64,
+        memory_size: u32::MAX as u64,
+    })?;
+    let mut guest = WasmGuest::new(store, dst);
+    // Allocating may grow the destination memory: `write` checks against the size after it.
+    let ptr = guest.allocate(len, tag)?;
+    guest.write(ptr, bytes)?;
+    Ok((ptr, len))
 }
 
 /// Reads the raw wasm arguments of a module-to-module import call: strings and byte arrays
 /// are left in the caller's memory ([`ForwardArg::Bytes`], checked), everything else is
 /// lifted.
-pub fn forward_arguments(
-    view: &[u8],
-    memory: Memory,
+pub fn forward_arguments<'v>(
+    view: &'v [u8],
     sig: &FunctionSignature,
     params: &[Val],
-) -> Result<Vec<ForwardArg<'static>>, AbiError> {
+) -> Result<Vec<ForwardArg<'v>>, AbiError> {
     let mut lifter = Lifter::new(view);
     let mut out = Vec::with_capacity(sig.arguments.len());
     let mut i = 0;
@@ -165,13 +151,7 @@ pub fn forward_arguments(
             ty if is_bytes_type(ty) => {
                 let (ptr, len) = (i32_at(params, i)?, i32_at(params, i + 1)?);
                 i += 2;
-                ForwardArg::Bytes(GuestBytes::checked(
-                    view,
-                    memory,
-                    ptr,
-                    len,
-                    *ty == IType::String,
-                )?)
+                ForwardArg::Bytes(checked_bytes(view, ptr, len, *ty == IType::String)?)
             }
             IType::String | IType::ByteArray | IType::Array(_) => {
                 let (ptr, len) = (i32_at(params, i)?, i32_at(params, i + 1)?);
@@ -294,7 +274,8 @@ pub struct ImportError {
 }
 
 /// The body of a wasmtime host function implementing the import of `callee.function` with
-/// the importer's declared signature `sig` (§3.4).
+/// the importer's declared signature `sig` (§3.4). It runs in the importer's store (the
+/// `Caller`) and calls into the callee's own store.
 pub fn module_import_func(
     callee: Arc<MModule>,
     function: String,
@@ -303,8 +284,8 @@ pub fn module_import_func(
 {
     move |mut caller, params, results| {
         let (caller_name, caller_abi) = {
-            let slot = caller.data().current_slot();
-            (slot.name.clone(), slot.abi.clone())
+            let state = caller.data();
+            (state.name.clone(), state.abi.clone())
         };
         let fail = |source: MarineError| {
             wasmtime::Error::new(ImportError {
@@ -320,14 +301,12 @@ pub fn module_import_func(
             )));
         };
         let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
-        let args = forward_arguments(
-            caller_abi.memory_view(&caller),
-            caller_abi.memory,
-            &sig,
-            params,
-        )
-        .map_err(|e| fail(in_caller(e)))?;
-        let output = callee.call_forwarded(&mut caller, &function, &args);
+        let output = {
+            // The caller's memory stays borrowed while the callee runs in its own store.
+            let view = caller_abi.memory_view(&caller);
+            let args = forward_arguments(view, &sig, params).map_err(|e| fail(in_caller(e)))?;
+            callee.call_forwarded(&function, &args)
+        };
         // The caller's helper buffers (records, arrays of non-bytes) are released once the
         // callee has its copies; string and byte-array buffers belong to the caller's wrapper.
         if sig.arguments.iter().any(|a| a.ty.is_complex()) {
@@ -344,11 +323,10 @@ pub fn module_import_func(
             )
             .map_err(|e| fail(in_caller(e)))?,
             ForwardOutput::Bytes(bytes) => {
-                // Callee memory -> caller memory, then the callee may free its buffers.
-                let copied = copy_bytes_into(&mut caller, bytes, &caller_abi, BYTES_TAG);
-                let released = callee.release_objects(&mut caller);
-                let (ptr, len) = copied.map_err(|e| fail(in_caller(e)))?;
-                released.map_err(|e| fail(e.in_call(callee.name(), &function)))?;
+                // Callee memory -> caller memory, then the callee frees its buffers.
+                let (ptr, len) = callee
+                    .deliver_bytes(&function, bytes, &mut caller, &caller_abi, &caller_name)
+                    .map_err(fail)?;
                 caller_abi
                     .set_result(&mut caller, ptr, Some(len))
                     .map_err(|e| fail(in_caller(e)))?;

@@ -220,8 +220,8 @@ fn get_call_parameters(
     layout: CallParametersLayout,
 ) -> wasmtime::Result<()> {
     let (module, abi) = {
-        let slot = caller.data().current_slot();
-        (slot.name.clone(), slot.abi.clone())
+        let state = caller.data();
+        (state.name.clone(), state.abi.clone())
     };
     let fail = |source: MarineError| {
         wasmtime::Error::new(ImportError {

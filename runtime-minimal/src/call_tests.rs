@@ -267,7 +267,9 @@ fn echo(m: &mut Marine, f: &str, v: IValue) {
 /// (size, tag) pairs logged by the guest allocator since `from`.
 fn alloc_log(m: &Marine, from: u32) -> Vec<(u32, u32)> {
     let module = m.module("g").unwrap();
-    let mem = module.abi().memory_view(m.store());
+    let mem = module
+        .with_store(|store| module.abi().memory_view(&*store).to_vec())
+        .unwrap();
     // Scan the guest's log until an empty slot.
     let mut v = Vec::new();
     for i in from..384 {
@@ -1156,7 +1158,8 @@ fn host_imports_lift_and_lower() {
         vec![IType::String, IType::ByteArray],
         Some(IType::Array(Box::new(IType::String))),
         |ctx, args| {
-            ctx.state_mut().extension_mut::<Calls>().unwrap().0 += 1;
+            ctx.with_extension(|calls: &mut Calls| calls.0 += 1)
+                .unwrap();
             let (IValue::String(s), IValue::ByteArray(sep)) = (&args[0], &args[1]) else {
                 return Err("bad args".into());
             };
@@ -1179,7 +1182,7 @@ fn host_imports_lift_and_lower() {
     );
     let inner_rec = guest_inner_type();
     let params = HostImport::new(vec![], Some(IType::Record(inner_rec)), |ctx, _| {
-        let n = ctx.state().extension::<Calls>().map(|c| c.0).unwrap_or(0);
+        let n = ctx.with_extension(|calls: &mut Calls| calls.0).unwrap_or(0);
         Ok(Some(inner(&format!("calls={n}"), &[1, 2])))
     });
     let config = MModuleConfig {
@@ -1191,7 +1194,7 @@ fn host_imports_lift_and_lower() {
         ..Default::default()
     };
     let mut m = Marine::new();
-    m.store_mut().data_mut().set_extension(Calls(0));
+    m.set_extension(Calls(0));
     m.load_module_with_config("h", host_guest(), config)
         .unwrap();
     let s = |x: &str| IValue::String(x.into());

@@ -231,10 +231,8 @@ impl MarineEngine {
             let mut linker = Linker::new(&self.inner.engine);
             // Registering into a fresh linker cannot clash; an error here is a bug in
             // this crate.
-            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| {
-                s.current_wasi()
-            })
-            .expect("WASI registration into an empty linker");
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| &mut s.wasi)
+                .expect("WASI registration into an empty linker");
             add_host_imports(&mut linker).expect("host import registration into a fresh linker");
             linker
         })

@@ -367,6 +367,13 @@ pub enum MarineError {
         /// The call stack at that point, outermost first, as `module.function`.
         stack: Vec<String>,
     },
+    /// A module's store was asked for while that module is running a call (a host function
+    /// reaching for the store of a module on the call stack, or another thread).
+    #[error("module `{module}` is running a call: its store cannot be used now")]
+    ModuleBusy {
+        /// The module.
+        module: String,
+    },
     /// A module import called during the call failed (the error of the callee, or of moving
     /// values between the two modules).
     #[error("module `{module}`, function `{function}`: {source}")]

@@ -16,7 +16,8 @@
 //! Any other import is left undefined, so a module needing one fails to load with a `Link`
 //! error naming it (`unknown import: `ns::name` has not been defined`).
 
-use std::sync::Arc;
+use std::any::Any;
+use std::sync::{Arc, Weak};
 
 use wasmtime::{AsContextMut, Caller, Engine, Extern, Func, FuncType, Linker, Val};
 
@@ -27,9 +28,9 @@ use crate::errors::MarineError;
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IFunctionArg, IType, IValue};
 
-/// What a host function sees besides its arguments: the calling module, the store state,
-/// and the service's modules (a host function may call into them, see
-/// [`HostContext::call_module`]).
+/// What a host function sees besides its arguments: the calling module, its store data,
+/// the service's extensions, and the service's modules (a host function may call into them,
+/// see [`HostContext::call_module`]).
 pub struct HostContext<'a, 'c> {
     /// Name of the calling module.
     pub module: &'a str,
@@ -37,12 +38,12 @@ pub struct HostContext<'a, 'c> {
 }
 
 impl<'a, 'c> HostContext<'a, 'c> {
-    /// The store state (per-module slots, extensions such as embedder host state).
+    /// The calling module's store data.
     pub fn state(&self) -> &StoreState {
         self.caller.data()
     }
 
-    /// The store state, mutably.
+    /// The calling module's store data, mutably.
     pub fn state_mut(&mut self) -> &mut StoreState {
         self.caller.data_mut()
     }
@@ -50,6 +51,14 @@ impl<'a, 'c> HostContext<'a, 'c> {
     /// The call parameters of the current top-level call.
     pub fn call_parameters(&self) -> &CallParameters {
         self.caller.data().call_parameters()
+    }
+
+    /// Runs `f` on the service's extension of type `T` ([`crate::Marine::set_extension`]);
+    /// `None` when there is none. The service's shared state is locked meanwhile: `f` must
+    /// not call into modules.
+    pub fn with_extension<T: Any + Send, R>(&mut self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let mut shared = self.caller.data().shared().lock();
+        shared.extension_mut::<T>().map(f)
     }
 
     /// Calls `function` of the loaded module `module` from inside this host function (a
@@ -65,11 +74,13 @@ impl<'a, 'c> HostContext<'a, 'c> {
         let target = self
             .caller
             .data()
+            .shared()
+            .lock()
             .modules
             .get(module)
-            .cloned()
+            .and_then(Weak::upgrade)
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
-        target.call(&mut *self.caller, function, args)
+        target.call(function, args)
     }
 }
 
@@ -168,8 +179,8 @@ impl HostImport {
         let (ns, fname) = (namespace.to_string(), name.to_string());
         move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
             let (module, abi) = {
-                let slot = caller.data().current_slot();
-                (slot.name.clone(), slot.abi.clone())
+                let state = caller.data();
+                (state.name.clone(), state.abi.clone())
             };
             let fail = |source: MarineError| {
                 wasmtime::Error::new(crate::adapter::ImportError {
@@ -240,11 +251,11 @@ fn log_utf8_string(
     msg_ptr: i32,
     msg_len: i32,
 ) {
-    let slot = caller.data().current_slot();
-    if !slot.logger_enabled {
+    let state = caller.data();
+    if !state.logger_enabled {
         return;
     }
-    let mask = slot.logging_mask;
+    let mask = state.logging_mask;
     if target != 0 && target & mask == 0 {
         return;
     }
@@ -254,7 +265,7 @@ fn log_utf8_string(
     };
     let (start, len) = (msg_ptr as u32 as usize, msg_len as u32 as usize);
     let (data, state) = memory.data_and_store_mut(&mut caller);
-    let module = &state.current_slot().name;
+    let module = &state.name;
     let Some(bytes) = start.checked_add(len).and_then(|end| data.get(start..end)) else {
         log::warn!("module `{module}`: log message of {len} bytes at {start:#x} is out of bounds");
         return;

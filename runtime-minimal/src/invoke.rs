@@ -2,22 +2,20 @@
 //! reported.
 //!
 //! A top-level call is one made by the embedder (not a module-to-module call). Before it
-//! starts, the store's [`crate::store::CallState`] is reset with the call's parameters (seen
-//! by `get_call_parameters` in every module the call reaches) and the epoch deadline is set
-//! from its timeout. Meanwhile the runtime records what the innermost error alone would not
+//! starts, the service's [`crate::store::CallState`] is reset with the call's parameters (seen
+//! by `get_call_parameters` in every module the call reaches) and its deadline (each module's
+//! store arms its epoch deadline from it when the call enters it). Meanwhile the runtime records what the innermost error alone would not
 //! say: the module running when the deadline passed, a refused re-entrant call, a refused
 //! memory growth. If the call fails, these decide the error: [`MarineError::Timeout`], then
 //! [`MarineError::Reentrancy`], then [`MarineError::MemoryLimit`] (wrapping the failure that
 //! followed the refused growth), else the error itself.
 
-use std::time::Duration;
-
-use wasmtime::Store;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::call_parameters::CallParameters;
-use crate::engine::{MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
-use crate::store::{CallState, Incident, StoreState};
+use crate::store::{Incident, MemoryRefusal, SharedState};
 
 /// Settings of one top-level call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,30 +56,42 @@ pub(crate) enum Classify {
 /// Runs `f` as a top-level call with these parameters and timeout, then reports a failure
 /// with the findings of the call (see the module docs).
 pub(crate) fn top_level<R>(
-    store: &mut Store<StoreState>,
+    shared: &SharedState,
     call_parameters: CallParameters,
     timeout: Option<Duration>,
     classify: Classify,
-    f: impl FnOnce(&mut Store<StoreState>) -> Result<R, MarineError>,
+    f: impl FnOnce() -> Result<R, MarineError>,
 ) -> Result<R, MarineError> {
-    store.data_mut().call = CallState {
-        call_parameters,
-        timeout,
-        ..CallState::default()
+    {
+        let call = &mut shared.lock().call;
+        call.call_parameters = Arc::new(call_parameters);
+        call.timeout = timeout;
+        call.deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        call.stack.clear();
+        call.incident = None;
+        call.refused_growth = None;
+    }
+    let result = f();
+    let (incident, refused_growth) = {
+        let call = &mut shared.lock().call;
+        call.deadline = None;
+        (call.incident.take(), call.refused_growth.take())
     };
-    store.set_epoch_deadline(MarineEngine::deadline_ticks(timeout));
-    let result = f(store);
-    store.set_epoch_deadline(NO_DEADLINE);
-    let call = std::mem::take(&mut store.data_mut().call);
-    result.map_err(|e| reported_error(e, call, classify))
+    result.map_err(|e| reported_error(e, timeout, incident, refused_growth, classify))
 }
 
-fn reported_error(error: MarineError, call: CallState, classify: Classify) -> MarineError {
-    match call.incident {
+fn reported_error(
+    error: MarineError,
+    timeout: Option<Duration>,
+    incident: Option<Incident>,
+    refused_growth: Option<MemoryRefusal>,
+    classify: Classify,
+) -> MarineError {
+    match incident {
         Some(Incident::Timeout { module, function }) => MarineError::Timeout {
             module,
             function,
-            timeout: call.timeout.unwrap_or_default(),
+            timeout: timeout.unwrap_or_default(),
         },
         Some(Incident::Reentrancy {
             module,
@@ -92,7 +102,7 @@ fn reported_error(error: MarineError, call: CallState, classify: Classify) -> Ma
             function,
             stack,
         },
-        None => match (call.refused_growth, classify) {
+        None => match (refused_growth, classify) {
             (Some(r), Classify::All) => MarineError::MemoryLimit {
                 module: r.module,
                 function: r.function.unwrap_or_default(),

@@ -19,25 +19,31 @@
 //!
 //! # Design notes
 //!
-//! - **One store per service.** A [`Marine`] owns one `wasmtime::Store<StoreState>` holding
-//!   every module instance (each with its own linear memory), one shared `Linker` (WASI,
-//!   logger) cloned per module to add that module's imports, and a [`MarineEngine`] (shareable
-//!   between services and threads) whose cache maps wasm content to the compiled module, its
-//!   [`ModuleInterface`] and per-function call plans, so nothing is re-parsed per call.
-//! - **Current module.** [`StoreState`] keeps one slot per module (name, WASI context, ABI
-//!   handles, memory limit) and the index of the module currently running. Every entry into a
-//!   module (instantiation, `_initialize`/`_start`, each export call, each import adapter)
-//!   sets it and restores it afterwards ([`store::with_module`]). The WASI accessor, the
-//!   logger, host functions and the memory limiter all act on the current module.
+//! - **One store per module.** Each [`MModule`] owns the `wasmtime::Store<StoreState>` its
+//!   instance lives in, so unloading a module nothing imports frees its instance, linear
+//!   memory (pages and address-space reservation) and WASI context at once. A store's
+//!   [`StoreState`] is that module's data (name, WASI context, ABI handles, memory limit);
+//!   what a call spans across modules (call parameters, deadline, call stack, incidents) and
+//!   the service's memory total are in one [`store::Shared`] behind a mutex every store points
+//!   to, held only for bookkeeping, never while wasm runs. The definitions every module may
+//!   import (WASI, logger, call parameters) sit in one `Linker` per [`MarineEngine`], whose
+//!   cache maps wasm content to the compiled module, its [`ModuleInterface`] and per-function
+//!   call plans, so nothing is re-parsed per call.
+//! - **Entering a module.** A call into a module locks its store for the call's duration
+//!   (a second call into a running module is refused: [`MarineError::Reentrancy`]), pushes a
+//!   frame on the shared call stack, and arms the store's epoch deadline from the call's. The
+//!   WASI accessor, the logger, host functions and the memory limiter act on the store's own
+//!   module.
 //! - **Calls.** [`MModule::call`] implements §2.3: arity and type checks up front (errors name
 //!   the argument), lowering through the module's own `allocate` with the official tags and
 //!   order, the call, lifting (bounds-checked, budgeted), then `release_objects`.
 //! - **Cross-module.** Lowering is generic over [`memory::GuestMemoryMut`] and lifting works
 //!   on a byte view, so the same code serves every direction. A module import is a host
-//!   function built by [`adapter::module_import_func`]: it lifts the arguments from the
-//!   caller's memory, calls the caller's `release_objects` for complex arguments, runs the
-//!   callee's export protocol with the callee current, lowers the result with the caller's
-//!   `allocate` and calls the caller's `set_result_*`. Imports are resolved at load against
+//!   function built by [`adapter::module_import_func`], running in the caller's store: it
+//!   lifts the arguments from the caller's memory, runs the callee's export protocol in the
+//!   callee's store, calls the caller's `release_objects` for complex arguments, lowers the
+//!   result with the caller's `allocate` and calls the caller's `set_result_*`. Imports are
+//!   resolved at load against
 //!   modules loaded before (dependency order, as the official runtime) and their declared
 //!   signatures are checked against the callee's exports. String and byte-array arguments
 //!   and results move memory-to-memory ([`adapter::copy_bytes_into`], bounds- and
@@ -46,10 +52,10 @@
 //! - **Top-level calls** ([`invoke`]): [`Marine::call_with_options`] sets the call
 //!   parameters (served by `get_call_parameters` in all four host namespaces, each with its
 //!   SDK's layout, [`call_parameters_abi`]) and an epoch deadline from the timeout
-//!   ([`engine`] runs the epoch ticker). The store keeps a call stack of (module, function)
-//!   frames: a call into a module already on it is refused ([`MarineError::Reentrancy`]), and
-//!   a deadline or a refused memory growth is attributed to the module running, giving
-//!   [`MarineError::Timeout`] / [`MarineError::MemoryLimit`].
+//!   ([`engine`] runs the epoch ticker). The shared state keeps a call stack of (module,
+//!   function) frames: a call into a module already on it is refused
+//!   ([`MarineError::Reentrancy`]), and a deadline or a refused memory growth is attributed
+//!   to the module running, giving [`MarineError::Timeout`] / [`MarineError::MemoryLimit`].
 //! - **Guest output** ([`stdio`]): each module's stderr keeps a bounded tail so a trap carries
 //!   the guest's panic message; stdout/stderr can be captured for the embedder.
 //! - **Guest-controlled data never panics the host.** Pointers are u32 (memories above 2 GiB

@@ -1,22 +1,24 @@
-//! The public façade: a set of modules sharing one store (a "service").
+//! The public façade: a set of modules, each in its own store, forming a "service".
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::any::Any;
+
 use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
-use crate::engine::{CompiledModule, MarineEngine};
+use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
-use crate::module::MModule;
+use crate::module::{MModule, ModuleOutput};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
-use crate::store::{MemoryStats, ModuleSlot, StoreState};
+use crate::store::{MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
 
 /// Where a module's bytes come from.
@@ -117,7 +119,8 @@ impl Default for MModuleConfig {
     }
 }
 
-/// A set of named modules instantiated in one wasmtime store.
+/// A set of named modules, each instantiated in a wasmtime store of its own (so unloading one
+/// frees all it held), calling each other through typed adapters.
 ///
 /// ```no_run
 /// use marine_runtime::{IValue, Marine};
@@ -135,7 +138,7 @@ impl Default for MModuleConfig {
 /// allocation, a poisoned `RefCell`); unload and reload the module to start afresh.
 pub struct Marine {
     engine: MarineEngine,
-    store: Store<StoreState>,
+    shared: SharedState,
     modules: HashMap<String, Arc<MModule>>,
     default_timeout: Option<Duration>,
 }
@@ -162,20 +165,25 @@ impl Marine {
 
     /// An empty service on the given engine (compiled modules are cached per engine).
     pub fn with_engine(engine: MarineEngine) -> Self {
-        let mut store = Store::new(engine.engine(), StoreState::new());
-        store.limiter(|state| state as &mut dyn ResourceLimiter);
-        store.set_epoch_deadline(crate::engine::NO_DEADLINE);
-        // The deadline of a call passed: note which module was running, then trap.
-        store.epoch_deadline_callback(|mut ctx| {
-            ctx.data_mut().record_timeout();
-            Ok(UpdateDeadline::Interrupt)
-        });
         Marine {
             engine,
-            store,
+            shared: SharedState::default(),
             modules: HashMap::new(),
             default_timeout: None,
         }
+    }
+
+    /// A store for one module of this service: its memory limiter, and an epoch deadline
+    /// (armed by each call entering it) whose passing records which module was running.
+    fn module_store(&self, state: StoreState) -> Store<StoreState> {
+        let mut store = Store::new(self.engine.engine(), state);
+        store.limiter(|state| state as &mut dyn ResourceLimiter);
+        store.set_epoch_deadline(NO_DEADLINE);
+        store.epoch_deadline_callback(|ctx| {
+            ctx.data().record_timeout();
+            Ok(UpdateDeadline::Interrupt)
+        });
+        store
     }
 
     /// Sets the timeout of calls that do not set their own ([`CallOptions::timeout`]), also
@@ -280,50 +288,43 @@ impl Marine {
                     message: format!("cannot map dir {} as `{alias}`: {e}", host.display()),
                 })?;
         }
-        let mut slot = ModuleSlot::new(name.clone(), wasi.build_p1());
-        slot.logging_mask = config.logging_mask;
-        slot.mem_limit = config.mem_limit_bytes;
-        slot.logger_enabled = config.logger_enabled;
-        slot.stderr_tail = Some(stderr_tail);
-        slot.capture = capture;
-        let index = self.store.data_mut().add_slot(slot);
+        let mut state = StoreState::new(name.clone(), wasi.build_p1(), self.shared.clone());
+        state.logging_mask = config.logging_mask;
+        state.mem_limit = config.mem_limit_bytes;
+        state.logger_enabled = config.logger_enabled;
+        let mut store = self.module_store(state);
+        let output = ModuleOutput {
+            stderr_tail,
+            capture,
+        };
 
-        let linked = self
-            .module_imports(&name, &compiled, &config.host_imports)
-            .and_then(|imports| {
-                top_level(
-                    &mut self.store,
-                    Default::default(),
-                    self.default_timeout,
-                    Classify::NoMemoryLimit,
-                    |store| MModule::instantiate(store, &imports, &name, compiled, index),
-                )
-            });
-        match linked {
-            Ok(module) => {
-                let module = Arc::new(module);
-                self.store
-                    .data_mut()
-                    .modules
-                    .insert(name.clone(), module.clone());
-                self.modules.insert(name, module);
-                Ok(())
-            }
-            Err(e) => {
-                self.store.data_mut().drop_slot(index);
-                Err(e)
-            }
-        }
+        // On failure the store is dropped here, giving its memory back to the total.
+        let imports = self.module_imports(&mut store, &name, &compiled, &config.host_imports)?;
+        let module = top_level(
+            &self.shared,
+            Default::default(),
+            self.default_timeout,
+            Classify::NoMemoryLimit,
+            || MModule::instantiate(store, &imports, compiled, output),
+        )?;
+        let module = Arc::new(module);
+        self.shared
+            .lock()
+            .modules
+            .insert(name.clone(), Arc::downgrade(&module));
+        self.modules.insert(name, module);
+        Ok(())
     }
 
     /// The externs satisfying each import of `compiled`, in the module's import order, created
-    /// in this service's store. A function imported from an already loaded module gets an
+    /// in the module's `store`. A function imported from an already loaded module gets an
     /// adapter (§3.4) after its signature is checked against the export; otherwise the
     /// module's own host functions come first, then the shared definitions (WASI, built-in
     /// host imports). No linker is cloned and nothing is re-registered: creating a service
     /// costs one lookup per import.
     fn module_imports(
-        &mut self,
+        &self,
+        store: &mut Store<StoreState>,
         name: &str,
         compiled: &CompiledModule,
         host_imports: &[(String, String, HostImport)],
@@ -375,17 +376,17 @@ impl Marine {
                 let ty = import_func_type(self.engine.engine(), &f.signature);
                 let body =
                     module_import_func(callee.clone(), f.import_name.clone(), f.signature.clone());
-                Func::new(&mut self.store, ty, body).into()
+                Func::new(&mut *store, ty, body).into()
             } else if let Some((_, _, host)) = host_imports
                 .iter()
                 .rev()
                 .find(|(n, f, _)| n == ns && f == field)
             {
-                host.to_func(&mut self.store, ns, field).into()
+                host.to_func(&mut *store, ns, field).into()
             } else if let Some(shared) = self
                 .engine
                 .base_linker()
-                .get_by_import(&mut self.store, &import)
+                .get_by_import(&mut *store, &import)
             {
                 shared
             } else {
@@ -394,7 +395,7 @@ impl Marine {
                 )));
             };
             if let (ExternType::Func(expected), Extern::Func(func)) = (import.ty(), &provided) {
-                let given = func.ty(&self.store);
+                let given = func.ty(&*store);
                 if !given.matches(&expected) {
                     return Err(link_err(format!(
                         "incompatible import type for `{ns}::{field}`: the module expects \
@@ -408,22 +409,17 @@ impl Marine {
     }
 
     /// Removes a module. Modules that import from it keep working (their adapters hold the
-    /// instance), as in the official runtime, so then nothing is freed. When nothing refers
-    /// to it any more, what it held is released at once: its files and dirs are closed, its
-    /// linear memory's pages go back to the OS and its size back to the total memory limit.
-    /// What stays until the `Marine` is dropped is the instance record itself (a few KiB and
-    /// the address-space reservation: wasmtime stores never free instances).
+    /// module), as in the official runtime; it is freed with the last of them. When nothing
+    /// refers to it any more, it is freed at once: its store goes, and with it the instance,
+    /// the linear memory (pages and address-space reservation), the WASI context (files and
+    /// dirs), and its share of the total memory limit.
     pub fn unload_module(&mut self, name: &str) -> Result<(), MarineError> {
         let module = self
             .modules
             .remove(name)
             .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
-        self.store.data_mut().modules.remove(name);
-        if Arc::strong_count(&module) == 1 {
-            // Nobody can reach the instance any more: nothing will read its memory again.
-            release_pages(&mut self.store, module.abi().memory, name);
-            self.store.data_mut().drop_slot(module.wasi_index());
-        }
+        self.shared.lock().modules.remove(name);
+        drop(module);
         Ok(())
     }
 
@@ -472,11 +468,11 @@ impl Marine {
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
             .clone();
         top_level(
-            &mut self.store,
+            &self.shared,
             options.call_parameters.clone(),
             options.timeout.or(self.default_timeout),
             Classify::All,
-            |store| m.call(store, func, args),
+            || m.call(func, args),
         )
     }
 
@@ -487,8 +483,8 @@ impl Marine {
             .modules
             .get(module)
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
-        let slot = self.store.data().slot(m.wasi_index());
-        let (out, err) = slot
+        let (out, err) = m
+            .output()
             .capture
             .as_ref()
             .ok_or_else(|| MarineError::OutputNotCaptured(module.to_string()))?;
@@ -535,69 +531,37 @@ impl Marine {
         let mut v: Vec<_> = self
             .modules
             .iter()
-            .map(|(n, m)| (n.clone(), m.abi().memory_size(&self.store)))
+            .map(|(n, m)| (n.clone(), m.memory_size()))
             .collect();
         v.sort();
         v
     }
 
     /// Limits the total linear memory of all modules (reference §A.3, §D); `None` removes the
-    /// limit. Memory already granted is counted, including that of unloaded modules (their
-    /// instances stay in the store).
+    /// limit. Memory already granted is counted.
     pub fn set_total_memory_limit(&mut self, limit: Option<u64>) {
-        self.store.data_mut().set_total_memory_limit(limit);
+        self.shared.lock().memory.total_limit = limit;
     }
 
     /// Memory accounting: total limit, total granted, refused growths.
     pub fn memory_stats(&self) -> MemoryStats {
-        self.store.data().memory_stats()
+        self.shared.lock().memory
     }
 
     /// Resets the refused-growth counter of [`Marine::memory_stats`].
     pub fn clear_allocation_stats(&mut self) {
-        self.store.data_mut().clear_allocation_rejects();
+        self.shared.lock().memory.allocation_rejects = 0;
     }
 
-    /// A loaded module (low-level access: ABI handles, instance).
+    /// A loaded module (low-level access: ABI handles, instance, [`MModule::with_store`]).
     pub fn module(&self, name: &str) -> Option<&Arc<MModule>> {
         self.modules.get(name)
     }
 
-    /// The service store (low-level access, for example to read a module's memory).
-    pub fn store(&self) -> &Store<StoreState> {
-        &self.store
+    /// Stores a value of type `T` that host functions reach with
+    /// [`crate::HostContext::with_extension`] (for example a counter, or a handle on embedder
+    /// state); returns the previous one.
+    pub fn set_extension<T: Any + Send>(&mut self, value: T) -> Option<T> {
+        self.shared.lock().set_extension(value)
     }
-
-    /// The service store, mutably (low-level access).
-    pub fn store_mut(&mut self) -> &mut Store<StoreState> {
-        &mut self.store
-    }
-}
-
-/// Gives the pages of an unreachable module's linear memory back to the OS (Linux
-/// `MADV_DONTNEED`; elsewhere they are freed with the store). The mapping stays valid (a page
-/// touched again reads as zeros), so this is memory-safe whatever happens later; it is only
-/// done to instances nothing can call any more.
-fn release_pages(store: &mut Store<StoreState>, memory: wasmtime::Memory, module: &str) {
-    #[cfg(target_os = "linux")]
-    {
-        let start = memory.data_ptr(&*store);
-        let len = memory.data_size(&*store);
-        if len == 0 {
-            return;
-        }
-        // SAFETY: `start..start + len` is this memory's private mapping (page-aligned, whole
-        // 64 KiB wasm pages). `MADV_DONTNEED` only drops its resident pages; the range stays
-        // mapped and readable (zero-filled on the next touch), and no Rust reference into it
-        // is alive here (the store is borrowed mutably).
-        let rc = unsafe { libc::madvise(start.cast(), len, libc::MADV_DONTNEED) };
-        if rc != 0 {
-            log::debug!(
-                "module `{module}`: releasing {len} bytes of memory failed: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (store, memory, module);
 }

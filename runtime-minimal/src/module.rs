@@ -1,22 +1,24 @@
-//! One instantiated module and the export call protocol (§2.3).
+//! One instantiated module, in its own store, and the export call protocol (§2.3).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Instant;
 
-use wasmtime::{AsContextMut, Extern, Func, Instance, Val};
+use wasmtime::{AsContextMut, Extern, Func, Instance, Store, Val};
 use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
 use crate::adapter::{copy_bytes_into, is_bytes_type, GuestBytes, ImportError};
-use crate::engine::CompiledModule;
+use crate::engine::{CompiledModule, MarineEngine};
 use crate::errors::{format_wasmtime_error, AbiError, MarineError};
 use crate::interface::ModuleInterface;
 use crate::lift::lift_result;
 use crate::lower::{lower_argument, val_to_scalar};
 use crate::memory::{GuestAbi, WasmGuest};
-use crate::stdio::panic_message;
-use crate::store::{with_module, Frame, StoreState, WasiIndex};
+use crate::stdio::{panic_message, OutputTail};
+use crate::store::{Frame, SharedState, StoreState};
 use crate::types::{check_value, IValue};
 
 /// An exported `#[marine]` function of an instance: its wasm handle and its call plan.
@@ -37,7 +39,7 @@ pub enum ForwardArg<'a> {
     Value(Cow<'a, IValue>),
     /// A string or byte array still in the caller's memory (already bounds- and
     /// UTF-8-checked), copied straight into the callee's memory.
-    Bytes(GuestBytes),
+    Bytes(&'a [u8]),
 }
 
 /// The output of [`MModule::call_forwarded`].
@@ -46,21 +48,66 @@ pub enum ForwardOutput {
     /// Lifted values (none or one).
     Values(Vec<IValue>),
     /// A string or byte array left in the callee's memory; the callee's objects are not
-    /// released yet.
+    /// released yet (see [`MModule::deliver_bytes`]).
     Bytes(GuestBytes),
 }
 
-/// A module instance living in a service store.
+/// Output capture of a module: the bounded stderr tail (for panic messages) and, when the
+/// config asks for it, the embedder's capture of stdout and stderr.
+#[derive(Clone, Debug)]
+pub struct ModuleOutput {
+    /// The most recent bytes the module wrote to stderr.
+    pub stderr_tail: OutputTail,
+    /// Embedder capture of (stdout, stderr).
+    pub capture: Option<(OutputTail, OutputTail)>,
+}
+
+/// A module instance and the wasmtime store it lives in.
 ///
-/// All handles are store-scoped: use them only with the store the module was instantiated in.
-#[derive(Debug)]
+/// Each module has a store of its own: dropping the module (unloading it once nothing imports
+/// it) frees its instance, linear memory and WASI context. The store is behind a mutex that a
+/// call holds while the module runs, so a second call into a running module (re-entrancy,
+/// from a host function or another thread) is refused instead of corrupting its result slots.
+/// The wasm handles ([`MModule::abi`], [`MModule::instance`], [`ExportFunction::func`]) belong
+/// to this store: use them inside [`MModule::with_store`].
 pub struct MModule {
-    name: String,
-    wasi_index: WasiIndex,
+    name: Arc<str>,
+    store: Mutex<Store<StoreState>>,
+    shared: SharedState,
     instance: Instance,
     abi: GuestAbi,
     compiled: Arc<CompiledModule>,
     exports: HashMap<String, ExportFunction>,
+    output: ModuleOutput,
+    memory_used: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for MModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MModule")
+            .field("name", &self.name)
+            .field("exports", &self.exports.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sets the epoch deadline of a store entered by a call that ends at `deadline`.
+fn arm_deadline(store: &mut Store<StoreState>, deadline: Option<Instant>) {
+    let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    store.set_epoch_deadline(MarineEngine::deadline_ticks(remaining));
+}
+
+/// A module's store, locked for one call of one of its functions; the call's frame is on the
+/// shared call stack until this is dropped.
+struct Entered<'m> {
+    store: MutexGuard<'m, Store<StoreState>>,
+    shared: &'m SharedState,
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.shared.lock().call.stack.pop();
+    }
 }
 
 impl MModule {
@@ -74,13 +121,13 @@ impl MModule {
             .exports
             .get(function)
             .ok_or_else(|| MarineError::NoSuchFunction {
-                module: self.name.clone(),
+                module: self.name.to_string(),
                 function: function.to_string(),
             })?;
         let expected = export.plan.signature.arguments.len();
         if given != expected {
             return Err(MarineError::ArgumentCount {
-                module: self.name.clone(),
+                module: self.name.to_string(),
                 function: function.to_string(),
                 expected,
                 given,
@@ -89,63 +136,60 @@ impl MModule {
         Ok(export)
     }
 
-    /// Instantiates `compiled` in `store` with `imports` (one extern per import, in order,
-    /// already type-checked), then runs `_initialize` and `_start`
-    /// (if exported) with this module current, and looks up the ABI exports and every
-    /// `#[marine]` export.
+    /// Instantiates `compiled` in `store` (this module's own, whose data names the module)
+    /// with `imports` (one extern per import, in order, already type-checked), then runs
+    /// `_initialize` and `_start` (if exported) under the current call's deadline, and looks
+    /// up the ABI exports and every `#[marine]` export.
     pub fn instantiate(
-        mut store: impl AsContextMut<Data = StoreState>,
+        mut store: Store<StoreState>,
         imports: &[Extern],
-        name: &str,
         compiled: Arc<CompiledModule>,
-        wasi_index: WasiIndex,
+        output: ModuleOutput,
     ) -> Result<Self, MarineError> {
+        let name = store.data().name.clone();
+        let shared = store.data().shared().clone();
+        let memory_used = store.data().memory_used_handle();
         let instantiate_err = |message: String| MarineError::Instantiate {
             module: name.to_string(),
             message,
         };
-        let (instance, abi) = with_module(&mut store, wasi_index, |store| {
-            let instance = Instance::new(&mut *store, &compiled.module, imports)
-                .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
-            let abi =
-                GuestAbi::from_instance(&mut *store, &instance).map_err(|(export, reason)| {
-                    MarineError::MissingExport {
-                        module: name.to_string(),
-                        export: export.to_string(),
-                        reason,
-                    }
-                })?;
-            store
-                .as_context_mut()
-                .data_mut()
-                .set_abi(wasi_index, abi.clone());
-            for start in ["_initialize", "_start"] {
-                if let Some(f) = instance.get_func(&mut *store, start) {
-                    let f = f.typed::<(), ()>(&mut *store).map_err(|e| {
-                        instantiate_err(format!("`{start}` has a wrong signature: {e}"))
-                    })?;
-                    let frame = Frame {
-                        module: wasi_index,
-                        function: Arc::from(start),
-                    };
-                    store.as_context_mut().data_mut().call.stack.push(frame);
-                    let started = f.call(&mut *store, ());
-                    store.as_context_mut().data_mut().call.stack.pop();
-                    match started {
-                        Ok(()) => {}
-                        // `proc_exit(0)` from `main` is a normal end of start-up.
-                        Err(e) if matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))) => {}
-                        Err(e) => {
-                            return Err(instantiate_err(format!(
-                                "`{start}` failed: {}",
-                                format_wasmtime_error(&e)
-                            )))
-                        }
-                    }
+        let deadline = store.data_mut().enter_call();
+        arm_deadline(&mut store, deadline);
+        let instance = Instance::new(&mut store, &compiled.module, imports)
+            .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
+        let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
+            MarineError::MissingExport {
+                module: name.to_string(),
+                export: export.to_string(),
+                reason,
+            }
+        })?;
+        store.data_mut().abi = Some(Arc::new(abi.clone()));
+        for start in ["_initialize", "_start"] {
+            let Some(f) = instance.get_func(&mut store, start) else {
+                continue;
+            };
+            let f = f
+                .typed::<(), ()>(&store)
+                .map_err(|e| instantiate_err(format!("`{start}` has a wrong signature: {e}")))?;
+            shared.lock().call.stack.push(Frame {
+                module: name.clone(),
+                function: Arc::from(start),
+            });
+            let started = f.call(&mut store, ());
+            shared.lock().call.stack.pop();
+            match started {
+                Ok(()) => {}
+                // `proc_exit(0)` from `main` is a normal end of start-up.
+                Err(e) if matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))) => {}
+                Err(e) => {
+                    return Err(instantiate_err(format!(
+                        "`{start}` failed: {}",
+                        format_wasmtime_error(&e)
+                    )))
                 }
             }
-            Ok::<_, MarineError>((instance, abi))
-        })?;
+        }
 
         let mut exports = HashMap::with_capacity(compiled.plans.len());
         for (fname, plan) in &compiled.plans {
@@ -168,12 +212,15 @@ impl MModule {
         }
 
         Ok(MModule {
-            name: name.to_string(),
-            wasi_index,
+            name,
+            store: Mutex::new(store),
+            shared,
             instance,
             abi,
             compiled,
             exports,
+            output,
+            memory_used,
         })
     }
 
@@ -187,19 +234,14 @@ impl MModule {
         &self.compiled.interface
     }
 
-    /// The ABI handles (memory, allocate, result slots).
+    /// The ABI handles (memory, allocate, result slots), valid in this module's store.
     pub fn abi(&self) -> &GuestAbi {
         &self.abi
     }
 
-    /// The wasmtime instance.
+    /// The wasmtime instance, valid in this module's store.
     pub fn instance(&self) -> &Instance {
         &self.instance
-    }
-
-    /// This module's WASI context index in the store.
-    pub fn wasi_index(&self) -> WasiIndex {
-        self.wasi_index
     }
 
     /// An exported `#[marine]` function.
@@ -207,24 +249,82 @@ impl MModule {
         self.exports.get(name)
     }
 
+    /// The module's output capture.
+    pub fn output(&self) -> &ModuleOutput {
+        &self.output
+    }
+
+    /// Locks this module's store without waiting: a store held by a running call is
+    /// `Err(())`. A store whose holder panicked (an embedder's host function) stays usable.
+    fn try_lock_store(&self) -> Result<MutexGuard<'_, Store<StoreState>>, ()> {
+        match self.store.try_lock() {
+            Ok(store) => Ok(store),
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(()),
+        }
+    }
+
+    /// Runs `f` with this module's store (low-level access, for example to read its memory
+    /// through [`MModule::abi`]); [`MarineError::ModuleBusy`] while the module is running a
+    /// call.
+    pub fn with_store<R>(
+        &self,
+        f: impl FnOnce(&mut Store<StoreState>) -> R,
+    ) -> Result<R, MarineError> {
+        let mut store = self
+            .try_lock_store()
+            .map_err(|()| MarineError::ModuleBusy {
+                module: self.name.to_string(),
+            })?;
+        Ok(f(&mut store))
+    }
+
+    /// Size of the module's linear memory in bytes (kept by its memory limiter, so it can be
+    /// read while the module runs).
+    pub fn memory_size(&self) -> usize {
+        self.memory_used.load(Ordering::Relaxed) as usize
+    }
+
+    /// Enters this module's store for a call of `function`: refuses a re-entrant call (this
+    /// module already running: its result slots and allocator belong to the outer call),
+    /// pushes a call-stack frame (popped when the guard drops), and arms the store's epoch
+    /// deadline from the current call's.
+    fn enter(&self, function: &Arc<str>) -> Result<Entered<'_>, MarineError> {
+        let Ok(mut store) = self.try_lock_store() else {
+            let mut shared = self.shared.lock();
+            let mut stack = shared.call.stack_names();
+            stack.push(format!("{}.{function}", self.name));
+            shared
+                .call
+                .record_reentrancy(&self.name, function, stack.clone());
+            return Err(MarineError::Reentrancy {
+                module: self.name.to_string(),
+                function: function.to_string(),
+                stack,
+            });
+        };
+        let deadline = store.data_mut().enter_call();
+        arm_deadline(&mut store, deadline);
+        self.shared.lock().call.stack.push(Frame {
+            module: self.name.clone(),
+            function: function.clone(),
+        });
+        Ok(Entered {
+            store,
+            shared: &self.shared,
+        })
+    }
+
     /// Calls an exported `#[marine]` function with interface values (§2.3):
     /// check arity and argument types, lower arguments (allocating in this module), call,
     /// lift the result, then `release_objects` (for complex outputs, after lifting; also after a
     /// failed lift so the guest does not leak).
-    ///
-    /// Works with any store context owning the instance (a `Store`, or the `Caller` of a host
-    /// function when a module import forwards into this module).
-    pub fn call(
-        &self,
-        mut store: impl AsContextMut<Data = StoreState>,
-        function: &str,
-        args: &[IValue],
-    ) -> Result<Vec<IValue>, MarineError> {
+    pub fn call(&self, function: &str, args: &[IValue]) -> Result<Vec<IValue>, MarineError> {
         let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
         for (arg, value) in sig.arguments.iter().zip(args) {
             check_value(value, &arg.ty).map_err(|given| MarineError::ArgumentType {
-                module: self.name.clone(),
+                module: self.name.to_string(),
                 function: function.to_string(),
                 argument: arg.name.clone(),
                 expected: arg.ty.to_string(),
@@ -235,10 +335,8 @@ impl MModule {
             .iter()
             .map(|v| ForwardArg::Value(Cow::Borrowed(v)))
             .collect();
-        let output = self.run_frame(&mut store, export, |store, stderr_mark| {
-            self.call_checked(store, export, function, &args, false, stderr_mark)
-        })?;
-        match output {
+        let mut entered = self.enter(&export.name)?;
+        match self.call_checked(&mut *entered.store, export, function, &args, false)? {
             ForwardOutput::Values(values) => Ok(values),
             // Not requested: `call_checked` only leaves bytes in memory when asked to.
             ForwardOutput::Bytes(_) => Err(MarineError::Engine(
@@ -250,12 +348,11 @@ impl MModule {
     /// The module-to-module entry (used by [`crate::adapter::module_import_func`]): like
     /// [`MModule::call`], but strings and byte arrays may come as [`ForwardArg::Bytes`] still
     /// in the caller's memory (copied straight into this module's memory), and a string or
-    /// byte-array output is left in this module's memory as [`ForwardOutput::Bytes`]
-    /// (bounds- and UTF-8-checked) for the caller to copy; this module's objects are then
-    /// NOT released yet: the caller must call [`MModule::release_objects`] after copying.
+    /// byte-array output is left in this module's memory as [`ForwardOutput::Bytes`] for the
+    /// caller to take with [`MModule::deliver_bytes`], which also releases this module's
+    /// objects.
     pub fn call_forwarded(
         &self,
-        mut store: impl AsContextMut<Data = StoreState>,
         function: &str,
         args: &[ForwardArg<'_>],
     ) -> Result<ForwardOutput, MarineError> {
@@ -268,80 +365,63 @@ impl MModule {
                 ForwardArg::Bytes(_) => Err("string or byte array".to_string()),
             };
             checked.map_err(|given| MarineError::ArgumentType {
-                module: self.name.clone(),
+                module: self.name.to_string(),
                 function: function.to_string(),
                 argument: arg.name.clone(),
                 expected: arg.ty.to_string(),
                 given,
             })?;
         }
-        self.run_frame(&mut store, export, |store, stderr_mark| {
-            self.call_checked(store, export, function, args, true, stderr_mark)
-        })
+        let mut entered = self.enter(&export.name)?;
+        self.call_checked(&mut *entered.store, export, function, args, true)
     }
 
-    /// Calls this module's `release_objects` with the module current.
-    pub fn release_objects(
+    /// Copies a string or byte array this module returned from `function`
+    /// ([`ForwardOutput::Bytes`]) into the module `dst` (a fresh buffer from its `allocate`),
+    /// then calls this module's `release_objects`. Returns (ptr, len) in `dst`'s memory. The
+    /// bytes are checked against this module's memory again (bounds, and UTF-8 for a string)
+    /// before anything is copied.
+    pub fn deliver_bytes(
         &self,
-        mut store: impl AsContextMut<Data = StoreState>,
-    ) -> Result<(), AbiError> {
-        with_module(&mut store, self.wasi_index, |store| {
-            self.abi.release_objects(store)
-        })
-    }
-
-    /// Runs `f` as a call of `export` of this module: refuses a re-entrant call (this module
-    /// already on the call stack: its result slots and allocator belong to the outer call),
-    /// pushes a call-stack frame, makes the module current, and undoes both afterwards. `f`
-    /// gets the position of the module's stderr tail at entry (for panic messages).
-    pub(crate) fn run_frame<S, R>(
-        &self,
-        mut store: S,
-        export: &ExportFunction,
-        f: impl FnOnce(&mut S, u64) -> Result<R, MarineError>,
-    ) -> Result<R, MarineError>
-    where
-        S: AsContextMut<Data = StoreState>,
-    {
-        let mut ctx = store.as_context_mut();
-        let state = ctx.data_mut();
-        if state.call.stack.iter().any(|f| f.module == self.wasi_index) {
-            let mut stack = state.stack_names();
-            stack.push(format!("{}.{}", self.name, export.name));
-            state.record_reentrancy(&self.name, &export.name, stack.clone());
-            return Err(MarineError::Reentrancy {
-                module: self.name.clone(),
-                function: export.name.to_string(),
-                stack,
+        function: &str,
+        bytes: GuestBytes,
+        dst_store: impl AsContextMut,
+        dst: &GuestAbi,
+        dst_name: &str,
+    ) -> Result<(u32, u32), MarineError> {
+        let mut store = self
+            .try_lock_store()
+            .map_err(|()| MarineError::ModuleBusy {
+                module: self.name.to_string(),
+            })?;
+        let copied = bytes
+            .view(self.abi.memory_view(&*store))
+            .map_err(|e| e.in_call(&self.name, function))
+            .and_then(|src| {
+                copy_bytes_into(dst_store, src, dst, BYTES_TAG)
+                    .map_err(|e| e.in_call(dst_name, function))
             });
-        }
-        let stderr_mark = state
-            .slot(self.wasi_index)
-            .stderr_tail
-            .as_ref()
-            .map_or(0, |t| t.total_written());
-        state.call.stack.push(Frame {
-            module: self.wasi_index,
-            function: export.name.clone(),
-        });
-        let result = with_module(&mut store, self.wasi_index, |store| f(store, stderr_mark));
-        store.as_context_mut().data_mut().call.stack.pop();
-        result
+        let released = self.abi.release_objects(&mut *store);
+        let copied = copied?;
+        released.map_err(|e| e.in_call(&self.name, function))?;
+        Ok(copied)
+    }
+
+    /// Calls this module's `release_objects`.
+    pub fn release_objects(&self) -> Result<(), MarineError> {
+        let mut store = self
+            .try_lock_store()
+            .map_err(|()| MarineError::ModuleBusy {
+                module: self.name.to_string(),
+            })?;
+        self.abi
+            .release_objects(&mut *store)
+            .map_err(|e| e.in_call(&self.name, "release_objects"))
     }
 
     /// The guest's panic message among what it wrote to stderr since `mark`.
-    fn panic_since(
-        &self,
-        store: impl wasmtime::AsContext<Data = StoreState>,
-        mark: u64,
-    ) -> Option<String> {
-        let tail = store
-            .as_context()
-            .data()
-            .slot(self.wasi_index)
-            .stderr_tail
-            .clone()?;
-        panic_message(&tail.since(mark))
+    fn panic_since(&self, mark: u64) -> Option<String> {
+        panic_message(&self.output.stderr_tail.since(mark))
     }
 
     fn call_checked(
@@ -351,8 +431,8 @@ impl MModule {
         function: &str,
         args: &[ForwardArg<'_>],
         bytes_output: bool,
-        stderr_mark: u64,
     ) -> Result<ForwardOutput, MarineError> {
+        let stderr_mark = self.output.stderr_tail.total_written();
         let plan = &export.plan;
         let ctx = |e: AbiError| e.in_call(&self.name, function);
 
@@ -366,7 +446,7 @@ impl MModule {
                     &mut params,
                 ),
                 ForwardArg::Bytes(bytes) => {
-                    copy_bytes_into(&mut store, *bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
+                    copy_bytes_into(&mut store, bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
                         params.push(Val::I32(ptr as i32));
                         params.push(Val::I32(len as i32));
                     })
@@ -374,7 +454,7 @@ impl MModule {
             };
             lowered.map_err(|e| match e {
                 AbiError::ValueMismatch { expected, given } => MarineError::ArgumentType {
-                    module: self.name.clone(),
+                    module: self.name.to_string(),
                     function: function.to_string(),
                     argument: arg.name.clone(),
                     expected,
@@ -388,7 +468,7 @@ impl MModule {
         self.invoke(&mut store, export, &params, &mut results, stderr_mark)?;
 
         let unexpected = |message: String| MarineError::UnexpectedResults {
-            module: self.name.clone(),
+            module: self.name.to_string(),
             function: function.to_string(),
             message,
         };
@@ -403,24 +483,17 @@ impl MModule {
                 return Ok(ForwardOutput::Values(vec![v]));
             }
             OutputKind::Sized(ty) if bytes_output && is_bytes_type(ty) => {
-                let checked = self
-                    .abi
-                    .result_ptr_and_size(&mut store)
-                    .and_then(|(ptr, len)| {
-                        GuestBytes::checked(
-                            self.abi.memory_view(&store),
-                            self.abi.memory,
-                            ptr,
-                            len,
-                            *ty == crate::types::IType::String,
-                        )
-                    });
-                return match checked {
-                    Ok(bytes) => Ok(ForwardOutput::Bytes(bytes)),
+                // Checked (bounds, UTF-8) once, when the caller takes them.
+                return match self.abi.result_ptr_and_size(&mut store) {
+                    Ok((ptr, len)) => Ok(ForwardOutput::Bytes(GuestBytes {
+                        ptr,
+                        len,
+                        utf8: *ty == crate::types::IType::String,
+                    })),
                     Err(e) => {
                         if let Err(release_err) = self.abi.release_objects(&mut store) {
                             log::warn!(
-                                "module `{}`: release_objects after a failed result check also failed: {release_err}",
+                                "module `{}`: release_objects after a failed result read also failed: {release_err}",
                                 self.name
                             );
                         }
@@ -464,15 +537,15 @@ impl MModule {
         };
         Err(match e.downcast::<ImportError>() {
             Ok(import) => MarineError::Import {
-                module: self.name.clone(),
+                module: self.name.to_string(),
                 function: export.name.to_string(),
                 source: Box::new(import),
             },
             Err(e) => MarineError::Trap {
-                module: self.name.clone(),
+                module: self.name.to_string(),
                 function: export.name.to_string(),
                 message: format_wasmtime_error(&e),
-                panic_message: self.panic_since(&store, stderr_mark),
+                panic_message: self.panic_since(stderr_mark),
             },
         })
     }

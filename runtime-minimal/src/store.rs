@@ -1,80 +1,26 @@
-//! The per-service store state.
+//! Store data: one wasmtime store per module, and the state all stores of a service share.
 //!
-//! As in the official runtime, ONE `wasmtime::Store<StoreState>` holds every module instance of
-//! a service (each with its own linear memory). WASI is linked once; its accessor picks the
-//! WASI context of the *current* module, an index kept here and set around every call into a
-//! module ([`StoreState::enter`]), so each module has its own envs, preopened dirs and fds.
-//! Index 0 is a null context (no envs, no dirs, no stdio) used whenever no module is current.
+//! Every module of a service lives in its own `wasmtime::Store<StoreState>`, owned by its
+//! [`MModule`]. Dropping the module drops the store, and with it the instance, its linear
+//! memory (pages and address-space reservation) and its WASI context: unloading a module
+//! releases everything it held. A store's [`StoreState`] is that module's data (name, WASI
+//! context, ABI handles, memory limit and use); what a top-level call spans across modules
+//! (call parameters, deadline, call stack, incidents) and the service's memory total live in
+//! one [`Shared`] behind a mutex that every store of the service points to. The mutex is only
+//! held for short bookkeeping, never while wasm runs.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
-
-use wasmtime::AsContextMut;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
 use crate::call_parameters::CallParameters;
 use crate::memory::GuestAbi;
 use crate::module::MModule;
-use crate::stdio::OutputTail;
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::WasiCtxBuilder;
 
-/// Index of a module's WASI context in the store.
-pub type WasiIndex = usize;
-
-/// Per-module data kept in the store, selected by the current module index.
-pub struct ModuleSlot {
-    /// Module name (used as the log target of its logger import; shared, so host calls
-    /// take it without allocating).
-    pub name: Arc<str>,
-    /// The module's WASI context.
-    pub wasi: WasiP1Ctx,
-    /// Logger target mask (§5.2): a message with target t is logged if t == 0 or
-    /// t & mask != 0.
-    pub logging_mask: i32,
-    /// The module's ABI handles, registered right after instantiation (before `_initialize`),
-    /// so host functions and import adapters can allocate in, and set results of, the module
-    /// that is calling them.
-    pub abi: Option<Arc<GuestAbi>>,
-    /// Memory limit of this module in bytes (`None`: unlimited).
-    pub mem_limit: Option<u64>,
-    /// Bytes of linear memory this module has been granted so far.
-    pub mem_used: u64,
-    /// Whether `log_utf8_string` logs (false: the import is a no-op).
-    pub logger_enabled: bool,
-    /// Bounded tail of everything the module wrote to stderr (for panic messages).
-    pub stderr_tail: Option<OutputTail>,
-    /// Embedder capture of stdout and stderr, when enabled in the module config.
-    pub capture: Option<(OutputTail, OutputTail)>,
-}
-
-impl ModuleSlot {
-    fn null() -> Self {
-        ModuleSlot {
-            name: Arc::from(""),
-            wasi: WasiCtxBuilder::new().build_p1(),
-            logging_mask: i32::MAX,
-            abi: None,
-            mem_limit: None,
-            mem_used: 0,
-            logger_enabled: true,
-            stderr_tail: None,
-            capture: None,
-        }
-    }
-
-    /// A slot with the given name, WASI context and default settings.
-    pub fn new(name: impl Into<String>, wasi: WasiP1Ctx) -> Self {
-        ModuleSlot {
-            name: Arc::from(name.into()),
-            wasi,
-            ..Self::null()
-        }
-    }
-}
-
-/// Memory accounting of the whole store (reference §D): an optional limit on the sum of all
+/// Memory accounting of the whole service (reference §D): an optional limit on the sum of all
 /// modules' linear memories, and the number of refused growths.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MemoryStats {
@@ -90,8 +36,8 @@ pub struct MemoryStats {
 /// `_initialize` / `_start`).
 #[derive(Clone, Debug)]
 pub struct Frame {
-    /// The module's slot index.
-    pub module: WasiIndex,
+    /// The module's name.
+    pub module: Arc<str>,
     /// The function running.
     pub function: Arc<str>,
 }
@@ -151,14 +97,17 @@ pub enum Incident {
     },
 }
 
-/// State of the current top-level call: what every module it reaches sees (call parameters)
-/// and what the runtime learned out of band (timeouts, refused growths, re-entrancy).
+/// State of the current top-level call: what every module it reaches sees (call parameters,
+/// deadline) and what the runtime learned out of band (timeouts, refused growths,
+/// re-entrancy).
 #[derive(Debug, Default)]
 pub struct CallState {
     /// Call parameters of the current top-level call, served by `get_call_parameters`.
-    pub call_parameters: CallParameters,
+    pub call_parameters: Arc<CallParameters>,
     /// The effective timeout of the current top-level call.
     pub timeout: Option<Duration>,
+    /// When the current top-level call times out (`None`: never).
+    pub deadline: Option<Instant>,
     /// Modules running, outermost first.
     pub stack: Vec<Frame>,
     /// The first timeout or re-entrancy of this call.
@@ -167,131 +116,65 @@ pub struct CallState {
     pub refused_growth: Option<MemoryRefusal>,
 }
 
-/// Data of the service's store.
-pub struct StoreState {
-    slots: Vec<ModuleSlot>,
-    current: WasiIndex,
-    memory: MemoryStats,
-    /// Growth granted by the last `memory_growing`, undone if the growth then fails.
-    pending_growth: Option<(WasiIndex, u64)>,
-    extensions: HashMap<TypeId, Box<dyn Any + Send>>,
-    /// The current top-level call.
-    pub(crate) call: CallState,
-    /// Loaded modules by name (for host functions that call back into the service).
-    pub(crate) modules: HashMap<String, Arc<MModule>>,
-}
-
-impl Default for StoreState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl StoreState {
-    /// A state with only the null WASI context.
-    pub fn new() -> Self {
-        StoreState {
-            slots: vec![ModuleSlot::null()],
-            current: 0,
-            memory: MemoryStats::default(),
-            pending_growth: None,
-            extensions: HashMap::new(),
-            call: CallState::default(),
-            modules: HashMap::new(),
-        }
-    }
-
-    /// The call parameters of the current top-level call (defaults outside calls).
-    pub fn call_parameters(&self) -> &CallParameters {
-        &self.call.call_parameters
-    }
-
-    /// The current call's state.
-    pub fn call_state(&self) -> &CallState {
-        &self.call
-    }
-
-    /// The slot at `index` (the null slot for an unknown index).
-    pub fn slot(&self, index: WasiIndex) -> &ModuleSlot {
-        self.slots.get(index).unwrap_or(&self.slots[0])
-    }
-
+impl CallState {
     /// The call stack as `module.function` strings, outermost first.
     pub fn stack_names(&self) -> Vec<String> {
-        self.call
-            .stack
+        self.stack
             .iter()
-            .map(|f| format!("{}.{}", self.slot(f.module).name, f.function))
+            .map(|f| format!("{}.{}", f.module, f.function))
             .collect()
     }
 
-    /// The function `index` is running: its innermost frame.
-    fn running_function(&self, index: WasiIndex) -> Option<String> {
-        self.call
-            .stack
+    /// The function `module` is running: its innermost frame.
+    fn running_function(&self, module: &str) -> Option<String> {
+        self.stack
             .iter()
             .rev()
-            .find(|f| f.module == index)
+            .find(|f| &*f.module == module)
             .map(|f| f.function.to_string())
     }
 
-    /// Records that the call deadline passed while the current module was running (first
-    /// incident wins).
-    pub(crate) fn record_timeout(&mut self) {
-        if self.call.incident.is_some() {
-            return;
+    /// Records that the deadline passed while `module` was running (first incident wins).
+    fn record_timeout(&mut self, module: &str) {
+        if self.incident.is_none() {
+            self.incident = Some(Incident::Timeout {
+                module: module.to_string(),
+                function: self.running_function(module).unwrap_or_default(),
+            });
         }
-        // The innermost frame is the module running wasm (host functions run on behalf of the
-        // current module, whose frame is on top).
-        let (module, function) = match self.call.stack.last() {
-            Some(f) => (self.slot(f.module).name.clone(), f.function.to_string()),
-            None => (self.current_slot().name.clone(), String::new()),
-        };
-        self.call.incident = Some(Incident::Timeout {
-            module: module.to_string(),
-            function,
-        });
     }
 
     /// Records a refused re-entrant call (first incident wins).
     pub(crate) fn record_reentrancy(&mut self, module: &str, function: &str, stack: Vec<String>) {
-        if self.call.incident.is_none() {
-            self.call.incident = Some(Incident::Reentrancy {
+        if self.incident.is_none() {
+            self.incident = Some(Incident::Reentrancy {
                 module: module.to_string(),
                 function: function.to_string(),
                 stack,
             });
         }
     }
+}
 
-    /// Adds a module's slot and returns its index.
-    pub fn add_slot(&mut self, slot: ModuleSlot) -> WasiIndex {
-        self.slots.push(slot);
-        self.slots.len() - 1
-    }
+/// What all module stores of one service share.
+#[derive(Default)]
+pub struct Shared {
+    /// The current top-level call.
+    pub(crate) call: CallState,
+    /// The service's memory total and limit.
+    pub(crate) memory: MemoryStats,
+    /// Loaded modules by name (for host functions that call back into the service). Weak, so
+    /// the stores that point to this state do not keep their own modules alive.
+    pub(crate) modules: HashMap<String, Weak<MModule>>,
+    extensions: HashMap<TypeId, Box<dyn Any + Send>>,
+}
 
-    /// Replaces a slot by a null one (module unloaded, or failed to load): closes its fds and
-    /// dirs, and gives its linear memory back to the total memory limit.
-    pub fn drop_slot(&mut self, index: WasiIndex) {
-        if index != 0 && index < self.slots.len() {
-            let dropped = std::mem::replace(&mut self.slots[index], ModuleSlot::null());
-            self.memory.total_used = self.memory.total_used.saturating_sub(dropped.mem_used);
-        }
-    }
-
-    /// Stores a value of type `T` for host functions (for example the current call
-    /// parameters); returns the previous one.
+impl Shared {
+    /// Stores a value of type `T` for host functions; returns the previous one.
     pub fn set_extension<T: Any + Send>(&mut self, value: T) -> Option<T> {
         self.extensions
             .insert(TypeId::of::<T>(), Box::new(value))
             .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
-    }
-
-    /// The stored value of type `T`.
-    pub fn extension<T: Any + Send>(&self) -> Option<&T> {
-        self.extensions
-            .get(&TypeId::of::<T>())
-            .and_then(|b| b.downcast_ref::<T>())
     }
 
     /// The stored value of type `T`, mutably.
@@ -300,132 +183,176 @@ impl StoreState {
             .get_mut(&TypeId::of::<T>())
             .and_then(|b| b.downcast_mut::<T>())
     }
+}
 
-    /// Memory accounting.
-    pub fn memory_stats(&self) -> MemoryStats {
-        self.memory
+/// A handle on the state shared by a service's stores.
+#[derive(Clone, Default)]
+pub struct SharedState(Arc<Mutex<Shared>>);
+
+impl std::fmt::Debug for SharedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedState")
     }
+}
 
-    /// Sets the limit on the total linear memory of all modules.
-    pub fn set_total_memory_limit(&mut self, limit: Option<u64>) {
-        self.memory.total_limit = limit;
+impl SharedState {
+    /// Locks the shared state. A panic while it was held (only possible in an embedder's
+    /// host function) does not make it unusable: the bookkeeping inside stays consistent
+    /// field by field.
+    pub fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
 
-    /// Resets the refused-growth counter.
-    pub fn clear_allocation_rejects(&mut self) {
-        self.memory.allocation_rejects = 0;
-    }
+/// The data of one module's store.
+pub struct StoreState {
+    /// Module name (the log target of its logger import; shared, so host calls take it
+    /// without allocating).
+    pub name: Arc<str>,
+    /// The module's WASI context.
+    pub(crate) wasi: WasiP1Ctx,
+    /// Logger target mask (§5.2): a message with target t is logged if t == 0 or
+    /// t & mask != 0.
+    pub logging_mask: i32,
+    /// Whether `log_utf8_string` logs (false: the import is a no-op).
+    pub logger_enabled: bool,
+    /// The module's ABI handles, registered right after instantiation (before `_initialize`),
+    /// so host functions and import adapters can allocate in, and set results of, the module
+    /// calling them.
+    pub abi: Option<Arc<GuestAbi>>,
+    /// Memory limit of this module in bytes (`None`: unlimited).
+    pub mem_limit: Option<u64>,
+    /// Bytes of linear memory this module has been granted so far (its memory's size; shared
+    /// with its [`MModule`], which reads it without locking the store).
+    mem_used: Arc<AtomicU64>,
+    /// Growth granted by the last `memory_growing`, undone if the growth then fails.
+    pending_growth: Option<u64>,
+    /// The call parameters of the top-level call that entered this store last.
+    call_parameters: Arc<CallParameters>,
+    shared: SharedState,
+}
 
-    /// Registers a module's ABI handles in its slot.
-    pub fn set_abi(&mut self, index: WasiIndex, abi: GuestAbi) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            slot.abi = Some(Arc::new(abi));
+impl StoreState {
+    /// The data of a new module store named `name` with this WASI context, in the service
+    /// whose shared state is `shared`.
+    pub fn new(name: impl Into<String>, wasi: WasiP1Ctx, shared: SharedState) -> Self {
+        StoreState {
+            name: Arc::from(name.into()),
+            wasi,
+            logging_mask: i32::MAX,
+            logger_enabled: true,
+            abi: None,
+            mem_limit: None,
+            mem_used: Arc::default(),
+            pending_growth: None,
+            call_parameters: Arc::default(),
+            shared,
         }
     }
 
-    /// The current module's slot (index 0, the null slot, when none is current).
-    pub fn current_slot(&self) -> &ModuleSlot {
-        self.slots.get(self.current).unwrap_or(&self.slots[0])
+    /// The call parameters of the current top-level call (defaults outside calls).
+    pub fn call_parameters(&self) -> &CallParameters {
+        &self.call_parameters
     }
 
-    /// The WASI context of the current module (the WASI linker accessor).
-    pub fn current_wasi(&mut self) -> &mut WasiP1Ctx {
-        let idx = if self.current < self.slots.len() {
-            self.current
-        } else {
-            0
-        };
-        &mut self.slots[idx].wasi
+    /// Bytes of linear memory this module has been granted.
+    pub fn memory_used(&self) -> u64 {
+        self.mem_used.load(Ordering::Relaxed)
     }
 
-    /// Makes `index` the current module and returns the previous one (restore it with
-    /// another `enter` when the call returns; calls nest for module-to-module imports).
-    pub fn enter(&mut self, index: WasiIndex) -> WasiIndex {
-        std::mem::replace(&mut self.current, index)
+    /// The counter behind [`StoreState::memory_used`].
+    pub(crate) fn memory_used_handle(&self) -> Arc<AtomicU64> {
+        self.mem_used.clone()
     }
 
-    /// The current module's WASI index.
-    pub fn current(&self) -> WasiIndex {
-        self.current
+    /// The state shared with the service's other stores.
+    pub fn shared(&self) -> &SharedState {
+        &self.shared
+    }
+
+    /// Takes the current call's parameters and returns its deadline: done on every entry
+    /// into this store.
+    pub(crate) fn enter_call(&mut self) -> Option<Instant> {
+        let shared = self.shared.lock();
+        if !Arc::ptr_eq(&self.call_parameters, &shared.call.call_parameters) {
+            self.call_parameters = shared.call.call_parameters.clone();
+        }
+        shared.call.deadline
+    }
+
+    /// Records that the call deadline passed while this module was running.
+    pub(crate) fn record_timeout(&self) {
+        self.shared.lock().call.record_timeout(&self.name);
     }
 }
 
-/// Runs `f` with `index` as the current module, restoring the previous one afterwards.
-pub fn with_module<S, R>(mut store: S, index: WasiIndex, f: impl FnOnce(&mut S) -> R) -> R
-where
-    S: AsContextMut<Data = StoreState>,
-{
-    let prev = store.as_context_mut().data_mut().enter(index);
-    let r = f(&mut store);
-    store.as_context_mut().data_mut().enter(prev);
-    r
+impl Drop for StoreState {
+    /// The module's memory goes back to the service total when its store is dropped.
+    fn drop(&mut self) {
+        let mut shared = self.shared.lock();
+        shared.memory.total_used = shared.memory.total_used.saturating_sub(self.memory_used());
+    }
 }
 
 impl wasmtime::ResourceLimiter for StoreState {
-    /// Linear memory growth of the current module (growth only happens while a module runs or
-    /// is instantiated, and that module is current): refused, making `memory.grow` return -1
-    /// (or instantiation fail), if it exceeds the module's limit or the store's total limit.
+    /// Growth of this module's linear memory (or its initial size at instantiation): refused,
+    /// making `memory.grow` return -1 (or instantiation fail), if it exceeds the module's limit
+    /// or the service's total limit.
     fn memory_growing(
         &mut self,
         current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let index = if self.current < self.slots.len() {
-            self.current
-        } else {
-            0
-        };
         let delta = desired.saturating_sub(current) as u64;
-        let slot = &self.slots[index];
-        let over_module = slot.mem_limit.is_some_and(|l| desired as u64 > l);
-        let over_total = self
+        let mut shared = self.shared.lock();
+        let over_module = self.mem_limit.is_some_and(|l| desired as u64 > l);
+        let over_total = shared
             .memory
             .total_limit
-            .is_some_and(|l| self.memory.total_used.saturating_add(delta) > l);
+            .is_some_and(|l| shared.memory.total_used.saturating_add(delta) > l);
         if over_module || over_total {
-            self.memory.allocation_rejects = self.memory.allocation_rejects.saturating_add(1);
-            if self.call.refused_growth.is_none() {
+            shared.memory.allocation_rejects = shared.memory.allocation_rejects.saturating_add(1);
+            if shared.call.refused_growth.is_none() {
                 let (scope, limit) = if over_module {
-                    (MemoryLimitScope::Module, slot.mem_limit.unwrap_or(0))
+                    (MemoryLimitScope::Module, self.mem_limit.unwrap_or(0))
                 } else {
                     (
                         MemoryLimitScope::Total,
-                        self.memory.total_limit.unwrap_or(0),
+                        shared.memory.total_limit.unwrap_or(0),
                     )
                 };
-                self.call.refused_growth = Some(MemoryRefusal {
-                    module: slot.name.to_string(),
-                    function: self.running_function(index),
+                shared.call.refused_growth = Some(MemoryRefusal {
+                    module: self.name.to_string(),
+                    function: shared.call.running_function(&self.name),
                     scope,
                     limit,
                     requested: desired as u64,
                 });
             }
             log::debug!(
-                "module `{}`: memory growth {current} -> {desired} refused ({})",
-                slot.name,
-                if over_module {
-                    "module limit"
-                } else {
-                    "total limit"
-                }
+                "module `{}`: memory growth {current} -> {desired} refused ({} limit)",
+                self.name,
+                if over_module { "module" } else { "total" }
             );
             return Ok(false);
         }
-        self.memory.total_used += delta;
-        self.slots[index].mem_used = desired as u64;
-        self.pending_growth = Some((index, delta));
+        shared.memory.total_used += delta;
+        self.mem_used.store(desired as u64, Ordering::Relaxed);
+        self.pending_growth = Some(delta);
         Ok(true)
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        if let Some((index, delta)) = self.pending_growth.take() {
-            self.memory.total_used = self.memory.total_used.saturating_sub(delta);
-            let slot = &mut self.slots[index];
-            slot.mem_used = slot.mem_used.saturating_sub(delta);
+        if let Some(delta) = self.pending_growth.take() {
+            let mut shared = self.shared.lock();
+            shared.memory.total_used = shared.memory.total_used.saturating_sub(delta);
+            let used = self.memory_used().saturating_sub(delta);
+            self.mem_used.store(used, Ordering::Relaxed);
         }
-        log::debug!("memory growth failed: {error}");
+        log::debug!("module `{}`: memory growth failed: {error}", self.name);
         Ok(())
     }
 

@@ -1,17 +1,30 @@
-//! Unloading a module releases what it held: its share of the total memory limit (a module
-//! of the same size fits again) and, on Linux, its memory pages (the process's resident size
-//! drops). A test binary of its own, so no other test allocates while RSS is measured.
+//! Unloading a module releases what it held: the module itself (instance, store), its share
+//! of the total memory limit (a module of the same size fits again) and, on Linux, its memory
+//! pages and address space (the process's resident and virtual sizes drop). A test binary of
+//! its own, so no other test allocates or maps memory while they are measured.
+
+use std::sync::Arc;
 
 use marine_runtime::{IValue, Marine, MarineError};
 
 const MIB: u64 = 1 << 20;
 
-/// VmRSS of this process in bytes (Linux); `None` elsewhere.
-fn rss() -> Option<u64> {
+/// A size of this process from /proc/self/status in bytes (Linux); `None` elsewhere.
+fn proc_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// Resident size of this process in bytes.
+fn rss() -> Option<u64> {
+    proc_status("VmRSS:")
+}
+
+/// Virtual size of this process in bytes (each wasm memory reserves GiBs of address space).
+fn virtual_size() -> Option<u64> {
+    proc_status("VmSize:")
 }
 
 fn allocate_mib(marine: &mut Marine, mib: u32) -> Result<Vec<IValue>, MarineError> {
@@ -75,4 +88,60 @@ fn a_module_still_imported_is_not_released() {
         matches!(&out[..], [IValue::Array(records)] if records.len() == 2),
         "{out:?}"
     );
+}
+
+#[test]
+fn unload_frees_the_instance_and_its_address_space() {
+    let wasm = marine_e2e::example_wasm("misbehaving");
+    let mut marine = Marine::new();
+    marine.load_module("misbehaving", &wasm).unwrap();
+    let module = Arc::downgrade(marine.module("misbehaving").unwrap());
+    marine.unload_module("misbehaving").unwrap();
+    assert!(
+        module.upgrade().is_none(),
+        "the module (its instance and store) is dropped at unload"
+    );
+
+    // Every wasm memory reserves GiBs of address space (4 GiB plus guard pages on 64-bit
+    // hosts). Had instances stayed until the service was dropped, 200 load/unload rounds
+    // would add about a TiB of virtual size; the bound leaves room for the other tests of
+    // this binary, which run meanwhile.
+    let start = virtual_size();
+    for round in 0..200 {
+        marine.load_module("misbehaving", &wasm).unwrap();
+        assert_eq!(
+            allocate_mib(&mut marine, 1).unwrap(),
+            vec![IValue::U32(1)],
+            "round {round}"
+        );
+        marine.unload_module("misbehaving").unwrap();
+    }
+    if let (Some(start), Some(end)) = (start, virtual_size()) {
+        assert!(
+            end < start + 64 * 1024 * MIB,
+            "virtual size grew from {} MiB to {} MiB over 200 load/unload rounds",
+            start / MIB,
+            end / MIB
+        );
+    }
+    assert_eq!(marine.memory_stats().total_used, 0);
+}
+
+#[test]
+fn an_imported_module_is_freed_with_its_last_importer() {
+    let mut marine = Marine::new();
+    for name in ["records_passing_effector", "records_passing_pure"] {
+        marine
+            .load_module(name, marine_e2e::example_wasm(name))
+            .unwrap();
+    }
+    let effector = Arc::downgrade(marine.module("records_passing_effector").unwrap());
+    marine.unload_module("records_passing_effector").unwrap();
+    assert!(effector.upgrade().is_some(), "its importer still calls it");
+    marine.unload_module("records_passing_pure").unwrap();
+    assert!(
+        effector.upgrade().is_none(),
+        "freed once nothing imports it"
+    );
+    assert_eq!(marine.memory_stats().total_used, 0);
 }
