@@ -1112,7 +1112,7 @@ fn per_module_wasi_contexts() {
     assert!(e.to_string().contains("missing"), "{e}");
 }
 
-/// A counter kept in the store for host functions.
+/// A counter kept in the service for host functions.
 struct Calls(u32);
 
 fn host_guest() -> Vec<u8> {
@@ -1150,6 +1150,59 @@ fn host_guest() -> Vec<u8> {
         ),
     ];
     guest_wasm_with(imports, funcs, extra, &[])
+}
+
+/// A module's store cannot be taken while the module runs a call (here from one of its own
+/// host functions); afterwards it can, and the module's memory is readable through it.
+#[test]
+fn a_running_module_store_is_busy() {
+    type Handle = Arc<std::sync::Mutex<std::sync::Weak<crate::MModule>>>;
+    let handle: Handle = Arc::default();
+    let seen = handle.clone();
+    let add = HostImport::new(
+        vec![IType::U64, IType::U32],
+        Some(IType::U64),
+        move |_, _| {
+            let module = seen.lock().unwrap().upgrade().ok_or("module gone")?;
+            match module.with_store(|_| ()) {
+                Err(MarineError::ModuleBusy { module }) => {
+                    Ok(Some(IValue::U64(module.len() as u64)))
+                }
+                other => Err(format!("expected ModuleBusy, got {other:?}")),
+            }
+        },
+    );
+    // Not called here: only their types matter (for linking).
+    let unused = |args, output| HostImport::new(args, Some(output), |_, _| Ok(None));
+    let split = unused(
+        vec![IType::String, IType::ByteArray],
+        IType::Array(Box::new(IType::String)),
+    );
+    let params = unused(vec![], IType::Record(guest_inner_type()));
+    let config = MModuleConfig {
+        host_imports: vec![
+            ("__marine_host_api_v3".into(), "split".into(), split),
+            ("__marine_host_api_v3".into(), "add".into(), add),
+            ("__marine_host_api_v3".into(), "params".into(), params),
+        ],
+        ..Default::default()
+    };
+    let mut m = Marine::new();
+    m.load_module_with_config("h", host_guest(), config)
+        .unwrap();
+    let module = m.module("h").unwrap().clone();
+    *handle.lock().unwrap() = Arc::downgrade(&module);
+    assert_eq!(
+        m.call_with_ivalues("h", "call_add", &[IValue::U64(1), IValue::U32(2)])
+            .unwrap(),
+        vec![IValue::U64(1)],
+        "the host function saw ModuleBusy for `h`"
+    );
+    let size = module
+        .with_store(|store| module.abi().memory_view(&*store).len())
+        .unwrap();
+    assert_eq!(size, module.memory_size());
+    assert!(size > 0);
 }
 
 #[test]

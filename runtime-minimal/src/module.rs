@@ -11,7 +11,7 @@ use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
 use crate::adapter::{copy_bytes_into, is_bytes_type, GuestBytes, ImportError};
-use crate::engine::{CompiledModule, MarineEngine};
+use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::{format_wasmtime_error, AbiError, MarineError};
 use crate::interface::ModuleInterface;
 use crate::lift::lift_result;
@@ -105,8 +105,11 @@ struct Entered<'m> {
 }
 
 impl Drop for Entered<'_> {
+    /// Pops the call's frame and disarms the deadline (code run in this store outside a call,
+    /// for example through [`MModule::with_store`], has none).
     fn drop(&mut self) {
         self.shared.lock().call.stack.pop();
+        self.store.set_epoch_deadline(NO_DEADLINE);
     }
 }
 
@@ -153,7 +156,7 @@ impl MModule {
             module: name.to_string(),
             message,
         };
-        let deadline = store.data_mut().enter_call();
+        let deadline = store.data_mut().enter_call(None);
         arm_deadline(&mut store, deadline);
         let instance = Instance::new(&mut store, &compiled.module, imports)
             .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
@@ -190,6 +193,8 @@ impl MModule {
                 }
             }
         }
+
+        store.set_epoch_deadline(NO_DEADLINE);
 
         let mut exports = HashMap::with_capacity(compiled.plans.len());
         for (fname, plan) in &compiled.plans {
@@ -255,12 +260,15 @@ impl MModule {
     }
 
     /// Locks this module's store without waiting: a store held by a running call is
-    /// `Err(())`. A store whose holder panicked (an embedder's host function) stays usable.
-    fn try_lock_store(&self) -> Result<MutexGuard<'_, Store<StoreState>>, ()> {
+    /// [`MarineError::ModuleBusy`]. A store whose holder panicked (an embedder's host
+    /// function) stays usable.
+    fn lock_store(&self) -> Result<MutexGuard<'_, Store<StoreState>>, MarineError> {
         match self.store.try_lock() {
             Ok(store) => Ok(store),
             Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(()),
+            Err(TryLockError::WouldBlock) => Err(MarineError::ModuleBusy {
+                module: self.name.to_string(),
+            }),
         }
     }
 
@@ -271,12 +279,7 @@ impl MModule {
         &self,
         f: impl FnOnce(&mut Store<StoreState>) -> R,
     ) -> Result<R, MarineError> {
-        let mut store = self
-            .try_lock_store()
-            .map_err(|()| MarineError::ModuleBusy {
-                module: self.name.to_string(),
-            })?;
-        Ok(f(&mut store))
+        Ok(f(&mut *self.lock_store()?))
     }
 
     /// Size of the module's linear memory in bytes (kept by its memory limiter, so it can be
@@ -290,7 +293,7 @@ impl MModule {
     /// pushes a call-stack frame (popped when the guard drops), and arms the store's epoch
     /// deadline from the current call's.
     fn enter(&self, function: &Arc<str>) -> Result<Entered<'_>, MarineError> {
-        let Ok(mut store) = self.try_lock_store() else {
+        let Ok(mut store) = self.lock_store() else {
             let mut shared = self.shared.lock();
             let mut stack = shared.call.stack_names();
             stack.push(format!("{}.{function}", self.name));
@@ -303,12 +306,11 @@ impl MModule {
                 stack,
             });
         };
-        let deadline = store.data_mut().enter_call();
-        arm_deadline(&mut store, deadline);
-        self.shared.lock().call.stack.push(Frame {
+        let deadline = store.data_mut().enter_call(Some(Frame {
             module: self.name.clone(),
             function: function.clone(),
-        });
+        }));
+        arm_deadline(&mut store, deadline);
         Ok(Entered {
             store,
             shared: &self.shared,
@@ -389,11 +391,10 @@ impl MModule {
         dst: &GuestAbi,
         dst_name: &str,
     ) -> Result<(u32, u32), MarineError> {
-        let mut store = self
-            .try_lock_store()
-            .map_err(|()| MarineError::ModuleBusy {
-                module: self.name.to_string(),
-            })?;
+        let mut store = self.lock_store()?;
+        // `release_objects` runs guest code: under the call's deadline.
+        let deadline = store.data_mut().enter_call(None);
+        arm_deadline(&mut store, deadline);
         let copied = bytes
             .view(self.abi.memory_view(&*store))
             .map_err(|e| e.in_call(&self.name, function))
@@ -402,21 +403,10 @@ impl MModule {
                     .map_err(|e| e.in_call(dst_name, function))
             });
         let released = self.abi.release_objects(&mut *store);
+        store.set_epoch_deadline(NO_DEADLINE);
         let copied = copied?;
         released.map_err(|e| e.in_call(&self.name, function))?;
         Ok(copied)
-    }
-
-    /// Calls this module's `release_objects`.
-    pub fn release_objects(&self) -> Result<(), MarineError> {
-        let mut store = self
-            .try_lock_store()
-            .map_err(|()| MarineError::ModuleBusy {
-                module: self.name.to_string(),
-            })?;
-        self.abi
-            .release_objects(&mut *store)
-            .map_err(|e| e.in_call(&self.name, "release_objects"))
     }
 
     /// The guest's panic message among what it wrote to stderr since `mark`.

@@ -272,12 +272,15 @@ impl StoreState {
         &self.shared
     }
 
-    /// Takes the current call's parameters and returns its deadline: done on every entry
-    /// into this store.
-    pub(crate) fn enter_call(&mut self) -> Option<Instant> {
-        let shared = self.shared.lock();
+    /// Enters this store for the current call: takes the call's parameters, pushes `frame` on
+    /// the call stack (if any) and returns the call's deadline; done on every entry.
+    pub(crate) fn enter_call(&mut self, frame: Option<Frame>) -> Option<Instant> {
+        let mut shared = self.shared.lock();
         if !Arc::ptr_eq(&self.call_parameters, &shared.call.call_parameters) {
             self.call_parameters = shared.call.call_parameters.clone();
+        }
+        if let Some(frame) = frame {
+            shared.call.stack.push(frame);
         }
         shared.call.deadline
     }
