@@ -1,11 +1,10 @@
 //! The public façade: a set of modules, each in its own store, forming a "service".
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::any::Any;
 
 use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};

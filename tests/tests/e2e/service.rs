@@ -294,6 +294,13 @@ fn missing_wasm_file_is_a_config_error_naming_module_and_path() {
 fn unload_is_refused_while_imported_and_works_afterwards() {
     let dir = tempfile::tempdir().unwrap();
     let mut service = service_in(dir.path(), RECORDS_PASSING, quiet()).unwrap();
+    let handle = |service: &MarineService, name| {
+        std::sync::Arc::downgrade(service.marine().module(name).unwrap())
+    };
+    let (effector, pure) = (
+        handle(&service, "records_passing_effector"),
+        handle(&service, "records_passing_pure"),
+    );
     let err = service
         .unload_module("records_passing_effector")
         .unwrap_err();
@@ -302,12 +309,16 @@ fn unload_is_refused_while_imported_and_works_afterwards() {
         "module `records_passing_effector` cannot be unloaded: imported by records_passing_pure"
     );
     service.unload_module("records_passing_pure").unwrap();
+    // Unloading really releases the module: its instance and store are gone.
+    assert!(pure.upgrade().is_none(), "unloaded module still alive");
     assert_eq!(service.facade_name(), None);
     assert!(matches!(
         service.call("invoke_ref", json!([]), cp()),
         Err(MarineError::NoFacade)
     ));
     service.unload_module("records_passing_effector").unwrap();
+    assert!(effector.upgrade().is_none(), "unloaded module still alive");
+    assert_eq!(service.marine().memory_stats().total_used, 0);
     assert!(service.module_names().is_empty());
     assert!(matches!(
         service.unload_module("records_passing_effector"),
