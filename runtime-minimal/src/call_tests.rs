@@ -1115,6 +1115,19 @@ fn per_module_wasi_contexts() {
 /// A counter kept in the service for host functions.
 struct Calls(u32);
 
+/// The config of [`host_guest`]: its three host imports.
+fn host_guest_config(split: HostImport, add: HostImport, params: HostImport) -> MModuleConfig {
+    let ns = "__marine_host_api_v3";
+    MModuleConfig {
+        host_imports: vec![
+            (ns.into(), "split".into(), split),
+            (ns.into(), "add".into(), add),
+            (ns.into(), "params".into(), params),
+        ],
+        ..Default::default()
+    }
+}
+
 fn host_guest() -> Vec<u8> {
     let imports = r#"
       (import "__marine_host_api_v3" "split" (func $split (param i32 i32 i32 i32)))
@@ -1179,14 +1192,7 @@ fn a_running_module_store_is_busy() {
         IType::Array(Box::new(IType::String)),
     );
     let params = unused(vec![], IType::Record(guest_inner_type()));
-    let config = MModuleConfig {
-        host_imports: vec![
-            ("__marine_host_api_v3".into(), "split".into(), split),
-            ("__marine_host_api_v3".into(), "add".into(), add),
-            ("__marine_host_api_v3".into(), "params".into(), params),
-        ],
-        ..Default::default()
-    };
+    let config = host_guest_config(split, add, params);
     let mut m = Marine::new();
     m.load_module_with_config("h", host_guest(), config)
         .unwrap();
@@ -1238,14 +1244,7 @@ fn host_imports_lift_and_lower() {
         let n = ctx.with_extension(|calls: &mut Calls| calls.0).unwrap_or(0);
         Ok(Some(inner(&format!("calls={n}"), &[1, 2])))
     });
-    let config = MModuleConfig {
-        host_imports: vec![
-            ("__marine_host_api_v3".into(), "split".into(), split),
-            ("__marine_host_api_v3".into(), "add".into(), add),
-            ("__marine_host_api_v3".into(), "params".into(), params),
-        ],
-        ..Default::default()
-    };
+    let config = host_guest_config(split, add, params);
     let mut m = Marine::new();
     m.set_extension(Calls(0));
     m.load_module_with_config("h", host_guest(), config)
@@ -1641,14 +1640,7 @@ fn host_functions_call_back_into_the_service() {
             other => Err(format!("unexpected {other:?}")),
         },
     );
-    let config = MModuleConfig {
-        host_imports: vec![
-            ("__marine_host_api_v3".into(), "split".into(), split),
-            ("__marine_host_api_v3".into(), "add".into(), add),
-            ("__marine_host_api_v3".into(), "params".into(), params),
-        ],
-        ..Default::default()
-    };
+    let config = host_guest_config(split, add, params);
     let mut m = marine();
     m.load_module_with_config("h", host_guest(), config)
         .unwrap();

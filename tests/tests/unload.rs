@@ -66,17 +66,23 @@ fn unload_returns_memory_to_the_limit_and_to_the_os() {
     assert_eq!(allocate_mib(&mut marine, 1).unwrap(), vec![IValue::U32(1)]);
 }
 
-#[test]
-fn a_module_still_imported_is_not_released() {
-    // `records_passing_pure` imports `records_passing_effector`: unloading the callee at the
-    // `Marine` level keeps it working for its importer (official behaviour), so nothing may be
-    // freed.
+/// `records_passing_effector` and `records_passing_pure`, which imports from it.
+fn records_pair() -> Marine {
     let mut marine = Marine::new();
     for name in ["records_passing_effector", "records_passing_pure"] {
         marine
             .load_module(name, marine_e2e::example_wasm(name))
             .unwrap();
     }
+    marine
+}
+
+#[test]
+fn a_module_still_imported_is_not_released() {
+    // `records_passing_pure` imports `records_passing_effector`: unloading the callee at the
+    // `Marine` level keeps it working for its importer (official behaviour), so nothing may be
+    // freed.
+    let mut marine = records_pair();
     let before = marine.memory_stats().total_used;
     marine.unload_module("records_passing_effector").unwrap();
     assert_eq!(marine.memory_stats().total_used, before);
@@ -129,12 +135,7 @@ fn unload_frees_the_instance_and_its_address_space() {
 
 #[test]
 fn an_imported_module_is_freed_with_its_last_importer() {
-    let mut marine = Marine::new();
-    for name in ["records_passing_effector", "records_passing_pure"] {
-        marine
-            .load_module(name, marine_e2e::example_wasm(name))
-            .unwrap();
-    }
+    let mut marine = records_pair();
     let effector = Arc::downgrade(marine.module("records_passing_effector").unwrap());
     marine.unload_module("records_passing_effector").unwrap();
     assert!(effector.upgrade().is_some(), "its importer still calls it");
