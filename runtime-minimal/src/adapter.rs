@@ -340,46 +340,199 @@ pub fn module_import_func(
     }
 }
 
-/// Structural type equality used to check an importer's declared signature against the
-/// callee's: records match by field types in order (names are not compared, as in the
-/// official runtime, where records are matched positionally).
-pub fn same_shape(a: &IType, b: &IType) -> bool {
-    match (a, b) {
-        (IType::Array(x), IType::Array(y)) => same_shape(x, y),
-        (IType::Record(x), IType::Record(y)) => {
-            Arc::ptr_eq(x, y)
-                || (x.fields.len() == y.fields.len()
-                    && x.fields
-                        .iter()
-                        .zip(&y.fields)
-                        .all(|(f, g)| same_shape(&f.ty, &g.ty)))
+/// `Vec<u8>` in either of its two interface forms.
+fn is_byte_array(ty: &IType) -> bool {
+    is_bytes_type(ty) && *ty != IType::String
+}
+
+/// Where an importer's declared type differs from the exporter's, or `None` when they have
+/// the same shape: records match field by field in order (field and record names are not
+/// compared, as in the official runtime, where records are matched positionally), and a byte
+/// array matches an array of `u8` (one layout).
+pub fn shape_diff(declared: &IType, actual: &IType) -> Option<String> {
+    match (declared, actual) {
+        (IType::Array(x), IType::Array(y)) => {
+            shape_diff(x, y).map(|why| format!("array element: {why}"))
         }
-        _ => a == b,
+        (IType::Record(x), IType::Record(y)) if Arc::ptr_eq(x, y) => None,
+        (IType::Record(x), IType::Record(y)) => {
+            if x.fields.len() != y.fields.len() {
+                return Some(format!(
+                    "record `{}` has {} fields, the export's `{}` has {}",
+                    x.name,
+                    x.fields.len(),
+                    y.name,
+                    y.fields.len()
+                ));
+            }
+            x.fields
+                .iter()
+                .zip(&y.fields)
+                .enumerate()
+                .find_map(|(i, (f, g))| {
+                    shape_diff(&f.ty, &g.ty)
+                        .map(|why| format!("record `{}` field {i} `{}`: {why}", x.name, f.name))
+                })
+        }
+        (a, b) if a == b || (is_byte_array(a) && is_byte_array(b)) => None,
+        _ => Some(format!("declared `{declared}`, the export has `{actual}`")),
     }
 }
 
-/// Checks an importer's declared signature against the callee's export signature.
+/// Checks an importer's declared signature against the callee's export signature; the error
+/// says what differs (argument count, which argument or result, which record field).
 pub fn check_import_signature(
     declared: &FunctionSignature,
     actual: &FunctionSignature,
 ) -> Result<(), String> {
-    let ok = declared.arguments.len() == actual.arguments.len()
-        && declared.outputs.len() == actual.outputs.len()
-        && declared
-            .arguments
-            .iter()
-            .zip(&actual.arguments)
-            .all(|(a, b)| same_shape(&a.ty, &b.ty))
-        && declared
-            .outputs
-            .iter()
-            .zip(&actual.outputs)
-            .all(|(a, b)| same_shape(a, b));
-    if ok {
+    let mut diffs = Vec::new();
+    if declared.arguments.len() != actual.arguments.len() {
+        diffs.push(format!(
+            "{} arguments declared, the export takes {}",
+            declared.arguments.len(),
+            actual.arguments.len()
+        ));
+    } else {
+        for (i, (d, a)) in declared.arguments.iter().zip(&actual.arguments).enumerate() {
+            if let Some(why) = shape_diff(&d.ty, &a.ty) {
+                diffs.push(format!("argument {i} `{}`: {why}", d.name));
+            }
+        }
+    }
+    match (declared.outputs.first(), actual.outputs.first()) {
+        (None, None) => {}
+        (Some(d), Some(a)) => {
+            if let Some(why) = shape_diff(d, a) {
+                diffs.push(format!("result: {why}"));
+            }
+        }
+        (Some(d), None) => diffs.push(format!("result `{d}` declared, the export returns nothing")),
+        (None, Some(a)) => diffs.push(format!("no result declared, the export returns `{a}`")),
+    }
+    if diffs.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "declared `{declared}`, but the export is `{actual}`"
+            "declared `{declared}`, but the export is `{actual}`: {}",
+            diffs.join("; ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{IFunctionArg, IRecordField, IRecordType};
+
+    fn record(name: &str, fields: &[(&str, IType)]) -> IType {
+        IType::Record(Arc::new(IRecordType {
+            name: name.into(),
+            fields: fields
+                .iter()
+                .map(|(n, ty)| IRecordField {
+                    name: n.to_string(),
+                    ty: ty.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    fn sig(args: &[(&str, IType)], output: Option<IType>) -> FunctionSignature {
+        FunctionSignature {
+            name: "f".into(),
+            arguments: args
+                .iter()
+                .map(|(n, ty)| IFunctionArg {
+                    name: n.to_string(),
+                    ty: ty.clone(),
+                })
+                .collect(),
+            outputs: output.into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn same_shapes_match() {
+        let importer = record("Mine", &[("a", IType::U32), ("b", IType::String)]);
+        let exporter = record("Theirs", &[("x", IType::U32), ("y", IType::String)]);
+        let arr = |t| IType::Array(Box::new(t));
+        assert_eq!(
+            check_import_signature(
+                &sig(
+                    &[("r", importer), ("b", IType::ByteArray)],
+                    Some(arr(IType::U8))
+                ),
+                &sig(
+                    &[("s", exporter), ("c", arr(IType::U8))],
+                    Some(IType::ByteArray)
+                ),
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_differing_record_field_is_named() {
+        let inner = |t| record("Inner", &[("v", t)]);
+        let declared = record("R", &[("a", IType::U32), ("inner", inner(IType::S64))]);
+        let actual = record("R", &[("a", IType::U32), ("inner", inner(IType::U64))]);
+        let err = check_import_signature(
+            &sig(
+                &[("x", IType::U8), ("r", IType::Array(Box::new(declared)))],
+                None,
+            ),
+            &sig(
+                &[("x", IType::U8), ("r", IType::Array(Box::new(actual)))],
+                None,
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            err.ends_with(
+                ": argument 1 `r`: array element: record `R` field 1 `inner`: record `Inner` \
+                 field 0 `v`: declared `i64`, the export has `u64`"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn counts_and_results_are_reported() {
+        let err = check_import_signature(
+            &sig(&[("a", IType::U32)], Some(IType::String)),
+            &sig(&[("a", IType::U32), ("b", IType::U32)], None),
+        )
+        .unwrap_err();
+        assert!(
+            err.ends_with(
+                ": 1 arguments declared, the export takes 2; result `string` declared, the \
+                 export returns nothing"
+            ),
+            "{err}"
+        );
+        let err = check_import_signature(
+            &sig(&[("s", IType::String)], None),
+            &sig(&[("s", IType::ByteArray)], Some(IType::Boolean)),
+        )
+        .unwrap_err();
+        assert!(
+            err.ends_with(
+                ": argument 0 `s`: declared `string`, the export has `[]u8`; no result \
+                 declared, the export returns `bool`"
+            ),
+            "{err}"
+        );
+        let err = check_import_signature(
+            &sig(&[], Some(record("A", &[("a", IType::U32)]))),
+            &sig(
+                &[],
+                Some(record("B", &[("a", IType::U32), ("b", IType::U32)])),
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            err.ends_with(": result: record `A` has 1 fields, the export's `B` has 2"),
+            "{err}"
+        );
     }
 }

@@ -977,7 +977,32 @@ fn module_import_link_errors() {
         r#"{"name":"v","ty":{"I64":"ByValue"}}],"output_types":[{"I64":"ByValue"}]"#,
     );
     let e = m.load_module("relay", relay_wasm(&wrong)).unwrap_err();
-    assert!(e.to_string().contains("does not match"), "{e}");
+    match &e {
+        MarineError::ImportSignatureMismatch {
+            module,
+            imported,
+            function,
+            diff,
+        } => {
+            assert_eq!(
+                (module.as_str(), imported.as_str(), function.as_str()),
+                ("relay", "g", "id_u64")
+            );
+            assert!(
+                diff.ends_with(
+                    "argument 0 `v`: declared `i64`, the export has `u64`; result: declared \
+                     `i64`, the export has `u64`"
+                ),
+                "{e}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    assert!(
+        e.to_string()
+            .starts_with("module `relay`: import `g.id_u64` does not match the export: "),
+        "{e}"
+    );
     // A function the callee does not have.
     let missing = RELAY_EXTERN.replace(r#""name":"trap""#, r#""name":"nothere""#);
     let e = m.load_module("relay", relay_wasm(&missing)).unwrap_err();
