@@ -133,6 +133,44 @@ fn call_parameters_are_seen_directly_and_in_nested_calls() {
     assert_eq!(plain, expected_info(&CallParameters::default()));
 }
 
+/// A → B → C: `call_chain` calls `call_params_caller`, which calls `call_params`. Each module
+/// is in its own store, so every call below goes through two adapters and three stores.
+#[test]
+fn three_module_chain_carries_values_and_call_parameters() {
+    let mut m = pair();
+    m.load_module("call_chain", marine_e2e::example_wasm("call_chain"))
+        .unwrap();
+    let cp = sample();
+    let options = CallOptions::with_call_parameters(cp.clone());
+    let deep = m
+        .call_with_options("call_chain", "deep_call_info", &[], &options)
+        .unwrap();
+    assert_eq!(deep, vec![expected_info(&cp)]);
+    assert_eq!(
+        call1(&mut m, "call_chain", "deep_shout", vec![s("привет, chain")]),
+        s("<[ПРИВЕТ, CHAIN]>")
+    );
+    let bytes: Vec<u8> = (0..=255).cycle().take(70_000).collect();
+    assert_eq!(
+        call1(
+            &mut m,
+            "call_chain",
+            "deep_round_trip",
+            vec![IValue::ByteArray(bytes.clone())]
+        ),
+        IValue::ByteArray(bytes)
+    );
+    // The middle module is still callable on its own, and the chain again after it.
+    assert_eq!(
+        call1(&mut m, "call_params_caller", "relay_shout", vec![s("x")]),
+        s("[X]")
+    );
+    assert_eq!(
+        call1(&mut m, "call_chain", "deep_shout", vec![s("y")]),
+        s("<[Y]>")
+    );
+}
+
 #[test]
 fn strings_and_byte_arrays_cross_modules() {
     let mut m = pair();
