@@ -422,19 +422,10 @@ pub fn check_import_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{IFunctionArg, IRecordField, IRecordType};
+    use crate::types::{IFunctionArg, IRecordType};
 
     fn record(name: &str, fields: &[(&str, IType)]) -> IType {
-        IType::Record(Arc::new(IRecordType {
-            name: name.into(),
-            fields: fields
-                .iter()
-                .map(|(n, ty)| IRecordField {
-                    name: n.to_string(),
-                    ty: ty.clone(),
-                })
-                .collect(),
-        }))
+        IType::Record(Arc::new(IRecordType::with_fields(name, fields)))
     }
 
     fn sig(args: &[(&str, IType)], output: Option<IType>) -> FunctionSignature {

@@ -23,7 +23,7 @@ use crate::host_imports::HOST_NAMESPACES;
 use crate::lower::lower_record;
 use crate::memory::WasmGuest;
 use crate::store::StoreState;
-use crate::types::{IRecordField, IRecordType, IType, IValue};
+use crate::types::{IRecordType, IType, IValue};
 
 /// Which call-parameters layout a host namespace serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,16 +134,7 @@ struct LayoutTypes {
 }
 
 fn record(name: &str, fields: &[(&str, IType)]) -> Arc<IRecordType> {
-    Arc::new(IRecordType {
-        name: name.to_string(),
-        fields: fields
-            .iter()
-            .map(|(n, ty)| IRecordField {
-                name: n.to_string(),
-                ty: ty.clone(),
-            })
-            .collect(),
-    })
+    Arc::new(IRecordType::with_fields(name, fields))
 }
 
 fn types() -> &'static LayoutTypes {

@@ -64,6 +64,22 @@ pub struct IRecordType {
     pub fields: Vec<IRecordField>,
 }
 
+impl IRecordType {
+    /// A record named `name` with these (field name, type) pairs, in order.
+    pub fn with_fields(name: &str, fields: &[(&str, IType)]) -> Self {
+        IRecordType {
+            name: name.to_string(),
+            fields: fields
+                .iter()
+                .map(|(n, ty)| IRecordField {
+                    name: n.to_string(),
+                    ty: ty.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One field of a record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IRecordField {
