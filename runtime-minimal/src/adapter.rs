@@ -283,10 +283,7 @@ pub fn module_import_func(
 ) -> impl Fn(Caller<'_, StoreState>, &[Val], &mut [Val]) -> wasmtime::Result<()> + Send + Sync + 'static
 {
     move |mut caller, params, results| {
-        let (caller_name, caller_abi) = {
-            let state = caller.data();
-            (state.name.clone(), state.abi.clone())
-        };
+        let caller_name = caller.data().name.clone();
         let fail = |source: MarineError| {
             wasmtime::Error::new(ImportError {
                 caller: caller_name.to_string(),
@@ -295,11 +292,7 @@ pub fn module_import_func(
                 source: Box::new(source),
             })
         };
-        let Some(caller_abi) = caller_abi else {
-            return Err(fail(MarineError::Engine(
-                "the calling module's ABI is not registered".into(),
-            )));
-        };
+        let caller_abi = caller.data().registered_abi().map_err(fail)?;
         let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
         let output = {
             // The caller's memory stays borrowed while the callee runs in its own store.

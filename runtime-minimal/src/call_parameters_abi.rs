@@ -210,10 +210,7 @@ fn get_call_parameters(
     namespace: &'static str,
     layout: CallParametersLayout,
 ) -> wasmtime::Result<()> {
-    let (module, abi) = {
-        let state = caller.data();
-        (state.name.clone(), state.abi.clone())
-    };
+    let module = caller.data().name.clone();
     let fail = |source: MarineError| {
         wasmtime::Error::new(ImportError {
             caller: module.to_string(),
@@ -222,11 +219,7 @@ fn get_call_parameters(
             source: Box::new(source),
         })
     };
-    let Some(abi) = abi else {
-        return Err(fail(MarineError::Engine(
-            "the calling module's ABI is not registered".into(),
-        )));
-    };
+    let abi = caller.data().registered_abi().map_err(fail)?;
     let fields = layout.value(caller.data().call_parameters());
     let ptr = lower_record(
         &mut WasmGuest::new(&mut caller, &abi),

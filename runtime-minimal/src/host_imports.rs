@@ -178,10 +178,7 @@ impl HostImport {
         let import = self.clone();
         let (ns, fname) = (namespace.to_string(), name.to_string());
         move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
-            let (module, abi) = {
-                let state = caller.data();
-                (state.name.clone(), state.abi.clone())
-            };
+            let module = caller.data().name.clone();
             let fail = |source: MarineError| {
                 wasmtime::Error::new(crate::adapter::ImportError {
                     caller: module.to_string(),
@@ -190,11 +187,7 @@ impl HostImport {
                     source: Box::new(source),
                 })
             };
-            let Some(abi) = abi else {
-                return Err(fail(MarineError::Engine(
-                    "the calling module's ABI is not registered".into(),
-                )));
-            };
+            let abi = caller.data().registered_abi().map_err(fail)?;
             let args = lift_arguments(abi.memory_view(&caller), &sig, params)
                 .map_err(|e| fail(e.in_call(&module, &fname)))?;
             let output = {

@@ -4,9 +4,9 @@
 //! A top-level call is one made by the embedder (not a module-to-module call). Before it
 //! starts, the service's [`crate::store::CallState`] is reset with the call's parameters (seen
 //! by `get_call_parameters` in every module the call reaches) and its deadline (each module's
-//! store arms its epoch deadline from it when the call enters it). Meanwhile the runtime records what the innermost error alone would not
-//! say: the module running when the deadline passed, a refused re-entrant call, a refused
-//! memory growth. If the call fails, these decide the error: [`MarineError::Timeout`], then
+//! store arms its epoch deadline from it when the call enters it). Meanwhile the runtime
+//! records what the innermost error alone would not say: the module running when the deadline
+//! passed, a refused re-entrant call, a refused memory growth. If the call fails, these decide the error: [`MarineError::Timeout`], then
 //! [`MarineError::Reentrancy`], then [`MarineError::MemoryLimit`] (wrapping the failure that
 //! followed the refused growth), else the error itself.
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use crate::call_parameters::CallParameters;
+use crate::errors::MarineError;
 use crate::memory::GuestAbi;
 use crate::module::MModule;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -250,6 +251,14 @@ impl StoreState {
             call_parameters: Arc::default(),
             shared,
         }
+    }
+
+    /// The module's ABI handles, for the host functions it calls (registered before its
+    /// `_initialize` runs, so this fails only for a call made while it is instantiated).
+    pub fn registered_abi(&self) -> Result<Arc<GuestAbi>, MarineError> {
+        self.abi
+            .clone()
+            .ok_or_else(|| MarineError::Engine("the calling module's ABI is not registered".into()))
     }
 
     /// The call parameters of the current top-level call (defaults outside calls).
