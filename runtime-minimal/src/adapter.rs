@@ -343,32 +343,50 @@ fn is_byte_array(ty: &IType) -> bool {
 /// compared, as in the official runtime, where records are matched positionally), and a byte
 /// array matches an array of `u8` (one layout).
 pub fn shape_diff(declared: &IType, actual: &IType) -> Option<String> {
-    match (declared, actual) {
-        (IType::Array(x), IType::Array(y)) => {
-            shape_diff(x, y).map(|why| format!("array element: {why}"))
-        }
-        (IType::Record(x), IType::Record(y)) if Arc::ptr_eq(x, y) => None,
-        (IType::Record(x), IType::Record(y)) => {
-            if x.fields.len() != y.fields.len() {
-                return Some(format!(
-                    "record `{}` has {} fields, the export's `{}` has {}",
-                    x.name,
-                    x.fields.len(),
-                    y.name,
-                    y.fields.len()
-                ));
+    ShapeCheck::default().diff(declared, actual)
+}
+
+/// One signature check: remembers the record pairs already found equal, so a type that
+/// references the same records many times over (a record of two fields of one record type,
+/// nested 100 deep, is 2^100 records when unfolded) is compared in time proportional to its
+/// declaration. The recursion is bounded by the interfaces' type depth.
+#[derive(Default)]
+struct ShapeCheck {
+    same: std::collections::HashSet<(usize, usize)>,
+}
+
+impl ShapeCheck {
+    fn diff(&mut self, declared: &IType, actual: &IType) -> Option<String> {
+        match (declared, actual) {
+            (IType::Array(x), IType::Array(y)) => self
+                .diff(x, y)
+                .map(|why| format!("array element: {why}")),
+            (IType::Record(x), IType::Record(y)) if Arc::ptr_eq(x, y) => None,
+            (IType::Record(x), IType::Record(y)) => {
+                let pair = (Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize);
+                if self.same.contains(&pair) {
+                    return None;
+                }
+                if x.fields.len() != y.fields.len() {
+                    return Some(format!(
+                        "record `{}` has {} fields, the export's `{}` has {}",
+                        x.name,
+                        x.fields.len(),
+                        y.name,
+                        y.fields.len()
+                    ));
+                }
+                for (i, (f, g)) in x.fields.iter().zip(&y.fields).enumerate() {
+                    if let Some(why) = self.diff(&f.ty, &g.ty) {
+                        return Some(format!("record `{}` field {i} `{}`: {why}", x.name, f.name));
+                    }
+                }
+                self.same.insert(pair);
+                None
             }
-            x.fields
-                .iter()
-                .zip(&y.fields)
-                .enumerate()
-                .find_map(|(i, (f, g))| {
-                    shape_diff(&f.ty, &g.ty)
-                        .map(|why| format!("record `{}` field {i} `{}`: {why}", x.name, f.name))
-                })
+            (a, b) if a == b || (is_byte_array(a) && is_byte_array(b)) => None,
+            _ => Some(format!("declared `{declared}`, the export has `{actual}`")),
         }
-        (a, b) if a == b || (is_byte_array(a) && is_byte_array(b)) => None,
-        _ => Some(format!("declared `{declared}`, the export has `{actual}`")),
     }
 }
 
@@ -379,6 +397,7 @@ pub fn check_import_signature(
     actual: &FunctionSignature,
 ) -> Result<(), String> {
     let mut diffs = Vec::new();
+    let mut check = ShapeCheck::default();
     if declared.arguments.len() != actual.arguments.len() {
         diffs.push(format!(
             "{} arguments declared, the export takes {}",
@@ -387,7 +406,7 @@ pub fn check_import_signature(
         ));
     } else {
         for (i, (d, a)) in declared.arguments.iter().zip(&actual.arguments).enumerate() {
-            if let Some(why) = shape_diff(&d.ty, &a.ty) {
+            if let Some(why) = check.diff(&d.ty, &a.ty) {
                 diffs.push(format!("argument {i} `{}`: {why}", d.name));
             }
         }
@@ -395,7 +414,7 @@ pub fn check_import_signature(
     match (declared.outputs.first(), actual.outputs.first()) {
         (None, None) => {}
         (Some(d), Some(a)) => {
-            if let Some(why) = shape_diff(d, a) {
+            if let Some(why) = check.diff(d, a) {
                 diffs.push(format!("result: {why}"));
             }
         }
@@ -518,5 +537,27 @@ mod tests {
             err.ends_with(": result: record `A` has 1 fields, the export's `B` has 2"),
             "{err}"
         );
+    }
+
+    /// `R0 { a: R1, b: R1 }`, `R1 { a: R2, b: R2 }`, ... `R{n-1} { a: i32, b: last }`:
+    /// 2^n records when unfolded.
+    fn doubling_chain(n: usize, last: IType) -> IType {
+        let mut ty = record(&format!("R{n}"), &[("a", IType::S32), ("b", last)]);
+        for i in (0..n).rev() {
+            ty = record(&format!("R{i}"), &[("a", ty.clone()), ("b", ty)]);
+        }
+        ty
+    }
+
+    #[test]
+    fn shared_records_are_compared_once() {
+        // Separately built (as two modules' interfaces are): no pointer is shared, and an
+        // unfolding comparison would visit 2^100 records.
+        let declared = sig(&[("r", doubling_chain(100, IType::U8))], None);
+        let same = sig(&[("r", doubling_chain(100, IType::U8))], None);
+        check_import_signature(&declared, &same).unwrap();
+        let other = sig(&[("r", doubling_chain(100, IType::U16))], None);
+        let err = check_import_signature(&declared, &other).unwrap_err();
+        assert!(err.contains("record `R100` field 1 `b`: declared `u8`, the export has `u16`"), "{err}");
     }
 }

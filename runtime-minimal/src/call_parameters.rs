@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Origin of one argument value: which peer, service and function produced it, and the lens
 /// applied to it (v3 `SecurityTetraplet`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SecurityTetraplet {
     /// Public key of the peer that produced the value.
     pub peer_pk: String,
@@ -23,7 +23,7 @@ pub struct SecurityTetraplet {
 
 /// Data of the particle (request) this call belongs to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ParticleParameters {
     /// Particle id.
     pub id: String,
@@ -44,7 +44,7 @@ pub struct ParticleParameters {
 /// Parameters of one call, set by the caller and visible to every module the call reaches
 /// (v3 `CallParameters`). Deserializing accepts partial objects: missing fields default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CallParameters {
     /// The particle.
     pub particle: ParticleParameters,

@@ -26,8 +26,10 @@ use wasmtime::{Config, Engine, Linker, Module};
 
 use crate::abi::CallPlan;
 use crate::errors::{format_wasmtime_error, MarineError};
+use crate::files::{read_limited, ReadFileError};
 use crate::host_imports::add_host_imports;
 use crate::interface::ModuleInterface;
+use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 use crate::store::StoreState;
 
 /// A compiled module with everything derived from its bytes.
@@ -39,6 +41,8 @@ pub struct CompiledModule {
     pub interface: Arc<ModuleInterface>,
     /// Call plan per exported `#[marine]` function.
     pub plans: HashMap<String, Arc<CallPlan>>,
+    /// Its shape, checked against the [`Limits`] of every service that loads it.
+    pub metrics: ModuleMetrics,
 }
 
 /// Cache key: length plus two independent 64-bit SipHash digests of the bytes.
@@ -138,11 +142,62 @@ impl Drop for EpochTicker {
     }
 }
 
+/// How many compiled modules an engine keeps by default (each holds its machine code, a few
+/// MiB for a typical module); the least recently used goes first.
+pub const DEFAULT_CACHE_CAPACITY: usize = 64;
+
+/// A map that keeps at most `capacity` entries, dropping the least recently used (a linear
+/// scan on eviction: capacities are small).
+struct LruMap<K, V> {
+    capacity: usize,
+    clock: u64,
+    entries: HashMap<K, (V, u64)>,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> LruMap<K, V> {
+    fn new(capacity: usize) -> Self {
+        LruMap {
+            capacity,
+            clock: 0,
+            entries: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.entries.get_mut(key).map(|(value, used)| {
+            *used = clock;
+            value.clone()
+        })
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        self.clock += 1;
+        self.entries.insert(key, (value, self.clock));
+        self.shrink();
+    }
+
+    fn shrink(&mut self) {
+        while self.entries.len() > self.capacity {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.entries.remove(&oldest);
+        }
+    }
+}
+
 struct EngineInner {
     engine: Engine,
-    cache: Mutex<HashMap<ContentKey, Arc<CompiledModule>>>,
+    cache: Mutex<LruMap<ContentKey, Arc<CompiledModule>>>,
     /// Files compiled by path, with the stamp they had when read.
-    files: Mutex<HashMap<PathBuf, (FileStamp, Arc<CompiledModule>)>>,
+    files: Mutex<LruMap<PathBuf, (FileStamp, Arc<CompiledModule>)>>,
     /// The linker every service starts from (WASI, built-in host imports), built once.
     base_linker: OnceLock<Linker<StoreState>>,
     _ticker: EpochTicker,
@@ -182,8 +237,8 @@ impl MarineEngine {
             inner: Arc::new(EngineInner {
                 _ticker: EpochTicker::start(engine.clone()),
                 engine,
-                cache: Mutex::new(HashMap::new()),
-                files: Mutex::new(HashMap::new()),
+                cache: Mutex::new(LruMap::new(DEFAULT_CACHE_CAPACITY)),
+                files: Mutex::new(LruMap::new(DEFAULT_CACHE_CAPACITY)),
                 base_linker: OnceLock::new(),
             }),
         }
@@ -240,73 +295,140 @@ impl MarineEngine {
 
     /// Number of modules in the cache.
     pub fn cached_modules(&self) -> usize {
-        self.lock().len()
+        self.lock().entries.len()
     }
 
     /// Drops all cached modules (instances already created are unaffected).
     pub fn clear_cache(&self) {
-        self.lock().clear();
-        self.files().clear();
+        self.lock().entries.clear();
+        self.files().entries.clear();
+    }
+
+    /// Keeps at most `capacity` compiled modules (default [`DEFAULT_CACHE_CAPACITY`]),
+    /// dropping the least recently used ones now and whenever the cache grows past it.
+    /// Modules in use by a service stay alive with it; only the cache lets go of them.
+    pub fn set_cache_capacity(&self, capacity: usize) {
+        let mut cache = self.lock();
+        cache.capacity = capacity;
+        cache.shrink();
+        drop(cache);
+        let mut files = self.files();
+        files.capacity = capacity;
+        files.shrink();
     }
 
     fn files(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (FileStamp, Arc<CompiledModule>)>> {
+    ) -> std::sync::MutexGuard<'_, LruMap<PathBuf, (FileStamp, Arc<CompiledModule>)>> {
         self.inner
             .files
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Compiles the `.wasm` file at `path` as [`MarineEngine::compile`] does. A file whose
-    /// stamp (size, modification time, device, inode, status-change time) is unchanged since
-    /// it was last compiled here is not read again.
+    /// Compiles the `.wasm` file at `path` as [`MarineEngine::compile`] does, under the
+    /// default [`Limits`].
     pub fn compile_file(
         &self,
         name: &str,
         path: &Path,
+    ) -> Result<Arc<CompiledModule>, MarineError> {
+        self.compile_file_with_limits(name, path, &Limits::default())
+    }
+
+    /// Compiles the `.wasm` file at `path` as [`MarineEngine::compile_with_limits`] does. A
+    /// file whose stamp (size, modification time, device, inode, status-change time) is
+    /// unchanged since it was last compiled here is not read again. Only regular files are
+    /// read, and none larger than `limits.max_module_size`.
+    pub fn compile_file_with_limits(
+        &self,
+        name: &str,
+        path: &Path,
+        limits: &Limits,
     ) -> Result<Arc<CompiledModule>, MarineError> {
         let io_err = |source| MarineError::Io {
             path: path.to_path_buf(),
             source,
         };
         let stamp = FileStamp::of(&std::fs::metadata(path).map_err(io_err)?);
-        if let Some((seen, compiled)) = self.files().get(path) {
-            if *seen == stamp {
+        if let Some((seen, compiled)) = self.files().get(&path.to_path_buf()) {
+            if seen == stamp {
+                limits.check(name, &compiled.metrics)?;
                 return Ok(compiled.clone());
             }
         }
-        let wasm = std::fs::read(path).map_err(io_err)?;
-        let compiled = self.compile(name, &wasm)?;
+        let wasm = read_limited(path, limits.max_module_size).map_err(|e| match e {
+            ReadFileError::Io(source) => io_err(source),
+            ReadFileError::TooLarge { limit, size } => MarineError::Limit(LimitExceeded {
+                module: name.to_string(),
+                kind: LimitKind::ModuleSize,
+                limit,
+                what: match size {
+                    Some(size) => format!("the file {} ({size} bytes)", path.display()),
+                    None => format!("the file {}", path.display()),
+                },
+            }),
+        })?;
+        let compiled = self.compile_with_limits(name, &wasm, limits)?;
         // Stamp taken before the read: a write in between makes the next load read again.
         self.files()
             .insert(path.to_path_buf(), (stamp, compiled.clone()));
         Ok(compiled)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ContentKey, Arc<CompiledModule>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruMap<ContentKey, Arc<CompiledModule>>> {
         self.inner
             .cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Parses the interface and compiles `wasm`, or returns the cached result for identical
-    /// bytes. `name` is only used in error messages.
+    /// [`MarineEngine::compile_with_limits`] under the default [`Limits`].
     pub fn compile(&self, name: &str, wasm: &[u8]) -> Result<Arc<CompiledModule>, MarineError> {
+        self.compile_with_limits(name, wasm, &Limits::default())
+    }
+
+    /// Parses the interface and compiles `wasm`, or returns the cached result for identical
+    /// bytes. `name` is only used in error messages. The module must keep within `limits`:
+    /// its size, interface and shape are checked before the compiler runs (a cached module
+    /// is checked again), and a compile running past `limits.max_compile_time` is abandoned
+    /// with a [`MarineError::Limit`] error.
+    pub fn compile_with_limits(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        limits: &Limits,
+    ) -> Result<Arc<CompiledModule>, MarineError> {
+        let size_metrics = ModuleMetrics {
+            size: wasm.len() as u64,
+            ..ModuleMetrics::default()
+        };
+        limits.check(name, &size_metrics)?;
         let key = ContentKey::of(wasm);
-        if let Some(hit) = self.lock().get(&key) {
-            return Ok(hit.clone());
+        let hit = self.lock().get(&key);
+        if let Some(hit) = hit {
+            limits.check(name, &hit.metrics)?;
+            return Ok(hit);
         }
-        let interface = ModuleInterface::from_wasm(wasm).map_err(|e| MarineError::Metadata {
-            module: name.to_string(),
-            section: e.section,
-            reason: e.reason,
-        })?;
-        let module = Module::new(&self.inner.engine, wasm).map_err(|e| MarineError::Compile {
-            module: name.to_string(),
-            message: format_wasmtime_error(&e),
-        })?;
+        let interface = ModuleInterface::from_wasm_with_limits(wasm, limits.interface())
+            .map_err(|e| match e.limit {
+                Some(kind) => MarineError::Limit(LimitExceeded {
+                    module: name.to_string(),
+                    kind,
+                    limit: match kind {
+                        LimitKind::RecordTypes => limits.max_record_types.into(),
+                        _ => limits.max_type_depth.into(),
+                    },
+                    what: format!("section `{}`: {}", e.section, e.reason),
+                }),
+                None => MarineError::Metadata {
+                    module: name.to_string(),
+                    section: e.section,
+                    reason: e.reason,
+                },
+            })?;
+        let metrics = crate::metrics::measure(name, wasm, &interface, limits)?;
+        let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
         let plans = interface
             .functions
             .iter()
@@ -316,15 +438,80 @@ impl MarineEngine {
             module,
             interface: Arc::new(interface),
             plans,
+            metrics,
         });
         self.lock().insert(key, compiled.clone());
         Ok(compiled)
     }
+
+    /// Compiles on a thread of its own and waits at most `limit` for it. Cranelift cannot be
+    /// interrupted, so a compile past the limit is abandoned: the load fails now, and the
+    /// thread finishes in the background (its work bounded by the shape limits checked
+    /// before) and drops its result.
+    fn compile_in_time(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        limit: Duration,
+    ) -> Result<Module, MarineError> {
+        let compile_error = |e: wasmtime::Error| MarineError::Compile {
+            module: name.to_string(),
+            message: format_wasmtime_error(&e),
+        };
+        let (done, result) = mpsc::sync_channel(1);
+        let engine = self.inner.engine.clone();
+        let bytes = wasm.to_vec();
+        let spawned = std::thread::Builder::new()
+            .name("marine-compile".into())
+            // Cranelift's stack use grows with the code's nesting (bounded by the limits).
+            .stack_size(COMPILER_STACK_BYTES)
+            .spawn(move || {
+                let _ = done.send(Module::new(&engine, &bytes));
+            });
+        if let Err(e) = spawned {
+            log::warn!("cannot start a compiler thread ({e}); compiling without a time limit");
+            return Module::new(&self.inner.engine, wasm).map_err(compile_error);
+        }
+        match result.recv_timeout(limit) {
+            Ok(compiled) => compiled.map_err(compile_error),
+            Err(RecvTimeoutError::Timeout) => Err(MarineError::Limit(LimitExceeded {
+                module: name.to_string(),
+                kind: LimitKind::CompileTime,
+                limit: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+                what: "compiling the module".to_string(),
+            })),
+            Err(RecvTimeoutError::Disconnected) => Err(MarineError::Compile {
+                module: name.to_string(),
+                message: "the compiler thread failed".to_string(),
+            }),
+        }
+    }
 }
+
+/// Stack size of the compiler threads.
+const COMPILER_STACK_BYTES: usize = 16 << 20;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_modules() {
+        let engine = MarineEngine::new().unwrap();
+        engine.set_cache_capacity(2);
+        let wasm = |pages: u32| {
+            wat::parse_str(format!(r#"(module (memory (export "memory") {pages}))"#)).unwrap()
+        };
+        let one = engine.compile("one", &wasm(1)).unwrap();
+        engine.compile("two", &wasm(2)).unwrap();
+        // `one` is used again, so `two` is the least recently used when `three` comes.
+        assert!(Arc::ptr_eq(&one, &engine.compile("one", &wasm(1)).unwrap()));
+        engine.compile("three", &wasm(3)).unwrap();
+        assert_eq!(engine.cached_modules(), 2);
+        assert!(Arc::ptr_eq(&one, &engine.compile("one", &wasm(1)).unwrap()));
+        engine.set_cache_capacity(0);
+        assert_eq!(engine.cached_modules(), 0);
+    }
 
     #[test]
     fn deadline_ticks_cover_the_timeout() {

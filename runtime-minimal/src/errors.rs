@@ -453,6 +453,20 @@ pub enum MarineError {
     /// A wasmtime engine error outside a call (store setup, engine configuration).
     #[error("engine error: {0}")]
     Engine(String),
+    /// A module exceeded one of its service's [`crate::Limits`] (interface nesting, record
+    /// types, size, functions, block nesting, compile time, memories, tables): it is not
+    /// loaded, and the service keeps serving.
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitExceeded),
+    /// No instance of a [`crate::service::ServicePool`] became idle within its checkout
+    /// timeout.
+    #[error("all {size} instances of the service pool stayed busy for {waited:?}")]
+    PoolBusy {
+        /// Instances in the pool.
+        size: usize,
+        /// How long the call waited.
+        waited: std::time::Duration,
+    },
 }
 
 fn panic_prefix(panic: &Option<String>) -> String {
@@ -462,9 +476,23 @@ fn panic_prefix(panic: &Option<String>) -> String {
     }
 }
 
-/// Formats a wasmtime error with its full context chain (trap code, wasm backtrace).
+/// Formats a wasmtime error with its full context chain (trap code, wasm backtrace), in
+/// anyhow's layout but without the host's Rust backtrace, which `RUST_BACKTRACE=1` would add
+/// and which says nothing about the guest.
 pub(crate) fn format_wasmtime_error(err: &wasmtime::Error) -> String {
-    format!("{err:?}")
+    let mut text = err.to_string();
+    let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+    if !causes.is_empty() {
+        text.push_str("\n\nCaused by:\n");
+        for (i, cause) in causes.iter().enumerate() {
+            if causes.len() > 1 {
+                text.push_str(&format!("{i: >5}: {cause}\n"));
+            } else {
+                text.push_str(&format!("    {cause}\n"));
+            }
+        }
+    }
+    text
 }
 
 impl From<crate::config::ConfigError> for MarineError {

@@ -23,6 +23,7 @@ use marine_ast::{
 use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType};
 
 use crate::abi::{flatten_signature, WasmSignature, WasmType};
+use crate::limits::{InterfaceLimits, LimitKind};
 use crate::types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType};
 
 /// Why a module's interface could not be read.
@@ -33,12 +34,27 @@ pub struct InterfaceError {
     pub section: String,
     /// What is wrong.
     pub reason: String,
+    /// The limit the interface exceeds, when that is what is wrong.
+    pub limit: Option<LimitKind>,
+}
+
+impl InterfaceError {
+    /// The same error told from an enclosing item: `section` and `reason` replaced, the
+    /// exceeded limit kept.
+    fn within(self, section: &str, reason: impl FnOnce(&str) -> String) -> InterfaceError {
+        InterfaceError {
+            section: section.to_string(),
+            reason: reason(&self.reason),
+            limit: self.limit,
+        }
+    }
 }
 
 fn err(section: impl Into<String>, reason: impl Into<String>) -> InterfaceError {
     InterfaceError {
         section: section.into(),
         reason: reason.into(),
+        limit: None,
     }
 }
 
@@ -56,6 +72,10 @@ pub struct ModuleInterface {
     pub imports: Vec<ImportedModule>,
     /// Raw wasm signatures of all exported functions (including the ABI functions).
     pub wasm_exports: BTreeMap<String, WasmSignature>,
+    /// The deepest type nesting of the interface: a scalar is 0, `[]u8` and a record of
+    /// scalars 1, `[][]u8` 2. Reading refuses interfaces deeper than
+    /// [`InterfaceLimits::max_type_depth`], so every walk over these types is bounded.
+    pub type_depth: u32,
 }
 
 /// The functions a module imports from one namespace.
@@ -78,13 +98,25 @@ pub struct ImportedFunction {
 }
 
 impl ModuleInterface {
-    /// Reads the interface from wasm bytes. Does not compile the module.
+    /// Reads the interface from wasm bytes under the default [`InterfaceLimits`]. Does not
+    /// compile the module.
     pub fn from_wasm(wasm: &[u8]) -> Result<Self, InterfaceError> {
-        let raw = RawModuleInfo::read(wasm)?;
-        Self::from_raw(raw)
+        Self::from_wasm_with_limits(wasm, InterfaceLimits::default())
     }
 
-    fn from_raw(raw: RawModuleInfo) -> Result<Self, InterfaceError> {
+    /// Reads the interface from wasm bytes, refusing interfaces that nest types deeper than
+    /// `limits.max_type_depth` or declare more than `limits.max_record_types` records (the
+    /// error names the limit's key). The work is bounded by the input: records are resolved
+    /// at most once each, and the resolution recurses at most `max_type_depth` deep.
+    pub fn from_wasm_with_limits(
+        wasm: &[u8],
+        limits: InterfaceLimits,
+    ) -> Result<Self, InterfaceError> {
+        let raw = RawModuleInfo::read(wasm)?;
+        Self::from_raw(raw, limits)
+    }
+
+    fn from_raw(raw: RawModuleInfo, limits: InterfaceLimits) -> Result<Self, InterfaceError> {
         let sdk_version = match raw.sdk_versions.as_slice() {
             [] => None,
             [first, rest @ ..] => {
@@ -123,6 +155,18 @@ impl ModuleInterface {
                             }
                             continue;
                         }
+                        if record_order.len() >= limits.max_record_types as usize {
+                            return Err(InterfaceError {
+                                limit: Some(LimitKind::RecordTypes),
+                                ..err(
+                                    section,
+                                    format!(
+                                        "more than {} record types (`max_record_types`)",
+                                        limits.max_record_types
+                                    ),
+                                )
+                            });
+                        }
                         record_order.push(r.name.clone());
                         record_asts.insert(r.name.clone(), (section.clone(), r));
                     }
@@ -134,6 +178,9 @@ impl ModuleInterface {
             asts: &record_asts,
             done: HashMap::new(),
             in_progress: HashSet::new(),
+            max_depth: limits.max_type_depth,
+            level: 0,
+            deepest: 0,
         };
         let mut records = BTreeMap::new();
         for name in &record_order {
@@ -205,6 +252,7 @@ impl ModuleInterface {
             records,
             imports,
             wasm_exports: raw.exports,
+            type_depth: resolver.deepest,
         })
     }
 
@@ -251,12 +299,39 @@ fn check_sdk_version(v: &str) -> Result<(), InterfaceError> {
 
 struct RecordResolver<'a> {
     asts: &'a HashMap<String, (String, RecordAst)>,
-    done: HashMap<String, Arc<IRecordType>>,
+    /// Resolved records with their type depth.
+    done: HashMap<String, (Arc<IRecordType>, u32)>,
+    /// Records being resolved: the chain from the outermost, at most `max_depth` long, which
+    /// bounds the recursion.
     in_progress: HashSet<String>,
+    max_depth: u32,
+    /// How deep inside types (arrays and records) the resolution is now; never above
+    /// `max_depth`, which bounds the host's recursion whatever the input.
+    level: u32,
+    /// The deepest type resolved so far.
+    deepest: u32,
 }
 
 impl RecordResolver<'_> {
+    fn too_deep(&self, what: &str) -> InterfaceError {
+        InterfaceError {
+            limit: Some(LimitKind::TypeDepth),
+            ..err(
+                what,
+                format!(
+                    "types nested more than {} levels deep (`max_type_depth`)",
+                    self.max_depth
+                ),
+            )
+        }
+    }
+
     fn resolve(&mut self, name: &str) -> Result<Arc<IRecordType>, InterfaceError> {
+        self.resolve_with_depth(name).map(|(record, _)| record)
+    }
+
+    /// The record and its type depth (1 + the deepest field).
+    fn resolve_with_depth(&mut self, name: &str) -> Result<(Arc<IRecordType>, u32), InterfaceError> {
         if let Some(r) = self.done.get(name) {
             return Ok(r.clone());
         }
@@ -264,60 +339,99 @@ impl RecordResolver<'_> {
             .asts
             .get(name)
             .ok_or_else(|| err(name, format!("unknown record `{name}`")))?;
-        if !self.in_progress.insert(name.to_string()) {
+        if self.in_progress.contains(name) {
             return Err(err(
                 section,
                 format!("record `{name}` is recursive; recursive records are not supported"),
             ));
         }
-        let mut fields = Vec::new();
+        self.in_progress.insert(name.to_string());
+        let mut fields = Vec::with_capacity(ast.fields.fields().len());
+        let mut depth = 1;
         for (i, field) in ast.fields.fields().iter().enumerate() {
             let field_name = field.name.clone().unwrap_or_else(|| i.to_string());
-            let ty = self.ty(&field.ty).map_err(|e| {
-                err(
+            if fields.iter().any(|f: &IRecordField| f.name == field_name) {
+                return Err(err(
                     section,
-                    format!("record `{name}`, field `{field_name}`: {}", e.reason),
-                )
+                    format!("record `{name}` has two fields named `{field_name}`"),
+                ));
+            }
+            let (ty, field_depth) = self.ty(&field.ty).map_err(|e| {
+                e.within(section, |reason| {
+                    format!("record `{name}`, field `{field_name}`: {reason}")
+                })
             })?;
+            depth = depth.max(field_depth.saturating_add(1));
             fields.push(IRecordField {
                 name: field_name,
                 ty,
             });
         }
         self.in_progress.remove(name);
+        if depth > self.max_depth {
+            return Err(self.too_deep(section));
+        }
+        self.deepest = self.deepest.max(depth);
         let rec = Arc::new(IRecordType {
             name: name.to_string(),
             fields,
         });
-        self.done.insert(name.to_string(), rec.clone());
-        Ok(rec)
+        self.done.insert(name.to_string(), (rec.clone(), depth));
+        Ok((rec, depth))
     }
 
-    fn ty(&mut self, parsed: &ParsedType) -> Result<IType, InterfaceError> {
-        Ok(match parsed {
-            ParsedType::I8(_) => IType::S8,
-            ParsedType::I16(_) => IType::S16,
-            ParsedType::I32(_) => IType::S32,
-            ParsedType::I64(_) => IType::S64,
-            ParsedType::U8(_) => IType::U8,
-            ParsedType::U16(_) => IType::U16,
-            ParsedType::U32(_) => IType::U32,
-            ParsedType::U64(_) => IType::U64,
-            ParsedType::F32(_) => IType::F32,
-            ParsedType::F64(_) => IType::F64,
-            ParsedType::Boolean(_) => IType::Boolean,
-            ParsedType::Utf8Str(_) | ParsedType::Utf8String(_) => IType::String,
-            ParsedType::Vector(elem, _) => match **elem {
-                ParsedType::U8(_) => IType::ByteArray,
-                ref other => IType::Array(Box::new(self.ty(other)?)),
-            },
+    /// The type and its depth; refused once arrays and records nest deeper than
+    /// `max_depth`, before recursing further.
+    fn ty(&mut self, parsed: &ParsedType) -> Result<(IType, u32), InterfaceError> {
+        if matches!(parsed, ParsedType::Vector(..) | ParsedType::Record(..)) {
+            if self.level >= self.max_depth {
+                return Err(self.too_deep("<type>"));
+            }
+            self.level += 1;
+            let result = self.nested_ty(parsed);
+            self.level -= 1;
+            return result;
+        }
+        self.nested_ty(parsed)
+    }
+
+    fn nested_ty(&mut self, parsed: &ParsedType) -> Result<(IType, u32), InterfaceError> {
+        let scalar = |ty| Ok((ty, 0));
+        match parsed {
+            ParsedType::I8(_) => scalar(IType::S8),
+            ParsedType::I16(_) => scalar(IType::S16),
+            ParsedType::I32(_) => scalar(IType::S32),
+            ParsedType::I64(_) => scalar(IType::S64),
+            ParsedType::U8(_) => scalar(IType::U8),
+            ParsedType::U16(_) => scalar(IType::U16),
+            ParsedType::U32(_) => scalar(IType::U32),
+            ParsedType::U64(_) => scalar(IType::U64),
+            ParsedType::F32(_) => scalar(IType::F32),
+            ParsedType::F64(_) => scalar(IType::F64),
+            ParsedType::Boolean(_) => scalar(IType::Boolean),
+            ParsedType::Utf8Str(_) | ParsedType::Utf8String(_) => scalar(IType::String),
+            ParsedType::Vector(elem, _) => {
+                let (ty, depth) = match **elem {
+                    ParsedType::U8(_) => (IType::ByteArray, 1),
+                    ref other => {
+                        let (elem, depth) = self.ty(other)?;
+                        (IType::Array(Box::new(elem)), depth.saturating_add(1))
+                    }
+                };
+                if depth > self.max_depth {
+                    return Err(self.too_deep("<type>"));
+                }
+                self.deepest = self.deepest.max(depth);
+                Ok((ty, depth))
+            }
             ParsedType::Record(name, _) => {
                 if !self.asts.contains_key(name) {
                     return Err(err(name, format!("unknown record `{name}`")));
                 }
-                IType::Record(self.resolve(name)?)
+                let (record, depth) = self.resolve_with_depth(name)?;
+                Ok((IType::Record(record), depth))
             }
-        })
+        }
     }
 
     fn signature(
@@ -325,16 +439,21 @@ impl RecordResolver<'_> {
         section: &str,
         f: &FnSignature,
     ) -> Result<FunctionSignature, InterfaceError> {
-        let mut arguments = Vec::with_capacity(f.arguments.len());
+        let mut arguments: Vec<IFunctionArg> = Vec::with_capacity(f.arguments.len());
         for arg in &f.arguments {
-            let ty = self.ty(&arg.ty).map_err(|e| {
-                err(
+            if arguments.iter().any(|a| a.name == arg.name) {
+                return Err(err(
                     section,
                     format!(
-                        "function `{}`, argument `{}`: {}",
-                        f.name, arg.name, e.reason
+                        "function `{}` has two arguments named `{}`",
+                        f.name, arg.name
                     ),
-                )
+                ));
+            }
+            let (ty, _) = self.ty(&arg.ty).map_err(|e| {
+                e.within(section, |reason| {
+                    format!("function `{}`, argument `{}`: {reason}", f.name, arg.name)
+                })
             })?;
             arguments.push(IFunctionArg {
                 name: arg.name.clone(),
@@ -349,12 +468,15 @@ impl RecordResolver<'_> {
         }
         let mut outputs = Vec::with_capacity(1);
         for out in &f.output_types {
-            outputs.push(self.ty(out).map_err(|e| {
-                err(
-                    section,
-                    format!("function `{}`, output: {}", f.name, e.reason),
-                )
-            })?);
+            outputs.push(
+                self.ty(out)
+                    .map_err(|e| {
+                        e.within(section, |reason| {
+                            format!("function `{}`, output: {reason}", f.name)
+                        })
+                    })?
+                    .0,
+            );
         }
         Ok(FunctionSignature {
             name: f.name.clone(),

@@ -194,8 +194,16 @@ fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueMismatch> {
         IType::U16 => int!(U16, u16),
         IType::U32 => int!(U32, u32),
         IType::U64 => int!(U64, u64),
-        IType::F32 => IValue::F32(value.as_f64().ok_or_else(mismatch)? as f32),
-        IType::F64 => IValue::F64(value.as_f64().ok_or_else(mismatch)?),
+        IType::F32 => {
+            let v = json_float(value).ok_or_else(mismatch)?;
+            // A finite number beyond f32's range is rejected like an out-of-range integer
+            // (`as` would silently make it infinite).
+            if v.is_finite() && v.abs() > f64::from(f32::MAX) {
+                return Err(mismatch());
+            }
+            IValue::F32(v as f32)
+        }
+        IType::F64 => IValue::F64(json_float(value).ok_or_else(mismatch)?),
         IType::String => IValue::String(value.as_str().ok_or_else(mismatch)?.to_owned()),
         IType::ByteArray => {
             let items = value.as_array().ok_or_else(mismatch)?;
@@ -324,7 +332,8 @@ fn describe(value: &Value) -> String {
 /// Converts results to JSON: no output gives `null`, one output gives that value.
 ///
 /// Records become objects with fields in declaration order, byte arrays arrays of numbers. A
-/// non-finite float (NaN, ±∞) has no JSON form and becomes `null`.
+/// non-finite float (NaN, ±∞) has no JSON number form and becomes the string `"NaN"`,
+/// `"Infinity"` or `"-Infinity"` (JavaScript's spellings), which arguments accept back.
 pub fn ivalues_to_json(values: &[IValue], output_types: &[IType]) -> Value {
     match values {
         [] => Value::Null,
@@ -381,7 +390,27 @@ pub fn ivalue_to_json(value: &IValue, ty: Option<&IType>) -> Value {
 }
 
 fn float(v: f64) -> Value {
-    Number::from_f64(v).map_or(Value::Null, Value::Number)
+    match Number::from_f64(v) {
+        Some(n) => Value::Number(n),
+        None if v.is_nan() => Value::String("NaN".into()),
+        None if v > 0.0 => Value::String("Infinity".into()),
+        None => Value::String("-Infinity".into()),
+    }
+}
+
+/// A float argument: a JSON number, or one of the strings [`float`] writes for non-finite
+/// values.
+fn json_float(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => match s.as_str() {
+            "NaN" => Some(f64::NAN),
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -477,6 +506,33 @@ mod tests {
     }
 
     #[test]
+    fn non_finite_and_out_of_range_floats() {
+        let one = |ty: IType, v: Value| json_to_ivalue(&v, &ty);
+        assert!(
+            one(IType::F32, json!(1e39)).is_err(),
+            "beyond f32 is rejected"
+        );
+        assert_eq!(one(IType::F32, json!(3.5)).unwrap(), IValue::F32(3.5));
+        assert_eq!(
+            one(IType::F64, json!("-Infinity")).unwrap(),
+            IValue::F64(f64::NEG_INFINITY)
+        );
+        match one(IType::F32, json!("NaN")).unwrap() {
+            IValue::F32(v) => assert!(v.is_nan()),
+            other => panic!("{other:?}"),
+        }
+        assert!(one(IType::F64, json!("nan")).is_err());
+        for (v, text) in [
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ] {
+            assert_eq!(ivalue_to_json(&IValue::F64(v), None), json!(text));
+            assert_eq!(ivalue_to_json(&IValue::F32(v as f32), None), json!(text));
+        }
+    }
+
+    #[test]
     fn integer_ranges_are_checked() {
         let s = sig(&[("a", IType::U8), ("b", IType::U64), ("c", IType::S64)]);
         let ok = json_to_ivalues(&json!([255, u64::MAX, i64::MIN]), &s).unwrap();
@@ -552,7 +608,7 @@ mod tests {
         let json = ivalues_to_json(&[value], &[point()]);
         assert_eq!(json.to_string(), format!("{{\"y\":-1,\"x\":{}}}", u64::MAX));
         assert_eq!(ivalues_to_json(&[], &[]), Value::Null);
-        assert_eq!(ivalue_to_json(&IValue::F64(f64::NAN), None), Value::Null);
+        assert_eq!(ivalue_to_json(&IValue::F64(f64::NAN), None), json!("NaN"));
         assert_eq!(
             ivalue_to_json(&IValue::ByteArray(vec![1, 2]), None),
             json!([1, 2])

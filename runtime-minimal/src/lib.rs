@@ -81,14 +81,17 @@ pub mod call_parameters_abi;
 pub mod config;
 pub mod engine;
 pub mod errors;
+pub mod files;
 pub mod host_imports;
 pub mod interface;
 pub mod invoke;
 pub mod json;
 pub mod lift;
+pub mod limits;
 pub mod lower;
 pub mod marine;
 pub mod memory;
+mod metrics;
 pub mod module;
 pub mod mounted_binary;
 pub mod service;
@@ -107,9 +110,10 @@ pub use errors::{AbiError, MarineError};
 pub use host_imports::{HostContext, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;
+pub use limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 pub use marine::{MModuleConfig, Marine, ModuleSource};
 pub use module::MModule;
-pub use service::{MarineService, ServiceInterface, ServiceOptions};
+pub use service::{MarineService, ServiceInterface, ServiceOptions, ServicePool};
 pub use stdio::CapturedOutput;
 pub use store::MemoryLimitScope;
 pub use store::{MemoryStats, StoreState};
@@ -121,6 +125,7 @@ fn assert_thread_safety() {
     send::<Marine>();
     send_sync::<MarineEngine>();
     send_sync::<ModuleInterface>();
+    send_sync::<ServicePool>();
 }
 pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};
 

@@ -14,10 +14,11 @@ use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
+use crate::limits::Limits;
 use crate::invoke::{top_level, CallOptions, Classify};
 use crate::module::{MModule, ModuleOutput};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
-use crate::store::{MemoryStats, SharedState, StoreState};
+use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
 
 /// Where a module's bytes come from.
@@ -103,6 +104,32 @@ impl MModuleConfig {
     }
 }
 
+/// What is wrong with an environment variable a module would get, if anything: a key that
+/// is empty or holds `=` or NUL, or a value holding NUL, cannot be passed on faithfully.
+pub(crate) fn env_problem(key: &str, value: &str) -> Option<String> {
+    if key.is_empty() {
+        Some("an environment variable name is empty".to_string())
+    } else if key.contains(['=', '\0']) {
+        Some(format!("the environment variable name {key:?} holds `=` or NUL"))
+    } else if value.contains('\0') {
+        Some(format!("the value of environment variable `{key}` holds NUL"))
+    } else {
+        None
+    }
+}
+
+/// A wasm function type as `(i32, i64) -> (i32)`.
+fn func_type_text(ty: &wasmtime::FuncType) -> String {
+    let list = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
+        types.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "({}) -> ({})",
+        list(&mut ty.params()),
+        list(&mut ty.results())
+    )
+}
+
 impl Default for MModuleConfig {
     fn default() -> Self {
         MModuleConfig {
@@ -140,6 +167,7 @@ pub struct Marine {
     shared: SharedState,
     modules: HashMap<String, Arc<MModule>>,
     default_timeout: Option<Duration>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Marine {
@@ -169,6 +197,7 @@ impl Marine {
             shared: SharedState::default(),
             modules: HashMap::new(),
             default_timeout: None,
+            limits: Limits::default(),
         }
     }
 
@@ -194,6 +223,17 @@ impl Marine {
     /// The default call timeout.
     pub fn default_call_timeout(&self) -> Option<Duration> {
         self.default_timeout
+    }
+
+    /// Sets the [`Limits`] modules loaded from now on must keep within (modules already
+    /// loaded are not checked again).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The [`Limits`] of this service.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The engine.
@@ -224,8 +264,13 @@ impl Marine {
             return Err(MarineError::NonUniqueModuleName(name));
         }
         let compiled = match source.into() {
-            ModuleSource::Path(path) => self.engine.compile_file(&name, &path)?,
-            ModuleSource::Bytes(wasm) => self.engine.compile(&name, &wasm)?,
+            ModuleSource::Path(path) => {
+                self.engine
+                    .compile_file_with_limits(&name, &path, &self.limits)?
+            }
+            ModuleSource::Bytes(wasm) => {
+                self.engine.compile_with_limits(&name, &wasm, &self.limits)?
+            }
         };
         self.load_compiled_with_config(name, compiled, config)
     }
@@ -250,7 +295,24 @@ impl Marine {
                     .to_string(),
             });
         }
+        self.limits.check(&name, &compiled.metrics)?;
 
+        for (key, value) in &config.envs {
+            if let Some(reason) = env_problem(key, value) {
+                return Err(MarineError::Instantiate {
+                    module: name,
+                    message: reason,
+                });
+            }
+        }
+        if let Some((alias, path)) = config.mapped_dirs.iter().find(|(a, _)| a.contains('\0')) {
+            return Err(MarineError::MappedDir {
+                module: name.clone(),
+                alias: alias.clone(),
+                path: path.clone(),
+                reason: "the alias holds NUL".to_string(),
+            });
+        }
         let mut wasi = WasiCtxBuilder::new();
         let stderr_tail = OutputTail::new(STDERR_TAIL_BYTES);
         let capture = config
@@ -290,6 +352,7 @@ impl Marine {
         let mut state = StoreState::new(name.clone(), wasi.build_p1(), self.shared.clone());
         state.logging_mask = config.logging_mask;
         state.mem_limit = config.mem_limit_bytes;
+        state.instance_limits = InstanceLimits::from(&self.limits);
         state.logger_enabled = config.logger_enabled;
         let mut store = self.module_store(state);
         let output = ModuleOutput {
@@ -398,7 +461,9 @@ impl Marine {
                 if !given.matches(&expected) {
                     return Err(link_err(format!(
                         "incompatible import type for `{ns}::{field}`: the module expects \
-                         {expected:?}, the definition is {given:?}"
+                         {}, the definition is {}",
+                        func_type_text(&expected),
+                        func_type_text(&given)
                     )));
                 }
             }

@@ -21,6 +21,10 @@ use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Frame, SharedState, StoreState};
 use crate::types::{check_value, IValue};
 
+/// The function name a timeout or trap reports for a module's wasm start function (run while
+/// it is instantiated).
+pub const WASM_START_FRAME: &str = "<start function>";
+
 /// An exported `#[marine]` function of an instance: its wasm handle and its call plan.
 #[derive(Clone, Debug)]
 pub struct ExportFunction {
@@ -158,8 +162,15 @@ impl MModule {
         };
         let deadline = store.data_mut().enter_call(None);
         arm_deadline(&mut store, deadline);
-        let instance = Instance::new(&mut store, &compiled.module, imports)
-            .map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
+        // Instantiation runs the module's wasm start function, if any: a frame names it, so a
+        // start function that loops past the deadline is reported as such.
+        shared.lock().call.stack.push(Frame {
+            module: name.clone(),
+            function: Arc::from(WASM_START_FRAME),
+        });
+        let instance = Instance::new(&mut store, &compiled.module, imports);
+        shared.lock().call.stack.pop();
+        let instance = instance.map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
         let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
             MarineError::MissingExport {
                 module: name.to_string(),

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::call_parameters::CallParameters;
 use crate::errors::MarineError;
+use crate::limits::{Limits, TABLE_ELEMENT_BYTES};
 use crate::memory::GuestAbi;
 use crate::module::MModule;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -207,6 +208,34 @@ impl SharedState {
     }
 }
 
+/// What one module's instance may hold besides its memory pages (the instance side of
+/// [`Limits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstanceLimits {
+    /// [`Limits::max_memories`].
+    pub max_memories: u32,
+    /// [`Limits::max_tables`].
+    pub max_tables: u32,
+    /// [`Limits::max_table_elements`].
+    pub max_table_elements: u64,
+}
+
+impl From<&Limits> for InstanceLimits {
+    fn from(limits: &Limits) -> Self {
+        InstanceLimits {
+            max_memories: limits.max_memories,
+            max_tables: limits.max_tables,
+            max_table_elements: limits.max_table_elements,
+        }
+    }
+}
+
+impl Default for InstanceLimits {
+    fn default() -> Self {
+        InstanceLimits::from(&Limits::default())
+    }
+}
+
 /// The data of one module's store.
 pub struct StoreState {
     /// Module name (the log target of its logger import; shared, so host calls take it
@@ -223,13 +252,20 @@ pub struct StoreState {
     /// so host functions and import adapters can allocate in, and set results of, the module
     /// calling them.
     pub abi: Option<Arc<GuestAbi>>,
-    /// Memory limit of this module in bytes (`None`: unlimited).
+    /// Memory limit of this module in bytes (`None`: unlimited): all its linear memories and
+    /// tables together.
     pub mem_limit: Option<u64>,
-    /// Bytes of linear memory this module has been granted so far (its memory's size; shared
-    /// with its [`MModule`], which reads it without locking the store).
+    /// How many memories, tables and table elements the module may have.
+    pub instance_limits: InstanceLimits,
+    /// Bytes this module has been granted so far: the sizes of all its linear memories plus
+    /// its table elements at [`TABLE_ELEMENT_BYTES`] each (shared with its [`MModule`], which
+    /// reads it without locking the store).
     mem_used: Arc<AtomicU64>,
-    /// Growth granted by the last `memory_growing`, undone if the growth then fails.
-    pending_growth: Option<u64>,
+    /// Table elements this module holds in all its tables.
+    table_elements: u64,
+    /// Growth granted by the last `memory_growing` / `table_growing` (bytes, elements),
+    /// undone if the growth then fails.
+    pending_growth: Option<(u64, u64)>,
     /// The call parameters of the top-level call that entered this store last.
     call_parameters: Arc<CallParameters>,
     shared: SharedState,
@@ -246,7 +282,9 @@ impl StoreState {
             logger_enabled: true,
             abi: None,
             mem_limit: None,
+            instance_limits: InstanceLimits::default(),
             mem_used: Arc::default(),
+            table_elements: 0,
             pending_growth: None,
             call_parameters: Arc::default(),
             shared,
@@ -308,23 +346,20 @@ impl Drop for StoreState {
     }
 }
 
-impl wasmtime::ResourceLimiter for StoreState {
-    /// Growth of this module's linear memory (or its initial size at instantiation): refused,
-    /// making `memory.grow` return -1 (or instantiation fail), if it exceeds the module's limit
-    /// or the service's total limit.
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        let delta = desired.saturating_sub(current) as u64;
+impl StoreState {
+    /// Grants `bytes` more to this module if its own limit and the service's total allow it;
+    /// otherwise records the refusal (scope and limit, attributed to the running function)
+    /// and returns false. `requested` is the size reported in the refusal.
+    fn grant(&mut self, bytes: u64, elements: u64, requested: u64, what: &str) -> bool {
         let mut shared = self.shared.lock();
-        let over_module = self.mem_limit.is_some_and(|l| desired as u64 > l);
+        let used = self.memory_used();
+        let over_module = self
+            .mem_limit
+            .is_some_and(|l| used.saturating_add(bytes) > l);
         let over_total = shared
             .memory
             .total_limit
-            .is_some_and(|l| shared.memory.total_used.saturating_add(delta) > l);
+            .is_some_and(|l| shared.memory.total_used.saturating_add(bytes) > l);
         if over_module || over_total {
             shared.memory.allocation_rejects = shared.memory.allocation_rejects.saturating_add(1);
             if shared.call.refused_growth.is_none() {
@@ -341,39 +376,98 @@ impl wasmtime::ResourceLimiter for StoreState {
                     function: shared.call.running_function(&self.name),
                     scope,
                     limit,
-                    requested: desired as u64,
+                    requested,
                 });
             }
             log::debug!(
-                "module `{}`: memory growth {current} -> {desired} refused ({} limit)",
+                "module `{}`: {what} refused ({} limit)",
                 self.name,
                 if over_module { "module" } else { "total" }
             );
-            return Ok(false);
+            return false;
         }
-        shared.memory.total_used += delta;
-        self.mem_used.store(desired as u64, Ordering::Relaxed);
-        self.pending_growth = Some(delta);
-        Ok(true)
+        shared.memory.total_used = shared.memory.total_used.saturating_add(bytes);
+        self.mem_used
+            .store(used.saturating_add(bytes), Ordering::Relaxed);
+        self.table_elements = self.table_elements.saturating_add(elements);
+        self.pending_growth = Some((bytes, elements));
+        true
+    }
+
+    /// Takes back the last grant (its growth failed after all).
+    fn ungrant(&mut self) {
+        if let Some((bytes, elements)) = self.pending_growth.take() {
+            let mut shared = self.shared.lock();
+            shared.memory.total_used = shared.memory.total_used.saturating_sub(bytes);
+            let used = self.memory_used().saturating_sub(bytes);
+            self.mem_used.store(used, Ordering::Relaxed);
+            self.table_elements = self.table_elements.saturating_sub(elements);
+        }
+    }
+}
+
+impl wasmtime::ResourceLimiter for StoreState {
+    /// Growth of one of this module's linear memories (or its initial size at
+    /// instantiation): refused, making `memory.grow` return -1 (or instantiation fail), if
+    /// the module's memories and tables together would exceed its limit, or the service's
+    /// total would exceed the total limit.
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let delta = desired.saturating_sub(current) as u64;
+        let what = format!("memory growth {current} -> {desired}");
+        let requested = self.memory_used().saturating_add(delta);
+        Ok(self.grant(delta, 0, requested, &what))
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        if let Some(delta) = self.pending_growth.take() {
-            let mut shared = self.shared.lock();
-            shared.memory.total_used = shared.memory.total_used.saturating_sub(delta);
-            let used = self.memory_used().saturating_sub(delta);
-            self.mem_used.store(used, Ordering::Relaxed);
-        }
+        self.ungrant();
         log::debug!("module `{}`: memory growth failed: {error}", self.name);
         Ok(())
     }
 
+    /// Growth of one of this module's tables (or its initial size at instantiation): refused,
+    /// making `table.grow` return -1 (or instantiation fail), beyond
+    /// [`InstanceLimits::max_table_elements`] in all tables, or when the elements (counted at
+    /// [`TABLE_ELEMENT_BYTES`] each) exceed the module's or the service's memory limit.
     fn table_growing(
         &mut self,
-        _current: usize,
-        _desired: usize,
+        current: usize,
+        desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(true)
+        let elements = desired.saturating_sub(current) as u64;
+        let total_elements = self.table_elements.saturating_add(elements);
+        if total_elements > self.instance_limits.max_table_elements {
+            log::debug!(
+                "module `{}`: table growth {current} -> {desired} refused (max_table_elements = {})",
+                self.name,
+                self.instance_limits.max_table_elements
+            );
+            let mut shared = self.shared.lock();
+            shared.memory.allocation_rejects = shared.memory.allocation_rejects.saturating_add(1);
+            return Ok(false);
+        }
+        let bytes = elements.saturating_mul(TABLE_ELEMENT_BYTES);
+        let what = format!("table growth {current} -> {desired}");
+        let requested = self.memory_used().saturating_add(bytes);
+        Ok(self.grant(bytes, elements, requested, &what))
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.ungrant();
+        log::debug!("module `{}`: table growth failed: {error}", self.name);
+        Ok(())
+    }
+
+    fn memories(&self) -> usize {
+        self.instance_limits.max_memories as usize
+    }
+
+    fn tables(&self) -> usize {
+        self.instance_limits.max_tables as usize
     }
 }

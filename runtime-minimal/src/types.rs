@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// An interface type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IType {
     /// `bool`
     Boolean,
@@ -56,7 +56,7 @@ impl IType {
 }
 
 /// A record type: a name and its fields in declaration order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IRecordType {
     /// The record's short name (last path segment of the Rust type).
     pub name: String,
@@ -81,7 +81,7 @@ impl IRecordType {
 }
 
 /// One field of a record.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IRecordField {
     /// Field name.
     pub name: String,
@@ -90,7 +90,7 @@ pub struct IRecordField {
 }
 
 /// A named function argument.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IFunctionArg {
     /// Argument name as written in the Rust source.
     pub name: String,
@@ -99,7 +99,7 @@ pub struct IFunctionArg {
 }
 
 /// The interface-level signature of an exported or imported function.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionSignature {
     /// Function name (the wasm export name for exports).
     pub name: String,

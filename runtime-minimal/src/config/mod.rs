@@ -64,7 +64,7 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 pub use error::{ConfigError, Location};
-use raw::{OneOrMany, RawModule, RawServiceConfig, RawSize, RawWasi};
+use raw::{OneOrMany, RawLimits, RawModule, RawServiceConfig, RawSize, RawWasi};
 pub use size::{parse_byte_limit, parse_byte_size, ByteLimit, SizeParseError};
 
 /// Size of a wasm page.
@@ -95,6 +95,58 @@ pub struct ServiceConfig {
     pub service_base_dir: Option<PathBuf>,
     /// The modules in load order; the last is the facade.
     pub modules: Vec<ModuleConfig>,
+    /// The `[limits]` table: the keys it sets, each overriding the embedder's
+    /// [`crate::Limits`] ([`LimitsConfig::apply`]).
+    pub limits: LimitsConfig,
+}
+
+/// The keys of a `[limits]` table that are set (see [`crate::Limits`] for each).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// `max_type_depth`.
+    pub max_type_depth: Option<u32>,
+    /// `max_record_types`.
+    pub max_record_types: Option<u32>,
+    /// `max_module_size` in bytes.
+    pub max_module_size: Option<u64>,
+    /// `max_functions`.
+    pub max_functions: Option<u32>,
+    /// `max_block_depth`.
+    pub max_block_depth: Option<u32>,
+    /// `max_compile_time`.
+    pub max_compile_time: Option<std::time::Duration>,
+    /// `max_memories`.
+    pub max_memories: Option<u32>,
+    /// `max_tables`.
+    pub max_tables: Option<u32>,
+    /// `max_table_elements`.
+    pub max_table_elements: Option<u64>,
+}
+
+impl LimitsConfig {
+    /// `base` with every key set here replacing its field.
+    pub fn apply(&self, base: &crate::Limits) -> crate::Limits {
+        let mut limits = base.clone();
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(value) = self.$field {
+                    limits.$field = value;
+                }
+            )*};
+        }
+        set!(
+            max_type_depth,
+            max_record_types,
+            max_module_size,
+            max_functions,
+            max_block_depth,
+            max_compile_time,
+            max_memories,
+            max_tables,
+            max_table_elements
+        );
+        limits
+    }
 }
 
 /// One resolved `[[module]]`.
@@ -165,7 +217,12 @@ impl ServiceConfig {
             path: path.to_owned(),
             source,
         };
-        let text = std::fs::read_to_string(path).map_err(read_error)?;
+        let text = crate::files::read_text_limited(path, crate::files::CONFIG_FILE_LIMIT).map_err(
+            |e| match e {
+                crate::files::ReadFileError::Io(source) => read_error(source),
+                too_large => read_error(std::io::Error::other(too_large)),
+            },
+        )?;
         let absolute = std::path::absolute(path).map_err(read_error)?;
         let base_dir = absolute
             .parent()
@@ -287,7 +344,9 @@ fn classify(error: &toml::de::Error, text: &str, file: &str) -> ConfigError {
     }
     ConfigError::InvalidValue {
         location,
-        key: key_before(text, offset).unwrap_or_else(|| "?".to_owned()),
+        key: key_before(text, offset)
+            .or_else(|| header_key(text, offset))
+            .unwrap_or_else(|| "?".to_owned()),
         table,
         message,
     }
@@ -324,6 +383,19 @@ fn key_before(text: &str, offset: usize) -> Option<String> {
             .map_or(0, |i| i + 1);
         &before_eq[start..]
     };
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+/// The key a table header names when `offset` is on a header line: `module` for `[module]`,
+/// `wasi` for `[[module.wasi]]`.
+fn header_key(text: &str, offset: usize) -> Option<String> {
+    let offset = floor_char_boundary(text, offset);
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = text[line_start..line_end].trim();
+    let inner = line.strip_prefix('[')?.trim_start_matches('[');
+    let inner = inner[..inner.find(']')?].trim();
+    let key = inner.rsplit('.').next()?.trim().trim_matches('"');
     (!key.is_empty()).then(|| key.to_owned())
 }
 
@@ -511,6 +583,46 @@ impl Ctx<'_> {
             service_working_dir: raw.service_working_dir.as_ref().map(|d| self.path(d)),
             service_base_dir: raw.service_base_dir.as_ref().map(|d| self.path(d)),
             modules,
+            limits: match &raw.limits {
+                Some(limits) => self.limits(limits)?,
+                None => LimitsConfig::default(),
+            },
+        })
+    }
+
+    /// Resolves `[limits]`: sizes and durations parsed, each error at its key.
+    fn limits(&self, raw: &RawLimits) -> Result<LimitsConfig, ConfigError> {
+        let max_module_size = match &raw.max_module_size {
+            Some(size) => match self.size("max_module_size", size)?.as_option() {
+                Some(bytes) => Some(bytes),
+                None => {
+                    return Err(self.invalid(
+                        size.span(),
+                        "`max_module_size` must be a finite size".to_owned(),
+                    ))
+                }
+            },
+            None => None,
+        };
+        let max_compile_time = match &raw.max_compile_time {
+            Some(text) => Some(parse_duration(text.get_ref()).map_err(|reason| {
+                self.invalid(
+                    text.span(),
+                    format!("`max_compile_time`: {reason}"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(LimitsConfig {
+            max_type_depth: raw.max_type_depth,
+            max_record_types: raw.max_record_types,
+            max_module_size,
+            max_functions: raw.max_functions,
+            max_block_depth: raw.max_block_depth,
+            max_compile_time,
+            max_memories: raw.max_memories,
+            max_tables: raw.max_tables,
+            max_table_elements: raw.max_table_elements,
         })
     }
 
@@ -529,12 +641,18 @@ impl Ctx<'_> {
                 mapped_dirs,
                 preopened_files,
             } = raw_wasi;
-            wasi.envs.extend(envs);
+            for (key, value) in envs {
+                if let Some(reason) = crate::marine::env_problem(&key, value.get_ref()) {
+                    return Err(self.invalid(value.span(), format!("{what}: envs: {reason}")));
+                }
+                wasi.envs.insert(key, value.into_inner());
+            }
             for (alias, host) in mapped_dirs {
-                if alias.is_empty() {
-                    return Err(
-                        self.invalid(host.span(), format!("{what}: empty mapped_dirs alias"))
-                    );
+                if alias.is_empty() || alias.contains('\0') {
+                    return Err(self.invalid(
+                        host.span(),
+                        format!("{what}: mapped_dirs alias {alias:?} is empty or holds a NUL"),
+                    ));
                 }
                 wasi.mapped_dirs.insert(alias, self.path(&host));
             }
@@ -648,4 +766,23 @@ impl Ctx<'_> {
         }
         Ok(tables.pop())
     }
+}
+
+/// Parses a duration written as a number and a unit: `ms`, `s`, `min` (`"30 s"`, `"500ms"`).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as \"30 s\" or \"500 ms\""))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "s" | "sec" => value,
+        "m" | "min" => value * 60.0,
+        other => return Err(format!("unknown unit `{other}` in `{text}` (use ms, s or min)")),
+    };
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
 }

@@ -29,6 +29,32 @@ pub struct RawServiceConfig {
     pub service_working_dir: Option<Spanned<String>>,
     /// Legacy AppService key (removed in the official 0.36.0); accepted and kept, not applied.
     pub service_base_dir: Option<Spanned<String>>,
+    /// `[limits]`: resource bounds of the service's modules (new; see [`crate::Limits`]).
+    pub limits: Option<RawLimits>,
+}
+
+/// `[limits]`: each key overrides the embedder's [`crate::Limits`] for this service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// [`crate::Limits::max_type_depth`].
+    pub max_type_depth: Option<u32>,
+    /// [`crate::Limits::max_record_types`].
+    pub max_record_types: Option<u32>,
+    /// [`crate::Limits::max_module_size`]: bytes or a size such as `"16 MiB"`.
+    pub max_module_size: Option<Spanned<RawSize>>,
+    /// [`crate::Limits::max_functions`].
+    pub max_functions: Option<u32>,
+    /// [`crate::Limits::max_block_depth`].
+    pub max_block_depth: Option<u32>,
+    /// [`crate::Limits::max_compile_time`]: a duration such as `"30 s"` or `"500 ms"`.
+    pub max_compile_time: Option<Spanned<String>>,
+    /// [`crate::Limits::max_memories`].
+    pub max_memories: Option<u32>,
+    /// [`crate::Limits::max_tables`].
+    pub max_tables: Option<u32>,
+    /// [`crate::Limits::max_table_elements`].
+    pub max_table_elements: Option<u64>,
 }
 
 /// One `[[module]]` table, or the `[default]` table (which may not set `name`, `file_name`
@@ -67,7 +93,7 @@ pub type RawMountedBinaries = BTreeMap<String, Spanned<String>>;
 pub struct RawWasi {
     /// Environment variables visible to the module.
     #[serde(default)]
-    pub envs: BTreeMap<String, String>,
+    pub envs: BTreeMap<String, Spanned<String>>,
     /// Guest alias -> host directory.
     #[serde(default)]
     pub mapped_dirs: BTreeMap<String, Spanned<String>>,

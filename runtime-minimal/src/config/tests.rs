@@ -583,3 +583,59 @@ fn effective_envs_add_mapped_dirs() {
         "mapped dirs win, as in the official runtime"
     );
 }
+
+#[test]
+fn a_table_where_an_array_is_expected_names_its_key() {
+    let (error, message) = err("[module]\nname = \"m\"\n");
+    match &error {
+        ConfigError::InvalidValue { key, location, .. } => {
+            assert_eq!(key, "module");
+            assert_eq!(location.line, 1);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(message.contains("`module`"), "{message}");
+}
+
+#[test]
+fn envs_and_aliases_that_cannot_reach_the_guest_are_refused() {
+    for (envs, why) in [
+        (r#"{ "A=B" = "1" }"#, "holds `=` or NUL"),
+        (r#"{ "A\u0000" = "1" }"#, "holds `=` or NUL"),
+        (r#"{ "" = "1" }"#, "name is empty"),
+        (r#"{ A = "x\u0000y" }"#, "the value of environment variable `A` holds NUL"),
+    ] {
+        let text = format!("modules_dir = \"a\"\n[[module]]\nname = \"m\"\n[module.wasi]\nenvs = {envs}\n");
+        let (error, message) = err(&text);
+        assert!(matches!(error, ConfigError::Invalid { .. }), "{error:?}");
+        assert!(message.contains(why), "{envs}: {message}");
+        assert!(message.starts_with("<inline config>:5:"), "{message}");
+    }
+    let (_, message) = err(
+        "modules_dir = \"a\"\n[[module]]\nname = \"m\"\n[module.wasi]\nmapped_dirs = { \"a\\u0000b\" = \"x\" }\n",
+    );
+    assert!(message.contains("holds a NUL"), "{message}");
+}
+
+#[test]
+fn limits_table() {
+    let config = parse(
+        "[limits]\nmax_type_depth = 7\nmax_module_size = \"2 MiB\"\nmax_compile_time = \"1.5 s\"\nmax_memories = 1\n",
+    )
+    .unwrap();
+    let limits = config.limits.apply(&crate::Limits::default());
+    assert_eq!(limits.max_type_depth, 7);
+    assert_eq!(limits.max_module_size, 2 << 20);
+    assert_eq!(limits.max_compile_time, std::time::Duration::from_millis(1500));
+    assert_eq!(limits.max_memories, 1);
+    assert_eq!(limits.max_tables, crate::Limits::default().max_tables);
+    for (text, why) in [
+        ("max_compile_time = \"10 years\"", "unknown unit"),
+        ("max_module_size = \"Infinity\"", "finite"),
+        ("max_tablez = 3", "max_tablez"),
+    ] {
+        let (_, message) = err(&format!("[limits]\n{text}\n"));
+        assert!(message.contains(why), "{text}: {message}");
+        assert!(message.starts_with("<inline config>:2:"), "{message}");
+    }
+}

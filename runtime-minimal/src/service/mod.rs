@@ -30,6 +30,7 @@
 
 mod interface_text;
 mod order;
+mod pool;
 mod wasm_log;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +40,7 @@ use std::time::Duration;
 
 pub use interface_text::ServiceInterface;
 pub use order::{load_order, OrderError};
+pub use pool::{PoolStats, ServicePool};
 pub use wasm_log::WasmLogFilter;
 
 use crate::call_parameters::CallParameters;
@@ -49,6 +51,7 @@ use crate::host_imports::{is_host_namespace, HostImport};
 use crate::interface::ModuleInterface;
 use crate::invoke::CallOptions;
 use crate::json::{ivalues_to_json, json_to_ivalues};
+use crate::limits::Limits;
 use crate::marine::{MModuleConfig, Marine};
 use crate::mounted_binary::{self, RunOptions};
 use crate::stdio::CapturedOutput;
@@ -76,6 +79,9 @@ pub struct ServiceOptions {
     pub mounted_binary_timeout: Duration,
     /// Bytes kept of a mounted binary's stdout, and separately of its stderr (default 10 MiB).
     pub mounted_binary_output_cap: usize,
+    /// Resource bounds of the service's modules; the keys of the config's `[limits]` table
+    /// override them.
+    pub limits: Limits,
 }
 
 impl Default for ServiceOptions {
@@ -90,6 +96,7 @@ impl Default for ServiceOptions {
             wasm_log: WasmLogFilter::from_env(),
             mounted_binary_timeout: run.timeout,
             mounted_binary_output_cap: run.output_cap_bytes,
+            limits: Limits::default(),
         }
     }
 }
@@ -135,14 +142,16 @@ impl MarineService {
         let mut marine = Marine::with_engine(options.engine.clone());
         marine.set_default_call_timeout(options.call_timeout);
         marine.set_total_memory_limit(config.total_memory_limit);
+        let limits = config.limits.apply(&options.limits);
 
         // Compile everything first (cached per engine): the interfaces give the load order.
         let mut compiled = BTreeMap::new();
         let mut deps = Vec::with_capacity(config.modules.len());
         for module in &config.modules {
-            let module_compiled = options
-                .engine
-                .compile_file(&module.name, &module.wasm_path)?;
+            let module_compiled =
+                options
+                    .engine
+                    .compile_file_with_limits(&module.name, &module.wasm_path, &limits)?;
             deps.push((
                 module.name.clone(),
                 module_dependencies(&module_compiled.interface),
@@ -157,6 +166,7 @@ impl MarineService {
             OrderError::Cycle { cycle } => MarineError::ImportCycle { cycle },
         })?;
 
+        marine.set_limits(limits);
         let mut service = MarineService {
             marine,
             facade: config.facade().map(|m| m.name.clone()),
@@ -181,10 +191,11 @@ impl MarineService {
     /// Loads one more module at run time. Its imports must be served by modules already
     /// loaded (or the host).
     pub fn load_module(&mut self, module: ModuleConfig) -> Result<(), MarineError> {
-        let compiled = self
-            .options
-            .engine
-            .compile_file(&module.name, &module.wasm_path)?;
+        let compiled = self.options.engine.compile_file_with_limits(
+            &module.name,
+            &module.wasm_path,
+            self.marine.limits(),
+        )?;
         self.load(module, compiled)
     }
 
@@ -213,17 +224,41 @@ impl MarineService {
 
     /// The runtime settings of one module: envs (config, service, `WASM_LOG`), mapped dirs
     /// (created when missing) and preopened dirs, limits, mounted binaries.
-    fn runtime_config(
-        &self,
-        module: &ModuleConfig,
-        initial_memory: u64,
-    ) -> Result<MModuleConfig, MarineError> {
+    /// The envs the service sets for `module`: the options' envs, the module's config envs
+    /// (which win), and `WASM_LOG` when the host's filter enables logging for it.
+    fn configured_envs(&self, module: &ModuleConfig) -> BTreeMap<String, String> {
         let mut envs = self.options.envs.clone();
         envs.extend(module.wasi.envs.clone());
         if let Some(level) = self.options.wasm_log.level_for(&module.name) {
             envs.insert("WASM_LOG".to_string(), level.to_string());
         }
+        envs
+    }
 
+    /// The environment a loaded module's guest sees: [`MarineService::configured_envs`] plus,
+    /// as in the official runtime, one variable per mapped or preopened dir (`alias = host
+    /// path`) that no env sets. `None` when no such module is loaded.
+    pub fn module_envs(&self, module: &str) -> Option<BTreeMap<String, String>> {
+        let config = self.modules.get(module)?;
+        let mut envs = self.configured_envs(config);
+        for (alias, host) in config
+            .wasi
+            .mapped_dirs
+            .iter()
+            .chain(&config.wasi.preopened_files)
+        {
+            envs.entry(alias.clone())
+                .or_insert_with(|| host.to_string_lossy().into_owned());
+        }
+        Some(envs)
+    }
+
+    fn runtime_config(
+        &self,
+        module: &ModuleConfig,
+        initial_memory: u64,
+    ) -> Result<MModuleConfig, MarineError> {
+        let envs = self.configured_envs(module);
         let mut mapped_dirs = Vec::new();
         for (alias, host) in &module.wasi.mapped_dirs {
             create_dir(&module.name, alias, host)?;

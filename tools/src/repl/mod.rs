@@ -115,6 +115,19 @@ fn piped(mut session: Session, style: &Style) -> ExitCode {
     let stdin = std::io::stdin().lock();
     for line in stdin.lines() {
         let Ok(line) = line else { break };
+        // An unbalanced bracket must not swallow the rest of a script: a line that starts
+        // with a command name (or a blank line) ends the pending input, which then fails
+        // on its own.
+        if acc.is_pending() && (line.trim().is_empty() || starts_with_command(&line)) {
+            if let Some(stale) = acc.take() {
+                if !print_reply(session.execute_line(&stale), style, &mut failed) {
+                    return exit_code(failed);
+                }
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+        }
         let Some(input) = acc.push(&line) else {
             continue;
         };
@@ -126,6 +139,13 @@ fn piped(mut session: Session, style: &Style) -> ExitCode {
         print_reply(session.execute_line(&rest), style, &mut failed);
     }
     exit_code(failed)
+}
+
+/// Whether `line` starts with the full name of a REPL command followed by a space or nothing.
+fn starts_with_command(line: &str) -> bool {
+    let first = line.split_whitespace().next().unwrap_or("");
+    !line.starts_with(char::is_whitespace)
+        && command::COMMANDS.iter().any(|(name, ..)| *name == first)
 }
 
 fn exit_code(failed: bool) -> ExitCode {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use marine_runtime::config::{ModuleConfig, ServiceConfig};
-use marine_runtime::service::{MarineService, ServiceOptions, WasmLogFilter};
+use marine_runtime::service::{MarineService, ServiceOptions};
 use marine_runtime::CallParameters;
 use serde_json::Value;
 
@@ -271,16 +271,10 @@ impl Session {
             Command::Stats => {
                 Reply::Output(format::stats_text(&self.service.module_memory_stats()))
             }
-            Command::Envs { module } => match self.service.module_config(&module) {
-                Some(config) => {
-                    // What the service gives the module: its config envs, and `WASM_LOG`
-                    // when the host's filter enables logging for it.
-                    let mut envs = config.wasi.envs.clone();
-                    if let Some(level) = WasmLogFilter::from_env().level_for(&module) {
-                        envs.insert("WASM_LOG".to_string(), level.to_string());
-                    }
-                    Reply::Output(format::envs_text(&module, &envs))
-                }
+            Command::Envs { module } => match self.service.module_envs(&module) {
+                // Exactly what the guest sees: config and service envs, `WASM_LOG`, and one
+                // variable per mapped dir.
+                Some(envs) => Reply::Output(format::envs_text(&module, &envs)),
                 None => Reply::Error(format!("module `{module}` is not loaded")),
             },
             Command::Fs { module } => match self.service.module_config(&module) {
