@@ -358,9 +358,9 @@ struct ShapeCheck {
 impl ShapeCheck {
     fn diff(&mut self, declared: &IType, actual: &IType) -> Option<String> {
         match (declared, actual) {
-            (IType::Array(x), IType::Array(y)) => self
-                .diff(x, y)
-                .map(|why| format!("array element: {why}")),
+            (IType::Array(x), IType::Array(y)) => {
+                self.diff(x, y).map(|why| format!("array element: {why}"))
+            }
             (IType::Record(x), IType::Record(y)) if Arc::ptr_eq(x, y) => None,
             (IType::Record(x), IType::Record(y)) => {
                 let pair = (Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize);
@@ -558,6 +558,9 @@ mod tests {
         check_import_signature(&declared, &same).unwrap();
         let other = sig(&[("r", doubling_chain(100, IType::U16))], None);
         let err = check_import_signature(&declared, &other).unwrap_err();
-        assert!(err.contains("record `R100` field 1 `b`: declared `u8`, the export has `u16`"), "{err}");
+        assert!(
+            err.contains("record `R100` field 1 `b`: declared `u8`, the export has `u16`"),
+            "{err}"
+        );
     }
 }

@@ -410,8 +410,8 @@ impl MarineEngine {
             limits.check(name, &hit.metrics)?;
             return Ok(hit);
         }
-        let interface = ModuleInterface::from_wasm_with_limits(wasm, limits.interface())
-            .map_err(|e| match e.limit {
+        let interface = ModuleInterface::from_wasm_with_limits(wasm, limits.interface()).map_err(
+            |e| match e.limit {
                 Some(kind) => MarineError::Limit(LimitExceeded {
                     module: name.to_string(),
                     kind,
@@ -426,7 +426,8 @@ impl MarineEngine {
                     section: e.section,
                     reason: e.reason,
                 },
-            })?;
+            },
+        )?;
         let metrics = crate::metrics::measure(name, wasm, &interface, limits)?;
         let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
         let plans = interface

@@ -331,7 +331,10 @@ impl RecordResolver<'_> {
     }
 
     /// The record and its type depth (1 + the deepest field).
-    fn resolve_with_depth(&mut self, name: &str) -> Result<(Arc<IRecordType>, u32), InterfaceError> {
+    fn resolve_with_depth(
+        &mut self,
+        name: &str,
+    ) -> Result<(Arc<IRecordType>, u32), InterfaceError> {
         if let Some(r) = self.done.get(name) {
             return Ok(r.clone());
         }

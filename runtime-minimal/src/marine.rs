@@ -14,8 +14,8 @@ use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
-use crate::limits::Limits;
 use crate::invoke::{top_level, CallOptions, Classify};
+use crate::limits::Limits;
 use crate::module::{MModule, ModuleOutput};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
@@ -110,9 +110,13 @@ pub(crate) fn env_problem(key: &str, value: &str) -> Option<String> {
     if key.is_empty() {
         Some("an environment variable name is empty".to_string())
     } else if key.contains(['=', '\0']) {
-        Some(format!("the environment variable name {key:?} holds `=` or NUL"))
+        Some(format!(
+            "the environment variable name {key:?} holds `=` or NUL"
+        ))
     } else if value.contains('\0') {
-        Some(format!("the value of environment variable `{key}` holds NUL"))
+        Some(format!(
+            "the value of environment variable `{key}` holds NUL"
+        ))
     } else {
         None
     }
@@ -269,7 +273,8 @@ impl Marine {
                     .compile_file_with_limits(&name, &path, &self.limits)?
             }
             ModuleSource::Bytes(wasm) => {
-                self.engine.compile_with_limits(&name, &wasm, &self.limits)?
+                self.engine
+                    .compile_with_limits(&name, &wasm, &self.limits)?
             }
         };
         self.load_compiled_with_config(name, compiled, config)

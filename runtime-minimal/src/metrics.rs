@@ -116,11 +116,7 @@ mod tests {
     use super::*;
 
     fn nested_blocks(n: usize) -> Vec<u8> {
-        let wat = format!(
-            "(module (func {} {}))",
-            "(block ".repeat(n),
-            ")".repeat(n)
-        );
+        let wat = format!("(module (func {} {}))", "(block ".repeat(n), ")".repeat(n));
         wat::parse_str(wat).unwrap()
     }
 

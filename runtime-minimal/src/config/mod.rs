@@ -606,10 +606,7 @@ impl Ctx<'_> {
         };
         let max_compile_time = match &raw.max_compile_time {
             Some(text) => Some(parse_duration(text.get_ref()).map_err(|reason| {
-                self.invalid(
-                    text.span(),
-                    format!("`max_compile_time`: {reason}"),
-                )
+                self.invalid(text.span(), format!("`max_compile_time`: {reason}"))
             })?),
             None => None,
         };
@@ -782,7 +779,11 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         "ms" => value / 1000.0,
         "s" | "sec" => value,
         "m" | "min" => value * 60.0,
-        other => return Err(format!("unknown unit `{other}` in `{text}` (use ms, s or min)")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (use ms, s or min)"
+            ))
+        }
     };
     std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
 }

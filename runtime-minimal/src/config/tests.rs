@@ -603,9 +603,14 @@ fn envs_and_aliases_that_cannot_reach_the_guest_are_refused() {
         (r#"{ "A=B" = "1" }"#, "holds `=` or NUL"),
         (r#"{ "A\u0000" = "1" }"#, "holds `=` or NUL"),
         (r#"{ "" = "1" }"#, "name is empty"),
-        (r#"{ A = "x\u0000y" }"#, "the value of environment variable `A` holds NUL"),
+        (
+            r#"{ A = "x\u0000y" }"#,
+            "the value of environment variable `A` holds NUL",
+        ),
     ] {
-        let text = format!("modules_dir = \"a\"\n[[module]]\nname = \"m\"\n[module.wasi]\nenvs = {envs}\n");
+        let text = format!(
+            "modules_dir = \"a\"\n[[module]]\nname = \"m\"\n[module.wasi]\nenvs = {envs}\n"
+        );
         let (error, message) = err(&text);
         assert!(matches!(error, ConfigError::Invalid { .. }), "{error:?}");
         assert!(message.contains(why), "{envs}: {message}");
@@ -626,7 +631,10 @@ fn limits_table() {
     let limits = config.limits.apply(&crate::Limits::default());
     assert_eq!(limits.max_type_depth, 7);
     assert_eq!(limits.max_module_size, 2 << 20);
-    assert_eq!(limits.max_compile_time, std::time::Duration::from_millis(1500));
+    assert_eq!(
+        limits.max_compile_time,
+        std::time::Duration::from_millis(1500)
+    );
     assert_eq!(limits.max_memories, 1);
     assert_eq!(limits.max_tables, crate::Limits::default().max_tables);
     for (text, why) in [

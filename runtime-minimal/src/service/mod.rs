@@ -148,10 +148,11 @@ impl MarineService {
         let mut compiled = BTreeMap::new();
         let mut deps = Vec::with_capacity(config.modules.len());
         for module in &config.modules {
-            let module_compiled =
-                options
-                    .engine
-                    .compile_file_with_limits(&module.name, &module.wasm_path, &limits)?;
+            let module_compiled = options.engine.compile_file_with_limits(
+                &module.name,
+                &module.wasm_path,
+                &limits,
+            )?;
             deps.push((
                 module.name.clone(),
                 module_dependencies(&module_compiled.interface),

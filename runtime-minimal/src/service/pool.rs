@@ -89,7 +89,10 @@ impl ServicePool {
         let size = size.max(1);
         let mut idle = Vec::with_capacity(size);
         for _ in 0..size {
-            idle.push(MarineService::with_options(config.clone(), options.clone())?);
+            idle.push(MarineService::with_options(
+                config.clone(),
+                options.clone(),
+            )?);
         }
         Ok(ServicePool {
             config,

@@ -11,6 +11,7 @@ use serde_json::json;
 
 const THREADS: usize = 8;
 const CALLS_PER_THREAD: usize = 10_000;
+const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// What call number `k` of thread `t` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +23,7 @@ enum Kind {
 }
 
 fn kind(k: usize) -> Kind {
-    if k % 500 == 499 {
+    if k % 2000 == 1999 {
         Kind::Timeout
     } else if k % 97 == 1 {
         Kind::Trap
@@ -43,7 +44,8 @@ fn pool(dir: &std::path::Path) -> ServicePool {
     let path = dir.join("Config.toml");
     std::fs::write(&path, config).unwrap();
     let options = ServiceOptions {
-        call_timeout: Some(Duration::from_millis(50)),
+        // Generous: a greeting must never time out, even on a loaded 2-core machine.
+        call_timeout: Some(CALL_TIMEOUT),
         inherit_stdio: false,
         ..ServiceOptions::default()
     };
@@ -91,7 +93,7 @@ fn eight_threads_of_mixed_calls_get_their_own_answers() {
                             match pool.call_with_json("misbehaving", "spin", json!([]), cp) {
                                 Err(MarineError::Timeout { module, function, timeout }) => {
                                     assert_eq!((module.as_str(), function.as_str()), ("misbehaving", "spin"));
-                                    assert_eq!(timeout, Duration::from_millis(50));
+                                    assert_eq!(timeout, CALL_TIMEOUT);
                                 }
                                 other => panic!("thread {t} call {k}: expected a timeout, got {other:?}"),
                             }
@@ -116,8 +118,15 @@ fn eight_threads_of_mixed_calls_get_their_own_answers() {
     let poisoning: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
 
     let stats = pool.stats();
-    assert_eq!(stats.calls, (THREADS * CALLS_PER_THREAD) as u64, "no call lost");
-    assert_eq!(stats.replaced, poisoning, "every failed instance was replaced");
+    assert_eq!(
+        stats.calls,
+        (THREADS * CALLS_PER_THREAD) as u64,
+        "no call lost"
+    );
+    assert_eq!(
+        stats.replaced, poisoning,
+        "every failed instance was replaced"
+    );
     assert_eq!(stats.checkout_timeouts, 0);
     let expected_poisoning = (0..CALLS_PER_THREAD)
         .filter(|k| kind(*k) != Kind::Greeting)
@@ -172,7 +181,10 @@ fn a_checkout_waits_at_most_its_timeout() {
         }
         other => panic!("expected the pool to be busy, got {other:?}"),
     }
-    assert!(matches!(busy.join().unwrap(), Err(MarineError::Timeout { .. })));
+    assert!(matches!(
+        busy.join().unwrap(),
+        Err(MarineError::Timeout { .. })
+    ));
     assert_eq!(pool.stats().checkout_timeouts, 1);
     let out = pool
         .call_with_json("misbehaving", "ok", json!([]), CallParameters::default())

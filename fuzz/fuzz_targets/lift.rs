@@ -1,0 +1,25 @@
+//! Lifting a result of a type read from fuzzed metadata out of fuzzed guest memory: a value
+//! or an error, never a panic or an allocation beyond the memory's size.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use marine_runtime::lift::lift_result;
+use marine_runtime::ModuleInterface;
+
+fuzz_target!(|input: (Vec<u8>, Vec<u8>, u32, u32)| {
+    let (metadata, memory, ptr, size) = input;
+    let mut module = wasm_encoder::Module::new();
+    module.section(&wasm_encoder::CustomSection {
+        name: "__m_generated_section__r".into(),
+        data: metadata.as_slice().into(),
+    });
+    let Ok(interface) = ModuleInterface::from_wasm(&module.finish()) else {
+        return;
+    };
+    for record in interface.records.values() {
+        let ty = marine_runtime::IType::Record(record.clone());
+        let _ = lift_result(&memory, &ty, ptr, size);
+        let array = marine_runtime::IType::Array(Box::new(ty));
+        let _ = lift_result(&memory, &array, ptr, size);
+    }
+});
