@@ -79,6 +79,8 @@ pub mod adapter;
 pub mod call_parameters;
 pub mod call_parameters_abi;
 pub mod config;
+#[cfg(target_os = "linux")]
+mod descendants;
 pub mod engine;
 pub mod errors;
 pub mod host_imports;
@@ -95,6 +97,7 @@ pub mod service;
 pub mod stdio;
 pub mod store;
 pub mod types;
+pub mod wasi_guard;
 
 #[cfg(test)]
 mod call_tests;

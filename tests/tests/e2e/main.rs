@@ -10,6 +10,7 @@ mod compat_official;
 mod compat_older;
 mod compat_service;
 mod greeting;
+mod isolation;
 mod log_capture;
 mod metadata;
 mod misbehaving;
