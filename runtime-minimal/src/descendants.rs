@@ -44,6 +44,20 @@ fn read_stat(pid: u32) -> Option<Stat> {
     parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
+/// The children of `pid` (of all its threads), from `/proc/<pid>/task/*/children`; `None`
+/// when the process is gone or the kernel has no such lists.
+fn children(pid: u32) -> Option<Vec<u32>> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let list = std::fs::read_to_string(task.ok()?.path().join("children")).ok()?;
+        out.extend(
+            list.split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+    }
+    Some(out)
+}
+
 /// Every process visible in `/proc`.
 fn all_processes() -> Vec<Stat> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
@@ -73,8 +87,33 @@ impl Family {
         }
     }
 
-    /// Adds the root's current descendants, and the descendants of any member seen before.
+    /// Adds the root's current descendants, and the descendants of any member seen before
+    /// that still runs. Reads only the family's `/proc/<pid>/task/*/children` lists where the
+    /// kernel has them, else every process's `stat`.
     pub(crate) fn scan(&mut self) {
+        let Some(root_children) = children(self.root) else {
+            self.scan_all();
+            return;
+        };
+        let mut queue: Vec<u32> = root_children;
+        for (&pid, &start) in &self.seen {
+            if read_stat(pid).is_some_and(|s| s.start == start) {
+                queue.extend(children(pid).unwrap_or_default());
+            }
+        }
+        while let Some(pid) = queue.pop() {
+            if pid == self.root || self.seen.contains_key(&pid) {
+                continue;
+            }
+            if let Some(stat) = read_stat(pid) {
+                self.seen.insert(pid, stat.start);
+                queue.extend(children(pid).unwrap_or_default());
+            }
+        }
+    }
+
+    /// [`Family::scan`] over every process in `/proc`.
+    fn scan_all(&mut self) {
         let processes = all_processes();
         let alive =
             |pid: &u32, start: &u64| processes.iter().any(|p| p.pid == *pid && p.start == *start);
@@ -181,5 +220,27 @@ mod tests {
         assert_eq!(parse_stat("garbage"), None);
         let me = read_stat(std::process::id()).unwrap();
         assert_eq!(me.pid, std::process::id());
+    }
+
+    #[test]
+    fn a_family_is_found_by_both_scans() {
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", "sleep 30 & sleep 30 & wait"])
+            .spawn()
+            .unwrap();
+        let root = child.id();
+        let mut fast = Family::new(root);
+        let mut full = Family::new(root);
+        let start = std::time::Instant::now();
+        while fast.seen.len() < 2 && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            fast.scan();
+        }
+        full.scan_all();
+        assert_eq!(fast.seen.len(), 2, "{fast:?}");
+        assert_eq!(fast.seen, full.seen);
+        assert_eq!(fast.kill_all(), 2);
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

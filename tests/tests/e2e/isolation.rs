@@ -39,14 +39,20 @@ fn a_sleep_past_the_call_timeout_is_a_timeout_naming_the_module() {
             function,
             timeout,
         } => {
-            assert_eq!((module.as_str(), function.as_str()), ("misbehaving", "sleep_ms"));
+            assert_eq!(
+                (module.as_str(), function.as_str()),
+                ("misbehaving", "sleep_ms")
+            );
             assert_eq!(*timeout, Duration::from_secs(1));
         }
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(err.to_string().contains("misbehaving"), "{err}");
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(20), "the sleep was not cut: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "the sleep was not cut: {elapsed:?}"
+    );
 
     // The next calls on the same module answer; a sleep within the timeout sleeps in full.
     assert_eq!(call1(&mut m, "misbehaving", "ok", vec![]), s("still fine"));
@@ -97,7 +103,12 @@ fn a_module_at_its_open_file_limit_gets_emfile_and_others_are_unaffected() {
     let mut m = Marine::new();
     hoarder(&mut m, "hoarder", dir.path(), Some(16));
     hoarder(&mut m, "neighbour", dir.path(), None);
-    hoarder(&mut m, "default", dir.path(), MModuleConfig::default().max_open_files);
+    hoarder(
+        &mut m,
+        "default",
+        dir.path(),
+        MModuleConfig::default().max_open_files,
+    );
 
     // 10,000 opens: the module gets 16 files, then EMFILE (WASI errno 33) in the guest.
     let (opened, error) = hoard(&mut m, "hoarder", 10_000);
@@ -108,9 +119,15 @@ fn a_module_at_its_open_file_limit_gets_emfile_and_others_are_unaffected() {
     assert_eq!(call1(&mut m, "hoarder", "ok", vec![]), s("still fine"));
 
     // The host and the other modules can still open files.
-    assert_eq!(std::fs::read_to_string(dir.path().join("file.txt")).unwrap(), "x");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("file.txt")).unwrap(),
+        "x"
+    );
     assert_eq!(hoard(&mut m, "neighbour", 200), (200, String::new()));
-    assert_eq!(call1(&mut m, "neighbour", "release_files", vec![]), IValue::U32(200));
+    assert_eq!(
+        call1(&mut m, "neighbour", "release_files", vec![]),
+        IValue::U32(200)
+    );
 
     // The default limit.
     let (opened, error) = hoard(&mut m, "default", 10_000);
@@ -121,7 +138,10 @@ fn a_module_at_its_open_file_limit_gets_emfile_and_others_are_unaffected() {
     );
 
     // Closing gives the budget back; loading another module works.
-    assert_eq!(call1(&mut m, "hoarder", "release_files", vec![]), IValue::U32(16));
+    assert_eq!(
+        call1(&mut m, "hoarder", "release_files", vec![]),
+        IValue::U32(16)
+    );
     assert_eq!(hoard(&mut m, "hoarder", 16), (16, String::new()));
     m.load_module("greeting", marine_e2e::example_wasm("greeting"))
         .unwrap();
@@ -209,11 +229,17 @@ fn a_hanging_mounted_binary_ends_at_the_call_deadline_and_keeps_its_output() {
     match &err {
         MarineError::Timeout {
             module, function, ..
-        } => assert_eq!((module.as_str(), function.as_str()), ("curl_adapter", "curl_raw")),
+        } => assert_eq!(
+            (module.as_str(), function.as_str()),
+            ("curl_adapter", "curl_raw")
+        ),
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(20), "the binary was not cut: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "the binary was not cut: {elapsed:?}"
+    );
 
     // What it printed is in the module's captured output.
     let output = service.take_module_output("curl_adapter").unwrap();
@@ -251,7 +277,11 @@ fn children_of_a_mounted_binary_do_not_outlive_the_call() {
     );
     let start = Instant::now();
     let out = run_script(&mut service, &script).unwrap();
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(out["ret_code"], json!(0), "{out}");
     assert_eq!(out["stdout"], json!(b"done\n".to_vec()));
     for file in [&bg, &sid, &holder] {
