@@ -54,8 +54,25 @@ fn a_sleep_past_the_call_timeout_is_a_timeout_naming_the_module() {
         "the sleep was not cut: {elapsed:?}"
     );
 
-    // The next calls on the same module answer; a sleep within the timeout sleeps in full.
+    // The next calls on the same module answer (the same sleep is stopped again); a sleep
+    // within the timeout sleeps in full.
     assert_eq!(call1(&mut m, "misbehaving", "ok", vec![]), s("still fine"));
+    let start = Instant::now();
+    let err = m
+        .call_with_options(
+            "misbehaving",
+            "sleep_ms",
+            &[IValue::U64(u64::MAX / 1_000_000)],
+            &with_timeout(Duration::from_millis(500)),
+        )
+        .unwrap_err();
+    let elapsed = start.elapsed();
+    eprintln!("a 584-year guest sleep under a 0.5 s call timeout was stopped after {elapsed:?}");
+    assert!(matches!(err, MarineError::Timeout { .. }), "{err:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "the sleep was not cut: {elapsed:?}"
+    );
     let start = Instant::now();
     let out = m
         .call_with_options(
