@@ -391,13 +391,15 @@ impl Marine {
                 .find(|(n, f, _)| n == ns && f == field)
             {
                 host.to_func(&mut *store, ns, field).into()
+            } else if let Some(guarded) = wasi_guard.guarded(&mut *store, ns, field) {
+                // The module's own guards around blocking and descriptor-opening WASI calls.
+                guarded
             } else if let Some(shared) = self
                 .engine
                 .base_linker()
                 .get_by_import(&mut *store, &import)
             {
-                // The module's own guards around blocking and descriptor-opening WASI calls.
-                wasi_guard.wrap(store, ns, field, shared)
+                shared
             } else {
                 return Err(link_err(format!(
                     "unknown import: `{ns}::{field}` has not been defined"

@@ -2,8 +2,9 @@
 //! host past its call's deadline nor take the host's file descriptors.
 //!
 //! wasmtime-wasi's own definitions stay in the engine's shared linker; when a module is
-//! instantiated, four of them, created in its store, are wrapped by a [`WasiGuard`] of that
-//! module ([`WasiGuard::wrap`]):
+//! instantiated, four of its WASI imports are served instead by functions of a `WasiGuard`
+//! of that module, created in its store (`WasiGuard::guarded`), which call wasmtime-wasi's
+//! implementation for the rest of the work:
 //!
 //! - `poll_oneoff` (what `std::thread::sleep` and `nanosleep` compile to): subscriptions that
 //!   are all clocks are served here. The host sleeps in slices of at most [`SLEEP_SLICE`]
@@ -123,27 +124,27 @@ impl WasiGuard {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `provided`, the shared definition of `ns::field` created in `store`, replaced by its
-    /// guarded version if it is one of the guarded WASI functions (else returned as is). The
-    /// guarded versions run wasmtime-wasi's own implementation for what they do not serve
-    /// themselves ([`wasi_parts`]).
-    pub(crate) fn wrap(
+    /// The guarded version of the WASI function `ns::field`, created in `store`, if it is
+    /// one of the guarded ones (`None` for every other import: the shared definition
+    /// serves it). The guarded versions run wasmtime-wasi's own implementation for what they
+    /// do not serve themselves ([`wasi_parts`]).
+    pub(crate) fn guarded(
         &self,
         store: &mut Store<StoreState>,
         ns: &str,
         field: &str,
-        provided: Extern,
-    ) -> Extern {
+    ) -> Option<Extern> {
         if ns != WASI_NAMESPACE {
-            return provided;
+            return None;
         }
-        match field {
-            "poll_oneoff" => self.poll_oneoff(store).into(),
-            "path_open" => self.path_open(store).into(),
-            "fd_close" => self.fd_close(store).into(),
-            "fd_renumber" => self.fd_renumber(store).into(),
-            _ => provided,
-        }
+        let func = match field {
+            "poll_oneoff" => self.poll_oneoff(store),
+            "path_open" => self.path_open(store),
+            "fd_close" => self.fd_close(store),
+            "fd_renumber" => self.fd_renumber(store),
+            _ => return None,
+        };
+        Some(func.into())
     }
 
     fn poll_oneoff(&self, store: &mut Store<StoreState>) -> Func {
