@@ -61,6 +61,38 @@ impl<'a, 'c> HostContext<'a, 'c> {
         shared.extension_mut::<T>().map(f)
     }
 
+    /// The deadline of the current top-level call (`None`: no timeout). A host function that
+    /// may block should stop there and call [`HostContext::record_call_timeout`].
+    pub fn call_deadline(&self) -> Option<std::time::Instant> {
+        self.caller.data().shared().lock().call.deadline
+    }
+
+    /// Records that the call's deadline passed while this host function ran: the top-level
+    /// call then fails with [`MarineError::Timeout`] naming the calling module (whatever the
+    /// host function returns; return an `Err` to end the call at once).
+    pub fn record_call_timeout(&self) {
+        self.caller.data().record_timeout();
+    }
+
+    /// Appends `stdout` and `stderr` to the calling module's captured output
+    /// ([`crate::MModuleConfig::capture_output`], taken with
+    /// [`crate::Marine::take_module_output`]) as if the module had printed them. Does
+    /// nothing for a module without capture.
+    pub fn append_captured_output(&self, stdout: &[u8], stderr: &[u8]) {
+        let module = self
+            .caller
+            .data()
+            .shared()
+            .lock()
+            .modules
+            .get(self.module)
+            .and_then(Weak::upgrade);
+        if let Some((out, err)) = module.as_ref().and_then(|m| m.output().capture.as_ref()) {
+            out.push(stdout);
+            err.push(stderr);
+        }
+    }
+
     /// Calls `function` of the loaded module `module` from inside this host function (a
     /// nested call: same call parameters and deadline). Calling a module that is already on
     /// the call stack, including the caller itself, fails with [`MarineError::Reentrancy`]

@@ -56,6 +56,11 @@
 //!   function) frames: a call into a module already on it is refused
 //!   ([`MarineError::Reentrancy`]), and a deadline or a refused memory growth is attributed
 //!   to the module running, giving [`MarineError::Timeout`] / [`MarineError::MemoryLimit`].
+//! - **Blocking host calls** ([`wasi_guard`]): the call deadline also holds inside WASI
+//!   `poll_oneoff` (a guest's sleep is served in slices and interrupted at the deadline as a
+//!   [`MarineError::Timeout`] of the sleeping module) and inside mounted binaries (killed at
+//!   the deadline with everything they started, [`mounted_binary`]); `path_open` is limited to
+//!   [`MModuleConfig::max_open_files`] descriptors per module (`EMFILE` to the guest).
 //! - **Guest output** ([`stdio`]): each module's stderr keeps a bounded tail so a trap carries
 //!   the guest's panic message; stdout/stderr can be captured for the embedder.
 //! - **Guest-controlled data never panics the host.** Pointers are u32 (memories above 2 GiB
@@ -79,6 +84,8 @@ pub mod adapter;
 pub mod call_parameters;
 pub mod call_parameters_abi;
 pub mod config;
+#[cfg(target_os = "linux")]
+mod descendants;
 pub mod engine;
 pub mod errors;
 pub mod files;
@@ -98,6 +105,7 @@ pub mod service;
 pub mod stdio;
 pub mod store;
 pub mod types;
+pub mod wasi_guard;
 
 #[cfg(test)]
 mod call_tests;

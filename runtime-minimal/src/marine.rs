@@ -20,6 +20,7 @@ use crate::module::{MModule, ModuleOutput};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
+use crate::wasi_guard::{WasiGuard, DEFAULT_MAX_OPEN_FILES};
 
 /// Where a module's bytes come from.
 #[derive(Clone, Debug)]
@@ -90,6 +91,10 @@ pub struct MModuleConfig {
     /// bytes of each (`None`, the default: no capture). Take them with
     /// [`Marine::take_module_output`]. Independent of `inherit_stdio` (both may be on).
     pub capture_output: Option<usize>,
+    /// Files and directories the module may have open at once through WASI `path_open`,
+    /// beyond its preopened directories and stdio (`None`: unlimited). Past it, `path_open`
+    /// gives the guest `EMFILE`. Default [`DEFAULT_MAX_OPEN_FILES`] (128).
+    pub max_open_files: Option<u32>,
 }
 
 impl MModuleConfig {
@@ -145,6 +150,7 @@ impl Default for MModuleConfig {
             host_imports: Vec::new(),
             logger_enabled: true,
             capture_output: None,
+            max_open_files: Some(DEFAULT_MAX_OPEN_FILES),
         }
     }
 }
@@ -366,7 +372,9 @@ impl Marine {
         };
 
         // On failure the store is dropped here, giving its memory back to the total.
-        let imports = self.module_imports(&mut store, &name, &compiled, &config.host_imports)?;
+        let guard = WasiGuard::new(&name, config.max_open_files);
+        let imports =
+            self.module_imports(&mut store, &name, &compiled, &config.host_imports, &guard)?;
         let module = top_level(
             &self.shared,
             Default::default(),
@@ -395,6 +403,7 @@ impl Marine {
         name: &str,
         compiled: &CompiledModule,
         host_imports: &[(String, String, HostImport)],
+        wasi_guard: &WasiGuard,
     ) -> Result<Vec<Extern>, MarineError> {
         let link_err = |message: String| MarineError::Link {
             module: name.to_string(),
@@ -450,6 +459,9 @@ impl Marine {
                 .find(|(n, f, _)| n == ns && f == field)
             {
                 host.to_func(&mut *store, ns, field).into()
+            } else if let Some(guarded) = wasi_guard.guarded(&mut *store, ns, field) {
+                // The module's own guards around blocking and descriptor-opening WASI calls.
+                guarded
             } else if let Some(shared) = self
                 .engine
                 .base_linker()

@@ -10,8 +10,16 @@
 //! - stdin is `/dev/null`; stdout and stderr are read concurrently by two threads, each kept
 //!   up to [`RunOptions::output_cap_bytes`] (the rest is read and discarded, so the child never
 //!   blocks on a full pipe; truncation is noted in [`MountedBinaryResult::error`]);
-//! - [`RunOptions::timeout`] bounds the whole call: on expiry the child's process group is
-//!   killed with `SIGKILL` and the result carries [`TIMEOUT_CODE`];
+//! - the run ends at [`RunOptions::timeout`] or at the call's deadline
+//!   ([`RunOptions::deadline`]), whichever is first: the child is killed with `SIGKILL` and
+//!   the result carries [`TIMEOUT_CODE`] (and [`RunReport::timed_out`] or
+//!   [`RunReport::call_deadline_passed`] says which);
+//! - nothing the binary started outlives the run: the binary runs in its own process group,
+//!   killed when the run ends (also when the binary exited normally, so `sh -c "x &"` takes
+//!   `x` with it); on Linux, descendants that left the group (`setsid`) are tracked through
+//!   `/proc` and killed too, as are processes still holding the output pipes (only a
+//!   process that detaches, loses its parent and closes its stdout and stderr within one
+//!   10 ms poll can escape);
 //! - the child is always reaped (no zombies) and nothing here panics.
 //!
 //! The call blocks the current thread for up to the timeout (plus a short grace period); an
@@ -90,6 +98,9 @@ pub struct RunOptions {
     pub envs: BTreeMap<String, String>,
     /// Working directory of the process; `None` inherits the host's.
     pub working_dir: Option<PathBuf>,
+    /// The deadline of the call the binary runs for: the run also ends there, if that is
+    /// before [`RunOptions::timeout`] (then [`RunReport::call_deadline_passed`]).
+    pub deadline: Option<Instant>,
 }
 
 impl Default for RunOptions {
@@ -100,6 +111,7 @@ impl Default for RunOptions {
             output_cap_bytes: 10 * 1024 * 1024,
             envs: BTreeMap::new(),
             working_dir: None,
+            deadline: None,
         }
     }
 }
@@ -111,8 +123,11 @@ pub struct RunReport {
     pub result: MountedBinaryResult,
     /// Process id of the child (`None` if it was never started). It has been reaped.
     pub pid: Option<u32>,
-    /// Whether the timeout fired and the process was killed.
+    /// Whether [`RunOptions::timeout`] fired and the process was killed.
     pub timed_out: bool,
+    /// Whether the call's deadline ([`RunOptions::deadline`]) came first and the process
+    /// was killed there.
+    pub call_deadline_passed: bool,
     /// Bytes of stdout read and discarded beyond the cap.
     pub stdout_discarded: u64,
     /// Bytes of stderr read and discarded beyond the cap.
@@ -120,6 +135,9 @@ pub struct RunReport {
     /// Whether a stream was still open when we stopped reading (a background process
     /// outside our control kept it open), so output may be missing.
     pub output_incomplete: bool,
+    /// Processes left behind by the binary outside its process group (detached with
+    /// `setsid`) that were killed at the end of the run.
+    pub leftovers_killed: usize,
     /// Wall-clock duration of the call.
     pub elapsed: Duration,
 }
@@ -201,14 +219,22 @@ const MAX_POLL: Duration = Duration::from_millis(10);
 /// Like [`run_mounted_binary`], with details for logging.
 pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptions) -> RunReport {
     let start = Instant::now();
-    let deadline = start.checked_add(opts.timeout);
+    // The run ends at its own timeout or at the call's deadline, whichever comes first.
+    let own_end = start.checked_add(opts.timeout);
+    let (end, end_is_call_deadline) = match (own_end, opts.deadline) {
+        (Some(own), Some(call)) if call < own => (Some(call), true),
+        (None, Some(call)) => (Some(call), true),
+        (own, _) => (own, false),
+    };
     let mut report = RunReport {
         result: MountedBinaryResult::default(),
         pid: None,
         timed_out: false,
+        call_deadline_passed: false,
         stdout_discarded: 0,
         stderr_discarded: 0,
         output_incomplete: false,
+        leftovers_killed: 0,
         elapsed: Duration::ZERO,
     };
 
@@ -226,8 +252,17 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        // Own process group, so a timeout kills the binary's children too.
+        // Own process group, so the end of the run kills the binary's children too.
         command.process_group(0);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the hook makes one system call (prctl), async-signal-safe, and allocates
+        // nothing.
+        unsafe {
+            command.pre_exec(crate::descendants::become_subreaper);
+        }
     }
 
     let mut child = match command.spawn() {
@@ -240,6 +275,7 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
         }
     };
     report.pid = Some(child.id());
+    let mut leftovers = Leftovers::new(&child);
 
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let stdout = start_reader(child.stdout.take(), opts.output_cap_bytes, &done_tx);
@@ -248,7 +284,8 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
     let (stdout, stderr) = match (stdout, stderr) {
         (Ok(stdout), Ok(stderr)) => (stdout, stderr),
         (Err(error), _) | (_, Err(error)) => {
-            kill_and_reap(&mut child);
+            leftovers.kill(&mut child);
+            let _ = child.wait();
             report.result = MountedBinaryResult::from_error(
                 SPAWN_ERROR_CODE,
                 format!("cannot start an output reader thread: {error}"),
@@ -258,15 +295,17 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
         }
     };
 
-    // Wait for the process.
-    let status: Option<ExitStatus> = {
+    // Wait for the process to exit (without reaping it yet: its pid and process group stay
+    // ours until everything it left behind is killed), or for the end of the run.
+    let exited = {
         let mut poll = Duration::from_millis(1);
         loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) => {}
+            match has_exited(&mut child) {
+                Ok(true) => break true,
+                Ok(false) => {}
                 Err(error) => {
-                    kill_and_reap(&mut child);
+                    leftovers.kill(&mut child);
+                    let _ = child.wait();
                     report.result = MountedBinaryResult::from_error(
                         WAIT_ERROR_CODE,
                         format!("cannot wait for the process: {error}"),
@@ -275,45 +314,44 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
                     return report;
                 }
             }
+            leftovers.scan();
             let now = Instant::now();
-            match deadline {
-                Some(deadline) if now >= deadline => {
-                    kill_and_reap(&mut child);
-                    report.timed_out = true;
-                    break None;
-                }
-                Some(deadline) => std::thread::sleep(poll.min(deadline - now)),
+            match end {
+                Some(end) if now >= end => break false,
+                Some(end) => std::thread::sleep(poll.min(end - now)),
                 None => std::thread::sleep(poll),
             }
             poll = (poll * 2).min(MAX_POLL);
         }
     };
+    if !exited {
+        report.timed_out = !end_is_call_deadline;
+        report.call_deadline_passed = end_is_call_deadline;
+    }
+    // The run is over for the binary's whole family: its process group and every
+    // descendant seen, whether the binary exited or not.
+    report.leftovers_killed += leftovers.kill(&mut child);
+    let status = match child.wait() {
+        Ok(status) if exited => Some(status),
+        _ => None,
+    };
 
-    // Wait for both streams to reach EOF. A background process of the binary may hold them
-    // open; then kill the process group at the deadline and give up shortly after.
+    // Wait for both streams to reach EOF. Only a process outside the family can still hold
+    // them: after a grace period, kill the holders of the pipes; after another, give up.
     let mut open_streams = 2;
-    let mut group_killed = report.timed_out;
+    let mut holders_killed = false;
     while open_streams > 0 {
-        let now = Instant::now();
-        let wait = match deadline {
-            _ if group_killed => None,
-            Some(deadline) if now < deadline => Some(deadline - now),
-            Some(_) => {
-                kill_group(report.pid);
-                group_killed = true;
-                None
-            }
-            None => Some(Duration::from_secs(3600)),
-        };
-        let wait = wait.unwrap_or(KILL_GRACE);
-        match done_rx.recv_timeout(wait) {
+        match done_rx.recv_timeout(KILL_GRACE) {
             Ok(()) => open_streams -= 1,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) if group_killed => {
+            Err(mpsc::RecvTimeoutError::Timeout) if holders_killed => {
                 report.output_incomplete = true;
                 break;
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                report.leftovers_killed += leftovers.kill_pipe_holders();
+                holders_killed = true;
+            }
         }
     }
 
@@ -324,6 +362,13 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
 
     let mut notes = Vec::new();
     let ret_code = match status {
+        None if report.call_deadline_passed => {
+            notes.push(format!(
+                "the call's deadline passed after {} ms; the process was killed",
+                start.elapsed().as_millis()
+            ));
+            TIMEOUT_CODE
+        }
         None => {
             notes.push(format!(
                 "timed out after {} ms; the process was killed",
@@ -349,7 +394,8 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
     }
     if report.output_incomplete {
         notes.push(
-            "output may be incomplete: a background process kept stdout/stderr open".to_owned(),
+            "output may be incomplete: a process outside our reach kept stdout/stderr open"
+                .to_owned(),
         );
     }
 
@@ -360,6 +406,13 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
         stderr,
     };
     report.elapsed = start.elapsed();
+    if report.leftovers_killed > 0 {
+        log::debug!(
+            "mounted binary `{}`: killed {} leftover process(es) at the end of the run",
+            path.display(),
+            report.leftovers_killed
+        );
+    }
     if !report.result.error.is_empty() {
         log::warn!(
             "mounted binary `{}`: {}",
@@ -368,6 +421,96 @@ pub fn run_mounted_binary_detailed(path: &Path, args: &[String], opts: &RunOptio
         );
     }
     report
+}
+
+/// Whether the child has exited, without reaping it (Linux: `waitid` with `WNOWAIT`; the
+/// child is reaped by the `wait` that follows). Elsewhere it is reaped here.
+fn has_exited(child: &mut Child) -> std::io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        let pid = libc::id_t::from(child.id());
+        // SAFETY: waitid writes only into `info`, a valid siginfo_t.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        // SAFETY: see above; `pid` is our unreaped child.
+        if unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: si_pid is valid for the SIGCHLD siginfo waitid fills (0 when no child
+        // has changed state).
+        Ok(unsafe { info.si_pid() } != 0)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        child.try_wait().map(|status| status.is_some())
+    }
+}
+
+/// What a run may leave behind and how to find it: the child's process group, its
+/// descendants (Linux), the holders of its output pipes (Linux).
+struct Leftovers {
+    #[cfg(target_os = "linux")]
+    family: crate::descendants::Family,
+    #[cfg(target_os = "linux")]
+    pipes: Vec<String>,
+}
+
+impl Leftovers {
+    fn new(child: &Child) -> Self {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let pipes = [
+                child.stdout.as_ref().map(|p| p.as_raw_fd()),
+                child.stderr.as_ref().map(|p| p.as_raw_fd()),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(crate::descendants::fd_link)
+            .collect();
+            Leftovers {
+                family: crate::descendants::Family::new(child.id()),
+                pipes,
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = child;
+            Leftovers {}
+        }
+    }
+
+    /// Records the child's current descendants.
+    fn scan(&mut self) {
+        #[cfg(target_os = "linux")]
+        self.family.scan();
+    }
+
+    /// Kills the child (if it still runs), its process group and every descendant seen
+    /// (still unreaped, the child's pid cannot have been reused). Returns how many
+    /// descendants outside the group were signalled.
+    fn kill(&mut self, child: &mut Child) -> usize {
+        #[cfg(target_os = "linux")]
+        self.family.scan();
+        kill_group(Some(child.id()));
+        let _ = child.kill();
+        #[cfg(target_os = "linux")]
+        {
+            self.family.kill_all()
+        }
+        #[cfg(not(target_os = "linux"))]
+        0
+    }
+
+    /// Kills the processes (other than the host) still holding the output pipes.
+    fn kill_pipe_holders(&self) -> usize {
+        #[cfg(target_os = "linux")]
+        {
+            crate::descendants::kill_pids(&crate::descendants::pipe_holders(&self.pipes))
+        }
+        #[cfg(not(target_os = "linux"))]
+        0
+    }
 }
 
 /// Output of one stream, shared with its reader thread.
@@ -426,13 +569,6 @@ fn start_reader(
             let _ = done.send(());
         })?;
     Ok(capture)
-}
-
-/// Kills the child's process group (and the child itself) and reaps the child.
-fn kill_and_reap(child: &mut Child) {
-    kill_group(Some(child.id()));
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Sends SIGKILL to the process group led by `pid` (the child, spawned with

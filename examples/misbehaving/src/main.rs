@@ -63,6 +63,43 @@ pub fn write_output(out: String, err: String) {
     let _ = std::io::stdout().flush();
 }
 
+/// Sleeps `ms` milliseconds (WASI `poll_oneoff` with one relative clock) and returns `ms`.
+#[marine]
+pub fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    ms
+}
+
+/// Files opened by `hoard_files`, kept open until `release_files`.
+static HOARD: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(Vec::new());
+
+/// Opens `path` up to `count` times, keeping every file open. Returns how many it opened and
+/// the error that stopped it (empty when none): `"<opened>;<error>"`.
+#[marine]
+pub fn hoard_files(path: String, count: u32) -> String {
+    let mut hoard = HOARD.lock().unwrap_or_else(|p| p.into_inner());
+    let mut opened = 0;
+    for _ in 0..count {
+        match std::fs::File::open(&path) {
+            Ok(file) => {
+                hoard.push(file);
+                opened += 1;
+            }
+            Err(error) => return format!("{opened};{error}"),
+        }
+    }
+    format!("{opened};")
+}
+
+/// Closes every file `hoard_files` kept open; returns how many.
+#[marine]
+pub fn release_files() -> u32 {
+    let mut hoard = HOARD.lock().unwrap_or_else(|p| p.into_inner());
+    let n = hoard.len() as u32;
+    hoard.clear();
+    n
+}
+
 #[marine]
 #[derive(Debug, Default)]
 pub struct Pair {

@@ -121,6 +121,8 @@ pub struct LimitsConfig {
     pub max_tables: Option<u32>,
     /// `max_table_elements`.
     pub max_table_elements: Option<u64>,
+    /// `max_open_files`: overrides [`crate::ServiceOptions::max_open_files`].
+    pub max_open_files: Option<u32>,
 }
 
 impl LimitsConfig {
@@ -620,6 +622,7 @@ impl Ctx<'_> {
             max_memories: raw.max_memories,
             max_tables: raw.max_tables,
             max_table_elements: raw.max_table_elements,
+            max_open_files: raw.max_open_files,
         })
     }
 

@@ -55,6 +55,8 @@ pub struct RawLimits {
     pub max_tables: Option<u32>,
     /// [`crate::Limits::max_table_elements`].
     pub max_table_elements: Option<u64>,
+    /// [`crate::ServiceOptions::max_open_files`].
+    pub max_open_files: Option<u32>,
 }
 
 /// One `[[module]]` table, or the `[default]` table (which may not set `name`, `file_name`

@@ -625,9 +625,10 @@ fn envs_and_aliases_that_cannot_reach_the_guest_are_refused() {
 #[test]
 fn limits_table() {
     let config = parse(
-        "[limits]\nmax_type_depth = 7\nmax_module_size = \"2 MiB\"\nmax_compile_time = \"1.5 s\"\nmax_memories = 1\n",
+        "[limits]\nmax_type_depth = 7\nmax_module_size = \"2 MiB\"\nmax_compile_time = \"1.5 s\"\nmax_memories = 1\nmax_open_files = 3\n",
     )
     .unwrap();
+    assert_eq!(config.limits.max_open_files, Some(3));
     let limits = config.limits.apply(&crate::Limits::default());
     assert_eq!(limits.max_type_depth, 7);
     assert_eq!(limits.max_module_size, 2 << 20);

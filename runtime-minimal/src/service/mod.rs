@@ -82,6 +82,10 @@ pub struct ServiceOptions {
     /// Resource bounds of the service's modules; the keys of the config's `[limits]` table
     /// override them.
     pub limits: Limits,
+    /// Files each module may have open at once through WASI `path_open`, beyond its
+    /// preopened directories and stdio ([`crate::MModuleConfig::max_open_files`]; `None`:
+    /// unlimited). Default [`crate::wasi_guard::DEFAULT_MAX_OPEN_FILES`] (128).
+    pub max_open_files: Option<u32>,
 }
 
 impl Default for ServiceOptions {
@@ -97,6 +101,7 @@ impl Default for ServiceOptions {
             mounted_binary_timeout: run.timeout,
             mounted_binary_output_cap: run.output_cap_bytes,
             limits: Limits::default(),
+            max_open_files: Some(crate::wasi_guard::DEFAULT_MAX_OPEN_FILES),
         }
     }
 }
@@ -293,6 +298,11 @@ impl MarineService {
             host_imports: Vec::new(),
             logger_enabled: module.logger_enabled,
             capture_output: self.options.capture_output,
+            max_open_files: self
+                .config
+                .limits
+                .max_open_files
+                .or(self.options.max_open_files),
         };
         for (name, path) in &module.mounted_binaries {
             config =
@@ -302,12 +312,17 @@ impl MarineService {
     }
 
     /// The host function of one mounted binary: `(cmd: Vec<String>) -> MountedBinaryResult`.
+    /// The binary runs until its own timeout or the call's deadline, whichever is first; at
+    /// the call's deadline it is killed (its process group and descendants), what it printed
+    /// goes to the module's captured output and the log, and the call fails with
+    /// [`MarineError::Timeout`] naming the module.
     fn mounted_binary(&self, module: &ModuleConfig, path: &Path) -> HostImport {
         let options = RunOptions {
             timeout: self.options.mounted_binary_timeout,
             output_cap_bytes: self.options.mounted_binary_output_cap,
             envs: module.wasi.envs.clone(),
             working_dir: self.config.service_working_dir.clone(),
+            deadline: None,
         };
         let path = path.to_path_buf();
         HostImport::new(
@@ -315,12 +330,37 @@ impl MarineService {
             Some(IType::Record(
                 Arc::new(mounted_binary::result_record_type()),
             )),
-            move |_ctx, args| {
-                let result = match mounted_binary::args_from_ivalues(args) {
-                    Ok(args) => mounted_binary::run_mounted_binary(&path, args, &options),
-                    Err(shape_error) => shape_error,
+            move |ctx, args| {
+                let args = match mounted_binary::args_from_ivalues(args) {
+                    Ok(args) => args,
+                    Err(shape_error) => return Ok(Some(shape_error.into_ivalue())),
                 };
-                Ok(Some(result.into_ivalue()))
+                let options = RunOptions {
+                    deadline: ctx.call_deadline(),
+                    ..options.clone()
+                };
+                let report = mounted_binary::run_mounted_binary_detailed(&path, &args, &options);
+                if report.call_deadline_passed {
+                    ctx.record_call_timeout();
+                    let result = &report.result;
+                    ctx.append_captured_output(&result.stdout, &result.stderr);
+                    log::warn!(
+                        target: ctx.module,
+                        "mounted binary `{}` killed at the call's deadline after {} ms; it \
+                         printed {} bytes to stdout and {} to stderr:\n{}{}",
+                        path.display(),
+                        report.elapsed.as_millis(),
+                        result.stdout.len(),
+                        result.stderr.len(),
+                        preview(&result.stdout),
+                        preview(&result.stderr),
+                    );
+                    return Err(format!(
+                        "mounted binary `{}` killed at the call's deadline",
+                        path.display()
+                    ));
+                }
+                Ok(Some(report.result.into_ivalue()))
             },
         )
     }
@@ -483,6 +523,11 @@ impl MarineService {
     pub fn marine_mut(&mut self) -> &mut Marine {
         &mut self.marine
     }
+}
+
+/// At most 4 KiB of `bytes` as text, for a log line.
+fn preview(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])
 }
 
 /// The other modules `interface` imports from (host namespaces excluded), in first-seen order.

@@ -11,6 +11,7 @@ mod compat_older;
 mod compat_service;
 mod greeting;
 mod hostile;
+mod isolation;
 mod log_capture;
 mod metadata;
 mod misbehaving;
