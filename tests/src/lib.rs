@@ -255,3 +255,26 @@ pub fn build_compat_old() -> &'static Path {
 pub fn compat_old_wasm(name: &str) -> PathBuf {
     built_module(build_compat_old(), name)
 }
+
+/// A size of this process from `/proc/self/status` in bytes (Linux); `None` elsewhere.
+pub fn proc_status(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Resident size of this process in bytes (Linux).
+pub fn rss() -> Option<u64> {
+    proc_status("VmRSS:")
+}
+
+/// Virtual size of this process in bytes (each wasm memory reserves GiBs of address space).
+pub fn virtual_size() -> Option<u64> {
+    proc_status("VmSize:")
+}
+
+/// Number of file descriptors this process has open (Linux).
+pub fn open_fds() -> Option<usize> {
+    Some(std::fs::read_dir("/proc/self/fd").ok()?.count())
+}

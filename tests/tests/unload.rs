@@ -5,27 +5,10 @@
 
 use std::sync::Arc;
 
+use marine_e2e::{rss, virtual_size};
 use marine_runtime::{IValue, Marine, MarineError};
 
 const MIB: u64 = 1 << 20;
-
-/// A size of this process from /proc/self/status in bytes (Linux); `None` elsewhere.
-fn proc_status(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// Resident size of this process in bytes.
-fn rss() -> Option<u64> {
-    proc_status("VmRSS:")
-}
-
-/// Virtual size of this process in bytes (each wasm memory reserves GiBs of address space).
-fn virtual_size() -> Option<u64> {
-    proc_status("VmSize:")
-}
 
 fn allocate_mib(marine: &mut Marine, mib: u32) -> Result<Vec<IValue>, MarineError> {
     marine.call_with_ivalues("misbehaving", "allocate_mib", &[IValue::U32(mib)])
