@@ -15,7 +15,8 @@ fn main() {
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip1"])
+        .args(["build", "--locked", "--release", "--quiet"])
+        .args(["--target", "wasm32-wasip1"])
         .arg("--manifest-path")
         .arg(repo.join("examples").join("Cargo.toml"))
         .arg("--target-dir")

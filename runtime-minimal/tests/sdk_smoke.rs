@@ -1,31 +1,54 @@
-//! Smoke test against SDK-built example modules, when they have been built
-//! (`target/wasm-examples/wasm32-wasip1/release/*.wasm`); skipped otherwise.
+//! Smoke test against SDK-built example modules. The examples are built here (once per test
+//! process, `cargo build --locked --release --target wasm32-wasip1` of `examples/` into
+//! `target/wasm-examples`): a missing or failing build fails the tests, it never skips them.
 //! The full end-to-end suite lives in the workspace `tests/` crate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use marine_runtime::{IValue, Marine, MarineError};
 
-fn example(name: &str) -> Option<Vec<u8>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    for dir in ["target/wasm-examples", "target/sdk-guest-test"] {
-        let p = root
-            .join(dir)
-            .join("wasm32-wasip1/release")
-            .join(format!("{name}.wasm"));
-        if let Ok(bytes) = std::fs::read(&p) {
-            return Some(bytes);
-        }
-    }
-    eprintln!("{name}.wasm not built; skipping");
-    None
+/// Builds `examples/` for wasm32-wasip1 once per process and returns the folder with the
+/// `.wasm` files. Panics with cargo's output when the build fails.
+fn examples_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let target_dir = root.join("target/wasm-examples");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args(["build", "--locked", "--release", "--quiet"])
+            .args(["--target", "wasm32-wasip1", "--manifest-path"])
+            .arg(root.join("examples/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target_dir)
+            // Settings of the outer (host) build must not leak into the guest build.
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_MAKEFLAGS")
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "building examples/ for wasm32-wasip1 failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        target_dir.join("wasm32-wasip1/release")
+    })
+}
+
+/// The bytes of one example module; panics if the build did not produce it.
+fn example(name: &str) -> Vec<u8> {
+    let path = examples_dir().join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
 fn greeting() {
-    let Some(wasm) = example("greeting") else {
-        return;
-    };
+    let wasm = example("greeting");
     let mut m = Marine::new();
     m.load_module("greeting", wasm).unwrap();
     let out = m
@@ -41,9 +64,7 @@ fn greeting() {
 
 #[test]
 fn scalars() {
-    let Some(wasm) = example("scalars") else {
-        return;
-    };
+    let wasm = example("scalars");
     let mut m = Marine::new();
     m.load_module("s", wasm).unwrap();
     let mut call = |f: &str, args: &[IValue]| m.call_with_ivalues("s", f, args).unwrap();
@@ -68,9 +89,8 @@ fn scalars() {
 
 #[test]
 fn records_and_arrays() {
-    let (Some(rec), Some(arr)) = (example("records"), example("arrays")) else {
-        return;
-    };
+    let rec = example("records");
+    let arr = example("arrays");
     let mut m = Marine::new();
     m.load_module("records", rec).unwrap();
     m.load_module("arrays", arr).unwrap();
@@ -98,7 +118,7 @@ fn records_and_arrays() {
             ],
         )
         .unwrap();
-    assert_eq!(out.len(), 1);
+    assert_eq!(out, vec![IValue::Array(vec![p(11, 2, "a"), p(5, 0, "")])]);
     let big = m
         .call_with_ivalues(
             "arrays",
@@ -117,25 +137,46 @@ fn records_and_arrays() {
             .unwrap(),
         vec![IValue::ByteArray(vec![1, 2, 3])]
     );
-    for f in m.module_interface("records").unwrap().functions.values() {
-        eprintln!("{f}");
-    }
+    let records = m.module_interface("records").unwrap();
+    assert_eq!(
+        records.functions["test_record_ref"].to_string(),
+        "func test_record_ref(test_record: TestRecord1) -> TestRecord0"
+    );
+    assert_eq!(
+        records.functions["wrap"].to_string(),
+        "func wrap(inner: AllTypes, label: string) -> Wrapper"
+    );
 }
 
 #[test]
 fn misbehaving_traps_then_works() {
-    let Some(wasm) = example("misbehaving") else {
-        return;
-    };
+    let wasm = example("misbehaving");
     let mut m = Marine::new();
     m.load_module("bad", wasm).unwrap();
     let e = m
         .call_with_ivalues("bad", "panics", &[IValue::String("boom".into())])
         .unwrap_err();
-    assert!(matches!(e, MarineError::Trap { .. }), "{e}");
+    match &e {
+        MarineError::Trap {
+            module,
+            function,
+            panic_message: Some(panic),
+            ..
+        } => {
+            assert_eq!((module.as_str(), function.as_str()), ("bad", "panics"));
+            assert!(panic.ends_with("guest panicked: boom"), "{panic:?}");
+        }
+        other => panic!("expected a trap with the panic message, got {other:?}"),
+    }
     let e = m
         .call_with_ivalues("bad", "unreachable_trap", &[])
         .unwrap_err();
-    assert!(matches!(e, MarineError::Trap { .. }), "{e}");
-    assert_eq!(m.call_with_ivalues("bad", "ok", &[]).unwrap().len(), 1);
+    assert!(
+        matches!(&e, MarineError::Trap { function, panic_message: None, .. } if function == "unreachable_trap"),
+        "{e:?}"
+    );
+    assert_eq!(
+        m.call_with_ivalues("bad", "ok", &[]).unwrap(),
+        vec![IValue::String("still fine".into())]
+    );
 }

@@ -16,6 +16,7 @@ fn build_guest() -> Vec<u8> {
     let status = Command::new(cargo)
         .args([
             "build",
+            "--locked",
             "--release",
             "--target",
             "wasm32-wasip1",

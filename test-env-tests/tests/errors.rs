@@ -47,10 +47,33 @@ fn abi_violations_are_returned(misbehaving: marine_test_env::misbehaving::Module
         matches!(&err, Error::Call { function, source: MarineError::OutOfBounds { .. }, .. } if function == "oob_ptr"),
         "{err:?}"
     );
+    assert_eq!(err.to_string(), "module `misbehaving`, function `oob_ptr`: result string: string: 16 bytes at 0xffffff00 are out of bounds of the 1114112-byte memory");
     let err = misbehaving.try_invalid_utf8().unwrap_err();
-    assert!(err.marine_error().is_some(), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::Call {
+                module,
+                function,
+                source: MarineError::InvalidUtf8 { valid_up_to: 2, len: 4, .. },
+            } if module == "misbehaving" && function == "invalid_utf8"
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "module `misbehaving`, function `invalid_utf8`: result string: string: invalid UTF-8 at byte 2 of 4");
     let err = misbehaving.try_bad_record().unwrap_err();
-    assert!(err.to_string().contains("bad_record"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            Error::Call {
+                function,
+                source: MarineError::OutOfBounds { function: inner, .. },
+                ..
+            } if function == "bad_record" && inner == "bad_record"
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "module `misbehaving`, function `bad_record`: result record Pair: string: 4 bytes at 0xffffff00 are out of bounds of the 1114112-byte memory");
 }
 
 #[marine_test(

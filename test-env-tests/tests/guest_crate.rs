@@ -35,7 +35,14 @@ fn greeting_crate_runs_its_own_marine_tests_on_the_host() {
         .expect("CARGO_TARGET_TMPDIR is inside the target dir");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args(["test", "--quiet", "-p", "greeting", "--manifest-path"])
+        .args([
+            "test",
+            "--locked",
+            "--quiet",
+            "-p",
+            "greeting",
+            "--manifest-path",
+        ])
         .arg(repo().join("examples/Cargo.toml"))
         .env("CARGO_TARGET_DIR", host_target)
         .env_remove("RUSTFLAGS")

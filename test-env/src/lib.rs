@@ -52,8 +52,9 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
-    /// The call failed in the runtime (trap, timeout, memory limit, type mismatch, ...).
-    #[error("module `{module}`, function `{function}`: {source}")]
+    /// The call failed in the runtime (trap, timeout, memory limit, type mismatch, ...). The
+    /// message names the module and the function once: most runtime errors start with them.
+    #[error("{}", call_message(module, function, source))]
     Call {
         module: String,
         function: String,
@@ -78,6 +79,18 @@ impl Error {
             Error::Service { source, .. } | Error::Call { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// `module `m`, function `f`: <runtime error>`, without repeating the prefix when the runtime
+/// error already starts with it.
+fn call_message(module: &str, function: &str, source: &marine_runtime::MarineError) -> String {
+    let prefix = format!("module `{module}`, function `{function}`");
+    let inner = source.to_string();
+    if inner.starts_with(&prefix) {
+        inner
+    } else {
+        format!("{prefix}: {inner}")
     }
 }
 

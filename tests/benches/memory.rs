@@ -4,8 +4,9 @@
 //! /proc/self/status) before and after creating the services on a warm engine. Baseline, in
 //! the same process: the same three modules instantiated with raw wasmtime (`InstancePre`, one
 //! store each), as many times. Run with
-//! `cargo bench -p marine-e2e --bench memory`; `cargo test` runs it
-//! with 3 services instead of 100.
+//! `cargo bench -p marine-e2e --bench memory` (which also writes the figures to
+//! `target/criterion/memory/rss.json` for `render_benchmarks.py`); `cargo test` runs it with 3
+//! services instead of 100 and writes nothing.
 
 mod common;
 
@@ -83,4 +84,27 @@ fn main() {
     );
     assert_eq!(services.len(), many);
     assert_eq!(raw_stores.len(), many);
+    if full {
+        write_figures(&serde_json::json!({
+            "services": many,
+            "one_service_kib": one_kib,
+            "many_services_kib": many_kib,
+            "raw_one_store_kib": raw_one_kib,
+            "raw_many_stores_kib": raw_many_kib,
+            "linear_memories_kib": linear / 1024,
+        }));
+    }
+}
+
+/// Writes the figures next to criterion's (`<target>/criterion/memory/rss.json`), where
+/// `tests/benches/render_benchmarks.py` reads them for BENCHMARKS.md.
+fn write_figures(figures: &serde_json::Value) {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| marine_e2e::repo_root().join("target"));
+    let dir = target.join("criterion").join("memory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rss.json");
+    std::fs::write(&path, serde_json::to_string_pretty(figures).unwrap()).unwrap();
+    println!("memory: figures written to {}", path.display());
 }

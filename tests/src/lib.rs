@@ -31,7 +31,14 @@ pub fn wasm_target_dir() -> PathBuf {
 pub fn build_wasm_workspace(manifest: &Path, target_dir: &Path) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--target", WASM_TARGET])
+        .args([
+            "build",
+            "--locked",
+            "--release",
+            "--quiet",
+            "--target",
+            WASM_TARGET,
+        ])
         .arg("--manifest-path")
         .arg(manifest)
         .arg("--target-dir")
@@ -250,8 +257,8 @@ pub fn build_compat_old() -> &'static Path {
     })
 }
 
-/// Path of one older-SDK guest: `greeting_<v>` or `call_parameters_<v>`, `<v>` one of `0_10`,
-/// `0_12`, `0_13`.
+/// Path of one older-SDK guest: `greeting_<v>`, `call_parameters_<v>` or `mounted_<v>`, `<v>`
+/// one of `0_10`, `0_12`, `0_13`.
 pub fn compat_old_wasm(name: &str) -> PathBuf {
     built_module(build_compat_old(), name)
 }

@@ -208,8 +208,10 @@ fn new_then_build_then_info_and_aqua() {
         .parent()
         .expect("CARGO_TARGET_TMPDIR is inside the target dir");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // The first `marine build` completed the copied lock file with the new crate; from here
+    // on it must not change.
     let output = Command::new(cargo)
-        .args(["test", "--quiet"])
+        .args(["test", "--locked", "--quiet"])
         .current_dir(&krate)
         .env("CARGO_TARGET_DIR", host_target)
         .env_remove("RUSTFLAGS")
@@ -267,4 +269,54 @@ fn info_shows_the_effects_of_linked_modules() {
         "{storage}"
     );
     assert!(storage.contains("path_open"), "{storage}");
+}
+
+#[test]
+fn build_reports_wasm_without_marine_metadata_as_skipped() {
+    // A plain Rust binary (no SDK): cargo produces a .wasm, which is not a Marine module.
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("plain");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"plain\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        krate.join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"plain\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(krate.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let artifacts = dir.path().join("artifacts");
+    let target = dir.path().join("target");
+    let output = Command::new(env!("CARGO_BIN_EXE_marine"))
+        .args(["build", "--locked", "--release", "--quiet", "--artifacts"])
+        .arg(&artifacts)
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(&krate)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_MAKEFLAGS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = ok(&output);
+    let built = target.join("wasm32-wasip1/release/plain.wasm");
+    assert!(built.is_file(), "cargo built {}", built.display());
+    assert_eq!(
+        report,
+        format!(
+            "no Marine modules were built\nskipped {}: no Marine metadata (not built with marine-rs-sdk)\n",
+            built.display()
+        )
+    );
+    // Nothing was copied.
+    let copied: Vec<_> = std::fs::read_dir(&artifacts)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(copied.is_empty(), "{copied:?}");
 }

@@ -65,6 +65,28 @@ fn wasm(name: &str) -> String {
     marine_e2e::example_wasm(name).display().to_string()
 }
 
+/// Versions of the official `marine-rs-sdk` in the lock files of `tests/compat` and
+/// `tests/compat-old`, sorted by version.
+fn official_sdk_versions_built_by_the_compat_tests() -> Vec<String> {
+    let root = marine_e2e::repo_root();
+    let mut versions = Vec::new();
+    for lock in ["tests/compat/Cargo.lock", "tests/compat-old/Cargo.lock"] {
+        let text = std::fs::read_to_string(root.join(lock)).unwrap();
+        let lock: toml::Value = toml::from_str(&text).unwrap();
+        for package in lock["package"].as_array().unwrap() {
+            // Registry packages only: our own SDK would appear as a path package.
+            if package["name"].as_str() == Some("marine-rs-sdk") && package.get("source").is_some()
+            {
+                versions.push(package["version"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let key = |v: &String| -> Vec<u32> { v.split('.').map(|n| n.parse().unwrap()).collect() };
+    versions.sort_by_key(key);
+    assert!(versions.len() >= 4, "{versions:?}");
+    versions
+}
+
 #[test]
 fn banner_service_creation_and_calls_with_every_argument_shape() {
     let svc = Service::new(&["greeting", "scalars", "records", "arrays"]);
@@ -96,10 +118,16 @@ call greeting greeting ["never reached"]
         text.starts_with("Welcome to the Marine REPL (version "),
         "{text}"
     );
+    // The banner lists exactly the official SDK versions the compat workspaces build.
+    let verified = official_sdk_versions_built_by_the_compat_tests().join(", ");
     assert!(
-        text.contains("Minimal supported versions\n  sdk: 0.6.0\n"),
+        text.starts_with(&format!(
+            "Welcome to the Marine REPL (version {})\nVerified SDK versions\n  marine-rs-sdk: {verified}\n",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{text}"
     );
+    assert!(!text.contains("interface-types"), "{text}");
     assert!(
         text.contains("\napp service was created with service id = "),
         "{text}"
@@ -234,8 +262,14 @@ call greeting greeting ["still alive"]
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
-    // The argument error names the argument.
-    assert!(text.contains("name"), "{text}");
+    // The argument error names the function, the argument, the expected type and the value.
+    assert!(
+        text.contains(
+            "call failed with: module `greeting`, function `greeting`: invalid JSON arguments: \
+             function `greeting`, argument `name`: expected string, got number 1\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -382,6 +416,54 @@ fn terminal_session_with_prompt_multiline_input_and_completion() {
     );
 }
 
+/// On a terminal (and without `NO_COLOR`) the prompt is bold green and errors are red; piped,
+/// the same session has no escape codes at all.
+#[cfg(unix)]
+#[test]
+fn colours_on_a_terminal_only() {
+    let svc = Service::new(&["greeting"]);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mrepl"));
+    cmd.arg("-q")
+        .arg(svc.config())
+        .arg("--history")
+        .arg(svc.path().join("history"))
+        .current_dir(svc.path())
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("pty");
+    p.exp_string("\x1b[1;32m1> \x1b[0m").unwrap();
+    p.send_line("call greeting nope").unwrap();
+    p.exp_string("\x1b[31mcall failed with: ").unwrap();
+    p.exp_string("\x1b[0m").unwrap();
+    p.exp_string("\x1b[1;32m2> \x1b[0m").unwrap();
+    p.send_line("call greeting greeting [\"colour\"]").unwrap();
+    // Results are not coloured.
+    p.exp_string("result: \"Hi, colour\"").unwrap();
+    p.send_line("quit").unwrap();
+    p.exp_eof().unwrap();
+
+    let mut piped = Command::new(env!("CARGO_BIN_EXE_mrepl"));
+    piped
+        .args(["-q", svc.config().to_str().unwrap()])
+        .current_dir(svc.path())
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = piped.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"call greeting nope\ncall greeting greeting [\"plain\"]\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("call failed with: "), "{text}");
+    assert!(text.contains("result: \"Hi, plain\""), "{text}");
+    assert!(!text.contains('\x1b'), "{text:?}");
+}
+
 /// The README's scripted session: `marine build` the examples into an artifacts folder next to
 /// a copy of `examples/Config.toml`, then pipe `examples/session.mrepl` into mrepl.
 #[test]
@@ -398,7 +480,7 @@ fn scripted_example_session_from_the_readme() {
         .arg("build")
         .arg("--manifest-path")
         .arg(root.join("examples/Cargo.toml"))
-        .args(["--release", "--quiet", "--artifacts"])
+        .args(["--locked", "--release", "--quiet", "--artifacts"])
         .arg(dir.path().join("artifacts"))
         .env("CARGO_TARGET_DIR", marine_e2e::wasm_target_dir())
         .env_remove("RUSTFLAGS")

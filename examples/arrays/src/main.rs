@@ -72,10 +72,7 @@ pub fn negate_bools(v: Vec<bool>) -> Vec<bool> {
 pub fn shift_points(points: Vec<Point>, dx: i32) -> Vec<Point> {
     points
         .into_iter()
-        .map(|p| Point {
-            x: p.x + dx,
-            ..p
-        })
+        .map(|p| Point { x: p.x + dx, ..p })
         .collect()
 }
 

@@ -1,9 +1,13 @@
 //! Modules built with OLDER official SDKs (0.10.3: host namespace `host`; 0.12.0:
 //! `__marine_host_api_v1`; 0.13.0: `__marine_host_api_v2`) from `tests/compat-old` run in our
-//! runtime: the greeting works and its log line arrives through the namespace of its version.
+//! runtime: the greeting works and its log line arrives through the namespace of its version,
+//! and a mounted binary imported in that namespace runs from a `Config.toml` service.
 
+use marine_runtime::config::ServiceConfig;
+use marine_runtime::service::MarineService;
 use marine_runtime::IValue::*;
-use marine_runtime::{MModuleConfig, Marine};
+use marine_runtime::{CallParameters, MModuleConfig, Marine};
+use serde_json::json;
 
 use crate::compat_official::{quiet, BOTH};
 use crate::{call1, log_capture, s};
@@ -94,6 +98,41 @@ fn older_sdk_module_imports_with_link_syntax() {
             call1(&mut m, "pure_0_10", "call_words", vec![s("x y")]),
             Array(vec![s("x"), s("y")]),
             "{sdk:?}"
+        );
+    }
+}
+
+#[test]
+fn older_sdk_mounted_binary_from_the_service_config() {
+    for (suffix, version, namespace) in OLDER_SDKS {
+        let path = marine_e2e::compat_old_wasm(&format!("mounted_{suffix}"));
+        // The import is in this version's host namespace.
+        let imports = marine_e2e::wasm_shape(&std::fs::read(&path).unwrap()).func_imports;
+        assert!(
+            imports.contains_key(&(namespace.to_string(), "echo".to_string())),
+            "{version}: {imports:?}"
+        );
+
+        let config = format!(
+            "[[module]]\nname = \"mounted\"\nload_from = {:?}\n[module.mounted_binaries]\necho = \"/bin/echo\"\n",
+            path.display().to_string()
+        );
+        let config = ServiceConfig::from_toml_str(&config, ".").unwrap();
+        let mut svc = MarineService::from_config(config)
+            .unwrap_or_else(|e| panic!("{version} mounted service: {e}"));
+        let out = svc
+            .call_with_json(
+                "mounted",
+                "run_echo",
+                json!([["from", version]]),
+                CallParameters::default(),
+            )
+            .unwrap_or_else(|e| panic!("{version}: {e}"));
+        let stdout: Vec<u8> = format!("from {version}\n").into_bytes();
+        assert_eq!(
+            out,
+            json!({"ret_code": 0, "error": "", "stdout": stdout, "stderr": []}),
+            "{version}"
         );
     }
 }

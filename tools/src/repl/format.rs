@@ -7,12 +7,19 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-/// The start-up banner.
+/// The official `marine-rs-sdk` versions whose modules the e2e tests build and run in this
+/// runtime (`tests/compat`, `tests/compat-old`; `tools/tests/mrepl.rs` checks the list against
+/// their lock files). Modules built with our own SDK are verified too.
+pub const VERIFIED_SDK_VERSIONS: &[&str] = &["0.10.3", "0.12.0", "0.13.0", "0.14.0"];
+
+/// The start-up banner: this tool's version and the SDK versions verified with it. There is no
+/// `interface-types` version to show: interfaces are read from the SDK's JSON sections.
 pub fn banner() -> String {
     format!(
         "Welcome to the Marine REPL (version {})\n\
-         Minimal supported versions\n  sdk: 0.6.0\n  interface-types: 0.20.0\n",
-        env!("CARGO_PKG_VERSION")
+         Verified SDK versions\n  marine-rs-sdk: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        VERIFIED_SDK_VERSIONS.join(", ")
     )
 }
 

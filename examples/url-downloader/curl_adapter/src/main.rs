@@ -7,7 +7,12 @@ pub fn main() {}
 /// Downloads `url` with the host's curl; on failure returns curl's error text.
 #[marine]
 pub fn download(url: String) -> String {
-    let result = curl(vec!["--silent".into(), "--show-error".into(), "--fail".into(), url]);
+    let result = curl(vec![
+        "--silent".into(),
+        "--show-error".into(),
+        "--fail".into(),
+        url,
+    ]);
     if result.is_success() {
         String::from_utf8_lossy(&result.stdout).into_owned()
     } else {

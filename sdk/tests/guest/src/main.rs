@@ -1,5 +1,9 @@
 //! Exercises every supported shape of `#[marine]`; built for wasm32-wasip1 by the SDK tests.
-#![allow(clippy::ptr_arg, clippy::too_many_arguments, clippy::manual_is_multiple_of)]
+#![allow(
+    clippy::ptr_arg,
+    clippy::too_many_arguments,
+    clippy::manual_is_multiple_of
+)]
 use marine_rs_sdk::marine;
 use marine_rs_sdk::module_manifest;
 use marine_rs_sdk::MountedBinaryResult;

@@ -52,7 +52,7 @@ pub fn negate(x: i32) -> i32 {
 
 #[marine]
 pub fn is_even(x: u64) -> bool {
-    x % 2 == 0
+    x.is_multiple_of(2)
 }
 
 #[marine]
