@@ -777,4 +777,87 @@ mod tests {
         assert_eq!(scalar(&mut m, "first_userdata", &[]), 2);
         assert!(start.elapsed() < Duration::from_secs(20));
     }
+
+    /// A guest opening `f.txt` in its first preopened dir, closing and renumbering fds.
+    const FILES_GUEST: &str = r#"
+    (module
+      (import "wasi_snapshot_preview1" "path_open"
+        (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_renumber"
+        (func $renumber (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 64) "f.txt")
+      (func (export "allocate") (param i32 i32) (result i32) (i32.const 0))
+      (func (export "release_objects"))
+      (func (export "get_result_ptr") (result i32) (i32.const 0))
+      (func (export "get_result_size") (result i32) (i32.const 0))
+      (func (export "set_result_ptr") (param i32))
+      (func (export "set_result_size") (param i32))
+      ;; The new fd, or minus the errno.
+      (func (export "open") (result i32)
+        (local $errno i32)
+        (local.set $errno
+          (call $open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const 5) (i32.const 0)
+                      (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 32)))
+        (if (result i32) (local.get $errno)
+          (then (i32.sub (i32.const 0) (local.get $errno)))
+          (else (i32.load (i32.const 32)))))
+      (func (export "close") (param i32) (result i32) (call $close (local.get 0)))
+      (func (export "renumber") (param i32 i32) (result i32)
+        (call $renumber (local.get 0) (local.get 1))))
+    "#;
+
+    #[test]
+    fn open_files_are_counted_through_close_and_renumber() {
+        let mut wasm = wat::parse_str(FILES_GUEST).unwrap();
+        let i32_arg = |n: &str| format!(r#"{{"name":"{n}","ty":{{"I32":"ByValue"}}}}"#);
+        let out = r#"[{"I32":"ByValue"}]"#;
+        for (name, args) in [
+            ("open", "[]".to_string()),
+            ("close", format!("[{}]", i32_arg("fd"))),
+            (
+                "renumber",
+                format!("[{},{}]", i32_arg("from"), i32_arg("to")),
+            ),
+        ] {
+            let (section, data) = fn_section(name, &args, out);
+            append_custom_section(&mut wasm, &section, data.as_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f.txt"), "x").unwrap();
+        let mut m = Marine::new();
+        let config = MModuleConfig {
+            mapped_dirs: vec![("/d".to_string(), dir.path().to_path_buf())],
+            max_open_files: Some(2),
+            ..MModuleConfig::default()
+        };
+        m.load_module_with_config("files", wasm, config).unwrap();
+        let mut call = |f: &str, args: &[i32]| -> i32 {
+            let args: Vec<IValue> = args.iter().map(|&a| IValue::S32(a)).collect();
+            match m.call_with_ivalues("files", f, &args).unwrap().as_slice() {
+                [IValue::S32(v)] => *v,
+                other => panic!("{other:?}"),
+            }
+        };
+        let emfile = -errno::MFILE;
+        let a = call("open", &[]);
+        let b = call("open", &[]);
+        assert!(a > 3 && b > 3 && a != b, "{a} {b}");
+        assert_eq!(call("open", &[]), emfile);
+        // `b` is closed and `a` moves to its number: one file open.
+        assert_eq!(call("renumber", &[a, b]), 0);
+        let c = call("open", &[]);
+        assert!(c > 3, "{c}");
+        assert_eq!(call("open", &[]), emfile);
+        // Failed closes and renumbers change nothing.
+        assert_ne!(call("close", &[1000]), 0);
+        assert_ne!(call("renumber", &[1000, b]), 0);
+        assert_eq!(call("open", &[]), emfile);
+        assert_eq!(call("close", &[b]), 0);
+        assert_eq!(call("close", &[c]), 0);
+        assert!(call("open", &[]) > 3);
+        assert!(call("open", &[]) > 3);
+        assert_eq!(call("open", &[]), emfile);
+    }
 }
