@@ -35,7 +35,10 @@ fn kinds(dir: &Path) -> Kinds {
         greeting: write_config(
             dir,
             "greeting",
-            &format!("[[module]]\nname = \"greeting\"\nload_from = {:?}\n", wasm("greeting")),
+            &format!(
+                "[[module]]\nname = \"greeting\"\nload_from = {:?}\n",
+                wasm("greeting")
+            ),
         ),
         records: write_config(
             dir,
@@ -103,7 +106,12 @@ fn round(kinds: &Kinds, i: usize, source: &Path) {
     let mut storage = MarineService::with_options(kinds.storage.clone(), options()).unwrap();
     let name = format!("soak-{}.txt", i % 8);
     let put = storage
-        .call_with_json("local_storage", "put", json!([name, vec![i as u8; 64]]), cp())
+        .call_with_json(
+            "local_storage",
+            "put",
+            json!([name, vec![i as u8; 64]]),
+            cp(),
+        )
         .unwrap();
     assert_eq!(put, json!("Ok"));
     // A mounted binary (a child process) every tenth round.
@@ -159,6 +167,9 @@ fn creating_calling_and_dropping_services_levels_off() {
         );
     }
     if let (Some(before), Some(after)) = (fds_before, fds_after) {
-        assert!(after <= before + 2, "open fds grew from {before} to {after}");
+        assert!(
+            after <= before + 2,
+            "open fds grew from {before} to {after}"
+        );
     }
 }
