@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use marine_runtime::config::ServiceConfig;
 use marine_runtime::service::{ServiceOptions, ServicePool};
-use marine_runtime::{CallParameters, MarineError};
+use marine_runtime::{CallOptions, CallParameters, MarineError};
 use serde_json::json;
 
 const THREADS: usize = 8;
 const CALLS_PER_THREAD: usize = 10_000;
-const CALL_TIMEOUT: Duration = Duration::from_millis(500);
+const CALL_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// What call number `k` of thread `t` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +44,9 @@ fn pool(dir: &std::path::Path) -> ServicePool {
     let path = dir.join("Config.toml");
     std::fs::write(&path, config).unwrap();
     let options = ServiceOptions {
-        // Generous: a greeting must never time out, even on a loaded 2-core machine.
-        call_timeout: Some(CALL_TIMEOUT),
+        // No default timeout: only the spinning calls have one (below), so a greeting never
+        // times out however loaded the machine is.
+        call_timeout: None,
         inherit_stdio: false,
         ..ServiceOptions::default()
     };
@@ -90,7 +91,14 @@ fn eight_threads_of_mixed_calls_get_their_own_answers() {
                             poisoning += 1;
                         }
                         Kind::Timeout => {
-                            match pool.call_with_json("misbehaving", "spin", json!([]), cp) {
+                            let options = CallOptions {
+                                call_parameters: cp,
+                                timeout: Some(CALL_TIMEOUT),
+                            };
+                            let spun = pool.with_service(|service| {
+                                service.call_with_options("misbehaving", "spin", &[], &options)
+                            });
+                            match spun {
                                 Err(MarineError::Timeout { module, function, timeout }) => {
                                     assert_eq!((module.as_str(), function.as_str()), ("misbehaving", "spin"));
                                     assert_eq!(timeout, CALL_TIMEOUT);
