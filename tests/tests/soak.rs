@@ -115,7 +115,7 @@ fn round(kinds: &Kinds, i: usize, source: &Path) {
         .unwrap();
     assert_eq!(put, json!("Ok"));
     // A mounted binary (a child process) every tenth round.
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         let url = format!("file://{}", source.display());
         let out = storage
             .call("get_n_save", json!([url, name]), cp())
