@@ -447,7 +447,7 @@ fn official_trap() {
 
 /// Loads the logging module as `name` with these extra envs and logging mask.
 fn load_logging(sdk: Sdk, name: &str, envs: &[(&str, &str)], mask: i32) -> Marine {
-    log_capture::install();
+    log_capture::watch(name);
     let mut m = Marine::new();
     let config = MModuleConfig {
         envs: envs

@@ -21,7 +21,6 @@ pub const OLDER_SDKS: [(&str, &str, &str); 3] = [
 
 #[test]
 fn older_sdk_greeting_and_logging() {
-    log_capture::install();
     for (suffix, version, namespace) in OLDER_SDKS {
         let wasm =
             std::fs::read(marine_e2e::compat_old_wasm(&format!("greeting_{suffix}"))).unwrap();
@@ -39,6 +38,7 @@ fn older_sdk_greeting_and_logging() {
         );
 
         let name = format!("compat_old_greeting_{suffix}");
+        log_capture::watch(&name);
         let mut m = Marine::new();
         m.load_module_with_config(&name, wasm, MModuleConfig::default())
             .unwrap_or_else(|e| panic!("loading {version} greeting: {e}"));

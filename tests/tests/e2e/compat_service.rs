@@ -69,10 +69,10 @@ fn cp() -> CallParameters {
 
 #[test]
 fn mixed_config_service_official_and_ours() {
-    log_capture::install();
     for (effector, pure) in [(Sdk::Ours, Sdk::Official), (Sdk::Official, Sdk::Ours)] {
         let what = format!("{pure:?} pure -> {effector:?} effector");
         let logging = format!("compat_svc_logging_{pure:?}");
+        log_capture::watch(&logging);
         let dir = tempfile::tempdir().unwrap();
         let mut svc = service(
             dir.path(),

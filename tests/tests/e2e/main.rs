@@ -44,29 +44,3 @@ pub fn call1(marine: &mut Marine, module: &str, func: &str, args: Vec<IValue>) -
 pub fn s(text: &str) -> IValue {
     IValue::String(text.to_string())
 }
-
-/// Log records (target, level, message) seen by the test logger, installed once per process.
-pub fn logged() -> &'static std::sync::Mutex<Vec<(String, log::Level, String)>> {
-    use std::sync::{Mutex, OnceLock};
-    static LOGGED: OnceLock<Mutex<Vec<(String, log::Level, String)>>> = OnceLock::new();
-    static LOGGER: Collect = Collect;
-    struct Collect;
-    impl log::Log for Collect {
-        fn enabled(&self, _: &log::Metadata) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record) {
-            logged().lock().unwrap().push((
-                record.target().to_string(),
-                record.level(),
-                record.args().to_string(),
-            ));
-        }
-        fn flush(&self) {}
-    }
-    let cell = LOGGED.get_or_init(|| Mutex::new(Vec::new()));
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Trace);
-    }
-    cell
-}

@@ -550,18 +550,8 @@ fn missing_mounted_binary_gives_the_official_spawn_error() {
 
 // ---- logging ------------------------------------------------------------------------------
 
-fn logs_of(target: &str) -> Vec<(log::Level, String)> {
-    crate::logged()
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(t, _, _)| t == target)
-        .map(|(_, level, msg)| (*level, msg.clone()))
-        .collect()
-}
-
 fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, String)> {
-    crate::logged();
+    crate::log_capture::watch(name);
     let dir = tempfile::tempdir().unwrap();
     let body = format!(
         "[[module]]\nname = \"{name}\"\nfile_name = \"local_storage.wasm\"\n{extra}\n\
@@ -581,7 +571,7 @@ fn storage_logging(name: &str, wasm_log: &str, extra: &str) -> Vec<(log::Level, 
     service
         .call_with_json(name, "put", json!(["no/such/dir/f", []]), cp())
         .unwrap();
-    logs_of(name)
+    crate::log_capture::take(name)
 }
 
 #[test]
