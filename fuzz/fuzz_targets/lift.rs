@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use marine_runtime::lift::lift_result;
+use marine_ast::lift::lift_result;
 use marine_runtime::ModuleInterface;
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>, u32, u32)| {

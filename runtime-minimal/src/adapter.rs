@@ -21,13 +21,14 @@ use std::borrow::Cow;
 use wasmtime::{AsContextMut, Caller, Engine, FuncType, Val, ValType};
 
 use crate::abi::{flatten_param, flatten_result, WasmType};
-use crate::errors::{AbiError, MarineError};
+use crate::errors::{AbiError, InCall, MarineError};
 use crate::lift::Lifter;
-use crate::lower::{lower_record, lower_sized, scalar_to_val, val_to_scalar};
+use crate::lower::{lower_record, lower_sized};
 use crate::memory::{GuestAbi, GuestMemoryMut, WasmGuest};
 use crate::module::{ForwardArg, ForwardOutput, MModule};
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IType, IValue};
+use crate::wasm_value::{scalar_to_val, val_to_scalar};
 
 fn val_type(t: WasmType) -> ValType {
     match t {

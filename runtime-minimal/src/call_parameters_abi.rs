@@ -14,11 +14,12 @@
 
 use std::sync::{Arc, OnceLock};
 
+use marine_ast::HostApi;
 use wasmtime::{Caller, Linker};
 
 use crate::adapter::ImportError;
 use crate::call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
-use crate::errors::MarineError;
+use crate::errors::{InCall, MarineError};
 use crate::host_imports::HOST_NAMESPACES;
 use crate::lower::lower_record;
 use crate::memory::WasmGuest;
@@ -39,12 +40,11 @@ pub enum CallParametersLayout {
 impl CallParametersLayout {
     /// The layout served in a host namespace (`None` for other namespaces).
     pub fn of_namespace(namespace: &str) -> Option<Self> {
-        match namespace {
-            "host" => Some(Self::V0),
-            "__marine_host_api_v1" => Some(Self::V1),
-            "__marine_host_api_v2" | "__marine_host_api_v3" => Some(Self::V3),
-            _ => None,
-        }
+        Some(match HostApi::of_namespace(namespace)? {
+            HostApi::V0 => Self::V0,
+            HostApi::V1 => Self::V1,
+            HostApi::V2 | HostApi::V3 => Self::V3,
+        })
     }
 
     /// The record type of this layout.

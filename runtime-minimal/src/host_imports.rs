@@ -19,12 +19,13 @@
 use std::any::Any;
 use std::sync::{Arc, Weak};
 
+use marine_ast::HostApi;
 use wasmtime::{AsContextMut, Caller, Engine, Extern, Func, FuncType, Linker, Val};
 
 use crate::adapter::{import_func_type, lift_arguments, return_to_caller};
 use crate::call_parameters::CallParameters;
 use crate::call_parameters_abi::add_call_parameters_import;
-use crate::errors::MarineError;
+use crate::errors::{InCall, MarineError};
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IFunctionArg, IType, IValue};
 
@@ -247,16 +248,13 @@ impl HostImport {
 
 /// The host namespaces of all SDK generations (§5.1).
 pub const HOST_NAMESPACES: [&str; 4] = [
-    "host",
-    "__marine_host_api_v1",
-    "__marine_host_api_v2",
-    "__marine_host_api_v3",
+    HostApi::V0.namespace(),
+    HostApi::V1.namespace(),
+    HostApi::V2.namespace(),
+    HostApi::V3.namespace(),
 ];
 
-/// True for host-import namespaces.
-pub fn is_host_namespace(ns: &str) -> bool {
-    ns == "host" || ns.starts_with("__marine_host_api_v")
-}
+pub use marine_ast::is_host_namespace;
 
 /// Maps the guest's level number to a `log::Level` (unknown → Trace, as the official host).
 pub fn log_level(level: i32) -> log::Level {

@@ -79,7 +79,6 @@
 //! - Recursive record types are rejected at load.
 //! - `release_objects` also runs after a failed lift, so the guest does not leak.
 
-pub mod abi;
 pub mod adapter;
 pub mod call_parameters;
 pub mod call_parameters_abi;
@@ -90,22 +89,23 @@ pub mod engine;
 pub mod errors;
 pub mod files;
 pub mod host_imports;
-pub mod interface;
 pub mod invoke;
-pub mod json;
-pub mod lift;
-pub mod limits;
-pub mod lower;
 pub mod marine;
 pub mod memory;
-mod metrics;
 pub mod module;
 pub mod mounted_binary;
 pub mod service;
 pub mod stdio;
 pub mod store;
-pub mod types;
 pub mod wasi_guard;
+mod wasm_value;
+
+// The engine-independent layers come from the ABI core; `crate::types` etc. name them here.
+/// JSON <-> interface values (from the ABI core, [`marine_ast::json`]).
+pub use marine_ast::json;
+/// Interface types and values (from the ABI core, [`marine_ast::types`]).
+pub use marine_ast::types;
+pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
 
 #[cfg(test)]
 mod call_tests;

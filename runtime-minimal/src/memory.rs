@@ -13,6 +13,7 @@
 use wasmtime::{AsContext, AsContextMut, Instance, Memory, TypedFunc};
 
 use crate::errors::{format_wasmtime_error, AbiError};
+pub use marine_ast::memory::GuestMemoryMut;
 
 /// Handles of one instance's ABI exports (§1.1).
 #[derive(Clone)]
@@ -136,15 +137,6 @@ fn guest_call_error(function: &str, e: &wasmtime::Error) -> AbiError {
         function: function.to_string(),
         message: format_wasmtime_error(e),
     }
-}
-
-/// What lowering needs from a guest: an allocator and bounds-checked writes.
-pub trait GuestMemoryMut {
-    /// Allocates `size` (> 0) bytes with the alignment of `tag` (§1.2) and returns the address.
-    /// Implementations must check that the whole block lies inside memory.
-    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError>;
-    /// Writes `bytes` at `ptr`, bounds-checked against the current memory size.
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError>;
 }
 
 /// A wasmtime guest instance seen through any store context.

@@ -12,14 +12,15 @@ use wasmtime_wasi::I32Exit;
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
 use crate::adapter::{copy_bytes_into, is_bytes_type, GuestBytes, ImportError};
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
-use crate::errors::{format_wasmtime_error, AbiError, MarineError};
+use crate::errors::{format_wasmtime_error, AbiError, InCall, MarineError};
 use crate::interface::ModuleInterface;
 use crate::lift::lift_result;
-use crate::lower::{lower_argument, val_to_scalar};
+use crate::lower::lower_argument;
 use crate::memory::{GuestAbi, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Frame, SharedState, StoreState};
 use crate::types::{check_value, IValue};
+use crate::wasm_value::{to_val, val_to_scalar};
 
 /// The function name a timeout or trap reports for a module's wasm start function (run while
 /// it is instantiated).
@@ -444,7 +445,7 @@ impl MModule {
                     &mut WasmGuest::new(&mut store, &self.abi),
                     &arg.ty,
                     value,
-                    &mut params,
+                    &mut |v| params.push(to_val(v)),
                 ),
                 ForwardArg::Bytes(bytes) => {
                     copy_bytes_into(&mut store, bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
