@@ -277,7 +277,7 @@ pub enum MarineError {
         /// The function it was running (empty when outside any export).
         function: String,
         /// Which limit refused the growth.
-        scope: crate::store::MemoryLimitScope,
+        scope: MemoryLimitScope,
         /// The limit in bytes.
         limit: u64,
         /// The memory size in bytes the module asked for.
@@ -319,7 +319,7 @@ pub enum MarineError {
         /// The function that was called from the host.
         function: String,
         /// The failing import and its error.
-        source: Box<crate::adapter::ImportError>,
+        source: Box<ImportError>,
     },
     /// A host function (see [`crate::host_imports::HostImport`]) reported an error.
     #[error("module `{module}`: host function `{function}` failed: {message}")]
@@ -435,4 +435,38 @@ impl From<crate::config::ConfigError> for MarineError {
     fn from(e: crate::config::ConfigError) -> Self {
         MarineError::Config(Box::new(e))
     }
+}
+
+/// Which limit refused a memory growth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryLimitScope {
+    /// The module's own limit.
+    Module,
+    /// The limit on the total memory of all modules of the service.
+    Total,
+}
+
+impl std::fmt::Display for MemoryLimitScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MemoryLimitScope::Module => "module",
+            MemoryLimitScope::Total => "total",
+        })
+    }
+}
+
+/// An error raised inside an import adapter, carried through the wasm trap so the outer call
+/// can report it.
+#[derive(Debug, thiserror::Error)]
+#[error("import `{namespace}.{function}` called from module `{caller}` failed: {source}")]
+pub struct ImportError {
+    /// The importing module.
+    pub caller: String,
+    /// The import namespace (callee module name).
+    pub namespace: String,
+    /// The imported function (callee export name).
+    pub function: String,
+    /// What went wrong.
+    #[source]
+    pub source: Box<MarineError>,
 }

@@ -12,11 +12,11 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
-use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
+use crate::host_imports::{self, is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
 use crate::limits::Limits;
-use crate::module::{MModule, ModuleOutput};
+use crate::module::{MModule, ModuleOutput, ModuleRegistry};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
@@ -383,10 +383,7 @@ impl Marine {
             || MModule::instantiate(store, &imports, compiled, output),
         )?;
         let module = Arc::new(module);
-        self.shared
-            .lock()
-            .modules
-            .insert(name.clone(), Arc::downgrade(&module));
+        ModuleRegistry::insert(&mut self.shared.lock(), &name, &module);
         self.modules.insert(name, module);
         Ok(())
     }
@@ -464,7 +461,7 @@ impl Marine {
                 guarded
             } else if let Some(shared) = self
                 .engine
-                .base_linker()
+                .base_linker(host_imports::base_definitions)
                 .get_by_import(&mut *store, &import)
             {
                 shared
@@ -499,7 +496,7 @@ impl Marine {
             .modules
             .remove(name)
             .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
-        self.shared.lock().modules.remove(name);
+        ModuleRegistry::remove(&mut self.shared.lock(), name);
         drop(module);
         Ok(())
     }
