@@ -82,12 +82,10 @@
 pub mod adapter;
 pub mod call_parameters;
 pub mod call_parameters_abi;
-pub mod config;
 #[cfg(target_os = "linux")]
 mod descendants;
 pub mod engine;
 pub mod errors;
-pub mod files;
 pub mod host_imports;
 pub mod invoke;
 pub mod marine;
@@ -101,6 +99,11 @@ pub mod wasi_guard;
 mod wasm_value;
 
 // The engine-independent layers come from the ABI core; `crate::types` etc. name them here.
+/// The service `Config.toml` (from the ABI core, [`marine_ast::config`]).
+pub use marine_ast::config;
+/// Bounded reading of the files a config or a command names (from the ABI core,
+/// [`marine_ast::files`]).
+pub use marine_ast::files;
 /// JSON <-> interface values (from the ABI core, [`marine_ast::json`]).
 pub use marine_ast::json;
 /// Interface types and values (from the ABI core, [`marine_ast::types`]).
