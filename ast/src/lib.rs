@@ -17,19 +17,28 @@
 //! - [`metrics`]: the shape of a module's code, measured before compiling it;
 //! - [`memory`], [`lift`], [`lower`]: the guest-memory seam and the §2.5/§2.6 layouts;
 //! - [`json`]: JSON <-> [`IValue`] by type;
-//! - [`manifest`]: the module manifest section's codec.
+//! - [`manifest`]: the module manifest section's codec;
+//! - `config` (feature `config`): a service's `Config.toml` (schema, parsing with
+//!   `file:line:column` errors, path resolution), and `files`, bounded reading of the files
+//!   a config or a command names.
 //!
 //! Features: `json` (serde_json: section parsing, [`json`]) and `interface` (also wasmparser:
 //! [`interface`], [`metrics`]), both on by default. Without them the crate is the schema, the
-//! layouts, lifting and lowering, which is what the guest SDK uses.
+//! layouts, lifting and lowering, which is what the guest SDK uses. `config` (off by default;
+//! toml, and the file system) is what the runtime, the test macro and the tools share to read
+//! a service config, so they resolve its paths by one set of rules.
 //!
 //! Section numbers (§) refer to the guest ABI reference (`marine-guest-abi.md`).
 
 #![deny(missing_docs)]
 
 pub mod abi;
+#[cfg(feature = "config")]
+pub mod config;
 pub mod custom_section;
 pub mod error;
+#[cfg(feature = "config")]
+pub mod files;
 #[cfg(feature = "interface")]
 pub mod interface;
 #[cfg(feature = "json")]

@@ -3,19 +3,20 @@
 //! ([`MarineService`]).
 //!
 //! Everything that does not need a wasm engine (interface types and values, layouts, reading
-//! a module's interface, lifting and lowering, JSON values, limits) is the ABI core,
+//! a module's interface, lifting and lowering, JSON values, limits, the `Config.toml` schema) is
+//! the ABI core,
 //! [`marine_ast`]; this crate runs it on wasmtime. Its files are layers, bottom to top, each
 //! importing only from the ones below it (checked by `tests/layers.rs`):
 //!
 //! | layer | files | job |
 //! |---|---|---|
 //! | errors | `errors` | [`MarineError`] and the error types every layer returns |
-//! | guest memory | `memory`, `wasm_value`, `files` | one instance's memory and ABI exports, wasm values, bounded file reads |
+//! | guest memory | `memory`, `wasm_value` | one instance's memory and ABI exports, wasm values |
 //! | store | `call_parameters`, `store` | a module's store data; the state a service's stores share (call stack, memory totals) |
 //! | engine | `engine`, `stdio` | compiling with limits, the compiled-module cache, the epoch ticker; guest output |
 //! | call protocol | `module`, `wasm_value` | one instantiated module and the export call protocol (§2.3) |
 //! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `wasi_guard` | module-to-module imports, the host's own imports, guarded WASI |
-//! | entry | `invoke`, `marine`, `mounted_binary`, `service`, `config` | top-level calls, the [`Marine`] façade, mounted binaries, services |
+//! | entry | `invoke`, `marine`, `mounted_binary`, `service` | top-level calls, the [`Marine`] façade, mounted binaries, services |
 //!
 //! Imports provided: WASI preview1 (per-module contexts), the logger and
 //! `get_call_parameters`, embedder-defined interface-typed host functions ([`HostImport`]),
@@ -89,12 +90,10 @@
 mod adapter;
 mod call_parameters;
 mod call_parameters_abi;
-pub mod config;
 #[cfg(target_os = "linux")]
 mod descendants;
 mod engine;
 mod errors;
-pub mod files;
 mod host_imports;
 mod invoke;
 mod marine;
@@ -108,6 +107,11 @@ mod wasi_guard;
 mod wasm_value;
 
 // The engine-independent layers come from the ABI core; `crate::types` etc. name them here.
+/// The service `Config.toml` (from the ABI core, [`marine_ast::config`]).
+pub use marine_ast::config;
+/// Bounded reading of the files a config or a command names (from the ABI core,
+/// [`marine_ast::files`]).
+pub use marine_ast::files;
 /// JSON <-> interface values (from the ABI core, [`marine_ast::json`]).
 pub use marine_ast::json;
 /// Interface types and values (from the ABI core, [`marine_ast::types`]).

@@ -10,6 +10,7 @@ use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline}
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
+use crate::config::env_problem;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
 use crate::host_imports::{self, is_host_namespace, HostImport, HOST_NAMESPACES};
@@ -106,24 +107,6 @@ impl MModuleConfig {
                 .push((ns.to_string(), name.to_string(), import.clone()));
         }
         self
-    }
-}
-
-/// What is wrong with an environment variable a module would get, if anything: a key that
-/// is empty or holds `=` or NUL, or a value holding NUL, cannot be passed on faithfully.
-pub(crate) fn env_problem(key: &str, value: &str) -> Option<String> {
-    if key.is_empty() {
-        Some("an environment variable name is empty".to_string())
-    } else if key.contains(['=', '\0']) {
-        Some(format!(
-            "the environment variable name {key:?} holds `=` or NUL"
-        ))
-    } else if value.contains('\0') {
-        Some(format!(
-            "the value of environment variable `{key}` holds NUL"
-        ))
-    } else {
-        None
     }
 }
 
