@@ -14,6 +14,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use marine_ast::config::{ConfigError as CoreConfigError, ServiceConfig};
+use marine_ast::Limits;
 
 /// Why the modules of a service could not be found.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +114,9 @@ pub struct ServiceFiles {
     pub modules_dir: Option<PathBuf>,
     /// The modules, in load order.
     pub modules: Vec<ModuleFile>,
+    /// The limits the runtime applies to this service by default: the defaults with the
+    /// config's `[limits]` table over them (an embedder may still change them at run time).
+    pub limits: Limits,
 }
 
 /// Joins an attribute's `path` onto `base` (the source file's folder, unless `path` is
@@ -149,6 +153,7 @@ impl ServiceFiles {
         if config.modules.is_empty() {
             return Err(ConfigError::NoModules { path: config_path });
         }
+        let limits = config.limits.apply(&Limits::default());
         let modules = config
             .modules
             .into_iter()
@@ -161,6 +166,7 @@ impl ServiceFiles {
             config_path,
             modules_dir,
             modules,
+            limits,
         })
     }
 }
@@ -213,6 +219,23 @@ load_from = "elsewhere"
                 ("b", dir.path().join("artifacts/b-file.wasm")),
                 ("c", dir.path().join("elsewhere/c.wasm")),
             ]
+        );
+    }
+
+    #[test]
+    fn the_config_limits_are_the_ones_interfaces_are_read_under() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.wasm", "");
+        let config = write(
+            dir.path(),
+            "Config.toml",
+            "modules_dir = \".\"\n[limits]\nmax_type_depth = 300\n[[module]]\nname = \"a\"\n",
+        );
+        let files = ServiceFiles::load(config, None).unwrap();
+        assert_eq!(files.limits.interface().max_type_depth, 300);
+        assert_eq!(
+            files.limits.max_record_types,
+            Limits::default().max_record_types
         );
     }
 
