@@ -4,7 +4,6 @@
 //! The full end-to-end suite lives in the workspace `tests/` crate.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use marine_runtime::{IValue, Marine, MarineError};
@@ -16,27 +15,8 @@ fn examples_dir() -> &'static Path {
     DIR.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let target_dir = root.join("target/wasm-examples");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .args(["build", "--locked", "--release", "--quiet"])
-            .args(["--target", "wasm32-wasip1", "--manifest-path"])
-            .arg(root.join("examples/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir)
-            // Settings of the outer (host) build must not leak into the guest build.
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("CARGO_BUILD_TARGET")
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_MAKEFLAGS")
-            .output()
-            .expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "building examples/ for wasm32-wasip1 failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        target_dir.join("wasm32-wasip1/release")
+        marine_guest_build::build_wasm_workspace(&root.join("examples/Cargo.toml"), &target_dir)
+            .unwrap_or_else(|e| panic!("{e}"))
     })
 }
 

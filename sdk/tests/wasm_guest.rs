@@ -5,33 +5,18 @@ mod support;
 
 use marine_ast::{parse_section, SDKAst};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use support::{inspect, sig, ModuleInfo};
 
 fn build_guest() -> Vec<u8> {
     let sdk_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let repo = sdk_dir.parent().unwrap();
     let target_dir: PathBuf = repo.join("target/sdk-guest-test");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--locked",
-            "--release",
-            "--target",
-            "wasm32-wasip1",
-            "--manifest-path",
-        ])
-        .arg(sdk_dir.join("tests/guest/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the wasm guest failed");
-    std::fs::read(target_dir.join("wasm32-wasip1/release/sdk_test_guest.wasm")).unwrap()
+    let wasm_dir = marine_guest_build::build_wasm_workspace(
+        &sdk_dir.join("tests/guest/Cargo.toml"),
+        &target_dir,
+    )
+    .unwrap_or_else(|e| panic!("building the wasm guest failed: {e}"));
+    std::fs::read(wasm_dir.join("sdk_test_guest.wasm")).unwrap()
 }
 
 fn guest() -> &'static ModuleInfo {

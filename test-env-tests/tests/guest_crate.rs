@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use marine_guest_build::clear_outer_build_env;
+
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -34,7 +36,7 @@ fn greeting_crate_runs_its_own_marine_tests_on_the_host() {
         .parent()
         .expect("CARGO_TARGET_TMPDIR is inside the target dir");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = clear_outer_build_env(&mut Command::new(cargo))
         .args([
             "test",
             "--locked",
@@ -45,10 +47,6 @@ fn greeting_crate_runs_its_own_marine_tests_on_the_host() {
         ])
         .arg(repo().join("examples/Cargo.toml"))
         .env("CARGO_TARGET_DIR", host_target)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_MAKEFLAGS")
         .output()
         .expect("cannot run cargo");
     let stdout = String::from_utf8_lossy(&output.stdout);

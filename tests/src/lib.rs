@@ -6,11 +6,10 @@
 //! [`example_wasm`] returns the path of one module.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 /// The wasm target every Marine module is built for.
-pub const WASM_TARGET: &str = "wasm32-wasip1";
+pub use marine_guest_build::WASM_TARGET;
 
 /// Root of the repository (the folder holding the workspace `Cargo.toml`).
 pub fn repo_root() -> PathBuf {
@@ -26,38 +25,11 @@ pub fn wasm_target_dir() -> PathBuf {
 }
 
 /// Builds a guest cargo workspace (or crate) for `wasm32-wasip1` in release mode and returns the
-/// folder holding the produced `.wasm` files. Panics with cargo's output on failure: a test
-/// cannot go on without its modules.
+/// folder holding the produced `.wasm` files: [`marine_guest_build::build_wasm_workspace`]
+/// (which keeps the outer build's environment out). Panics with cargo's output on failure: a
+/// test cannot go on without its modules.
 pub fn build_wasm_workspace(manifest: &Path, target_dir: &Path) -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--locked",
-            "--release",
-            "--quiet",
-            "--target",
-            WASM_TARGET,
-        ])
-        .arg("--manifest-path")
-        .arg(manifest)
-        .arg("--target-dir")
-        .arg(target_dir)
-        // Settings of the outer (host) build must not leak into the guest build.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_MAKEFLAGS")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cargo for {}: {e}", manifest.display()));
-    assert!(
-        output.status.success(),
-        "building {} for {WASM_TARGET} failed:\n{}",
-        manifest.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    target_dir.join(WASM_TARGET).join("release")
+    marine_guest_build::build_wasm_workspace(manifest, target_dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Builds every example once per process and returns the folder with the `.wasm` files.

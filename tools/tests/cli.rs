@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use marine_guest_build::clear_outer_build_env;
+
 fn marine(args: &[&str], cwd: Option<&Path>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_marine"));
     cmd.args(args).env("NO_COLOR", "1");
@@ -161,15 +163,11 @@ fn new_then_build_then_info_and_aqua() {
     .unwrap();
 
     let artifacts = krate.join("artifacts");
-    let output = Command::new(env!("CARGO_BIN_EXE_marine"))
+    let output = clear_outer_build_env(&mut Command::new(env!("CARGO_BIN_EXE_marine")))
         .args(["build", "--release", "--quiet", "--artifacts"])
         .arg(&artifacts)
         .current_dir(&krate)
         .env("CARGO_TARGET_DIR", shared_wasm_target())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_MAKEFLAGS")
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
@@ -210,14 +208,10 @@ fn new_then_build_then_info_and_aqua() {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // The first `marine build` completed the copied lock file with the new crate; from here
     // on it must not change.
-    let output = Command::new(cargo)
+    let output = clear_outer_build_env(&mut Command::new(cargo))
         .args(["test", "--locked", "--quiet"])
         .current_dir(&krate)
         .env("CARGO_TARGET_DIR", host_target)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_MAKEFLAGS")
         .output()
         .unwrap();
     let tests = ok(&output);
@@ -228,13 +222,10 @@ fn new_then_build_then_info_and_aqua() {
 
     // A failing build reports cargo's failure.
     std::fs::write(krate.join("src/main.rs"), "this is not rust").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_marine"))
+    let output = clear_outer_build_env(&mut Command::new(env!("CARGO_BIN_EXE_marine")))
         .args(["build", "--release", "--quiet"])
         .current_dir(&krate)
         .env("CARGO_TARGET_DIR", shared_wasm_target())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_MAKEFLAGS")
         .output()
         .unwrap();
     let err = failed(&output);
@@ -290,17 +281,12 @@ fn build_reports_wasm_without_marine_metadata_as_skipped() {
     std::fs::write(krate.join("src/main.rs"), "fn main() {}\n").unwrap();
     let artifacts = dir.path().join("artifacts");
     let target = dir.path().join("target");
-    let output = Command::new(env!("CARGO_BIN_EXE_marine"))
+    let output = clear_outer_build_env(&mut Command::new(env!("CARGO_BIN_EXE_marine")))
         .args(["build", "--locked", "--release", "--quiet", "--artifacts"])
         .arg(&artifacts)
         .arg("--target-dir")
         .arg(&target)
         .current_dir(&krate)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_MAKEFLAGS")
         .env("NO_COLOR", "1")
         .output()
         .unwrap();

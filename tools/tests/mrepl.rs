@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use marine_guest_build::clear_outer_build_env;
+
 /// A tempdir with a Config.toml listing example modules from the examples' build folder.
 struct Service {
     dir: tempfile::TempDir,
@@ -476,17 +478,13 @@ fn scripted_example_session_from_the_readme() {
         dir.path().join("Config.toml"),
     )
     .unwrap();
-    let build = Command::new(env!("CARGO_BIN_EXE_marine"))
+    let build = clear_outer_build_env(&mut Command::new(env!("CARGO_BIN_EXE_marine")))
         .arg("build")
         .arg("--manifest-path")
         .arg(root.join("examples/Cargo.toml"))
         .args(["--locked", "--release", "--quiet", "--artifacts"])
         .arg(dir.path().join("artifacts"))
         .env("CARGO_TARGET_DIR", marine_e2e::wasm_target_dir())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_MAKEFLAGS")
         .env("NO_COLOR", "1")
         .output()
         .unwrap();

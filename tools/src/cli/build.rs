@@ -7,6 +7,11 @@
 //!
 //! Unlike the official tool there is no post-processing: the runtime reads the interface from
 //! the SDK's JSON sections directly, so the file cargo produced is the module.
+//!
+//! The user's environment is passed to cargo unchanged (`RUSTFLAGS`, `CARGO_TARGET_DIR`, ...
+//! are the user's settings for this build), unlike the guest builds of the tests and build
+//! scripts, which clear the outer build's (`marine-guest-build`); the tests that run
+//! `marine build` clear it on the `marine` process.
 
 use std::fmt::Write;
 use std::io::{BufRead, BufReader};
