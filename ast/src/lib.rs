@@ -1,224 +1,67 @@
-//! The metadata a `#[marine]` item leaves in its wasm module.
+//! The Marine ABI in one place, independent of any wasm engine.
 //!
-//! Every `#[marine]` function, record and extern block embeds one JSON document in a custom
-//! section named [`GENERATED_SECTION_PREFIX`]` + <name>`. The schema (field names, enum tags,
-//! order) is the one of the official Marine SDK 0.14 (guest ABI reference §4.1), so modules built
-//! with either SDK describe themselves identically. The macro serializes these types; the runtime
-//! and `#[marine_test]` deserialize them.
+//! Everything a Marine module and its host agree on, and everything that can be computed from
+//! a module's bytes and memory without running it, lives here: the SDK (its macros), the
+//! wasmtime runtime, the test macro, the tools and the JavaScript runtime all use this crate,
+//! so each ABI fact has one copy. Nothing here depends on wasmtime; the crate builds for
+//! `wasm32-unknown-unknown`.
+//!
+//! Modules, bottom to top (each imports only from the ones above it):
+//! - [`section`]: the JSON metadata a `#[marine]` item leaves in its custom section, and the
+//!   other section names ([`custom_section`] writes sections);
+//! - [`types`]: the value model ([`IType`], [`IValue`], records, signatures) and type checks;
+//! - [`error`]: [`AbiError`], what lifting and lowering report;
+//! - [`abi`]: wasm-level shapes (flattening, wire sizes, allocation tags, call plans);
+//! - [`limits`]: the bounds on what a module may declare ([`Limits`]);
+//! - [`interface`]: a module's interface read from its custom sections;
+//! - [`metrics`]: the shape of a module's code, measured before compiling it;
+//! - [`memory`], [`lift`], [`lower`]: the guest-memory seam and the §2.5/§2.6 layouts;
+//! - [`json`]: JSON <-> [`IValue`] by type;
+//! - [`manifest`]: the module manifest section's codec;
+//! - `config` (feature `config`): a service's `Config.toml` (schema, parsing with
+//!   `file:line:column` errors, path resolution), and `files`, bounded reading of the files
+//!   a config or a command names.
+//!
+//! Features: `json` (serde_json: section parsing, [`json`]) and `interface` (also wasmparser:
+//! [`interface`], [`metrics`]), both on by default. Without them the crate is the schema, the
+//! layouts, lifting and lowering, which is what the guest SDK uses. `config` (off by default;
+//! toml, and the file system) is what the runtime, the test macro and the tools share to read
+//! a service config, so they resolve its paths by one set of rules.
+//!
+//! Section numbers (§) refer to the guest ABI reference (`marine-guest-abi.md`).
 
-use serde::{Deserialize, Serialize};
+#![deny(missing_docs)]
 
-/// Prefix of every metadata custom section.
-pub const GENERATED_SECTION_PREFIX: &str = "__m_generated_section__";
-/// Prefix used by FCE-era modules; still accepted when reading.
-pub const GENERATED_SECTION_PREFIX_FCE: &str = "__fce_generated_section__";
-/// Custom section holding the bare semver of the SDK that built the module.
-pub const SDK_VERSION_SECTION: &str = "__fluence_sdk_version";
-/// Custom section holding the optional module manifest.
-pub const MANIFEST_SECTION: &str = "__fluence_wasm_module_manifest";
-
-/// One metadata document: the top level is internally tagged by `ast_type`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "ast_type")]
-pub enum SDKAst {
-    /// An exported `#[marine] fn`.
-    Function(FnSignatureAst),
-    /// A `#[marine] extern` block of imports.
-    ExternMod(ExternModAst),
-    /// A `#[marine] struct`.
-    Record(RecordAst),
-}
-
-/// Body of [`SDKAst::Function`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FnSignatureAst {
-    pub signature: FnSignature,
-}
-
-/// Body of [`SDKAst::ExternMod`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExternModAst {
-    /// The wasm import module name.
-    pub namespace: String,
-    pub imports: Vec<ExternFnType>,
-}
-
-/// Body of [`SDKAst::Record`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordAst {
-    pub name: String,
-    pub fields: RecordFields,
-}
-
-/// A function's name, arguments and (zero or one) output types.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FnSignature {
-    pub name: String,
-    pub arguments: Vec<FnArgument>,
-    pub output_types: Vec<ParsedType>,
-}
-
-/// One function argument.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FnArgument {
-    pub name: String,
-    pub ty: ParsedType,
-}
-
-/// One imported function: `link_name` is the wasm import field when it differs from the name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExternFnType {
-    pub link_name: Option<String>,
-    pub signature: FnSignature,
-}
-
-impl ExternFnType {
-    /// The wasm import field name: `link_name`, or else the Rust name.
-    pub fn import_name(&self) -> &str {
-        self.link_name.as_deref().unwrap_or(&self.signature.name)
-    }
-}
-
-/// Fields of a record. The macro only produces `Named`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RecordFields {
-    Named(Vec<RecordField>),
-    Unnamed(Vec<RecordField>),
-    Unit,
-}
-
-impl RecordFields {
-    /// The fields, whatever the form (`Unit` has none).
-    pub fn fields(&self) -> &[RecordField] {
-        match self {
-            RecordFields::Named(f) | RecordFields::Unnamed(f) => f,
-            RecordFields::Unit => &[],
-        }
-    }
-}
-
-/// One record field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordField {
-    pub name: Option<String>,
-    pub ty: ParsedType,
-}
-
-/// How a value is passed: the outer type's reference kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PassingStyle {
-    ByValue,
-    ByRef,
-    ByMutRef,
-}
-
-/// A supported Rust type, externally tagged as in the official SDK.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ParsedType {
-    I8(PassingStyle),
-    I16(PassingStyle),
-    I32(PassingStyle),
-    I64(PassingStyle),
-    U8(PassingStyle),
-    U16(PassingStyle),
-    U32(PassingStyle),
-    U64(PassingStyle),
-    F32(PassingStyle),
-    F64(PassingStyle),
-    Boolean(PassingStyle),
-    /// `str` (always behind a reference).
-    Utf8Str(PassingStyle),
-    Utf8String(PassingStyle),
-    Vector(Box<ParsedType>, PassingStyle),
-    /// A record by its short (last path segment) name.
-    Record(String, PassingStyle),
-}
-
-impl ParsedType {
-    /// The passing style of the outer type.
-    pub fn passing_style(&self) -> PassingStyle {
-        use ParsedType::*;
-        match self {
-            I8(p) | I16(p) | I32(p) | I64(p) | U8(p) | U16(p) | U32(p) | U64(p) | F32(p)
-            | F64(p) | Boolean(p) | Utf8Str(p) | Utf8String(p) => *p,
-            Vector(_, p) | Record(_, p) => *p,
-        }
-    }
-}
-
-/// Error from [`parse_section`].
-#[derive(Debug)]
-pub struct SectionParseError {
-    /// Byte offset in the section where parsing failed.
-    pub offset: usize,
-    pub source: serde_json::Error,
-}
-
-impl std::fmt::Display for SectionParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "invalid metadata JSON at byte {}: {}",
-            self.offset, self.source
-        )
-    }
-}
-
-impl std::error::Error for SectionParseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
-/// Parses one metadata section's bytes.
-///
-/// The linker concatenates sections with the same name (two extern blocks importing from the same
-/// module), so a section may hold several JSON documents back to back; all are returned.
-pub fn parse_section(bytes: &[u8]) -> Result<Vec<SDKAst>, SectionParseError> {
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<SDKAst>();
-    let mut items = Vec::new();
-    loop {
-        let offset = stream.byte_offset();
-        match stream.next() {
-            None => return Ok(items),
-            Some(Ok(item)) => items.push(item),
-            Some(Err(source)) => return Err(SectionParseError { offset, source }),
-        }
-    }
-}
-
-/// True when a custom section name is a metadata section of either prefix.
-pub fn is_generated_section(name: &str) -> bool {
-    name.starts_with(GENERATED_SECTION_PREFIX) || name.starts_with(GENERATED_SECTION_PREFIX_FCE)
-}
+pub mod abi;
+#[cfg(feature = "config")]
+pub mod config;
+pub mod custom_section;
+pub mod error;
+#[cfg(feature = "config")]
+pub mod files;
+#[cfg(feature = "interface")]
+pub mod interface;
+#[cfg(feature = "json")]
+pub mod json;
+pub mod lift;
+pub mod limits;
+pub mod lower;
+pub mod manifest;
+pub mod memory;
+#[cfg(feature = "interface")]
+pub mod metrics;
+pub mod section;
+pub mod types;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod test_utils;
 
-    const GREETING: &str = r#"{"ast_type":"Function","signature":{"name":"greeting","arguments":[{"name":"name","ty":{"Utf8String":"ByValue"}}],"output_types":[{"Utf8String":"ByValue"}]}}"#;
-    const OUTER: &str = r#"{"ast_type":"Record","name":"Outer","fields":{"Named":[{"name":"a","ty":{"I32":"ByValue"}},{"name":"s","ty":{"Utf8String":"ByValue"}},{"name":"bytes","ty":{"Vector":[{"U8":"ByValue"},"ByValue"]}},{"name":"inner","ty":{"Record":["Inner","ByValue"]}}]}}"#;
-    const EXTERN: &str = r#"{"ast_type":"ExternMod","namespace":"records_effector","imports":[{"link_name":null,"signature":{"name":"mutate_struct","arguments":[{"name":"test_record","ty":{"Record":["TestRecord","ByValue"]}}],"output_types":[{"Record":["TestRecord","ByValue"]}]}}]}"#;
-
-    #[test]
-    fn reference_examples_round_trip_byte_exact() {
-        for doc in [GREETING, OUTER, EXTERN] {
-            let parsed: SDKAst = serde_json::from_str(doc).unwrap();
-            assert_eq!(serde_json::to_string(&parsed).unwrap(), doc);
-        }
-    }
-
-    #[test]
-    fn concatenated_documents_are_all_read() {
-        let joined = format!("{EXTERN}{EXTERN}");
-        let items = parse_section(joined.as_bytes()).unwrap();
-        assert_eq!(items.len(), 2);
-    }
-
-    #[test]
-    fn garbage_reports_offset() {
-        let joined = format!("{GREETING}{{oops");
-        let err = parse_section(joined.as_bytes()).unwrap_err();
-        assert_eq!(err.offset, GREETING.len());
-    }
-}
+pub use abi::{is_host_namespace, HostApi, WasmSignature, WasmType, WasmValue};
+pub use custom_section::append_custom_section;
+pub use error::AbiError;
+#[cfg(feature = "interface")]
+pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
+pub use limits::{InterfaceLimits, LimitExceeded, LimitKind, Limits, ModuleMetrics};
+pub use memory::GuestMemoryMut;
+pub use section::*;
+pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};

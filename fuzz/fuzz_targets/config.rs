@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    let _ = marine_runtime::config::ServiceConfig::from_toml_str(text, "/cfg");
+    let _ = marine_ast::config::ServiceConfig::from_toml_str(text, "/cfg");
 });

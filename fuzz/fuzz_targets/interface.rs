@@ -17,5 +17,5 @@ fuzz_target!(|sections: Vec<(bool, Vec<u8>)>| {
             data: data.as_slice().into(),
         });
     }
-    let _ = marine_runtime::ModuleInterface::from_wasm(&module.finish());
+    let _ = marine_ast::ModuleInterface::from_wasm(&module.finish());
 });

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use marine_runtime::json::json_to_ivalues;
-use marine_runtime::types::check_value;
-use marine_runtime::{FunctionSignature, IFunctionArg, IType, ModuleInterface};
+use marine_ast::json::json_to_ivalues;
+use marine_ast::types::check_value;
+use marine_ast::{FunctionSignature, IFunctionArg, IType, ModuleInterface};
 
 fuzz_target!(|input: (Vec<u8>, String)| {
     let (metadata, args) = input;

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use marine_runtime::lift::lift_result;
-use marine_runtime::ModuleInterface;
+use marine_ast::lift::lift_result;
+use marine_ast::ModuleInterface;
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>, u32, u32)| {
     let (metadata, memory, ptr, size) = input;
@@ -17,9 +17,9 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>, u32, u32)| {
         return;
     };
     for record in interface.records.values() {
-        let ty = marine_runtime::IType::Record(record.clone());
+        let ty = marine_ast::IType::Record(record.clone());
         let _ = lift_result(&memory, &ty, ptr, size);
-        let array = marine_runtime::IType::Array(Box::new(ty));
+        let array = marine_ast::IType::Array(Box::new(ty));
         let _ = lift_result(&memory, &array, ptr, size);
     }
 });

@@ -21,13 +21,14 @@ use std::borrow::Cow;
 use wasmtime::{AsContextMut, Caller, Engine, FuncType, Val, ValType};
 
 use crate::abi::{flatten_param, flatten_result, WasmType};
-use crate::errors::{AbiError, MarineError};
+use crate::errors::{AbiError, ImportError, InCall, MarineError};
 use crate::lift::Lifter;
-use crate::lower::{lower_record, lower_sized, scalar_to_val, val_to_scalar};
-use crate::memory::{GuestAbi, GuestMemoryMut, WasmGuest};
+use crate::lower::{lower_record, lower_sized};
+use crate::memory::{checked_bytes, is_bytes_type, GuestAbi, WasmGuest};
 use crate::module::{ForwardArg, ForwardOutput, MModule};
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IType, IValue};
+use crate::wasm_value::{scalar_to_val, val_to_scalar};
 
 fn val_type(t: WasmType) -> ValType {
     match t {
@@ -60,79 +61,6 @@ fn i32_at(params: &[Val], i: usize) -> Result<u32, AbiError> {
             given: format!("{other:?}"),
         }),
     }
-}
-
-/// True for the types moved memory-to-memory between modules: strings and byte arrays
-/// (`Vec<u8>`, either as `ByteArray` or `Array(U8)`, which share one layout).
-pub fn is_bytes_type(ty: &IType) -> bool {
-    match ty {
-        IType::String | IType::ByteArray => true,
-        IType::Array(elem) => **elem == IType::U8,
-        _ => false,
-    }
-}
-
-/// A string or byte array a module returned: `len` bytes at `ptr` in its memory, not checked
-/// yet ([`GuestBytes::view`] checks them).
-#[derive(Clone, Copy, Debug)]
-pub struct GuestBytes {
-    /// Start address.
-    pub ptr: u32,
-    /// Length in bytes.
-    pub len: u32,
-    /// True for a string (the bytes must be UTF-8).
-    pub utf8: bool,
-}
-
-impl GuestBytes {
-    /// The bytes in `memory` (the current contents of the module's memory), checked to lie in
-    /// it and, for a string, to be valid UTF-8 (the receiving SDK takes strings unchecked).
-    pub fn view(self, memory: &[u8]) -> Result<&[u8], AbiError> {
-        checked_bytes(memory, self.ptr, self.len, self.utf8)
-    }
-}
-
-/// `len` bytes at `ptr` in `memory`, checked to lie in it and, when `utf8`, to be valid
-/// UTF-8.
-fn checked_bytes(memory: &[u8], ptr: u32, len: u32, utf8: bool) -> Result<&[u8], AbiError> {
-    let what = if utf8 { "string" } else { "byte array" };
-    let bytes = Lifter::new(memory).bytes(ptr, len as u64, || what.to_string())?;
-    if utf8 {
-        if let Err(e) = std::str::from_utf8(bytes) {
-            return Err(AbiError::InvalidUtf8 {
-                what: what.into(),
-                valid_up_to: e.valid_up_to(),
-                len: bytes.len(),
-            });
-        }
-    }
-    Ok(bytes)
-}
-
-/// Copies `bytes` (read from another module's memory) into a fresh buffer of the module `dst`,
-/// allocated with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0)
-/// without allocating. The two modules live in different stores, so the source stays
-/// borrowed while the destination runs its allocator: one copy, no intermediate buffer.
-pub fn copy_bytes_into<S: AsContextMut>(
-    store: S,
-    bytes: &[u8],
-    dst: &GuestAbi,
-    tag: u8,
-) -> Result<(u32, u32), AbiError> {
-    if bytes.is_empty() {
-        return Ok((0, 0));
-    }
-    let len = u32::try_from(bytes.len()).map_err(|_| AbiError::OutOfBounds {
-        what: "copy source".into(),
-        ptr: 0,
-        len: bytes.len() as u64,
-        memory_size: u32::MAX as u64,
-    })?;
-    let mut guest = WasmGuest::new(store, dst);
-    // Allocating may grow the destination memory: `write` checks against the size after it.
-    let ptr = guest.allocate(len, tag)?;
-    guest.write(ptr, bytes)?;
-    Ok((ptr, len))
 }
 
 /// Reads the raw wasm arguments of a module-to-module import call: strings and byte arrays
@@ -257,22 +185,6 @@ pub fn return_to_caller<S: AsContextMut>(
     }
 }
 
-/// An error raised inside an import adapter, carried through the wasm trap so the outer call
-/// can report it.
-#[derive(Debug, thiserror::Error)]
-#[error("import `{namespace}.{function}` called from module `{caller}` failed: {source}")]
-pub struct ImportError {
-    /// The importing module.
-    pub caller: String,
-    /// The import namespace (callee module name).
-    pub namespace: String,
-    /// The imported function (callee export name).
-    pub function: String,
-    /// What went wrong.
-    #[source]
-    pub source: Box<MarineError>,
-}
-
 /// The body of a wasmtime host function implementing the import of `callee.function` with
 /// the importer's declared signature `sig` (§3.4). It runs in the importer's store (the
 /// `Caller`) and calls into the callee's own store.
@@ -336,14 +248,6 @@ pub fn module_import_func(
 /// `Vec<u8>` in either of its two interface forms.
 fn is_byte_array(ty: &IType) -> bool {
     is_bytes_type(ty) && *ty != IType::String
-}
-
-/// Where an importer's declared type differs from the exporter's, or `None` when they have
-/// the same shape: records match field by field in order (field and record names are not
-/// compared, as in the official runtime, where records are matched positionally), and a byte
-/// array matches an array of `u8` (one layout).
-pub fn shape_diff(declared: &IType, actual: &IType) -> Option<String> {
-    ShapeCheck::default().diff(declared, actual)
 }
 
 /// One signature check: remembers the record pairs already found equal, so a type that

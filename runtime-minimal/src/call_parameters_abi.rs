@@ -14,12 +14,11 @@
 
 use std::sync::{Arc, OnceLock};
 
+use marine_ast::HostApi;
 use wasmtime::{Caller, Linker};
 
-use crate::adapter::ImportError;
 use crate::call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
-use crate::errors::MarineError;
-use crate::host_imports::HOST_NAMESPACES;
+use crate::errors::{ImportError, InCall, MarineError};
 use crate::lower::lower_record;
 use crate::memory::WasmGuest;
 use crate::store::StoreState;
@@ -37,13 +36,12 @@ pub enum CallParametersLayout {
 }
 
 impl CallParametersLayout {
-    /// The layout served in a host namespace (`None` for other namespaces).
-    pub fn of_namespace(namespace: &str) -> Option<Self> {
-        match namespace {
-            "host" => Some(Self::V0),
-            "__marine_host_api_v1" => Some(Self::V1),
-            "__marine_host_api_v2" | "__marine_host_api_v3" => Some(Self::V3),
-            _ => None,
+    /// The layout a host API generation serves.
+    pub fn of_host_api(api: HostApi) -> Self {
+        match api {
+            HostApi::V0 => Self::V0,
+            HostApi::V1 => Self::V1,
+            HostApi::V2 | HostApi::V3 => Self::V3,
         }
     }
 
@@ -234,8 +232,8 @@ fn get_call_parameters(
 
 /// Registers `get_call_parameters` in every host namespace with its layout.
 pub fn add_call_parameters_import(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    for ns in HOST_NAMESPACES {
-        let layout = CallParametersLayout::of_namespace(ns).unwrap_or(CallParametersLayout::V3);
+    for api in HostApi::ALL {
+        let (ns, layout) = (api.namespace(), CallParametersLayout::of_host_api(api));
         linker.func_wrap(
             ns,
             "get_call_parameters",
@@ -255,9 +253,14 @@ mod tests {
         assert_eq!(record_size(CallParametersLayout::V0.record_type()), 48);
         assert_eq!(record_size(CallParametersLayout::V1.record_type()), 56);
         assert_eq!(record_size(CallParametersLayout::V3.record_type()), 44);
-        for ns in HOST_NAMESPACES {
-            assert!(CallParametersLayout::of_namespace(ns).is_some(), "{ns}");
-        }
+        assert_eq!(
+            CallParametersLayout::of_host_api(HostApi::V0),
+            CallParametersLayout::V0
+        );
+        assert_eq!(
+            CallParametersLayout::of_host_api(HostApi::V2),
+            CallParametersLayout::V3
+        );
     }
 
     #[test]

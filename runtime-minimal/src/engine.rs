@@ -27,7 +27,6 @@ use wasmtime::{Config, Engine, Linker, Module};
 use crate::abi::CallPlan;
 use crate::errors::{format_wasmtime_error, MarineError};
 use crate::files::{read_limited, ReadFileError};
-use crate::host_imports::add_host_imports;
 use crate::interface::ModuleInterface;
 use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 use crate::store::StoreState;
@@ -258,7 +257,7 @@ impl MarineEngine {
 
     /// The epoch deadline, in ticks from now, of a call with this timeout: enough ticks for
     /// at least `timeout` to pass ([`NO_DEADLINE`] for `None`).
-    pub fn deadline_ticks(timeout: Option<Duration>) -> u64 {
+    pub(crate) fn deadline_ticks(timeout: Option<Duration>) -> u64 {
         match timeout {
             None => NO_DEADLINE,
             Some(t) => {
@@ -278,17 +277,17 @@ impl MarineEngine {
         &self.inner.engine
     }
 
-    /// The definitions every module may import: WASI preview1 and the built-in host imports
-    /// ([`crate::host_imports::add_host_imports`]). Built on first use and shared, so creating
-    /// a service neither registers nor copies them.
-    pub fn base_linker(&self) -> &Linker<StoreState> {
+    /// The definitions every module may import (WASI preview1 and the built-in host imports),
+    /// registered by `define` into a fresh linker on first use and shared afterwards, so
+    /// creating a service neither registers nor copies them. The layer above the engine
+    /// (linking) knows what they are; the engine only keeps them.
+    pub(crate) fn base_linker(
+        &self,
+        define: impl FnOnce(&mut Linker<StoreState>),
+    ) -> &Linker<StoreState> {
         self.inner.base_linker.get_or_init(|| {
             let mut linker = Linker::new(&self.inner.engine);
-            // Registering into a fresh linker cannot clash; an error here is a bug in
-            // this crate.
-            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| &mut s.wasi)
-                .expect("WASI registration into an empty linker");
-            add_host_imports(&mut linker).expect("host import registration into a fresh linker");
+            define(&mut linker);
             linker
         })
     }

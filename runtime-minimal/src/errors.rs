@@ -2,85 +2,21 @@
 //!
 //! [`MarineError`] is what the public API returns; every variant names the module (and the
 //! function, argument or file where relevant). [`AbiError`] is the context-free error of the
-//! lifting/lowering layer ([`crate::lift`], [`crate::lower`]); callers attach the module and
-//! function with [`AbiError::in_call`].
+//! lifting/lowering layer of the ABI core; callers attach the module and function with
+//! [`InCall::in_call`].
 
 use std::path::PathBuf;
 
-/// Errors of the lifting/lowering layer, before module/function context is attached.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum AbiError {
-    /// A guest-provided pointer/length pair does not fit in the guest memory.
-    #[error("{what}: {len} bytes at {ptr:#x} are out of bounds of the {memory_size}-byte memory")]
-    OutOfBounds {
-        /// What was being read or written (for example `string`, `array of u64`).
-        what: String,
-        /// Start address.
-        ptr: u64,
-        /// Length in bytes (saturated at `u64::MAX` when the size computation overflowed).
-        len: u64,
-        /// Guest memory size in bytes at the time of the access.
-        memory_size: u64,
-    },
-    /// A lifted string is not valid UTF-8.
-    #[error("{what}: invalid UTF-8 at byte {valid_up_to} of {len}")]
-    InvalidUtf8 {
-        /// What was being read.
-        what: String,
-        /// Offset of the first invalid byte.
-        valid_up_to: usize,
-        /// Total length of the string in bytes.
-        len: usize,
-    },
-    /// The guest's `allocate` failed (trapped or returned 0 for a non-empty request).
-    #[error("allocate({size}, {tag}) failed: {reason}")]
-    Allocation {
-        /// Requested size in bytes.
-        size: u64,
-        /// Type tag (§1.2).
-        tag: u8,
-        /// Why.
-        reason: String,
-    },
-    /// A value is too large for the 32-bit guest (length or count does not fit in u32).
-    #[error("{what}: {len} does not fit in a 32-bit guest")]
-    TooLarge {
-        /// What was being lowered.
-        what: String,
-        /// The offending length.
-        len: u64,
-    },
-    /// The data reachable from a result is larger than the lifting budget (guest data that
-    /// references the same memory many times over).
-    #[error("lifting {what} exceeded the budget of {limit} bytes (aliased or cyclic guest data?)")]
-    LiftBudget {
-        /// What was being read when the budget ran out.
-        what: String,
-        /// The budget in bytes.
-        limit: u64,
-    },
-    /// A value does not have the type it is lowered or lifted as (internal consistency check;
-    /// arguments are type-checked before lowering).
-    #[error("value {given} does not match type {expected}")]
-    ValueMismatch {
-        /// Expected type (text form).
-        expected: String,
-        /// Given value kind or description.
-        given: String,
-    },
-    /// A call into a guest ABI function (`get_result_ptr`, `release_objects`, …) trapped.
-    #[error("guest function `{function}` failed: {message}")]
-    GuestCall {
-        /// The ABI function that failed.
-        function: String,
-        /// Error text including the wasm backtrace.
-        message: String,
-    },
+pub use marine_ast::AbiError;
+
+/// Attaching the module and function an [`AbiError`] happened in.
+pub trait InCall {
+    /// Attaches module and function names, producing the public error.
+    fn in_call(self, module: &str, function: &str) -> MarineError;
 }
 
-impl AbiError {
-    /// Attaches module and function names, producing the public error.
-    pub fn in_call(self, module: &str, function: &str) -> MarineError {
+impl InCall for AbiError {
+    fn in_call(self, module: &str, function: &str) -> MarineError {
         let module = module.to_string();
         let function = function.to_string();
         match self {
@@ -341,7 +277,7 @@ pub enum MarineError {
         /// The function it was running (empty when outside any export).
         function: String,
         /// Which limit refused the growth.
-        scope: crate::store::MemoryLimitScope,
+        scope: MemoryLimitScope,
         /// The limit in bytes.
         limit: u64,
         /// The memory size in bytes the module asked for.
@@ -383,7 +319,7 @@ pub enum MarineError {
         /// The function that was called from the host.
         function: String,
         /// The failing import and its error.
-        source: Box<crate::adapter::ImportError>,
+        source: Box<ImportError>,
     },
     /// A host function (see [`crate::host_imports::HostImport`]) reported an error.
     #[error("module `{module}`: host function `{function}` failed: {message}")]
@@ -499,4 +435,38 @@ impl From<crate::config::ConfigError> for MarineError {
     fn from(e: crate::config::ConfigError) -> Self {
         MarineError::Config(Box::new(e))
     }
+}
+
+/// Which limit refused a memory growth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryLimitScope {
+    /// The module's own limit.
+    Module,
+    /// The limit on the total memory of all modules of the service.
+    Total,
+}
+
+impl std::fmt::Display for MemoryLimitScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MemoryLimitScope::Module => "module",
+            MemoryLimitScope::Total => "total",
+        })
+    }
+}
+
+/// An error raised inside an import adapter, carried through the wasm trap so the outer call
+/// can report it.
+#[derive(Debug, thiserror::Error)]
+#[error("import `{namespace}.{function}` called from module `{caller}` failed: {source}")]
+pub struct ImportError {
+    /// The importing module.
+    pub caller: String,
+    /// The import namespace (callee module name).
+    pub namespace: String,
+    /// The imported function (callee export name).
+    pub function: String,
+    /// What went wrong.
+    #[source]
+    pub source: Box<MarineError>,
 }

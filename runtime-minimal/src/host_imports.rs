@@ -17,14 +17,16 @@
 //! error naming it (`unknown import: `ns::name` has not been defined`).
 
 use std::any::Any;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
+use marine_ast::HostApi;
 use wasmtime::{AsContextMut, Caller, Engine, Extern, Func, FuncType, Linker, Val};
 
 use crate::adapter::{import_func_type, lift_arguments, return_to_caller};
 use crate::call_parameters::CallParameters;
 use crate::call_parameters_abi::add_call_parameters_import;
-use crate::errors::MarineError;
+use crate::errors::{InCall, MarineError};
+use crate::module::ModuleRegistry;
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IFunctionArg, IType, IValue};
 
@@ -79,14 +81,7 @@ impl<'a, 'c> HostContext<'a, 'c> {
     /// [`crate::Marine::take_module_output`]) as if the module had printed them. Does
     /// nothing for a module without capture.
     pub fn append_captured_output(&self, stdout: &[u8], stderr: &[u8]) {
-        let module = self
-            .caller
-            .data()
-            .shared()
-            .lock()
-            .modules
-            .get(self.module)
-            .and_then(Weak::upgrade);
+        let module = ModuleRegistry::get(&mut self.caller.data().shared().lock(), self.module);
         if let Some((out, err)) = module.as_ref().and_then(|m| m.output().capture.as_ref()) {
             out.push(stdout);
             err.push(stderr);
@@ -103,14 +98,7 @@ impl<'a, 'c> HostContext<'a, 'c> {
         function: &str,
         args: &[IValue],
     ) -> Result<Vec<IValue>, MarineError> {
-        let target = self
-            .caller
-            .data()
-            .shared()
-            .lock()
-            .modules
-            .get(module)
-            .and_then(Weak::upgrade)
+        let target = ModuleRegistry::get(&mut self.caller.data().shared().lock(), module)
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
         target.call(function, args)
     }
@@ -212,7 +200,7 @@ impl HostImport {
         move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
             let module = caller.data().name.clone();
             let fail = |source: MarineError| {
-                wasmtime::Error::new(crate::adapter::ImportError {
+                wasmtime::Error::new(crate::errors::ImportError {
                     caller: module.to_string(),
                     namespace: ns.clone(),
                     function: fname.clone(),
@@ -247,16 +235,13 @@ impl HostImport {
 
 /// The host namespaces of all SDK generations (§5.1).
 pub const HOST_NAMESPACES: [&str; 4] = [
-    "host",
-    "__marine_host_api_v1",
-    "__marine_host_api_v2",
-    "__marine_host_api_v3",
+    HostApi::V0.namespace(),
+    HostApi::V1.namespace(),
+    HostApi::V2.namespace(),
+    HostApi::V3.namespace(),
 ];
 
-/// True for host-import namespaces.
-pub fn is_host_namespace(ns: &str) -> bool {
-    ns == "host" || ns.starts_with("__marine_host_api_v")
-}
+pub use marine_ast::is_host_namespace;
 
 /// Maps the guest's level number to a `log::Level` (unknown → Trace, as the official host).
 pub fn log_level(level: i32) -> log::Level {
@@ -299,6 +284,15 @@ fn log_utf8_string(
         Ok(msg) => log::log!(target: module, log_level(level), "{msg}"),
         Err(e) => log::warn!("module `{module}`: log message is not valid UTF-8: {e}"),
     }
+}
+
+/// Registers what every module may import into a fresh `linker`: WASI preview1 and the
+/// built-in host imports. Registering into a fresh linker cannot clash; an error here is a bug
+/// in this crate.
+pub(crate) fn base_definitions(linker: &mut Linker<StoreState>) {
+    wasmtime_wasi::p1::add_to_linker_sync(linker, |s: &mut StoreState| &mut s.wasi)
+        .expect("WASI registration into an empty linker");
+    add_host_imports(linker).expect("host import registration into a fresh linker");
 }
 
 /// Registers the built-in host imports (logger, call parameters) in `linker`, in all four

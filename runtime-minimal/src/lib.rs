@@ -1,21 +1,27 @@
 //! Marine runtime: loads Wasm modules built with the Marine SDK and calls their `#[marine]`
-//! exports with interface values.
+//! exports with interface values, alone ([`Marine`]) or as a `Config.toml` service
+//! ([`MarineService`]).
 //!
-//! Layers, bottom to top (each a module with one job):
-//! - [`types`]: the value model ([`IType`], [`IValue`], records, signatures);
-//! - [`abi`]: wasm-level shapes (flattening, wire sizes, allocation tags, call plans);
-//! - [`interface`]: reading a module's interface from its custom sections;
-//! - [`memory`], [`lift`], [`lower`]: guest memory access and the §2.5/§2.6 layouts;
-//! - [`store`], [`engine`], [`module`]: the service store, the engine and compiled-module
-//!   cache, one instantiated module and the export call protocol;
-//! - [`adapter`]: the import direction (lift from the caller, lower results back), used for
-//!   module-to-module imports;
-//! - [`marine`]: the [`Marine`] façade.
+//! Everything that does not need a wasm engine (interface types and values, layouts, reading
+//! a module's interface, lifting and lowering, JSON values, limits, the `Config.toml` schema) is
+//! the ABI core,
+//! [`marine_ast`]; this crate runs it on wasmtime. Its files are layers, bottom to top, each
+//! importing only from the ones below it (checked by `tests/layers.rs`):
 //!
-//! Imports provided so far: WASI preview1 (per-module contexts), the logger and
-//! `get_call_parameters` ([`host_imports`]), embedder-defined interface-typed host functions ([`HostImport`]), and
-//! functions of previously loaded modules (namespace = module name). Anything else a module
-//! imports is a load-time `Link` error.
+//! | layer | files | job |
+//! |---|---|---|
+//! | errors | `errors` | [`MarineError`] and the error types every layer returns |
+//! | guest memory | `memory`, `wasm_value` | one instance's memory and ABI exports, wasm values |
+//! | store | `call_parameters`, `store` | a module's store data; the state a service's stores share (call stack, memory totals) |
+//! | engine | `engine`, `stdio` | compiling with limits, the compiled-module cache, the epoch ticker; guest output |
+//! | call protocol | `module`, `wasm_value` | one instantiated module and the export call protocol (§2.3) |
+//! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `wasi_guard` | module-to-module imports, the host's own imports, guarded WASI |
+//! | entry | `invoke`, `marine`, `mounted_binary`, `service` | top-level calls, the [`Marine`] façade, mounted binaries, services |
+//!
+//! Imports provided: WASI preview1 (per-module contexts), the logger and
+//! `get_call_parameters`, embedder-defined interface-typed host functions ([`HostImport`]),
+//! and functions of previously loaded modules (namespace = module name). Anything else a
+//! module imports is a load-time `Link` error.
 //!
 //! # Design notes
 //!
@@ -24,7 +30,7 @@
 //!   memory (pages and address-space reservation) and WASI context at once. A store's
 //!   [`StoreState`] is that module's data (name, WASI context, ABI handles, memory limit);
 //!   what a call spans across modules (call parameters, deadline, call stack, incidents) and
-//!   the service's memory total are in one [`store::Shared`] behind a mutex every store points
+//!   the service's memory total are in one [`Shared`] behind a mutex every store points
 //!   to, held only for bookkeeping, never while wasm runs. The definitions every module may
 //!   import (WASI, logger, call parameters) sit in one `Linker` per [`MarineEngine`], whose
 //!   cache maps wasm content to the compiled module, its [`ModuleInterface`] and per-function
@@ -37,31 +43,31 @@
 //! - **Calls.** [`MModule::call`] implements §2.3: arity and type checks up front (errors name
 //!   the argument), lowering through the module's own `allocate` with the official tags and
 //!   order, the call, lifting (bounds-checked, budgeted), then `release_objects`.
-//! - **Cross-module.** Lowering is generic over [`memory::GuestMemoryMut`] and lifting works
+//! - **Cross-module.** Lowering is generic over [`marine_ast::GuestMemoryMut`] and lifting works
 //!   on a byte view, so the same code serves every direction. A module import is a host
-//!   function built by [`adapter::module_import_func`], running in the caller's store: it
+//!   function built by `adapter::module_import_func`, running in the caller's store: it
 //!   lifts the arguments from the caller's memory, runs the callee's export protocol in the
 //!   callee's store, calls the caller's `release_objects` for complex arguments, lowers the
 //!   result with the caller's `allocate` and calls the caller's `set_result_*`. Imports are
 //!   resolved at load against
 //!   modules loaded before (dependency order, as the official runtime) and their declared
 //!   signatures are checked against the callee's exports. String and byte-array arguments
-//!   and results move memory-to-memory ([`adapter::copy_bytes_into`], bounds- and
+//!   and results move memory-to-memory (`memory::copy_bytes_into`, bounds- and
 //!   UTF-8-checked first) without an intermediate [`IValue`]; records and other arrays are
 //!   lifted and lowered.
-//! - **Top-level calls** ([`invoke`]): [`Marine::call_with_options`] sets the call
+//! - **Top-level calls** (`invoke`): [`Marine::call_with_options`] sets the call
 //!   parameters (served by `get_call_parameters` in all four host namespaces, each with its
-//!   SDK's layout, [`call_parameters_abi`]) and an epoch deadline from the timeout
-//!   ([`engine`] runs the epoch ticker). The shared state keeps a call stack of (module,
+//!   SDK's layout, `call_parameters_abi`) and an epoch deadline from the timeout
+//!   (`engine` runs the epoch ticker). The shared state keeps a call stack of (module,
 //!   function) frames: a call into a module already on it is refused
 //!   ([`MarineError::Reentrancy`]), and a deadline or a refused memory growth is attributed
 //!   to the module running, giving [`MarineError::Timeout`] / [`MarineError::MemoryLimit`].
-//! - **Blocking host calls** ([`wasi_guard`]): the call deadline also holds inside WASI
+//! - **Blocking host calls** (`wasi_guard`): the call deadline also holds inside WASI
 //!   `poll_oneoff` (a guest's sleep is served in slices and interrupted at the deadline as a
 //!   [`MarineError::Timeout`] of the sleeping module) and inside mounted binaries (killed at
 //!   the deadline with everything they started, [`mounted_binary`]); `path_open` is limited to
 //!   [`MModuleConfig::max_open_files`] descriptors per module (`EMFILE` to the guest).
-//! - **Guest output** ([`stdio`]): each module's stderr keeps a bounded tail so a trap carries
+//! - **Guest output** (`stdio`): each module's stderr keeps a bounded tail so a trap carries
 //!   the guest's panic message; stdout/stderr can be captured for the embedder.
 //! - **Guest-controlled data never panics the host.** Pointers are u32 (memories above 2 GiB
 //!   work), sizes use checked/saturating u64 arithmetic and are checked against the memory
@@ -79,33 +85,38 @@
 //! - Recursive record types are rejected at load.
 //! - `release_objects` also runs after a failed lift, so the guest does not leak.
 
-pub mod abi;
-pub mod adapter;
-pub mod call_parameters;
-pub mod call_parameters_abi;
-pub mod config;
+#![deny(missing_docs)]
+
+mod adapter;
+mod call_parameters;
+mod call_parameters_abi;
 #[cfg(target_os = "linux")]
 mod descendants;
-pub mod engine;
-pub mod errors;
-pub mod files;
-pub mod host_imports;
-pub mod interface;
-pub mod invoke;
-pub mod json;
-pub mod lift;
-pub mod limits;
-pub mod lower;
-pub mod marine;
-pub mod memory;
-mod metrics;
-pub mod module;
+mod engine;
+mod errors;
+mod host_imports;
+mod invoke;
+mod marine;
+mod memory;
+mod module;
 pub mod mounted_binary;
 pub mod service;
-pub mod stdio;
-pub mod store;
-pub mod types;
-pub mod wasi_guard;
+mod stdio;
+mod store;
+mod wasi_guard;
+mod wasm_value;
+
+// The engine-independent layers come from the ABI core; `crate::types` etc. name them here.
+/// The service `Config.toml` (from the ABI core, [`marine_ast::config`]).
+pub use marine_ast::config;
+/// Bounded reading of the files a config or a command names (from the ABI core,
+/// [`marine_ast::files`]).
+pub use marine_ast::files;
+/// JSON <-> interface values (from the ABI core, [`marine_ast::json`]).
+pub use marine_ast::json;
+/// Interface types and values (from the ABI core, [`marine_ast::types`]).
+pub use marine_ast::types;
+pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
 
 #[cfg(test)]
 mod call_tests;
@@ -113,18 +124,18 @@ mod call_tests;
 pub(crate) mod test_utils;
 
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
-pub use engine::MarineEngine;
-pub use errors::{AbiError, MarineError};
-pub use host_imports::{HostContext, HostImport};
+pub use engine::{MarineEngine, DEFAULT_CACHE_CAPACITY};
+pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope};
+pub use host_imports::{HostContext, HostFn, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;
 pub use limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 pub use marine::{MModuleConfig, Marine, ModuleSource};
-pub use module::MModule;
+pub use module::{MModule, WASM_START_FRAME};
 pub use service::{MarineService, ServiceInterface, ServiceOptions, ServicePool};
 pub use stdio::CapturedOutput;
-pub use store::MemoryLimitScope;
-pub use store::{MemoryStats, StoreState};
+pub use store::{MemoryStats, Shared, SharedState, StoreState};
+pub use wasi_guard::DEFAULT_MAX_OPEN_FILES;
 
 #[allow(dead_code)]
 fn assert_thread_safety() {

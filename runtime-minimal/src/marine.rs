@@ -10,13 +10,14 @@ use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline}
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::adapter::{check_import_signature, import_func_type, module_import_func};
+use crate::config::env_problem;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
-use crate::host_imports::{is_host_namespace, HostImport, HOST_NAMESPACES};
+use crate::host_imports::{self, is_host_namespace, HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
 use crate::limits::Limits;
-use crate::module::{MModule, ModuleOutput};
+use crate::module::{MModule, ModuleOutput, ModuleRegistry};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
@@ -106,24 +107,6 @@ impl MModuleConfig {
                 .push((ns.to_string(), name.to_string(), import.clone()));
         }
         self
-    }
-}
-
-/// What is wrong with an environment variable a module would get, if anything: a key that
-/// is empty or holds `=` or NUL, or a value holding NUL, cannot be passed on faithfully.
-pub(crate) fn env_problem(key: &str, value: &str) -> Option<String> {
-    if key.is_empty() {
-        Some("an environment variable name is empty".to_string())
-    } else if key.contains(['=', '\0']) {
-        Some(format!(
-            "the environment variable name {key:?} holds `=` or NUL"
-        ))
-    } else if value.contains('\0') {
-        Some(format!(
-            "the value of environment variable `{key}` holds NUL"
-        ))
-    } else {
-        None
     }
 }
 
@@ -383,10 +366,7 @@ impl Marine {
             || MModule::instantiate(store, &imports, compiled, output),
         )?;
         let module = Arc::new(module);
-        self.shared
-            .lock()
-            .modules
-            .insert(name.clone(), Arc::downgrade(&module));
+        ModuleRegistry::insert(&mut self.shared.lock(), &name, &module);
         self.modules.insert(name, module);
         Ok(())
     }
@@ -464,7 +444,7 @@ impl Marine {
                 guarded
             } else if let Some(shared) = self
                 .engine
-                .base_linker()
+                .base_linker(host_imports::base_definitions)
                 .get_by_import(&mut *store, &import)
             {
                 shared
@@ -499,7 +479,7 @@ impl Marine {
             .modules
             .remove(name)
             .ok_or_else(|| MarineError::NoSuchModule(name.to_string()))?;
-        self.shared.lock().modules.remove(name);
+        ModuleRegistry::remove(&mut self.shared.lock(), name);
         drop(module);
         Ok(())
     }

@@ -13,6 +13,9 @@
 use wasmtime::{AsContext, AsContextMut, Instance, Memory, TypedFunc};
 
 use crate::errors::{format_wasmtime_error, AbiError};
+use crate::lift::Lifter;
+use crate::types::IType;
+pub use marine_ast::memory::GuestMemoryMut;
 
 /// Handles of one instance's ABI exports (§1.1).
 #[derive(Clone)]
@@ -138,15 +141,6 @@ fn guest_call_error(function: &str, e: &wasmtime::Error) -> AbiError {
     }
 }
 
-/// What lowering needs from a guest: an allocator and bounds-checked writes.
-pub trait GuestMemoryMut {
-    /// Allocates `size` (> 0) bytes with the alignment of `tag` (§1.2) and returns the address.
-    /// Implementations must check that the whole block lies inside memory.
-    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError>;
-    /// Writes `bytes` at `ptr`, bounds-checked against the current memory size.
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError>;
-}
-
 /// A wasmtime guest instance seen through any store context.
 pub struct WasmGuest<'a, S> {
     /// The store (or `Caller`, or `StoreContextMut`) owning the instance.
@@ -213,4 +207,82 @@ impl<S: AsContextMut> GuestMemoryMut for WasmGuest<'_, S> {
             }),
         }
     }
+}
+
+/// True for the types moved memory-to-memory between modules: strings and byte arrays
+/// (`Vec<u8>`, either as `ByteArray` or `Array(U8)`, which share one layout).
+pub fn is_bytes_type(ty: &IType) -> bool {
+    match ty {
+        IType::String | IType::ByteArray => true,
+        IType::Array(elem) => **elem == IType::U8,
+        _ => false,
+    }
+}
+
+/// A string or byte array a module returned: `len` bytes at `ptr` in its memory, not checked
+/// yet ([`GuestBytes::view`] checks them).
+#[derive(Clone, Copy, Debug)]
+pub struct GuestBytes {
+    /// Start address.
+    pub ptr: u32,
+    /// Length in bytes.
+    pub len: u32,
+    /// True for a string (the bytes must be UTF-8).
+    pub utf8: bool,
+}
+
+impl GuestBytes {
+    /// The bytes in `memory` (the current contents of the module's memory), checked to lie in
+    /// it and, for a string, to be valid UTF-8 (the receiving SDK takes strings unchecked).
+    pub fn view(self, memory: &[u8]) -> Result<&[u8], AbiError> {
+        checked_bytes(memory, self.ptr, self.len, self.utf8)
+    }
+}
+
+/// `len` bytes at `ptr` in `memory`, checked to lie in it and, when `utf8`, to be valid
+/// UTF-8.
+pub(crate) fn checked_bytes(
+    memory: &[u8],
+    ptr: u32,
+    len: u32,
+    utf8: bool,
+) -> Result<&[u8], AbiError> {
+    let what = if utf8 { "string" } else { "byte array" };
+    let bytes = Lifter::new(memory).bytes(ptr, len as u64, || what.to_string())?;
+    if utf8 {
+        if let Err(e) = std::str::from_utf8(bytes) {
+            return Err(AbiError::InvalidUtf8 {
+                what: what.into(),
+                valid_up_to: e.valid_up_to(),
+                len: bytes.len(),
+            });
+        }
+    }
+    Ok(bytes)
+}
+
+/// Copies `bytes` (read from another module's memory) into a fresh buffer of the module `dst`,
+/// allocated with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0)
+/// without allocating. The two modules live in different stores, so the source stays
+/// borrowed while the destination runs its allocator: one copy, no intermediate buffer.
+pub fn copy_bytes_into<S: AsContextMut>(
+    store: S,
+    bytes: &[u8],
+    dst: &GuestAbi,
+    tag: u8,
+) -> Result<(u32, u32), AbiError> {
+    if bytes.is_empty() {
+        return Ok((0, 0));
+    }
+    let len = u32::try_from(bytes.len()).map_err(|_| AbiError::OutOfBounds {
+        what: "copy source".into(),
+        ptr: 0,
+        len: bytes.len() as u64,
+        memory_size: u32::MAX as u64,
+    })?;
+    let mut guest = WasmGuest::new(store, dst);
+    // Allocating may grow the destination memory: `write` checks against the size after it.
+    let ptr = guest.allocate(len, tag)?;
+    guest.write(ptr, bytes)?;
+    Ok((ptr, len))
 }

@@ -3,23 +3,23 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::Instant;
 
 use wasmtime::{AsContextMut, Extern, Func, Instance, Store, Val};
 use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
-use crate::adapter::{copy_bytes_into, is_bytes_type, GuestBytes, ImportError};
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
-use crate::errors::{format_wasmtime_error, AbiError, MarineError};
+use crate::errors::{format_wasmtime_error, AbiError, ImportError, InCall, MarineError};
 use crate::interface::ModuleInterface;
 use crate::lift::lift_result;
-use crate::lower::{lower_argument, val_to_scalar};
-use crate::memory::{GuestAbi, WasmGuest};
+use crate::lower::lower_argument;
+use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
-use crate::store::{Frame, SharedState, StoreState};
+use crate::store::{Frame, Shared, SharedState, StoreState};
 use crate::types::{check_value, IValue};
+use crate::wasm_value::{to_val, val_to_scalar};
 
 /// The function name a timeout or trap reports for a module's wasm start function (run while
 /// it is instantiated).
@@ -72,7 +72,7 @@ pub struct ModuleOutput {
 /// it) frees its instance, linear memory and WASI context. The store is behind a mutex that a
 /// call holds while the module runs, so a second call into a running module (re-entrancy,
 /// from a host function or another thread) is refused instead of corrupting its result slots.
-/// The wasm handles ([`MModule::abi`], [`MModule::instance`], [`ExportFunction::func`]) belong
+/// The wasm handles ([`MModule::abi`], [`MModule::instance`], the exports' functions) belong
 /// to this store: use them inside [`MModule::with_store`].
 pub struct MModule {
     name: Arc<str>,
@@ -358,13 +358,13 @@ impl MModule {
         }
     }
 
-    /// The module-to-module entry (used by [`crate::adapter::module_import_func`]): like
-    /// [`MModule::call`], but strings and byte arrays may come as [`ForwardArg::Bytes`] still
+    /// The module-to-module entry (used by `adapter::module_import_func`): like
+    /// [`MModule::call`], but strings and byte arrays may come as `ForwardArg::Bytes` still
     /// in the caller's memory (copied straight into this module's memory), and a string or
-    /// byte-array output is left in this module's memory as [`ForwardOutput::Bytes`] for the
+    /// byte-array output is left in this module's memory as `ForwardOutput::Bytes` for the
     /// caller to take with [`MModule::deliver_bytes`], which also releases this module's
     /// objects.
-    pub fn call_forwarded(
+    pub(crate) fn call_forwarded(
         &self,
         function: &str,
         args: &[ForwardArg<'_>],
@@ -390,11 +390,11 @@ impl MModule {
     }
 
     /// Copies a string or byte array this module returned from `function`
-    /// ([`ForwardOutput::Bytes`]) into the module `dst` (a fresh buffer from its `allocate`),
+    /// (`ForwardOutput::Bytes`) into the module `dst` (a fresh buffer from its `allocate`),
     /// then calls this module's `release_objects`. Returns (ptr, len) in `dst`'s memory. The
     /// bytes are checked against this module's memory again (bounds, and UTF-8 for a string)
     /// before anything is copied.
-    pub fn deliver_bytes(
+    pub(crate) fn deliver_bytes(
         &self,
         function: &str,
         bytes: GuestBytes,
@@ -444,7 +444,7 @@ impl MModule {
                     &mut WasmGuest::new(&mut store, &self.abi),
                     &arg.ty,
                     value,
-                    &mut params,
+                    &mut |v| params.push(to_val(v)),
                 ),
                 ForwardArg::Bytes(bytes) => {
                     copy_bytes_into(&mut store, bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
@@ -570,6 +570,40 @@ impl MModule {
                 );
                 Err(e)
             }
+        }
+    }
+}
+
+/// The service's loaded modules by name, kept in the state its stores share (as an
+/// extension of [`Shared`]) for host functions that call back into the service. Weak, so the
+/// stores that point to the shared state do not keep their own modules alive.
+#[derive(Default)]
+pub(crate) struct ModuleRegistry(HashMap<String, Weak<MModule>>);
+
+impl ModuleRegistry {
+    /// The loaded module `name`, if it is still alive.
+    pub(crate) fn get(shared: &mut Shared, name: &str) -> Option<Arc<MModule>> {
+        shared
+            .extension_mut::<ModuleRegistry>()?
+            .0
+            .get(name)
+            .and_then(Weak::upgrade)
+    }
+
+    /// Records a loaded module.
+    pub(crate) fn insert(shared: &mut Shared, name: &str, module: &Arc<MModule>) {
+        if shared.extension_mut::<ModuleRegistry>().is_none() {
+            shared.set_extension(ModuleRegistry::default());
+        }
+        if let Some(registry) = shared.extension_mut::<ModuleRegistry>() {
+            registry.0.insert(name.to_string(), Arc::downgrade(module));
+        }
+    }
+
+    /// Forgets an unloaded module.
+    pub(crate) fn remove(shared: &mut Shared, name: &str) {
+        if let Some(registry) = shared.extension_mut::<ModuleRegistry>() {
+            registry.0.remove(name);
         }
     }
 }

@@ -12,14 +12,14 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::call_parameters::CallParameters;
 use crate::errors::MarineError;
+pub use crate::errors::MemoryLimitScope;
 use crate::limits::{Limits, TABLE_ELEMENT_BYTES};
 use crate::memory::GuestAbi;
-use crate::module::MModule;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 /// Memory accounting of the whole service (reference §D): an optional limit on the sum of all
@@ -42,24 +42,6 @@ pub struct Frame {
     pub module: Arc<str>,
     /// The function running.
     pub function: Arc<str>,
-}
-
-/// Which limit refused a memory growth.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MemoryLimitScope {
-    /// The module's own limit.
-    Module,
-    /// The limit on the total memory of all modules of the service.
-    Total,
-}
-
-impl std::fmt::Display for MemoryLimitScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            MemoryLimitScope::Module => "module",
-            MemoryLimitScope::Total => "total",
-        })
-    }
 }
 
 /// A memory growth refused during the current top-level call.
@@ -165,9 +147,6 @@ pub struct Shared {
     pub(crate) call: CallState,
     /// The service's memory total and limit.
     pub(crate) memory: MemoryStats,
-    /// Loaded modules by name (for host functions that call back into the service). Weak, so
-    /// the stores that point to this state do not keep their own modules alive.
-    pub(crate) modules: HashMap<String, Weak<MModule>>,
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
@@ -431,7 +410,7 @@ impl wasmtime::ResourceLimiter for StoreState {
 
     /// Growth of one of this module's tables (or its initial size at instantiation): refused,
     /// making `table.grow` return -1 (or instantiation fail), beyond
-    /// [`InstanceLimits::max_table_elements`] in all tables, or when the elements (counted at
+    /// `InstanceLimits::max_table_elements` in all tables, or when the elements (counted at
     /// [`TABLE_ELEMENT_BYTES`] each) exceed the module's or the service's memory limit.
     fn table_growing(
         &mut self,

@@ -7,12 +7,11 @@
 
 use std::sync::Arc;
 
+use marine_ast::json::{ivalue_to_json, json_to_ivalues};
+use marine_ast::lift::lift_result;
+use marine_ast::lower::{lower_record, lower_sized};
+use marine_ast::{AbiError, GuestMemoryMut};
 use marine_runtime::config::ServiceConfig;
-use marine_runtime::errors::AbiError;
-use marine_runtime::json::{ivalue_to_json, json_to_ivalues};
-use marine_runtime::lift::lift_result;
-use marine_runtime::lower::{lower_record, lower_sized};
-use marine_runtime::memory::GuestMemoryMut;
 use marine_runtime::{
     FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue, ModuleInterface,
 };

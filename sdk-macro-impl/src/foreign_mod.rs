@@ -3,12 +3,12 @@
 use crate::fn_export::{parse_signature, ParsedSignature};
 use crate::parsed_type::{Position, Scalar, Ty};
 use crate::{section, vector};
-use marine_ast::{ExternFnType, ExternModAst, PassingStyle, SDKAst};
+use marine_ast::{is_host_namespace, ExternFnType, ExternModAst, HostApi, PassingStyle, SDKAst};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// Namespace of `#[host_import]` blocks.
-pub const HOST_IMPORT_NAMESPACE: &str = "__marine_host_api_v3";
+pub const HOST_IMPORT_NAMESPACE: &str = HostApi::CURRENT.namespace();
 
 /// One imported function.
 pub(crate) struct ImportFn {
@@ -276,7 +276,7 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
         }
     };
 
-    let origin = if namespace == "host" || namespace.starts_with("__marine_host_api_v") {
+    let origin = if is_host_namespace(namespace) {
         "a host import".to_string()
     } else {
         format!("an import from the Marine module `{namespace}`")

@@ -5,21 +5,12 @@
 //! being compiled are used; `module_manifest!(authors, version, description, repository)` takes
 //! four string literals.
 
+use marine_ast::manifest::encode_fields;
 use marine_ast::MANIFEST_SECTION;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-
-/// Encodes the manifest fields.
-pub fn encode(fields: [&str; 5]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for f in fields {
-        out.extend_from_slice(&(f.len() as u64).to_le_bytes());
-        out.extend_from_slice(f.as_bytes());
-    }
-    out
-}
 
 /// Current UTC time in RFC 3339 (`YYYY-MM-DDTHH:MM:SS+00:00`).
 pub fn now_rfc3339() -> String {
@@ -74,7 +65,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         let v: Vec<String> = args.iter().map(|l| l.value()).collect();
         (v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone())
     };
-    let bytes = encode([
+    let bytes = encode_fields([
         &authors,
         &version,
         &description,

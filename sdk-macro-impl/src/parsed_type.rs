@@ -69,16 +69,6 @@ impl Scalar {
         }
     }
 
-    /// Size in a packed record.
-    pub(crate) fn size(self) -> usize {
-        match self {
-            Scalar::Bool | Scalar::I8 | Scalar::U8 => 1,
-            Scalar::I16 | Scalar::U16 => 2,
-            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
-            Scalar::I64 | Scalar::U64 | Scalar::F64 => 8,
-        }
-    }
-
     fn to_ast(self, ps: PassingStyle) -> ParsedType {
         match self {
             Scalar::Bool => ParsedType::Boolean(ps),

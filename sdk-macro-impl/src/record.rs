@@ -12,13 +12,9 @@ pub(crate) struct Field {
     pub ty: Ty,
 }
 
-/// Size of a field in the packed layout.
+/// Size of a field in the packed layout (§2.5), from the ABI core.
 pub(crate) fn field_size(ty: &Ty) -> usize {
-    match ty {
-        Ty::Scalar(s, _) => s.size(),
-        Ty::Str(_) | Ty::String(_) | Ty::Vec(..) => 8,
-        Ty::Record(..) => 4,
-    }
+    marine_ast::abi::parsed_wire_size(&ty.to_ast()) as usize
 }
 
 /// Parses a record declaration.

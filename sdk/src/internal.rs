@@ -173,13 +173,7 @@ pub fn read_le<T: LeScalar>(raw: &[u8], offset: usize) -> T {
 
 /// Alignment of the type behind an `allocate` type tag (§1.2), or `None` for unknown tags.
 pub fn tag_alignment(tag: usize) -> Option<usize> {
-    Some(match tag {
-        0 | 1 | 5 => 1,
-        2 | 6 => 2,
-        3 | 7 | 9 => 4,
-        4 | 8 | 10 => 8,
-        _ => return None,
-    })
+    marine_ast::abi::tag_alignment(u32::try_from(tag).ok()?)
 }
 
 /// `allocate(size, tag)`: `size` bytes aligned for the tag's type; 0 for size 0 or unknown tags.

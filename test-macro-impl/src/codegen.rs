@@ -5,6 +5,9 @@
 //! Several services (depth 3): `marine_test_env::<service>::{ServiceInterface, <facade records>,
 //! modules::<module>::{ModuleInterface, <records>}}`.
 //!
+//! Interfaces are the ABI core's ([`ModuleInterface`], [`IType`], [`IRecordType`],
+//! [`FunctionSignature`]), read by [`crate::interface::read`].
+//!
 //! Records are deduplicated by shape (name, field names and field types, nested records
 //! compared by shape): the first module (services in attribute order, modules in config
 //! order) that declares a shape owns the struct, the others `pub use` it. Equal names with
@@ -13,11 +16,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use marine_ast::{FunctionSignature, IRecordType, IType, ModuleInterface};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
-
-use crate::interface::{FnDesc, ModuleDesc, RecordDesc, Ty};
 
 /// Path of the crate holding the runtime glue, as the generated code names it.
 fn krate() -> TokenStream {
@@ -37,7 +39,7 @@ pub struct LoadedModule {
     /// Its wasm file (included with `include_bytes!` so tests recompile when it changes).
     pub wasm_path: PathBuf,
     /// Its interface.
-    pub desc: ModuleDesc,
+    pub interface: ModuleInterface,
 }
 
 /// One service: its config and modules (in load order; the last is the facade).
@@ -99,47 +101,67 @@ pub fn module_idents(service: &LoadedService) -> Result<Vec<Ident>, GenError> {
     Ok(out)
 }
 
-fn ty_tokens(ty: &Ty) -> TokenStream {
+fn ty_tokens(ty: &IType) -> TokenStream {
     match ty {
-        Ty::Bool => quote!(bool),
-        Ty::S8 => quote!(i8),
-        Ty::S16 => quote!(i16),
-        Ty::S32 => quote!(i32),
-        Ty::S64 => quote!(i64),
-        Ty::U8 => quote!(u8),
-        Ty::U16 => quote!(u16),
-        Ty::U32 => quote!(u32),
-        Ty::U64 => quote!(u64),
-        Ty::F32 => quote!(f32),
-        Ty::F64 => quote!(f64),
-        Ty::String => quote!(String),
-        Ty::ByteArray => quote!(Vec<u8>),
-        Ty::Array(inner) => {
+        IType::Boolean => quote!(bool),
+        IType::S8 => quote!(i8),
+        IType::S16 => quote!(i16),
+        IType::S32 => quote!(i32),
+        IType::S64 => quote!(i64),
+        IType::U8 => quote!(u8),
+        IType::U16 => quote!(u16),
+        IType::U32 => quote!(u32),
+        IType::U64 => quote!(u64),
+        IType::F32 => quote!(f32),
+        IType::F64 => quote!(f64),
+        IType::String => quote!(String),
+        IType::ByteArray => quote!(Vec<u8>),
+        IType::Array(inner) => {
             let inner = ty_tokens(inner);
             quote!(Vec<#inner>)
         }
-        Ty::Record(name) => {
-            let ident = ident_for(name);
+        IType::Record(record) => {
+            let ident = ident_for(&record.name);
             quote!(#ident)
         }
     }
 }
 
-fn record_shape(desc: &ModuleDesc, name: &str) -> String {
-    let record = &desc.records[name];
-    let fields: Vec<String> = record
-        .fields
-        .iter()
-        .map(|(f, t)| format!("{f}:{}", ty_shape(desc, t)))
-        .collect();
-    format!("{name}{{{}}}", fields.join(","))
+/// Numbers record shapes: two records get the same id exactly when they have the same shape.
+/// A shape's key names its nested records by their ids, so keys stay as long as the record's
+/// own declaration (a DAG of records sharing fields does not expand exponentially), and the
+/// walk is bounded by the interface's type depth, which reading bounds.
+#[derive(Default)]
+struct Shapes {
+    ids: HashMap<String, usize>,
 }
 
-fn ty_shape(desc: &ModuleDesc, ty: &Ty) -> String {
-    match ty {
-        Ty::Array(inner) => format!("[{}]", ty_shape(desc, inner)),
-        Ty::Record(name) => record_shape(desc, name),
-        other => format!("{other:?}"),
+impl Shapes {
+    /// The shape id of a record of one module (`memo`: the ids already computed in that
+    /// module, by record name; a module's records have distinct names).
+    fn record(&mut self, record: &IRecordType, memo: &mut HashMap<String, usize>) -> usize {
+        if let Some(id) = memo.get(&record.name) {
+            return *id;
+        }
+        let fields: Vec<String> = record
+            .fields
+            .iter()
+            .map(|f| format!("{:?}:{}", f.name, self.ty(&f.ty, memo)))
+            .collect();
+        // Names quoted, so no name can imitate the separators.
+        let key = format!("{:?}{{{}}}", record.name, fields.join(","));
+        let next = self.ids.len();
+        let id = *self.ids.entry(key).or_insert(next);
+        memo.insert(record.name.clone(), id);
+        id
+    }
+
+    fn ty(&mut self, ty: &IType, memo: &mut HashMap<String, usize>) -> String {
+        match ty {
+            IType::Array(inner) => format!("[{}]", self.ty(inner, memo)),
+            IType::Record(record) => format!("#{}", self.record(record, memo)),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -155,14 +177,16 @@ fn module_path(service: &LoadedService, module: &Ident) -> Vec<Ident> {
 }
 
 fn owners(services: &[LoadedService], idents: &[Vec<Ident>]) -> Owners {
-    let mut by_shape: HashMap<String, Vec<Ident>> = HashMap::new();
+    let mut shapes = Shapes::default();
+    let mut by_shape: HashMap<usize, Vec<Ident>> = HashMap::new();
     let mut out = Vec::new();
     for (s, service) in services.iter().enumerate() {
         let mut per_module = Vec::new();
         for (m, module) in service.modules.iter().enumerate() {
             let mut map = HashMap::new();
-            for name in module.desc.records.keys() {
-                let shape = record_shape(&module.desc, name);
+            let mut memo = HashMap::new();
+            for (name, record) in &module.interface.records {
+                let shape = shapes.record(record, &mut memo);
                 match by_shape.get(&shape) {
                     Some(path) => {
                         map.insert(name.clone(), Some(path.clone()));
@@ -180,12 +204,13 @@ fn owners(services: &[LoadedService], idents: &[Vec<Ident>]) -> Owners {
     out
 }
 
-fn record_struct(record: &RecordDesc) -> TokenStream {
+fn record_struct(record: &IRecordType) -> TokenStream {
     let krate = krate();
     let name = ident_for(&record.name);
-    let fields = record.fields.iter().map(|(f, t)| {
+    let fields = record.fields.iter().map(|field| {
+        let f = &field.name;
         let ident = ident_for(f);
-        let ty = ty_tokens(t);
+        let ty = ty_tokens(&field.ty);
         let rename = (ident.to_string().trim_start_matches("r#") != f.as_str())
             .then(|| quote!(#[serde(rename = #f)]));
         quote!(#rename pub #ident: #ty)
@@ -203,7 +228,7 @@ fn record_struct(record: &RecordDesc) -> TokenStream {
 }
 
 /// The four method names of an export.
-fn method_names(f: &FnDesc) -> [Ident; 4] {
+fn method_names(f: &FunctionSignature) -> [Ident; 4] {
     let base = ident_for(&f.name);
     let plain = base.to_string();
     let plain = plain.trim_start_matches("r#");
@@ -217,7 +242,7 @@ fn method_names(f: &FnDesc) -> [Ident; 4] {
 
 fn check_method_clashes(module: &LoadedModule) -> Result<(), GenError> {
     let mut seen: HashMap<String, &str> = HashMap::new();
-    for f in &module.desc.functions {
+    for f in module.interface.functions.values() {
         for name in method_names(f) {
             let key = name.to_string();
             if key == "__new" {
@@ -234,7 +259,7 @@ fn check_method_clashes(module: &LoadedModule) -> Result<(), GenError> {
             }
         }
     }
-    if module.desc.records.contains_key("ModuleInterface") {
+    if module.interface.records.contains_key("ModuleInterface") {
         return Err(GenError(format!(
             "module `{}`: record `ModuleInterface` clashes with the generated `ModuleInterface`",
             module.name
@@ -251,14 +276,14 @@ struct Params {
     cp: Ident,
 }
 
-fn params(f: &FnDesc) -> Params {
-    let names: Vec<Ident> = f.arguments.iter().map(|(n, _)| ident_for(n)).collect();
+fn params(f: &FunctionSignature) -> Params {
+    let names: Vec<Ident> = f.arguments.iter().map(|a| ident_for(&a.name)).collect();
     let decls = f
         .arguments
         .iter()
         .zip(&names)
-        .map(|((_, t), n)| {
-            let t = ty_tokens(t);
+        .map(|(a, n)| {
+            let t = ty_tokens(&a.ty);
             quote!(#n: #t)
         })
         .collect();
@@ -269,19 +294,20 @@ fn params(f: &FnDesc) -> Params {
     Params {
         decls,
         names,
-        arg_names: f.arguments.iter().map(|(n, _)| n.clone()).collect(),
+        arg_names: f.arguments.iter().map(|a| a.name.clone()).collect(),
         cp,
     }
 }
 
-fn output_tokens(f: &FnDesc) -> TokenStream {
-    f.output.as_ref().map_or_else(|| quote!(()), ty_tokens)
+/// The Rust output type: `()` or the one output (reading refuses more than one).
+fn output_tokens(f: &FunctionSignature) -> TokenStream {
+    f.outputs.first().map_or_else(|| quote!(()), ty_tokens)
 }
 
 fn module_methods(module: &LoadedModule) -> TokenStream {
     let krate = krate();
     let module_name = &module.name;
-    let methods = module.desc.functions.iter().map(|f| {
+    let methods = module.interface.functions.values().map(|f| {
         let [plain, cp_name, try_name, try_cp_name] = method_names(f);
         let Params {
             decls,
@@ -338,7 +364,7 @@ fn module_tokens(
 ) -> TokenStream {
     let krate = krate();
     let mut records = Vec::new();
-    for (name, record) in &module.desc.records {
+    for (name, record) in &module.interface.records {
         match &owners[name] {
             None => records.push(record_struct(record)),
             Some(path) => {
@@ -435,13 +461,13 @@ fn service_tokens(
     let facade = service.modules.last().expect("a service has modules");
     let facade_ident = idents.last().expect("a service has modules");
     let facade_records = facade
-        .desc
+        .interface
         .records
         .keys()
         .filter(|n| !SERVICE_LEVEL_NAMES.contains(&n.as_str()))
         .map(|n| ident_for(n));
     let reserved = ["new", "try_new", "service"];
-    let forwards = facade.desc.functions.iter().filter_map(|f| {
+    let forwards = facade.interface.functions.values().filter_map(|f| {
         let names = method_names(f);
         if names.iter().any(|n| reserved.contains(&n.to_string().as_str())) {
             return None;
@@ -585,4 +611,65 @@ pub fn single_service_ctor(service: &LoadedService) -> TokenStream {
     let krate = krate();
     let (config, dir) = service_ctor_args(service);
     quote!(#krate::internal::unwrap_call(#krate::internal::ServiceHandle::new(#config, #dir)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::*;
+
+    fn loaded(name: &str, items: &[marine_ast::SDKAst]) -> LoadedModule {
+        LoadedModule {
+            name: name.to_string(),
+            wasm_path: PathBuf::from(format!("{name}.wasm")),
+            interface: crate::interface::read(&module_of(items)).unwrap(),
+        }
+    }
+
+    #[test]
+    fn records_are_shared_by_shape() {
+        let inner = |ty| record_decl("Inner", &[("x", ty)]);
+        let outer = || record_decl("Outer", &[("inner", vec(record("Inner")))]);
+        let service = LoadedService {
+            name: None,
+            config_path: PathBuf::from("Config.toml"),
+            modules_dir: None,
+            modules: vec![
+                loaded("a", &[inner(i32()), outer()]),
+                loaded("b", &[inner(i32()), outer()]),
+                loaded("c", &[inner(u64()), outer()]),
+            ],
+        };
+        let idents = vec![module_idents(&service).unwrap()];
+        let owners = owners(std::slice::from_ref(&service), &idents);
+        let a = vec![format_ident!("a")];
+        // `b` declares the same shapes as `a` and reuses its structs; `c`'s `Inner` differs,
+        // and so does its `Outer` (which holds that `Inner`).
+        assert_eq!(owners[0][0]["Outer"], None);
+        assert_eq!(owners[0][1]["Inner"], Some(a.clone()));
+        assert_eq!(owners[0][1]["Outer"], Some(a));
+        assert_eq!(owners[0][2]["Inner"], None);
+        assert_eq!(owners[0][2]["Outer"], None);
+    }
+
+    #[test]
+    fn shared_record_fields_do_not_expand_shapes() {
+        // R{i+1} holds R{i} twice: written out, R100's shape would be 2^100 leaves long.
+        let mut items = vec![record_decl("R0", &[("x", i32())])];
+        for i in 1..=100 {
+            let prev = format!("R{}", i - 1);
+            items.push(record_decl(
+                &format!("R{i}"),
+                &[("l", record(&prev)), ("r", record(&prev))],
+            ));
+        }
+        let service = LoadedService {
+            name: None,
+            config_path: PathBuf::from("Config.toml"),
+            modules_dir: None,
+            modules: vec![loaded("m", &items)],
+        };
+        let env = generate_env(std::slice::from_ref(&service)).unwrap();
+        assert!(env.to_string().contains("pub struct R100"));
+    }
 }

@@ -1,14 +1,20 @@
 //! The part of a service `Config.toml` the macro needs at compile time: the modules, in load
 //! order, and where each one's `.wasm` is.
 //!
-//! Module paths are resolved as `marine_runtime::config::ServiceConfig` resolves them
-//! (against the config file's folder, lexically): `load_from` (a file, or a folder holding
-//! `file_name`), else `modules_dir/file_name`, with `file_name` defaulting to `<name>.wasm`.
-//! A `modules_dir` given to the macro replaces the config's for modules without `load_from`
-//! (as `ServiceOptions::modules_dir` does at run time). Everything else in the file (memory
-//! limits, WASI, mounted binaries) is checked by the runtime when the test creates the service.
+//! The config is read by the ABI core's [`marine_ast::config::ServiceConfig`], the same code
+//! the runtime loads it with, so the macro and the runtime resolve module paths by one set of
+//! rules (against the config file's folder, `.` dropped, `..` kept for the file system to
+//! follow): `load_from` (a file, or a folder holding `file_name`), else
+//! `modules_dir/file_name`, with `file_name` defaulting to `<name>.wasm`. A `modules_dir`
+//! given to the macro replaces the config's for modules without `load_from` (as
+//! `ServiceOptions::modules_dir` does at run time). The whole file is checked as the runtime
+//! checks it (unknown keys, memory limits, WASI, mounted binaries), so a config the runtime
+//! would refuse fails at compile time, with its `file:line:column`.
 
 use std::path::{Component, Path, PathBuf};
+
+use marine_ast::config::{ConfigError as CoreConfigError, ServiceConfig};
+use marine_ast::Limits;
 
 /// Why the modules of a service could not be found.
 #[derive(Debug, thiserror::Error)]
@@ -16,21 +22,39 @@ pub enum ConfigError {
     /// The config file cannot be read.
     #[error("cannot read the service config {}: {source}", path.display())]
     Read {
+        /// The config file.
         path: PathBuf,
+        /// The I/O error (or the file is not a regular file, or too large).
         source: std::io::Error,
     },
-    /// The config file is not valid TOML or has wrong types.
-    #[error("invalid service config {}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    /// The config file is not valid TOML, or the runtime would refuse it (unknown key, wrong
+    /// type, duplicate module, ...); `source` says where (`file:line:column`).
+    #[error("invalid service config {}: {source}", path.display())]
+    Invalid {
+        /// The config file.
+        path: PathBuf,
+        /// The core's error, with its location in the file.
+        source: Box<CoreConfigError>,
+    },
     /// The config declares no `[[module]]`.
     #[error("the service config {} declares no [[module]]", path.display())]
-    NoModules { path: PathBuf },
+    NoModules {
+        /// The config file.
+        path: PathBuf,
+    },
     /// A module has neither `load_from` nor a `modules_dir` to look in.
     #[error(
-        "module `{module}` of {}: no `modules_dir` in the config or the attribute, and no `load_from`",
+        "module `{module}` of {}: no `modules_dir` in the config or the attribute, and no `load_from` ({location})",
         path.display()
     )]
-    NoModulesDir { path: PathBuf, module: String },
+    NoModulesDir {
+        /// The config file.
+        path: PathBuf,
+        /// The module.
+        module: String,
+        /// Where the module's table is (`file:line:column`).
+        location: String,
+    },
     /// A module's wasm file does not exist.
     #[error(
         "module `{module}` of {}: wasm file {} not found (build the module first)",
@@ -38,10 +62,38 @@ pub enum ConfigError {
         wasm.display()
     )]
     MissingWasm {
+        /// The config file.
         config: PathBuf,
+        /// The module.
         module: String,
+        /// The resolved wasm path.
         wasm: PathBuf,
     },
+}
+
+impl ConfigError {
+    /// The core's error about the config at `path`, in the macro's terms.
+    fn from_core(path: &Path, error: CoreConfigError) -> Self {
+        match error {
+            CoreConfigError::Read { path, source } => ConfigError::Read { path, source },
+            CoreConfigError::NoModulesDir { location, module } => ConfigError::NoModulesDir {
+                path: path.to_owned(),
+                module,
+                location: location.to_string(),
+            },
+            CoreConfigError::MissingWasmFile {
+                module, path: wasm, ..
+            } => ConfigError::MissingWasm {
+                config: path.to_owned(),
+                module,
+                wasm,
+            },
+            other => ConfigError::Invalid {
+                path: path.to_owned(),
+                source: Box::new(other),
+            },
+        }
+    }
 }
 
 /// One module of a service.
@@ -62,10 +114,16 @@ pub struct ServiceFiles {
     pub modules_dir: Option<PathBuf>,
     /// The modules, in load order.
     pub modules: Vec<ModuleFile>,
+    /// The limits the runtime applies to this service by default: the defaults with the
+    /// config's `[limits]` table over them (an embedder may still change them at run time).
+    pub limits: Limits,
 }
 
-/// Joins `path` onto `base` (unless absolute), drops `.` components and folds `dir/..`
-/// lexically (so messages and generated paths read well).
+/// Joins an attribute's `path` onto `base` (the source file's folder, unless `path` is
+/// absolute), drops `.` components and folds `dir/..` lexically (so messages and generated
+/// paths read well). This places the config file (and the attribute's `modules_dir`); the
+/// generated code hands the runtime the result, so both use the same file. Paths *inside* the
+/// config are resolved by [`ServiceConfig`], not by this.
 pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
     let mut out = PathBuf::new();
     for component in base.join(path).components() {
@@ -82,121 +140,33 @@ pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
     out
 }
 
-fn string_key<'a>(
-    table: &'a toml::Table,
-    key: &str,
-    what: &str,
-    path: &Path,
-) -> Result<Option<&'a str>, ConfigError> {
-    match table.get(key) {
-        None => Ok(None),
-        Some(toml::Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(ConfigError::Invalid {
-            path: path.to_owned(),
-            message: format!(
-                "{what}: `{key}` must be a string, found a {}",
-                other.type_str()
-            ),
-        }),
-    }
-}
-
 impl ServiceFiles {
-    /// Reads the config at `config_path` and resolves every module's wasm path; each must
-    /// exist. `modules_dir` (already resolved) overrides the config's.
+    /// Reads the config at `config_path` with [`ServiceConfig`] (so it is checked as the
+    /// runtime checks it) and takes every module's name and resolved wasm path; each wasm
+    /// file must exist. `modules_dir` (already resolved) overrides the config's.
     pub fn load(config_path: PathBuf, modules_dir: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(&config_path).map_err(|source| ConfigError::Read {
-            path: config_path.clone(),
-            source,
-        })?;
-        let table: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| ConfigError::Invalid {
-                    path: config_path.clone(),
-                    message: e.message().trim().to_owned(),
-                })?;
-        let base = config_path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let dir = match &modules_dir {
-            Some(dir) => Some(dir.clone()),
-            None => string_key(&table, "modules_dir", "top level", &config_path)?
-                .map(|d| resolve_path(&base, d)),
-        };
-        let modules = match table.get("module") {
-            None => Vec::new(),
-            Some(toml::Value::Array(items)) => items.clone(),
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    path: config_path.clone(),
-                    message: format!(
-                        "`module` must be an array of tables ([[module]]), found a {}",
-                        other.type_str()
-                    ),
-                })
-            }
-        };
-        if modules.is_empty() {
+        let config = match &modules_dir {
+            Some(dir) => ServiceConfig::from_path_with_modules_dir(&config_path, dir),
+            None => ServiceConfig::from_path(&config_path),
+        }
+        .map_err(|e| ConfigError::from_core(&config_path, e))?;
+        if config.modules.is_empty() {
             return Err(ConfigError::NoModules { path: config_path });
         }
-        let mut out: Vec<ModuleFile> = Vec::with_capacity(modules.len());
-        for (index, module) in modules.iter().enumerate() {
-            let what = format!("[[module]] #{}", index + 1);
-            let toml::Value::Table(module) = module else {
-                return Err(ConfigError::Invalid {
-                    path: config_path.clone(),
-                    message: format!("{what} is not a table"),
-                });
-            };
-            let name = string_key(module, "name", &what, &config_path)?
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| ConfigError::Invalid {
-                    path: config_path.clone(),
-                    message: format!("{what} has no `name`"),
-                })?
-                .to_owned();
-            if out.iter().any(|m| m.name == name) {
-                return Err(ConfigError::Invalid {
-                    path: config_path.clone(),
-                    message: format!("module `{name}` is declared twice"),
-                });
-            }
-            let what = format!("module `{name}`");
-            let file_name = string_key(module, "file_name", &what, &config_path)?
-                .map_or_else(|| format!("{name}.wasm"), str::to_owned);
-            let load_from = string_key(module, "load_from", &what, &config_path)?;
-            let wasm_path = match (load_from, &dir) {
-                (Some(load_from), _) => {
-                    let path = resolve_path(&base, load_from);
-                    let is_file = path.is_file()
-                        || (!path.is_dir() && path.extension().is_some_and(|e| e == "wasm"));
-                    if is_file {
-                        path
-                    } else {
-                        path.join(&file_name)
-                    }
-                }
-                (None, Some(dir)) => dir.join(&file_name),
-                (None, None) => {
-                    return Err(ConfigError::NoModulesDir {
-                        path: config_path.clone(),
-                        module: name,
-                    })
-                }
-            };
-            if !wasm_path.is_file() {
-                return Err(ConfigError::MissingWasm {
-                    config: config_path.clone(),
-                    module: name,
-                    wasm: wasm_path,
-                });
-            }
-            out.push(ModuleFile { name, wasm_path });
-        }
+        let limits = config.limits.apply(&Limits::default());
+        let modules = config
+            .modules
+            .into_iter()
+            .map(|m| ModuleFile {
+                name: m.name,
+                wasm_path: m.wasm_path,
+            })
+            .collect();
         Ok(ServiceFiles {
             config_path,
             modules_dir,
-            modules: out,
+            modules,
+            limits,
         })
     }
 }
@@ -253,6 +223,23 @@ load_from = "elsewhere"
     }
 
     #[test]
+    fn the_config_limits_are_the_ones_interfaces_are_read_under() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.wasm", "");
+        let config = write(
+            dir.path(),
+            "Config.toml",
+            "modules_dir = \".\"\n[limits]\nmax_type_depth = 300\n[[module]]\nname = \"a\"\n",
+        );
+        let files = ServiceFiles::load(config, None).unwrap();
+        assert_eq!(files.limits.interface().max_type_depth, 300);
+        assert_eq!(
+            files.limits.max_record_types,
+            Limits::default().max_record_types
+        );
+    }
+
+    #[test]
     fn modules_dir_override_wins() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "other/a.wasm", "");
@@ -295,7 +282,10 @@ load_from = "elsewhere"
 
         let config = write(dir.path(), "c3.toml", "modules_dir = 3\n");
         let e = ServiceFiles::load(config, None).unwrap_err().to_string();
-        assert!(e.contains("`modules_dir` must be a string"), "{e}");
+        assert!(
+            e.contains("c3.toml:1:15") && e.contains("invalid value for `modules_dir`"),
+            "{e}"
+        );
 
         let config = write(dir.path(), "c4.toml", "modules_dir = \".\"\n");
         let e = ServiceFiles::load(config, None).unwrap_err().to_string();
@@ -304,5 +294,99 @@ load_from = "elsewhere"
         let config = write(dir.path(), "c5.toml", "[[module]\n");
         let e = ServiceFiles::load(config, None).unwrap_err().to_string();
         assert!(e.contains("invalid service config"), "{e}");
+
+        // What the runtime refuses, the macro refuses, with the key's position.
+        let config = write(
+            dir.path(),
+            "c6.toml",
+            "modules_dir = \".\"\n[[module]]\nname = \"a\"\nmem_pages = 1\n",
+        );
+        let e = ServiceFiles::load(config, None).unwrap_err().to_string();
+        assert!(
+            e.contains("c6.toml:4:1") && e.contains("unknown key `mem_pages`"),
+            "{e}"
+        );
+    }
+
+    /// The wasm paths the runtime's loader gives (`marine_runtime::config` is the core's).
+    fn runtime_paths(config: &Path, modules_dir: Option<&Path>) -> Vec<(String, PathBuf)> {
+        let config = match modules_dir {
+            Some(dir) => ServiceConfig::from_path_with_modules_dir(config, dir),
+            None => ServiceConfig::from_path(config),
+        }
+        .unwrap();
+        config
+            .modules
+            .into_iter()
+            .map(|m| (m.name, m.wasm_path))
+            .collect()
+    }
+
+    fn macro_paths(config: &Path, modules_dir: Option<&Path>) -> Vec<(String, PathBuf)> {
+        ServiceFiles::load(config.to_owned(), modules_dir.map(Path::to_path_buf))
+            .unwrap()
+            .modules
+            .into_iter()
+            .map(|m| (m.name, m.wasm_path))
+            .collect()
+    }
+
+    #[test]
+    fn dot_dot_in_config_paths_resolves_as_in_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "artifacts/a.wasm", "");
+        write(dir.path(), "other/b.wasm", "");
+        std::fs::create_dir_all(dir.path().join("svc/sub")).unwrap();
+        let config = write(
+            dir.path(),
+            "svc/Config.toml",
+            r#"
+modules_dir = "./sub/../../artifacts"
+[[module]]
+name = "a"
+[[module]]
+name = "b"
+load_from = "sub/../../other/b.wasm"
+"#,
+        );
+        let got = macro_paths(&config, None);
+        assert_eq!(got, runtime_paths(&config, None));
+        // Not folded: the file system follows `..` (the macro used to fold it lexically).
+        assert_eq!(
+            got[0].1,
+            dir.path().join("svc/sub/../../artifacts/a.wasm"),
+            "{got:?}"
+        );
+        assert_eq!(got[1].1, dir.path().join("svc/sub/../../other/b.wasm"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dot_dot_after_a_symlinked_folder_follows_the_link_as_the_runtime_does() {
+        // svc/link -> deep/inner, so `svc/link/..` is `deep`, not `svc` as a lexical fold of
+        // `link/..` would have it.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("deep/inner")).unwrap();
+        write(dir.path(), "deep/artifacts/a.wasm", "");
+        std::fs::create_dir_all(dir.path().join("svc")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("deep/inner"), dir.path().join("svc/link"))
+            .unwrap();
+        let config = write(
+            dir.path(),
+            "svc/Config.toml",
+            "modules_dir = \"link/../artifacts\"\n[[module]]\nname = \"a\"\n",
+        );
+        assert!(!dir.path().join("svc/artifacts/a.wasm").exists());
+        let got = macro_paths(&config, None);
+        assert_eq!(got, runtime_paths(&config, None));
+        assert_eq!(got[0].1, dir.path().join("svc/link/../artifacts/a.wasm"));
+        assert!(got[0].1.is_file());
+
+        // The same through the attribute's `modules_dir` override.
+        let config = write(dir.path(), "svc/Config2.toml", "[[module]]\nname = \"a\"\n");
+        let over = dir.path().join("svc/link/../artifacts");
+        let got = macro_paths(&config, Some(&over));
+        assert_eq!(got, runtime_paths(&config, Some(&over)));
+        assert!(got[0].1.is_file());
     }
 }

@@ -10,7 +10,6 @@ use syn::{FnArg, Ident, Item, ItemFn, ItemMod, Type};
 use crate::attrs::{MarineTestArgs, ServiceArgs};
 use crate::codegen::{self, ident_for, LoadedModule, LoadedService};
 use crate::config::{resolve_path, ConfigError, ServiceFiles};
-use crate::interface::ModuleDesc;
 
 /// Loads one service named in the attribute: config, module files and interfaces. Paths are
 /// relative to `base_dir` (the folder of the source file holding the attribute). Errors point
@@ -45,20 +44,21 @@ pub fn load_service(
                 ),
             )
         })?;
-        let desc = ModuleDesc::from_wasm(&wasm).map_err(|e| {
-            syn::Error::new(
-                at(),
-                format!(
-                    "module `{}` ({}): cannot read its interface: {e}",
-                    m.name,
-                    m.wasm_path.display()
-                ),
-            )
-        })?;
+        let interface = crate::interface::read_with_limits(&wasm, files.limits.interface())
+            .map_err(|e| {
+                syn::Error::new(
+                    at(),
+                    format!(
+                        "module `{}` ({}): cannot read its interface: {e}",
+                        m.name,
+                        m.wasm_path.display()
+                    ),
+                )
+            })?;
         modules.push(LoadedModule {
             name: m.name.clone(),
             wasm_path: m.wasm_path.clone(),
-            desc,
+            interface,
         });
     }
     Ok(LoadedService {

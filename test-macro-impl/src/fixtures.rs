@@ -1,10 +1,15 @@
 //! Synthetic wasm modules carrying Marine metadata, for the macro's own tests (snapshot,
-//! UI and unit tests). The functions are empty `() -> ()` stubs: the macro only reads the
-//! export names and the metadata sections, it never runs them.
+//! UI and unit tests). The functions are stubs that return zeros: the macro never runs them,
+//! but each export has the wasm signature its metadata flattens to (§2.1/§2.2, computed by
+//! [`marine_ast::abi::flatten_signature`]), because interface reading checks it.
 
+use std::sync::Arc;
+
+use marine_ast::abi::{flatten_signature, WasmSignature, WasmType};
 use marine_ast::{
-    FnArgument, FnSignature, FnSignatureAst, ParsedType, PassingStyle, RecordAst, RecordField,
-    RecordFields, SDKAst, GENERATED_SECTION_PREFIX,
+    FnArgument, FnSignature, FnSignatureAst, FunctionSignature, IFunctionArg, IRecordType, IType,
+    ParsedType, PassingStyle, RecordAst, RecordField, RecordFields, SDKAst,
+    GENERATED_SECTION_PREFIX,
 };
 
 /// `String`.
@@ -96,13 +101,94 @@ fn name(s: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// A wasm module exporting `exports` (empty functions) with one metadata section per item.
+/// The interface type of `ty` as far as flattening cares: records are one pointer, so their
+/// fields are left out.
+fn flat_type(ty: &ParsedType) -> IType {
+    match ty {
+        ParsedType::I8(_) => IType::S8,
+        ParsedType::I16(_) => IType::S16,
+        ParsedType::I32(_) => IType::S32,
+        ParsedType::I64(_) => IType::S64,
+        ParsedType::U8(_) => IType::U8,
+        ParsedType::U16(_) => IType::U16,
+        ParsedType::U32(_) => IType::U32,
+        ParsedType::U64(_) => IType::U64,
+        ParsedType::F32(_) => IType::F32,
+        ParsedType::F64(_) => IType::F64,
+        ParsedType::Boolean(_) => IType::Boolean,
+        ParsedType::Utf8Str(_) | ParsedType::Utf8String(_) => IType::String,
+        ParsedType::Vector(elem, _) => IType::Array(Box::new(flat_type(elem))),
+        ParsedType::Record(name, _) => IType::Record(Arc::new(IRecordType {
+            name: name.clone(),
+            fields: Vec::new(),
+        })),
+    }
+}
+
+/// The wasm signature of export `name`: the flattened signature of its metadata, or
+/// `() -> ()` when `items` has no function of that name.
+fn wasm_signature(name: &str, items: &[SDKAst]) -> WasmSignature {
+    let Some(sig) = items.iter().find_map(|i| match i {
+        SDKAst::Function(f) if f.signature.name == name => Some(&f.signature),
+        _ => None,
+    }) else {
+        return WasmSignature::default();
+    };
+    flatten_signature(&FunctionSignature {
+        name: sig.name.clone(),
+        arguments: sig
+            .arguments
+            .iter()
+            .map(|a| IFunctionArg {
+                name: a.name.clone(),
+                ty: flat_type(&a.ty),
+            })
+            .collect(),
+        outputs: sig.output_types.iter().map(flat_type).collect(),
+    })
+}
+
+fn val_type(ty: WasmType) -> u8 {
+    match ty {
+        WasmType::I32 => 0x7f,
+        WasmType::I64 => 0x7e,
+        WasmType::F32 => 0x7d,
+        WasmType::F64 => 0x7c,
+        WasmType::Other => unreachable!("flattening yields number types only"),
+    }
+}
+
+/// `<ty>.const 0`.
+fn zero(ty: WasmType, out: &mut Vec<u8>) {
+    match ty {
+        WasmType::I32 => out.extend_from_slice(&[0x41, 0]),
+        WasmType::I64 => out.extend_from_slice(&[0x42, 0]),
+        WasmType::F32 => out.extend_from_slice(&[0x43, 0, 0, 0, 0]),
+        WasmType::F64 => out.extend_from_slice(&[0x44, 0, 0, 0, 0, 0, 0, 0, 0]),
+        WasmType::Other => unreachable!("flattening yields number types only"),
+    }
+}
+
+/// A wasm module exporting `exports` (stubs with the signatures their metadata in `items`
+/// flattens to, `() -> ()` without metadata) with one metadata section per item.
 pub fn module(exports: &[&str], items: &[SDKAst]) -> Vec<u8> {
+    let sigs: Vec<WasmSignature> = exports.iter().map(|e| wasm_signature(e, items)).collect();
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    section(1, &[1, 0x60, 0, 0], &mut wasm);
+    let mut types = Vec::new();
+    leb(sigs.len(), &mut types);
+    for sig in &sigs {
+        types.push(0x60);
+        leb(sig.params.len(), &mut types);
+        types.extend(sig.params.iter().map(|t| val_type(*t)));
+        leb(sig.results.len(), &mut types);
+        types.extend(sig.results.iter().map(|t| val_type(*t)));
+    }
+    section(1, &types, &mut wasm);
     let mut funcs = Vec::new();
     leb(exports.len(), &mut funcs);
-    funcs.extend(std::iter::repeat_n(0u8, exports.len()));
+    for i in 0..exports.len() {
+        leb(i, &mut funcs);
+    }
     section(3, &funcs, &mut wasm);
     let mut ex = Vec::new();
     leb(exports.len(), &mut ex);
@@ -114,8 +200,14 @@ pub fn module(exports: &[&str], items: &[SDKAst]) -> Vec<u8> {
     section(7, &ex, &mut wasm);
     let mut code = Vec::new();
     leb(exports.len(), &mut code);
-    for _ in exports {
-        code.extend_from_slice(&[2, 0, 0x0b]);
+    for sig in &sigs {
+        let mut body = vec![0];
+        for ty in &sig.results {
+            zero(*ty, &mut body);
+        }
+        body.push(0x0b);
+        leb(body.len(), &mut code);
+        code.extend_from_slice(&body);
     }
     section(10, &code, &mut wasm);
     for (i, item) in items.iter().enumerate() {

@@ -3,7 +3,8 @@
 //!
 //! - [`attrs`]: the attribute's two forms;
 //! - [`config`]: the modules of a service and their wasm files, from `Config.toml`;
-//! - [`interface`]: a module's exports and records, from its wasm's metadata sections;
+//! - [`interface`]: a module's exports and records, read from its wasm by the ABI core
+//!   (`marine_ast::ModuleInterface`, the runtime's reader);
 //! - [`codegen`]: the `marine_test_env` module (records deduplicated by shape);
 //! - [`expand`]: the attribute on a `fn` or a `mod`;
 //! - [`generate_marine_test_env`]: the same environment written to `OUT_DIR` by a build

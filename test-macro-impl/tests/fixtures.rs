@@ -1,6 +1,6 @@
 //! Fixture modules for the expansion snapshots and the UI tests of `marine-test-macro`:
 //! synthetic wasm files with Marine metadata, committed under `tests/fixtures/`. This test
-//! checks they are current; `MARINE_BLESS=1` rewrites them.
+//! checks they are valid wasm and current; `MARINE_BLESS=1` rewrites them.
 
 use std::path::Path;
 
@@ -75,6 +75,9 @@ fn fixtures_are_current() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let bless = std::env::var_os("MARINE_BLESS").is_some();
     for (path, bytes) in fixture_modules() {
+        wasmparser::Validator::new()
+            .validate_all(&bytes)
+            .unwrap_or_else(|e| panic!("{path} is not valid wasm: {e}"));
         let path = dir.join(path);
         if bless {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

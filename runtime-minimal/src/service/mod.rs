@@ -241,7 +241,7 @@ impl MarineService {
         envs
     }
 
-    /// The environment a loaded module's guest sees: [`MarineService::configured_envs`] plus,
+    /// The environment a loaded module's guest sees: `configured_envs` plus,
     /// as in the official runtime, one variable per mapped or preopened dir (`alias = host
     /// path`) that no env sets. `None` when no such module is loaded.
     pub fn module_envs(&self, module: &str) -> Option<BTreeMap<String, String>> {

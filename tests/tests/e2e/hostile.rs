@@ -446,7 +446,7 @@ fn a_looping_start_function_is_named_in_the_timeout() {
             module, function, ..
         }) => {
             assert_eq!(module, "spinner");
-            assert_eq!(function, marine_runtime::module::WASM_START_FRAME);
+            assert_eq!(function, marine_runtime::WASM_START_FRAME);
         }
         other => panic!("expected a timeout, got {other:?}"),
     }

@@ -148,11 +148,7 @@ fn a_module_at_its_open_file_limit_gets_emfile_and_others_are_unaffected() {
 
     // The default limit.
     let (opened, error) = hoard(&mut m, "default", 10_000);
-    assert_eq!(
-        opened,
-        marine_runtime::wasi_guard::DEFAULT_MAX_OPEN_FILES,
-        "{error}"
-    );
+    assert_eq!(opened, marine_runtime::DEFAULT_MAX_OPEN_FILES, "{error}");
 
     // Closing gives the budget back; loading another module works.
     assert_eq!(

@@ -13,7 +13,8 @@ use marine_runtime::{IType, ImportedFunction, ModuleInterface};
 use wasmparser::{Parser, Payload, TypeRef};
 
 use super::aqua::exported_records;
-use super::manifest::{ManifestError, ModuleManifest};
+use marine_ast::is_host_namespace;
+use marine_ast::manifest::{ManifestError, ModuleManifest};
 
 /// The WASI preview 1 import namespace.
 pub const WASI_NAMESPACE: &str = "wasi_snapshot_preview1";
@@ -83,10 +84,6 @@ pub struct Effects {
     pub mounted_binaries: Vec<Effect>,
     /// WASI functions.
     pub wasi: Vec<String>,
-}
-
-fn is_host_namespace(ns: &str) -> bool {
-    ns == "host" || ns.starts_with("__marine_host_api")
 }
 
 fn is_mounted_binary(import: &ImportedFunction) -> bool {

@@ -7,7 +7,6 @@ pub mod aqua;
 pub mod build;
 pub mod error;
 pub mod info;
-pub mod manifest;
 pub mod new;
 
 use std::path::PathBuf;

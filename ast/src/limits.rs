@@ -5,7 +5,7 @@
 //! compiling it costs (file size, number of functions, block nesting, compile time) and what
 //! its instance may hold besides memory pages (memories, tables and their elements). Each
 //! bound has a safe default ([`Limits::default`]), can be set per service in
-//! [`crate::ServiceOptions::limits`] or a `Config.toml`'s `[limits]` table, and exceeding it
+//! the runtime's `ServiceOptions::limits` or a `Config.toml`'s `[limits]` table, and exceeding it
 //! is a [`LimitExceeded`] error naming the module and the limit, after which the service keeps
 //! serving.
 //!

@@ -2,7 +2,7 @@
 //!
 //! One wasmparser pass collects the custom sections (`__m_generated_section__*` of both
 //! prefixes, `__fluence_sdk_version`) and the raw signature of every exported function. The
-//! metadata JSON is parsed with [`marine_ast::parse_section`] (several concatenated documents
+//! metadata JSON is parsed with [`crate::section::parse_section`] (several concatenated documents
 //! per section are accepted), records are resolved by short name into `Arc<IRecordType>`, and
 //! every `#[marine]` function is checked against the real wasm export (it must exist and have
 //! the flattened signature of §2.1/§2.2).
@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use marine_ast::{
+use crate::section::{
     ExternModAst, FnSignature, ParsedType, RecordAst, SDKAst, GENERATED_SECTION_PREFIX,
     GENERATED_SECTION_PREFIX_FCE, SDK_VERSION_SECTION,
 };
@@ -140,7 +140,7 @@ impl ModuleInterface {
         let mut extern_asts: Vec<(String, ExternModAst)> = Vec::new();
         for (section, bytes) in &raw.metadata_sections {
             let items =
-                marine_ast::parse_section(bytes).map_err(|e| err(section, e.to_string()))?;
+                crate::section::parse_section(bytes).map_err(|e| err(section, e.to_string()))?;
             for item in items {
                 match item {
                     SDKAst::Function(f) => fn_asts.push((section.clone(), f.signature)),

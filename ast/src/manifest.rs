@@ -1,6 +1,7 @@
-//! The `__fluence_wasm_module_manifest` section (guest ABI §4.3): five fields (authors,
-//! version, description, repository, build time), each a u64 little-endian byte length
-//! followed by that many UTF-8 bytes, with nothing left over.
+//! The `__fluence_wasm_module_manifest` section (guest ABI §4.3, [`crate::MANIFEST_SECTION`]):
+//! five fields (authors, version, description, repository, build time), each a u64
+//! little-endian byte length followed by that many UTF-8 bytes, with nothing left over.
+//! `module_manifest!()` encodes it, `marine info` decodes it.
 
 use std::fmt;
 
@@ -49,6 +50,17 @@ const FIELDS: [&str; 5] = [
 ];
 
 impl ModuleManifest {
+    /// Encodes the section's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        encode_fields([
+            &self.authors,
+            &self.version,
+            &self.description,
+            &self.repository,
+            &self.build_time,
+        ])
+    }
+
     /// Decodes the section's bytes.
     pub fn decode(mut bytes: &[u8]) -> Result<Self, ManifestError> {
         let mut values = Vec::with_capacity(FIELDS.len());
@@ -99,17 +111,35 @@ impl fmt::Display for ModuleManifest {
     }
 }
 
+/// Encodes five manifest fields in section order (authors, version, description, repository,
+/// build time).
+pub fn encode_fields(fields: [&str; 5]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(fields.iter().map(|f| 8 + f.len()).sum());
+    for f in fields {
+        out.extend_from_slice(&(f.len() as u64).to_le_bytes());
+        out.extend_from_slice(f.as_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn encode(fields: [&str; 5]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for f in fields {
-            out.extend_from_slice(&(f.len() as u64).to_le_bytes());
-            out.extend_from_slice(f.as_bytes());
-        }
-        out
+        encode_fields(fields)
+    }
+
+    #[test]
+    fn encode_and_decode_are_inverse() {
+        let m = ModuleManifest {
+            authors: "a, b".into(),
+            version: "0.1.0".into(),
+            description: "ünï".into(),
+            repository: String::new(),
+            build_time: "2026-12-06T00:00:00+00:00".into(),
+        };
+        assert_eq!(ModuleManifest::decode(&m.encode()), Ok(m));
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub struct RawLimits {
     pub max_tables: Option<u32>,
     /// [`crate::Limits::max_table_elements`].
     pub max_table_elements: Option<u64>,
-    /// [`crate::ServiceOptions::max_open_files`].
+    /// The runtime's `ServiceOptions::max_open_files`.
     pub max_open_files: Option<u32>,
 }
 

@@ -121,7 +121,7 @@ pub struct LimitsConfig {
     pub max_tables: Option<u32>,
     /// `max_table_elements`.
     pub max_table_elements: Option<u64>,
-    /// `max_open_files`: overrides [`crate::ServiceOptions::max_open_files`].
+    /// `max_open_files`: overrides the runtime's `ServiceOptions::max_open_files`.
     pub max_open_files: Option<u32>,
 }
 
@@ -642,7 +642,7 @@ impl Ctx<'_> {
                 preopened_files,
             } = raw_wasi;
             for (key, value) in envs {
-                if let Some(reason) = crate::marine::env_problem(&key, value.get_ref()) {
+                if let Some(reason) = env_problem(&key, value.get_ref()) {
                     return Err(self.invalid(value.span(), format!("{what}: envs: {reason}")));
                 }
                 wasi.envs.insert(key, value.into_inner());
@@ -765,6 +765,26 @@ impl Ctx<'_> {
             ));
         }
         Ok(tables.pop())
+    }
+}
+
+/// What is wrong with an environment variable a module would get, if anything: a key that
+/// is empty or holds `=` or NUL, or a value holding NUL, cannot be passed on faithfully.
+/// Config `envs` are checked with it here, and the runtime checks the envs an embedder gives
+/// a module with it too.
+pub fn env_problem(key: &str, value: &str) -> Option<String> {
+    if key.is_empty() {
+        Some("an environment variable name is empty".to_string())
+    } else if key.contains(['=', '\0']) {
+        Some(format!(
+            "the environment variable name {key:?} holds `=` or NUL"
+        ))
+    } else if value.contains('\0') {
+        Some(format!(
+            "the value of environment variable `{key}` holds NUL"
+        ))
+    } else {
+        None
     }
 }
 

@@ -9,7 +9,7 @@ use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 
 /// Measures `wasm` (whose interface is already read), stopping at the first limit of
 /// `limits` it exceeds. Invalid wasm is not an error here: the compiler reports it.
-pub(crate) fn measure(
+pub fn measure(
     module: &str,
     wasm: &[u8],
     interface: &ModuleInterface,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::section::ParsedType;
 use crate::types::{FunctionSignature, IRecordType, IType};
 
 /// A core wasm value type as it appears in export signatures.
@@ -31,6 +32,20 @@ impl fmt::Display for WasmType {
             WasmType::Other => "<other>",
         })
     }
+}
+
+/// A core wasm value of one of the four number types, as lowering produces it and a wasm
+/// backend passes it (floats as their bit patterns, so NaN payloads survive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasmValue {
+    /// An `i32`.
+    I32(i32),
+    /// An `i64`.
+    I64(i64),
+    /// An `f32`, as bits.
+    F32(u32),
+    /// An `f64`, as bits.
+    F64(u64),
 }
 
 /// A raw wasm function signature.
@@ -114,6 +129,19 @@ pub fn record_size(record: &IRecordType) -> u32 {
     record.fields.iter().map(|f| wire_size(&f.ty)).sum()
 }
 
+/// Wire size of a type as the macro sees it ([`ParsedType`], before records are resolved):
+/// the same sizes as [`wire_size`], which a record needs to lay out its fields (§2.5).
+pub fn parsed_wire_size(ty: &ParsedType) -> u32 {
+    match ty {
+        ParsedType::Boolean(_) | ParsedType::I8(_) | ParsedType::U8(_) => 1,
+        ParsedType::I16(_) | ParsedType::U16(_) => 2,
+        ParsedType::I32(_) | ParsedType::U32(_) | ParsedType::F32(_) => 4,
+        ParsedType::I64(_) | ParsedType::U64(_) | ParsedType::F64(_) => 8,
+        ParsedType::Utf8Str(_) | ParsedType::Utf8String(_) | ParsedType::Vector(..) => 8,
+        ParsedType::Record(..) => 4,
+    }
+}
+
 /// Allocation tag for a buffer whose elements have this type (§1.2): gives the guest's
 /// `allocate` the alignment it needs.
 pub fn element_tag(ty: &IType) -> u8 {
@@ -131,6 +159,18 @@ pub fn element_tag(ty: &IType) -> u8 {
         IType::F64 => 10,
         IType::String | IType::ByteArray | IType::Array(_) | IType::Record(_) => 3,
     }
+}
+
+/// Alignment in bytes of the type behind an `allocate` type tag (§1.2): tags 0-10 are
+/// bool, u8, u16, u32, u64, i8, i16, i32, i64, f32, f64; `None` for unknown tags.
+pub const fn tag_alignment(tag: u32) -> Option<usize> {
+    Some(match tag {
+        0 | 1 | 5 => 1,
+        2 | 6 => 2,
+        3 | 7 | 9 => 4,
+        4 | 8 | 10 => 8,
+        _ => return None,
+    })
 }
 
 /// Tag used for string, byte-array and record buffers.
@@ -185,10 +225,113 @@ impl CallPlan {
     }
 }
 
+/// The namespaces a module imports the host's own functions from (§5.1): one per SDK
+/// generation, each with its own call-parameters layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HostApi {
+    /// `host`: SDK 0.6-0.11.
+    V0,
+    /// `__marine_host_api_v1`: SDK 0.12.
+    V1,
+    /// `__marine_host_api_v2`: SDK 0.13.
+    V2,
+    /// `__marine_host_api_v3`: SDK 0.14 (and this project's SDK).
+    V3,
+}
+
+/// Prefix of the versioned host namespaces (`__marine_host_api_v1`, ...).
+pub const HOST_API_PREFIX: &str = "__marine_host_api_v";
+
+impl HostApi {
+    /// Every generation, oldest first.
+    pub const ALL: [HostApi; 4] = [HostApi::V0, HostApi::V1, HostApi::V2, HostApi::V3];
+    /// The generation this project's SDK imports from.
+    pub const CURRENT: HostApi = HostApi::V3;
+
+    /// The wasm import module name.
+    pub const fn namespace(self) -> &'static str {
+        match self {
+            HostApi::V0 => "host",
+            HostApi::V1 => "__marine_host_api_v1",
+            HostApi::V2 => "__marine_host_api_v2",
+            HostApi::V3 => "__marine_host_api_v3",
+        }
+    }
+
+    /// The generation whose namespace is `namespace`, if any.
+    pub fn of_namespace(namespace: &str) -> Option<HostApi> {
+        HostApi::ALL
+            .into_iter()
+            .find(|api| api.namespace() == namespace)
+    }
+}
+
+/// True for namespaces the host serves: the four [`HostApi`] ones and any later
+/// `__marine_host_api_vN` (whose functions the host does not know, a link error rather than
+/// an import from a module of that name).
+pub fn is_host_namespace(namespace: &str) -> bool {
+    namespace == HostApi::V0.namespace() || namespace.starts_with(HOST_API_PREFIX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::section::PassingStyle;
     use crate::types::{IFunctionArg, IRecordField};
+
+    /// Every scalar as the runtime and as the macro see it.
+    fn scalars() -> Vec<(IType, ParsedType)> {
+        let by = PassingStyle::ByValue;
+        vec![
+            (IType::Boolean, ParsedType::Boolean(by)),
+            (IType::S8, ParsedType::I8(by)),
+            (IType::S16, ParsedType::I16(by)),
+            (IType::S32, ParsedType::I32(by)),
+            (IType::S64, ParsedType::I64(by)),
+            (IType::U8, ParsedType::U8(by)),
+            (IType::U16, ParsedType::U16(by)),
+            (IType::U32, ParsedType::U32(by)),
+            (IType::U64, ParsedType::U64(by)),
+            (IType::F32, ParsedType::F32(by)),
+            (IType::F64, ParsedType::F64(by)),
+        ]
+    }
+
+    #[test]
+    fn macro_and_runtime_sizes_agree() {
+        for (ity, parsed) in scalars() {
+            assert_eq!(wire_size(&ity), parsed_wire_size(&parsed), "{ity:?}");
+            // An element buffer is aligned for its element.
+            let align = tag_alignment(element_tag(&ity) as u32).unwrap();
+            assert_eq!(align as u32, wire_size(&ity), "{ity:?}");
+        }
+        let by = PassingStyle::ByValue;
+        assert_eq!(
+            parsed_wire_size(&ParsedType::Utf8String(by)),
+            wire_size(&IType::String)
+        );
+        let bytes = ParsedType::Vector(Box::new(ParsedType::U8(by)), by);
+        assert_eq!(parsed_wire_size(&bytes), wire_size(&IType::ByteArray));
+        let record = ParsedType::Record("R".into(), by);
+        let empty = Arc::new(IRecordType {
+            name: "R".into(),
+            fields: vec![],
+        });
+        assert_eq!(parsed_wire_size(&record), wire_size(&IType::Record(empty)));
+        assert_eq!(tag_alignment(11), None);
+    }
+
+    #[test]
+    fn host_namespaces() {
+        for api in HostApi::ALL {
+            assert_eq!(HostApi::of_namespace(api.namespace()), Some(api));
+            assert!(is_host_namespace(api.namespace()));
+        }
+        assert!(is_host_namespace("__marine_host_api_v9"));
+        assert!(!is_host_namespace("hostile"));
+        assert!(!is_host_namespace("__marine_host_api"));
+        assert_eq!(HostApi::of_namespace("env"), None);
+    }
 
     #[test]
     fn reference_record_layout() {

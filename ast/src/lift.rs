@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::abi::{record_size, wire_size};
-use crate::errors::AbiError;
+use crate::error::AbiError;
 use crate::types::{IRecordType, IType, IValue};
 
 /// A lifting session over one memory view.

@@ -12,10 +12,8 @@
 //! - records: nested buffers first, in field order, then `allocate(record_size, 1)` for the
 //!   record's packed bytes.
 
-use wasmtime::Val;
-
-use crate::abi::{element_tag, record_size, wire_size, BYTES_TAG};
-use crate::errors::AbiError;
+use crate::abi::{element_tag, record_size, wire_size, WasmValue, BYTES_TAG};
+use crate::error::AbiError;
 use crate::memory::GuestMemoryMut;
 use crate::types::{IRecordType, IType, IValue};
 
@@ -167,62 +165,65 @@ fn write_inline<G: GuestMemoryMut>(
 
 /// Converts a scalar to its wasm value (§2.1): narrow signed ints sign-extended, narrow
 /// unsigned ints zero-extended, u32/u64 bit-reinterpreted (so values ≥ 2^31 / 2^63 pass).
-pub fn scalar_to_val(value: &IValue) -> Option<Val> {
+pub fn scalar_to_wasm(value: &IValue) -> Option<WasmValue> {
     Some(match value {
-        IValue::Boolean(b) => Val::I32(*b as i32),
-        IValue::S8(v) => Val::I32(*v as i32),
-        IValue::S16(v) => Val::I32(*v as i32),
-        IValue::S32(v) => Val::I32(*v),
-        IValue::U8(v) => Val::I32(*v as i32),
-        IValue::U16(v) => Val::I32(*v as i32),
-        IValue::U32(v) => Val::I32(*v as i32),
-        IValue::S64(v) => Val::I64(*v),
-        IValue::U64(v) => Val::I64(*v as i64),
-        IValue::F32(v) => Val::F32(v.to_bits()),
-        IValue::F64(v) => Val::F64(v.to_bits()),
+        IValue::Boolean(b) => WasmValue::I32(*b as i32),
+        IValue::S8(v) => WasmValue::I32(*v as i32),
+        IValue::S16(v) => WasmValue::I32(*v as i32),
+        IValue::S32(v) => WasmValue::I32(*v),
+        IValue::U8(v) => WasmValue::I32(*v as i32),
+        IValue::U16(v) => WasmValue::I32(*v as i32),
+        IValue::U32(v) => WasmValue::I32(*v as i32),
+        IValue::S64(v) => WasmValue::I64(*v),
+        IValue::U64(v) => WasmValue::I64(*v as i64),
+        IValue::F32(v) => WasmValue::F32(v.to_bits()),
+        IValue::F64(v) => WasmValue::F64(v.to_bits()),
         _ => return None,
     })
 }
 
 /// Converts a scalar wasm result back to an interface value (§2.2): narrow types are
 /// truncated (the guest returns them extended), u32/u64 reinterpreted.
-pub fn val_to_scalar(ty: &IType, val: &Val) -> Option<IValue> {
-    Some(match (ty, val) {
-        (IType::Boolean, Val::I32(v)) => IValue::Boolean(*v != 0),
-        (IType::S8, Val::I32(v)) => IValue::S8(*v as i8),
-        (IType::S16, Val::I32(v)) => IValue::S16(*v as i16),
-        (IType::S32, Val::I32(v)) => IValue::S32(*v),
-        (IType::U8, Val::I32(v)) => IValue::U8(*v as u8),
-        (IType::U16, Val::I32(v)) => IValue::U16(*v as u16),
-        (IType::U32, Val::I32(v)) => IValue::U32(*v as u32),
-        (IType::S64, Val::I64(v)) => IValue::S64(*v),
-        (IType::U64, Val::I64(v)) => IValue::U64(*v as u64),
-        (IType::F32, Val::F32(bits)) => IValue::F32(f32::from_bits(*bits)),
-        (IType::F64, Val::F64(bits)) => IValue::F64(f64::from_bits(*bits)),
+pub fn wasm_to_scalar(ty: &IType, value: WasmValue) -> Option<IValue> {
+    Some(match (ty, value) {
+        (IType::Boolean, WasmValue::I32(v)) => IValue::Boolean(v != 0),
+        (IType::S8, WasmValue::I32(v)) => IValue::S8(v as i8),
+        (IType::S16, WasmValue::I32(v)) => IValue::S16(v as i16),
+        (IType::S32, WasmValue::I32(v)) => IValue::S32(v),
+        (IType::U8, WasmValue::I32(v)) => IValue::U8(v as u8),
+        (IType::U16, WasmValue::I32(v)) => IValue::U16(v as u16),
+        (IType::U32, WasmValue::I32(v)) => IValue::U32(v as u32),
+        (IType::S64, WasmValue::I64(v)) => IValue::S64(v),
+        (IType::U64, WasmValue::I64(v)) => IValue::U64(v as u64),
+        (IType::F32, WasmValue::F32(bits)) => IValue::F32(f32::from_bits(bits)),
+        (IType::F64, WasmValue::F64(bits)) => IValue::F64(f64::from_bits(bits)),
         _ => return None,
     })
 }
 
 /// Lowers one argument and appends its wasm parameters to `out` (§2.1): scalars as one value,
 /// strings/arrays as (ptr, len), records as one pointer.
+///
+/// `out` receives the values in order (a closure, so a backend converts them to its own
+/// value type without an intermediate vector).
 pub fn lower_argument<G: GuestMemoryMut>(
     guest: &mut G,
     ty: &IType,
     value: &IValue,
-    out: &mut Vec<Val>,
+    out: &mut impl FnMut(WasmValue),
 ) -> Result<(), AbiError> {
     match ty {
         IType::String | IType::ByteArray | IType::Array(_) => {
             let (ptr, len) = lower_sized(guest, ty, value)?;
-            out.push(Val::I32(ptr as i32));
-            out.push(Val::I32(len as i32));
+            out(WasmValue::I32(ptr as i32));
+            out(WasmValue::I32(len as i32));
         }
         IType::Record(r) => match value {
-            IValue::Record(fields) => out.push(Val::I32(lower_record(guest, r, fields)? as i32)),
+            IValue::Record(fields) => out(WasmValue::I32(lower_record(guest, r, fields)? as i32)),
             other => return Err(mismatch(ty, other)),
         },
-        _ => match scalar_to_val(value) {
-            Some(v) if crate::types::check_value(value, ty).is_ok() => out.push(v),
+        _ => match scalar_to_wasm(value) {
+            Some(v) if crate::types::check_value(value, ty).is_ok() => out(v),
             _ => return Err(mismatch(ty, value)),
         },
     }

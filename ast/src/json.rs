@@ -22,28 +22,43 @@ pub enum JsonArgsError {
         "function `{function}` takes {expected} argument(s) {signature}, but {given} were given"
     )]
     Arity {
+        /// The function called.
         function: String,
+        /// Its argument list, as text.
         signature: String,
+        /// How many arguments it takes.
         expected: usize,
+        /// How many were given.
         given: usize,
     },
     /// An argument named in the signature is absent from a JSON object.
     #[error("function `{function}`: missing argument `{argument}`")]
-    MissingArgument { function: String, argument: String },
+    MissingArgument {
+        /// The function called.
+        function: String,
+        /// The argument missing from the object.
+        argument: String,
+    },
     /// A JSON object names an argument the function does not have.
     #[error("function `{function}` has no argument `{argument}` (it takes {signature})")]
     UnknownArgument {
+        /// The function called.
         function: String,
+        /// The name the object gave that the function does not have.
         argument: String,
+        /// Its argument list, as text.
         signature: String,
     },
     /// A value does not fit the declared type.
     #[error("function `{function}`, argument `{path}`: expected {expected}, got {given}")]
     Type {
+        /// The function called.
         function: String,
         /// The argument name followed by the field/index path inside it.
         path: String,
+        /// The declared type, as text.
         expected: String,
+        /// What the JSON held instead.
         given: String,
     },
 }

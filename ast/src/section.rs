@@ -1,0 +1,261 @@
+//! The metadata a `#[marine]` item leaves in its wasm module, and the other custom sections.
+//!
+//! Every `#[marine]` function, record and extern block embeds one JSON document in a custom
+//! section named [`GENERATED_SECTION_PREFIX`]` + <name>`. The schema (field names, enum tags,
+//! order) is the one of the official Marine SDK 0.14 (guest ABI reference §4.1), so modules built
+//! with either SDK describe themselves identically. The macro serializes these types; the runtime
+//! and `#[marine_test]` deserialize them.
+
+use serde::{Deserialize, Serialize};
+
+/// Prefix of every metadata custom section.
+pub const GENERATED_SECTION_PREFIX: &str = "__m_generated_section__";
+/// Prefix used by FCE-era modules; still accepted when reading.
+pub const GENERATED_SECTION_PREFIX_FCE: &str = "__fce_generated_section__";
+/// Custom section holding the bare semver of the SDK that built the module.
+pub const SDK_VERSION_SECTION: &str = "__fluence_sdk_version";
+/// Custom section holding the optional module manifest.
+pub const MANIFEST_SECTION: &str = "__fluence_wasm_module_manifest";
+
+/// One metadata document: the top level is internally tagged by `ast_type`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "ast_type")]
+pub enum SDKAst {
+    /// An exported `#[marine] fn`.
+    Function(FnSignatureAst),
+    /// A `#[marine] extern` block of imports.
+    ExternMod(ExternModAst),
+    /// A `#[marine] struct`.
+    Record(RecordAst),
+}
+
+/// Body of [`SDKAst::Function`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FnSignatureAst {
+    /// The exported function.
+    pub signature: FnSignature,
+}
+
+/// Body of [`SDKAst::ExternMod`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternModAst {
+    /// The wasm import module name.
+    pub namespace: String,
+    /// The functions imported from it.
+    pub imports: Vec<ExternFnType>,
+}
+
+/// Body of [`SDKAst::Record`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAst {
+    /// The record's short (last path segment) name.
+    pub name: String,
+    /// Its fields, in declaration order.
+    pub fields: RecordFields,
+}
+
+/// A function's name, arguments and (zero or one) output types.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FnSignature {
+    /// The function's name (its wasm export or import name unless `link_name` says otherwise).
+    pub name: String,
+    /// Its arguments, in order.
+    pub arguments: Vec<FnArgument>,
+    /// Its output: empty or one type.
+    pub output_types: Vec<ParsedType>,
+}
+
+/// One function argument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FnArgument {
+    /// The argument's name.
+    pub name: String,
+    /// Its type.
+    pub ty: ParsedType,
+}
+
+/// One imported function: `link_name` is the wasm import field when it differs from the name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternFnType {
+    /// The `#[link_name]` given, if any.
+    pub link_name: Option<String>,
+    /// The imported function's Rust signature.
+    pub signature: FnSignature,
+}
+
+impl ExternFnType {
+    /// The wasm import field name: `link_name`, or else the Rust name.
+    pub fn import_name(&self) -> &str {
+        self.link_name.as_deref().unwrap_or(&self.signature.name)
+    }
+}
+
+/// Fields of a record. The macro only produces `Named`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordFields {
+    /// A struct with named fields.
+    Named(Vec<RecordField>),
+    /// A tuple struct (never produced by the macro; accepted when reading).
+    Unnamed(Vec<RecordField>),
+    /// A unit struct (never produced by the macro; accepted when reading).
+    Unit,
+}
+
+impl RecordFields {
+    /// The fields, whatever the form (`Unit` has none).
+    pub fn fields(&self) -> &[RecordField] {
+        match self {
+            RecordFields::Named(f) | RecordFields::Unnamed(f) => f,
+            RecordFields::Unit => &[],
+        }
+    }
+}
+
+/// One record field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordField {
+    /// The field's name (`None` only in `Unnamed` records).
+    pub name: Option<String>,
+    /// Its type.
+    pub ty: ParsedType,
+}
+
+/// How a value is passed: the outer type's reference kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PassingStyle {
+    /// `T`.
+    ByValue,
+    /// `&T`.
+    ByRef,
+    /// `&mut T`.
+    ByMutRef,
+}
+
+/// A supported Rust type, externally tagged as in the official SDK.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ParsedType {
+    /// `i8`.
+    I8(PassingStyle),
+    /// `i16`.
+    I16(PassingStyle),
+    /// `i32`.
+    I32(PassingStyle),
+    /// `i64`.
+    I64(PassingStyle),
+    /// `u8`.
+    U8(PassingStyle),
+    /// `u16`.
+    U16(PassingStyle),
+    /// `u32`.
+    U32(PassingStyle),
+    /// `u64`.
+    U64(PassingStyle),
+    /// `f32`.
+    F32(PassingStyle),
+    /// `f64`.
+    F64(PassingStyle),
+    /// `bool`.
+    Boolean(PassingStyle),
+    /// `str` (always behind a reference).
+    Utf8Str(PassingStyle),
+    /// `String`.
+    Utf8String(PassingStyle),
+    /// `Vec<T>`.
+    Vector(Box<ParsedType>, PassingStyle),
+    /// A record by its short (last path segment) name.
+    Record(String, PassingStyle),
+}
+
+impl ParsedType {
+    /// The passing style of the outer type.
+    pub fn passing_style(&self) -> PassingStyle {
+        use ParsedType::*;
+        match self {
+            I8(p) | I16(p) | I32(p) | I64(p) | U8(p) | U16(p) | U32(p) | U64(p) | F32(p)
+            | F64(p) | Boolean(p) | Utf8Str(p) | Utf8String(p) => *p,
+            Vector(_, p) | Record(_, p) => *p,
+        }
+    }
+}
+
+/// Error from [`parse_section`].
+#[cfg(feature = "json")]
+#[derive(Debug)]
+pub struct SectionParseError {
+    /// Byte offset in the section where parsing failed.
+    pub offset: usize,
+    /// What serde_json reported there.
+    pub source: serde_json::Error,
+}
+
+#[cfg(feature = "json")]
+impl std::fmt::Display for SectionParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invalid metadata JSON at byte {}: {}",
+            self.offset, self.source
+        )
+    }
+}
+
+#[cfg(feature = "json")]
+impl std::error::Error for SectionParseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+#[cfg(feature = "json")]
+/// Parses one metadata section's bytes.
+///
+/// The linker concatenates sections with the same name (two extern blocks importing from the same
+/// module), so a section may hold several JSON documents back to back; all are returned.
+pub fn parse_section(bytes: &[u8]) -> Result<Vec<SDKAst>, SectionParseError> {
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<SDKAst>();
+    let mut items = Vec::new();
+    loop {
+        let offset = stream.byte_offset();
+        match stream.next() {
+            None => return Ok(items),
+            Some(Ok(item)) => items.push(item),
+            Some(Err(source)) => return Err(SectionParseError { offset, source }),
+        }
+    }
+}
+
+/// True when a custom section name is a metadata section of either prefix.
+pub fn is_generated_section(name: &str) -> bool {
+    name.starts_with(GENERATED_SECTION_PREFIX) || name.starts_with(GENERATED_SECTION_PREFIX_FCE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GREETING: &str = r#"{"ast_type":"Function","signature":{"name":"greeting","arguments":[{"name":"name","ty":{"Utf8String":"ByValue"}}],"output_types":[{"Utf8String":"ByValue"}]}}"#;
+    const OUTER: &str = r#"{"ast_type":"Record","name":"Outer","fields":{"Named":[{"name":"a","ty":{"I32":"ByValue"}},{"name":"s","ty":{"Utf8String":"ByValue"}},{"name":"bytes","ty":{"Vector":[{"U8":"ByValue"},"ByValue"]}},{"name":"inner","ty":{"Record":["Inner","ByValue"]}}]}}"#;
+    const EXTERN: &str = r#"{"ast_type":"ExternMod","namespace":"records_effector","imports":[{"link_name":null,"signature":{"name":"mutate_struct","arguments":[{"name":"test_record","ty":{"Record":["TestRecord","ByValue"]}}],"output_types":[{"Record":["TestRecord","ByValue"]}]}}]}"#;
+
+    #[test]
+    fn reference_examples_round_trip_byte_exact() {
+        for doc in [GREETING, OUTER, EXTERN] {
+            let parsed: SDKAst = serde_json::from_str(doc).unwrap();
+            assert_eq!(serde_json::to_string(&parsed).unwrap(), doc);
+        }
+    }
+
+    #[test]
+    fn concatenated_documents_are_all_read() {
+        let joined = format!("{EXTERN}{EXTERN}");
+        let items = parse_section(joined.as_bytes()).unwrap();
+        assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn garbage_reports_offset() {
+        let joined = format!("{GREETING}{{oops");
+        let err = parse_section(joined.as_bytes()).unwrap_err();
+        assert_eq!(err.offset, GREETING.len());
+    }
+}
