@@ -647,10 +647,12 @@ fn traps_are_typed_and_recoverable() {
             function,
             message,
             panic_message,
+            ..
         } => {
             assert_eq!((module.as_str(), function.as_str()), ("g", "trap"));
             assert!(message.contains("unreachable"), "{message}");
             assert_eq!(panic_message, &None);
+            assert_eq!(e.trap_code(), Some(wasmtime::Trap::UnreachableCodeReached));
         }
         other => panic!("{other}"),
     }

@@ -6,6 +6,7 @@
 //! [`InCall::in_call`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use marine_ast::AbiError;
 
@@ -56,8 +57,10 @@ impl InCall for AbiError {
 /// Errors of the Marine runtime.
 ///
 /// Nothing a guest module does (garbage pointers, huge counts, invalid UTF-8, traps) makes the
-/// host panic; it surfaces as one of these variants.
+/// host panic; it surfaces as one of these variants. New variants may be added in minor
+/// releases (`#[non_exhaustive]`); match the ones you handle and keep a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MarineError {
     /// Reading a module file failed.
     #[error("cannot read module file {}: {source}", path.display())]
@@ -251,6 +254,11 @@ pub enum MarineError {
         /// The guest's panic message (`panicked at <file:line:col>:\n<message>`), read from
         /// what the module wrote to stderr during the call; `None` when it printed none.
         panic_message: Option<String>,
+        /// wasmtime's error, whole: [`WasmtimeError::trap_code`] tells which trap, and
+        /// [`WasmtimeError::get`] gives the error to downcast (to `wasmtime::WasmBacktrace`,
+        /// say).
+        #[source]
+        source: WasmtimeError,
     },
     /// The call ran past its timeout ([`crate::CallOptions::timeout`] or
     /// [`crate::Marine::set_default_call_timeout`]) and was interrupted. The service keeps
@@ -469,4 +477,56 @@ pub struct ImportError {
     /// What went wrong.
     #[source]
     pub source: Box<MarineError>,
+}
+
+/// A wasmtime error kept whole inside a [`MarineError`] (shared, so the error stays cheap to
+/// move). It displays as its message and causes, without a host backtrace.
+#[derive(Clone)]
+pub struct WasmtimeError(Arc<wasmtime::Error>);
+
+impl WasmtimeError {
+    /// Wraps a wasmtime error.
+    pub(crate) fn new(error: wasmtime::Error) -> Self {
+        WasmtimeError(Arc::new(error))
+    }
+
+    /// The wasmtime error, for downcasting (`error.get().downcast_ref::<wasmtime::Trap>()`).
+    pub fn get(&self) -> &wasmtime::Error {
+        &self.0
+    }
+
+    /// Which trap the wasm code hit, when it was one (not an error of a host function).
+    pub fn trap_code(&self) -> Option<wasmtime::Trap> {
+        self.0.downcast_ref::<wasmtime::Trap>().copied()
+    }
+}
+
+impl std::fmt::Debug for WasmtimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for WasmtimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_wasmtime_error(&self.0))
+    }
+}
+
+impl std::error::Error for WasmtimeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl MarineError {
+    /// Which wasm trap ended the call, for a [`MarineError::Trap`] caused by one (also when
+    /// it is the cause of a [`MarineError::MemoryLimit`]).
+    pub fn trap_code(&self) -> Option<wasmtime::Trap> {
+        match self {
+            MarineError::Trap { source, .. } => source.trap_code(),
+            MarineError::MemoryLimit { source, .. } => source.trap_code(),
+            _ => None,
+        }
+    }
 }

@@ -125,7 +125,7 @@ pub(crate) mod test_utils;
 
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
 pub use engine::{MarineEngine, DEFAULT_CACHE_CAPACITY};
-pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope};
+pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope, WasmtimeError};
 pub use host_imports::{HostContext, HostFn, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;

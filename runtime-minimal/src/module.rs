@@ -11,7 +11,9 @@ use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
-use crate::errors::{format_wasmtime_error, AbiError, ImportError, InCall, MarineError};
+use crate::errors::{
+    format_wasmtime_error, AbiError, ImportError, InCall, MarineError, WasmtimeError,
+};
 use crate::interface::ModuleInterface;
 use crate::lift::lift_result;
 use crate::lower::lower_argument;
@@ -547,6 +549,7 @@ impl MModule {
                 function: export.name.to_string(),
                 message: format_wasmtime_error(&e),
                 panic_message: self.panic_since(stderr_mark),
+                source: WasmtimeError::new(e),
             },
         })
     }

@@ -344,11 +344,23 @@ fn guest_panic_message_is_in_the_trap() {
             function,
             message,
             panic_message,
+            source,
+            ..
         } => {
             assert_eq!(
                 (module.as_str(), function.as_str()),
                 ("misbehaving", "panics")
             );
+            // wasmtime's error is kept whole: a Rust panic ends in `unreachable`, and the
+            // wasm backtrace can be downcast from it.
+            assert_eq!(
+                source.trap_code(),
+                Some(wasmtime::Trap::UnreachableCodeReached)
+            );
+            assert!(source
+                .get()
+                .downcast_ref::<wasmtime::WasmBacktrace>()
+                .is_some());
             let panic = panic_message.as_deref().expect("a panic message");
             assert!(panic.starts_with("panicked at "), "{panic}");
             assert!(panic.contains("src/main.rs"), "{panic}");
@@ -359,6 +371,19 @@ fn guest_panic_message_is_in_the_trap() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("guest panicked: boom"), "{err}");
+    assert_eq!(
+        err.trap_code(),
+        Some(wasmtime::Trap::UnreachableCodeReached)
+    );
+    // ... and reached through `Error::source` as a [`WasmtimeError`].
+    let source = std::error::Error::source(&err).expect("a source");
+    let wasmtime_error = source
+        .downcast_ref::<marine_runtime::WasmtimeError>()
+        .expect("the source is wasmtime's error");
+    assert_eq!(
+        wasmtime_error.trap_code(),
+        Some(wasmtime::Trap::UnreachableCodeReached)
+    );
     // A trap without a panic has no message, even after an earlier panic.
     let err = m
         .call_with_ivalues("misbehaving", "unreachable_trap", &[])
