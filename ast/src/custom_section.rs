@@ -24,3 +24,24 @@ pub fn append_custom_section(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
     leb(payload.len(), wasm);
     wasm.extend_from_slice(&payload);
 }
+
+/// A hand-written `Function` metadata section (name and JSON text), for tools and tests that
+/// attach metadata to a module themselves: `arguments` and `outputs` are the JSON lists of the
+/// schema ([`crate::FnArgument`]s and [`crate::ParsedType`]s), inserted verbatim.
+pub fn function_metadata(name: &str, arguments: &str, outputs: &str) -> (String, String) {
+    (
+        format!("{}{name}", crate::GENERATED_SECTION_PREFIX),
+        format!(
+            r#"{{"ast_type":"Function","signature":{{"name":"{name}","arguments":{arguments},"output_types":{outputs}}}}}"#
+        ),
+    )
+}
+
+/// A hand-written `Record` metadata section (name and JSON text): `fields` is the JSON list of
+/// named [`crate::RecordField`]s, inserted verbatim.
+pub fn record_metadata(name: &str, fields: &str) -> (String, String) {
+    (
+        format!("{}{name}", crate::GENERATED_SECTION_PREFIX),
+        format!(r#"{{"ast_type":"Record","name":"{name}","fields":{{"Named":{fields}}}}}"#),
+    )
+}

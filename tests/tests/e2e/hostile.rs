@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use marine_ast::custom_section::{function_metadata, record_metadata};
 use marine_runtime::config::ServiceConfig;
 use marine_runtime::service::{MarineService, ServiceOptions};
 use marine_runtime::{
@@ -47,18 +48,13 @@ fn function(name: &str, args: &[(&str, &str)], output: Option<&str>) -> String {
         .iter()
         .map(|(n, ty)| format!(r#"{{"name":"{n}","ty":{ty}}}"#))
         .collect();
-    format!(
-        r#"{{"ast_type":"Function","signature":{{"name":"{name}","arguments":[{}],"output_types":[{}]}}}}"#,
-        args.join(","),
-        output.unwrap_or("")
-    )
+    let outputs = format!("[{}]", output.unwrap_or(""));
+    function_metadata(name, &format!("[{}]", args.join(",")), &outputs).1
 }
 
 /// Metadata of a record with one field `x` of type `ty`.
 fn record(name: &str, ty: &str) -> String {
-    format!(
-        r#"{{"ast_type":"Record","name":"{name}","fields":{{"Named":[{{"name":"x","ty":{ty}}}]}}}}"#
-    )
+    record_metadata(name, &format!(r#"[{{"name":"x","ty":{ty}}}]"#)).1
 }
 
 const U32: &str = r#"{"U32":"ByValue"}"#;
