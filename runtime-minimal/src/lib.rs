@@ -40,7 +40,7 @@
 //!   frame on the shared call stack, and arms the store's epoch deadline from the call's. The
 //!   WASI accessor, the logger, host functions and the memory limiter act on the store's own
 //!   module.
-//! - **Calls.** [`MModule::call`] implements §2.3: arity and type checks up front (errors name
+//! - **Calls.** A module's export call implements §2.3: arity and type checks up front (errors name
 //!   the argument), lowering through the module's own `allocate` with the official tags and
 //!   order, the call, lifting (bounds-checked, budgeted), then `release_objects`.
 //! - **Cross-module.** Lowering is generic over [`marine_ast::GuestMemoryMut`] and lifting works

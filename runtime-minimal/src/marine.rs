@@ -495,7 +495,7 @@ impl Marine {
         self.call_with_options(module, func, args, &CallOptions::default())
     }
 
-    /// Calls `func` of `module` with interface values ([`MModule::call`]) as a top-level call:
+    /// Calls `func` of `module` with interface values (the export protocol of §2.3) as a top-level call:
     /// `options.call_parameters` are what `get_call_parameters` returns in every module the
     /// call reaches, and the call is interrupted after `options.timeout` (or the default
     /// timeout) with [`MarineError::Timeout`]. A failure after a refused memory growth is

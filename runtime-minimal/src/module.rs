@@ -334,7 +334,12 @@ impl MModule {
     /// check arity and argument types, lower arguments (allocating in this module), call,
     /// lift the result, then `release_objects` (for complex outputs, after lifting; also after a
     /// failed lift so the guest does not leak).
-    pub fn call(&self, function: &str, args: &[IValue]) -> Result<Vec<IValue>, MarineError> {
+    ///
+    /// Crate-internal: it runs inside the current top-level call (its call parameters, deadline
+    /// and call stack). Embedders call through [`crate::Marine::call_with_ivalues`] and the
+    /// like, which set those up for the call; a host function calls other modules with
+    /// [`crate::HostContext::call_module`].
+    pub(crate) fn call(&self, function: &str, args: &[IValue]) -> Result<Vec<IValue>, MarineError> {
         let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
         for (arg, value) in sig.arguments.iter().zip(args) {
