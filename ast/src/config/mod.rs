@@ -380,9 +380,12 @@ fn key_before(text: &str, offset: usize) -> Option<String> {
     let key = if let Some(quoted) = before_eq.strip_suffix('"') {
         &quoted[quoted.rfind('"')? + 1..]
     } else {
+        // Past the last character that cannot be in a bare key, which may be wider than one
+        // byte (a byte-order mark before the first key).
         let start = before_eq
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         &before_eq[start..]
     };
     (!key.is_empty()).then(|| key.to_owned())

@@ -648,3 +648,16 @@ fn limits_table() {
         assert!(message.starts_with("<inline config>:2:"), "{message}");
     }
 }
+
+/// Found by the `config` fuzz target (minimized): a byte-order mark before a key with a value
+/// of the wrong type. The key finder stepped one byte past the last non-key character, which
+/// is inside the 3-byte mark, and slicing there panicked.
+#[test]
+fn wrong_value_after_a_multibyte_character_is_an_error_not_a_panic() {
+    let (error, message) = err("\u{feff}default=0");
+    assert!(
+        matches!(error, ConfigError::InvalidValue { ref key, .. } if key == "default"),
+        "{error:?}"
+    );
+    assert!(message.starts_with("<inline config>:1:"), "{message}");
+}
