@@ -48,6 +48,18 @@ pub enum WasmValue {
     F64(u64),
 }
 
+impl WasmValue {
+    /// The value with its wasm type, for messages (`i32 7`, `f64 1.5`).
+    pub fn describe(&self) -> String {
+        match *self {
+            WasmValue::I32(v) => format!("i32 {v}"),
+            WasmValue::I64(v) => format!("i64 {v}"),
+            WasmValue::F32(bits) => format!("f32 {}", f32::from_bits(bits)),
+            WasmValue::F64(bits) => format!("f64 {}", f64::from_bits(bits)),
+        }
+    }
+}
+
 /// A raw wasm function signature.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct WasmSignature {
@@ -171,6 +183,16 @@ pub const fn tag_alignment(tag: u32) -> Option<usize> {
         4 | 8 | 10 => 8,
         _ => return None,
     })
+}
+
+/// True for the types a host may move memory-to-memory between modules: strings and byte arrays
+/// (`Vec<u8>`, either as `ByteArray` or `Array(U8)`, which share one layout).
+pub fn is_bytes_type(ty: &IType) -> bool {
+    match ty {
+        IType::String | IType::ByteArray => true,
+        IType::Array(elem) => **elem == IType::U8,
+        _ => false,
+    }
 }
 
 /// Tag used for string, byte-array and record buffers.

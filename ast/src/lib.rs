@@ -12,10 +12,15 @@
 //! - [`types`]: the value model ([`IType`], [`IValue`], records, signatures) and type checks;
 //! - [`error`]: [`AbiError`], what lifting and lowering report;
 //! - [`abi`]: wasm-level shapes (flattening, wire sizes, allocation tags, call plans);
+//! - [`call_parameters`]: what a caller tells the modules about a call, and its record
+//!   layout per host namespace;
 //! - [`limits`]: the bounds on what a module may declare ([`Limits`]);
+//! - [`link`]: a service's load order and the link-time check of import signatures;
 //! - [`interface`]: a module's interface read from its custom sections;
 //! - [`metrics`]: the shape of a module's code, measured before compiling it;
-//! - [`memory`], [`lift`], [`lower`]: the guest-memory seam and the §2.5/§2.6 layouts;
+//! - [`memory`], [`lift`], [`lower`]: the guest-memory seams and the §2.5/§2.6 layouts;
+//! - [`protocol`]: the steps around a guest's ABI exports (taking an export's output, an
+//!   import's arguments and result), over any engine that implements [`Guest`];
 //! - [`json`]: JSON <-> [`IValue`] by type;
 //! - [`manifest`]: the module manifest section's codec;
 //! - `config` (feature `config`): a service's `Config.toml` (schema, parsing with
@@ -33,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod call_parameters;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod custom_section;
@@ -45,11 +51,13 @@ pub mod interface;
 pub mod json;
 pub mod lift;
 pub mod limits;
+pub mod link;
 pub mod lower;
 pub mod manifest;
 pub mod memory;
 #[cfg(feature = "interface")]
 pub mod metrics;
+pub mod protocol;
 pub mod section;
 pub mod types;
 
@@ -62,6 +70,7 @@ pub use error::AbiError;
 #[cfg(feature = "interface")]
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use limits::{InterfaceLimits, LimitExceeded, LimitKind, Limits, ModuleMetrics};
-pub use memory::GuestMemoryMut;
+pub use memory::{GuestMemory, GuestMemoryMut};
+pub use protocol::Guest;
 pub use section::*;
 pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};

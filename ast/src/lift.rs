@@ -1,23 +1,29 @@
 //! Lifting: reading interface values out of a guest memory (§2.5, §2.6, §6.5).
 //!
-//! Works on a plain byte view of the memory, so it never calls into the guest. Every access is
+//! Reads through a [`GuestMemory`] view (a plain `&[u8]` for a host that sees the memory), so
+//! it never calls into the guest. Every access is
 //! bounds-checked with overflow-free arithmetic; an element count of 0 gives an empty value
 //! without touching the pointer; sizes are checked against the memory before any host buffer
 //! is allocated; strings must be valid UTF-8. A byte budget (default: four times the memory
 //! size plus 1 MiB) stops guests that make one result reference the same memory many times
 //! over (each reference would otherwise be copied again).
 
+use std::borrow::Cow;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::abi::{record_size, wire_size};
 use crate::error::AbiError;
+use crate::memory::GuestMemory;
 use crate::types::{IRecordType, IType, IValue};
 
-/// A lifting session over one memory view.
-pub struct Lifter<'m> {
-    mem: &'m [u8],
+/// A lifting session over one memory view (`&[u8]` by default).
+pub struct Lifter<'m, M = &'m [u8]> {
+    mem: M,
+    size: u64,
     remaining: u64,
     limit: u64,
+    lifetime: PhantomData<&'m [u8]>,
 }
 
 fn what_of(ty: &IType) -> String {
@@ -31,18 +37,27 @@ fn what_of(ty: &IType) -> String {
 }
 
 impl<'m> Lifter<'m> {
-    /// Starts lifting from `mem` with the default budget.
+    /// Starts lifting from the bytes of a memory with the default budget.
     pub fn new(mem: &'m [u8]) -> Self {
-        let limit = (mem.len() as u64).saturating_mul(4).saturating_add(1 << 20);
+        Self::over(mem)
+    }
+}
+
+impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
+    /// Starts lifting from any memory view with the default budget.
+    pub fn over(mem: M) -> Self {
+        let limit = mem.size().saturating_mul(4).saturating_add(1 << 20);
         Self::with_budget(mem, limit)
     }
 
     /// Starts lifting with an explicit budget of bytes that may be read in total.
-    pub fn with_budget(mem: &'m [u8], limit: u64) -> Self {
+    pub fn with_budget(mem: M, limit: u64) -> Self {
         Lifter {
+            size: mem.size(),
             mem,
             remaining: limit,
             limit,
+            lifetime: PhantomData,
         }
     }
 
@@ -53,11 +68,11 @@ impl<'m> Lifter<'m> {
         ptr: u32,
         len: u64,
         what: impl FnOnce() -> String,
-    ) -> Result<&'m [u8], AbiError> {
+    ) -> Result<Cow<'m, [u8]>, AbiError> {
         if len == 0 {
-            return Ok(&[]);
+            return Ok(Cow::Borrowed(&[]));
         }
-        let memory_size = self.mem.len() as u64;
+        let memory_size = self.size;
         let end = ptr as u64 + len; // cannot overflow: ptr < 2^32, len checked below
         if len > memory_size || end > memory_size {
             return Err(AbiError::OutOfBounds {
@@ -74,19 +89,25 @@ impl<'m> Lifter<'m> {
             });
         }
         self.remaining -= len;
-        Ok(&self.mem[ptr as usize..end as usize])
+        Ok(self.mem.read(ptr, len as usize))
     }
 
     /// A string of `len` bytes at `ptr`.
     pub fn string(&mut self, ptr: u32, len: u32) -> Result<String, AbiError> {
         let bytes = self.bytes(ptr, len as u64, || "string".into())?;
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(AbiError::InvalidUtf8 {
-                what: "string".into(),
-                valid_up_to: e.valid_up_to(),
-                len: bytes.len(),
-            }),
+        let invalid = |e: std::str::Utf8Error, len: usize| AbiError::InvalidUtf8 {
+            what: "string".into(),
+            valid_up_to: e.valid_up_to(),
+            len,
+        };
+        match bytes {
+            Cow::Borrowed(b) => std::str::from_utf8(b)
+                .map(str::to_owned)
+                .map_err(|e| invalid(e, b.len())),
+            Cow::Owned(v) => {
+                let len = v.len();
+                String::from_utf8(v).map_err(|e| invalid(e.utf8_error(), len))
+            }
         }
     }
 
@@ -94,7 +115,7 @@ impl<'m> Lifter<'m> {
     pub fn byte_vec(&mut self, ptr: u32, len: u32) -> Result<Vec<u8>, AbiError> {
         Ok(self
             .bytes(ptr, len as u64, || "byte array".into())?
-            .to_vec())
+            .into_owned())
     }
 
     /// A string, byte array or array given as (ptr, len-or-count).
@@ -174,7 +195,17 @@ impl<'m> Lifter<'m> {
 /// Lifts a complex value (string, byte array, array, record) given the result slots.
 /// `size` is ignored for records (their RESULT_SIZE is stale, §2.2).
 pub fn lift_result(mem: &[u8], ty: &IType, ptr: u32, size: u32) -> Result<IValue, AbiError> {
-    let mut lifter = Lifter::new(mem);
+    lift_result_from(mem, ty, ptr, size)
+}
+
+/// [`lift_result`] over any memory view.
+pub fn lift_result_from<'m, M: GuestMemory<'m>>(
+    mem: M,
+    ty: &IType,
+    ptr: u32,
+    size: u32,
+) -> Result<IValue, AbiError> {
+    let mut lifter = Lifter::over(mem);
     match ty {
         IType::Record(r) => lifter.record(r, ptr),
         other => lifter.sized(other, ptr, size),
@@ -273,7 +304,7 @@ mod tests {
             mem[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
             mem[at + 4..at + 8].copy_from_slice(&900u32.to_le_bytes());
         }
-        let mut l = Lifter::with_budget(&mem, 4000);
+        let mut l = Lifter::with_budget(&mem[..], 4000);
         let e = l.array(&IType::String, 1000, 8).unwrap_err();
         assert!(matches!(e, AbiError::LiftBudget { .. }), "{e}");
     }

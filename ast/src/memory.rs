@@ -1,11 +1,34 @@
-//! The guest-memory seam: what lowering needs from a guest, whatever runs it.
+//! The guest-memory seams: what lifting and lowering need from a guest, whatever runs it.
 //!
-//! Lifting ([`crate::lift`]) reads a plain `&[u8]` view of the memory and needs no guest calls.
-//! Lowering ([`crate::lower`]) writes through [`GuestMemoryMut`]: the guest's own allocator
-//! plus bounds-checked writes. A wasm backend (wasmtime, a JavaScript engine, a test double)
-//! implements it once.
+//! Lifting ([`crate::lift`]) reads through [`GuestMemory`] and needs no guest calls: a host
+//! that sees the memory directly (wasmtime) lends its bytes (`&[u8]` implements the trait with
+//! no copy), a host that reaches the memory through an API (a JavaScript engine) copies only
+//! the ranges asked for. Lowering ([`crate::lower`]) writes through [`GuestMemoryMut`]: the
+//! guest's own allocator plus bounds-checked writes. A wasm backend (wasmtime, a JavaScript
+//! engine, a test double) implements each once.
+
+use std::borrow::Cow;
 
 use crate::error::AbiError;
+
+/// A read view of a guest memory, valid until the guest runs again (its memory may grow).
+pub trait GuestMemory<'m> {
+    /// The memory's size in bytes.
+    fn size(&self) -> u64;
+    /// The `len` bytes at `ptr`. The caller has checked `ptr + len <= size()`.
+    fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]>;
+}
+
+impl<'m> GuestMemory<'m> for &'m [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]> {
+        let start = ptr as usize;
+        Cow::Borrowed(&self[start..start + len])
+    }
+}
 
 /// What lowering needs from a guest: an allocator and bounds-checked writes.
 pub trait GuestMemoryMut {

@@ -88,7 +88,7 @@
 #![deny(missing_docs)]
 
 mod adapter;
-mod call_parameters;
+use marine_ast::call_parameters;
 mod call_parameters_abi;
 #[cfg(target_os = "linux")]
 mod descendants;

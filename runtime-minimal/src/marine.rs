@@ -9,7 +9,7 @@ use std::time::Duration;
 use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::adapter::{check_import_signature, import_func_type, module_import_func};
+use crate::adapter::{import_func_type, module_import_func};
 use crate::config::env_problem;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
@@ -22,6 +22,7 @@ use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_T
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
 use crate::wasi_guard::{WasiGuard, DEFAULT_MAX_OPEN_FILES};
+use marine_ast::link::check_import_signature;
 
 /// Where a module's bytes come from.
 #[derive(Clone, Debug)]

@@ -14,8 +14,8 @@ use wasmtime::{AsContext, AsContextMut, Instance, Memory, TypedFunc};
 
 use crate::errors::{format_wasmtime_error, AbiError};
 use crate::lift::Lifter;
-use crate::types::IType;
 pub use marine_ast::memory::GuestMemoryMut;
+use marine_ast::protocol::Guest;
 
 /// Handles of one instance's ABI exports (§1.1).
 #[derive(Clone)]
@@ -209,15 +209,45 @@ impl<S: AsContextMut> GuestMemoryMut for WasmGuest<'_, S> {
     }
 }
 
-/// True for the types moved memory-to-memory between modules: strings and byte arrays
-/// (`Vec<u8>`, either as `ByteArray` or `Array(U8)`, which share one layout).
-pub fn is_bytes_type(ty: &IType) -> bool {
-    match ty {
-        IType::String | IType::ByteArray => true,
-        IType::Array(elem) => **elem == IType::U8,
-        _ => false,
+impl<S: AsContextMut> Guest for WasmGuest<'_, S> {
+    type View<'v>
+        = &'v [u8]
+    where
+        Self: 'v;
+
+    fn view(&self) -> &[u8] {
+        self.abi.memory.data(self.store.as_context())
+    }
+
+    fn result_ptr(&mut self) -> Result<u32, AbiError> {
+        self.abi.result_ptr(&mut self.store)
+    }
+
+    fn result_size(&mut self) -> Result<u32, AbiError> {
+        self.abi
+            .get_result_size
+            .call(&mut self.store, ())
+            .map(|size| size as u32)
+            .map_err(|e| guest_call_error("get_result_size", &e))
+    }
+
+    fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
+        self.abi.set_result(&mut self.store, ptr, None)
+    }
+
+    fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
+        self.abi
+            .set_result_size
+            .call(&mut self.store, size as i32)
+            .map_err(|e| guest_call_error("set_result_size", &e))
+    }
+
+    fn release_objects(&mut self) -> Result<(), AbiError> {
+        self.abi.release_objects(&mut self.store)
     }
 }
+
+pub use marine_ast::abi::is_bytes_type;
 
 /// A string or byte array a module returned: `len` bytes at `ptr` in its memory, not checked
 /// yet ([`GuestBytes::view`] checks them).
@@ -248,7 +278,11 @@ pub(crate) fn checked_bytes(
     utf8: bool,
 ) -> Result<&[u8], AbiError> {
     let what = if utf8 { "string" } else { "byte array" };
-    let bytes = Lifter::new(memory).bytes(ptr, len as u64, || what.to_string())?;
+    // Checks bounds; the bytes are then borrowed from `memory` itself.
+    Lifter::new(memory).bytes(ptr, len as u64, || what.to_string())?;
+    let bytes = memory
+        .get(ptr as usize..ptr as usize + len as usize)
+        .unwrap_or_default();
     if utf8 {
         if let Err(e) = std::str::from_utf8(bytes) {
             return Err(AbiError::InvalidUtf8 {

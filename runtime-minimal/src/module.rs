@@ -15,13 +15,13 @@ use crate::errors::{
     format_wasmtime_error, AbiError, ImportError, InCall, MarineError, WasmtimeError,
 };
 use crate::interface::ModuleInterface;
-use crate::lift::lift_result;
 use crate::lower::lower_argument;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Frame, Shared, SharedState, StoreState};
 use crate::types::{check_value, IValue};
-use crate::wasm_value::{to_val, val_to_scalar};
+use crate::wasm_value::{from_val, to_val};
+use marine_ast::protocol::{take_output, OutputError};
 
 /// The function name a timeout or trap reports for a module's wasm start function (run while
 /// it is instantiated).
@@ -475,22 +475,8 @@ impl MModule {
         let mut results = vec![Val::I32(0); plan.wasm.results.len()];
         self.invoke(&mut store, export, &params, &mut results, stderr_mark)?;
 
-        let unexpected = |message: String| MarineError::UnexpectedResults {
-            module: self.name.to_string(),
-            function: function.to_string(),
-            message,
-        };
-        let output = match &plan.output {
-            OutputKind::None => return Ok(ForwardOutput::Values(Vec::new())),
-            OutputKind::Scalar(ty) => {
-                let val = results
-                    .first()
-                    .ok_or_else(|| unexpected("no result value".into()))?;
-                let v = val_to_scalar(ty, val)
-                    .ok_or_else(|| unexpected(format!("{val:?} is not a {ty}")))?;
-                return Ok(ForwardOutput::Values(vec![v]));
-            }
-            OutputKind::Sized(ty) if bytes_output && is_bytes_type(ty) => {
+        if let OutputKind::Sized(ty) = &plan.output {
+            if bytes_output && is_bytes_type(ty) {
                 // Checked (bounds, UTF-8) once, when the caller takes them.
                 return match self.abi.result_ptr_and_size(&mut store) {
                     Ok((ptr, len)) => Ok(ForwardOutput::Bytes(GuestBytes {
@@ -509,25 +495,28 @@ impl MModule {
                     }
                 };
             }
-            OutputKind::Sized(ty) => {
-                let lifted = self
-                    .abi
-                    .result_ptr_and_size(&mut store)
-                    .and_then(|(ptr, size)| {
-                        lift_result(self.abi.memory_view(&store), ty, ptr, size)
-                    });
-                self.release_after(&mut store, lifted)
-            }
-            OutputKind::Record(r) => {
-                let ty = crate::types::IType::Record(r.clone());
-                let lifted = self
-                    .abi
-                    .result_ptr(&mut store)
-                    .and_then(|ptr| lift_result(self.abi.memory_view(&store), &ty, ptr, 0));
-                self.release_after(&mut store, lifted)
-            }
-        };
-        output.map(|v| ForwardOutput::Values(vec![v])).map_err(ctx)
+        }
+        let raw = results.first().and_then(from_val);
+        let taken = take_output(
+            &mut WasmGuest::new(&mut store, &self.abi),
+            &plan.output,
+            raw,
+            |release_err| {
+                log::warn!(
+                    "module `{}`: release_objects after a failed lift also failed: {release_err}",
+                    self.name
+                )
+            },
+        );
+        match taken {
+            Ok(value) => Ok(ForwardOutput::Values(value.into_iter().collect())),
+            Err(OutputError::Unexpected(message)) => Err(MarineError::UnexpectedResults {
+                module: self.name.to_string(),
+                function: function.to_string(),
+                message,
+            }),
+            Err(OutputError::Abi(e)) => Err(ctx(e)),
+        }
     }
 
     /// Calls the raw export; a failure becomes [`MarineError::Import`] (an import it called
@@ -557,28 +546,6 @@ impl MModule {
                 source: WasmtimeError::new(e),
             },
         })
-    }
-
-    /// Calls `release_objects` after lifting. A failed release after a successful lift is an
-    /// error; after a failed lift the lift error wins and the release error is only logged.
-    fn release_after(
-        &self,
-        store: impl AsContextMut<Data = StoreState>,
-        lifted: Result<IValue, AbiError>,
-    ) -> Result<IValue, AbiError> {
-        let released = self.abi.release_objects(store);
-        match (lifted, released) {
-            (Ok(v), Ok(())) => Ok(v),
-            (Ok(_), Err(e)) => Err(e),
-            (Err(e), Ok(())) => Err(e),
-            (Err(e), Err(release_err)) => {
-                log::warn!(
-                    "module `{}`: release_objects after a failed lift also failed: {release_err}",
-                    self.name
-                );
-                Err(e)
-            }
-        }
     }
 }
 

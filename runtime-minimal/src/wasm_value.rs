@@ -1,6 +1,6 @@
 //! The ABI core's [`WasmValue`] as wasmtime's [`Val`], for scalar arguments and results.
 
-use marine_ast::lower::{scalar_to_wasm, wasm_to_scalar};
+use marine_ast::lower::wasm_to_scalar;
 use marine_ast::WasmValue;
 use wasmtime::Val;
 
@@ -26,11 +26,6 @@ pub(crate) fn from_val(value: &Val) -> Option<WasmValue> {
         Val::F64(bits) => WasmValue::F64(*bits),
         _ => return None,
     })
-}
-
-/// A scalar interface value as the wasm value it travels as (§2.1).
-pub(crate) fn scalar_to_val(value: &IValue) -> Option<Val> {
-    scalar_to_wasm(value).map(to_val)
 }
 
 /// A scalar wasm value as the interface value of type `ty` (§2.2).

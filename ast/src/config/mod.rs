@@ -247,6 +247,18 @@ impl ServiceConfig {
         Self::parse(text, base_dir.as_ref(), None, None)
     }
 
+    /// Parses and resolves config text that came from `config_path` without reading it (a
+    /// host with no file system, such as a browser, is given the text): errors name that
+    /// path, relative paths are resolved against its directory.
+    pub fn from_toml_str_at(
+        text: &str,
+        config_path: impl AsRef<Path>,
+    ) -> Result<Self, ConfigError> {
+        let path = config_path.as_ref();
+        let base_dir = path.parent().unwrap_or(Path::new(""));
+        Self::parse(text, base_dir, Some(path), None)
+    }
+
     /// Checks the file system: every module's wasm file must exist. Missing mounted binaries
     /// are only logged (the call reports a spawn error, as in the official runtime).
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -29,7 +29,6 @@
 //! - `unload_module` refuses while other modules import from the module.
 
 mod interface_text;
-mod order;
 mod pool;
 mod wasm_log;
 
@@ -39,7 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use interface_text::ServiceInterface;
-pub use order::{load_order, OrderError};
+pub use marine_ast::link::{load_order, OrderError};
 pub use pool::{PoolStats, ServicePool};
 pub use wasm_log::WasmLogFilter;
 
