@@ -19,6 +19,7 @@ mod pool;
 mod records;
 mod scalars;
 mod service;
+mod shared_calls;
 
 use marine_runtime::{IValue, Marine};
 

@@ -1,0 +1,252 @@
+//! One guest instance as the engine reaches it: through the platform's `WebAssembly` objects.
+//!
+//! [`JsInstance`] holds the instance's `memory` and its six ABI functions, looked up once when
+//! the module is registered. [`JsGuest`] implements the core's [`Guest`] over it, so lifting,
+//! lowering and the call protocol are the core's own code: the engine never sees the guest's
+//! memory as a slice, it copies in and out exactly the ranges the core asks for.
+
+use std::borrow::Cow;
+
+use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
+use marine_ast::{AbiError, Guest, GuestMemory, GuestMemoryMut, WasmType, WasmValue};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{js_error_text, EngineError};
+
+/// The `memory` and ABI functions of one instantiated guest module.
+#[derive(Clone, Debug)]
+pub struct JsInstance {
+    exports: Object,
+    memory: WebAssembly::Memory,
+    allocate: Function,
+    release_objects: Function,
+    get_result_ptr: Function,
+    get_result_size: Function,
+    set_result_ptr: Function,
+    set_result_size: Function,
+}
+
+fn export(exports: &Object, module: &str, name: &str) -> Result<JsValue, EngineError> {
+    Reflect::get(exports, &JsValue::from_str(name)).map_err(|e| EngineError::MissingExport {
+        module: module.into(),
+        export: name.into(),
+        reason: js_error_text(&e),
+    })
+}
+
+fn function(exports: &Object, module: &str, name: &str) -> Result<Function, EngineError> {
+    export(exports, module, name)?
+        .dyn_into::<Function>()
+        .map_err(|_| EngineError::MissingExport {
+            module: module.into(),
+            export: name.into(),
+            reason: "not an exported function".into(),
+        })
+}
+
+impl JsInstance {
+    /// Looks up `memory` and the six ABI functions in an instance's `exports`.
+    pub fn new(module: &str, exports: JsValue) -> Result<Self, EngineError> {
+        // An instance's `exports` has a null prototype: it is an object, not an `instanceof
+        // Object`.
+        if !exports.is_object() {
+            return Err(EngineError::MissingExport {
+                module: module.into(),
+                export: "memory".into(),
+                reason: "the exports are not an object".into(),
+            });
+        }
+        let exports: Object = exports.unchecked_into();
+        let memory = export(&exports, module, "memory")?
+            .dyn_into::<WebAssembly::Memory>()
+            .map_err(|_| EngineError::MissingExport {
+                module: module.into(),
+                export: "memory".into(),
+                reason: "no exported memory named `memory`".into(),
+            })?;
+        Ok(JsInstance {
+            allocate: function(&exports, module, "allocate")?,
+            release_objects: function(&exports, module, "release_objects")?,
+            get_result_ptr: function(&exports, module, "get_result_ptr")?,
+            get_result_size: function(&exports, module, "get_result_size")?,
+            set_result_ptr: function(&exports, module, "set_result_ptr")?,
+            set_result_size: function(&exports, module, "set_result_size")?,
+            memory,
+            exports,
+        })
+    }
+
+    /// An exported function by name.
+    pub fn function(&self, module: &str, name: &str) -> Result<Function, EngineError> {
+        function(&self.exports, module, name)
+    }
+
+    /// The memory's current bytes (a fresh view: a grown memory has a new buffer).
+    fn bytes(&self) -> Uint8Array {
+        Uint8Array::new(&self.memory.buffer())
+    }
+
+    /// The memory size in bytes.
+    pub fn memory_size(&self) -> u64 {
+        self.bytes().length() as u64
+    }
+}
+
+/// A guest call that threw, as the core reports a failed ABI call.
+fn guest_call_error(function: &str, thrown: &JsValue) -> AbiError {
+    AbiError::GuestCall {
+        function: function.into(),
+        message: js_error_text(thrown),
+    }
+}
+
+/// An `i32` a guest function returned.
+fn returned_i32(function: &str, value: &JsValue) -> Result<u32, AbiError> {
+    value
+        .as_f64()
+        .map(|v| v as i32 as u32)
+        .ok_or_else(|| AbiError::GuestCall {
+            function: function.into(),
+            message: "did not return a number".into(),
+        })
+}
+
+/// The core's [`Guest`] over a [`JsInstance`].
+pub struct JsGuest<'a>(pub &'a JsInstance);
+
+/// A read view that copies out the ranges asked for.
+pub struct JsView(Uint8Array);
+
+impl<'m> GuestMemory<'m> for JsView {
+    fn size(&self) -> u64 {
+        self.0.length() as u64
+    }
+
+    fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]> {
+        let mut bytes = vec![0; len];
+        self.0.subarray(ptr, ptr + len as u32).copy_to(&mut bytes);
+        Cow::Owned(bytes)
+    }
+}
+
+impl GuestMemoryMut for JsGuest<'_> {
+    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
+        let failed = |reason: String| AbiError::Allocation {
+            size: size as u64,
+            tag,
+            reason,
+        };
+        let ptr = self
+            .0
+            .allocate
+            .call2(
+                &JsValue::UNDEFINED,
+                &JsValue::from(size as i32),
+                &JsValue::from(tag as i32),
+            )
+            .map_err(|e| failed(js_error_text(&e)))?;
+        let ptr = returned_i32("allocate", &ptr).map_err(|e| failed(e.to_string()))?;
+        if ptr == 0 && size > 0 {
+            return Err(failed("the guest returned a null pointer".into()));
+        }
+        let memory_size = self.0.memory_size();
+        if ptr as u64 + size as u64 > memory_size {
+            return Err(AbiError::OutOfBounds {
+                what: "block returned by allocate".into(),
+                ptr: ptr as u64,
+                len: size as u64,
+                memory_size,
+            });
+        }
+        Ok(ptr)
+    }
+
+    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+        let memory = self.0.bytes();
+        let memory_size = memory.length() as u64;
+        let end = ptr as u64 + bytes.len() as u64;
+        if end > memory_size {
+            return Err(AbiError::OutOfBounds {
+                what: "write".into(),
+                ptr: ptr as u64,
+                len: bytes.len() as u64,
+                memory_size,
+            });
+        }
+        memory.subarray(ptr, end as u32).copy_from(bytes);
+        Ok(())
+    }
+}
+
+impl Guest for JsGuest<'_> {
+    type View<'v>
+        = JsView
+    where
+        Self: 'v;
+
+    fn view(&self) -> JsView {
+        JsView(self.0.bytes())
+    }
+
+    fn result_ptr(&mut self) -> Result<u32, AbiError> {
+        let value = self
+            .0
+            .get_result_ptr
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| guest_call_error("get_result_ptr", &e))?;
+        returned_i32("get_result_ptr", &value)
+    }
+
+    fn result_size(&mut self) -> Result<u32, AbiError> {
+        let value = self
+            .0
+            .get_result_size
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| guest_call_error("get_result_size", &e))?;
+        returned_i32("get_result_size", &value)
+    }
+
+    fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
+        self.0
+            .set_result_ptr
+            .call1(&JsValue::UNDEFINED, &JsValue::from(ptr as i32))
+            .map(drop)
+            .map_err(|e| guest_call_error("set_result_ptr", &e))
+    }
+
+    fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
+        self.0
+            .set_result_size
+            .call1(&JsValue::UNDEFINED, &JsValue::from(size as i32))
+            .map(drop)
+            .map_err(|e| guest_call_error("set_result_size", &e))
+    }
+
+    fn release_objects(&mut self) -> Result<(), AbiError> {
+        self.0
+            .release_objects
+            .call0(&JsValue::UNDEFINED)
+            .map(drop)
+            .map_err(|e| guest_call_error("release_objects", &e))
+    }
+}
+
+/// A wasm value as JavaScript passes it: a number, or a `BigInt` for `i64`.
+pub fn to_js(value: WasmValue) -> JsValue {
+    match value {
+        WasmValue::I32(v) => JsValue::from(v),
+        WasmValue::I64(v) => JsValue::from(v),
+        WasmValue::F32(bits) => JsValue::from(f32::from_bits(bits) as f64),
+        WasmValue::F64(bits) => JsValue::from(f64::from_bits(bits)),
+    }
+}
+
+/// A JavaScript value as the wasm value of type `ty`; `None` when it is not one.
+pub fn from_js(ty: WasmType, value: &JsValue) -> Option<WasmValue> {
+    Some(match ty {
+        WasmType::I32 | WasmType::Other => WasmValue::I32(value.as_f64()? as i32),
+        WasmType::I64 => WasmValue::I64(i64::try_from(value.clone()).ok()?),
+        WasmType::F32 => WasmValue::F32((value.as_f64()? as f32).to_bits()),
+        WasmType::F64 => WasmValue::F64(value.as_f64()?.to_bits()),
+    })
+}

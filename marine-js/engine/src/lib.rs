@@ -1,0 +1,152 @@
+//! The engine of Marine in JavaScript.
+//!
+//! This crate is the ABI core ([`marine_ast`]) compiled to `wasm32-unknown-unknown` and
+//! exposed with wasm-bindgen as one object, [`Engine`], per service. The TypeScript package in
+//! `marine-js/` compiles and instantiates the guest modules with the platform's `WebAssembly`
+//! API and WASI shim; everything that knows the Marine ABI runs here, in the same Rust code as
+//! the native runtime:
+//! - the service config (`Config.toml`, with its `file:line:column` errors) and each module's
+//!   interface, read from its custom sections;
+//! - linking: the load order and the import signature checks ([`marine_ast::link`]);
+//! - calls: JSON arguments to interface values, lowering into the callee, the export call,
+//!   taking its output ([`marine_ast::protocol`]), and module-to-module imports, lifted from
+//!   the caller's memory and lowered into the callee's (shared-nothing: each module keeps its
+//!   memory, values are copied);
+//! - the host functions every module may import: the logger and `get_call_parameters` in all
+//!   four host namespaces.
+//!
+//! Layers: [`error`] (what goes wrong, and its JavaScript form) <- [`guest`] (one instance
+//! through `WebAssembly` objects, implementing the core's `Guest`) <- [`service`] (modules,
+//! calls, imports) <- this file (the wasm-bindgen surface).
+
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod guest;
+pub mod service;
+
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
+
+use crate::service::Service;
+
+/// One Marine service: its config, its modules' interfaces and instances, the state of the
+/// current call.
+#[wasm_bindgen]
+pub struct Engine {
+    service: Service,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Creates the engine of a service from its `Config.toml` text, or (`isJson`) the JSON
+    /// text of the same structure; `configPath` is the name errors give the file (and
+    /// relative paths are resolved against its directory).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: &str, config_path: &str, is_json: bool) -> Result<Engine, JsValue> {
+        let service = if is_json {
+            Service::from_json_config(config, config_path)?
+        } else {
+            Service::from_config(config, config_path)?
+        };
+        Ok(Engine { service })
+    }
+
+    /// The modules of the config, in its order, as JSON: `[{name, loggerEnabled,
+    /// loggingMask, envs, mappedDirs, memLimit, mountedBinaries, wasmPath}]`.
+    #[wasm_bindgen(js_name = configModules)]
+    pub fn config_modules(&self) -> String {
+        self.service.config_modules_json()
+    }
+
+    /// Reads a module's interface from its bytes (the module is not compiled here).
+    #[wasm_bindgen(js_name = addModule)]
+    pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+        Ok(self.service.add_module(name, bytes)?)
+    }
+
+    /// The order to instantiate the added modules in: each after those it imports from.
+    #[wasm_bindgen(js_name = loadOrder)]
+    pub fn load_order(&self) -> Result<Vec<String>, JsValue> {
+        Ok(self.service.load_order()?)
+    }
+
+    /// Checks every import of `name` from another module against that module's export, and
+    /// returns the module imports as JSON `[{namespace, name}]` (host namespaces are left to
+    /// the caller). The imported modules must be registered.
+    #[wasm_bindgen(js_name = linkImports)]
+    pub fn link_imports(&self, name: &str) -> Result<String, JsValue> {
+        Ok(self.service.link_imports(name)?)
+    }
+
+    /// Registers the instance of an added module (its `exports` object).
+    pub fn register(&self, name: &str, exports: JsValue) -> Result<(), JsValue> {
+        Ok(self.service.register(name, exports)?)
+    }
+
+    /// Removes a module; refused while another registered module imports from it.
+    pub fn unload(&self, name: &str) -> Result<(), JsValue> {
+        Ok(self.service.unload(name)?)
+    }
+
+    /// Calls `module.function` with JSON arguments (an array, or an object by argument name)
+    /// and returns the result as JSON text. `callParameters` is the JSON of the call
+    /// parameters every module the call reaches sees (`null` for the defaults).
+    pub fn call(
+        &self,
+        module: &str,
+        function: &str,
+        args_json: &str,
+        call_parameters_json: Option<String>,
+    ) -> Result<String, JsValue> {
+        Ok(self
+            .service
+            .call_json(module, function, args_json, call_parameters_json.as_deref())?)
+    }
+
+    /// The body of a module-to-module import: `importer` called `namespace.import` with these
+    /// raw wasm arguments. Returns the raw wasm result (or `undefined`).
+    #[wasm_bindgen(js_name = callImport)]
+    pub fn call_import(
+        &self,
+        importer: &str,
+        namespace: &str,
+        import: &str,
+        args: Array,
+    ) -> Result<JsValue, JsValue> {
+        self.service.call_import(importer, namespace, import, &args)
+    }
+
+    /// The body of `log_utf8_string` for `module`.
+    #[wasm_bindgen(js_name = hostLog)]
+    pub fn host_log(
+        &self,
+        module: &str,
+        level: i32,
+        target: i32,
+        msg_ptr: i32,
+        msg_len: i32,
+    ) -> Result<(), JsValue> {
+        self.service
+            .host_log(module, level, target, msg_ptr as u32, msg_len as u32)
+    }
+
+    /// The body of `get_call_parameters` for `module` in host namespace `namespace`.
+    #[wasm_bindgen(js_name = hostCallParameters)]
+    pub fn host_call_parameters(&self, module: &str, namespace: &str) -> Result<(), JsValue> {
+        self.service.host_call_parameters(module, namespace)
+    }
+
+    /// Sets the function that receives module logs: `(module, level, message)`, `level`
+    /// being `error`, `warn`, `info`, `debug` or `trace`.
+    #[wasm_bindgen(js_name = setLogger)]
+    pub fn set_logger(&self, logger: Function) {
+        self.service.set_logger(logger);
+    }
+
+    /// The interface of every added module as JSON: `[{name, functions: [{name, arguments:
+    /// [{name, type}], outputs: [type]}], records: [{name, fields: [{name, type}]}]}]`.
+    pub fn interface(&self) -> String {
+        self.service.interface_json()
+    }
+}

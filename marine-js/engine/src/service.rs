@@ -1,0 +1,659 @@
+//! A service in the engine: the modules' interfaces, their instances, and the calls.
+//!
+//! Calls re-enter the engine: a guest export runs, calls an import, and JavaScript hands the
+//! import to [`Service::call_import`] while the outer call is still running. So no state is
+//! borrowed across a guest call: modules and instances are `Rc`s taken out of their maps, and
+//! the call state is borrowed only for a moment. A failure inside an import is kept in the
+//! call state and thrown to the guest as an exception; the export call that catches it takes
+//! the kept error back, so the embedder sees the whole chain, typed.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use js_sys::{Array, Function};
+use marine_ast::abi::{flatten_signature, CallPlan};
+use marine_ast::call_parameters::{CallParameters, CallParametersLayout};
+use marine_ast::config::{ModuleConfig, ServiceConfig};
+use marine_ast::json::{ivalues_to_json, json_to_ivalues};
+use marine_ast::lift::Lifter;
+use marine_ast::link::{check_import_signature, load_order};
+use marine_ast::lower::{lower_argument, lower_record};
+use marine_ast::protocol::{self, take_output, OutputError};
+use marine_ast::types::check_value;
+use marine_ast::{
+    is_host_namespace, AbiError, FunctionSignature, Guest, HostApi, IType, IValue, ModuleInterface,
+    WasmValue,
+};
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+
+use crate::error::{js_error_text, EngineError, ImportSite};
+use crate::guest::{from_js, to_js, JsGuest, JsInstance};
+
+/// A module whose interface has been read.
+#[derive(Debug)]
+struct Module {
+    interface: ModuleInterface,
+    plans: HashMap<String, CallPlan>,
+}
+
+/// An import that failed, kept while the exception unwinds through the importer.
+#[derive(Debug)]
+struct ImportFailure {
+    site: ImportSite,
+    source: EngineError,
+}
+
+/// The state of the current top-level call.
+#[derive(Debug, Default)]
+struct CallState {
+    /// `(module, function)` frames, outermost first.
+    stack: Vec<(String, String)>,
+    /// What `get_call_parameters` returns during this call.
+    call_parameters: CallParameters,
+    /// The failure of an import, thrown through a guest.
+    failure: Option<ImportFailure>,
+}
+
+/// The engine's view of one service.
+pub struct Service {
+    config: ServiceConfig,
+    modules: RefCell<BTreeMap<String, Rc<Module>>>,
+    instances: RefCell<HashMap<String, Rc<JsInstance>>>,
+    call: RefCell<CallState>,
+    logger: RefCell<Option<Function>>,
+}
+
+fn json_error(what: &str, e: serde_json::Error) -> EngineError {
+    EngineError::Json {
+        what: what.into(),
+        message: e.to_string(),
+    }
+}
+
+impl Service {
+    /// Parses the config.
+    pub fn from_config(config_toml: &str, config_path: &str) -> Result<Self, EngineError> {
+        let config = ServiceConfig::from_toml_str_at(config_toml, config_path)
+            .map_err(|e| EngineError::Config(Box::new(e)))?;
+        Ok(Service {
+            config,
+            modules: RefCell::default(),
+            instances: RefCell::default(),
+            call: RefCell::default(),
+            logger: RefCell::default(),
+        })
+    }
+
+    /// Parses a config given as JSON: converted to TOML text first, so it is read by the one
+    /// config parser, with the same checks and messages.
+    pub fn from_json_config(config_json: &str, config_path: &str) -> Result<Self, EngineError> {
+        let value: toml::Value =
+            serde_json::from_str(config_json).map_err(|e| json_error("the config", e))?;
+        let text = toml::to_string(&value).map_err(|e| EngineError::Json {
+            what: "the config".into(),
+            message: e.to_string(),
+        })?;
+        Self::from_config(&text, config_path)
+    }
+
+    fn module_config(&self, name: &str) -> Option<&ModuleConfig> {
+        self.config.module(name)
+    }
+
+    /// The config's modules as JSON (see [`crate::Engine::config_modules`]).
+    pub fn config_modules_json(&self) -> String {
+        let modules: Vec<Value> = self
+            .config
+            .modules
+            .iter()
+            .map(|m| {
+                json!({
+                    "name": m.name,
+                    "wasmPath": m.wasm_path.display().to_string(),
+                    "loggerEnabled": m.logger_enabled,
+                    "loggingMask": m.logging_mask,
+                    "memLimit": m.mem_limit_bytes,
+                    "envs": m.wasi.effective_envs(),
+                    "mappedDirs": m.wasi.mapped_dirs.iter()
+                        .map(|(alias, path)| (alias.clone(), path.display().to_string()))
+                        .collect::<BTreeMap<_, _>>(),
+                    "mountedBinaries": m.mounted_binaries.iter()
+                        .map(|(name, path)| (name.clone(), path.display().to_string()))
+                        .collect::<BTreeMap<_, _>>(),
+                })
+            })
+            .collect();
+        json!({ "modules": modules, "totalMemoryLimit": self.config.total_memory_limit })
+            .to_string()
+    }
+
+    /// Reads a module's interface (see [`crate::Engine::add_module`]).
+    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<(), EngineError> {
+        if self.modules.borrow().contains_key(name) {
+            return Err(EngineError::NonUniqueModuleName(name.into()));
+        }
+        let limits = self.config.limits.apply(&marine_ast::Limits::default());
+        let interface =
+            ModuleInterface::from_wasm_with_limits(wasm, limits.interface()).map_err(|source| {
+                EngineError::Interface {
+                    module: name.into(),
+                    source: Box::new(source),
+                }
+            })?;
+        let plans = interface
+            .functions
+            .iter()
+            .map(|(fname, sig)| (fname.clone(), CallPlan::new(sig.clone())))
+            .collect();
+        self.modules
+            .borrow_mut()
+            .insert(name.into(), Rc::new(Module { interface, plans }));
+        Ok(())
+    }
+
+    fn module(&self, name: &str) -> Result<Rc<Module>, EngineError> {
+        self.modules
+            .borrow()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EngineError::NoSuchModule(name.into()))
+    }
+
+    fn instance(&self, name: &str) -> Result<Rc<JsInstance>, EngineError> {
+        self.instances
+            .borrow()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EngineError::NoSuchModule(name.into()))
+    }
+
+    /// The added modules' names and the modules each imports from.
+    fn dependencies(&self) -> Vec<(String, Vec<String>)> {
+        let modules = self.modules.borrow();
+        let config_order = self.config.modules.iter().map(|m| m.name.as_str());
+        // Config order first (it decides among independent modules), then any others.
+        let mut names: Vec<&str> = config_order.filter(|n| modules.contains_key(*n)).collect();
+        for name in modules.keys() {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let module = modules.get(name)?;
+                let imports = module
+                    .interface
+                    .imports
+                    .iter()
+                    .filter(|i| !is_host_namespace(&i.namespace))
+                    .map(|i| i.namespace.clone())
+                    .collect();
+                Some((name.to_string(), imports))
+            })
+            .collect()
+    }
+
+    /// See [`crate::Engine::load_order`].
+    pub fn load_order(&self) -> Result<Vec<String>, EngineError> {
+        load_order(&self.dependencies()).map_err(EngineError::Order)
+    }
+
+    /// See [`crate::Engine::link_imports`].
+    pub fn link_imports(&self, name: &str) -> Result<String, EngineError> {
+        let module = self.module(name)?;
+        let mut links = Vec::new();
+        for imported in &module.interface.imports {
+            if is_host_namespace(&imported.namespace) {
+                continue;
+            }
+            let callee = self.module(&imported.namespace).map_err(|_| {
+                EngineError::Order(marine_ast::link::OrderError::MissingModule {
+                    importer: name.into(),
+                    missing: imported.namespace.clone(),
+                })
+            })?;
+            for f in &imported.functions {
+                // The callee's export is the import field name (`link_name`, or else the
+                // Rust name), not the name the importer declared it under.
+                let actual = callee.interface.function(&f.import_name).ok_or_else(|| {
+                    EngineError::MissingImportedFunction {
+                        module: name.into(),
+                        imported: imported.namespace.clone(),
+                        function: f.import_name.clone(),
+                    }
+                })?;
+                check_import_signature(&f.signature, actual).map_err(|diff| {
+                    EngineError::ImportSignatureMismatch {
+                        module: name.into(),
+                        imported: imported.namespace.clone(),
+                        function: f.import_name.clone(),
+                        diff,
+                    }
+                })?;
+                links.push(json!({ "namespace": imported.namespace, "name": f.import_name }));
+            }
+        }
+        Ok(Value::Array(links).to_string())
+    }
+
+    /// See [`crate::Engine::register`].
+    pub fn register(&self, name: &str, exports: JsValue) -> Result<(), EngineError> {
+        self.module(name)?;
+        let instance = JsInstance::new(name, exports)?;
+        self.instances
+            .borrow_mut()
+            .insert(name.into(), Rc::new(instance));
+        Ok(())
+    }
+
+    /// See [`crate::Engine::unload`].
+    pub fn unload(&self, name: &str) -> Result<(), EngineError> {
+        self.module(name)?;
+        let importers: Vec<String> = self
+            .modules
+            .borrow()
+            .iter()
+            .filter(|(other, m)| {
+                other.as_str() != name
+                    && self.instances.borrow().contains_key(other.as_str())
+                    && m.interface.imports.iter().any(|i| i.namespace == name)
+            })
+            .map(|(other, _)| other.clone())
+            .collect();
+        if !importers.is_empty() {
+            return Err(EngineError::ModuleInUse {
+                module: name.into(),
+                importers,
+            });
+        }
+        self.instances.borrow_mut().remove(name);
+        self.modules.borrow_mut().remove(name);
+        Ok(())
+    }
+
+    /// See [`crate::Engine::call`].
+    pub fn call_json(
+        &self,
+        module: &str,
+        function: &str,
+        args_json: &str,
+        call_parameters_json: Option<&str>,
+    ) -> Result<String, EngineError> {
+        let args: Value = if args_json.trim().is_empty() {
+            Value::Array(Vec::new())
+        } else {
+            serde_json::from_str(args_json).map_err(|e| json_error("the arguments", e))?
+        };
+        let call_parameters = match call_parameters_json {
+            None => CallParameters::default(),
+            Some(text) => {
+                serde_json::from_str(text).map_err(|e| json_error("the call parameters", e))?
+            }
+        };
+        let (_, plan) = self.plan(module, function)?;
+        let values = json_to_ivalues(&args, &plan.signature).map_err(|source| {
+            EngineError::JsonArguments {
+                module: module.into(),
+                function: function.into(),
+                source: Box::new(source),
+            }
+        })?;
+        let top_level = self.call.borrow().stack.is_empty();
+        if top_level {
+            let mut call = self.call.borrow_mut();
+            call.call_parameters = call_parameters;
+            call.failure = None;
+        }
+        let output = self.invoke(module, function, &values)?;
+        let values: Vec<IValue> = output.into_iter().collect();
+        Ok(ivalues_to_json(&values, &plan.signature.outputs).to_string())
+    }
+
+    fn plan(&self, module: &str, function: &str) -> Result<(Rc<Module>, CallPlan), EngineError> {
+        let m = self.module(module)?;
+        let plan = m
+            .plans
+            .get(function)
+            .cloned()
+            .ok_or_else(|| EngineError::NoSuchFunction {
+                module: module.into(),
+                function: function.into(),
+            })?;
+        Ok((m, plan))
+    }
+
+    /// Calls an export with interface values: lowering, the call, the output.
+    fn invoke(
+        &self,
+        module: &str,
+        function: &str,
+        args: &[IValue],
+    ) -> Result<Option<IValue>, EngineError> {
+        let (_, plan) = self.plan(module, function)?;
+        let instance = self.instance(module)?;
+        let abi = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: function.into(),
+            source: Box::new(source),
+        };
+        for (arg, value) in plan.signature.arguments.iter().zip(args) {
+            check_value(value, &arg.ty).map_err(|given| {
+                abi(AbiError::ValueMismatch {
+                    expected: format!("{} for argument `{}`", arg.ty, arg.name),
+                    given,
+                })
+            })?;
+        }
+        {
+            let mut call = self.call.borrow_mut();
+            if call.stack.iter().any(|(m, _)| m == module) {
+                let mut stack: Vec<String> =
+                    call.stack.iter().map(|(m, f)| format!("{m}.{f}")).collect();
+                stack.push(format!("{module}.{function}"));
+                return Err(EngineError::Reentrancy {
+                    module: module.into(),
+                    function: function.into(),
+                    stack,
+                });
+            }
+            call.stack.push((module.into(), function.into()));
+        }
+        let result = self.run_export(module, function, &plan, &instance, args);
+        self.call.borrow_mut().stack.pop();
+        result
+    }
+
+    fn run_export(
+        &self,
+        module: &str,
+        function: &str,
+        plan: &CallPlan,
+        instance: &JsInstance,
+        args: &[IValue],
+    ) -> Result<Option<IValue>, EngineError> {
+        let abi = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: function.into(),
+            source: Box::new(source),
+        };
+        let params = Array::new();
+        for (arg, value) in plan.signature.arguments.iter().zip(args) {
+            lower_argument(&mut JsGuest(instance), &arg.ty, value, &mut |v| {
+                params.push(&to_js(v));
+            })
+            .map_err(abi)?;
+        }
+        let export = instance.function(module, function)?;
+        let returned = export.apply(&JsValue::UNDEFINED, &params);
+        let returned = match returned {
+            Ok(value) => value,
+            Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
+        };
+        let raw = match plan.wasm.results.first() {
+            None => None,
+            Some(ty) => {
+                Some(
+                    from_js(*ty, &returned).ok_or_else(|| EngineError::UnexpectedResults {
+                        module: module.into(),
+                        function: function.into(),
+                        message: format!("{} is not a {ty}", js_error_text(&returned)),
+                    })?,
+                )
+            }
+        };
+        let logger = self.logger.borrow().clone();
+        let taken = take_output(&mut JsGuest(instance), &plan.output, raw, |release| {
+            if let Some(logger) = logger {
+                let message = format!("release_objects after a failed lift also failed: {release}");
+                let _ = logger.call3(
+                    &JsValue::UNDEFINED,
+                    &JsValue::from_str(module),
+                    &JsValue::from_str("warn"),
+                    &JsValue::from_str(&message),
+                );
+            }
+        });
+        match taken {
+            Ok(value) => Ok(value),
+            Err(OutputError::Unexpected(message)) => Err(EngineError::UnexpectedResults {
+                module: module.into(),
+                function: function.into(),
+                message,
+            }),
+            Err(OutputError::Abi(e)) => Err(abi(e)),
+        }
+    }
+
+    /// What a thrown export call means: the failure of an import it called (kept in the call
+    /// state), else a trap of its own.
+    fn failure_of(&self, module: &str, function: &str, thrown: &JsValue) -> EngineError {
+        match self.call.borrow_mut().failure.take() {
+            Some(ImportFailure { site, source }) => EngineError::Import {
+                module: module.into(),
+                function: function.into(),
+                site: Box::new(site),
+                source: Box::new(source),
+            },
+            None => EngineError::Trap {
+                module: module.into(),
+                function: function.into(),
+                message: js_error_text(thrown),
+            },
+        }
+    }
+
+    /// Keeps `source` as the failure of an import and returns the exception to throw through
+    /// the importing guest.
+    fn fail_import(
+        &self,
+        caller: &str,
+        namespace: &str,
+        import: &str,
+        source: EngineError,
+    ) -> JsValue {
+        let thrown = js_sys::Error::new(&format!(
+            "import `{namespace}.{import}` called from module `{caller}` failed: {source}"
+        ));
+        self.call.borrow_mut().failure = Some(ImportFailure {
+            site: ImportSite {
+                caller: caller.into(),
+                namespace: namespace.into(),
+                import: import.into(),
+            },
+            source,
+        });
+        thrown.into()
+    }
+
+    /// See [`crate::Engine::call_import`].
+    pub fn call_import(
+        &self,
+        importer: &str,
+        namespace: &str,
+        import: &str,
+        args: &Array,
+    ) -> Result<JsValue, JsValue> {
+        self.forward(importer, namespace, import, args)
+            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
+            .map_err(|e| self.fail_import(importer, namespace, import, e))
+    }
+
+    fn imported_signature(
+        &self,
+        importer: &str,
+        namespace: &str,
+        import: &str,
+    ) -> Result<std::sync::Arc<FunctionSignature>, EngineError> {
+        let module = self.module(importer)?;
+        module
+            .interface
+            .imports
+            .iter()
+            .filter(|i| i.namespace == namespace)
+            .flat_map(|i| &i.functions)
+            .find(|f| f.import_name == import)
+            .map(|f| f.signature.clone())
+            .ok_or_else(|| EngineError::MissingImportedFunction {
+                module: importer.into(),
+                imported: namespace.into(),
+                function: import.into(),
+            })
+    }
+
+    fn forward(
+        &self,
+        importer: &str,
+        namespace: &str,
+        import: &str,
+        args: &Array,
+    ) -> Result<Option<WasmValue>, EngineError> {
+        let sig = self.imported_signature(importer, namespace, import)?;
+        let caller = self.instance(importer)?;
+        let in_caller = |source: AbiError| EngineError::Abi {
+            module: importer.into(),
+            function: sig.name.clone(),
+            source: Box::new(source),
+        };
+        let wasm = flatten_signature(&sig);
+        let params: Vec<Option<WasmValue>> = wasm
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| from_js(*ty, &args.get(i as u32)))
+            .collect();
+        let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
+            params.get(i).copied().flatten()
+        })
+        .map_err(in_caller)?;
+        // The caller's helper buffers are released once the callee has its copies.
+        if sig.arguments.iter().any(|a| a.ty.is_complex()) {
+            JsGuest(&caller).release_objects().map_err(in_caller)?;
+        }
+        let output = self.invoke(namespace, import, &values)?;
+        protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
+            .map_err(in_caller)
+    }
+
+    /// See [`crate::Engine::host_log`].
+    pub fn host_log(
+        &self,
+        module: &str,
+        level: i32,
+        target: i32,
+        ptr: u32,
+        len: u32,
+    ) -> Result<(), JsValue> {
+        let mask = self
+            .module_config(module)
+            .map_or(marine_ast::config::DEFAULT_LOGGING_MASK, |m| m.logging_mask);
+        if target != 0 && target & mask == 0 {
+            return Ok(());
+        }
+        let instance = self
+            .instance(module)
+            .map_err(|e| self.fail_host(module, "log_utf8_string", e.to_string()))?;
+        let view = JsGuest(&instance).view();
+        let (level, message) = match Lifter::over(view).string(ptr, len) {
+            Ok(message) => (level_name(level), message),
+            Err(e) => ("warn", format!("log_utf8_string: {e}")),
+        };
+        let Some(logger) = self.logger.borrow().clone() else {
+            return Ok(());
+        };
+        logger
+            .call3(
+                &JsValue::UNDEFINED,
+                &JsValue::from_str(module),
+                &JsValue::from_str(level),
+                &JsValue::from_str(&message),
+            )
+            .map(drop)
+            .map_err(|e| self.fail_host(module, "log_utf8_string", js_error_text(&e)))
+    }
+
+    fn fail_host(&self, module: &str, function: &str, message: String) -> JsValue {
+        self.fail_import(
+            module,
+            "host",
+            function,
+            EngineError::HostFunction {
+                module: module.into(),
+                function: function.into(),
+                message,
+            },
+        )
+    }
+
+    /// See [`crate::Engine::host_call_parameters`].
+    pub fn host_call_parameters(&self, module: &str, namespace: &str) -> Result<(), JsValue> {
+        let fail = |message: String| self.fail_host(module, "get_call_parameters", message);
+        let api = HostApi::of_namespace(namespace)
+            .ok_or_else(|| fail(format!("`{namespace}` is not a host namespace")))?;
+        let layout = CallParametersLayout::of_host_api(api);
+        let instance = self.instance(module).map_err(|e| fail(e.to_string()))?;
+        let fields = layout.value(&self.call.borrow().call_parameters);
+        let mut guest = JsGuest(&instance);
+        lower_record(&mut guest, layout.record_type(), &fields)
+            .and_then(|ptr| guest.set_result_ptr(ptr))
+            .map_err(|e| fail(e.to_string()))
+    }
+
+    /// See [`crate::Engine::set_logger`].
+    pub fn set_logger(&self, logger: Function) {
+        *self.logger.borrow_mut() = Some(logger);
+    }
+
+    /// See [`crate::Engine::interface`].
+    pub fn interface_json(&self) -> String {
+        let modules = self.modules.borrow();
+        let ty = |t: &IType| Value::String(t.to_string());
+        let list: Vec<Value> = modules
+            .iter()
+            .map(|(name, m)| {
+                let functions: Vec<Value> = m
+                    .interface
+                    .functions
+                    .values()
+                    .map(|sig| {
+                        json!({
+                            "name": sig.name,
+                            "arguments": sig.arguments.iter()
+                                .map(|a| json!({ "name": a.name, "type": ty(&a.ty) }))
+                                .collect::<Vec<_>>(),
+                            "outputs": sig.outputs.iter().map(ty).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                let records: Vec<Value> = m
+                    .interface
+                    .records
+                    .values()
+                    .map(|r| {
+                        json!({
+                            "name": r.name,
+                            "fields": r.fields.iter()
+                                .map(|f| json!({ "name": f.name, "type": ty(&f.ty) }))
+                                .collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                json!({ "name": name, "functions": functions, "records": records })
+            })
+            .collect();
+        Value::Array(list).to_string()
+    }
+}
+
+/// The name of a `log::Level` discriminant (§5.2); anything else is `trace`.
+fn level_name(level: i32) -> &'static str {
+    match level {
+        1 => "error",
+        2 => "warn",
+        3 => "info",
+        4 => "debug",
+        _ => "trace",
+    }
+}

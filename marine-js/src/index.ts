@@ -1,0 +1,25 @@
+/**
+ * Marine services in JavaScript.
+ *
+ * ```ts
+ * import { MarineService } from "@marine-native/js";
+ * const service = await MarineService.create({
+ *   config: await readFile("Config.toml", "utf8"),
+ *   modules: { greeting: await readFile("greeting.wasm") },
+ * });
+ * service.call("greeting", "greeting", ["Marine"]); // "Hi, Marine"
+ * ```
+ */
+
+export * from "./errors.js";
+export { MarineService } from "./service.js";
+export type {
+  CallModuleResult,
+  CallParameters,
+  CreateOptions,
+  LogLevel,
+  Logger,
+  ModuleInterface,
+  ModuleSource,
+  NamedType,
+} from "./service.js";

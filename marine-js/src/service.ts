@@ -1,0 +1,360 @@
+/**
+ * A Marine service in JavaScript: several modules described by one config, linked
+ * shared-nothing (each module has its own memory; values cross between modules through the
+ * engine, which lifts them from the caller's memory and lowers them into the callee's).
+ *
+ * Modules are compiled with the asynchronous `WebAssembly.compile` and instantiated with the
+ * platform's `WebAssembly` API; WASI comes from `@bjorn3/browser_wasi_shim`. Everything that
+ * knows the Marine ABI runs in the engine, the same Rust code as the native runtime.
+ */
+
+import { ConsoleStdout, File, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
+
+import { Engine, loadEngine } from "./engine.js";
+import { ConfigError, InstantiateError, LinkError, MarineError, TrapError, typed } from "./errors.js";
+
+/** Where a module's bytes come from. */
+export type ModuleSource = Uint8Array | ArrayBuffer | URL | Response;
+
+/** The level of a log record. */
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
+
+/** Receives what modules log (`log_utf8_string`) and write to stdout/stderr. */
+export type Logger = (module: string, level: LogLevel | "stdout" | "stderr", message: string) => void;
+
+/** What the caller tells every module of one call (`get_call_parameters`), v3 shape. */
+export interface CallParameters {
+  particle?: {
+    id?: string;
+    init_peer_id?: string;
+    timestamp?: number;
+    ttl?: number;
+    script?: string;
+    signature?: number[];
+    token?: string;
+  };
+  service_id?: string;
+  service_creator_peer_id?: string;
+  host_id?: string;
+  worker_id?: string;
+  tetraplets?: { peer_pk: string; service_id: string; function_name: string; lens: string }[][];
+}
+
+/** How to create a service. */
+export interface CreateOptions {
+  /** The service config: `Config.toml` text, or the same structure as an object. */
+  config: string | object;
+  /** The name the config's errors give the file (default `Config.toml`). */
+  configPath?: string;
+  /** Each module's bytes, by the module's name in the config. */
+  modules: Record<string, ModuleSource>;
+  /** Receives module logs and output (default: none). */
+  logger?: Logger;
+}
+
+/** An argument or record field: its name and type, as the native runtime prints it. */
+export interface NamedType {
+  name: string;
+  type: string;
+}
+
+/** One module's interface. */
+export interface ModuleInterface {
+  name: string;
+  functions: { name: string; arguments: NamedType[]; outputs: string[] }[];
+  records: { name: string; fields: NamedType[] }[];
+}
+
+/** The seed's result form: the result, or the error's message. */
+export interface CallModuleResult {
+  result: unknown;
+  error: string | null;
+}
+
+interface ModuleSettings {
+  name: string;
+  loggerEnabled: boolean;
+  loggingMask: number;
+  memLimit: number | null;
+  envs: Record<string, string>;
+  mappedDirs: Record<string, string>;
+  mountedBinaries: Record<string, string>;
+}
+
+const HOST_NAMESPACES = new Set([
+  "host",
+  "__marine_host_api_v1",
+  "__marine_host_api_v2",
+  "__marine_host_api_v3",
+]);
+
+async function bytesOf(source: ModuleSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (source instanceof URL) {
+    if (source.protocol === "file:") {
+      const { readFile } = await import("node:fs/promises");
+      return readFile(source);
+    }
+    return bytesOf(await fetch(source));
+  }
+  if (!source.ok) throw new Error(`${source.url}: HTTP ${source.status}`);
+  return new Uint8Array(await source.arrayBuffer());
+}
+
+/** One instantiated module: what the service keeps besides the engine's registration. */
+interface Loaded {
+  instance: WebAssembly.Instance;
+  /** stderr lines written during the current call (for panic messages). */
+  stderr: string[];
+}
+
+/** A running Marine service. */
+export class MarineService {
+  readonly #engine: Engine;
+  readonly #settings: Map<string, ModuleSettings>;
+  readonly #loaded = new Map<string, Loaded>();
+  readonly #logger: Logger | undefined;
+  #terminated = false;
+
+  private constructor(engine: Engine, settings: Map<string, ModuleSettings>, logger?: Logger) {
+    this.#engine = engine;
+    this.#settings = settings;
+    this.#logger = logger;
+    engine.setLogger((module: string, level: LogLevel, message: string) => {
+      if (this.#settings.get(module)?.loggerEnabled !== false) this.#logger?.(module, level, message);
+    });
+  }
+
+  /** Creates a service: reads the config, compiles every module, links and starts them. */
+  static async create(options: CreateOptions): Promise<MarineService> {
+    await loadEngine();
+    const configText = typeof options.config === "string" ? options.config : JSON.stringify(options.config);
+    const engine = (() => {
+      try {
+        return new Engine(configText, options.configPath ?? "Config.toml", typeof options.config !== "string");
+      } catch (e) {
+        throw typed(e);
+      }
+    })();
+    const described = JSON.parse(engine.configModules()) as { modules: ModuleSettings[] };
+    const settings = new Map(described.modules.map((m) => [m.name, m]));
+    for (const name of Object.keys(options.modules)) {
+      if (!settings.has(name)) {
+        throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
+      }
+    }
+    const service = new MarineService(engine, settings, options.logger);
+    const compiled = new Map<string, WebAssembly.Module>();
+    for (const { name } of described.modules) {
+      const source = options.modules[name];
+      if (source === undefined) {
+        throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
+      }
+      const bytes = await bytesOf(source);
+      service.#call(() => engine.addModule(name, bytes));
+      compiled.set(name, await compile(name, bytes));
+    }
+    const order = service.#call(() => engine.loadOrder());
+    for (const name of order) {
+      await service.#instantiate(name, compiled.get(name)!);
+    }
+    return service;
+  }
+
+  /** Runs an engine call, turning what it throws into typed errors. */
+  #call<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw typed(e);
+    }
+  }
+
+  async #instantiate(name: string, module: WebAssembly.Module): Promise<void> {
+    const engine = this.#engine;
+    const settings = this.#settings.get(name)!;
+    this.#call(() => engine.linkImports(name));
+    const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, stderr: [] };
+    const log = this.#logger;
+    const wasi = new WASI(
+      [name],
+      Object.entries(settings.envs).map(([k, v]) => `${k}=${v}`),
+      [
+        new OpenFile(new File([])),
+        ConsoleStdout.lineBuffered((line) => log?.(name, "stdout", line)),
+        ConsoleStdout.lineBuffered((line) => {
+          loaded.stderr.push(line);
+          if (loaded.stderr.length > 64) loaded.stderr.shift();
+          log?.(name, "stderr", line);
+        }),
+        ...Object.keys(settings.mappedDirs).map((alias) => new PreopenDirectory(alias, new Map())),
+      ],
+    );
+    const imports: WebAssembly.Imports = {};
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind !== "function") {
+        throw new LinkError(
+          `module \`${name}\`: linking failed: import \`${imp.module}.${imp.name}\` is a ${imp.kind}, which nothing provides`,
+          "Link",
+          name,
+          null,
+        );
+      }
+      const namespace = (imports[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
+      namespace[imp.name] = this.#importFunction(name, imp.module, imp.name, wasi);
+    }
+    let instance: WebAssembly.Instance;
+    try {
+      instance = await WebAssembly.instantiate(module, imports);
+    } catch (e) {
+      throw new InstantiateError(
+        `module \`${name}\`: instantiation failed: ${String(e)}`,
+        "Instantiate",
+        name,
+        null,
+      );
+    }
+    loaded.instance = instance;
+    start(name, wasi, instance);
+    this.#call(() => engine.register(name, instance.exports));
+    this.#loaded.set(name, loaded);
+  }
+
+  #importFunction(module: string, namespace: string, field: string, wasi: WASI): (...args: unknown[]) => unknown {
+    const engine = this.#engine;
+    if (namespace === "wasi_snapshot_preview1") {
+      const f = wasi.wasiImport[field];
+      if (!f) throw linkError(module, namespace, field, "WASI preview 1 has no such function");
+      return f;
+    }
+    if (HOST_NAMESPACES.has(namespace)) {
+      if (field === "log_utf8_string") {
+        return (level, target, ptr, len) =>
+          engine.hostLog(module, level as number, target as number, ptr as number, len as number);
+      }
+      if (field === "get_call_parameters") return () => engine.hostCallParameters(module, namespace);
+      throw linkError(module, namespace, field, "mounted binaries are not available in this runtime yet");
+    }
+    return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
+  }
+
+  /**
+   * Calls `module.func` with arguments given positionally (an array) or by name (an object),
+   * and returns the result (`null` for a function without one). Throws a typed
+   * {@link MarineError}.
+   */
+  call(module: string, func: string, args: unknown[] | Record<string, unknown> = [], callParameters?: CallParameters): unknown {
+    this.#alive();
+    const loaded = this.#loaded.get(module);
+    for (const l of this.#loaded.values()) l.stderr.length = 0;
+    try {
+      const json = this.#engine.call(
+        module,
+        func,
+        JSON.stringify(args),
+        callParameters === undefined ? undefined : JSON.stringify(callParameters),
+      );
+      return JSON.parse(json);
+    } catch (e) {
+      const error = typed(e);
+      if (error instanceof TrapError) {
+        const culprit = error.module ? this.#loaded.get(error.module) : loaded;
+        error.panicMessage = panicMessage(culprit?.stderr ?? []);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The seed's form: `argsJson` is the JSON text of the arguments; the answer is
+   * `{ result, error }` with the result, or the error's message, never a throw.
+   */
+  call_module(module: string, func: string, argsJson: string): CallModuleResult {
+    let args: unknown;
+    try {
+      args = JSON.parse(argsJson);
+    } catch (e) {
+      return { result: null, error: `the arguments are not valid JSON: ${(e as Error).message}` };
+    }
+    try {
+      return { result: this.call(module, func, args as unknown[]), error: null };
+    } catch (e) {
+      return { result: null, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** The interface of every module: functions with their argument and result types, records. */
+  interface(): ModuleInterface[] {
+    this.#alive();
+    return JSON.parse(this.#engine.interface()) as ModuleInterface[];
+  }
+
+  /** The memory size of each module, in bytes. */
+  memoryStats(): { module: string; memoryBytes: number }[] {
+    this.#alive();
+    return [...this.#loaded].map(([module, l]) => ({
+      module,
+      memoryBytes: (l.instance.exports.memory as WebAssembly.Memory).buffer.byteLength,
+    }));
+  }
+
+  /** Unloads a module; refused while another module imports from it. */
+  unload(module: string): void {
+    this.#alive();
+    this.#call(() => this.#engine.unload(module));
+    this.#loaded.delete(module);
+  }
+
+  /** Releases the service; later calls throw. */
+  terminate(): void {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#loaded.clear();
+    this.#engine.free();
+  }
+
+  #alive(): void {
+    if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
+  }
+}
+
+function linkError(module: string, namespace: string, field: string, why: string): LinkError {
+  return new LinkError(`module \`${module}\`: linking failed: import \`${namespace}.${field}\`: ${why}`, "Link", module, null);
+}
+
+async function compile(name: string, bytes: Uint8Array): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new InstantiateError(`module \`${name}\`: compilation failed: ${String(e)}`, "Instantiate", name, null);
+  }
+}
+
+/**
+ * Runs `_initialize`, then `_start`, whichever the module has, as the native runtime does;
+ * `proc_exit(0)` is a normal end of start-up.
+ */
+function start(name: string, wasi: WASI, instance: WebAssembly.Instance): void {
+  const exports = instance.exports as Record<string, unknown>;
+  try {
+    wasi.inst = instance as never;
+    if (typeof exports._initialize === "function") wasi.initialize(instance as never);
+    if (typeof exports._start === "function") {
+      const code = wasi.start(instance as never);
+      if (code !== 0) throw new Error(`exited with code ${code}`);
+    }
+  } catch (e) {
+    throw new InstantiateError(`module \`${name}\`: instantiation failed: start-up failed: ${String(e)}`, "Instantiate", name, null);
+  }
+}
+
+/** The guest's panic message among stderr lines (`panicked at <file:line:col>:` and after). */
+function panicMessage(stderr: string[]): string | null {
+  const at = stderr.findIndex((line) => line.includes("panicked at "));
+  if (at < 0) return null;
+  const first = stderr[at]!;
+  const rest = stderr.slice(at + 1);
+  const note = rest.findIndex((line) => line.startsWith("note: run with `RUST_BACKTRACE"));
+  return [first.slice(first.indexOf("panicked at ")), ...(note < 0 ? rest : rest.slice(0, note))].join("\n");
+}

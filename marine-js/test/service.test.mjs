@@ -1,0 +1,156 @@
+// MarineService beyond the shared call table: the seed's call form, typed errors, the
+// interface, logs, config errors, unloading, configs given as objects.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  ArgumentsError,
+  ConfigError,
+  LinkError,
+  MarineService,
+  ModuleInUseError,
+  NoSuchFunctionError,
+  NoSuchModuleError,
+  TrapError,
+} from "../dist/index.js";
+import { exampleWasm } from "./helpers.mjs";
+
+const one = (/** @type {string} */ name, extra = "") =>
+  MarineService.create({
+    config: `modules_dir = "."\n[[module]]\nname = "${name}"\n${extra}`,
+    modules: { [name]: exampleWasm(name) },
+  });
+
+test("the seed's call form answers { result, error } and never throws", async () => {
+  const service = await one("greeting");
+  assert.deepStrictEqual(service.call_module("greeting", "greeting", '[ "id" ]'), { result: "Hi, id", error: null });
+  const failed = service.call_module("greeting", "nope", "[]");
+  assert.deepStrictEqual(failed, { result: null, error: "module `greeting` has no function `nope`" });
+  const bad = service.call_module("greeting", "greeting", "[");
+  assert.equal(bad.result, null);
+  assert.match(bad.error ?? "", /^the arguments are not valid JSON: /);
+  service.terminate();
+});
+
+test("errors are typed and name the module and function", async () => {
+  const service = await one("misbehaving");
+  assert.throws(
+    () => service.call("misbehaving", "panics", ["boom"]),
+    (/** @type {any} */ e) => {
+      assert.ok(e instanceof TrapError, String(e));
+      assert.equal(e.kind, "Trap");
+      assert.equal(e.module, "misbehaving");
+      assert.equal(e.function, "panics");
+      assert.match(e.message, /^module `misbehaving`, function `panics`: trap: /);
+      assert.match(e.panicMessage ?? "", /^panicked at .*\nguest panicked: boom$/);
+      return true;
+    },
+  );
+  assert.equal(service.call("misbehaving", "ok"), "still fine", "a trap leaves the service serving");
+  assert.throws(() => service.call("misbehaving", "nope"), NoSuchFunctionError);
+  assert.throws(() => service.call("elsewhere", "ok"), NoSuchModuleError);
+  assert.throws(
+    () => service.call("misbehaving", "panics", [1]),
+    (/** @type {any} */ e) => e instanceof ArgumentsError && e.module === "misbehaving" && e.function === "panics",
+  );
+  service.terminate();
+  assert.throws(() => service.call("misbehaving", "ok"), /terminated/);
+});
+
+test("the interface lists functions and records with their types", async () => {
+  const service = await one("records");
+  const [records] = service.interface();
+  assert.equal(records?.name, "records");
+  const byRef = records?.functions.find((f) => f.name === "records_by_ref");
+  assert.deepStrictEqual(byRef, {
+    name: "records_by_ref",
+    arguments: [
+      { name: "a", type: "TestRecord0" },
+      { name: "b", type: "TestRecord0" },
+    ],
+    outputs: ["i64"],
+  });
+  const record0 = records?.records.find((r) => r.name === "TestRecord0");
+  assert.deepStrictEqual(record0, { name: "TestRecord0", fields: [{ name: "field_0", type: "i32" }] });
+  const [stats] = service.memoryStats();
+  assert.equal(stats?.module, "records");
+  assert.ok((stats?.memoryBytes ?? 0) >= 65536 && (stats?.memoryBytes ?? 0) % 65536 === 0);
+  service.terminate();
+});
+
+test("module logs reach the logger, filtered by logger_enabled", async () => {
+  /** @type {string[][]} */
+  const seen = [];
+  const logger = (/** @type {string} */ m, /** @type {string} */ l, /** @type {string} */ msg) => seen.push([m, l, msg]);
+  const config = (/** @type {boolean} */ enabled) => ({
+    modules_dir: ".",
+    module: [{ name: "logging", logger_enabled: enabled, wasi: { envs: { WASM_LOG: "info" } } }],
+  });
+  const on = await MarineService.create({ config: config(true), modules: { logging: exampleWasm("logging") }, logger });
+  assert.equal(on.call("logging", "log_info", ["hello"]), 5);
+  assert.deepStrictEqual(
+    seen.filter(([, level]) => level === "info"),
+    [["logging", "info", "hello"]],
+  );
+  seen.length = 0;
+  const off = await MarineService.create({ config: config(false), modules: { logging: exampleWasm("logging") }, logger });
+  assert.equal(off.call("logging", "log_info", ["quiet"]), 5);
+  assert.deepStrictEqual(seen.filter(([, level]) => level === "info"), []);
+});
+
+test("config errors give file:line:column", async () => {
+  await assert.rejects(
+    MarineService.create({
+      config: 'modules_dir = "."\n[[module]]\nname = "greeting"\nlogger_enabled = "yes"\n',
+      configPath: "svc/Config.toml",
+      modules: { greeting: exampleWasm("greeting") },
+    }),
+    (/** @type {any} */ e) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, /^svc\/Config\.toml:4:18: /);
+      return true;
+    },
+  );
+  await assert.rejects(
+    MarineService.create({ config: 'modules_dir = "."\n[[module]]\nname = "greeting"\n', modules: {} }),
+    /module `greeting` of the config has no bytes/,
+  );
+});
+
+test("links are checked and unloading follows imports", async () => {
+  const modules = {
+    records_passing_effector: exampleWasm("records_passing_effector"),
+    records_passing_pure: exampleWasm("records_passing_pure"),
+  };
+  // Config order is the reverse of the import order: loading follows the imports.
+  const config = {
+    modules_dir: ".",
+    module: [{ name: "records_passing_pure" }, { name: "records_passing_effector" }],
+  };
+  const service = await MarineService.create({ config, modules });
+  assert.throws(() => service.unload("records_passing_effector"), (/** @type {any} */ e) => {
+    assert.ok(e instanceof ModuleInUseError, String(e));
+    assert.equal(e.message, "module `records_passing_effector` cannot be unloaded: imported by records_passing_pure");
+    return true;
+  });
+  service.unload("records_passing_pure");
+  service.unload("records_passing_effector");
+  assert.deepStrictEqual(service.interface(), []);
+
+  // An importer whose callee exports the function with another signature is refused.
+  await assert.rejects(
+    MarineService.create({
+      config: { modules_dir: ".", module: [{ name: "records_passing_effector" }, { name: "records_passing_pure" }] },
+      modules: { records_passing_effector: exampleWasm("greeting"), records_passing_pure: modules.records_passing_pure },
+    }),
+    (/** @type {any} */ e) => {
+      assert.ok(e instanceof LinkError, String(e));
+      assert.equal(
+        e.message,
+        "module `records_passing_pure` imports `records_passing_effector.test_record_ref`, but module `records_passing_effector` has no such function",
+      );
+      assert.equal(e.module, "records_passing_pure");
+      return true;
+    },
+  );
+});
