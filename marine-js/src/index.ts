@@ -13,10 +13,12 @@
 
 export * from "./errors.js";
 export { MarineService } from "./service.js";
+export * from "./mounted.js";
 export type {
   CallModuleResult,
   CallParameters,
   CreateOptions,
+  HostFunction,
   LogLevel,
   Logger,
   ModuleInterface,

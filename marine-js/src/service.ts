@@ -11,6 +11,7 @@
 import { ConsoleStdout, File, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
 
 import { Engine, loadEngine } from "./engine.js";
+import { mountedBinary, type RunOptions } from "./mounted.js";
 import { ConfigError, InstantiateError, LinkError, MarineError, TrapError, typed } from "./errors.js";
 
 /** Where a module's bytes come from. */
@@ -40,6 +41,13 @@ export interface CallParameters {
   tetraplets?: { peer_pk: string; service_id: string; function_name: string; lens: string }[][];
 }
 
+/**
+ * A host function a module imports (`#[marine] #[host_import] extern` in the guest): called
+ * with the arguments as JSON values (records as objects, byte arrays as arrays of numbers),
+ * it returns the result as a JSON value, or throws to fail the call.
+ */
+export type HostFunction = (...args: any[]) => unknown;
+
 /** How to create a service. */
 export interface CreateOptions {
   /** The service config: `Config.toml` text, or the same structure as an object. */
@@ -50,6 +58,10 @@ export interface CreateOptions {
   modules: Record<string, ModuleSource>;
   /** Receives module logs and output (default: none). */
   logger?: Logger;
+  /** Host functions by module name, then by import name. */
+  hostImports?: Record<string, Record<string, HostFunction>>;
+  /** Limits of each mounted binary run (Node only). */
+  mountedBinaries?: RunOptions;
 }
 
 /** An argument or record field: its name and type, as the native runtime prints it. */
@@ -115,12 +127,15 @@ export class MarineService {
   readonly #settings: Map<string, ModuleSettings>;
   readonly #loaded = new Map<string, Loaded>();
   readonly #logger: Logger | undefined;
+  readonly #options: CreateOptions;
+  #spawnSync: typeof import("node:child_process").spawnSync | undefined;
   #terminated = false;
 
-  private constructor(engine: Engine, settings: Map<string, ModuleSettings>, logger?: Logger) {
+  private constructor(engine: Engine, settings: Map<string, ModuleSettings>, options: CreateOptions) {
     this.#engine = engine;
     this.#settings = settings;
-    this.#logger = logger;
+    this.#logger = options.logger;
+    this.#options = options;
     engine.setLogger((module: string, level: LogLevel, message: string) => {
       if (this.#settings.get(module)?.loggerEnabled !== false) this.#logger?.(module, level, message);
     });
@@ -144,7 +159,10 @@ export class MarineService {
         throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
       }
     }
-    const service = new MarineService(engine, settings, options.logger);
+    const service = new MarineService(engine, settings, options);
+    if ([...settings.values()].some((m) => Object.keys(m.mountedBinaries).length > 0)) {
+      service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync, () => undefined);
+    }
     const compiled = new Map<string, WebAssembly.Module>();
     for (const { name } of described.modules) {
       const source = options.modules[name];
@@ -234,7 +252,21 @@ export class MarineService {
           engine.hostLog(module, level as number, target as number, ptr as number, len as number);
       }
       if (field === "get_call_parameters") return () => engine.hostCallParameters(module, namespace);
-      throw linkError(module, namespace, field, "mounted binaries are not available in this runtime yet");
+      const own = this.#options.hostImports?.[module]?.[field];
+      const binary = this.#settings.get(module)?.mountedBinaries[field];
+      const handler: ((args: unknown[]) => unknown) | undefined = own
+        ? (args) => own(...args)
+        : binary !== undefined
+          ? mountedBinary(binary, this.#spawnSync, this.#options.mountedBinaries)
+          : undefined;
+      if (!handler) {
+        throw linkError(module, namespace, field, "no host function or mounted binary of that name is given");
+      }
+      const bridge = (argsJson: string): string | undefined => {
+        const result = handler(JSON.parse(argsJson) as unknown[]);
+        return result === undefined ? undefined : JSON.stringify(result);
+      };
+      return (...args: unknown[]) => engine.callHost(module, namespace, field, args, bridge);
     }
     return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
   }

@@ -117,6 +117,24 @@ impl Engine {
         self.service.call_import(importer, namespace, import, &args)
     }
 
+    /// The body of a host function `namespace.import` of `module` (an embedder's function or a
+    /// mounted binary), typed by the module's own declaration of the import: the arguments
+    /// are lifted from the module's memory and given to `handler` as the JSON text of an
+    /// array; `handler` returns the JSON text of the result (or `undefined` without one),
+    /// which is lowered back into the module.
+    #[wasm_bindgen(js_name = callHost)]
+    pub fn call_host(
+        &self,
+        module: &str,
+        namespace: &str,
+        import: &str,
+        args: Array,
+        handler: Function,
+    ) -> Result<JsValue, JsValue> {
+        self.service
+            .call_host(module, namespace, import, &args, &handler)
+    }
+
     /// The body of `log_utf8_string` for `module`.
     #[wasm_bindgen(js_name = hostLog)]
     pub fn host_log(

@@ -15,7 +15,7 @@ use js_sys::{Array, Function};
 use marine_ast::abi::{flatten_signature, CallPlan};
 use marine_ast::call_parameters::{CallParameters, CallParametersLayout};
 use marine_ast::config::{ModuleConfig, ServiceConfig};
-use marine_ast::json::{ivalues_to_json, json_to_ivalues};
+use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result};
 use marine_ast::lift::Lifter;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
@@ -517,13 +517,7 @@ impl Service {
             function: sig.name.clone(),
             source: Box::new(source),
         };
-        let wasm = flatten_signature(&sig);
-        let params: Vec<Option<WasmValue>> = wasm
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, ty)| from_js(*ty, &args.get(i as u32)))
-            .collect();
+        let params = wasm_params(&sig, args);
         let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
             params.get(i).copied().flatten()
         })
@@ -533,6 +527,71 @@ impl Service {
             JsGuest(&caller).release_objects().map_err(in_caller)?;
         }
         let output = self.invoke(namespace, import, &values)?;
+        protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
+            .map_err(in_caller)
+    }
+
+    /// See [`crate::Engine::call_host`].
+    pub fn call_host(
+        &self,
+        module: &str,
+        namespace: &str,
+        import: &str,
+        args: &Array,
+        handler: &Function,
+    ) -> Result<JsValue, JsValue> {
+        self.host(module, namespace, import, args, handler)
+            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
+            .map_err(|e| self.fail_import(module, namespace, import, e))
+    }
+
+    fn host(
+        &self,
+        module: &str,
+        namespace: &str,
+        import: &str,
+        args: &Array,
+        handler: &Function,
+    ) -> Result<Option<WasmValue>, EngineError> {
+        let sig = self.imported_signature(module, namespace, import)?;
+        let caller = self.instance(module)?;
+        let in_caller = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: import.into(),
+            source: Box::new(source),
+        };
+        let failed = |message: String| EngineError::HostFunction {
+            module: module.into(),
+            function: import.into(),
+            message,
+        };
+        let params = wasm_params(&sig, args);
+        let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
+            params.get(i).copied().flatten()
+        })
+        .map_err(in_caller)?;
+        let json_args: Vec<Value> = values
+            .iter()
+            .zip(&sig.arguments)
+            .map(|(value, arg)| ivalue_to_json(value, Some(&arg.ty)))
+            .collect();
+        let returned = handler
+            .call1(
+                &JsValue::UNDEFINED,
+                &JsValue::from_str(&Value::Array(json_args).to_string()),
+            )
+            .map_err(|e| failed(js_error_text(&e)))?;
+        let output = match sig.outputs.first() {
+            None => None,
+            Some(ty) => {
+                let text = returned
+                    .as_string()
+                    .ok_or_else(|| failed(format!("it returned no value; `{ty}` expected")))?;
+                let value: Value = serde_json::from_str(&text)
+                    .map_err(|e| failed(format!("its result is not JSON: {e}")))?;
+                Some(json_to_result(&value, ty, &sig).map_err(|e| failed(e.to_string()))?)
+            }
+        };
         protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
             .map_err(in_caller)
     }
@@ -645,6 +704,17 @@ impl Service {
             .collect();
         Value::Array(list).to_string()
     }
+}
+
+/// The raw wasm arguments of an import call, each as the wasm type the signature gives it
+/// (`None` where JavaScript passed something else).
+fn wasm_params(sig: &FunctionSignature, args: &Array) -> Vec<Option<WasmValue>> {
+    flatten_signature(sig)
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| from_js(*ty, &args.get(i as u32)))
+        .collect()
 }
 
 /// The name of a `log::Level` discriminant (§5.2); anything else is `trace`.
