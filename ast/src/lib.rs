@@ -19,6 +19,8 @@
 //! - [`interface`]: a module's interface read from its custom sections;
 //! - [`metrics`]: the shape of a module's code, measured before compiling it;
 //! - [`memory`], [`lift`], [`lower`]: the guest-memory seams and the §2.5/§2.6 layouts;
+//! - [`memory_limit`]: capping a module's memories in its bytes (for engines that cannot
+//!   refuse a growth at run time);
 //! - [`protocol`]: the steps around a guest's ABI exports (taking an export's output, an
 //!   import's arguments and result), over any engine that implements [`Guest`];
 //! - [`json`]: JSON <-> [`IValue`] by type;
@@ -55,6 +57,7 @@ pub mod link;
 pub mod lower;
 pub mod manifest;
 pub mod memory;
+pub mod memory_limit;
 #[cfg(feature = "interface")]
 pub mod metrics;
 pub mod protocol;

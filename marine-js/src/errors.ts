@@ -19,6 +19,7 @@ export type ErrorKind =
   | "Trap"
   | "UnexpectedResults"
   | "Reentrancy"
+  | "MemoryLimit"
   | "Import"
   | "HostFunction";
 
@@ -69,6 +70,8 @@ export class TrapError extends MarineError {
 export class UnexpectedResultsError extends MarineError {}
 /** A module already on the call stack was called again. */
 export class ReentrancyError extends MarineError {}
+/** The call failed after a memory growth past the module's limit was refused. */
+export class MemoryLimitError extends MarineError {}
 /** An import called during the call failed; `cause` holds the callee's error. */
 export class ImportError extends MarineError {}
 /** A host function failed. */
@@ -88,6 +91,7 @@ const classes: Record<ErrorKind, new (...args: ConstructorParameters<typeof Mari
   Trap: TrapError,
   UnexpectedResults: UnexpectedResultsError,
   Reentrancy: ReentrancyError,
+  MemoryLimit: MemoryLimitError,
   Import: ImportError,
   HostFunction: HostFunctionError,
 };

@@ -136,6 +136,7 @@ export class MarineService {
     this.#settings = settings;
     this.#logger = options.logger;
     this.#options = options;
+    engine.setStderrProbe((module: string) => this.#loaded.get(module)?.stderr.join("\n") ?? "");
     engine.setLogger((module: string, level: LogLevel, message: string) => {
       if (this.#settings.get(module)?.loggerEnabled !== false) this.#logger?.(module, level, message);
     });
@@ -170,8 +171,9 @@ export class MarineService {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
       }
       const bytes = await bytesOf(source);
-      service.#call(() => engine.addModule(name, bytes));
-      compiled.set(name, await compile(name, bytes));
+      // The engine returns other bytes when it capped the module's memory at its limit.
+      const toCompile = service.#call(() => engine.addModule(name, bytes)) ?? bytes;
+      compiled.set(name, await compile(name, toCompile));
     }
     const order = service.#call(() => engine.loadOrder());
     for (const name of order) {

@@ -19,6 +19,7 @@ use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to
 use marine_ast::lift::Lifter;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
+use marine_ast::memory_limit::cap_memories;
 use marine_ast::protocol::{self, take_output, OutputError};
 use marine_ast::types::check_value;
 use marine_ast::{
@@ -36,6 +37,8 @@ use crate::guest::{from_js, to_js, JsGuest, JsInstance};
 struct Module {
     interface: ModuleInterface,
     plans: HashMap<String, CallPlan>,
+    /// The memory's maximum in bytes when the config limits it (the module was capped).
+    memory_limit: Option<u64>,
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -63,6 +66,7 @@ pub struct Service {
     instances: RefCell<HashMap<String, Rc<JsInstance>>>,
     call: RefCell<CallState>,
     logger: RefCell<Option<Function>>,
+    stderr_probe: RefCell<Option<Function>>,
 }
 
 fn json_error(what: &str, e: serde_json::Error) -> EngineError {
@@ -83,6 +87,7 @@ impl Service {
             instances: RefCell::default(),
             call: RefCell::default(),
             logger: RefCell::default(),
+            stderr_probe: RefCell::default(),
         })
     }
 
@@ -129,8 +134,9 @@ impl Service {
             .to_string()
     }
 
-    /// Reads a module's interface (see [`crate::Engine::add_module`]).
-    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<(), EngineError> {
+    /// Reads a module's interface and, when its config limits its memory, returns its bytes
+    /// with the memory capped (see [`crate::Engine::add_module`]).
+    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         if self.modules.borrow().contains_key(name) {
             return Err(EngineError::NonUniqueModuleName(name.into()));
         }
@@ -147,10 +153,24 @@ impl Service {
             .iter()
             .map(|(fname, sig)| (fname.clone(), CallPlan::new(sig.clone())))
             .collect();
-        self.modules
-            .borrow_mut()
-            .insert(name.into(), Rc::new(Module { interface, plans }));
-        Ok(())
+        let heap_limit = self.module_config(name).and_then(|m| m.mem_limit_bytes);
+        let capped = heap_limit
+            .map(|heap| cap_memories(wasm, heap))
+            .transpose()
+            .map_err(|source| EngineError::MemoryCap {
+                module: name.into(),
+                source,
+            })?;
+        let memory_limit = capped.as_ref().and_then(|c| c.maximum_bytes);
+        self.modules.borrow_mut().insert(
+            name.into(),
+            Rc::new(Module {
+                interface,
+                plans,
+                memory_limit,
+            }),
+        );
+        Ok(capped.map(|c| c.wasm))
     }
 
     fn module(&self, name: &str) -> Result<Rc<Module>, EngineError> {
@@ -332,7 +352,7 @@ impl Service {
         function: &str,
         args: &[IValue],
     ) -> Result<Option<IValue>, EngineError> {
-        let (_, plan) = self.plan(module, function)?;
+        let (definition, plan) = self.plan(module, function)?;
         let instance = self.instance(module)?;
         let abi = |source: AbiError| EngineError::Abi {
             module: module.into(),
@@ -363,7 +383,23 @@ impl Service {
         }
         let result = self.run_export(module, function, &plan, &instance, args);
         self.call.borrow_mut().stack.pop();
-        result
+        match (result, definition.memory_limit) {
+            // A refused growth shows as a failure with the memory at its cap, or as the
+            // guest's own report of a failed allocation (Rust's `handle_alloc_error` prints
+            // one before it aborts).
+            (Err(source), Some(limit))
+                if matches!(source, EngineError::Trap { .. })
+                    && (instance.memory_size() >= limit || self.allocation_failed(module)) =>
+            {
+                Err(EngineError::MemoryLimit {
+                    module: module.into(),
+                    function: function.into(),
+                    limit,
+                    source: Box::new(source),
+                })
+            }
+            (result, _) => result,
+        }
     }
 
     fn run_export(
@@ -658,6 +694,23 @@ impl Service {
         lower_record(&mut guest, layout.record_type(), &fields)
             .and_then(|ptr| guest.set_result_ptr(ptr))
             .map_err(|e| fail(e.to_string()))
+    }
+
+    /// True when the module reported a failed allocation on stderr during this call.
+    fn allocation_failed(&self, module: &str) -> bool {
+        let Some(probe) = self.stderr_probe.borrow().clone() else {
+            return false;
+        };
+        probe
+            .call1(&JsValue::UNDEFINED, &JsValue::from_str(module))
+            .ok()
+            .and_then(|text| text.as_string())
+            .is_some_and(|text| text.contains("memory allocation of "))
+    }
+
+    /// See [`crate::Engine::set_stderr_probe`].
+    pub fn set_stderr_probe(&self, probe: Function) {
+        *self.stderr_probe.borrow_mut() = Some(probe);
     }
 
     /// See [`crate::Engine::set_logger`].
