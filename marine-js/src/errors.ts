@@ -20,6 +20,7 @@ export type ErrorKind =
   | "UnexpectedResults"
   | "Reentrancy"
   | "MemoryLimit"
+  | "Timeout"
   | "Import"
   | "HostFunction";
 
@@ -72,6 +73,8 @@ export class UnexpectedResultsError extends MarineError {}
 export class ReentrancyError extends MarineError {}
 /** The call failed after a memory growth past the module's limit was refused. */
 export class MemoryLimitError extends MarineError {}
+/** The call ran past its timeout and was stopped (worker mode); the service was restarted. */
+export class TimeoutError extends MarineError {}
 /** An import called during the call failed; `cause` holds the callee's error. */
 export class ImportError extends MarineError {}
 /** A host function failed. */
@@ -92,6 +95,7 @@ const classes: Record<ErrorKind, new (...args: ConstructorParameters<typeof Mari
   UnexpectedResults: UnexpectedResultsError,
   Reentrancy: ReentrancyError,
   MemoryLimit: MemoryLimitError,
+  Timeout: TimeoutError,
   Import: ImportError,
   HostFunction: HostFunctionError,
 };
@@ -103,4 +107,19 @@ export function typed(thrown: unknown): unknown {
   const make = classes[e.kind as ErrorKind];
   if (!make) return thrown;
   return new make(e.message, e.kind as ErrorKind, e.module ?? null, e.function ?? null);
+}
+
+/** A typed error rebuilt from its parts (as they cross a worker boundary). */
+export function fromParts(parts: {
+  kind: string | null;
+  module: string | null;
+  function: string | null;
+  message: string;
+  panicMessage: string | null;
+}): Error {
+  const make = parts.kind === null ? undefined : classes[parts.kind as ErrorKind];
+  if (!make) return new Error(parts.message);
+  const error = new make(parts.message, parts.kind as ErrorKind, parts.module, parts.function);
+  if (error instanceof TrapError) error.panicMessage = parts.panicMessage;
+  return error;
 }
