@@ -8,7 +8,7 @@
  * knows the Marine ABI runs in the engine, the same Rust code as the native runtime.
  */
 
-import { ConsoleStdout, File, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
+import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
 
 import { Engine, loadEngine } from "./engine.js";
 import { mountedBinary, type RunOptions } from "./mounted.js";
@@ -62,6 +62,12 @@ export interface CreateOptions {
   hostImports?: Record<string, Record<string, HostFunction>>;
   /** Limits of each mounted binary run (Node only). */
   mountedBinaries?: RunOptions;
+  /**
+   * Initial contents of the modules' mapped dirs (in-memory directories): by module, then by
+   * the dir's alias in the config (`[module.wasi] mapped_dirs`), then by path inside it
+   * (`a/b.txt`), the file's bytes or text. Read them back with {@link MarineService.mappedDir}.
+   */
+  files?: Record<string, Record<string, Record<string, Uint8Array | string>>>;
 }
 
 /** An argument or record field: its name and type, as the native runtime prints it. */
@@ -117,6 +123,8 @@ async function bytesOf(source: ModuleSource): Promise<Uint8Array> {
 /** One instantiated module: what the service keeps besides the engine's registration. */
 interface Loaded {
   instance: WebAssembly.Instance;
+  /** The root of each mapped dir, by alias. */
+  dirs: Map<string, Directory>;
   /** stderr lines written during the current call (for panic messages). */
   stderr: string[];
 }
@@ -195,7 +203,11 @@ export class MarineService {
     const engine = this.#engine;
     const settings = this.#settings.get(name)!;
     this.#call(() => engine.linkImports(name));
-    const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, stderr: [] };
+    const dirs = new Map<string, Directory>();
+    for (const alias of Object.keys(settings.mappedDirs)) {
+      dirs.set(alias, directoryOf(this.#options.files?.[name]?.[alias] ?? {}));
+    }
+    const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, dirs, stderr: [] };
     const log = this.#logger;
     const wasi = new WASI(
       [name],
@@ -208,7 +220,11 @@ export class MarineService {
           if (loaded.stderr.length > 64) loaded.stderr.shift();
           log?.(name, "stderr", line);
         }),
-        ...Object.keys(settings.mappedDirs).map((alias) => new PreopenDirectory(alias, new Map())),
+        ...[...dirs].map(([alias, dir]) => {
+          const preopen = new PreopenDirectory(alias, new Map());
+          preopen.dir = dir;
+          return preopen;
+        }),
       ],
     );
     const imports: WebAssembly.Imports = {};
@@ -333,6 +349,27 @@ export class MarineService {
     }));
   }
 
+  /**
+   * The files of a module's mapped dir (`alias` as in the config) as they are now: by path
+   * inside the dir (`a/b.txt`), each file's bytes.
+   */
+  mappedDir(module: string, alias: string): Record<string, Uint8Array> {
+    this.#alive();
+    const dir = this.#loaded.get(module)?.dirs.get(alias);
+    if (!dir) {
+      throw new MarineError(`module \`${module}\` has no mapped dir \`${alias}\``, "NoSuchModule", module, null);
+    }
+    const files: Record<string, Uint8Array> = {};
+    const walk = (d: Directory, prefix: string) => {
+      for (const [name, inode] of d.contents) {
+        if (inode instanceof File) files[prefix + name] = inode.data;
+        else if (inode instanceof Directory) walk(inode, `${prefix}${name}/`);
+      }
+    };
+    walk(dir, "");
+    return files;
+  }
+
   /** Unloads a module; refused while another module imports from it. */
   unload(module: string): void {
     this.#alive();
@@ -351,6 +388,34 @@ export class MarineService {
   #alive(): void {
     if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
   }
+}
+
+/** An in-memory directory holding `files` (paths inside it, `/`-separated). */
+function directoryOf(files: Record<string, Uint8Array | string>): Directory {
+  type Tree = Map<string, Tree | Uint8Array>;
+  const root: Tree = new Map();
+  for (const [path, content] of Object.entries(files)) {
+    const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    if (parts.length === 0 || parts.includes("..")) {
+      throw new ConfigError(`mapped dir file \`${path}\`: not a path inside the dir`, "Config", null, null);
+    }
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      const next = dir.get(part) ?? new Map();
+      if (!(next instanceof Map)) {
+        throw new ConfigError(`mapped dir file \`${path}\`: \`${part}\` is a file`, "Config", null, null);
+      }
+      dir.set(part, next);
+      dir = next;
+    }
+    dir.set(parts[parts.length - 1]!, typeof content === "string" ? new TextEncoder().encode(content) : content);
+  }
+  // Built bottom-up: a Directory links the directories it is given to itself as their parent.
+  const build = (tree: Tree): Directory =>
+    new Directory(
+      new Map([...tree].map(([name, node]): [string, Inode] => [name, node instanceof Map ? build(node) : new File(node)])),
+    );
+  return build(root);
 }
 
 function linkError(module: string, namespace: string, field: string, why: string): LinkError {

@@ -118,3 +118,21 @@ test("the url-downloader downloads through a mounted curl and stores in a mapped
     stderr: [],
   });
 });
+
+test("mapped dirs are in-memory directories the embedder fills and reads back", async () => {
+  const service = await MarineService.create({
+    config: { modules_dir: ".", module: [{ name: "local_storage", wasi: { mapped_dirs: { sites: "./sites" } } }] },
+    modules: { local_storage: exampleWasm("local_storage") },
+    files: { local_storage: { sites: { "given.txt": "from the embedder", "deep/er.bin": new Uint8Array([1, 2]) } } },
+  });
+  assert.deepStrictEqual(service.call("local_storage", "get", ["given.txt"]), [...Buffer.from("from the embedder")]);
+  assert.deepStrictEqual(service.call("local_storage", "get", ["deep/er.bin"]), [1, 2]);
+  assert.equal(service.call("local_storage", "put", ["written.txt", [104, 105]]), "Ok");
+  const files = service.mappedDir("local_storage", "sites");
+  assert.deepStrictEqual(Object.keys(files).sort(), ["deep/er.bin", "given.txt", "written.txt"]);
+  assert.equal(Buffer.from(files["written.txt"] ?? []).toString(), "hi");
+  // Paths outside the dir are refused: the guest sees only what is mapped.
+  assert.match(/** @type {string} */ (service.call("local_storage", "read_any", ["/etc/passwd"])), /^error: /);
+  assert.throws(() => service.mappedDir("local_storage", "elsewhere"), /has no mapped dir `elsewhere`/);
+  service.terminate();
+});
