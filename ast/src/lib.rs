@@ -7,6 +7,7 @@
 //! `wasm32-unknown-unknown`.
 //!
 //! Modules, bottom to top (each imports only from the ones above it):
+//! - [`leb128`]: the wasm format's variable-length integers;
 //! - [`section`]: the JSON metadata a `#[marine]` item leaves in its custom section, and the
 //!   other section names ([`custom_section`] writes sections);
 //! - [`types`]: the value model ([`IType`], [`IValue`], records, signatures) and type checks;
@@ -51,6 +52,7 @@ pub mod files;
 pub mod interface;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod leb128;
 pub mod lift;
 pub mod limits;
 pub mod link;

@@ -9,6 +9,7 @@
 //! not understand is an error, never a guess.
 
 use crate::abi::WASM_PAGE_SIZE;
+use crate::leb128::{read_unsigned, write_u64};
 
 /// Why a module's memories could not be capped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,38 +27,8 @@ pub struct Capped {
     pub maximum_bytes: Option<u64>,
 }
 
-fn leb_u64(bytes: &[u8], at: &mut usize, max_bits: u32) -> Result<u64, CapError> {
-    let mut value = 0u64;
-    let mut shift = 0u32;
-    loop {
-        let byte = *bytes
-            .get(*at)
-            .ok_or_else(|| CapError("a number runs past the end".into()))?;
-        *at += 1;
-        if shift >= max_bits {
-            return Err(CapError("a number is too long".into()));
-        }
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            if max_bits < 64 && value >> max_bits != 0 {
-                return Err(CapError("a number is out of range".into()));
-            }
-            return Ok(value);
-        }
-        shift += 7;
-    }
-}
-
-fn push_leb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+fn leb_u64(bytes: &[u8], at: &mut usize, bits: u32) -> Result<u64, CapError> {
+    read_unsigned(bytes, at, bits).map_err(|e| CapError(e.to_string()))
 }
 
 /// (initial, maximum) of a memory, in pages.
@@ -68,7 +39,7 @@ fn capped_section(payload: &[u8], heap_pages: u64) -> Result<(Vec<u8>, Option<Pa
     let mut at = 0;
     let count = leb_u64(payload, &mut at, 32)?;
     let mut out = Vec::with_capacity(payload.len() + 8);
-    push_leb(&mut out, count);
+    write_u64(&mut out, count);
     let mut first = None;
     for _ in 0..count {
         let flags = *payload
@@ -90,8 +61,8 @@ fn capped_section(payload: &[u8], heap_pages: u64) -> Result<(Vec<u8>, Option<Pa
         let cap = initial.saturating_add(heap_pages).min(65536);
         let maximum = declared.map_or(cap, |m| m.min(cap)).max(initial);
         out.push(0x01);
-        push_leb(&mut out, initial);
-        push_leb(&mut out, maximum);
+        write_u64(&mut out, initial);
+        write_u64(&mut out, maximum);
         first.get_or_insert((initial, maximum));
     }
     if at != payload.len() {
@@ -125,7 +96,7 @@ pub fn cap_memories(wasm: &[u8], heap_bytes: u64) -> Result<Capped, CapError> {
             let (payload, memory) = capped_section(&wasm[cursor..end], heap_pages)?;
             first = first.or(memory);
             out.push(MEMORY_SECTION);
-            push_leb(&mut out, payload.len() as u64);
+            write_u64(&mut out, payload.len() as u64);
             out.extend_from_slice(&payload);
         } else {
             out.extend_from_slice(&wasm[at..end]);

@@ -12,10 +12,11 @@ import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory,
 
 import { Engine, loadEngine } from "./engine.js";
 import { mountedBinary, type RunOptions } from "./mounted.js";
+import { bytesOf } from "./sources.js";
 import { ConfigError, InstantiateError, LinkError, MarineError, TrapError, typed } from "./errors.js";
 
-/** Where a module's bytes come from. */
-export type ModuleSource = Uint8Array | ArrayBuffer | URL | Response;
+import type { ModuleSource } from "./sources.js";
+export type { ModuleSource } from "./sources.js";
 
 /** The level of a log record. */
 export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
@@ -105,20 +106,6 @@ const HOST_NAMESPACES = new Set([
   "__marine_host_api_v2",
   "__marine_host_api_v3",
 ]);
-
-async function bytesOf(source: ModuleSource): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (source instanceof URL) {
-    if (source.protocol === "file:") {
-      const { readFile } = await import("node:fs/promises");
-      return readFile(source);
-    }
-    return bytesOf(await fetch(source));
-  }
-  if (!source.ok) throw new Error(`${source.url}: HTTP ${source.status}`);
-  return new Uint8Array(await source.arrayBuffer());
-}
 
 /** One instantiated module: what the service keeps besides the engine's registration. */
 interface Loaded {

@@ -13,7 +13,8 @@
  */
 
 import { fromParts, MarineError, TimeoutError } from "./errors.js";
-import type { CallParameters, LogLevel, ModuleInterface, ModuleSource } from "./service.js";
+import type { CallParameters, LogLevel, ModuleInterface } from "./service.js";
+import { bytesOf, type ModuleSource } from "./sources.js";
 import type { Reply, Request } from "./worker-protocol.js";
 
 /** How to create a service in a worker. */
@@ -33,20 +34,6 @@ export interface WorkerServiceOptions {
 interface Channel {
   post(message: Request): void;
   terminate(): void;
-}
-
-async function bytesOf(source: ModuleSource): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (source instanceof URL) {
-    if (source.protocol === "file:") {
-      const { readFile } = await import("node:fs/promises");
-      return readFile(source);
-    }
-    return bytesOf(await fetch(source));
-  }
-  if (!source.ok) throw new Error(`${source.url}: HTTP ${source.status}`);
-  return new Uint8Array(await source.arrayBuffer());
 }
 
 /** Starts the worker script; `onReply` gets its messages, `onExit` its unexpected end. */
