@@ -78,16 +78,8 @@ pub fn record_decl(name: &str, fields: &[(&str, ParsedType)]) -> SDKAst {
     })
 }
 
-fn leb(mut v: usize, out: &mut Vec<u8>) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
+fn leb(v: usize, out: &mut Vec<u8>) {
+    marine_ast::leb128::write_u64(out, v as u64);
 }
 
 fn section(id: u8, payload: &[u8], out: &mut Vec<u8>) {
