@@ -16,6 +16,13 @@ use crate::leb128::{read_unsigned, write_u64};
 #[error("cannot cap the memories of this module: {0}")]
 pub struct CapError(String);
 
+impl CapError {
+    /// An error with this reason.
+    pub fn new(reason: impl Into<String>) -> Self {
+        CapError(reason.into())
+    }
+}
+
 /// What [`cap_memories`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capped {
@@ -108,6 +115,11 @@ pub fn cap_memories(wasm: &[u8], heap_bytes: u64) -> Result<Capped, CapError> {
         initial_bytes: first.map_or(0, |(initial, _)| initial * WASM_PAGE_SIZE),
         maximum_bytes: first.map(|(_, maximum)| maximum * WASM_PAGE_SIZE),
     })
+}
+
+/// The initial size in bytes of the module's first memory (0 without one).
+pub fn initial_memory_bytes(wasm: &[u8]) -> Result<u64, CapError> {
+    cap_memories(wasm, u64::MAX).map(|c| c.initial_bytes)
 }
 
 #[cfg(all(test, feature = "interface"))]

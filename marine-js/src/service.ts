@@ -160,14 +160,19 @@ export class MarineService {
       service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync, () => undefined);
     }
     const compiled = new Map<string, WebAssembly.Module>();
+    const given = new Map<string, Uint8Array>();
     for (const { name } of described.modules) {
       const source = options.modules[name];
       if (source === undefined) {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
       }
       const bytes = await bytesOf(source);
+      service.#call(() => engine.addModule(name, bytes));
+      given.set(name, bytes);
+    }
+    for (const [name, bytes] of given) {
       // The engine returns other bytes when it capped the module's memory at its limit.
-      const toCompile = service.#call(() => engine.addModule(name, bytes)) ?? bytes;
+      const toCompile = service.#call(() => engine.moduleBytes(name)) ?? bytes;
       compiled.set(name, await compile(name, toCompile));
     }
     const order = service.#call(() => engine.loadOrder());

@@ -167,14 +167,16 @@ pub enum EngineError {
     },
     /// The call failed with the module's memory at its limit: a growth past it was refused.
     #[error(
-        "module `{module}`, function `{function}`: memory limit exceeded: growing the memory was refused by the module limit of {limit} bytes; the call then failed: {source}"
+        "module `{module}`, function `{function}`: memory limit exceeded: growing the memory was refused by the {scope} limit of {limit} bytes; the call then failed: {source}"
     )]
     MemoryLimit {
         /// The module.
         module: String,
         /// The function called.
         function: String,
-        /// The module's memory limit in bytes (its initial memory plus its heap limit).
+        /// Which limit refused: `module` (its own) or `total` (its share of `total_memory_limit`).
+        scope: &'static str,
+        /// The module's memory maximum in bytes (its initial memory plus its heap limit).
         limit: u64,
         /// How the call failed.
         source: Box<EngineError>,

@@ -59,12 +59,18 @@ impl Engine {
         self.service.config_modules_json()
     }
 
-    /// Reads a module's interface from its bytes (the module is not compiled here). When the
-    /// config limits the module's memory, returns the bytes to compile instead: the same
-    /// module with its memory's maximum capped, so the platform refuses a growth past it.
+    /// Reads a module's interface from its bytes (the module is not compiled here).
     #[wasm_bindgen(js_name = addModule)]
-    pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<Option<Vec<u8>>, JsValue> {
+    pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
         Ok(self.service.add_module(name, bytes)?)
+    }
+
+    /// Once every module is added: the bytes to compile for `name` when a memory limit
+    /// applies to it (the module with its memory's maximum capped, so the platform refuses a
+    /// growth past the limit), or `undefined` to compile the bytes as given.
+    #[wasm_bindgen(js_name = moduleBytes)]
+    pub fn module_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, JsValue> {
+        Ok(self.service.module_bytes(name)?)
     }
 
     /// The order to instantiate the added modules in: each after those it imports from.

@@ -7,7 +7,7 @@
 //! call state and thrown to the guest as an exception; the export call that catches it takes
 //! the kept error back, so the embedder sees the whole chain, typed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -19,7 +19,7 @@ use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to
 use marine_ast::lift::Lifter;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
-use marine_ast::memory_limit::cap_memories;
+use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
 use marine_ast::protocol::{self, take_output, OutputError};
 use marine_ast::types::check_value;
 use marine_ast::{
@@ -37,8 +37,14 @@ use crate::guest::{from_js, to_js, JsGuest, JsInstance};
 struct Module {
     interface: ModuleInterface,
     plans: HashMap<String, CallPlan>,
-    /// The memory's maximum in bytes when the config limits it (the module was capped).
-    memory_limit: Option<u64>,
+    /// The first memory's initial size in bytes.
+    initial_memory: u64,
+    /// The module's bytes, kept until [`Service::module_bytes`] caps them (only when a memory
+    /// limit applies).
+    bytes: RefCell<Option<Vec<u8>>>,
+    /// The memory's maximum in bytes once capped, and which limit set it (`module` or
+    /// `total`).
+    memory_limit: Cell<Option<(u64, &'static str)>>,
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -134,9 +140,8 @@ impl Service {
             .to_string()
     }
 
-    /// Reads a module's interface and, when its config limits its memory, returns its bytes
-    /// with the memory capped (see [`crate::Engine::add_module`]).
-    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
+    /// Reads a module's interface (see [`crate::Engine::add_module`]).
+    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<(), EngineError> {
         if self.modules.borrow().contains_key(name) {
             return Err(EngineError::NonUniqueModuleName(name.into()));
         }
@@ -153,24 +158,69 @@ impl Service {
             .iter()
             .map(|(fname, sig)| (fname.clone(), CallPlan::new(sig.clone())))
             .collect();
-        let heap_limit = self.module_config(name).and_then(|m| m.mem_limit_bytes);
-        let capped = heap_limit
-            .map(|heap| cap_memories(wasm, heap))
-            .transpose()
-            .map_err(|source| EngineError::MemoryCap {
-                module: name.into(),
-                source,
-            })?;
-        let memory_limit = capped.as_ref().and_then(|c| c.maximum_bytes);
+        let cap_error = |source| EngineError::MemoryCap {
+            module: name.into(),
+            source,
+        };
+        let initial_memory = initial_memory_bytes(wasm).map_err(cap_error)?;
+        let limited = self.config.total_memory_limit.is_some()
+            || self
+                .module_config(name)
+                .and_then(|m| m.mem_limit_bytes)
+                .is_some();
         self.modules.borrow_mut().insert(
             name.into(),
             Rc::new(Module {
                 interface,
                 plans,
-                memory_limit,
+                initial_memory,
+                bytes: RefCell::new(limited.then(|| wasm.to_vec())),
+                memory_limit: Cell::new(None),
             }),
         );
-        Ok(capped.map(|c| c.wasm))
+        Ok(())
+    }
+
+    /// The bytes to compile for an added module when a memory limit applies: the module with
+    /// its memory capped at its own limit (`mem_pages_count` / `max_heap_size` on top of its
+    /// initial memory) and at its share of `total_memory_limit` (what the modules' initial
+    /// memories leave of it, split evenly among the modules added so far), whichever is
+    /// lower. `None`: no limit applies, compile the bytes as given. See
+    /// [`crate::Engine::module_bytes`].
+    pub fn module_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, EngineError> {
+        let module = self.module(name)?;
+        let Some(wasm) = module.bytes.borrow_mut().take() else {
+            return Ok(None);
+        };
+        let own = self
+            .module_config(name)
+            .and_then(|m| m.mem_limit_bytes)
+            .map(|heap| (heap, "module"));
+        let share = match self.config.total_memory_limit {
+            None => None,
+            Some(total) => {
+                let modules = self.modules.borrow();
+                let initial: u64 = modules.values().map(|m| m.initial_memory).sum();
+                let left = total.checked_sub(initial).ok_or_else(|| EngineError::MemoryCap {
+                    module: name.into(),
+                    source: CapError::new(format!(
+                        "the service's total_memory_limit of {total} bytes is below the modules' initial memories ({initial} bytes)"
+                    )),
+                })?;
+                Some((left / modules.len().max(1) as u64, "total"))
+            }
+        };
+        let Some((heap, scope)) = [own, share].into_iter().flatten().min_by_key(|(h, _)| *h) else {
+            return Ok(None);
+        };
+        let capped = cap_memories(&wasm, heap).map_err(|source| EngineError::MemoryCap {
+            module: name.into(),
+            source,
+        })?;
+        module
+            .memory_limit
+            .set(capped.maximum_bytes.map(|limit| (limit, scope)));
+        Ok(Some(capped.wasm))
     }
 
     fn module(&self, name: &str) -> Result<Rc<Module>, EngineError> {
@@ -383,17 +433,18 @@ impl Service {
         }
         let result = self.run_export(module, function, &plan, &instance, args);
         self.call.borrow_mut().stack.pop();
-        match (result, definition.memory_limit) {
+        match (result, definition.memory_limit.get()) {
             // A refused growth shows as a failure with the memory at its cap, or as the
             // guest's own report of a failed allocation (Rust's `handle_alloc_error` prints
             // one before it aborts).
-            (Err(source), Some(limit))
+            (Err(source), Some((limit, scope)))
                 if matches!(source, EngineError::Trap { .. })
                     && (instance.memory_size() >= limit || self.allocation_failed(module)) =>
             {
                 Err(EngineError::MemoryLimit {
                     module: module.into(),
                     function: function.into(),
+                    scope,
                     limit,
                     source: Box::new(source),
                 })
