@@ -362,6 +362,32 @@ export class MarineService {
     return files;
   }
 
+  /**
+   * Loads one more module into the running service: its interface is read, its imports are
+   * linked against the loaded modules (with the same checks as at creation) and it is
+   * started. A module the config does not list gets the defaults (logger on, no limits, no
+   * WASI settings).
+   */
+  async load(module: string, source: ModuleSource): Promise<void> {
+    this.#alive();
+    const bytes = await bytesOf(source);
+    this.#call(() => this.#engine.addModule(module, bytes));
+    try {
+      this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
+      const toCompile = this.#call(() => this.#engine.moduleBytes(module)) ?? bytes;
+      await this.#instantiate(module, await compile(module, toCompile));
+    } catch (e) {
+      // Leave no half-loaded module behind.
+      this.#loaded.delete(module);
+      try {
+        this.#engine.unload(module);
+      } catch {
+        // Nothing was registered past the failed step.
+      }
+      throw e;
+    }
+  }
+
   /** Unloads a module; refused while another module imports from it. */
   unload(module: string): void {
     this.#alive();
@@ -380,6 +406,19 @@ export class MarineService {
   #alive(): void {
     if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
   }
+}
+
+/** The settings of a module the config does not list. */
+function defaultSettings(name: string): ModuleSettings {
+  return {
+    name,
+    loggerEnabled: true,
+    loggingMask: 0x7fffffff,
+    memLimit: null,
+    envs: {},
+    mappedDirs: {},
+    mountedBinaries: {},
+  };
 }
 
 /** An in-memory directory holding `files` (paths inside it, `/`-separated). */

@@ -174,3 +174,23 @@ test("a module's memory limit is enforced and the service keeps serving", async 
   assert.equal(service.call("misbehaving", "ok"), "still fine");
   service.terminate();
 });
+
+test("modules load into a running service and link against the loaded ones", async () => {
+  const service = await one("records_passing_effector");
+  await service.load("records_passing_pure", exampleWasm("records_passing_pure"));
+  assert.deepStrictEqual(
+    service.call("records_passing_pure", "invoke_ref", [{ field_0: 1, field_1: "", field_2: [], test_record_0: { field_0: 1 } }]),
+    { field_0: 2 },
+  );
+  await assert.rejects(service.load("records_passing_pure", exampleWasm("greeting")), /module with name `records_passing_pure` is already loaded/);
+  // An importer whose callee is missing is refused, and leaves nothing behind.
+  const lonely = await one("greeting");
+  await assert.rejects(lonely.load("records_passing_pure", exampleWasm("records_passing_pure")), (/** @type {any} */ e) => {
+    assert.ok(e instanceof LinkError, String(e));
+    return true;
+  });
+  assert.deepStrictEqual(lonely.interface().map((m) => m.name), ["greeting"]);
+  await lonely.load("records_passing_effector", exampleWasm("records_passing_effector"));
+  await lonely.load("records_passing_pure", exampleWasm("records_passing_pure"));
+  assert.deepStrictEqual(lonely.interface().map((m) => m.name).sort(), ["greeting", "records_passing_effector", "records_passing_pure"]);
+});
