@@ -14,6 +14,7 @@ let examplesDir;
 const WORKSPACES = {
   examples: { manifest: "examples/Cargo.toml", targetDir: "target/wasm-examples" },
   compat: { manifest: "tests/compat/Cargo.toml", targetDir: "target/compat-wasm" },
+  "compat-old": { manifest: "tests/compat-old/Cargo.toml", targetDir: "target/compat-old-wasm" },
 };
 
 /** @type {Record<string, string>} */

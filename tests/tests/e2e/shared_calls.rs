@@ -17,6 +17,7 @@ fn modules_dir(build: &str) -> &'static std::path::Path {
     match build {
         "examples" => marine_e2e::build_examples(),
         "compat" => marine_e2e::build_compat(),
+        "compat-old" => marine_e2e::build_compat_old(),
         other => panic!("the table names an unknown build `{other}`"),
     }
 }
