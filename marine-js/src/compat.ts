@@ -25,7 +25,8 @@
  *   environment into it).
  * - What modules write to stdout/stderr is not passed to `logFunction` (the official runtime
  *   drops it too); `log_utf8_string` records are, as `{ service, message, level }`, with
- *   `service` the service id as in the official runtime.
+ *   `service` the name of the module that logged, as in the official runtime (not the
+ *   service id, despite the field's name).
  */
 
 import { ConfigError, MarineError } from "./errors.js";
@@ -42,6 +43,7 @@ export type Env = { [key: string]: string | undefined };
 
 /** One log record, as the official `LogFunction` receives it. */
 export interface LogMessage {
+  /** The module that logged. */
   service: string;
   message: string;
   level: LogLevel;
@@ -96,7 +98,8 @@ export class ServiceStateError extends Error {
 
 /** A Marine service with the official package's API. */
 export class MarineService {
-  readonly #serviceId: string;
+  /** Kept for the official signature; the official runtime does not use it either. */
+  readonly serviceId: string;
   readonly #logFunction: LogFunction | undefined;
   readonly #config: MarineServiceConfig;
   readonly #modules: { [x: string]: Uint8Array };
@@ -118,7 +121,7 @@ export class MarineService {
     env?: Env,
   ) {
     void controlModule;
-    this.#serviceId = serviceId;
+    this.serviceId = serviceId;
     this.#logFunction = logFunction;
     this.#config = serviceConfig;
     this.#modules = modules;
@@ -129,15 +132,14 @@ export class MarineService {
   async init(): Promise<void> {
     const { config, facade } = ownConfig(this.#config, this.#modules, this.#env);
     const log = this.#logFunction;
-    const service = this.#serviceId;
     const created = await Service.create({
       config,
       configPath: "serviceConfig",
       modules: this.#modules,
       logger:
         typeof log === "function"
-          ? (_module, level, message) => {
-              if (level !== "stdout" && level !== "stderr") log({ service, message, level });
+          ? (module, level, message) => {
+              if (level !== "stdout" && level !== "stderr") log({ service: module, message, level });
             }
           : undefined,
     });
