@@ -71,14 +71,17 @@ export function blocks(/** @type {any} */ results) {
     out[`js_${key}_vs_official`] = ratio(vsOfficial);
     out[`js_${key}_vs_raw`] = ratio(vsRaw);
     targets.push(`| ${title} | ${verdict(vsOfficial, 10, true)} | ${verdict(vsRaw, 3, false)} |`);
+    out[`js_${key}_official_vs_raw`] = ratio(row(rows, "official").median_ns / row(rows, "raw").median_ns);
     if (key !== "greeting") out[`js_${key}_json_share`] = `${Math.round((100 * row(rows, "json").median_ns) / ours)}%`;
   }
+  out.js_greeting_compat_extra = ratio(row(g.greeting, "compat").median_ns / row(g.greeting, "ours").median_ns);
   const creation = g.creation;
   out.js_creation = table(creation, "raw", "raw compile + instantiate");
   const ours = row(creation, "ours").median_ns;
   const vsOfficial = row(creation, "official").median_ns / ours;
   out.js_creation_vs_official = ratio(vsOfficial);
   out.js_creation_vs_raw = ratio(ours / row(creation, "raw").median_ns);
+  out.js_creation_official_vs_precompiled = ratio(row(creation, "official").median_ns / row(creation, "raw_precompiled").median_ns);
   out.js_creation_vs_precompiled = ratio(ours / row(creation, "raw_precompiled").median_ns);
   targets.push(`| service creation | ${verdict(vsOfficial, 10, true)} | (no target) ${ratio(ours / row(creation, "raw").median_ns)} |`);
   out.js_targets = ["| figure | official ÷ ours | ours ÷ raw protocol |", "|---|---:|---:|", ...targets].join("\n");

@@ -80,6 +80,9 @@ function fmt(/** @type {number} */ ns) {
 
 // ---- The raw protocol, by hand ----------------------------------------------------------
 
+/** `WebAssembly.compile` of a Node buffer. */
+const compile = (/** @type {Uint8Array} */ bytes) => WebAssembly.compile(/** @type {Uint8Array<ArrayBuffer>} */ (bytes));
+
 const U8 = 1; // `allocate`'s type tag for bytes (and string bytes)
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -183,7 +186,7 @@ const results = {
 // 1. greeting("Marine")
 {
   console.log("greeting:");
-  const raw = await rawInstance(await WebAssembly.compile(greetingBytes));
+  const raw = await rawInstance(await compile(greetingBytes));
   const ours = await MarineService.create({ config: { modules_dir: ".", module: [{ name: "greeting" }] }, modules: { greeting: greetingBytes } });
   const compat = new Compat(control, "svc", noLog, officialConfig(["greeting"]), { greeting: greetingBytes });
   await compat.init();
@@ -209,7 +212,7 @@ for (const [key, size] of /** @type {const} */ ([["relay_1k", 1024], ["relay_1m"
   const name = encoder.encode("k");
   const bytes = new Uint8Array(size).map((_, i) => (i * 7) & 255);
   const array = Array.from(bytes);
-  const raw = await rawPair(await WebAssembly.compile(storageBytes), await WebAssembly.compile(facadeBytes));
+  const raw = await rawPair(await compile(storageBytes), await compile(facadeBytes));
   const ours = await MarineService.create({ config: { modules_dir: ".", module: pairNames.map((name) => ({ name })) }, modules: pairModules() });
   const official = new Official(control, "svc", noLog, officialConfig(pairNames), pairModules(), {});
   await official.init();
@@ -230,13 +233,13 @@ for (const [key, size] of /** @type {const} */ ([["relay_1k", 1024], ["relay_1m"
 // 3. Service creation: the two-module pair from bytes, started.
 {
   console.log("creation:");
-  const compiledStorage = await WebAssembly.compile(storageBytes);
-  const compiledFacade = await WebAssembly.compile(facadeBytes);
+  const compiledStorage = await compile(storageBytes);
+  const compiledFacade = await compile(facadeBytes);
   results.groups.creation = [
     {
       id: "raw",
       ...(await measure("raw: WebAssembly.compile x2, instantiate with the WASI shim, _initialize", async () =>
-        rawPair(await WebAssembly.compile(storageBytes), await WebAssembly.compile(facadeBytes)))),
+        rawPair(await compile(storageBytes), await compile(facadeBytes)))),
     },
     { id: "raw_precompiled", ...(await measure("raw, modules compiled beforehand: instantiate x2 and _initialize only", () => rawPair(compiledStorage, compiledFacade))) },
     {
