@@ -29,7 +29,7 @@
  *   service id, despite the field's name).
  */
 
-import { ConfigError, MarineError } from "./errors.js";
+import { ArgumentsError, ConfigError, MarineError } from "./errors.js";
 import { MarineService as Service } from "./service.js";
 import type { CallParameters as OwnCallParameters, LogLevel } from "./service.js";
 
@@ -163,7 +163,21 @@ export class MarineService {
   call(functionName: string, args: JSONArray | JSONObject, callParams?: CallParameters): JSONValue {
     const service = this.#service;
     if (service === undefined) throw new ServiceStateError(this.#terminated ? "Terminated" : "Not initialized");
-    return service.call(this.#facade, functionName, args, callParams ?? undefined) as JSONValue;
+    const facade = this.#facade;
+    const refuse = (why: string, cause?: unknown) => {
+      const error = new ArgumentsError(`module \`${facade}\`, function \`${functionName}\`: ${why}`, "Arguments", facade, String(functionName));
+      if (cause !== undefined) error.cause = cause;
+      return error;
+    };
+    if (typeof args !== "object" || args === null) throw refuse("the arguments must be an array or an object");
+    try {
+      return service.call(facade, functionName, args, callParams ?? undefined) as JSONValue;
+    } catch (e) {
+      // What JSON.stringify refuses (a BigInt, a cycle) is the caller's argument, not a fault
+      // of the service.
+      if (e instanceof TypeError && /BigInt|circular/i.test(e.message)) throw refuse(`the arguments are not JSON: ${e.message}`, e);
+      throw e;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { MarineService as Official } from "@fluencelabs/marine-js/MarineService"
 import { MarineService as Compat, ServiceStateError } from "@marine-native/js/compat";
 
 import {
+  ArgumentsError,
   ConfigError,
   InterfaceError,
   MarineError,
@@ -167,6 +168,26 @@ test("init, terminate and the state errors", async () => {
   await service.init();
   assert.equal(service.call("greeting", ["x"]), "Hi, x");
   assert.equal(JSON.stringify(config, (_k, v) => (v instanceof Set || v instanceof Map ? [...v] : v)), before, "the config is not modified");
+  // Arguments that are not JSON are the caller's fault, typed as such.
+  /** @type {any[]} */
+  const cycle = [];
+  cycle.push(cycle);
+  for (const [args, message] of /** @type {[any, RegExp][]} */ ([
+    ["x", /the arguments must be an array or an object/],
+    [null, /the arguments must be an array or an object/],
+    [[1n], /the arguments are not JSON: .*BigInt/],
+    [cycle, /the arguments are not JSON: .*circular/],
+  ])) {
+    assert.throws(() => service.call("greeting", args), (/** @type {any} */ e) => {
+      assert.ok(e instanceof ArgumentsError, String(e));
+      assert.equal(e.module, "greeting");
+      assert.equal(e.function, "greeting");
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+  assert.throws(() => service.call("greeting", [{ a: 1 }]), ArgumentsError);
+  assert.equal(service.call("greeting", { name: "named" }), "Hi, named");
   service.terminate();
   assert.throws(() => service.call("greeting", ["x"]), (/** @type {any} */ e) => e instanceof ServiceStateError && e.message === "Terminated");
   service.terminate();
