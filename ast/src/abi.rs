@@ -195,6 +195,9 @@ pub fn is_bytes_type(ty: &IType) -> bool {
     }
 }
 
+/// The size of a wasm memory page in bytes.
+pub const WASM_PAGE_SIZE: u64 = 64 * 1024;
+
 /// Tag used for string, byte-array and record buffers.
 pub const BYTES_TAG: u8 = 1;
 

@@ -1,27 +1,18 @@
 //! Writing custom sections: how metadata is attached to a module after the fact (tools, tests).
 
+use crate::leb128::write_u64;
+
 /// Appends a custom section named `name` holding `data` to the end of a wasm binary.
 ///
 /// A custom section may appear anywhere after the header, so appending never disturbs the
 /// module; readers of Marine metadata ([`crate::interface`]) find it wherever it is.
 pub fn append_custom_section(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
-    fn leb(mut v: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                break;
-            }
-            out.push(byte | 0x80);
-        }
-    }
     let mut payload = Vec::new();
-    leb(name.len(), &mut payload);
+    write_u64(&mut payload, name.len() as u64);
     payload.extend_from_slice(name.as_bytes());
     payload.extend_from_slice(data);
     wasm.push(0);
-    leb(payload.len(), wasm);
+    write_u64(wasm, payload.len() as u64);
     wasm.extend_from_slice(&payload);
 }
 

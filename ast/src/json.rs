@@ -163,6 +163,16 @@ fn argument(
     })
 }
 
+/// Converts the JSON value a host function returned into the result of `signature` (of type
+/// `ty`); a mismatch is reported as [`JsonArgsError::Type`] at path `result`.
+pub fn json_to_result(
+    value: &Value,
+    ty: &IType,
+    signature: &FunctionSignature,
+) -> Result<IValue, JsonArgsError> {
+    argument(value, "result", ty, signature)
+}
+
 fn arity_error(signature: &FunctionSignature, given: usize) -> JsonArgsError {
     JsonArgsError::Arity {
         function: signature.name.clone(),

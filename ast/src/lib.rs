@@ -7,6 +7,7 @@
 //! `wasm32-unknown-unknown`.
 //!
 //! Modules, bottom to top (each imports only from the ones above it):
+//! - [`leb128`]: the wasm format's variable-length integers;
 //! - [`section`]: the JSON metadata a `#[marine]` item leaves in its custom section, and the
 //!   other section names ([`custom_section`] writes sections);
 //! - [`types`]: the value model ([`IType`], [`IValue`], records, signatures) and type checks;
@@ -19,6 +20,8 @@
 //! - [`interface`]: a module's interface read from its custom sections;
 //! - [`metrics`]: the shape of a module's code, measured before compiling it;
 //! - [`memory`], [`lift`], [`lower`]: the guest-memory seams and the §2.5/§2.6 layouts;
+//! - [`memory_limit`]: capping a module's memories in its bytes (for engines that cannot
+//!   refuse a growth at run time);
 //! - [`protocol`]: the steps around a guest's ABI exports (taking an export's output, an
 //!   import's arguments and result), over any engine that implements [`Guest`];
 //! - [`json`]: JSON <-> [`IValue`] by type;
@@ -49,12 +52,14 @@ pub mod files;
 pub mod interface;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod leb128;
 pub mod lift;
 pub mod limits;
 pub mod link;
 pub mod lower;
 pub mod manifest;
 pub mod memory;
+pub mod memory_limit;
 #[cfg(feature = "interface")]
 pub mod metrics;
 pub mod protocol;

@@ -38,3 +38,24 @@ pub trait GuestMemoryMut {
     /// Writes `bytes` at `ptr`, bounds-checked against the current memory size.
     fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError>;
 }
+
+/// Checks the block a guest's `allocate(size, tag)` returned: not null (for `size > 0`) and
+/// wholly inside the memory, whose size is read after the call (allocating may grow it).
+pub fn checked_allocation(ptr: u32, size: u32, tag: u8, memory_size: u64) -> Result<u32, AbiError> {
+    if ptr == 0 && size > 0 {
+        return Err(AbiError::Allocation {
+            size: size as u64,
+            tag,
+            reason: "the guest returned a null pointer".into(),
+        });
+    }
+    if ptr as u64 + size as u64 > memory_size {
+        return Err(AbiError::OutOfBounds {
+            what: "block returned by allocate".into(),
+            ptr: ptr as u64,
+            len: size as u64,
+            memory_size,
+        });
+    }
+    Ok(ptr)
+}

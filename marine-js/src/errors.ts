@@ -19,6 +19,8 @@ export type ErrorKind =
   | "Trap"
   | "UnexpectedResults"
   | "Reentrancy"
+  | "MemoryLimit"
+  | "Timeout"
   | "Import"
   | "HostFunction";
 
@@ -69,6 +71,10 @@ export class TrapError extends MarineError {
 export class UnexpectedResultsError extends MarineError {}
 /** A module already on the call stack was called again. */
 export class ReentrancyError extends MarineError {}
+/** The call failed after a memory growth past the module's limit was refused. */
+export class MemoryLimitError extends MarineError {}
+/** The call ran past its timeout and was stopped (worker mode); the service was restarted. */
+export class TimeoutError extends MarineError {}
 /** An import called during the call failed; `cause` holds the callee's error. */
 export class ImportError extends MarineError {}
 /** A host function failed. */
@@ -88,6 +94,8 @@ const classes: Record<ErrorKind, new (...args: ConstructorParameters<typeof Mari
   Trap: TrapError,
   UnexpectedResults: UnexpectedResultsError,
   Reentrancy: ReentrancyError,
+  MemoryLimit: MemoryLimitError,
+  Timeout: TimeoutError,
   Import: ImportError,
   HostFunction: HostFunctionError,
 };
@@ -99,4 +107,19 @@ export function typed(thrown: unknown): unknown {
   const make = classes[e.kind as ErrorKind];
   if (!make) return thrown;
   return new make(e.message, e.kind as ErrorKind, e.module ?? null, e.function ?? null);
+}
+
+/** A typed error rebuilt from its parts (as they cross a worker boundary). */
+export function fromParts(parts: {
+  kind: string | null;
+  module: string | null;
+  function: string | null;
+  message: string;
+  panicMessage: string | null;
+}): Error {
+  const make = parts.kind === null ? undefined : classes[parts.kind as ErrorKind];
+  if (!make) return new Error(parts.message);
+  const error = new make(parts.message, parts.kind as ErrorKind, parts.module, parts.function);
+  if (error instanceof TrapError) error.panicMessage = parts.panicMessage;
+  return error;
 }

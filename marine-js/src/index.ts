@@ -13,10 +13,14 @@
 
 export * from "./errors.js";
 export { MarineService } from "./service.js";
+export * from "./mounted.js";
+export { WorkerService } from "./worker-service.js";
+export type { WorkerServiceOptions } from "./worker-service.js";
 export type {
   CallModuleResult,
   CallParameters,
   CreateOptions,
+  HostFunction,
   LogLevel,
   Logger,
   ModuleInterface,

@@ -8,13 +8,15 @@
  * knows the Marine ABI runs in the engine, the same Rust code as the native runtime.
  */
 
-import { ConsoleStdout, File, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
+import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
 
 import { Engine, loadEngine } from "./engine.js";
+import { mountedBinary, type RunOptions } from "./mounted.js";
+import { bytesOf } from "./sources.js";
 import { ConfigError, InstantiateError, LinkError, MarineError, TrapError, typed } from "./errors.js";
 
-/** Where a module's bytes come from. */
-export type ModuleSource = Uint8Array | ArrayBuffer | URL | Response;
+import type { ModuleSource } from "./sources.js";
+export type { ModuleSource } from "./sources.js";
 
 /** The level of a log record. */
 export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
@@ -40,6 +42,13 @@ export interface CallParameters {
   tetraplets?: { peer_pk: string; service_id: string; function_name: string; lens: string }[][];
 }
 
+/**
+ * A host function a module imports (`#[marine] #[host_import] extern` in the guest): called
+ * with the arguments as JSON values (records as objects, byte arrays as arrays of numbers),
+ * it returns the result as a JSON value, or throws to fail the call.
+ */
+export type HostFunction = (...args: any[]) => unknown;
+
 /** How to create a service. */
 export interface CreateOptions {
   /** The service config: `Config.toml` text, or the same structure as an object. */
@@ -50,6 +59,16 @@ export interface CreateOptions {
   modules: Record<string, ModuleSource>;
   /** Receives module logs and output (default: none). */
   logger?: Logger;
+  /** Host functions by module name, then by import name. */
+  hostImports?: Record<string, Record<string, HostFunction>>;
+  /** Limits of each mounted binary run (Node only). */
+  mountedBinaries?: RunOptions;
+  /**
+   * Initial contents of the modules' mapped dirs (in-memory directories): by module, then by
+   * the dir's alias in the config (`[module.wasi] mapped_dirs`), then by path inside it
+   * (`a/b.txt`), the file's bytes or text. Read them back with {@link MarineService.mappedDir}.
+   */
+  files?: Record<string, Record<string, Record<string, Uint8Array | string>>>;
 }
 
 /** An argument or record field: its name and type, as the native runtime prints it. */
@@ -88,23 +107,11 @@ const HOST_NAMESPACES = new Set([
   "__marine_host_api_v3",
 ]);
 
-async function bytesOf(source: ModuleSource): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (source instanceof URL) {
-    if (source.protocol === "file:") {
-      const { readFile } = await import("node:fs/promises");
-      return readFile(source);
-    }
-    return bytesOf(await fetch(source));
-  }
-  if (!source.ok) throw new Error(`${source.url}: HTTP ${source.status}`);
-  return new Uint8Array(await source.arrayBuffer());
-}
-
 /** One instantiated module: what the service keeps besides the engine's registration. */
 interface Loaded {
   instance: WebAssembly.Instance;
+  /** The root of each mapped dir, by alias. */
+  dirs: Map<string, Directory>;
   /** stderr lines written during the current call (for panic messages). */
   stderr: string[];
 }
@@ -115,12 +122,16 @@ export class MarineService {
   readonly #settings: Map<string, ModuleSettings>;
   readonly #loaded = new Map<string, Loaded>();
   readonly #logger: Logger | undefined;
+  readonly #options: CreateOptions;
+  #spawnSync: typeof import("node:child_process").spawnSync | undefined;
   #terminated = false;
 
-  private constructor(engine: Engine, settings: Map<string, ModuleSettings>, logger?: Logger) {
+  private constructor(engine: Engine, settings: Map<string, ModuleSettings>, options: CreateOptions) {
     this.#engine = engine;
     this.#settings = settings;
-    this.#logger = logger;
+    this.#logger = options.logger;
+    this.#options = options;
+    engine.setStderrProbe((module: string) => this.#loaded.get(module)?.stderr.join("\n") ?? "");
     engine.setLogger((module: string, level: LogLevel, message: string) => {
       if (this.#settings.get(module)?.loggerEnabled !== false) this.#logger?.(module, level, message);
     });
@@ -144,7 +155,10 @@ export class MarineService {
         throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
       }
     }
-    const service = new MarineService(engine, settings, options.logger);
+    const service = new MarineService(engine, settings, options);
+    if ([...settings.values()].some((m) => Object.keys(m.mountedBinaries).length > 0)) {
+      service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync, () => undefined);
+    }
     const compiled = new Map<string, WebAssembly.Module>();
     for (const { name } of described.modules) {
       const source = options.modules[name];
@@ -152,8 +166,9 @@ export class MarineService {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
       }
       const bytes = await bytesOf(source);
-      service.#call(() => engine.addModule(name, bytes));
-      compiled.set(name, await compile(name, bytes));
+      // The engine returns other bytes when it capped the module's memory at its limit.
+      const toCompile = service.#call(() => engine.addModule(name, bytes)) ?? bytes;
+      compiled.set(name, await compile(name, toCompile));
     }
     const order = service.#call(() => engine.loadOrder());
     for (const name of order) {
@@ -175,7 +190,11 @@ export class MarineService {
     const engine = this.#engine;
     const settings = this.#settings.get(name)!;
     this.#call(() => engine.linkImports(name));
-    const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, stderr: [] };
+    const dirs = new Map<string, Directory>();
+    for (const alias of Object.keys(settings.mappedDirs)) {
+      dirs.set(alias, directoryOf(this.#options.files?.[name]?.[alias] ?? {}));
+    }
+    const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, dirs, stderr: [] };
     const log = this.#logger;
     const wasi = new WASI(
       [name],
@@ -188,7 +207,11 @@ export class MarineService {
           if (loaded.stderr.length > 64) loaded.stderr.shift();
           log?.(name, "stderr", line);
         }),
-        ...Object.keys(settings.mappedDirs).map((alias) => new PreopenDirectory(alias, new Map())),
+        ...[...dirs].map(([alias, dir]) => {
+          const preopen = new PreopenDirectory(alias, new Map());
+          preopen.dir = dir;
+          return preopen;
+        }),
       ],
     );
     const imports: WebAssembly.Imports = {};
@@ -234,7 +257,21 @@ export class MarineService {
           engine.hostLog(module, level as number, target as number, ptr as number, len as number);
       }
       if (field === "get_call_parameters") return () => engine.hostCallParameters(module, namespace);
-      throw linkError(module, namespace, field, "mounted binaries are not available in this runtime yet");
+      const own = this.#options.hostImports?.[module]?.[field];
+      const binary = this.#settings.get(module)?.mountedBinaries[field];
+      const handler: ((args: unknown[]) => unknown) | undefined = own
+        ? (args) => own(...args)
+        : binary !== undefined
+          ? mountedBinary(binary, this.#spawnSync, this.#options.mountedBinaries)
+          : undefined;
+      if (!handler) {
+        throw linkError(module, namespace, field, "no host function or mounted binary of that name is given");
+      }
+      const bridge = (argsJson: string): string | undefined => {
+        const result = handler(JSON.parse(argsJson) as unknown[]);
+        return result === undefined ? undefined : JSON.stringify(result);
+      };
+      return (...args: unknown[]) => engine.callHost(module, namespace, field, args, bridge);
     }
     return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
   }
@@ -299,6 +336,27 @@ export class MarineService {
     }));
   }
 
+  /**
+   * The files of a module's mapped dir (`alias` as in the config) as they are now: by path
+   * inside the dir (`a/b.txt`), each file's bytes.
+   */
+  mappedDir(module: string, alias: string): Record<string, Uint8Array> {
+    this.#alive();
+    const dir = this.#loaded.get(module)?.dirs.get(alias);
+    if (!dir) {
+      throw new MarineError(`module \`${module}\` has no mapped dir \`${alias}\``, "NoSuchModule", module, null);
+    }
+    const files: Record<string, Uint8Array> = {};
+    const walk = (d: Directory, prefix: string) => {
+      for (const [name, inode] of d.contents) {
+        if (inode instanceof File) files[prefix + name] = inode.data;
+        else if (inode instanceof Directory) walk(inode, `${prefix}${name}/`);
+      }
+    };
+    walk(dir, "");
+    return files;
+  }
+
   /** Unloads a module; refused while another module imports from it. */
   unload(module: string): void {
     this.#alive();
@@ -317,6 +375,34 @@ export class MarineService {
   #alive(): void {
     if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
   }
+}
+
+/** An in-memory directory holding `files` (paths inside it, `/`-separated). */
+function directoryOf(files: Record<string, Uint8Array | string>): Directory {
+  type Tree = Map<string, Tree | Uint8Array>;
+  const root: Tree = new Map();
+  for (const [path, content] of Object.entries(files)) {
+    const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    if (parts.length === 0 || parts.includes("..")) {
+      throw new ConfigError(`mapped dir file \`${path}\`: not a path inside the dir`, "Config", null, null);
+    }
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      const next = dir.get(part) ?? new Map();
+      if (!(next instanceof Map)) {
+        throw new ConfigError(`mapped dir file \`${path}\`: \`${part}\` is a file`, "Config", null, null);
+      }
+      dir.set(part, next);
+      dir = next;
+    }
+    dir.set(parts[parts.length - 1]!, typeof content === "string" ? new TextEncoder().encode(content) : content);
+  }
+  // Built bottom-up: a Directory links the directories it is given to itself as their parent.
+  const build = (tree: Tree): Directory =>
+    new Directory(
+      new Map([...tree].map(([name, node]): [string, Inode] => [name, node instanceof Map ? build(node) : new File(node)])),
+    );
+  return build(root);
 }
 
 function linkError(module: string, namespace: string, field: string, why: string): LinkError {

@@ -10,13 +10,34 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** @type {string | undefined} */
 let examplesDir;
 
+/** The guest workspaces the tests build, with the target folders the Rust tests use too. */
+const WORKSPACES = {
+  examples: { manifest: "examples/Cargo.toml", targetDir: "target/wasm-examples" },
+  compat: { manifest: "tests/compat/Cargo.toml", targetDir: "target/compat-wasm" },
+};
+
+/** @type {Record<string, string>} */
+const built = {};
+
 /**
  * Builds every example module for wasm32-wasip1 (once per process, in the folder the Rust
  * end-to-end tests use, so the two share the build) and returns the folder of `.wasm` files.
  */
 export function buildExamples() {
-  if (examplesDir) return examplesDir;
-  const targetDir = path.join(repoRoot, "target", "wasm-examples");
+  examplesDir ??= buildWorkspace("examples");
+  return examplesDir;
+}
+
+/**
+ * Builds one guest workspace of {@link WORKSPACES} for wasm32-wasip1 (once per process) and
+ * returns the folder of its `.wasm` files.
+ * @param {string} name
+ */
+export function buildWorkspace(name) {
+  if (built[name]) return built[name];
+  const workspace = WORKSPACES[/** @type {keyof typeof WORKSPACES} */ (name)];
+  if (!workspace) throw new Error(`no guest workspace named ${name}`);
+  const targetDir = path.join(repoRoot, workspace.targetDir);
   // The same environment rule as the Rust tests' guest builds: nothing of an outer cargo
   // build leaks into this one.
   const env = Object.fromEntries(
@@ -28,13 +49,13 @@ export function buildExamples() {
     "cargo",
     [
       "build", "--locked", "--release", "--target", "wasm32-wasip1",
-      "--manifest-path", path.join(repoRoot, "examples", "Cargo.toml"),
+      "--manifest-path", path.join(repoRoot, workspace.manifest),
       "--target-dir", targetDir,
     ],
     { stdio: ["ignore", "inherit", "inherit"], env },
   );
-  examplesDir = path.join(targetDir, "wasm32-wasip1", "release");
-  return examplesDir;
+  built[name] = path.join(targetDir, "wasm32-wasip1", "release");
+  return built[name];
 }
 
 /**
@@ -46,6 +67,15 @@ export function exampleWasm(name) {
 }
 
 /**
+ * The bytes of one module of a guest workspace.
+ * @param {string} workspace
+ * @param {string} name
+ */
+export function builtWasm(workspace, name) {
+  return readFileSync(path.join(buildWorkspace(workspace), `${name}.wasm`));
+}
+
+/**
  * One call of the shared table: `result` is the exact answer, or `error` lists strings the
  * error's message contains.
  * @typedef {{ service: string, module: string, function: string, args: unknown[] | Record<string, unknown>,
@@ -53,19 +83,20 @@ export function exampleWasm(name) {
  */
 
 /**
- * The shared call table (`tests/calls/calls.json`) and the config text of each service.
- * @returns {{ calls: SharedCall[], configs: Record<string, string> }}
+ * The shared call table (`tests/calls/calls.json`), the config text of each service and the
+ * build its modules come from (`examples` unless `builds` says otherwise).
+ * @returns {{ calls: SharedCall[], configs: Record<string, string>, builds: Record<string, string> }}
  */
 export function sharedCalls() {
   const dir = path.join(repoRoot, "tests", "calls");
-  /** @type {{ calls: SharedCall[] }} */
+  /** @type {{ calls: SharedCall[], builds?: Record<string, string> }} */
   const table = JSON.parse(readFileSync(path.join(dir, "calls.json"), "utf8"));
   /** @type {Record<string, string>} */
   const configs = {};
   for (const call of table.calls) {
     configs[call.service] ??= readFileSync(path.join(dir, `${call.service}.toml`), "utf8");
   }
-  return { calls: table.calls, configs };
+  return { calls: table.calls, configs, builds: table.builds ?? {} };
 }
 
 /**

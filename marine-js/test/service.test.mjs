@@ -8,6 +8,7 @@ import {
   ConfigError,
   LinkError,
   MarineService,
+  MemoryLimitError,
   ModuleInUseError,
   NoSuchFunctionError,
   NoSuchModuleError,
@@ -153,4 +154,23 @@ test("links are checked and unloading follows imports", async () => {
       return true;
     },
   );
+});
+
+test("a module's memory limit is enforced and the service keeps serving", async () => {
+  const service = await one("misbehaving", 'max_heap_size = "2 MiB"');
+  const [before] = service.memoryStats();
+  assert.equal(service.call("misbehaving", "allocate_mib", [1]), 1);
+  assert.throws(
+    () => service.call("misbehaving", "allocate_mib", [8]),
+    (/** @type {any} */ e) => {
+      assert.ok(e instanceof MemoryLimitError, String(e));
+      assert.equal(e.module, "misbehaving");
+      assert.equal(e.function, "allocate_mib");
+      return true;
+    },
+  );
+  const [after] = service.memoryStats();
+  assert.ok((after?.memoryBytes ?? Infinity) <= (before?.memoryBytes ?? 0) + 2 * 1024 * 1024, "never past the limit");
+  assert.equal(service.call("misbehaving", "ok"), "still fine");
+  service.terminate();
 });

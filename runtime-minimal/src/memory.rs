@@ -14,6 +14,7 @@ use wasmtime::{AsContext, AsContextMut, Instance, Memory, TypedFunc};
 
 use crate::errors::{format_wasmtime_error, AbiError};
 use crate::lift::Lifter;
+use marine_ast::memory::checked_allocation;
 pub use marine_ast::memory::GuestMemoryMut;
 use marine_ast::protocol::Guest;
 
@@ -167,24 +168,9 @@ impl<S: AsContextMut> GuestMemoryMut for WasmGuest<'_, S> {
                 tag,
                 reason: format_wasmtime_error(&e),
             })? as u32;
-        if ptr == 0 && size > 0 {
-            return Err(AbiError::Allocation {
-                size: size as u64,
-                tag,
-                reason: "the guest returned a null pointer".into(),
-            });
-        }
         // Memory may have grown: re-read its size.
         let memory_size = self.abi.memory.data_size(&self.store) as u64;
-        if ptr as u64 + size as u64 > memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: "block returned by allocate".into(),
-                ptr: ptr as u64,
-                len: size as u64,
-                memory_size,
-            });
-        }
-        Ok(ptr)
+        checked_allocation(ptr, size, tag, memory_size)
     }
 
     fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {

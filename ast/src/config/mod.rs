@@ -67,8 +67,7 @@ pub use error::{ConfigError, Location};
 use raw::{OneOrMany, RawLimits, RawModule, RawServiceConfig, RawSize, RawWasi};
 pub use size::{parse_byte_limit, parse_byte_size, ByteLimit, SizeParseError};
 
-/// Size of a wasm page.
-pub const WASM_PAGE_SIZE: u64 = 64 * 1024;
+pub use crate::abi::WASM_PAGE_SIZE;
 /// Largest linear memory of a wasm32 module (65536 pages = 4 GiB).
 pub const MAX_WASM32_MEMORY: u64 = 65536 * WASM_PAGE_SIZE;
 /// Default of `logging_mask`.

@@ -157,6 +157,28 @@ pub enum EngineError {
         /// The callee's error.
         source: Box<EngineError>,
     },
+    /// The module's memory could not be capped at its limit.
+    #[error("module `{module}`: {source}")]
+    MemoryCap {
+        /// The module.
+        module: String,
+        /// Why.
+        source: marine_ast::memory_limit::CapError,
+    },
+    /// The call failed with the module's memory at its limit: a growth past it was refused.
+    #[error(
+        "module `{module}`, function `{function}`: memory limit exceeded: growing the memory was refused by the module limit of {limit} bytes; the call then failed: {source}"
+    )]
+    MemoryLimit {
+        /// The module.
+        module: String,
+        /// The function called.
+        function: String,
+        /// The module's memory limit in bytes (its initial memory plus its heap limit).
+        limit: u64,
+        /// How the call failed.
+        source: Box<EngineError>,
+    },
     /// A host function (the logger, the call parameters, an embedder's function) failed.
     #[error("module `{module}`: host function `{function}` failed: {message}")]
     HostFunction {
@@ -189,7 +211,8 @@ impl EngineError {
             EngineError::Order(_) => "Link",
             EngineError::MissingImportedFunction { .. } => "Link",
             EngineError::ImportSignatureMismatch { .. } => "Link",
-            EngineError::MissingExport { .. } => "Instantiate",
+            EngineError::MissingExport { .. } | EngineError::MemoryCap { .. } => "Instantiate",
+            EngineError::MemoryLimit { .. } => "MemoryLimit",
             EngineError::NonUniqueModuleName(_) => "NonUniqueModuleName",
             EngineError::NoSuchModule(_) => "NoSuchModule",
             EngineError::NoSuchFunction { .. } => "NoSuchFunction",
@@ -213,6 +236,8 @@ impl EngineError {
             | EngineError::MissingImportedFunction { module, .. }
             | EngineError::ImportSignatureMismatch { module, .. }
             | EngineError::MissingExport { module, .. }
+            | EngineError::MemoryCap { module, .. }
+            | EngineError::MemoryLimit { module, .. }
             | EngineError::NoSuchFunction { module, .. }
             | EngineError::ModuleInUse { module, .. }
             | EngineError::JsonArguments { module, .. }
@@ -232,6 +257,7 @@ impl EngineError {
             | EngineError::JsonArguments { function, .. }
             | EngineError::Abi { function, .. }
             | EngineError::Trap { function, .. }
+            | EngineError::MemoryLimit { function, .. }
             | EngineError::UnexpectedResults { function, .. }
             | EngineError::Reentrancy { function, .. }
             | EngineError::Import { function, .. }

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
+use marine_ast::memory::checked_allocation;
 use marine_ast::{AbiError, Guest, GuestMemory, GuestMemoryMut, WasmType, WasmValue};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -146,19 +147,7 @@ impl GuestMemoryMut for JsGuest<'_> {
             )
             .map_err(|e| failed(js_error_text(&e)))?;
         let ptr = returned_i32("allocate", &ptr).map_err(|e| failed(e.to_string()))?;
-        if ptr == 0 && size > 0 {
-            return Err(failed("the guest returned a null pointer".into()));
-        }
-        let memory_size = self.0.memory_size();
-        if ptr as u64 + size as u64 > memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: "block returned by allocate".into(),
-                ptr: ptr as u64,
-                len: size as u64,
-                memory_size,
-            });
-        }
-        Ok(ptr)
+        checked_allocation(ptr, size, tag, self.0.memory_size())
     }
 
     fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {

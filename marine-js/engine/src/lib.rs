@@ -59,9 +59,11 @@ impl Engine {
         self.service.config_modules_json()
     }
 
-    /// Reads a module's interface from its bytes (the module is not compiled here).
+    /// Reads a module's interface from its bytes (the module is not compiled here). When the
+    /// config limits the module's memory, returns the bytes to compile instead: the same
+    /// module with its memory's maximum capped, so the platform refuses a growth past it.
     #[wasm_bindgen(js_name = addModule)]
-    pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+    pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<Option<Vec<u8>>, JsValue> {
         Ok(self.service.add_module(name, bytes)?)
     }
 
@@ -117,6 +119,24 @@ impl Engine {
         self.service.call_import(importer, namespace, import, &args)
     }
 
+    /// The body of a host function `namespace.import` of `module` (an embedder's function or a
+    /// mounted binary), typed by the module's own declaration of the import: the arguments
+    /// are lifted from the module's memory and given to `handler` as the JSON text of an
+    /// array; `handler` returns the JSON text of the result (or `undefined` without one),
+    /// which is lowered back into the module.
+    #[wasm_bindgen(js_name = callHost)]
+    pub fn call_host(
+        &self,
+        module: &str,
+        namespace: &str,
+        import: &str,
+        args: Array,
+        handler: Function,
+    ) -> Result<JsValue, JsValue> {
+        self.service
+            .call_host(module, namespace, import, &args, &handler)
+    }
+
     /// The body of `log_utf8_string` for `module`.
     #[wasm_bindgen(js_name = hostLog)]
     pub fn host_log(
@@ -142,6 +162,13 @@ impl Engine {
     #[wasm_bindgen(js_name = setLogger)]
     pub fn set_logger(&self, logger: Function) {
         self.service.set_logger(logger);
+    }
+
+    /// Sets the function that returns what `module` wrote to stderr during the current call
+    /// (`(module) => string`), read to tell a refused memory growth from other traps.
+    #[wasm_bindgen(js_name = setStderrProbe)]
+    pub fn set_stderr_probe(&self, probe: Function) {
+        self.service.set_stderr_probe(probe);
     }
 
     /// The interface of every added module as JSON: `[{name, functions: [{name, arguments:

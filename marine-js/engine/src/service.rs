@@ -15,10 +15,11 @@ use js_sys::{Array, Function};
 use marine_ast::abi::{flatten_signature, CallPlan};
 use marine_ast::call_parameters::{CallParameters, CallParametersLayout};
 use marine_ast::config::{ModuleConfig, ServiceConfig};
-use marine_ast::json::{ivalues_to_json, json_to_ivalues};
+use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result};
 use marine_ast::lift::Lifter;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
+use marine_ast::memory_limit::cap_memories;
 use marine_ast::protocol::{self, take_output, OutputError};
 use marine_ast::types::check_value;
 use marine_ast::{
@@ -36,6 +37,8 @@ use crate::guest::{from_js, to_js, JsGuest, JsInstance};
 struct Module {
     interface: ModuleInterface,
     plans: HashMap<String, CallPlan>,
+    /// The memory's maximum in bytes when the config limits it (the module was capped).
+    memory_limit: Option<u64>,
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -63,6 +66,7 @@ pub struct Service {
     instances: RefCell<HashMap<String, Rc<JsInstance>>>,
     call: RefCell<CallState>,
     logger: RefCell<Option<Function>>,
+    stderr_probe: RefCell<Option<Function>>,
 }
 
 fn json_error(what: &str, e: serde_json::Error) -> EngineError {
@@ -83,6 +87,7 @@ impl Service {
             instances: RefCell::default(),
             call: RefCell::default(),
             logger: RefCell::default(),
+            stderr_probe: RefCell::default(),
         })
     }
 
@@ -129,8 +134,9 @@ impl Service {
             .to_string()
     }
 
-    /// Reads a module's interface (see [`crate::Engine::add_module`]).
-    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<(), EngineError> {
+    /// Reads a module's interface and, when its config limits its memory, returns its bytes
+    /// with the memory capped (see [`crate::Engine::add_module`]).
+    pub fn add_module(&self, name: &str, wasm: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         if self.modules.borrow().contains_key(name) {
             return Err(EngineError::NonUniqueModuleName(name.into()));
         }
@@ -147,10 +153,24 @@ impl Service {
             .iter()
             .map(|(fname, sig)| (fname.clone(), CallPlan::new(sig.clone())))
             .collect();
-        self.modules
-            .borrow_mut()
-            .insert(name.into(), Rc::new(Module { interface, plans }));
-        Ok(())
+        let heap_limit = self.module_config(name).and_then(|m| m.mem_limit_bytes);
+        let capped = heap_limit
+            .map(|heap| cap_memories(wasm, heap))
+            .transpose()
+            .map_err(|source| EngineError::MemoryCap {
+                module: name.into(),
+                source,
+            })?;
+        let memory_limit = capped.as_ref().and_then(|c| c.maximum_bytes);
+        self.modules.borrow_mut().insert(
+            name.into(),
+            Rc::new(Module {
+                interface,
+                plans,
+                memory_limit,
+            }),
+        );
+        Ok(capped.map(|c| c.wasm))
     }
 
     fn module(&self, name: &str) -> Result<Rc<Module>, EngineError> {
@@ -332,7 +352,7 @@ impl Service {
         function: &str,
         args: &[IValue],
     ) -> Result<Option<IValue>, EngineError> {
-        let (_, plan) = self.plan(module, function)?;
+        let (definition, plan) = self.plan(module, function)?;
         let instance = self.instance(module)?;
         let abi = |source: AbiError| EngineError::Abi {
             module: module.into(),
@@ -363,7 +383,23 @@ impl Service {
         }
         let result = self.run_export(module, function, &plan, &instance, args);
         self.call.borrow_mut().stack.pop();
-        result
+        match (result, definition.memory_limit) {
+            // A refused growth shows as a failure with the memory at its cap, or as the
+            // guest's own report of a failed allocation (Rust's `handle_alloc_error` prints
+            // one before it aborts).
+            (Err(source), Some(limit))
+                if matches!(source, EngineError::Trap { .. })
+                    && (instance.memory_size() >= limit || self.allocation_failed(module)) =>
+            {
+                Err(EngineError::MemoryLimit {
+                    module: module.into(),
+                    function: function.into(),
+                    limit,
+                    source: Box::new(source),
+                })
+            }
+            (result, _) => result,
+        }
     }
 
     fn run_export(
@@ -517,13 +553,7 @@ impl Service {
             function: sig.name.clone(),
             source: Box::new(source),
         };
-        let wasm = flatten_signature(&sig);
-        let params: Vec<Option<WasmValue>> = wasm
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, ty)| from_js(*ty, &args.get(i as u32)))
-            .collect();
+        let params = wasm_params(&sig, args);
         let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
             params.get(i).copied().flatten()
         })
@@ -533,6 +563,71 @@ impl Service {
             JsGuest(&caller).release_objects().map_err(in_caller)?;
         }
         let output = self.invoke(namespace, import, &values)?;
+        protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
+            .map_err(in_caller)
+    }
+
+    /// See [`crate::Engine::call_host`].
+    pub fn call_host(
+        &self,
+        module: &str,
+        namespace: &str,
+        import: &str,
+        args: &Array,
+        handler: &Function,
+    ) -> Result<JsValue, JsValue> {
+        self.host(module, namespace, import, args, handler)
+            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
+            .map_err(|e| self.fail_import(module, namespace, import, e))
+    }
+
+    fn host(
+        &self,
+        module: &str,
+        namespace: &str,
+        import: &str,
+        args: &Array,
+        handler: &Function,
+    ) -> Result<Option<WasmValue>, EngineError> {
+        let sig = self.imported_signature(module, namespace, import)?;
+        let caller = self.instance(module)?;
+        let in_caller = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: import.into(),
+            source: Box::new(source),
+        };
+        let failed = |message: String| EngineError::HostFunction {
+            module: module.into(),
+            function: import.into(),
+            message,
+        };
+        let params = wasm_params(&sig, args);
+        let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
+            params.get(i).copied().flatten()
+        })
+        .map_err(in_caller)?;
+        let json_args: Vec<Value> = values
+            .iter()
+            .zip(&sig.arguments)
+            .map(|(value, arg)| ivalue_to_json(value, Some(&arg.ty)))
+            .collect();
+        let returned = handler
+            .call1(
+                &JsValue::UNDEFINED,
+                &JsValue::from_str(&Value::Array(json_args).to_string()),
+            )
+            .map_err(|e| failed(js_error_text(&e)))?;
+        let output = match sig.outputs.first() {
+            None => None,
+            Some(ty) => {
+                let text = returned
+                    .as_string()
+                    .ok_or_else(|| failed(format!("it returned no value; `{ty}` expected")))?;
+                let value: Value = serde_json::from_str(&text)
+                    .map_err(|e| failed(format!("its result is not JSON: {e}")))?;
+                Some(json_to_result(&value, ty, &sig).map_err(|e| failed(e.to_string()))?)
+            }
+        };
         protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
             .map_err(in_caller)
     }
@@ -601,6 +696,23 @@ impl Service {
             .map_err(|e| fail(e.to_string()))
     }
 
+    /// True when the module reported a failed allocation on stderr during this call.
+    fn allocation_failed(&self, module: &str) -> bool {
+        let Some(probe) = self.stderr_probe.borrow().clone() else {
+            return false;
+        };
+        probe
+            .call1(&JsValue::UNDEFINED, &JsValue::from_str(module))
+            .ok()
+            .and_then(|text| text.as_string())
+            .is_some_and(|text| text.contains("memory allocation of "))
+    }
+
+    /// See [`crate::Engine::set_stderr_probe`].
+    pub fn set_stderr_probe(&self, probe: Function) {
+        *self.stderr_probe.borrow_mut() = Some(probe);
+    }
+
     /// See [`crate::Engine::set_logger`].
     pub fn set_logger(&self, logger: Function) {
         *self.logger.borrow_mut() = Some(logger);
@@ -645,6 +757,17 @@ impl Service {
             .collect();
         Value::Array(list).to_string()
     }
+}
+
+/// The raw wasm arguments of an import call, each as the wasm type the signature gives it
+/// (`None` where JavaScript passed something else).
+fn wasm_params(sig: &FunctionSignature, args: &Array) -> Vec<Option<WasmValue>> {
+    flatten_signature(sig)
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| from_js(*ty, &args.get(i as u32)))
+        .collect()
 }
 
 /// The name of a `log::Level` discriminant (§5.2); anything else is `trace`.

@@ -12,9 +12,18 @@ fn calls_dir() -> PathBuf {
     marine_e2e::repo_root().join("tests").join("calls")
 }
 
-fn service(name: &str) -> MarineService {
+/// The folder of built modules for a build name of the table (`builds`).
+fn modules_dir(build: &str) -> &'static std::path::Path {
+    match build {
+        "examples" => marine_e2e::build_examples(),
+        "compat" => marine_e2e::build_compat(),
+        other => panic!("the table names an unknown build `{other}`"),
+    }
+}
+
+fn service(name: &str, build: &str) -> MarineService {
     let path = calls_dir().join(format!("{name}.toml"));
-    let config = ServiceConfig::from_path_with_modules_dir(&path, marine_e2e::build_examples())
+    let config = ServiceConfig::from_path_with_modules_dir(&path, modules_dir(build))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     MarineService::with_options(config, ServiceOptions::default())
         .unwrap_or_else(|e| panic!("service {name}: {e}"))
@@ -32,7 +41,7 @@ fn every_shared_call_gives_its_answer() {
     let table: Value = serde_json::from_str(&std::fs::read_to_string(&table_path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", table_path.display()));
     let calls = table["calls"].as_array().expect("`calls` is an array");
-    assert!(calls.len() >= 40, "the table lost its calls");
+    assert!(calls.len() >= 60, "the table lost its calls");
 
     let mut services: BTreeMap<String, MarineService> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -40,7 +49,12 @@ fn every_shared_call_gives_its_answer() {
         let (module, function) = (text(call, "module"), text(call, "function"));
         let service = services
             .entry(text(call, "service").to_string())
-            .or_insert_with_key(|name| service(name));
+            .or_insert_with_key(|name| {
+                let build = table["builds"][name.as_str()]
+                    .as_str()
+                    .unwrap_or("examples");
+                service(name, build)
+            });
         let call_parameters: CallParameters = match call.get("call_parameters") {
             Some(cp) => serde_json::from_value(cp.clone()).expect("call parameters"),
             None => CallParameters::default(),
