@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { buildExamples, repoRoot } from "./helpers.mjs";
+import { buildWorkspace, repoRoot } from "./helpers.mjs";
 
 /** @type {string | undefined} */
 let embedIt;
@@ -42,18 +42,21 @@ function embedItTool() {
 const embedded = new Map();
 
 /**
- * The bytes of one example module with an `interface-types` section, which both runtimes run.
+ * The bytes of one module of a guest workspace (`examples` by default, or `compat`: built with
+ * the official SDK) with an `interface-types` section, which both runtimes run.
  * @param {string} name
+ * @param {string} [workspace]
  */
-export function officialWasm(name) {
-  const known = embedded.get(name);
+export function officialWasm(name, workspace = "examples") {
+  const key = `${workspace}/${name}`;
+  const known = embedded.get(key);
   if (known) return known;
-  const dir = path.join(repoRoot, "target", "wasm-examples-it");
+  const dir = path.join(repoRoot, "target", "wasm-examples-it", workspace);
   mkdirSync(dir, { recursive: true });
   const out = path.join(dir, `${name}.wasm`);
-  execFileSync(embedItTool(), [path.join(buildExamples(), `${name}.wasm`), out], { stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(embedItTool(), [path.join(buildWorkspace(workspace), `${name}.wasm`), out], { stdio: ["ignore", "inherit", "inherit"] });
   const bytes = readFileSync(out);
-  embedded.set(name, bytes);
+  embedded.set(key, bytes);
   return bytes;
 }
 
