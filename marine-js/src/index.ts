@@ -27,3 +27,9 @@ export type {
   ModuleSource,
   NamedType,
 } from "./service.js";
+
+/**
+ * The drop-in for `@fluencelabs/marine-js`'s `MarineService` (also the subpath
+ * `@marine-native/js/compat`, whose `MarineService` is this one).
+ */
+export * as compat from "./compat.js";
