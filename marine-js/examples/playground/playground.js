@@ -258,10 +258,19 @@ function showInterface() {
     }
     if (module.functions.length === 0) list.append(el("li", "no functions", "hint"));
     box.append(list);
+    // The records the functions use are shown; the others (such as the SDK's own, which every
+    // module has) are folded away.
+    const used = usedRecords(module);
+    const other = el("details", undefined, "records");
     for (const r of module.records) {
       const record = el("p", `data ${r.name}: `, "records code-line");
       r.fields.forEach((f, i) => record.append(i > 0 ? ", " : "", `${f.name}: `, typeSpan(f.type)));
-      box.append(record);
+      (used.has(r.name) ? box : other).append(record);
+    }
+    const others = module.records.length - used.size;
+    if (others > 0) {
+      other.prepend(el("summary", `${others} other record${others === 1 ? "" : "s"}`));
+      box.append(other);
     }
     parts.push(box);
   }
@@ -270,6 +279,28 @@ function showInterface() {
   const any = ui.function.options.length > 0;
   ui.function.disabled = ui.args.disabled = ui.call.disabled = !any;
   if (any) selectFunction(ui.function.options[0]?.value ?? "");
+}
+
+/**
+ * The names of the records a module's functions take or return, directly or in fields.
+ * @param {ModuleInterface} module
+ */
+function usedRecords(module) {
+  /** @type {Set<string>} */
+  const used = new Set();
+  /** @param {string} type */
+  const visit = (type) => {
+    const name = type.replace(/^(\[\])+/, "");
+    const record = module.records.find((r) => r.name === name);
+    if (!record || used.has(name)) return;
+    used.add(name);
+    for (const f of record.fields) visit(f.type);
+  };
+  for (const f of module.functions) {
+    for (const a of f.arguments) visit(a.type);
+    for (const o of f.outputs) visit(o);
+  }
+  return used;
 }
 
 /**
