@@ -103,9 +103,11 @@ async function serve(mounts, request, response) {
     response.setHeader("allow", "GET, HEAD");
     return send(response, 405, "only GET and HEAD");
   }
+  let pathname;
   let urlPath;
   try {
-    urlPath = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    pathname = new URL(request.url ?? "/", "http://localhost").pathname;
+    urlPath = decodeURIComponent(pathname);
   } catch {
     return send(response, 400, "bad request path");
   }
@@ -116,7 +118,7 @@ async function serve(mounts, request, response) {
   let info = await stat(file).catch(() => null);
   if (info?.isDirectory()) {
     if (!urlPath.endsWith("/")) {
-      response.writeHead(301, { location: `${urlPath}/` });
+      response.writeHead(301, { location: `${pathname}/` });
       return response.end();
     }
     file = path.join(file, "index.html");
