@@ -210,6 +210,17 @@ test("the playground page loads a two-module service in Chromium, calls it and s
     assert.deepStrictEqual(await callThroughPage(page, "greeting.greeting", '["files"]'), { ok: true, result: '"Hi, files"' });
 
     assert.deepStrictEqual(pageErrors, [], "the page loaded without errors");
+
+    // Module files that are not where the page looks: the page says which and where.
+    const lost = await browser.newPage();
+    await lost.goto(`${server.origin}/examples/playground/?wasm=/missing/`, { waitUntil: "load", ...WAIT });
+    await lost.waitForSelector('#status[data-state="error"]', WAIT);
+    assert.equal(await text(lost, "#load-error h3"), "Error");
+    assert.match(
+      await text(lost, "#load-error pre"),
+      /^module `records_passing_effector`: http:\/\/127\.0\.0\.1:\d+\/missing\/records_passing_effector\.wasm answered HTTP 404 \(/,
+    );
+    assert.equal(await lost.$eval("#interface", (e) => e.getAttribute("data-state")), "empty");
   } finally {
     await browser?.close();
     await server.close();

@@ -189,10 +189,10 @@ function log(module, level, message) {
 }
 
 /**
- * Replaces the loaded service with one made of `config` and `sources`.
+ * Replaces the loaded service with one made of `config` and the modules `sources` gives.
  * @param {string} config the Config.toml text
  * @param {string} configPath the name config errors give the file
- * @param {Record<string, Uint8Array | URL>} sources
+ * @param {() => Promise<Record<string, Uint8Array | Response>>} sources
  */
 async function load(config, configPath, sources) {
   ui.loadBundled.disabled = ui.loadOwn.disabled = true;
@@ -204,7 +204,7 @@ async function load(config, configPath, sources) {
   showInterface();
   ui.configText.textContent = config;
   try {
-    service = await MarineService.create({ config, configPath, modules: sources, logger: log });
+    service = await MarineService.create({ config, configPath, modules: await sources(), logger: log });
     modules = service.interface();
     const names = modules.map((m) => m.name).join(", ");
     setStatus("ok", `Loaded ${modules.length} module${modules.length === 1 ? "" : "s"}: ${names}.`);
@@ -419,14 +419,19 @@ function checkSize(file, limit) {
 }
 
 async function loadOwn() {
+  /** @type {File | undefined} */
+  let configFile;
+  /** @type {Record<string, Uint8Array>} */
+  let sources;
   try {
-    const configFile = ui.configFile.files?.[0];
+    configFile = ui.configFile.files?.[0];
     if (!configFile) throw new Error("pick a Config.toml file");
     checkSize(configFile, MAX_CONFIG_BYTES);
     const wasm = [...(ui.wasmFiles.files ?? [])];
     if (wasm.length === 0) throw new Error("pick the modules' .wasm files");
+    // No prototype: a file named `__proto__.wasm` is a module name like any other.
     /** @type {Record<string, Uint8Array>} */
-    const sources = {};
+    sources = Object.create(null);
     for (const file of wasm) {
       if (!file.name.endsWith(".wasm")) throw new Error(`${file.name}: a module file is named <module name>.wasm`);
       checkSize(file, MAX_MODULE_BYTES);
@@ -434,21 +439,44 @@ async function loadOwn() {
       if (Object.hasOwn(sources, name)) throw new Error(`${file.name} is picked twice`);
       sources[name] = new Uint8Array(await file.arrayBuffer());
     }
-    await load(await configFile.text(), configFile.name, sources);
   } catch (error) {
     setStatus("error", "The service could not be loaded.");
     showLoadError(error);
+    return;
   }
+  await load(await configFile.text(), configFile.name, async () => sources);
+}
+
+/**
+ * The response for a bundled module's file, or an error that says where it was looked for.
+ * @param {string} name
+ * @param {URL} url
+ */
+async function fetchModule(name, url) {
+  const hint = "`npm run serve` builds the examples and serves them at ../../wasm/; `?wasm=<folder URL>` names another folder";
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`module \`${name}\`: cannot fetch ${url}: ${String(error)} (${hint})`);
+  }
+  if (!response.ok) throw new Error(`module \`${name}\`: ${url} answered HTTP ${response.status} (${hint})`);
+  return response;
 }
 
 function loadBundled() {
   const bundled = BUNDLED.find((b) => b.id === ui.bundled.value);
   if (!bundled) return;
   const base = new URL(new URLSearchParams(location.search).get("wasm") ?? "../../wasm/", location.href);
-  /** @type {Record<string, URL>} */
-  const sources = {};
-  for (const name of bundled.modules) sources[name] = new URL(`${encodeURIComponent(name)}.wasm`, base);
-  return load(bundled.config, `${bundled.id}/Config.toml`, sources);
+  return load(bundled.config, `${bundled.id}/Config.toml`, async () => {
+    /** @type {Record<string, Response>} */
+    const sources = {};
+    for (const name of bundled.modules) {
+      sources[name] = await fetchModule(name, new URL(`${encodeURIComponent(name)}.wasm`, base));
+    }
+    return sources;
+  });
 }
 
 for (const b of BUNDLED) {
