@@ -419,14 +419,18 @@ function checkSize(file, limit) {
 }
 
 async function loadOwn() {
-  /** @type {File | undefined} */
-  let configFile;
+  /** @type {string} */
+  let configName;
+  /** @type {string} */
+  let configText;
   /** @type {Record<string, Uint8Array>} */
   let sources;
   try {
-    configFile = ui.configFile.files?.[0];
+    const configFile = ui.configFile.files?.[0];
     if (!configFile) throw new Error("pick a Config.toml file");
     checkSize(configFile, MAX_CONFIG_BYTES);
+    configName = configFile.name;
+    configText = await configFile.text();
     const wasm = [...(ui.wasmFiles.files ?? [])];
     if (wasm.length === 0) throw new Error("pick the modules' .wasm files");
     // No prototype: a file named `__proto__.wasm` is a module name like any other.
@@ -444,7 +448,7 @@ async function loadOwn() {
     showLoadError(error);
     return;
   }
-  await load(await configFile.text(), configFile.name, async () => sources);
+  await load(configText, configName, async () => sources);
 }
 
 /**
