@@ -36,7 +36,21 @@ export interface RunOptions {
   outputCapBytes?: number;
 }
 
-type SpawnSync = typeof import("node:child_process").spawnSync;
+/** The part of Node's `child_process.spawnSync` a run needs (declared here, so the package's
+ * types do not depend on Node's). */
+export type SpawnSync = (
+  command: string,
+  args: string[],
+  options: {
+    env: Record<string, string>;
+    stdio: ["ignore", "pipe", "pipe"];
+    shell: false;
+    timeout: number;
+    killSignal: "SIGKILL";
+    maxBuffer: number;
+    windowsHide: boolean;
+  },
+) => { status: number | null; signal: string | null; stdout: Uint8Array | null; stderr: Uint8Array | null; error?: Error };
 
 /** The OS error texts of the Rust standard library, which the native runtime reports. */
 const OS_ERRORS: Record<string, string> = {

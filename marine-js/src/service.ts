@@ -11,7 +11,7 @@
 import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
 
 import { Engine, loadEngine } from "./engine.js";
-import { mountedBinary, type RunOptions } from "./mounted.js";
+import { mountedBinary, type RunOptions, type SpawnSync } from "./mounted.js";
 import { bytesOf } from "./sources.js";
 import { ConfigError, InstantiateError, LinkError, MarineError, TrapError, typed } from "./errors.js";
 
@@ -123,7 +123,7 @@ export class MarineService {
   readonly #loaded = new Map<string, Loaded>();
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
-  #spawnSync: typeof import("node:child_process").spawnSync | undefined;
+  #spawnSync: SpawnSync | undefined;
   #terminated = false;
 
   private constructor(engine: Engine, settings: Map<string, ModuleSettings>, options: CreateOptions) {
@@ -157,7 +157,7 @@ export class MarineService {
     }
     const service = new MarineService(engine, settings, options);
     if ([...settings.values()].some((m) => Object.keys(m.mountedBinaries).length > 0)) {
-      service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync, () => undefined);
+      service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync as unknown as SpawnSync, () => undefined);
     }
     const compiled = new Map<string, WebAssembly.Module>();
     const given = new Map<string, Uint8Array>();

@@ -21,6 +21,18 @@ const WORKSPACES = {
 const built = {};
 
 /**
+ * This process's environment for a nested cargo build: the same rule as the Rust tests' guest
+ * builds, nothing of an outer cargo build leaks into this one.
+ */
+export function cargoEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !(k.startsWith("CARGO_") && k !== "CARGO_HOME") && k !== "RUSTFLAGS" && k !== "RUSTC_WRAPPER",
+    ),
+  );
+}
+
+/**
  * Builds every example module for wasm32-wasip1 (once per process, in the folder the Rust
  * end-to-end tests use, so the two share the build) and returns the folder of `.wasm` files.
  */
@@ -39,13 +51,7 @@ export function buildWorkspace(name) {
   const workspace = WORKSPACES[/** @type {keyof typeof WORKSPACES} */ (name)];
   if (!workspace) throw new Error(`no guest workspace named ${name}`);
   const targetDir = path.join(repoRoot, workspace.targetDir);
-  // The same environment rule as the Rust tests' guest builds: nothing of an outer cargo
-  // build leaks into this one.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !(k.startsWith("CARGO_") && k !== "CARGO_HOME") && k !== "RUSTFLAGS" && k !== "RUSTC_WRAPPER",
-    ),
-  );
+  const env = cargoEnv();
   execFileSync(
     "cargo",
     [

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { buildWorkspace, repoRoot } from "./helpers.mjs";
+import { buildWorkspace, cargoEnv, repoRoot } from "./helpers.mjs";
 
 /** @type {string | undefined} */
 let embedIt;
@@ -20,11 +20,7 @@ let embedIt;
 function embedItTool() {
   if (embedIt) return embedIt;
   const targetDir = path.join(repoRoot, "target", "embed-it");
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !(k.startsWith("CARGO_") && k !== "CARGO_HOME") && k !== "RUSTFLAGS" && k !== "RUSTC_WRAPPER",
-    ),
-  );
+  const env = cargoEnv();
   execFileSync(
     "cargo",
     [

@@ -6,6 +6,8 @@
 //! memory as a slice, it copies in and out exactly the ranges the core asks for.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use marine_ast::memory::checked_allocation;
@@ -19,6 +21,11 @@ use crate::error::{js_error_text, EngineError};
 pub struct JsInstance {
     exports: Object,
     memory: WebAssembly::Memory,
+    /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
+    /// old buffer, whose views then have length 0).
+    view: RefCell<Option<Uint8Array>>,
+    /// Exported functions looked up so far, by name.
+    functions: RefCell<HashMap<String, Function>>,
     allocate: Function,
     release_objects: Function,
     get_result_ptr: Function,
@@ -73,18 +80,33 @@ impl JsInstance {
             set_result_ptr: function(&exports, module, "set_result_ptr")?,
             set_result_size: function(&exports, module, "set_result_size")?,
             memory,
+            view: RefCell::new(None),
+            functions: RefCell::new(HashMap::new()),
             exports,
         })
     }
 
-    /// An exported function by name.
+    /// An exported function by name (looked up once).
     pub fn function(&self, module: &str, name: &str) -> Result<Function, EngineError> {
-        function(&self.exports, module, name)
+        if let Some(f) = self.functions.borrow().get(name) {
+            return Ok(f.clone());
+        }
+        let f = function(&self.exports, module, name)?;
+        self.functions.borrow_mut().insert(name.into(), f.clone());
+        Ok(f)
     }
 
-    /// The memory's current bytes (a fresh view: a grown memory has a new buffer).
+    /// The memory's current bytes: the kept view while its buffer is live, else a new one.
     fn bytes(&self) -> Uint8Array {
-        Uint8Array::new(&self.memory.buffer())
+        let mut view = self.view.borrow_mut();
+        match &*view {
+            Some(v) if v.length() > 0 => v.clone(),
+            _ => {
+                let fresh = Uint8Array::new(&self.memory.buffer());
+                *view = Some(fresh.clone());
+                fresh
+            }
+        }
     }
 
     /// The memory size in bytes.
