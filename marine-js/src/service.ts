@@ -170,11 +170,13 @@ export class MarineService {
       service.#call(() => engine.addModule(name, bytes));
       given.set(name, bytes);
     }
-    for (const [name, bytes] of given) {
+    // All modules compile at once (the platform compiles off the main thread).
+    const compiling = [...given].map(([name, bytes]) => {
       // The engine returns other bytes when it capped the module's memory at its limit.
       const toCompile = service.#call(() => engine.moduleBytes(name)) ?? bytes;
-      compiled.set(name, await compile(name, toCompile));
-    }
+      return compile(name, toCompile).then((module) => compiled.set(name, module));
+    });
+    await Promise.all(compiling);
     const order = service.#call(() => engine.loadOrder());
     for (const name of order) {
       await service.#instantiate(name, compiled.get(name)!);
