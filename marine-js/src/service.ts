@@ -166,7 +166,9 @@ export class MarineService {
       if (source === undefined) {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
       }
-      const bytes = await bytesOf(source);
+      const bytes = await bytesOf(source).catch((e: unknown) => {
+        throw new ConfigError(`module \`${name}\`: cannot read its bytes: ${String(e)}`, "Config", name, null);
+      });
       service.#call(() => engine.addModule(name, bytes));
       given.set(name, bytes);
     }

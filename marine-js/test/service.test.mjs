@@ -194,3 +194,18 @@ test("modules load into a running service and link against the loaded ones", asy
   await lonely.load("records_passing_pure", exampleWasm("records_passing_pure"));
   assert.deepStrictEqual(lonely.interface().map((m) => m.name).sort(), ["greeting", "records_passing_effector", "records_passing_pure"]);
 });
+
+test("a module whose bytes cannot be read is a config error naming it", async () => {
+  await assert.rejects(
+    MarineService.create({
+      config: 'modules_dir = "."\n[[module]]\nname = "greeting"\n',
+      modules: { greeting: new URL("file:///nonexistent/greeting.wasm") },
+    }),
+    (/** @type {any} */ e) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.equal(e.module, "greeting");
+      assert.match(e.message, /^module `greeting`: cannot read its bytes: .*ENOENT/);
+      return true;
+    },
+  );
+});
