@@ -41,6 +41,13 @@ pub struct HostContext<'a, 'c> {
 }
 
 impl<'a, 'c> HostContext<'a, 'c> {
+    /// The context of a host call of `module` (tests that call a host function's closure
+    /// from a host-made `Func`).
+    #[cfg(test)]
+    pub(crate) fn for_test(module: &'a str, caller: &'a mut Caller<'c, StoreState>) -> Self {
+        HostContext { module, caller }
+    }
+
     /// The calling module's store data.
     pub fn state(&self) -> &StoreState {
         self.caller.data()

@@ -15,7 +15,7 @@
 //! | store | `call_parameters`, `store` | a module's store data; the state a service's stores share (call stack, memory totals) |
 //! | engine | `engine`, `stdio` | compiling with limits, the compiled-module cache, the epoch ticker; guest output |
 //! | call protocol | `module`, `wasm_value` | one instantiated module and the export call protocol (§2.3) |
-//! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `wasi_guard`, `linking` | module-to-module imports, the host's own imports, guarded WASI; a module pre-linked per shape |
+//! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `typed_host`, `wasi_guard`, `linking` | module-to-module imports, the host's own imports (dynamic and typed), guarded WASI; a module pre-linked per shape |
 //! | entry | `invoke`, `marine`, `mounted_binary`, `service` | top-level calls, the [`Marine`] façade, mounted binaries, services |
 //!
 //! Imports provided: WASI preview1 (per-module contexts), the logger and
@@ -111,6 +111,7 @@ pub mod mounted_binary;
 pub mod service;
 mod stdio;
 mod store;
+mod typed_host;
 mod wasi_guard;
 mod wasm_value;
 
@@ -135,6 +136,7 @@ pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet}
 pub use engine::{MarineEngine, DEFAULT_CACHE_CAPACITY};
 pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope, WasmtimeError};
 pub use host_imports::{HostContext, HostFn, HostImport};
+pub use typed_host::{HostOutput, HostValue, IntoHostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;
 pub use limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
