@@ -128,15 +128,12 @@ pub use marine_ast::types;
 pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
 
 #[cfg(test)]
-mod call_tests;
-#[cfg(test)]
 pub(crate) mod test_utils;
 
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
 pub use engine::{MarineEngine, DEFAULT_CACHE_CAPACITY};
 pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope, WasmtimeError};
 pub use host_imports::{HostContext, HostFn, HostImport};
-pub use typed_host::{HostOutput, HostValue, IntoHostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;
 pub use limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
@@ -145,6 +142,7 @@ pub use module::{MModule, WASM_START_FRAME};
 pub use service::{MarineService, ServiceInterface, ServiceOptions, ServicePool};
 pub use stdio::CapturedOutput;
 pub use store::{MemoryStats, Shared, SharedState, StoreState};
+pub use typed_host::{HostOutput, HostValue, IntoHostImport};
 pub use wasi_guard::DEFAULT_MAX_OPEN_FILES;
 
 #[allow(dead_code)]

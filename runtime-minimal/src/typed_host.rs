@@ -248,7 +248,15 @@ into_host_import!((A0, 0), (A1, 1), (A2, 2));
 into_host_import!((A0, 0), (A1, 1), (A2, 2), (A3, 3));
 into_host_import!((A0, 0), (A1, 1), (A2, 2), (A3, 3), (A4, 4));
 into_host_import!((A0, 0), (A1, 1), (A2, 2), (A3, 3), (A4, 4), (A5, 5));
-into_host_import!((A0, 0), (A1, 1), (A2, 2), (A3, 3), (A4, 4), (A5, 5), (A6, 6));
+into_host_import!(
+    (A0, 0),
+    (A1, 1),
+    (A2, 2),
+    (A3, 3),
+    (A4, 4),
+    (A5, 5),
+    (A6, 6)
+);
 into_host_import!(
     (A0, 0),
     (A1, 1),
@@ -301,7 +309,11 @@ mod tests {
     /// host call from a store of the module [`MODULE`] (no wasm involved).
     fn run(import: &HostImport, args: Vec<IValue>) -> Result<Option<IValue>, String> {
         let engine = wasmtime::Engine::default();
-        let state = StoreState::new(MODULE, WasiCtxBuilder::new().build_p1(), SharedState::default());
+        let state = StoreState::new(
+            MODULE,
+            WasiCtxBuilder::new().build_p1(),
+            SharedState::default(),
+        );
         let mut store = Store::new(&engine, state);
         let import = import.clone();
         let out = Arc::new(Mutex::new(None));
@@ -319,15 +331,7 @@ mod tests {
     #[test]
     fn types_come_from_the_rust_types() {
         let all = HostImport::wrap(
-            |a: bool,
-             b: i8,
-             c: i16,
-             d: i32,
-             e: i64,
-             f: u8,
-             g: u16,
-             h: u32|
-             -> Result<(), String> {
+            |a: bool, b: i8, c: i16, d: i32, e: i64, f: u8, g: u16, h: u32| -> Result<(), String> {
                 let _ = (a, b, c, d, e, f, g, h);
                 Ok(())
             },
@@ -432,9 +436,7 @@ mod tests {
         assert_eq!(f.arguments, [IType::String]);
         assert_eq!(
             run(&f, vec![IValue::String("!".into())]),
-            Ok(Some(IValue::String(format!(
-                "{MODULE}!"
-            ))))
+            Ok(Some(IValue::String(format!("{MODULE}!"))))
         );
     }
 }
