@@ -1,10 +1,10 @@
 //! Guards around a module's WASI preview1 imports, so a hostile guest can neither block the
 //! host past its call's deadline nor take the host's file descriptors.
 //!
-//! The engine's shared linker defines four WASI functions with guarded versions
-//! ([`add_guarded`], shadowing wasmtime-wasi's) which find the calling module's `WasiGuard`
-//! (its limit and open descriptors) in its store and call wasmtime-wasi's implementation for
-//! the rest of the work:
+//! In the engine's shared linker, four WASI functions are guarded versions ([`add_guarded`],
+//! shadowing wasmtime-wasi's definitions): they find the calling module's `WasiGuard` (its
+//! limit and open descriptors) in its store and call wasmtime-wasi's implementation for the
+//! rest of the work:
 //!
 //! - `poll_oneoff` (what `std::thread::sleep` and `nanosleep` compile to): subscriptions that
 //!   are all clocks are served here. The host sleeps in slices of at most [`SLEEP_SLICE`]

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use marine_runtime::{HostImport, IType, IValue, MModuleConfig, Marine, MarineError};
+use marine_runtime::{HostContext, HostImport, IType, IValue, MModuleConfig, Marine, MarineError};
 
 /// A counter kept in the service for host functions.
 struct Calls(u32);
@@ -251,5 +251,89 @@ fn host_functions_call_back_into_the_service() {
         m.call_with_ivalues("h", "id_i32", &[IValue::S32(7)])
             .unwrap(),
         vec![IValue::S32(7)]
+    );
+}
+
+/// Typed host functions (`HostImport::wrap`) serve a real guest next to a dynamic one: the
+/// interface types come from the closures' Rust types, arguments are lifted from the guest
+/// and results lowered back, and an `Err` is the host-function error naming the module.
+#[test]
+fn typed_host_functions_serve_a_guest() {
+    let split = HostImport::wrap(
+        |ctx: &mut HostContext<'_, '_>, s: String, sep: Vec<u8>| -> Result<Vec<String>, String> {
+            ctx.with_extension(|calls: &mut Calls| calls.0 += 1);
+            let sep = String::from_utf8(sep).map_err(|e| e.to_string())?;
+            if sep.is_empty() {
+                return Err(format!("empty separator from {}", ctx.module));
+            }
+            Ok(s.split(sep.as_str()).map(str::to_string).collect())
+        },
+    );
+    assert_eq!(split.arguments, [IType::String, IType::ByteArray]);
+    assert_eq!(split.output, Some(IType::Array(Box::new(IType::String))));
+    let add = HostImport::wrap(|a: u64, b: u32| -> Result<u64, std::num::TryFromIntError> {
+        // Refuses sums past i64::MAX, to see a typed error's message.
+        let sum = a.wrapping_add(u64::from(b));
+        i64::try_from(sum)?;
+        Ok(sum)
+    });
+    let params = HostImport::new(vec![], Some(IType::Record(guest_inner_type())), |ctx, _| {
+        let n = ctx.with_extension(|calls: &mut Calls| calls.0).unwrap_or(0);
+        Ok(Some(inner(&format!("calls={n}"), &[1, 2])))
+    });
+    let mut m = Marine::new();
+    m.set_extension(Calls(0));
+    m.load_module_with_config("h", host_guest(), host_guest_config(split, add, params))
+        .unwrap();
+    let s = |x: &str| IValue::String(x.into());
+    assert_eq!(
+        m.call_with_ivalues(
+            "h",
+            "call_split",
+            &[s("a,b,,ü"), IValue::ByteArray(b",".to_vec())]
+        )
+        .unwrap(),
+        vec![IValue::Array(vec![s("a"), s("b"), s(""), s("ü")])]
+    );
+    assert_eq!(
+        m.call_with_ivalues("h", "call_add", &[IValue::U64(40), IValue::U32(2)])
+            .unwrap(),
+        vec![IValue::U64(42)]
+    );
+    assert_eq!(
+        m.call_with_ivalues("h", "call_params", &[]).unwrap(),
+        vec![inner("calls=1", &[1, 2])]
+    );
+    let host_error = |e: &MarineError| match e {
+        MarineError::Import { module, source, .. } => {
+            assert_eq!((module.as_str(), source.caller.as_str()), ("h", "h"));
+            match &*source.source {
+                MarineError::HostFunction {
+                    module,
+                    function,
+                    message,
+                } => (module.clone(), function.clone(), message.clone()),
+                other => panic!("{other}"),
+            }
+        }
+        other => panic!("{other}"),
+    };
+    let e = m
+        .call_with_ivalues("h", "call_split", &[s("x"), IValue::ByteArray(vec![])])
+        .unwrap_err();
+    assert_eq!(
+        host_error(&e),
+        ("h".into(), "split".into(), "empty separator from h".into())
+    );
+    let e = m
+        .call_with_ivalues("h", "call_add", &[IValue::U64(u64::MAX), IValue::U32(0)])
+        .unwrap_err();
+    let overflow = i64::try_from(u64::MAX).unwrap_err().to_string();
+    assert_eq!(host_error(&e), ("h".into(), "add".into(), overflow));
+    // The module keeps serving.
+    assert_eq!(
+        m.call_with_ivalues("h", "call_add", &[IValue::U64(1), IValue::U32(1)])
+            .unwrap(),
+        vec![IValue::U64(2)]
     );
 }

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use marine_runtime::{IType, IValue, MModuleConfig, Marine, MarineEngine, MarineError};
+use marine_runtime::{HostImport, IType, IValue, MModuleConfig, Marine, MarineEngine, MarineError};
 
 const ENV_GUEST_IMPORT: &str = r#"(import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))"#;
 
@@ -229,4 +229,61 @@ fn default_timeout_also_bounds_start() {
     assert!(!m.has_module("looper"));
     // The rest of the service is unaffected.
     assert_next_call_works(&mut m);
+}
+
+/// A module is linked once per link shape: a second service loading it the same way reuses
+/// the pre-linked instance, a host function in place of the logger is another shape, and each
+/// service's module calls its own host functions.
+#[test]
+fn modules_are_linked_once_per_shape() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    let engine = MarineEngine::new().unwrap();
+    let wasm = guest_wasm();
+    let compiled = engine.compile("g", &wasm).unwrap();
+    assert_eq!(compiled.linked_shapes(), 0);
+    let service = |config: MModuleConfig| {
+        let mut m = Marine::with_engine(engine.clone());
+        m.load_module_with_config("g", wasm.clone(), config)
+            .unwrap();
+        m
+    };
+    let mut plain = service(MModuleConfig::default());
+    let mut plain_too = service(MModuleConfig::default());
+    assert_eq!(compiled.linked_shapes(), 1);
+
+    let logged = Arc::new(AtomicU32::new(0));
+    let counter = logged.clone();
+    let logger = HostImport::wrap(
+        move |_level: i32, _target: i32, _ptr: i32, len: i32| -> Result<(), String> {
+            assert_eq!(len, 16, "the guest logs 16 bytes");
+            counter.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        },
+    );
+    let own_logger = MModuleConfig {
+        host_imports: vec![(
+            "__marine_host_api_v3".into(),
+            "log_utf8_string".into(),
+            logger,
+        )],
+        ..MModuleConfig::default()
+    };
+    let mut custom = service(own_logger.clone());
+    assert_eq!(compiled.linked_shapes(), 2);
+    let mut custom_too = service(own_logger);
+    assert_eq!(compiled.linked_shapes(), 2);
+
+    for m in [&mut custom, &mut custom_too] {
+        call(m, "log_hello", vec![]).unwrap();
+    }
+    assert_eq!(logged.load(Ordering::Relaxed), 2);
+    for m in [&mut plain, &mut plain_too] {
+        call(m, "log_hello", vec![]).unwrap();
+    }
+    assert_eq!(
+        logged.load(Ordering::Relaxed),
+        2,
+        "the shared logger served these"
+    );
 }

@@ -197,3 +197,34 @@ fn strings_move_memory_to_memory_and_are_checked() {
     assert!(inner.contains("out of bounds"), "{inner}");
     assert_eq!(alloc_log(&m, before + 1), vec![]);
 }
+
+/// Two services on one engine share the relay's pre-linked instance, yet each relay calls
+/// the `g` of its own service.
+#[test]
+fn each_service_calls_its_own_modules() {
+    let engine = marine_runtime::MarineEngine::new().unwrap();
+    let service = || {
+        let mut m = Marine::with_engine(engine.clone());
+        m.load_module("g", guest_wasm()).unwrap();
+        m.load_module("relay", relay_wasm(relay_imports())).unwrap();
+        m
+    };
+    let (mut one, mut two) = (service(), service());
+    let releases = |m: &mut Marine| m.call_with_ivalues("g", "releases", &[]).unwrap();
+    let s = IValue::String("x".into());
+    for _ in 0..3 {
+        one.call_with_ivalues("relay", "relay_string", &[s.clone()])
+            .unwrap();
+    }
+    two.call_with_ivalues("relay", "relay_string", &[s])
+        .unwrap();
+    assert_eq!(releases(&mut one), vec![IValue::U32(3)]);
+    assert_eq!(releases(&mut two), vec![IValue::U32(1)]);
+    // The second service unloads its `g`: its relay keeps it alive and still calls it.
+    two.unload_module("g").unwrap();
+    assert_eq!(
+        two.call_with_ivalues("relay", "relay_u64", &[IValue::U64(7)])
+            .unwrap(),
+        vec![IValue::U64(7)]
+    );
+}
