@@ -58,8 +58,8 @@ pub enum ImportProvider {
     Shared,
     /// A function of another module of the service (an import adapter).
     Module,
-    /// An embedder's host function of this wasm type (parameters, then results, as
-    /// `ValType` codes).
+    /// An embedder's host function of this wasm type (a code per parameter, a separator, a
+    /// code per result).
     Host(Box<[u8]>),
 }
 

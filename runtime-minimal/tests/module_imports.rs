@@ -213,7 +213,7 @@ fn each_service_calls_its_own_modules() {
     let releases = |m: &mut Marine| m.call_with_ivalues("g", "releases", &[]).unwrap();
     let s = IValue::String("x".into());
     for _ in 0..3 {
-        one.call_with_ivalues("relay", "relay_string", &[s.clone()])
+        one.call_with_ivalues("relay", "relay_string", std::slice::from_ref(&s))
             .unwrap();
     }
     two.call_with_ivalues("relay", "relay_string", &[s])
