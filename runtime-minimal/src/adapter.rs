@@ -10,11 +10,9 @@
 //!    values lowered with A's `allocate`, then A's `set_result_size` (strings/arrays) and
 //!    `set_result_ptr`.
 //!
-//! [`module_import_func`] assembles these into a wasmtime host function for a module import.
+//! [`call_module_import`] assembles these into the body of a module import's host function.
 //! It runs in the importer's store, whose data holds the importer's ABI handles, and enters
 //! the callee's own store for the call.
-
-use std::sync::Arc;
 
 use std::borrow::Cow;
 
@@ -129,62 +127,62 @@ pub fn return_to_caller<S: AsContextMut>(
         .map(|v| v.map(to_val))
 }
 
-/// The body of a wasmtime host function implementing the import of `callee.function` with
-/// the importer's declared signature `sig` (§3.4). It runs in the importer's store (the
-/// `Caller`) and calls into the callee's own store.
-pub fn module_import_func(
-    callee: Arc<MModule>,
-    function: String,
-    sig: Arc<FunctionSignature>,
-) -> impl Fn(Caller<'_, StoreState>, &[Val], &mut [Val]) -> wasmtime::Result<()> + Send + Sync + 'static
-{
-    move |mut caller, params, results| {
-        let caller_name = caller.data().name.clone();
-        let fail = |source: MarineError| {
-            wasmtime::Error::new(ImportError {
-                caller: caller_name.to_string(),
-                namespace: callee.name().to_string(),
-                function: function.clone(),
-                source: Box::new(source),
-            })
-        };
-        let caller_abi = caller.data().registered_abi().map_err(fail)?;
-        let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
-        let output = {
-            // The caller's memory stays borrowed while the callee runs in its own store.
-            let view = caller_abi.memory_view(&caller);
-            let args = forward_arguments(view, &sig, params).map_err(|e| fail(in_caller(e)))?;
-            callee.call_forwarded(&function, &args)
-        };
-        // The caller's helper buffers (records, arrays of non-bytes) are released once the
-        // callee has its copies; string and byte-array buffers belong to the caller's wrapper.
-        if sig.arguments.iter().any(|a| a.ty.is_complex()) {
-            caller_abi
-                .release_objects(&mut caller)
-                .map_err(|e| fail(in_caller(e)))?;
-        }
-        let ret = match output.map_err(fail)? {
-            ForwardOutput::Values(values) => return_to_caller(
-                &mut caller,
-                &caller_abi,
-                sig.outputs.first(),
-                values.first(),
-            )
-            .map_err(|e| fail(in_caller(e)))?,
-            ForwardOutput::Bytes(bytes) => {
-                // Callee memory -> caller memory, then the callee frees its buffers.
-                let (ptr, len) = callee
-                    .deliver_bytes(&function, bytes, &mut caller, &caller_abi, &caller_name)
-                    .map_err(fail)?;
-                caller_abi
-                    .set_result(&mut caller, ptr, Some(len))
-                    .map_err(|e| fail(in_caller(e)))?;
-                None
-            }
-        };
-        if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
-            *slot = v;
-        }
-        Ok(())
+/// Serves a call of the import of `callee.function` with the importer's declared signature
+/// `sig` (§3.4): the body of the wasmtime host function linked for a module import. It runs
+/// in the importer's store (the `Caller`) and calls into the callee's own store.
+pub fn call_module_import(
+    mut caller: Caller<'_, StoreState>,
+    callee: &MModule,
+    function: &str,
+    sig: &FunctionSignature,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    let caller_name = caller.data().name.clone();
+    let fail = |source: MarineError| {
+        wasmtime::Error::new(ImportError {
+            caller: caller_name.to_string(),
+            namespace: callee.name().to_string(),
+            function: function.to_string(),
+            source: Box::new(source),
+        })
+    };
+    let caller_abi = caller.data().registered_abi().map_err(fail)?;
+    let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
+    let output = {
+        // The caller's memory stays borrowed while the callee runs in its own store.
+        let view = caller_abi.memory_view(&caller);
+        let args = forward_arguments(view, sig, params).map_err(|e| fail(in_caller(e)))?;
+        callee.call_forwarded(function, &args)
+    };
+    // The caller's helper buffers (records, arrays of non-bytes) are released once the
+    // callee has its copies; string and byte-array buffers belong to the caller's wrapper.
+    if sig.arguments.iter().any(|a| a.ty.is_complex()) {
+        caller_abi
+            .release_objects(&mut caller)
+            .map_err(|e| fail(in_caller(e)))?;
     }
+    let ret = match output.map_err(fail)? {
+        ForwardOutput::Values(values) => return_to_caller(
+            &mut caller,
+            &caller_abi,
+            sig.outputs.first(),
+            values.first(),
+        )
+        .map_err(|e| fail(in_caller(e)))?,
+        ForwardOutput::Bytes(bytes) => {
+            // Callee memory -> caller memory, then the callee frees its buffers.
+            let (ptr, len) = callee
+                .deliver_bytes(function, bytes, &mut caller, &caller_abi, &caller_name)
+                .map_err(fail)?;
+            caller_abi
+                .set_result(&mut caller, ptr, Some(len))
+                .map_err(|e| fail(in_caller(e)))?;
+            None
+        }
+    };
+    if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
+        *slot = v;
+    }
+    Ok(())
 }

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, Linker, Module};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::abi::CallPlan;
 use crate::errors::{format_wasmtime_error, MarineError};
@@ -32,7 +32,6 @@ use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 use crate::store::StoreState;
 
 /// A compiled module with everything derived from its bytes.
-#[derive(Debug)]
 pub struct CompiledModule {
     /// The wasmtime module.
     pub module: Module,
@@ -42,6 +41,86 @@ pub struct CompiledModule {
     pub plans: HashMap<String, Arc<CallPlan>>,
     /// Its shape, checked against the [`Limits`] of every service that loads it.
     pub metrics: ModuleMetrics,
+    /// The module pre-linked (imports resolved and type-checked) once per [`LinkShape`] it
+    /// was loaded with, most recently used last; at most [`MAX_LINK_SHAPES`].
+    linked: Mutex<Vec<(LinkShape, InstancePre<StoreState>)>>,
+}
+
+/// How many link shapes a compiled module keeps pre-linked instances for.
+pub const MAX_LINK_SHAPES: usize = 16;
+
+/// Where one import of a module is served from in a service, as far as linking sees it: the
+/// functions behind [`ImportProvider::Module`] and [`ImportProvider::Host`] differ per service
+/// (they find their target in the module's store), their wasm types do not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportProvider {
+    /// The engine's shared definitions (WASI, built-in host imports), or nothing.
+    Shared,
+    /// A function of another module of the service (an import adapter).
+    Module,
+    /// An embedder's host function of this wasm type (a code per parameter, a separator, a
+    /// code per result).
+    Host(Box<[u8]>),
+}
+
+/// The providers of a module's imports, in its import order: two loads with equal shapes
+/// link the same wasm definitions, so they share one `InstancePre`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkShape(pub Vec<ImportProvider>);
+
+impl std::fmt::Debug for CompiledModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledModule")
+            .field("module", &self.module)
+            .field("interface", &self.interface)
+            .field("plans", &self.plans)
+            .field("metrics", &self.metrics)
+            .field("linked_shapes", &self.linked_shapes())
+            .finish()
+    }
+}
+
+impl CompiledModule {
+    /// The module pre-linked for `shape`: the cached `InstancePre`, or `link()`'s, then
+    /// cached. A failed `link` caches nothing.
+    pub(crate) fn instance_pre<E>(
+        &self,
+        shape: LinkShape,
+        link: impl FnOnce() -> Result<InstancePre<StoreState>, E>,
+    ) -> Result<InstancePre<StoreState>, E> {
+        if let Some(pre) = self.cached_instance_pre(&shape) {
+            return Ok(pre);
+        }
+        let pre = link()?;
+        let mut linked = self.linked_lock();
+        if !linked.iter().any(|(s, _)| *s == shape) {
+            if linked.len() >= MAX_LINK_SHAPES {
+                linked.remove(0);
+            }
+            linked.push((shape, pre.clone()));
+        }
+        Ok(pre)
+    }
+
+    fn cached_instance_pre(&self, shape: &LinkShape) -> Option<InstancePre<StoreState>> {
+        let mut linked = self.linked_lock();
+        let at = linked.iter().position(|(s, _)| s == shape)?;
+        let entry = linked.remove(at);
+        let pre = entry.1.clone();
+        linked.push(entry);
+        Some(pre)
+    }
+
+    fn linked_lock(&self) -> std::sync::MutexGuard<'_, Vec<(LinkShape, InstancePre<StoreState>)>> {
+        self.linked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Number of link shapes this module is pre-linked for.
+    pub fn linked_shapes(&self) -> usize {
+        self.linked_lock().len()
+    }
 }
 
 /// Cache key: length plus two independent 64-bit SipHash digests of the bytes.
@@ -439,6 +518,7 @@ impl MarineEngine {
             interface: Arc::new(interface),
             plans,
             metrics,
+            linked: Mutex::new(Vec::new()),
         });
         self.lock().insert(key, compiled.clone());
         Ok(compiled)

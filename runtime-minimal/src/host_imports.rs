@@ -29,6 +29,7 @@ use crate::errors::{InCall, MarineError};
 use crate::module::ModuleRegistry;
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IFunctionArg, IType, IValue};
+use crate::wasi_guard::add_guarded;
 
 /// What a host function sees besides its arguments: the calling module, its store data,
 /// the service's extensions, and the service's modules (a host function may call into them,
@@ -40,6 +41,13 @@ pub struct HostContext<'a, 'c> {
 }
 
 impl<'a, 'c> HostContext<'a, 'c> {
+    /// The context of a host call of `module` (tests that call a host function's closure
+    /// from a host-made `Func`).
+    #[cfg(test)]
+    pub(crate) fn for_test(module: &'a str, caller: &'a mut Caller<'c, StoreState>) -> Self {
+        HostContext { module, caller }
+    }
+
     /// The calling module's store data.
     pub fn state(&self) -> &StoreState {
         self.caller.data()
@@ -197,39 +205,55 @@ impl HostImport {
         let sig = Arc::new(self.signature(name));
         let import = self.clone();
         let (ns, fname) = (namespace.to_string(), name.to_string());
-        move |mut caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
-            let module = caller.data().name.clone();
-            let fail = |source: MarineError| {
-                wasmtime::Error::new(crate::errors::ImportError {
-                    caller: module.to_string(),
-                    namespace: ns.clone(),
-                    function: fname.clone(),
-                    source: Box::new(source),
-                })
-            };
-            let abi = caller.data().registered_abi().map_err(fail)?;
-            let args = lift_arguments(abi.memory_view(&caller), &sig, params)
-                .map_err(|e| fail(e.in_call(&module, &fname)))?;
-            let output = {
-                let mut ctx = HostContext {
-                    module: &module,
-                    caller: &mut caller,
-                };
-                (import.func)(&mut ctx, args).map_err(|message| {
-                    fail(MarineError::HostFunction {
-                        module: module.to_string(),
-                        function: fname.clone(),
-                        message,
-                    })
-                })?
-            };
-            let ret = return_to_caller(&mut caller, &abi, sig.outputs.first(), output.as_ref())
-                .map_err(|e| fail(e.in_call(&module, &fname)))?;
-            if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
-                *slot = v;
-            }
-            Ok(())
+        move |caller: Caller<'_, StoreState>, params: &[Val], results: &mut [Val]| {
+            import.call_from_wasm(&sig, &ns, &fname, caller, params, results)
         }
+    }
+
+    /// Serves a call of this host function, imported as `ns::fname` with the interface
+    /// signature `sig` ([`HostImport::signature`]), from the module whose store `caller` is:
+    /// lifts the arguments from its memory, runs the closure, lowers its output back. A
+    /// failure is an [`crate::errors::ImportError`] naming the caller and the import.
+    pub(crate) fn call_from_wasm(
+        &self,
+        sig: &FunctionSignature,
+        ns: &str,
+        fname: &str,
+        mut caller: Caller<'_, StoreState>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> wasmtime::Result<()> {
+        let module = caller.data().name.clone();
+        let fail = |source: MarineError| {
+            wasmtime::Error::new(crate::errors::ImportError {
+                caller: module.to_string(),
+                namespace: ns.to_string(),
+                function: fname.to_string(),
+                source: Box::new(source),
+            })
+        };
+        let abi = caller.data().registered_abi().map_err(fail)?;
+        let args = lift_arguments(abi.memory_view(&caller), sig, params)
+            .map_err(|e| fail(e.in_call(&module, fname)))?;
+        let output = {
+            let mut ctx = HostContext {
+                module: &module,
+                caller: &mut caller,
+            };
+            (self.func)(&mut ctx, args).map_err(|message| {
+                fail(MarineError::HostFunction {
+                    module: module.to_string(),
+                    function: fname.to_string(),
+                    message,
+                })
+            })?
+        };
+        let ret = return_to_caller(&mut caller, &abi, sig.outputs.first(), output.as_ref())
+            .map_err(|e| fail(e.in_call(&module, fname)))?;
+        if let (Some(v), Some(slot)) = (ret, results.first_mut()) {
+            *slot = v;
+        }
+        Ok(())
     }
 }
 
@@ -286,12 +310,14 @@ fn log_utf8_string(
     }
 }
 
-/// Registers what every module may import into a fresh `linker`: WASI preview1 and the
-/// built-in host imports. Registering into a fresh linker cannot clash; an error here is a bug
-/// in this crate.
+/// Registers what every module may import into a fresh `linker`: WASI preview1 (with the
+/// guarded versions of its blocking and descriptor-opening functions, [`add_guarded`]) and
+/// the built-in host imports. Registering into a fresh linker cannot clash; an error here is a
+/// bug in this crate.
 pub(crate) fn base_definitions(linker: &mut Linker<StoreState>) {
     wasmtime_wasi::p1::add_to_linker_sync(linker, |s: &mut StoreState| &mut s.wasi)
         .expect("WASI registration into an empty linker");
+    add_guarded(linker).expect("guarded WASI registration over wasmtime-wasi's");
     add_host_imports(linker).expect("host import registration into a fresh linker");
 }
 

@@ -15,7 +15,7 @@
 //! | store | `call_parameters`, `store` | a module's store data; the state a service's stores share (call stack, memory totals) |
 //! | engine | `engine`, `stdio` | compiling with limits, the compiled-module cache, the epoch ticker; guest output |
 //! | call protocol | `module`, `wasm_value` | one instantiated module and the export call protocol (§2.3) |
-//! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `wasi_guard` | module-to-module imports, the host's own imports, guarded WASI |
+//! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `typed_host`, `wasi_guard`, `linking` | module-to-module imports, the host's own imports (dynamic and typed), guarded WASI; a module pre-linked per shape |
 //! | entry | `invoke`, `marine`, `mounted_binary`, `service` | top-level calls, the [`Marine`] façade, mounted binaries, services |
 //!
 //! Imports provided: WASI preview1 (per-module contexts), the logger and
@@ -32,9 +32,16 @@
 //!   what a call spans across modules (call parameters, deadline, call stack, incidents) and
 //!   the service's memory total are in one [`Shared`] behind a mutex every store points
 //!   to, held only for bookkeeping, never while wasm runs. The definitions every module may
-//!   import (WASI, logger, call parameters) sit in one `Linker` per [`MarineEngine`], whose
-//!   cache maps wasm content to the compiled module, its [`ModuleInterface`] and per-function
-//!   call plans, so nothing is re-parsed per call.
+//!   import (WASI with its guards, logger, call parameters) sit in one `Linker` per
+//!   [`MarineEngine`], whose cache maps wasm content to the compiled module, its
+//!   [`ModuleInterface`] and per-function call plans, so nothing is re-parsed per call.
+//! - **Linking** (`linking`): a compiled module keeps one `InstancePre` per link shape (which
+//!   imports are served by other modules, by the embedder's host functions of which wasm type,
+//!   or by the shared definitions). Its definitions are the same for every service; what
+//!   differs per service (the callee module of an adapter, the closure of a host function,
+//!   the WASI guard's open files) is put into the module's store, where the definitions find
+//!   it. A second service from the same config checks its adapters' signatures and only
+//!   instantiates.
 //! - **Entering a module.** A call into a module locks its store for the call's duration
 //!   (a second call into a running module is refused: [`MarineError::Reentrancy`]), pushes a
 //!   frame on the shared call stack, and arms the store's epoch deadline from the call's. The
@@ -45,7 +52,7 @@
 //!   order, the call, lifting (bounds-checked, budgeted), then `release_objects`.
 //! - **Cross-module.** Lowering is generic over [`marine_ast::GuestMemoryMut`] and lifting works
 //!   on a byte view, so the same code serves every direction. A module import is a host
-//!   function built by `adapter::module_import_func`, running in the caller's store: it
+//!   function served by `adapter::call_module_import`, running in the caller's store: it
 //!   lifts the arguments from the caller's memory, runs the callee's export protocol in the
 //!   callee's store, calls the caller's `release_objects` for complex arguments, lowers the
 //!   result with the caller's `allocate` and calls the caller's `set_result_*`. Imports are
@@ -96,6 +103,7 @@ mod engine;
 mod errors;
 mod host_imports;
 mod invoke;
+mod linking;
 mod marine;
 mod memory;
 mod module;
@@ -103,6 +111,7 @@ pub mod mounted_binary;
 pub mod service;
 mod stdio;
 mod store;
+mod typed_host;
 mod wasi_guard;
 mod wasm_value;
 
@@ -119,8 +128,6 @@ pub use marine_ast::types;
 pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
 
 #[cfg(test)]
-mod call_tests;
-#[cfg(test)]
 pub(crate) mod test_utils;
 
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
@@ -135,6 +142,7 @@ pub use module::{MModule, WASM_START_FRAME};
 pub use service::{MarineService, ServiceInterface, ServiceOptions, ServicePool};
 pub use stdio::CapturedOutput;
 pub use store::{MemoryStats, Shared, SharedState, StoreState};
+pub use typed_host::{HostOutput, HostValue, IntoHostImport};
 pub use wasi_guard::DEFAULT_MAX_OPEN_FILES;
 
 #[allow(dead_code)]

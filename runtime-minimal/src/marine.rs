@@ -6,23 +6,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Extern, ExternType, Func, ResourceLimiter, Store, UpdateDeadline};
+use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::adapter::{import_func_type, module_import_func};
 use crate::config::env_problem;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
-use crate::host_imports::{self, is_host_namespace, HostImport, HOST_NAMESPACES};
+use crate::host_imports::{HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
 use crate::limits::Limits;
+use crate::linking::link_module;
 use crate::module::{MModule, ModuleOutput, ModuleRegistry};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
 use crate::wasi_guard::{WasiGuard, DEFAULT_MAX_OPEN_FILES};
-use marine_ast::link::check_import_signature;
 
 /// Where a module's bytes come from.
 #[derive(Clone, Debug)]
@@ -109,18 +108,6 @@ impl MModuleConfig {
         }
         self
     }
-}
-
-/// A wasm function type as `(i32, i64) -> (i32)`.
-fn func_type_text(ty: &wasmtime::FuncType) -> String {
-    let list = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
-        types.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
-    };
-    format!(
-        "({}) -> ({})",
-        list(&mut ty.params()),
-        list(&mut ty.results())
-    )
 }
 
 impl Default for MModuleConfig {
@@ -356,118 +343,28 @@ impl Marine {
         };
 
         // On failure the store is dropped here, giving its memory back to the total.
-        let guard = WasiGuard::new(&name, config.max_open_files);
-        let imports =
-            self.module_imports(&mut store, &name, &compiled, &config.host_imports, &guard)?;
+        store
+            .data_mut()
+            .set_extension(WasiGuard::new(&name, config.max_open_files));
+        let pre = link_module(
+            &self.engine,
+            &mut store,
+            &name,
+            &compiled,
+            &self.modules,
+            &config.host_imports,
+        )?;
         let module = top_level(
             &self.shared,
             Default::default(),
             self.default_timeout,
             Classify::NoMemoryLimit,
-            || MModule::instantiate(store, &imports, compiled, output),
+            || MModule::instantiate(store, &pre, compiled, output),
         )?;
         let module = Arc::new(module);
         ModuleRegistry::insert(&mut self.shared.lock(), &name, &module);
         self.modules.insert(name, module);
         Ok(())
-    }
-
-    /// The externs satisfying each import of `compiled`, in the module's import order, created
-    /// in the module's `store`. A function imported from an already loaded module gets an
-    /// adapter (§3.4) after its signature is checked against the export; otherwise the
-    /// module's own host functions come first, then the shared definitions (WASI, built-in
-    /// host imports). No linker is cloned and nothing is re-registered: creating a service
-    /// costs one lookup per import.
-    fn module_imports(
-        &self,
-        store: &mut Store<StoreState>,
-        name: &str,
-        compiled: &CompiledModule,
-        host_imports: &[(String, String, HostImport)],
-        wasi_guard: &WasiGuard,
-    ) -> Result<Vec<Extern>, MarineError> {
-        let link_err = |message: String| MarineError::Link {
-            module: name.to_string(),
-            message,
-        };
-        // Imports of loaded modules, checked against their exports.
-        let mut adapters = HashMap::new();
-        for imported in &compiled.interface.imports {
-            if is_host_namespace(&imported.namespace) {
-                continue;
-            }
-            let Some(callee) = self.modules.get(&imported.namespace) else {
-                continue;
-            };
-            for f in &imported.functions {
-                // The callee's export is the import field name (`link_name`, or else the Rust
-                // name), not the Rust name the importer declared it under.
-                let callee_fn = &f.import_name;
-                let actual = callee.interface().function(callee_fn).ok_or_else(|| {
-                    MarineError::MissingImportedFunction {
-                        module: name.to_string(),
-                        imported: imported.namespace.clone(),
-                        function: callee_fn.clone(),
-                    }
-                })?;
-                check_import_signature(&f.signature, actual).map_err(|diff| {
-                    MarineError::ImportSignatureMismatch {
-                        module: name.to_string(),
-                        imported: imported.namespace.clone(),
-                        function: callee_fn.clone(),
-                        diff,
-                    }
-                })?;
-                adapters.insert(
-                    (imported.namespace.as_str(), callee_fn.as_str()),
-                    (callee.clone(), f),
-                );
-            }
-        }
-
-        let imports = compiled.module.imports();
-        let mut externs = Vec::with_capacity(imports.len());
-        for import in imports {
-            let (ns, field) = (import.module(), import.name());
-            let provided: Extern = if let Some((callee, f)) = adapters.get(&(ns, field)) {
-                let ty = import_func_type(self.engine.engine(), &f.signature);
-                let body =
-                    module_import_func(callee.clone(), f.import_name.clone(), f.signature.clone());
-                Func::new(&mut *store, ty, body).into()
-            } else if let Some((_, _, host)) = host_imports
-                .iter()
-                .rev()
-                .find(|(n, f, _)| n == ns && f == field)
-            {
-                host.to_func(&mut *store, ns, field).into()
-            } else if let Some(guarded) = wasi_guard.guarded(&mut *store, ns, field) {
-                // The module's own guards around blocking and descriptor-opening WASI calls.
-                guarded
-            } else if let Some(shared) = self
-                .engine
-                .base_linker(host_imports::base_definitions)
-                .get_by_import(&mut *store, &import)
-            {
-                shared
-            } else {
-                return Err(link_err(format!(
-                    "unknown import: `{ns}::{field}` has not been defined"
-                )));
-            };
-            if let (ExternType::Func(expected), Extern::Func(func)) = (import.ty(), &provided) {
-                let given = func.ty(&*store);
-                if !given.matches(&expected) {
-                    return Err(link_err(format!(
-                        "incompatible import type for `{ns}::{field}`: the module expects \
-                         {}, the definition is {}",
-                        func_type_text(&expected),
-                        func_type_text(&given)
-                    )));
-                }
-            }
-            externs.push(provided);
-        }
-        Ok(externs)
     }
 
     /// Removes a module. Modules that import from it keep working (their adapters hold the

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::Instant;
 
-use wasmtime::{AsContextMut, Extern, Func, Instance, Store, Val};
+use wasmtime::{AsContextMut, Func, Instance, InstancePre, Store, Val};
 use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
@@ -145,13 +145,13 @@ impl MModule {
         Ok(export)
     }
 
-    /// Instantiates `compiled` in `store` (this module's own, whose data names the module)
-    /// with `imports` (one extern per import, in order, already type-checked), then runs
+    /// Instantiates `pre` (`compiled` pre-linked) in `store` (this module's own, whose data
+    /// names the module and holds what its imports resolve to), then runs
     /// `_initialize` and `_start` (if exported) under the current call's deadline, and looks
     /// up the ABI exports and every `#[marine]` export.
     pub fn instantiate(
         mut store: Store<StoreState>,
-        imports: &[Extern],
+        pre: &InstancePre<StoreState>,
         compiled: Arc<CompiledModule>,
         output: ModuleOutput,
     ) -> Result<Self, MarineError> {
@@ -170,7 +170,7 @@ impl MModule {
             module: name.clone(),
             function: Arc::from(WASM_START_FRAME),
         });
-        let instance = Instance::new(&mut store, &compiled.module, imports);
+        let instance = pre.instantiate(&mut store);
         shared.lock().call.stack.pop();
         let instance = instance.map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
         let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
@@ -365,7 +365,7 @@ impl MModule {
         }
     }
 
-    /// The module-to-module entry (used by `adapter::module_import_func`): like
+    /// The module-to-module entry (used by `adapter::call_module_import`): like
     /// [`MModule::call`], but strings and byte arrays may come as `ForwardArg::Bytes` still
     /// in the caller's memory (copied straight into this module's memory), and a string or
     /// byte-array output is left in this module's memory as `ForwardOutput::Bytes` for the

@@ -248,6 +248,11 @@ pub struct StoreState {
     /// The call parameters of the top-level call that entered this store last.
     call_parameters: Arc<CallParameters>,
     shared: SharedState,
+    /// What the layers above keep per module for the host functions of its imports (for
+    /// example what its module imports and embedder host functions resolve to in its
+    /// service): the definitions of a pre-linked instance are shared by every service, so
+    /// what differs per service lives here. One value per type.
+    extensions: Vec<Box<dyn Any + Send>>,
 }
 
 impl StoreState {
@@ -267,7 +272,20 @@ impl StoreState {
             pending_growth: None,
             call_parameters: Arc::default(),
             shared,
+            extensions: Vec::new(),
         }
+    }
+
+    /// Keeps `value` in this store for its host functions ([`StoreState::extension`]),
+    /// replacing a value of the same type.
+    pub(crate) fn set_extension<T: Any + Send>(&mut self, value: T) {
+        self.extensions.retain(|e| !e.is::<T>());
+        self.extensions.push(Box::new(value));
+    }
+
+    /// The value of type `T` kept with [`StoreState::set_extension`], if any.
+    pub(crate) fn extension<T: Any + Send>(&self) -> Option<&T> {
+        self.extensions.iter().find_map(|e| e.downcast_ref::<T>())
     }
 
     /// The module's ABI handles, for the host functions it calls (registered before its

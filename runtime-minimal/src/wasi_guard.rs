@@ -1,10 +1,10 @@
 //! Guards around a module's WASI preview1 imports, so a hostile guest can neither block the
 //! host past its call's deadline nor take the host's file descriptors.
 //!
-//! wasmtime-wasi's own definitions stay in the engine's shared linker; when a module is
-//! instantiated, four of its WASI imports are served instead by functions of a `WasiGuard`
-//! of that module, created in its store (`WasiGuard::guarded`), which call wasmtime-wasi's
-//! implementation for the rest of the work:
+//! In the engine's shared linker, four WASI functions are guarded versions ([`add_guarded`],
+//! shadowing wasmtime-wasi's definitions): they find the calling module's `WasiGuard` (its
+//! limit and open descriptors) in its store and call wasmtime-wasi's implementation for the
+//! rest of the work:
 //!
 //! - `poll_oneoff` (what `std::thread::sleep` and `nanosleep` compile to): subscriptions that
 //!   are all clocks are served here. The host sleeps in slices of at most [`SLEEP_SLICE`]
@@ -31,7 +31,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use wasmtime::{AsContextMut, Caller, Extern, Func, Memory, Store};
+use wasmtime::{AsContextMut, Caller, Extern, Linker, Memory};
 use wasmtime_wasi::clocks::WasiClocksCtxView;
 use wasmtime_wasi::p1::{wasi_snapshot_preview1 as p1, WasiP1Ctx};
 use wasmtime_wasi::p2::bindings::clocks::{monotonic_clock, wall_clock};
@@ -124,150 +124,131 @@ impl WasiGuard {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The guarded version of the WASI function `ns::field`, created in `store`, if it is
-    /// one of the guarded ones (`None` for every other import: the shared definition
-    /// serves it). The guarded versions run wasmtime-wasi's own implementation for what they
-    /// do not serve themselves ([`wasi_parts`]).
-    pub(crate) fn guarded(
-        &self,
-        store: &mut Store<StoreState>,
-        ns: &str,
-        field: &str,
-    ) -> Option<Extern> {
-        if ns != WASI_NAMESPACE {
-            return None;
-        }
-        let func = match field {
-            "poll_oneoff" => self.poll_oneoff(store),
-            "path_open" => self.path_open(store),
-            "fd_close" => self.fd_close(store),
-            "fd_renumber" => self.fd_renumber(store),
-            _ => return None,
-        };
-        Some(func.into())
+    /// The guard of the module whose store `caller` is (`None`: a store the runtime did not
+    /// set up, whose WASI calls are not limited).
+    fn of(caller: &Caller<'_, StoreState>) -> Option<WasiGuard> {
+        caller.data().extension::<WasiGuard>().cloned()
     }
+}
 
-    fn poll_oneoff(&self, store: &mut Store<StoreState>) -> Func {
-        let module = self.module.clone();
-        Func::wrap(
-            store,
-            move |mut caller: Caller<'_, StoreState>,
-                  subs: i32,
-                  events: i32,
-                  count: i32,
-                  nevents: i32|
-                  -> wasmtime::Result<i32> {
-                let args = PollArgs {
-                    subs: subs as u32,
-                    events: events as u32,
-                    count: count as u32,
-                    nevents: nevents as u32,
-                };
-                match poll_clocks(&mut caller, &module, args)? {
-                    Polled::Done(errno) => Ok(errno),
-                    Polled::Delegate => {
-                        let (ctx, mut memory) = wasi_parts(&mut caller)?;
-                        block_on(p1::poll_oneoff(
-                            ctx,
-                            &mut memory,
-                            subs,
-                            events,
-                            count,
-                            nevents,
-                        ))
-                    }
-                }
-            },
-        )
-    }
-
-    fn path_open(&self, store: &mut Store<StoreState>) -> Func {
-        let guard = self.clone();
-        Func::wrap(
-            store,
-            move |mut caller: Caller<'_, StoreState>,
-                  dirfd: i32,
-                  dirflags: i32,
-                  path: i32,
-                  path_len: i32,
-                  oflags: i32,
-                  rights: i64,
-                  inheriting: i64,
-                  fdflags: i32,
-                  fd_out: i32|
-                  -> wasmtime::Result<i32> {
-                {
-                    let open = guard.open_files();
-                    if let Some(limit) = open.limit {
-                        if open.fds.len() >= limit as usize {
-                            log::warn!(
-                                "module `{}`: path_open refused with EMFILE: the module has \
-                                 {limit} files open, its limit (max_open_files)",
-                                guard.module
-                            );
-                            return Ok(errno::MFILE);
-                        }
-                    }
-                }
-                let result = {
+/// Defines the guarded WASI functions in `linker`, shadowing wasmtime-wasi's definitions
+/// of them. They serve every module: each finds its module's [`WasiGuard`] in the calling
+/// store ([`StoreState::extension`]), so one pre-linked instance serves every service.
+/// They run wasmtime-wasi's own implementation for what they do not serve themselves
+/// ([`wasi_parts`]).
+pub(crate) fn add_guarded(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    linker.func_wrap(
+        WASI_NAMESPACE,
+        "poll_oneoff",
+        |mut caller: Caller<'_, StoreState>,
+         subs: i32,
+         events: i32,
+         count: i32,
+         nevents: i32|
+         -> wasmtime::Result<i32> {
+            let args = PollArgs {
+                subs: subs as u32,
+                events: events as u32,
+                count: count as u32,
+                nevents: nevents as u32,
+            };
+            let module = caller.data().name.clone();
+            match poll_clocks(&mut caller, &module, args)? {
+                Polled::Done(errno) => Ok(errno),
+                Polled::Delegate => {
                     let (ctx, mut memory) = wasi_parts(&mut caller)?;
-                    block_on(p1::path_open(
+                    block_on(p1::poll_oneoff(
                         ctx,
                         &mut memory,
-                        dirfd,
-                        dirflags,
-                        path,
-                        path_len,
-                        oflags,
-                        rights,
-                        inheriting,
-                        fdflags,
-                        fd_out,
-                    ))?
-                };
-                if result == errno::SUCCESS {
-                    // wasmtime-wasi has just written the new descriptor there: in bounds.
-                    if let Some(fd) = memory(&mut caller)
-                        .and_then(|m| read_u32(m.data(&caller), u64::from(fd_out as u32)))
-                    {
-                        guard.open_files().fds.insert(fd);
+                        subs,
+                        events,
+                        count,
+                        nevents,
+                    ))
+                }
+            }
+        },
+    )?;
+    linker.func_wrap(
+        WASI_NAMESPACE,
+        "path_open",
+        |mut caller: Caller<'_, StoreState>,
+         dirfd: i32,
+         dirflags: i32,
+         path: i32,
+         path_len: i32,
+         oflags: i32,
+         rights: i64,
+         inheriting: i64,
+         fdflags: i32,
+         fd_out: i32|
+         -> wasmtime::Result<i32> {
+            let guard = WasiGuard::of(&caller);
+            if let Some(guard) = &guard {
+                let open = guard.open_files();
+                if let Some(limit) = open.limit {
+                    if open.fds.len() >= limit as usize {
+                        log::warn!(
+                            "module `{}`: path_open refused with EMFILE: the module has \
+                             {limit} files open, its limit (max_open_files)",
+                            guard.module
+                        );
+                        return Ok(errno::MFILE);
                     }
                 }
-                Ok(result)
-            },
-        )
-    }
-
-    fn fd_close(&self, store: &mut Store<StoreState>) -> Func {
-        let guard = self.clone();
-        Func::wrap(
-            store,
-            move |mut caller: Caller<'_, StoreState>, fd: i32| -> wasmtime::Result<i32> {
-                let result = {
-                    let (ctx, mut memory) = wasi_parts(&mut caller)?;
-                    block_on(p1::fd_close(ctx, &mut memory, fd))?
-                };
-                if result == errno::SUCCESS {
-                    guard.open_files().fds.remove(&(fd as u32));
+            }
+            let result = {
+                let (ctx, mut memory) = wasi_parts(&mut caller)?;
+                block_on(p1::path_open(
+                    ctx,
+                    &mut memory,
+                    dirfd,
+                    dirflags,
+                    path,
+                    path_len,
+                    oflags,
+                    rights,
+                    inheriting,
+                    fdflags,
+                    fd_out,
+                ))?
+            };
+            if let (Some(guard), errno::SUCCESS) = (&guard, result) {
+                // wasmtime-wasi has just written the new descriptor there: in bounds.
+                if let Some(fd) = memory(&mut caller)
+                    .and_then(|m| read_u32(m.data(&caller), u64::from(fd_out as u32)))
+                {
+                    guard.open_files().fds.insert(fd);
                 }
-                Ok(result)
-            },
-        )
-    }
-
-    fn fd_renumber(&self, store: &mut Store<StoreState>) -> Func {
-        let guard = self.clone();
-        Func::wrap(
-            store,
-            move |mut caller: Caller<'_, StoreState>,
-                  from: i32,
-                  to: i32|
-                  -> wasmtime::Result<i32> {
-                let result = {
-                    let (ctx, mut memory) = wasi_parts(&mut caller)?;
-                    block_on(p1::fd_renumber(ctx, &mut memory, from, to))?
-                };
-                if result == errno::SUCCESS && from != to {
+            }
+            Ok(result)
+        },
+    )?;
+    linker.func_wrap(
+        WASI_NAMESPACE,
+        "fd_close",
+        |mut caller: Caller<'_, StoreState>, fd: i32| -> wasmtime::Result<i32> {
+            let result = {
+                let (ctx, mut memory) = wasi_parts(&mut caller)?;
+                block_on(p1::fd_close(ctx, &mut memory, fd))?
+            };
+            if let (Some(guard), errno::SUCCESS) = (WasiGuard::of(&caller), result) {
+                guard.open_files().fds.remove(&(fd as u32));
+            }
+            Ok(result)
+        },
+    )?;
+    linker.func_wrap(
+        WASI_NAMESPACE,
+        "fd_renumber",
+        |mut caller: Caller<'_, StoreState>, from: i32, to: i32| -> wasmtime::Result<i32> {
+            let result = {
+                let (ctx, mut memory) = wasi_parts(&mut caller)?;
+                block_on(p1::fd_renumber(ctx, &mut memory, from, to))?
+            };
+            match WasiGuard::of(&caller) {
+                Some(guard) if result == errno::SUCCESS && from != to => {
                     // `to` was closed and `from` now lives under `to`.
                     let mut open = guard.open_files();
                     open.fds.remove(&(to as u32));
@@ -275,10 +256,13 @@ impl WasiGuard {
                         open.fds.insert(to as u32);
                     }
                 }
-                Ok(result)
-            },
-        )
-    }
+                _ => {}
+            }
+            Ok(result)
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
 }
 
 /// What wasmtime-wasi's implementation of a WASI preview1 function (one of the ABI-level

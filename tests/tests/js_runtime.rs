@@ -37,7 +37,11 @@ fn run(dir: &Path, program: &str, args: &[&str]) {
 fn the_javascript_package_builds_type_checks_and_passes_its_tests() {
     let package = marine_e2e::repo_root().join("marine-js");
     // Always from the lock file, so a checkout with older node_modules tests what is locked.
-    run(&package, "npm", &["ci", "--no-audit", "--no-fund", "--prefer-offline"]);
+    run(
+        &package,
+        "npm",
+        &["ci", "--no-audit", "--no-fund", "--prefer-offline"],
+    );
     run(&package, "npm", &["run", "build"]);
     run(&package, "npm", &["run", "typecheck"]);
     run(&package, "npm", &["test"]);
