@@ -78,19 +78,19 @@ fn capped_section(payload: &[u8], heap_pages: u64) -> Result<(Vec<u8>, Option<Pa
     Ok((out, first))
 }
 
-/// Lets every memory the module defines grow by at most `heap_bytes` (rounded down to whole
-/// pages) beyond its initial size; a smaller declared maximum stays.
-pub fn cap_memories(wasm: &[u8], heap_bytes: u64) -> Result<Capped, CapError> {
+const MEMORY_SECTION: u8 = 5;
+
+/// Walks the module's sections in order, calling `f(id, section, payload)` with each whole
+/// section (id and size included) and its payload; every size is checked against the bytes.
+fn for_each_section(
+    wasm: &[u8],
+    mut f: impl FnMut(u8, &[u8], &[u8]) -> Result<(), CapError>,
+) -> Result<(), CapError> {
     const HEADER: usize = 8;
-    const MEMORY_SECTION: u8 = 5;
     if wasm.len() < HEADER || wasm[..4] != *b"\0asm" {
         return Err(CapError("not a wasm module".into()));
     }
-    let heap_pages = heap_bytes / WASM_PAGE_SIZE;
-    let mut out = Vec::with_capacity(wasm.len() + 16);
-    out.extend_from_slice(&wasm[..HEADER]);
     let mut at = HEADER;
-    let mut first = None;
     while at < wasm.len() {
         let id = wasm[at];
         let mut cursor = at + 1;
@@ -99,17 +99,31 @@ pub fn cap_memories(wasm: &[u8], heap_bytes: u64) -> Result<Capped, CapError> {
             .checked_add(size)
             .filter(|end| *end <= wasm.len())
             .ok_or_else(|| CapError(format!("section {id} runs past the end")))?;
+        f(id, &wasm[at..end], &wasm[cursor..end])?;
+        at = end;
+    }
+    Ok(())
+}
+
+/// Lets every memory the module defines grow by at most `heap_bytes` (rounded down to whole
+/// pages) beyond its initial size; a smaller declared maximum stays.
+pub fn cap_memories(wasm: &[u8], heap_bytes: u64) -> Result<Capped, CapError> {
+    let heap_pages = heap_bytes / WASM_PAGE_SIZE;
+    let mut out = Vec::with_capacity(wasm.len().saturating_add(16));
+    out.extend_from_slice(wasm.get(..8).unwrap_or_default());
+    let mut first = None;
+    for_each_section(wasm, |id, section, payload| {
         if id == MEMORY_SECTION {
-            let (payload, memory) = capped_section(&wasm[cursor..end], heap_pages)?;
+            let (payload, memory) = capped_section(payload, heap_pages)?;
             first = first.or(memory);
             out.push(MEMORY_SECTION);
             write_u64(&mut out, payload.len() as u64);
             out.extend_from_slice(&payload);
         } else {
-            out.extend_from_slice(&wasm[at..end]);
+            out.extend_from_slice(section);
         }
-        at = end;
-    }
+        Ok(())
+    })?;
     Ok(Capped {
         wasm: out,
         initial_bytes: first.map_or(0, |(initial, _)| initial * WASM_PAGE_SIZE),
@@ -117,9 +131,17 @@ pub fn cap_memories(wasm: &[u8], heap_bytes: u64) -> Result<Capped, CapError> {
     })
 }
 
-/// The initial size in bytes of the module's first memory (0 without one).
+/// The initial size in bytes of the module's first memory (0 without one). Reads the module
+/// without copying it.
 pub fn initial_memory_bytes(wasm: &[u8]) -> Result<u64, CapError> {
-    cap_memories(wasm, u64::MAX).map(|c| c.initial_bytes)
+    let mut first = None;
+    for_each_section(wasm, |id, _, payload| {
+        if id == MEMORY_SECTION && first.is_none() {
+            first = capped_section(payload, u64::MAX)?.1;
+        }
+        Ok(())
+    })?;
+    Ok(first.map_or(0, |(initial, _)| initial * WASM_PAGE_SIZE))
 }
 
 #[cfg(all(test, feature = "interface"))]
@@ -168,6 +190,18 @@ mod tests {
         let wasm = wat::parse_str(r#"(module (func))"#).unwrap();
         let capped = cap_memories(&wasm, 0).unwrap();
         assert_eq!((capped.wasm, capped.maximum_bytes), (wasm, None));
+    }
+
+    #[test]
+    fn initial_memory_is_read_without_capping() {
+        let wasm = wat::parse_str(r#"(module (memory 3 4) (func))"#).unwrap();
+        assert_eq!(initial_memory_bytes(&wasm).unwrap(), 3 * WASM_PAGE_SIZE);
+        let none = wat::parse_str(r#"(module (func))"#).unwrap();
+        assert_eq!(initial_memory_bytes(&none).unwrap(), 0);
+        for cut in 0..wasm.len() {
+            let _ = initial_memory_bytes(&wasm[..cut]);
+        }
+        assert!(initial_memory_bytes(b"\0asm").is_err());
     }
 
     #[test]

@@ -148,12 +148,18 @@ pub fn call_module_import(
         })
     };
     let caller_abi = caller.data().registered_abi().map_err(fail)?;
+    // The callee runs in the caller's call: same parameters, deadline and stack.
+    let call = caller.data().call_context().cloned().ok_or_else(|| {
+        fail(MarineError::Engine(
+            "a module import was called outside any call".into(),
+        ))
+    })?;
     let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
     let output = {
         // The caller's memory stays borrowed while the callee runs in its own store.
         let view = caller_abi.memory_view(&caller);
         let args = forward_arguments(view, sig, params).map_err(|e| fail(in_caller(e)))?;
-        callee.call_forwarded(function, &args)
+        callee.call_forwarded(&call, function, &args)
     };
     // The caller's helper buffers (records, arrays of non-bytes) are released once the
     // callee has its copies; string and byte-array buffers belong to the caller's wrapper.
@@ -173,7 +179,14 @@ pub fn call_module_import(
         ForwardOutput::Bytes(bytes) => {
             // Callee memory -> caller memory, then the callee frees its buffers.
             let (ptr, len) = callee
-                .deliver_bytes(function, bytes, &mut caller, &caller_abi, &caller_name)
+                .deliver_bytes(
+                    &call,
+                    function,
+                    bytes,
+                    &mut caller,
+                    &caller_abi,
+                    &caller_name,
+                )
                 .map_err(fail)?;
             caller_abi
                 .set_result(&mut caller, ptr, Some(len))

@@ -48,7 +48,7 @@ impl InCall for AbiError {
             other => MarineError::Abi {
                 module,
                 function,
-                source: other,
+                source: Box::new(other),
             },
         }
     }
@@ -241,7 +241,7 @@ pub enum MarineError {
     /// overflow, …). The instance may be in an inconsistent state afterwards (for example a
     /// half-updated allocator); reload the module if in doubt.
     #[error(
-        "module `{module}`, function `{function}`: trap: {}{message}",
+        "module `{module}`, function `{function}`: trap: {}{source}",
         panic_prefix(panic_message)
     )]
     Trap {
@@ -249,14 +249,12 @@ pub enum MarineError {
         module: String,
         /// Function name.
         function: String,
-        /// Trap text including the wasm backtrace.
-        message: String,
         /// The guest's panic message (`panicked at <file:line:col>:\n<message>`), read from
         /// what the module wrote to stderr during the call; `None` when it printed none.
         panic_message: Option<String>,
-        /// wasmtime's error, whole: [`WasmtimeError::trap_code`] tells which trap, and
-        /// [`WasmtimeError::get`] gives the error to downcast (to `wasmtime::WasmBacktrace`,
-        /// say).
+        /// wasmtime's error, whole: it displays as the trap text with the wasm backtrace,
+        /// [`WasmtimeError::trap_code`] tells which trap, and [`WasmtimeError::get`] gives
+        /// the error to downcast (to `wasmtime::WasmBacktrace`, say).
         #[source]
         source: WasmtimeError,
     },
@@ -382,7 +380,7 @@ pub enum MarineError {
         /// Function name.
         function: String,
         /// The underlying error.
-        source: AbiError,
+        source: Box<AbiError>,
     },
     /// The call returned a different number or type of wasm values than planned.
     #[error("module `{module}`, function `{function}`: unexpected wasm results: {message}")]

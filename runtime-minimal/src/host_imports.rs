@@ -74,7 +74,7 @@ impl<'a, 'c> HostContext<'a, 'c> {
     /// The deadline of the current top-level call (`None`: no timeout). A host function that
     /// may block should stop there and call [`HostContext::record_call_timeout`].
     pub fn call_deadline(&self) -> Option<std::time::Instant> {
-        self.caller.data().shared().lock().call.deadline
+        self.caller.data().call_deadline()
     }
 
     /// Records that the call's deadline passed while this host function ran: the top-level
@@ -108,7 +108,10 @@ impl<'a, 'c> HostContext<'a, 'c> {
     ) -> Result<Vec<IValue>, MarineError> {
         let target = ModuleRegistry::get(&mut self.caller.data().shared().lock(), module)
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
-        target.call(function, args)
+        let call = self.caller.data().call_context().cloned().ok_or_else(|| {
+            MarineError::Engine("a host function was called outside any call".into())
+        })?;
+        target.call(&call, function, args)
     }
 }
 

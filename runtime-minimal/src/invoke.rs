@@ -1,21 +1,21 @@
 //! Top-level calls: per-call settings (call parameters, timeout) and how a failed call is
 //! reported.
 //!
-//! A top-level call is one made by the embedder (not a module-to-module call). Before it
-//! starts, the service's [`crate::store::CallState`] is reset with the call's parameters (seen
-//! by `get_call_parameters` in every module the call reaches) and its deadline (each module's
-//! store arms its epoch deadline from it when the call enters it). Meanwhile the runtime
-//! records what the innermost error alone would not say: the module running when the deadline
+//! A top-level call is one made by the embedder (not a module-to-module call). It runs in a
+//! [`CallContext`] of its own, holding the call's parameters (seen by `get_call_parameters` in
+//! every module the call reaches) and its deadline (each module's store arms its epoch
+//! deadline from it when the call enters it). Meanwhile the context records what the
+//! innermost error alone would not say: the module running when the deadline
 //! passed, a refused re-entrant call, a refused memory growth. If the call fails, these decide the error: [`MarineError::Timeout`], then
 //! [`MarineError::Reentrancy`], then [`MarineError::MemoryLimit`] (wrapping the failure that
 //! followed the refused growth), else the error itself.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::call_context::{CallContext, CallFindings, Incident, MemoryRefusal};
 use crate::call_parameters::CallParameters;
 use crate::errors::MarineError;
-use crate::store::{Incident, MemoryRefusal, SharedState};
 
 /// Settings of one top-level call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,31 +53,24 @@ pub(crate) enum Classify {
     NoMemoryLimit,
 }
 
-/// Runs `f` as a top-level call with these parameters and timeout, then reports a failure
-/// with the findings of the call (see the module docs).
+/// Runs `f` as a top-level call in a context of its own (these call parameters, this
+/// timeout, a fresh call stack), then reports a failure with the call's findings (see the
+/// module docs).
 pub(crate) fn top_level<R>(
-    shared: &SharedState,
     call_parameters: CallParameters,
     timeout: Option<Duration>,
     classify: Classify,
-    f: impl FnOnce() -> Result<R, MarineError>,
+    f: impl FnOnce(&Arc<CallContext>) -> Result<R, MarineError>,
 ) -> Result<R, MarineError> {
-    {
-        let call = &mut shared.lock().call;
-        call.call_parameters = Arc::new(call_parameters);
-        call.timeout = timeout;
-        call.deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        call.stack.clear();
-        call.incident = None;
-        call.refused_growth = None;
-    }
-    let result = f();
-    let (incident, refused_growth) = {
-        let call = &mut shared.lock().call;
-        call.deadline = None;
-        (call.incident.take(), call.refused_growth.take())
-    };
-    result.map_err(|e| reported_error(e, timeout, incident, refused_growth, classify))
+    let call = CallContext::new(call_parameters, timeout);
+    let result = f(&call);
+    result.map_err(|e| {
+        let CallFindings {
+            incident,
+            refused_growth,
+        } = call.take_findings();
+        reported_error(e, call.timeout(), incident, refused_growth, classify)
+    })
 }
 
 fn reported_error(

@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | errors | `errors` | [`MarineError`] and the error types every layer returns |
 //! | guest memory | `memory`, `wasm_value` | one instance's memory and ABI exports, wasm values |
-//! | store | `call_parameters`, `store` | a module's store data; the state a service's stores share (call stack, memory totals) |
+//! | store | `call_parameters`, `call_context`, `store` | a module's store data; the context of one call (parameters, deadline, call stack), lent to each store it enters; the state a service's stores share (memory totals) |
 //! | engine | `engine`, `stdio` | compiling with limits, the compiled-module cache, the epoch ticker; guest output |
 //! | call protocol | `module`, `wasm_value` | one instantiated module and the export call protocol (§2.3) |
 //! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `typed_host`, `wasi_guard`, `linking` | module-to-module imports, the host's own imports (dynamic and typed), guarded WASI; a module pre-linked per shape |
@@ -29,9 +29,12 @@
 //!   instance lives in, so unloading a module nothing imports frees its instance, linear
 //!   memory (pages and address-space reservation) and WASI context at once. A store's
 //!   [`StoreState`] is that module's data (name, WASI context, ABI handles, memory limit);
-//!   what a call spans across modules (call parameters, deadline, call stack, incidents) and
-//!   the service's memory total are in one [`Shared`] behind a mutex every store points
-//!   to, held only for bookkeeping, never while wasm runs. The definitions every module may
+//!   the service's memory total is in one [`Shared`] behind a mutex every store points to,
+//!   held only for bookkeeping, never while wasm runs.
+//! - **A call's context is a value.** Each top-level call makes its own context (call
+//!   parameters, deadline, call stack, what went wrong out of band) and lends it to each
+//!   store it enters; module imports and [`HostContext::call_module`] pass their caller's
+//!   on. Nothing of a call is kept in shared state, so no call sees another's. The definitions every module may
 //!   import (WASI with its guards, logger, call parameters) sit in one `Linker` per
 //!   [`MarineEngine`], whose cache maps wasm content to the compiled module, its
 //!   [`ModuleInterface`] and per-function call plans, so nothing is re-parsed per call.
@@ -44,7 +47,7 @@
 //!   instantiates.
 //! - **Entering a module.** A call into a module locks its store for the call's duration
 //!   (a second call into a running module is refused: [`MarineError::Reentrancy`]), pushes a
-//!   frame on the shared call stack, and arms the store's epoch deadline from the call's. The
+//!   frame on the call's stack, and arms the store's epoch deadline from the call's. The
 //!   WASI accessor, the logger, host functions and the memory limiter act on the store's own
 //!   module.
 //! - **Calls.** A module's export call implements §2.3: arity and type checks up front (errors name
@@ -96,6 +99,7 @@
 
 mod adapter;
 use marine_ast::call_parameters;
+mod call_context;
 mod call_parameters_abi;
 #[cfg(target_os = "linux")]
 mod descendants;

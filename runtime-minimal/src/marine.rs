@@ -355,11 +355,10 @@ impl Marine {
             &config.host_imports,
         )?;
         let module = top_level(
-            &self.shared,
             Default::default(),
             self.default_timeout,
             Classify::NoMemoryLimit,
-            || MModule::instantiate(store, &pre, compiled, output),
+            |call| MModule::instantiate(store, &pre, compiled, output, call),
         )?;
         let module = Arc::new(module);
         ModuleRegistry::insert(&mut self.shared.lock(), &name, &module);
@@ -427,11 +426,10 @@ impl Marine {
             .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
             .clone();
         top_level(
-            &self.shared,
             options.call_parameters.clone(),
             options.timeout.or(self.default_timeout),
             Classify::All,
-            || m.call(func, args),
+            |call| m.call(call, func, args),
         )
     }
 

@@ -10,6 +10,7 @@ use wasmtime::{AsContextMut, Func, Instance, InstancePre, Store, Val};
 use wasmtime_wasi::I32Exit;
 
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
+use crate::call_context::CallContext;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::{
     format_wasmtime_error, AbiError, ImportError, InCall, MarineError, WasmtimeError,
@@ -18,7 +19,7 @@ use crate::interface::ModuleInterface;
 use crate::lower::lower_argument;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
-use crate::store::{Frame, Shared, SharedState, StoreState};
+use crate::store::{Shared, StoreState};
 use crate::types::{check_value, IValue};
 use crate::wasm_value::{from_val, to_val};
 use marine_ast::protocol::{take_output, OutputError};
@@ -79,7 +80,6 @@ pub struct ModuleOutput {
 pub struct MModule {
     name: Arc<str>,
     store: Mutex<Store<StoreState>>,
-    shared: SharedState,
     instance: Instance,
     abi: GuestAbi,
     compiled: Arc<CompiledModule>,
@@ -103,20 +103,42 @@ fn arm_deadline(store: &mut Store<StoreState>, deadline: Option<Instant>) {
     store.set_epoch_deadline(MarineEngine::deadline_ticks(remaining));
 }
 
-/// A module's store, locked for one call of one of its functions; the call's frame is on the
-/// shared call stack until this is dropped.
+/// A module's store, locked for one call of one of its functions and lent the call's
+/// context; the call's frame is on the call's stack until this is dropped.
 struct Entered<'m> {
     store: MutexGuard<'m, Store<StoreState>>,
-    shared: &'m SharedState,
+    call: &'m Arc<CallContext>,
 }
 
 impl Drop for Entered<'_> {
-    /// Pops the call's frame and disarms the deadline (code run in this store outside a call,
-    /// for example through [`MModule::with_store`], has none).
+    /// Pops the call's frame, takes the call's context back and disarms the deadline (code
+    /// run in this store outside a call, for example through [`MModule::with_store`], has
+    /// none).
     fn drop(&mut self) {
-        self.shared.lock().call.stack.pop();
+        self.call.pop_frame();
+        self.store.data_mut().leave_call();
         self.store.set_epoch_deadline(NO_DEADLINE);
     }
+}
+
+/// Runs `f` as `function` of `module` in `store`, which is lent `call` (its deadline armed, a
+/// frame on its stack) for the time `f` runs: instantiation and start-up, outside
+/// [`MModule::enter`].
+fn run_in_call<T>(
+    store: &mut Store<StoreState>,
+    call: &Arc<CallContext>,
+    module: &Arc<str>,
+    function: &str,
+    f: impl FnOnce(&mut Store<StoreState>) -> T,
+) -> T {
+    let deadline = store.data_mut().enter_call(call);
+    arm_deadline(store, deadline);
+    call.push_frame(module, &Arc::from(function));
+    let out = f(store);
+    call.pop_frame();
+    store.data_mut().leave_call();
+    store.set_epoch_deadline(NO_DEADLINE);
+    out
 }
 
 impl MModule {
@@ -147,31 +169,26 @@ impl MModule {
 
     /// Instantiates `pre` (`compiled` pre-linked) in `store` (this module's own, whose data
     /// names the module and holds what its imports resolve to), then runs
-    /// `_initialize` and `_start` (if exported) under the current call's deadline, and looks
-    /// up the ABI exports and every `#[marine]` export.
-    pub fn instantiate(
+    /// `_initialize` and `_start` (if exported) in the loading call's context `call` (its
+    /// deadline), and looks up the ABI exports and every `#[marine]` export.
+    pub(crate) fn instantiate(
         mut store: Store<StoreState>,
         pre: &InstancePre<StoreState>,
         compiled: Arc<CompiledModule>,
         output: ModuleOutput,
+        call: &Arc<CallContext>,
     ) -> Result<Self, MarineError> {
         let name = store.data().name.clone();
-        let shared = store.data().shared().clone();
         let memory_used = store.data().memory_used_handle();
         let instantiate_err = |message: String| MarineError::Instantiate {
             module: name.to_string(),
             message,
         };
-        let deadline = store.data_mut().enter_call(None);
-        arm_deadline(&mut store, deadline);
         // Instantiation runs the module's wasm start function, if any: a frame names it, so a
         // start function that loops past the deadline is reported as such.
-        shared.lock().call.stack.push(Frame {
-            module: name.clone(),
-            function: Arc::from(WASM_START_FRAME),
+        let instance = run_in_call(&mut store, call, &name, WASM_START_FRAME, |store| {
+            pre.instantiate(store)
         });
-        let instance = pre.instantiate(&mut store);
-        shared.lock().call.stack.pop();
         let instance = instance.map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
         let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
             MarineError::MissingExport {
@@ -188,12 +205,7 @@ impl MModule {
             let f = f
                 .typed::<(), ()>(&store)
                 .map_err(|e| instantiate_err(format!("`{start}` has a wrong signature: {e}")))?;
-            shared.lock().call.stack.push(Frame {
-                module: name.clone(),
-                function: Arc::from(start),
-            });
-            let started = f.call(&mut store, ());
-            shared.lock().call.stack.pop();
+            let started = run_in_call(&mut store, call, &name, start, |store| f.call(store, ()));
             match started {
                 Ok(()) => {}
                 // `proc_exit(0)` from `main` is a normal end of start-up.
@@ -206,8 +218,6 @@ impl MModule {
                 }
             }
         }
-
-        store.set_epoch_deadline(NO_DEADLINE);
 
         let mut exports = HashMap::with_capacity(compiled.plans.len());
         for (fname, plan) in &compiled.plans {
@@ -232,7 +242,6 @@ impl MModule {
         Ok(MModule {
             name,
             store: Mutex::new(store),
-            shared,
             instance,
             abi,
             compiled,
@@ -305,29 +314,23 @@ impl MModule {
     /// module already running: its result slots and allocator belong to the outer call),
     /// pushes a call-stack frame (popped when the guard drops), and arms the store's epoch
     /// deadline from the current call's.
-    fn enter(&self, function: &Arc<str>) -> Result<Entered<'_>, MarineError> {
+    fn enter<'m>(
+        &'m self,
+        call: &'m Arc<CallContext>,
+        function: &Arc<str>,
+    ) -> Result<Entered<'m>, MarineError> {
         let Ok(mut store) = self.lock_store() else {
-            let mut shared = self.shared.lock();
-            let mut stack = shared.call.stack_names();
-            stack.push(format!("{}.{function}", self.name));
-            shared
-                .call
-                .record_reentrancy(&self.name, function, stack.clone());
+            let stack = call.record_reentrancy(&self.name, function);
             return Err(MarineError::Reentrancy {
                 module: self.name.to_string(),
                 function: function.to_string(),
                 stack,
             });
         };
-        let deadline = store.data_mut().enter_call(Some(Frame {
-            module: self.name.clone(),
-            function: function.clone(),
-        }));
+        let deadline = store.data_mut().enter_call(call);
         arm_deadline(&mut store, deadline);
-        Ok(Entered {
-            store,
-            shared: &self.shared,
-        })
+        call.push_frame(&self.name, function);
+        Ok(Entered { store, call })
     }
 
     /// Calls an exported `#[marine]` function with interface values (§2.3):
@@ -335,11 +338,16 @@ impl MModule {
     /// lift the result, then `release_objects` (for complex outputs, after lifting; also after a
     /// failed lift so the guest does not leak).
     ///
-    /// Crate-internal: it runs inside the current top-level call (its call parameters, deadline
-    /// and call stack). Embedders call through [`crate::Marine::call_with_ivalues`] and the
-    /// like, which set those up for the call; a host function calls other modules with
-    /// [`crate::HostContext::call_module`].
-    pub(crate) fn call(&self, function: &str, args: &[IValue]) -> Result<Vec<IValue>, MarineError> {
+    /// Crate-internal: it runs in the context `call` of a top-level call (its call parameters,
+    /// deadline and call stack). Embedders call through [`crate::Marine::call_with_ivalues`]
+    /// and the like, which make a context for the call; a host function calls other modules
+    /// with [`crate::HostContext::call_module`], which passes its caller's on.
+    pub(crate) fn call(
+        &self,
+        call: &Arc<CallContext>,
+        function: &str,
+        args: &[IValue],
+    ) -> Result<Vec<IValue>, MarineError> {
         let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
         for (arg, value) in sig.arguments.iter().zip(args) {
@@ -355,7 +363,7 @@ impl MModule {
             .iter()
             .map(|v| ForwardArg::Value(Cow::Borrowed(v)))
             .collect();
-        let mut entered = self.enter(&export.name)?;
+        let mut entered = self.enter(call, &export.name)?;
         match self.call_checked(&mut *entered.store, export, function, &args, false)? {
             ForwardOutput::Values(values) => Ok(values),
             // Not requested: `call_checked` only leaves bytes in memory when asked to.
@@ -373,6 +381,7 @@ impl MModule {
     /// objects.
     pub(crate) fn call_forwarded(
         &self,
+        call: &Arc<CallContext>,
         function: &str,
         args: &[ForwardArg<'_>],
     ) -> Result<ForwardOutput, MarineError> {
@@ -392,7 +401,7 @@ impl MModule {
                 given,
             })?;
         }
-        let mut entered = self.enter(&export.name)?;
+        let mut entered = self.enter(call, &export.name)?;
         self.call_checked(&mut *entered.store, export, function, args, true)
     }
 
@@ -403,6 +412,7 @@ impl MModule {
     /// before anything is copied.
     pub(crate) fn deliver_bytes(
         &self,
+        call: &Arc<CallContext>,
         function: &str,
         bytes: GuestBytes,
         dst_store: impl AsContextMut,
@@ -411,7 +421,7 @@ impl MModule {
     ) -> Result<(u32, u32), MarineError> {
         let mut store = self.lock_store()?;
         // `release_objects` runs guest code: under the call's deadline.
-        let deadline = store.data_mut().enter_call(None);
+        let deadline = store.data_mut().enter_call(call);
         arm_deadline(&mut store, deadline);
         let copied = bytes
             .view(self.abi.memory_view(&*store))
@@ -421,6 +431,7 @@ impl MModule {
                     .map_err(|e| e.in_call(dst_name, function))
             });
         let released = self.abi.release_objects(&mut *store);
+        store.data_mut().leave_call();
         store.set_epoch_deadline(NO_DEADLINE);
         let copied = copied?;
         released.map_err(|e| e.in_call(&self.name, function))?;
@@ -541,7 +552,6 @@ impl MModule {
             Err(e) => MarineError::Trap {
                 module: self.name.to_string(),
                 function: export.name.to_string(),
-                message: format_wasmtime_error(&e),
                 panic_message: self.panic_since(stderr_mark),
                 source: WasmtimeError::new(e),
             },

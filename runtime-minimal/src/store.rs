@@ -4,17 +4,18 @@
 //! [`MModule`]. Dropping the module drops the store, and with it the instance, its linear
 //! memory (pages and address-space reservation) and its WASI context: unloading a module
 //! releases everything it held. A store's [`StoreState`] is that module's data (name, WASI
-//! context, ABI handles, memory limit and use); what a top-level call spans across modules
-//! (call parameters, deadline, call stack, incidents) and the service's memory total live in
-//! one [`Shared`] behind a mutex that every store of the service points to. The mutex is only
-//! held for short bookkeeping, never while wasm runs.
+//! context, ABI handles, memory limit and use, and the context of the call it runs for, lent
+//! by that call); the service's memory total lives in one [`Shared`] behind a mutex that every
+//! store of the service points to. The mutex is only held for short bookkeeping, never while
+//! wasm runs.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::Instant;
 
+use crate::call_context::CallContext;
 use crate::call_parameters::CallParameters;
 use crate::errors::MarineError;
 pub use crate::errors::MemoryLimitScope;
@@ -34,117 +35,9 @@ pub struct MemoryStats {
     pub allocation_rejects: u32,
 }
 
-/// One entry of the module call stack: a module running one of its exports (or its
-/// `_initialize` / `_start`).
-#[derive(Clone, Debug)]
-pub struct Frame {
-    /// The module's name.
-    pub module: Arc<str>,
-    /// The function running.
-    pub function: Arc<str>,
-}
-
-/// A memory growth refused during the current top-level call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemoryRefusal {
-    /// The module whose memory could not grow.
-    pub module: String,
-    /// The function it was running (`None` outside any export, e.g. in a host call).
-    pub function: Option<String>,
-    /// Which limit refused it.
-    pub scope: MemoryLimitScope,
-    /// The limit in bytes.
-    pub limit: u64,
-    /// The size in bytes the module's memory would have grown to.
-    pub requested: u64,
-}
-
-/// Something that happened during the current top-level call and decides how its failure is
-/// reported (the innermost error alone would not say it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Incident {
-    /// The call's deadline passed while `module` was running `function`.
-    Timeout {
-        /// The module running when the deadline passed.
-        module: String,
-        /// Its function (the top frame of that module).
-        function: String,
-    },
-    /// A call into a module that is already on the call stack was refused.
-    Reentrancy {
-        /// The module called again.
-        module: String,
-        /// The function called.
-        function: String,
-        /// The call stack at that point, outermost first, as `module.function`.
-        stack: Vec<String>,
-    },
-}
-
-/// State of the current top-level call: what every module it reaches sees (call parameters,
-/// deadline) and what the runtime learned out of band (timeouts, refused growths,
-/// re-entrancy).
-#[derive(Debug, Default)]
-pub struct CallState {
-    /// Call parameters of the current top-level call, served by `get_call_parameters`.
-    pub call_parameters: Arc<CallParameters>,
-    /// The effective timeout of the current top-level call.
-    pub timeout: Option<Duration>,
-    /// When the current top-level call times out (`None`: never).
-    pub deadline: Option<Instant>,
-    /// Modules running, outermost first.
-    pub stack: Vec<Frame>,
-    /// The first timeout or re-entrancy of this call.
-    pub incident: Option<Incident>,
-    /// The first memory growth refused during this call.
-    pub refused_growth: Option<MemoryRefusal>,
-}
-
-impl CallState {
-    /// The call stack as `module.function` strings, outermost first.
-    pub fn stack_names(&self) -> Vec<String> {
-        self.stack
-            .iter()
-            .map(|f| format!("{}.{}", f.module, f.function))
-            .collect()
-    }
-
-    /// The function `module` is running: its innermost frame.
-    fn running_function(&self, module: &str) -> Option<String> {
-        self.stack
-            .iter()
-            .rev()
-            .find(|f| &*f.module == module)
-            .map(|f| f.function.to_string())
-    }
-
-    /// Records that the deadline passed while `module` was running (first incident wins).
-    fn record_timeout(&mut self, module: &str) {
-        if self.incident.is_none() {
-            self.incident = Some(Incident::Timeout {
-                module: module.to_string(),
-                function: self.running_function(module).unwrap_or_default(),
-            });
-        }
-    }
-
-    /// Records a refused re-entrant call (first incident wins).
-    pub(crate) fn record_reentrancy(&mut self, module: &str, function: &str, stack: Vec<String>) {
-        if self.incident.is_none() {
-            self.incident = Some(Incident::Reentrancy {
-                module: module.to_string(),
-                function: function.to_string(),
-                stack,
-            });
-        }
-    }
-}
-
 /// What all module stores of one service share.
 #[derive(Default)]
 pub struct Shared {
-    /// The current top-level call.
-    pub(crate) call: CallState,
     /// The service's memory total and limit.
     pub(crate) memory: MemoryStats,
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
@@ -245,8 +138,8 @@ pub struct StoreState {
     /// Growth granted by the last `memory_growing` / `table_growing` (bytes, elements),
     /// undone if the growth then fails.
     pending_growth: Option<(u64, u64)>,
-    /// The call parameters of the top-level call that entered this store last.
-    call_parameters: Arc<CallParameters>,
+    /// The context of the call running in this module (`None` between calls).
+    call: Option<Arc<CallContext>>,
     shared: SharedState,
     /// What the layers above keep per module for the host functions of its imports (for
     /// example what its module imports and embedder host functions resolve to in its
@@ -270,7 +163,7 @@ impl StoreState {
             mem_used: Arc::default(),
             table_elements: 0,
             pending_growth: None,
-            call_parameters: Arc::default(),
+            call: None,
             shared,
             extensions: Vec::new(),
         }
@@ -296,9 +189,23 @@ impl StoreState {
             .ok_or_else(|| MarineError::Engine("the calling module's ABI is not registered".into()))
     }
 
-    /// The call parameters of the current top-level call (defaults outside calls).
+    /// The call parameters of the call running in this module (defaults outside calls).
     pub fn call_parameters(&self) -> &CallParameters {
-        &self.call_parameters
+        static OUTSIDE_CALLS: LazyLock<CallParameters> = LazyLock::new(CallParameters::default);
+        match &self.call {
+            Some(call) => call.call_parameters(),
+            None => &OUTSIDE_CALLS,
+        }
+    }
+
+    /// The deadline of the call running in this module (`None`: no timeout, or no call).
+    pub fn call_deadline(&self) -> Option<Instant> {
+        self.call.as_ref().and_then(|call| call.deadline())
+    }
+
+    /// The context of the call running in this module.
+    pub(crate) fn call_context(&self) -> Option<&Arc<CallContext>> {
+        self.call.as_ref()
     }
 
     /// Bytes of linear memory this module has been granted.
@@ -316,22 +223,24 @@ impl StoreState {
         &self.shared
     }
 
-    /// Enters this store for the current call: takes the call's parameters, pushes `frame` on
-    /// the call stack (if any) and returns the call's deadline; done on every entry.
-    pub(crate) fn enter_call(&mut self, frame: Option<Frame>) -> Option<Instant> {
-        let mut shared = self.shared.lock();
-        if !Arc::ptr_eq(&self.call_parameters, &shared.call.call_parameters) {
-            self.call_parameters = shared.call.call_parameters.clone();
+    /// Lends `call` to this store while the module runs for it; returns the call's deadline.
+    pub(crate) fn enter_call(&mut self, call: &Arc<CallContext>) -> Option<Instant> {
+        if !self.call.as_ref().is_some_and(|c| Arc::ptr_eq(c, call)) {
+            self.call = Some(call.clone());
         }
-        if let Some(frame) = frame {
-            shared.call.stack.push(frame);
-        }
-        shared.call.deadline
+        call.deadline()
+    }
+
+    /// Ends the loan of [`StoreState::enter_call`]: the module runs for no call now.
+    pub(crate) fn leave_call(&mut self) {
+        self.call = None;
     }
 
     /// Records that the call deadline passed while this module was running.
     pub(crate) fn record_timeout(&self) {
-        self.shared.lock().call.record_timeout(&self.name);
+        if let Some(call) = &self.call {
+            call.record_timeout(&self.name);
+        }
     }
 }
 
@@ -359,7 +268,7 @@ impl StoreState {
             .is_some_and(|l| shared.memory.total_used.saturating_add(bytes) > l);
         if over_module || over_total {
             shared.memory.allocation_rejects = shared.memory.allocation_rejects.saturating_add(1);
-            if shared.call.refused_growth.is_none() {
+            if let Some(call) = &self.call {
                 let (scope, limit) = if over_module {
                     (MemoryLimitScope::Module, self.mem_limit.unwrap_or(0))
                 } else {
@@ -368,13 +277,7 @@ impl StoreState {
                         shared.memory.total_limit.unwrap_or(0),
                     )
                 };
-                shared.call.refused_growth = Some(MemoryRefusal {
-                    module: self.name.to_string(),
-                    function: shared.call.running_function(&self.name),
-                    scope,
-                    limit,
-                    requested,
-                });
+                call.record_refused_growth(&self.name, scope, limit, requested);
             }
             log::debug!(
                 "module `{}`: {what} refused ({} limit)",

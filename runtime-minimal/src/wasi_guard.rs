@@ -9,7 +9,7 @@
 //! - `poll_oneoff` (what `std::thread::sleep` and `nanosleep` compile to): subscriptions that
 //!   are all clocks are served here. The host sleeps in slices of at most [`SLEEP_SLICE`]
 //!   until the earliest clock is due, checking the current call's deadline
-//!   ([`crate::store::CallState::deadline`]) between slices; when the deadline passes first,
+//!   ([`crate::StoreState::call_deadline`]) between slices; when the deadline passes first,
 //!   the call is interrupted exactly as by the epoch deadline: the timeout is attributed to
 //!   this module and the top-level call fails with [`crate::MarineError::Timeout`]. A sleep
 //!   that ends before the deadline sleeps its full time and returns normally. Relative and
@@ -438,7 +438,7 @@ fn poll_clocks(
         if first_due.is_some_and(|due| now >= due) {
             break now;
         }
-        let deadline = caller.data().shared().lock().call.deadline;
+        let deadline = caller.data().call_deadline();
         if deadline.is_some_and(|deadline| now >= deadline) {
             caller.data().record_timeout();
             return Err(wasmtime::Error::new(DeadlineInHostCall {

@@ -57,14 +57,15 @@ fn allocation_failures() {
     assert!(
         matches!(
             &e,
-            MarineError::Abi {
-                source: marine_runtime::AbiError::Allocation {
-                    size: 1,
-                    tag: 1,
-                    ..
-                },
-                ..
-            }
+            MarineError::Abi { source, .. }
+                if matches!(
+                    **source,
+                    marine_runtime::AbiError::Allocation {
+                        size: 1,
+                        tag: 1,
+                        ..
+                    }
+                )
         ),
         "{e}"
     );

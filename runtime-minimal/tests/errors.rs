@@ -80,10 +80,11 @@ fn traps_are_typed_and_recoverable() {
         MarineError::Trap {
             module,
             function,
-            message,
+            source,
             panic_message,
             ..
         } => {
+            let message = source.to_string();
             assert_eq!((module.as_str(), function.as_str()), ("g", "trap"));
             assert!(message.contains("unreachable"), "{message}");
             assert_eq!(panic_message, &None);

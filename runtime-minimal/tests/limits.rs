@@ -40,10 +40,8 @@ fn memory_limits() {
             assert!(
                 matches!(
                     &**source,
-                    MarineError::Abi {
-                        source: marine_runtime::AbiError::Allocation { .. },
-                        ..
-                    }
+                    MarineError::Abi { source, .. }
+                        if matches!(**source, marine_runtime::AbiError::Allocation { .. })
                 ),
                 "{source}"
             );

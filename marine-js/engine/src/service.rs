@@ -21,7 +21,6 @@ use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
 use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
 use marine_ast::protocol::{self, take_output, OutputError};
-use marine_ast::types::check_value;
 use marine_ast::{
     is_host_namespace, AbiError, FunctionSignature, Guest, HostApi, IType, IValue, ModuleInterface,
     WasmValue,
@@ -36,7 +35,7 @@ use crate::guest::{from_js, to_js, JsGuest, JsInstance};
 #[derive(Debug)]
 struct Module {
     interface: ModuleInterface,
-    plans: HashMap<String, CallPlan>,
+    plans: HashMap<String, Rc<CallPlan>>,
     /// The first memory's initial size in bytes.
     initial_memory: u64,
     /// The module's bytes, kept until [`Service::module_bytes`] caps them (only when a memory
@@ -156,7 +155,7 @@ impl Service {
         let plans = interface
             .functions
             .iter()
-            .map(|(fname, sig)| (fname.clone(), CallPlan::new(sig.clone())))
+            .map(|(fname, sig)| (fname.clone(), Rc::new(CallPlan::new(sig.clone()))))
             .collect();
         let cap_error = |source| EngineError::MemoryCap {
             module: name.into(),
@@ -363,7 +362,7 @@ impl Service {
                 serde_json::from_str(text).map_err(|e| json_error("the call parameters", e))?
             }
         };
-        let (_, plan) = self.plan(module, function)?;
+        let (definition, plan) = self.plan(module, function)?;
         let values = json_to_ivalues(&args, &plan.signature).map_err(|source| {
             EngineError::JsonArguments {
                 module: module.into(),
@@ -377,12 +376,16 @@ impl Service {
             call.call_parameters = call_parameters;
             call.failure = None;
         }
-        let output = self.invoke(module, function, &values)?;
+        let output = self.invoke(&definition, &plan, module, function, &values)?;
         let values: Vec<IValue> = output.into_iter().collect();
         Ok(ivalues_to_json(&values, &plan.signature.outputs).to_string())
     }
 
-    fn plan(&self, module: &str, function: &str) -> Result<(Rc<Module>, CallPlan), EngineError> {
+    fn plan(
+        &self,
+        module: &str,
+        function: &str,
+    ) -> Result<(Rc<Module>, Rc<CallPlan>), EngineError> {
         let m = self.module(module)?;
         let plan = m
             .plans
@@ -395,28 +398,19 @@ impl Service {
         Ok((m, plan))
     }
 
-    /// Calls an export with interface values: lowering, the call, the output.
+    /// Calls `function` of `module` (its `definition` and call `plan`) with interface values:
+    /// lowering, the call, the output. The values are typed by the plan's signature already:
+    /// converted from JSON against it ([`Service::call_json`]), or lifted by an import
+    /// signature that linking checked against it ([`Service::forward`]).
     fn invoke(
         &self,
+        definition: &Module,
+        plan: &CallPlan,
         module: &str,
         function: &str,
         args: &[IValue],
     ) -> Result<Option<IValue>, EngineError> {
-        let (definition, plan) = self.plan(module, function)?;
         let instance = self.instance(module)?;
-        let abi = |source: AbiError| EngineError::Abi {
-            module: module.into(),
-            function: function.into(),
-            source: Box::new(source),
-        };
-        for (arg, value) in plan.signature.arguments.iter().zip(args) {
-            check_value(value, &arg.ty).map_err(|given| {
-                abi(AbiError::ValueMismatch {
-                    expected: format!("{} for argument `{}`", arg.ty, arg.name),
-                    given,
-                })
-            })?;
-        }
         {
             let mut call = self.call.borrow_mut();
             if call.stack.iter().any(|(m, _)| m == module) {
@@ -431,7 +425,7 @@ impl Service {
             }
             call.stack.push((module.into(), function.into()));
         }
-        let result = self.run_export(module, function, &plan, &instance, args);
+        let result = self.run_export(module, function, plan, &instance, args);
         self.call.borrow_mut().stack.pop();
         match (result, definition.memory_limit.get()) {
             // A refused growth shows as a failure with the memory at its cap, or as the
@@ -613,7 +607,8 @@ impl Service {
         if sig.arguments.iter().any(|a| a.ty.is_complex()) {
             JsGuest(&caller).release_objects().map_err(in_caller)?;
         }
-        let output = self.invoke(namespace, import, &values)?;
+        let (definition, plan) = self.plan(namespace, import)?;
+        let output = self.invoke(&definition, &plan, namespace, import, &values)?;
         protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
             .map_err(in_caller)
     }

@@ -133,6 +133,29 @@ fn call_parameters_are_seen_directly_and_in_nested_calls() {
     assert_eq!(plain, expected_info(&CallParameters::default()));
 }
 
+/// A call's context is lent to the stores it enters only while it runs: afterwards no store
+/// holds the call's parameters or deadline, so code run in a store between calls (through
+/// `MModule::with_store`) sees the defaults, never the last call's.
+#[test]
+fn a_store_between_calls_holds_no_call_context() {
+    let mut m = pair();
+    let options = CallOptions::with_call_parameters(sample()).timeout(Duration::from_secs(30));
+    m.call_with_options("call_params_caller", "nested_call_info", &[], &options)
+        .unwrap();
+    for module in ["call_params", "call_params_caller"] {
+        let (cp, deadline) = m
+            .module(module)
+            .unwrap()
+            .with_store(|store| {
+                let data = store.data();
+                (data.call_parameters().clone(), data.call_deadline())
+            })
+            .unwrap();
+        assert_eq!(cp, CallParameters::default(), "{module}");
+        assert_eq!(deadline, None, "{module}");
+    }
+}
+
 /// A → B → C: `call_chain` calls `call_params_caller`, which calls `call_params`. Each module
 /// is in its own store, so every call below goes through two adapters and three stores.
 #[test]
@@ -342,7 +365,6 @@ fn guest_panic_message_is_in_the_trap() {
         MarineError::Trap {
             module,
             function,
-            message,
             panic_message,
             source,
             ..
@@ -366,6 +388,7 @@ fn guest_panic_message_is_in_the_trap() {
             assert!(panic.contains("src/main.rs"), "{panic}");
             assert!(panic.ends_with("guest panicked: boom"), "{panic}");
             // The wasm backtrace is kept.
+            let message = source.to_string();
             assert!(message.contains("wasm backtrace"), "{message}");
         }
         other => panic!("{other:?}"),

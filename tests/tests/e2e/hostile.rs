@@ -479,7 +479,8 @@ fn errors_read_as_text_not_debug_dumps() {
     );
     marine.load_module("trapper", wasm).unwrap();
     match marine.call_with_ivalues("trapper", "boom", &[]) {
-        Err(MarineError::Trap { message, .. }) => {
+        Err(MarineError::Trap { source, .. }) => {
+            let message = source.to_string();
             assert!(message.contains("wasm backtrace"), "{message}");
             assert!(message.contains("unreachable"), "{message}");
             assert!(!message.contains("Stack backtrace"), "{message}");
