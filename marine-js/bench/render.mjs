@@ -72,7 +72,7 @@ export function blocks(/** @type {any} */ results) {
     out[`js_${key}_vs_raw`] = ratio(vsRaw);
     targets.push(`| ${title} | ${verdict(vsOfficial, 10, true)} | ${verdict(vsRaw, 3, false)} |`);
     out[`js_${key}_official_vs_raw`] = ratio(row(rows, "official").median_ns / row(rows, "raw").median_ns);
-    if (key !== "greeting") out[`js_${key}_json_share`] = `${Math.round((100 * row(rows, "json").median_ns) / ours)}%`;
+    if (key !== "greeting") out[`js_${key}_json_share`] = `${Math.round((100 * row(rows, "json").median_ns) / row(rows, "ours_json").median_ns)}%`;
   }
   out.js_greeting_compat_extra = ratio(row(g.greeting, "compat").median_ns / row(g.greeting, "ours").median_ns);
   const creation = g.creation;

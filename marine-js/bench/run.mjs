@@ -218,11 +218,14 @@ for (const [key, size] of /** @type {const} */ ([["relay_1k", 1024], ["relay_1m"
   await official.init();
   const same = (/** @type {ArrayLike<number>} */ got) => got.length === size && got[size - 1] === bytes[size - 1] && got[size >> 1] === bytes[size >> 1];
   if (!same(rawRelay(raw, name, bytes))) throw new Error("raw relay answered wrong");
+  const oursBytes = () => /** @type {Uint8Array} */ (ours.call("bench_facade", "relay", ["k", bytes], undefined, { bytes: true }));
+  if (!same(oursBytes()) || !(oursBytes() instanceof Uint8Array)) throw new Error("relay (bytes) answered wrong");
   if (!same(/** @type {number[]} */ (ours.call("bench_facade", "relay", ["k", array])))) throw new Error("relay answered wrong");
   if (!same(/** @type {number[]} */ (official.call("relay", ["k", array], params)))) throw new Error("official relay answered wrong");
   results.groups[key] = [
     { id: "raw", ...(await measure("raw protocol by hand (Uint8Array in and out)", () => rawRelay(raw, name, bytes))) },
-    { id: "ours", ...(await measure("@marine-native/js MarineService.call (number[] in and out)", () => ours.call("bench_facade", "relay", ["k", array]))) },
+    { id: "ours", ...(await measure("@marine-native/js MarineService.call (Uint8Array in and out: `{ bytes: true }`)", oursBytes)) },
+    { id: "ours_json", ...(await measure("@marine-native/js MarineService.call (number[] in and out, through JSON)", () => ours.call("bench_facade", "relay", ["k", array]))) },
     { id: "json", ...(await measure("JSON.stringify of the arguments + JSON.parse of the answer alone", () => JSON.parse(JSON.stringify(["k", array])))) },
     { id: "official", ...(await measure("@fluencelabs/marine-js 0.13.0", () => official.call("relay", ["k", array], params))) },
   ];

@@ -18,6 +18,7 @@ export { WorkerService } from "./worker-service.js";
 export type { WorkerServiceOptions } from "./worker-service.js";
 export type {
   CallModuleResult,
+  CallOptions,
   CallParameters,
   CreateOptions,
   HostFunction,

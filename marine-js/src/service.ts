@@ -84,6 +84,15 @@ export interface ModuleInterface {
   records: { name: string; fields: NamedType[] }[];
 }
 
+/** Options of one {@link MarineService.call}. */
+export interface CallOptions {
+  /**
+   * Return a `Vec<u8>` result as a `Uint8Array` of its bytes instead of an array of numbers,
+   * without writing it as JSON (for big byte arrays). Results of other types are unchanged.
+   */
+  bytes?: boolean;
+}
+
 /** The seed's result form: the result, or the error's message. */
 export interface CallModuleResult {
   result: unknown;
@@ -287,21 +296,39 @@ export class MarineService {
 
   /**
    * Calls `module.func` with arguments given positionally (an array) or by name (an object),
-   * and returns the result (`null` for a function without one). Throws a typed
+   * and returns the result (`null` for a function without one). A `Vec<u8>` argument may be
+   * given as a `Uint8Array` (positionally, at the top level), whose bytes then skip JSON;
+   * `options.bytes` does the same for a `Vec<u8>` result. Throws a typed
    * {@link MarineError}.
    */
-  call(module: string, func: string, args: unknown[] | Record<string, unknown> = [], callParameters?: CallParameters): unknown {
+  call(
+    module: string,
+    func: string,
+    args: unknown[] | Record<string, unknown> = [],
+    callParameters?: CallParameters,
+    options?: CallOptions,
+  ): unknown {
     this.#alive();
     const loaded = this.#loaded.get(module);
     for (const l of this.#loaded.values()) l.stderr.length = 0;
     try {
-      const json = this.#engine.call(
+      let json: string;
+      let byteArgs: (Uint8Array | undefined)[] | undefined;
+      if (Array.isArray(args) && args.some((a) => a instanceof Uint8Array)) {
+        byteArgs = args.map((a) => (a instanceof Uint8Array ? a : undefined));
+        json = JSON.stringify(args.map((a) => (a instanceof Uint8Array ? null : a)));
+      } else {
+        json = JSON.stringify(args);
+      }
+      const out = this.#engine.call(
         module,
         func,
-        JSON.stringify(args),
+        json,
+        byteArgs,
         callParameters === undefined ? undefined : JSON.stringify(callParameters),
+        options?.bytes === true,
       );
-      return JSON.parse(json);
+      return typeof out === "string" ? JSON.parse(out) : out;
     } catch (e) {
       const error = typed(e);
       if (error instanceof TrapError) {

@@ -12,6 +12,8 @@ export type Request =
       function: string;
       args: unknown[] | Record<string, unknown>;
       callParameters?: CallParameters;
+      /** `CallOptions.bytes`: a `Vec<u8>` result as a `Uint8Array`. */
+      bytes?: boolean;
     };
 
 /** A typed error, taken apart to cross the thread boundary. */

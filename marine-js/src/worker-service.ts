@@ -165,13 +165,14 @@ export class WorkerService {
    * Calls `module.func` (arguments positional or by name); resolves to the result or rejects
    * with a typed {@link MarineError}. A call past its timeout (`timeoutMs`, else the service's)
    * rejects with a {@link TimeoutError}, and the service restarts before the next call.
+   * `options.bytes` returns a `Vec<u8>` result as a `Uint8Array`.
    */
   call(
     module: string,
     func: string,
     args: unknown[] | Record<string, unknown> = [],
     callParameters?: CallParameters,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; bytes?: boolean } = {},
   ): Promise<unknown> {
     const run = async () => {
       if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
@@ -185,6 +186,7 @@ export class WorkerService {
           function: func,
           args,
           ...(callParameters === undefined ? {} : { callParameters }),
+          ...(options.bytes === undefined ? {} : { bytes: options.bytes }),
         },
         ms === undefined ? undefined : { ms, module, function: func },
       );

@@ -66,7 +66,9 @@ parent.on(async (request) => {
       }
       case "call": {
         if (!service) throw new Error("the service is not created");
-        const value = service.call(request.module, request.function, request.args, request.callParameters);
+        const value = service.call(request.module, request.function, request.args, request.callParameters, {
+          bytes: request.bytes === true,
+        });
         parent.postMessage({ type: "ok", id: request.id, value });
         break;
       }

@@ -209,3 +209,31 @@ test("a module whose bytes cannot be read is a config error naming it", async ()
     },
   );
 });
+
+test("byte arrays go in as Uint8Array and, when asked, come out as one, without JSON", async () => {
+  const service = await one("arrays");
+  const bytes = new Uint8Array([1, 2, 3, 250]);
+  assert.equal(service.call("arrays", "byte_sum", [bytes]), 256);
+  // The same answer as the JSON form, which stays the default for results.
+  assert.equal(service.call("arrays", "byte_sum", [[1, 2, 3, 250]]), 256);
+  assert.deepStrictEqual(service.call("arrays", "make_bytes", [3, 7]), [7, 7, 7]);
+  const out = service.call("arrays", "make_bytes", [100000, 9], undefined, { bytes: true });
+  assert.ok(out instanceof Uint8Array);
+  assert.equal(out.length, 100000);
+  assert.ok(out.every((b) => b === 9));
+  // An empty array and results of other types are unchanged by the option.
+  assert.deepStrictEqual(service.call("arrays", "make_bytes", [0, 1], undefined, { bytes: true }), new Uint8Array([]));
+  assert.equal(service.call("arrays", "byte_sum", [new Uint8Array(0)], undefined, { bytes: true }), 0);
+  // A Uint8Array where something else is declared is an argument error naming it.
+  assert.throws(
+    () => service.call("arrays", "make_bytes", [new Uint8Array([1]), 1]),
+    (/** @type {any} */ e) =>
+      e instanceof ArgumentsError &&
+      e.module === "arrays" &&
+      e.function === "make_bytes" &&
+      /argument `len`: expected u32, got a Uint8Array/.test(e.message),
+  );
+  // Arity is still checked as for JSON.
+  assert.throws(() => service.call("arrays", "byte_sum", [bytes, bytes]), ArgumentsError);
+  service.terminate();
+});

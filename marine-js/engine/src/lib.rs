@@ -25,10 +25,10 @@ pub mod error;
 pub mod guest;
 pub mod service;
 
-use js_sys::{Array, Function};
+use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::service::Service;
+use crate::service::{CallOutput, Service};
 
 /// One Marine service: its config, its modules' interfaces and instances, the state of the
 /// current call.
@@ -98,18 +98,41 @@ impl Engine {
     }
 
     /// Calls `module.function` with JSON arguments (an array, or an object by argument name)
-    /// and returns the result as JSON text. `callParameters` is the JSON of the call
-    /// parameters every module the call reaches sees (`null` for the defaults).
+    /// and returns the result as JSON text. `byteArgs`, for positional arguments, holds a
+    /// `Uint8Array` at the position of each `Vec<u8>` argument given as bytes (`undefined`
+    /// elsewhere; the JSON's value there is ignored), so bytes are not written as JSON.
+    /// `callParameters` is the JSON of the call parameters every module the call reaches
+    /// sees (`null` for the defaults). With `bytesOut`, a `Vec<u8>` result is returned as a
+    /// `Uint8Array` instead of JSON text.
     pub fn call(
         &self,
         module: &str,
         function: &str,
         args_json: &str,
+        byte_args: Option<Array>,
         call_parameters_json: Option<String>,
-    ) -> Result<String, JsValue> {
-        Ok(self
-            .service
-            .call_json(module, function, args_json, call_parameters_json.as_deref())?)
+        bytes_out: bool,
+    ) -> Result<JsValue, JsValue> {
+        let byte_args = byte_args
+            .map(|slots| {
+                slots
+                    .iter()
+                    .map(|slot| slot.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let output = self.service.call_json(
+            module,
+            function,
+            args_json,
+            byte_args,
+            call_parameters_json.as_deref(),
+            bytes_out,
+        )?;
+        Ok(match output {
+            CallOutput::Json(text) => JsValue::from_str(&text),
+            CallOutput::Bytes(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+        })
     }
 
     /// The body of a module-to-module import: `importer` called `namespace.import` with these

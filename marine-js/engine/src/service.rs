@@ -15,7 +15,9 @@ use js_sys::{Array, Function};
 use marine_ast::abi::{flatten_signature, CallPlan};
 use marine_ast::call_parameters::{CallParameters, CallParametersLayout};
 use marine_ast::config::{ModuleConfig, ServiceConfig};
-use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result};
+use marine_ast::json::{
+    ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result, JsonArgsError,
+};
 use marine_ast::lift::Lifter;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
@@ -44,6 +46,20 @@ struct Module {
     /// The memory's maximum in bytes once capped, and which limit set it (`module` or
     /// `total`).
     memory_limit: Cell<Option<(u64, &'static str)>>,
+}
+
+/// What a call returns: JSON text, or the bytes of a byte-array result.
+#[derive(Debug)]
+pub enum CallOutput {
+    /// The result as JSON text (`null` without one).
+    Json(String),
+    /// The bytes of a `Vec<u8>` result.
+    Bytes(Vec<u8>),
+}
+
+/// `Vec<u8>`, in either of its two interface forms.
+fn is_u8_array(ty: &IType) -> bool {
+    matches!(ty, IType::ByteArray) || matches!(ty, IType::Array(elem) if **elem == IType::U8)
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -343,15 +359,19 @@ impl Service {
         Ok(())
     }
 
-    /// See [`crate::Engine::call`].
+    /// See [`crate::Engine::call`]: `byte_args` holds, at the position of each positional
+    /// argument given as a `Uint8Array`, its bytes (the JSON holds anything there); with
+    /// `bytes_out`, a byte-array result comes back as [`CallOutput::Bytes`].
     pub fn call_json(
         &self,
         module: &str,
         function: &str,
         args_json: &str,
+        byte_args: Vec<Option<Vec<u8>>>,
         call_parameters_json: Option<&str>,
-    ) -> Result<String, EngineError> {
-        let args: Value = if args_json.trim().is_empty() {
+        bytes_out: bool,
+    ) -> Result<CallOutput, EngineError> {
+        let mut args: Value = if args_json.trim().is_empty() {
             Value::Array(Vec::new())
         } else {
             serde_json::from_str(args_json).map_err(|e| json_error("the arguments", e))?
@@ -363,13 +383,38 @@ impl Service {
             }
         };
         let (definition, plan) = self.plan(module, function)?;
-        let values = json_to_ivalues(&args, &plan.signature).map_err(|source| {
-            EngineError::JsonArguments {
-                module: module.into(),
-                function: function.into(),
-                source: Box::new(source),
+        let json_error = |source: JsonArgsError| EngineError::JsonArguments {
+            module: module.into(),
+            function: function.into(),
+            source: Box::new(source),
+        };
+        // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array (which
+        // every byte-array type accepts), and the bytes are put in after the conversion.
+        if let (Value::Array(items), false) = (&mut args, byte_args.is_empty()) {
+            for (i, bytes) in byte_args.iter().enumerate() {
+                let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
+                    continue;
+                };
+                match plan.signature.arguments.get(i) {
+                    Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
+                    Some(arg) => {
+                        return Err(json_error(JsonArgsError::Type {
+                            function: function.into(),
+                            path: arg.name.clone(),
+                            expected: arg.ty.to_string(),
+                            given: "a Uint8Array".into(),
+                        }))
+                    }
+                    None => {}
+                }
             }
-        })?;
+        }
+        let mut values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
+        for (value, bytes) in values.iter_mut().zip(byte_args) {
+            if let Some(bytes) = bytes {
+                *value = IValue::ByteArray(bytes);
+            }
+        }
         let top_level = self.call.borrow().stack.is_empty();
         if top_level {
             let mut call = self.call.borrow_mut();
@@ -377,8 +422,16 @@ impl Service {
             call.failure = None;
         }
         let output = self.invoke(&definition, &plan, module, function, &values)?;
-        let values: Vec<IValue> = output.into_iter().collect();
-        Ok(ivalues_to_json(&values, &plan.signature.outputs).to_string())
+        let output_is_bytes = plan.signature.outputs.first().is_some_and(is_u8_array);
+        Ok(match output {
+            Some(IValue::ByteArray(bytes)) if bytes_out && output_is_bytes => {
+                CallOutput::Bytes(bytes)
+            }
+            output => {
+                let values: Vec<IValue> = output.into_iter().collect();
+                CallOutput::Json(ivalues_to_json(&values, &plan.signature.outputs).to_string())
+            }
+        })
     }
 
     fn plan(
