@@ -17,6 +17,11 @@
 //! modules and services that declare the same shape. Each test runs against a fresh
 //! [`marine_runtime::service::MarineService`].
 //!
+//! Arguments and results cross as interface values ([`marine_runtime::IValue`]), not JSON:
+//! floats keep their exact bits, NaN, infinities and `-0.0` included. Generated records
+//! implement [`marine_runtime::HostValue`] (the conversion the runtime's typed host
+//! functions use) next to their serde derives.
+//!
 //! For IDE completion, a build script can write the same environment to `OUT_DIR` with
 //! [`generate_marine_test_env`] and tests include it with [`include_test_env!`].
 
@@ -43,32 +48,29 @@ pub enum Error {
         #[source]
         source: marine_runtime::MarineError,
     },
-    /// An argument could not be turned into JSON.
-    #[error("module `{module}`, function `{function}`: argument `{argument}` cannot be serialized: {source}")]
-    Argument {
-        module: String,
-        function: String,
-        argument: String,
-        #[source]
-        source: serde_json::Error,
-    },
     /// The call failed in the runtime (trap, timeout, memory limit, type mismatch, ...). The
     /// message names the module and the function once: most runtime errors start with them.
     #[error("{}", call_message(module, function, source))]
     Call {
+        /// The module called.
         module: String,
+        /// The function called.
         function: String,
+        /// What the runtime reported.
         #[source]
         source: marine_runtime::MarineError,
     },
-    /// The result does not have the type the interface declared.
-    #[error("module `{module}`, function `{function}`: unexpected result {value}: {source}")]
+    /// The result does not have the type the interface declared (the module changed after
+    /// the test was compiled).
+    #[error("module `{module}`, function `{function}`: unexpected result: {reason}")]
     Result {
+        /// The module called.
         module: String,
+        /// The function called.
         function: String,
-        value: serde_json::Value,
-        #[source]
-        source: serde_json::Error,
+        /// What was expected and what was given instead (with the record fields leading to
+        /// the value).
+        reason: String,
     },
 }
 
@@ -132,11 +134,9 @@ pub mod internal {
 
     use marine_runtime::config::ServiceConfig;
     use marine_runtime::service::{MarineService, ServiceOptions};
+    pub use marine_runtime::{HostValue, IRecordType, IType, IValue};
     pub use serde;
-    use serde::de::DeserializeOwned;
-    use serde::Serialize;
     pub use serde_json;
-    use serde_json::Value;
 
     use crate::{CallParameters, Error};
     use marine_runtime::config::ConfigError;
@@ -230,58 +230,134 @@ pub mod internal {
                 handle: self,
                 module,
                 function,
-                args: Ok(Vec::new()),
+                args: Vec::new(),
             }
         }
     }
 
-    /// A call being built: arguments are serialized as they are added.
+    /// A call being built: arguments are converted to interface values as they are added.
+    ///
+    /// Values go to the runtime as [`IValue`]s and come back as such, without JSON: every
+    /// `f32`/`f64` keeps its bits (NaN, infinities, `-0.0`), which JSON cannot carry.
     pub struct Call<'a> {
         handle: &'a ServiceHandle,
         module: &'a str,
         function: &'a str,
-        args: Result<Vec<Value>, Error>,
+        args: Vec<IValue>,
     }
 
     impl Call<'_> {
         /// Adds the next positional argument.
-        pub fn arg<T: Serialize>(mut self, name: &str, value: &T) -> Self {
-            if let Ok(args) = &mut self.args {
-                match serde_json::to_value(value) {
-                    Ok(v) => args.push(v),
-                    Err(source) => {
-                        self.args = Err(Error::Argument {
-                            module: self.module.to_string(),
-                            function: self.function.to_string(),
-                            argument: name.to_string(),
-                            source,
-                        })
-                    }
-                }
-            }
+        pub fn arg<T: HostValue>(mut self, value: T) -> Self {
+            self.args.push(value.into_ivalue());
             self
         }
 
-        /// Runs the call and deserializes the result.
+        /// Runs the call, returning its outputs.
         #[allow(clippy::result_large_err)]
-        pub fn invoke<T: DeserializeOwned>(self, cp: CallParameters) -> Result<T, Error> {
-            let args = self.args?;
-            let result = self
-                .handle
+        fn run(self, cp: CallParameters) -> Result<Vec<IValue>, Error> {
+            self.handle
                 .service
                 .borrow_mut()
-                .call_with_json(self.module, self.function, Value::Array(args), cp)
+                .call_with_ivalues(self.module, self.function, &self.args, cp)
                 .map_err(|source| Error::Call {
                     module: self.module.to_string(),
                     function: self.function.to_string(),
                     source,
-                })?;
-            serde_json::from_value(result.clone()).map_err(|source| Error::Result {
-                module: self.module.to_string(),
-                function: self.function.to_string(),
-                value: result,
-                source,
-            })
+                })
         }
+
+        /// Runs the call of a function with one output and converts the output.
+        #[allow(clippy::result_large_err)]
+        pub fn invoke<T: HostValue>(self, cp: CallParameters) -> Result<T, Error> {
+            let (module, function) = (self.module, self.function);
+            let result_error = |reason| Error::Result {
+                module: module.to_string(),
+                function: function.to_string(),
+                reason,
+            };
+            let outputs = self.run(cp)?;
+            let given = outputs.len();
+            let [output] = <[IValue; 1]>::try_from(outputs)
+                .map_err(|_| result_error(format!("expected one value, given {given}")))?;
+            T::from_ivalue(output).map_err(result_error)
+        }
+
+        /// Runs the call of a function without outputs.
+        #[allow(clippy::result_large_err)]
+        pub fn invoke_unit(self, cp: CallParameters) -> Result<(), Error> {
+            let (module, function) = (self.module, self.function);
+            let outputs = self.run(cp)?;
+            if outputs.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Result {
+                    module: module.to_string(),
+                    function: function.to_string(),
+                    reason: format!("expected no value, given {}", outputs.len()),
+                })
+            }
+        }
+    }
+
+    /// The fields of a record value, in declaration order (for the `HostValue` impls of
+    /// generated records).
+    pub fn record_fields<const N: usize>(
+        value: IValue,
+        record: &str,
+    ) -> Result<[IValue; N], String> {
+        match value {
+            IValue::Record(fields) => {
+                let given = fields.len();
+                <[IValue; N]>::try_from(fields)
+                    .map_err(|_| format!("record `{record}`: expected {N} fields, given {given}"))
+            }
+            other => Err(format!(
+                "expected record `{record}`, given {}",
+                other.kind_name()
+            )),
+        }
+    }
+
+    /// One field of a record value, converted, with the field named in the error.
+    pub fn record_field<T: HostValue>(
+        value: IValue,
+        record: &str,
+        field: &str,
+    ) -> Result<T, String> {
+        T::from_ivalue(value).map_err(|e| format!("record `{record}`, field `{field}`: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal::{record_field, record_fields, HostValue, IValue};
+
+    #[test]
+    fn record_values_are_checked_not_trusted() {
+        let value = IValue::Record(vec![IValue::F32(f32::NAN), IValue::F64(-0.0)]);
+        let [a, b] = record_fields(value, "Pair").unwrap();
+        let a: f32 = record_field(a, "Pair", "a").unwrap();
+        let b: f64 = record_field(b, "Pair", "b").unwrap();
+        assert!(a.is_nan());
+        assert_eq!(b.to_bits(), (-0.0f64).to_bits());
+
+        let short = IValue::Record(vec![IValue::F32(1.0)]);
+        assert_eq!(
+            record_fields::<2>(short, "Pair").unwrap_err(),
+            "record `Pair`: expected 2 fields, given 1"
+        );
+        assert_eq!(
+            record_fields::<2>(IValue::F64(1.0), "Pair").unwrap_err(),
+            "expected record `Pair`, given f64"
+        );
+        assert_eq!(
+            record_field::<f32>(IValue::F64(1.0), "Pair", "a").unwrap_err(),
+            "record `Pair`, field `a`: expected `f32`, given f64"
+        );
+        // Vectors nest, with their elements converted one by one.
+        let grid = IValue::Array(vec![IValue::Array(vec![IValue::F64(f64::INFINITY)])]);
+        let grid = <Vec<Vec<f64>>>::from_ivalue(grid).unwrap();
+        assert_eq!(grid, [[f64::INFINITY]]);
     }
 }

@@ -217,12 +217,82 @@ fn record_struct(record: &IRecordType) -> TokenStream {
     });
     let doc = format!(" Record `{}` of the module interface.", record.name);
     let serde_path = format!("{}::internal::serde", krate.to_string().replace(' ', ""));
+    let host_value = record_host_value(record);
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq, #krate::internal::serde::Serialize, #krate::internal::serde::Deserialize)]
         #[serde(crate = #serde_path)]
         pub struct #name {
             #(#fields,)*
+        }
+        #host_value
+    }
+}
+
+/// An expression building `ty` (the interface's own type: `[]u8` and `[u8]` stay distinct);
+/// a record's type comes from its struct's `HostValue::itype`.
+fn itype_tokens(ty: &IType) -> TokenStream {
+    let krate = krate();
+    let itype = quote!(#krate::internal::IType);
+    match ty {
+        IType::Array(inner) => {
+            let inner = itype_tokens(inner);
+            quote!(#itype::Array(::std::boxed::Box::new(#inner)))
+        }
+        IType::Record(record) => {
+            let ident = ident_for(&record.name);
+            quote!(<#ident as #krate::internal::HostValue>::itype())
+        }
+        IType::Boolean => quote!(#itype::Boolean),
+        IType::S8 => quote!(#itype::S8),
+        IType::S16 => quote!(#itype::S16),
+        IType::S32 => quote!(#itype::S32),
+        IType::S64 => quote!(#itype::S64),
+        IType::U8 => quote!(#itype::U8),
+        IType::U16 => quote!(#itype::U16),
+        IType::U32 => quote!(#itype::U32),
+        IType::U64 => quote!(#itype::U64),
+        IType::F32 => quote!(#itype::F32),
+        IType::F64 => quote!(#itype::F64),
+        IType::String => quote!(#itype::String),
+        IType::ByteArray => quote!(#itype::ByteArray),
+    }
+}
+
+/// The conversions of a record struct from and to interface values (fields by position, in
+/// declaration order), which generated calls use instead of JSON so floats keep their bits.
+fn record_host_value(record: &IRecordType) -> TokenStream {
+    let krate = krate();
+    let internal = quote!(#krate::internal);
+    let name = ident_for(&record.name);
+    let record_name = &record.name;
+    let idents: Vec<Ident> = record.fields.iter().map(|f| ident_for(&f.name)).collect();
+    let itypes: Vec<TokenStream> = record.fields.iter().map(|f| itype_tokens(&f.ty)).collect();
+    let field_names: Vec<&String> = record.fields.iter().map(|f| &f.name).collect();
+    let values: Vec<Ident> = (0..record.fields.len())
+        .map(|i| format_ident!("field_{}", i))
+        .collect();
+    quote! {
+        impl #internal::HostValue for #name {
+            fn itype() -> #internal::IType {
+                #internal::IType::Record(::std::sync::Arc::new(#internal::IRecordType::with_fields(
+                    #record_name,
+                    &[#((#field_names, #itypes)),*],
+                )))
+            }
+
+            fn from_ivalue(value: #internal::IValue) -> ::core::result::Result<Self, ::std::string::String> {
+                let [#(#values),*] = #internal::record_fields(value, #record_name)?;
+                ::core::result::Result::Ok(Self {
+                    #(#idents: #internal::record_field(#values, #record_name, #field_names)?,)*
+                })
+            }
+
+            fn into_ivalue(self) -> #internal::IValue {
+                #internal::IValue::Record(::std::vec![
+                    #(#internal::HostValue::into_ivalue(self.#idents)),*
+                ])
+            }
         }
     }
 }
@@ -272,7 +342,6 @@ fn check_method_clashes(module: &LoadedModule) -> Result<(), GenError> {
 struct Params {
     decls: Vec<TokenStream>,
     names: Vec<Ident>,
-    arg_names: Vec<String>,
     cp: Ident,
 }
 
@@ -291,12 +360,7 @@ fn params(f: &FunctionSignature) -> Params {
     while names.contains(&cp) {
         cp = format_ident!("_{}", cp);
     }
-    Params {
-        decls,
-        names,
-        arg_names: f.arguments.iter().map(|a| a.name.clone()).collect(),
-        cp,
-    }
+    Params { decls, names, cp }
 }
 
 /// The Rust output type: `()` or the one output (reading refuses more than one).
@@ -309,13 +373,13 @@ fn module_methods(module: &LoadedModule) -> TokenStream {
     let module_name = &module.name;
     let methods = module.interface.functions.values().map(|f| {
         let [plain, cp_name, try_name, try_cp_name] = method_names(f);
-        let Params {
-            decls,
-            names,
-            arg_names,
-            cp,
-        } = params(f);
+        let Params { decls, names, cp } = params(f);
         let out = output_tokens(f);
+        let invoke = if f.outputs.is_empty() {
+            quote!(invoke_unit)
+        } else {
+            quote!(invoke)
+        };
         let fname = &f.name;
         let doc = format!(
             " Calls `{fname}` of module `{module_name}` with default call parameters; panics with the module, function and error if the call fails."
@@ -348,8 +412,8 @@ fn module_methods(module: &LoadedModule) -> TokenStream {
             pub fn #try_cp_name(&self, #(#decls,)* #cp: #krate::CallParameters) -> ::core::result::Result<#out, #krate::Error> {
                 self.service
                     .call(#module_name, #fname)
-                    #(.arg(#arg_names, &#names))*
-                    .invoke(#cp)
+                    #(.arg(#names))*
+                    .#invoke(#cp)
             }
         }
     });

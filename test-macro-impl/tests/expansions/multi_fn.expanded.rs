@@ -41,6 +41,66 @@ fn pipeline() {
                         pub name: String,
                         pub tags: Vec<String>,
                     }
+                    impl ::marine_rs_sdk_test::internal::HostValue for Data {
+                        fn itype() -> ::marine_rs_sdk_test::internal::IType {
+                            ::marine_rs_sdk_test::internal::IType::Record(
+                                ::std::sync::Arc::new(
+                                    ::marine_rs_sdk_test::internal::IRecordType::with_fields(
+                                        "Data",
+                                        &[
+                                            ("id", ::marine_rs_sdk_test::internal::IType::U64),
+                                            ("name", ::marine_rs_sdk_test::internal::IType::String),
+                                            (
+                                                "tags",
+                                                ::marine_rs_sdk_test::internal::IType::Array(
+                                                    ::std::boxed::Box::new(
+                                                        ::marine_rs_sdk_test::internal::IType::String,
+                                                    ),
+                                                ),
+                                            ),
+                                        ],
+                                    ),
+                                ),
+                            )
+                        }
+                        fn from_ivalue(
+                            value: ::marine_rs_sdk_test::internal::IValue,
+                        ) -> ::core::result::Result<Self, ::std::string::String> {
+                            let [field_0, field_1, field_2] = ::marine_rs_sdk_test::internal::record_fields(
+                                value,
+                                "Data",
+                            )?;
+                            ::core::result::Result::Ok(Self {
+                                id: ::marine_rs_sdk_test::internal::record_field(
+                                    field_0,
+                                    "Data",
+                                    "id",
+                                )?,
+                                name: ::marine_rs_sdk_test::internal::record_field(
+                                    field_1,
+                                    "Data",
+                                    "name",
+                                )?,
+                                tags: ::marine_rs_sdk_test::internal::record_field(
+                                    field_2,
+                                    "Data",
+                                    "tags",
+                                )?,
+                            })
+                        }
+                        fn into_ivalue(self) -> ::marine_rs_sdk_test::internal::IValue {
+                            ::marine_rs_sdk_test::internal::IValue::Record(
+                                ::std::vec![
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .id),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .name),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .tags)
+                                ],
+                            )
+                        }
+                    }
                     /// Typed calls into module `producer`: one method per export, with `_cp` (call parameters) and `try_` (returns the error) variants.
                     pub struct ModuleInterface {
                         service: ::marine_rs_sdk_test::internal::ServiceHandle,
@@ -89,7 +149,7 @@ fn pipeline() {
                         ) -> ::core::result::Result<Data, ::marine_rs_sdk_test::Error> {
                             self.service
                                 .call("producer", "make_data")
-                                .arg("name", &name)
+                                .arg(name)
                                 .invoke(cp)
                         }
                     }
@@ -114,6 +174,41 @@ fn pipeline() {
                     #[serde(crate = "::marine_rs_sdk_test::internal::serde")]
                     pub struct Data {
                         pub x: i32,
+                    }
+                    impl ::marine_rs_sdk_test::internal::HostValue for Data {
+                        fn itype() -> ::marine_rs_sdk_test::internal::IType {
+                            ::marine_rs_sdk_test::internal::IType::Record(
+                                ::std::sync::Arc::new(
+                                    ::marine_rs_sdk_test::internal::IRecordType::with_fields(
+                                        "Data",
+                                        &[("x", ::marine_rs_sdk_test::internal::IType::S32)],
+                                    ),
+                                ),
+                            )
+                        }
+                        fn from_ivalue(
+                            value: ::marine_rs_sdk_test::internal::IValue,
+                        ) -> ::core::result::Result<Self, ::std::string::String> {
+                            let [field_0] = ::marine_rs_sdk_test::internal::record_fields(
+                                value,
+                                "Data",
+                            )?;
+                            ::core::result::Result::Ok(Self {
+                                x: ::marine_rs_sdk_test::internal::record_field(
+                                    field_0,
+                                    "Data",
+                                    "x",
+                                )?,
+                            })
+                        }
+                        fn into_ivalue(self) -> ::marine_rs_sdk_test::internal::IValue {
+                            ::marine_rs_sdk_test::internal::IValue::Record(
+                                ::std::vec![
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .x)
+                                ],
+                            )
+                        }
                     }
                     /// Typed calls into module `clash`: one method per export, with `_cp` (call parameters) and `try_` (returns the error) variants.
                     pub struct ModuleInterface {
@@ -181,6 +276,61 @@ fn pipeline() {
                         pub left: Data,
                         pub right: Vec<Data>,
                     }
+                    impl ::marine_rs_sdk_test::internal::HostValue for Pair {
+                        fn itype() -> ::marine_rs_sdk_test::internal::IType {
+                            ::marine_rs_sdk_test::internal::IType::Record(
+                                ::std::sync::Arc::new(
+                                    ::marine_rs_sdk_test::internal::IRecordType::with_fields(
+                                        "Pair",
+                                        &[
+                                            (
+                                                "left",
+                                                <Data as ::marine_rs_sdk_test::internal::HostValue>::itype(),
+                                            ),
+                                            (
+                                                "right",
+                                                ::marine_rs_sdk_test::internal::IType::Array(
+                                                    ::std::boxed::Box::new(
+                                                        <Data as ::marine_rs_sdk_test::internal::HostValue>::itype(),
+                                                    ),
+                                                ),
+                                            ),
+                                        ],
+                                    ),
+                                ),
+                            )
+                        }
+                        fn from_ivalue(
+                            value: ::marine_rs_sdk_test::internal::IValue,
+                        ) -> ::core::result::Result<Self, ::std::string::String> {
+                            let [field_0, field_1] = ::marine_rs_sdk_test::internal::record_fields(
+                                value,
+                                "Pair",
+                            )?;
+                            ::core::result::Result::Ok(Self {
+                                left: ::marine_rs_sdk_test::internal::record_field(
+                                    field_0,
+                                    "Pair",
+                                    "left",
+                                )?,
+                                right: ::marine_rs_sdk_test::internal::record_field(
+                                    field_1,
+                                    "Pair",
+                                    "right",
+                                )?,
+                            })
+                        }
+                        fn into_ivalue(self) -> ::marine_rs_sdk_test::internal::IValue {
+                            ::marine_rs_sdk_test::internal::IValue::Record(
+                                ::std::vec![
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .left),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .right)
+                                ],
+                            )
+                        }
+                    }
                     /// Typed calls into module `facade`: one method per export, with `_cp` (call parameters) and `try_` (returns the error) variants.
                     pub struct ModuleInterface {
                         service: ::marine_rs_sdk_test::internal::ServiceHandle,
@@ -227,10 +377,7 @@ fn pipeline() {
                             data: Data,
                             cp: ::marine_rs_sdk_test::CallParameters,
                         ) -> ::core::result::Result<Pair, ::marine_rs_sdk_test::Error> {
-                            self.service
-                                .call("facade", "process")
-                                .arg("data", &data)
-                                .invoke(cp)
+                            self.service.call("facade", "process").arg(data).invoke(cp)
                         }
                         /// Calls `void_fn` of module `facade` with default call parameters; panics with the module, function and error if the call fails.
                         #[track_caller]
@@ -260,7 +407,7 @@ fn pipeline() {
                             &self,
                             cp: ::marine_rs_sdk_test::CallParameters,
                         ) -> ::core::result::Result<(), ::marine_rs_sdk_test::Error> {
-                            self.service.call("facade", "void_fn").invoke(cp)
+                            self.service.call("facade", "void_fn").invoke_unit(cp)
                         }
                     }
                     impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
@@ -426,6 +573,59 @@ fn pipeline() {
                         pub bytes: Vec<u8>,
                         pub ratio: f64,
                     }
+                    impl ::marine_rs_sdk_test::internal::HostValue for Weird {
+                        fn itype() -> ::marine_rs_sdk_test::internal::IType {
+                            ::marine_rs_sdk_test::internal::IType::Record(
+                                ::std::sync::Arc::new(
+                                    ::marine_rs_sdk_test::internal::IRecordType::with_fields(
+                                        "Weird",
+                                        &[
+                                            ("type", ::marine_rs_sdk_test::internal::IType::String),
+                                            ("bytes", ::marine_rs_sdk_test::internal::IType::ByteArray),
+                                            ("ratio", ::marine_rs_sdk_test::internal::IType::F64),
+                                        ],
+                                    ),
+                                ),
+                            )
+                        }
+                        fn from_ivalue(
+                            value: ::marine_rs_sdk_test::internal::IValue,
+                        ) -> ::core::result::Result<Self, ::std::string::String> {
+                            let [field_0, field_1, field_2] = ::marine_rs_sdk_test::internal::record_fields(
+                                value,
+                                "Weird",
+                            )?;
+                            ::core::result::Result::Ok(Self {
+                                r#type: ::marine_rs_sdk_test::internal::record_field(
+                                    field_0,
+                                    "Weird",
+                                    "type",
+                                )?,
+                                bytes: ::marine_rs_sdk_test::internal::record_field(
+                                    field_1,
+                                    "Weird",
+                                    "bytes",
+                                )?,
+                                ratio: ::marine_rs_sdk_test::internal::record_field(
+                                    field_2,
+                                    "Weird",
+                                    "ratio",
+                                )?,
+                            })
+                        }
+                        fn into_ivalue(self) -> ::marine_rs_sdk_test::internal::IValue {
+                            ::marine_rs_sdk_test::internal::IValue::Record(
+                                ::std::vec![
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .r#type),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .bytes),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .ratio)
+                                ],
+                            )
+                        }
+                    }
                     /// Typed calls into module `consumer`: one method per export, with `_cp` (call parameters) and `try_` (returns the error) variants.
                     pub struct ModuleInterface {
                         service: ::marine_rs_sdk_test::internal::ServiceHandle,
@@ -482,8 +682,8 @@ fn pipeline() {
                         ) -> ::core::result::Result<Weird, ::marine_rs_sdk_test::Error> {
                             self.service
                                 .call("consumer", "consume")
-                                .arg("data", &data)
-                                .arg("cp", &cp)
+                                .arg(data)
+                                .arg(cp)
                                 .invoke(_cp)
                         }
                     }

@@ -34,6 +34,66 @@ mod tests {
                         pub name: String,
                         pub tags: Vec<String>,
                     }
+                    impl ::marine_rs_sdk_test::internal::HostValue for Data {
+                        fn itype() -> ::marine_rs_sdk_test::internal::IType {
+                            ::marine_rs_sdk_test::internal::IType::Record(
+                                ::std::sync::Arc::new(
+                                    ::marine_rs_sdk_test::internal::IRecordType::with_fields(
+                                        "Data",
+                                        &[
+                                            ("id", ::marine_rs_sdk_test::internal::IType::U64),
+                                            ("name", ::marine_rs_sdk_test::internal::IType::String),
+                                            (
+                                                "tags",
+                                                ::marine_rs_sdk_test::internal::IType::Array(
+                                                    ::std::boxed::Box::new(
+                                                        ::marine_rs_sdk_test::internal::IType::String,
+                                                    ),
+                                                ),
+                                            ),
+                                        ],
+                                    ),
+                                ),
+                            )
+                        }
+                        fn from_ivalue(
+                            value: ::marine_rs_sdk_test::internal::IValue,
+                        ) -> ::core::result::Result<Self, ::std::string::String> {
+                            let [field_0, field_1, field_2] = ::marine_rs_sdk_test::internal::record_fields(
+                                value,
+                                "Data",
+                            )?;
+                            ::core::result::Result::Ok(Self {
+                                id: ::marine_rs_sdk_test::internal::record_field(
+                                    field_0,
+                                    "Data",
+                                    "id",
+                                )?,
+                                name: ::marine_rs_sdk_test::internal::record_field(
+                                    field_1,
+                                    "Data",
+                                    "name",
+                                )?,
+                                tags: ::marine_rs_sdk_test::internal::record_field(
+                                    field_2,
+                                    "Data",
+                                    "tags",
+                                )?,
+                            })
+                        }
+                        fn into_ivalue(self) -> ::marine_rs_sdk_test::internal::IValue {
+                            ::marine_rs_sdk_test::internal::IValue::Record(
+                                ::std::vec![
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .id),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .name),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .tags)
+                                ],
+                            )
+                        }
+                    }
                     /// Record `Weird` of the module interface.
                     #[derive(
                         Clone,
@@ -47,6 +107,59 @@ mod tests {
                         pub r#type: String,
                         pub bytes: Vec<u8>,
                         pub ratio: f64,
+                    }
+                    impl ::marine_rs_sdk_test::internal::HostValue for Weird {
+                        fn itype() -> ::marine_rs_sdk_test::internal::IType {
+                            ::marine_rs_sdk_test::internal::IType::Record(
+                                ::std::sync::Arc::new(
+                                    ::marine_rs_sdk_test::internal::IRecordType::with_fields(
+                                        "Weird",
+                                        &[
+                                            ("type", ::marine_rs_sdk_test::internal::IType::String),
+                                            ("bytes", ::marine_rs_sdk_test::internal::IType::ByteArray),
+                                            ("ratio", ::marine_rs_sdk_test::internal::IType::F64),
+                                        ],
+                                    ),
+                                ),
+                            )
+                        }
+                        fn from_ivalue(
+                            value: ::marine_rs_sdk_test::internal::IValue,
+                        ) -> ::core::result::Result<Self, ::std::string::String> {
+                            let [field_0, field_1, field_2] = ::marine_rs_sdk_test::internal::record_fields(
+                                value,
+                                "Weird",
+                            )?;
+                            ::core::result::Result::Ok(Self {
+                                r#type: ::marine_rs_sdk_test::internal::record_field(
+                                    field_0,
+                                    "Weird",
+                                    "type",
+                                )?,
+                                bytes: ::marine_rs_sdk_test::internal::record_field(
+                                    field_1,
+                                    "Weird",
+                                    "bytes",
+                                )?,
+                                ratio: ::marine_rs_sdk_test::internal::record_field(
+                                    field_2,
+                                    "Weird",
+                                    "ratio",
+                                )?,
+                            })
+                        }
+                        fn into_ivalue(self) -> ::marine_rs_sdk_test::internal::IValue {
+                            ::marine_rs_sdk_test::internal::IValue::Record(
+                                ::std::vec![
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .r#type),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .bytes),
+                                    ::marine_rs_sdk_test::internal::HostValue::into_ivalue(self
+                                    .ratio)
+                                ],
+                            )
+                        }
                     }
                     /// Typed calls into module `consumer`: one method per export, with `_cp` (call parameters) and `try_` (returns the error) variants.
                     pub struct ModuleInterface {
@@ -104,8 +217,8 @@ mod tests {
                         ) -> ::core::result::Result<Weird, ::marine_rs_sdk_test::Error> {
                             self.service
                                 .call("consumer", "consume")
-                                .arg("data", &data)
-                                .arg("cp", &cp)
+                                .arg(data)
+                                .arg(cp)
                                 .invoke(_cp)
                         }
                     }

@@ -66,11 +66,7 @@ fn greets() -> Result<(), String> {
                     b: i32,
                     cp: ::marine_rs_sdk_test::CallParameters,
                 ) -> ::core::result::Result<i32, ::marine_rs_sdk_test::Error> {
-                    self.service
-                        .call("counter-module", "add")
-                        .arg("a", &a)
-                        .arg("b", &b)
-                        .invoke(cp)
+                    self.service.call("counter-module", "add").arg(a).arg(b).invoke(cp)
                 }
                 /// Calls `reset` of module `counter-module` with default call parameters; panics with the module, function and error if the call fails.
                 #[track_caller]
@@ -95,7 +91,7 @@ fn greets() -> Result<(), String> {
                     &self,
                     cp: ::marine_rs_sdk_test::CallParameters,
                 ) -> ::core::result::Result<(), ::marine_rs_sdk_test::Error> {
-                    self.service.call("counter-module", "reset").invoke(cp)
+                    self.service.call("counter-module", "reset").invoke_unit(cp)
                 }
             }
             impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
@@ -150,10 +146,7 @@ fn greets() -> Result<(), String> {
                     name: String,
                     cp: ::marine_rs_sdk_test::CallParameters,
                 ) -> ::core::result::Result<String, ::marine_rs_sdk_test::Error> {
-                    self.service
-                        .call("greeting", "greeting")
-                        .arg("name", &name)
-                        .invoke(cp)
+                    self.service.call("greeting", "greeting").arg(name).invoke(cp)
                 }
             }
             impl ::marine_rs_sdk_test::MarineServiceAccess for ModuleInterface {
