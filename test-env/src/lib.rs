@@ -33,10 +33,10 @@ pub use marine_test_macro_impl::{
 
 /// Failure of a generated call or of creating a service.
 ///
-/// The runtime error is kept unboxed so tests can match it in place
-/// (`Error::Call { source: MarineError::Timeout { .. }, .. }`); these results live on test
-/// paths, where their size does not matter (hence `clippy::result_large_err` is allowed where
-/// they are returned).
+/// The runtime error is boxed, so the error stays small to return (72 bytes); match it through
+/// [`Error::marine_error`]
+/// (`matches!(err.marine_error(), Some(MarineError::Timeout { .. }))`) or by dereferencing
+/// the `source` of [`Error::Call`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The service could not be created from its config.
@@ -46,7 +46,7 @@ pub enum Error {
         config: String,
         /// What went wrong.
         #[source]
-        source: marine_runtime::MarineError,
+        source: Box<marine_runtime::MarineError>,
     },
     /// The call failed in the runtime (trap, timeout, memory limit, type mismatch, ...). The
     /// message names the module and the function once: most runtime errors start with them.
@@ -58,7 +58,7 @@ pub enum Error {
         function: String,
         /// What the runtime reported.
         #[source]
-        source: marine_runtime::MarineError,
+        source: Box<marine_runtime::MarineError>,
     },
     /// The result does not have the type the interface declared (the module changed after
     /// the test was compiled).
@@ -78,7 +78,7 @@ impl Error {
     /// The runtime error behind a failed call or service creation, if that is the cause.
     pub fn marine_error(&self) -> Option<&marine_runtime::MarineError> {
         match self {
-            Error::Service { source, .. } | Error::Call { source, .. } => Some(source),
+            Error::Service { source, .. } | Error::Call { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -181,7 +181,6 @@ pub mod internal {
         /// files the macro read the interfaces from (module name, path): the service loads
         /// exactly those. `modules_dir` is the attribute's override, used when the config has
         /// no `modules_dir` of its own.
-        #[allow(clippy::result_large_err)]
         pub fn new(
             config_path: &str,
             modules_dir: Option<&str>,
@@ -189,7 +188,7 @@ pub mod internal {
         ) -> Result<Self, Error> {
             let service_error = |source| Error::Service {
                 config: config_path.to_string(),
-                source,
+                source: Box::new(source),
             };
             let path = Path::new(config_path);
             let text = std::fs::read_to_string(path).map_err(|source| {
@@ -254,7 +253,6 @@ pub mod internal {
         }
 
         /// Runs the call, returning its outputs.
-        #[allow(clippy::result_large_err)]
         fn run(self, cp: CallParameters) -> Result<Vec<IValue>, Error> {
             self.handle
                 .service
@@ -263,12 +261,11 @@ pub mod internal {
                 .map_err(|source| Error::Call {
                     module: self.module.to_string(),
                     function: self.function.to_string(),
-                    source,
+                    source: Box::new(source),
                 })
         }
 
         /// Runs the call of a function with one output and converts the output.
-        #[allow(clippy::result_large_err)]
         pub fn invoke<T: HostValue>(self, cp: CallParameters) -> Result<T, Error> {
             let (module, function) = (self.module, self.function);
             let result_error = |reason| Error::Result {
@@ -284,7 +281,6 @@ pub mod internal {
         }
 
         /// Runs the call of a function without outputs.
-        #[allow(clippy::result_large_err)]
         pub fn invoke_unit(self, cp: CallParameters) -> Result<(), Error> {
             let (module, function) = (self.module, self.function);
             let outputs = self.run(cp)?;
