@@ -1,6 +1,6 @@
 //! Expansion snapshots: `tests/expansions/<case>.rs` holds the input item(s), and
 //! `tests/expansions/<case>.expanded.rs` the pretty-printed expansion. Regenerate with
-//! `MARINE_BLESS=1 cargo test -p marine-macro-impl --test expansions`.
+//! `MARINE_BLESS=1 cargo test -p marine-native-macro-impl --test expansions`.
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Expansion snapshots: `tests/expansions/<case>.rs` holds an item with its `#[marine_test]`
 //! attribute, `tests/expansions/<case>.expanded.rs` the pretty-printed expansion (absolute
 //! paths replaced by `$TESTS`). Regenerate with
-//! `MARINE_BLESS=1 cargo test -p marine-test-macro-impl --test expansions`.
+//! `MARINE_BLESS=1 cargo test -p marine-native-test-macro-impl --test expansions`.
 
 use std::path::Path;
 

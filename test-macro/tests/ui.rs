@@ -1,5 +1,5 @@
 //! Compile errors of `#[marine_test]`, each at the offending span (trybuild).
-//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p marine-test-macro --test ui`.
+//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p marine-native-test-macro --test ui`.
 
 #[test]
 fn ui() {

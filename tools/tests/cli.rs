@@ -232,6 +232,200 @@ fn new_then_build_then_info_and_aqua() {
     assert!(err.contains("exited with"), "{err}");
 }
 
+/// `marine build` then `cargo test` on a crate made by `marine new`, with the examples' lock
+/// file (same dependency versions) and the target dirs of `new_then_build_then_info_and_aqua`:
+/// only our packages and the new crate compile. Returns the completed lock file.
+fn build_and_test_new_crate(krate: &Path, name: &str) -> toml::Table {
+    std::fs::copy(
+        marine_e2e::repo_root().join("examples/Cargo.lock"),
+        krate.join("Cargo.lock"),
+    )
+    .unwrap();
+    let output = clear_outer_build_env(&mut Command::new(env!("CARGO_BIN_EXE_marine")))
+        .args(["build", "--release", "--quiet", "--artifacts", "artifacts"])
+        .current_dir(krate)
+        .env("CARGO_TARGET_DIR", shared_wasm_target())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = ok(&output);
+    assert!(
+        report.contains(&format!("module {name} (sdk 0.14.0): ")),
+        "{report}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("was not used in the crate graph"),
+        "{stderr}"
+    );
+    assert!(krate
+        .join("artifacts")
+        .join(format!("{name}.wasm"))
+        .is_file());
+
+    let host_target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target dir");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = clear_outer_build_env(&mut Command::new(cargo))
+        .args(["test", "--locked", "--quiet"])
+        .current_dir(krate)
+        .env("CARGO_TARGET_DIR", host_target)
+        .output()
+        .unwrap();
+    let tests = ok(&output);
+    assert!(
+        tests.contains("test result: ok. 2 passed; 0 failed"),
+        "{tests}"
+    );
+    toml::from_str(&std::fs::read_to_string(krate.join("Cargo.lock")).unwrap()).unwrap()
+}
+
+/// The `source` of each of our two packages in a lock file (`None`: a path package).
+fn sources_of_our_packages(lock: &toml::Table) -> Vec<(String, Option<String>)> {
+    let mut found: Vec<_> = lock["package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            let name = p["name"].as_str()?;
+            ["marine-native-rs-sdk", "marine-native-rs-sdk-test"]
+                .contains(&name)
+                .then(|| {
+                    (
+                        name.to_string(),
+                        p.get("source").and_then(|s| s.as_str()).map(str::to_string),
+                    )
+                })
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The registry and git forms of `marine new` (the path form is
+/// `new_then_build_then_info_and_aqua`): each writes the official dependency keys with this
+/// project's package names, and the crate builds and passes its `#[marine_test]` tests.
+#[test]
+fn new_registry_and_git_forms_build_and_test() {
+    marine_e2e::build_examples();
+    let repo = marine_e2e::repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let new = |name: &str, form: &[&str]| {
+        let mut args = vec!["new", name, "--path", dir.path().to_str().unwrap()];
+        args.extend_from_slice(form);
+        ok(&marine(&args, None));
+        let krate = dir.path().join(name);
+        let cargo_toml = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+        (krate, cargo_toml)
+    };
+
+    // Registry: the packages are not on crates.io yet, so `[patch.crates-io]` points the two
+    // names the crate asks crates.io for at this checkout. Cargo resolves the written
+    // dependencies through the patch only if their spelling (package name, version) matches
+    // ours, and warns of an unused patch otherwise (checked above).
+    let (krate, cargo_toml) = new("reg-mod", &["--registry"]);
+    assert!(
+        cargo_toml.contains(
+            "marine-rs-sdk = { package = \"marine-native-rs-sdk\", version = \"0.14.0\" }\n"
+        ),
+        "{cargo_toml}"
+    );
+    assert!(
+        cargo_toml.contains(
+            "marine-rs-sdk-test = { package = \"marine-native-rs-sdk-test\", version = \"0.14.0\" }\n"
+        ),
+        "{cargo_toml}"
+    );
+    let patch = format!(
+        "\n[patch.crates-io]\nmarine-native-rs-sdk = {{ path = {:?} }}\nmarine-native-rs-sdk-test = {{ path = {:?} }}\n",
+        repo.join("sdk").to_str().unwrap(),
+        repo.join("test-env").to_str().unwrap(),
+    );
+    std::fs::write(krate.join("Cargo.toml"), cargo_toml + &patch).unwrap();
+    let lock = build_and_test_new_crate(&krate, "reg-mod");
+    assert_eq!(
+        sources_of_our_packages(&lock),
+        [
+            ("marine-native-rs-sdk".to_string(), None),
+            ("marine-native-rs-sdk-test".to_string(), None)
+        ]
+    );
+
+    // Git: a repository holding this checkout's files (tracked and untracked, not ignored) in
+    // one commit, so the working tree is what is tested. A fixed place and fixed dates: the
+    // same files give the same URL and commit, so a rerun reuses cargo's checkout and build.
+    let git_repo = Path::new(env!("CARGO_TARGET_TMPDIR")).join("marine-new-git-form");
+    if git_repo.exists() {
+        std::fs::remove_dir_all(&git_repo).unwrap();
+    }
+    let git = |args: &[&str], cwd: &Path| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=marine",
+                "-c",
+                "user.email=marine@localhost",
+            ])
+            .args([
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
+            .current_dir(cwd)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let files = git(
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+        &repo,
+    );
+    for rel in files.split('\0').filter(|f| !f.is_empty()) {
+        let (from, to) = (repo.join(rel), git_repo.join(rel));
+        if from.is_file() {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    git(&["init", "-q"], &git_repo);
+    git(&["add", "-A"], &git_repo);
+    git(&["commit", "-q", "-m", "snapshot"], &git_repo);
+    let rev = git(&["rev-parse", "HEAD"], &git_repo).trim().to_string();
+    let url = format!("file://{}", git_repo.display());
+    let (krate, cargo_toml) = new("git-mod", &["--git", &url, "--rev", &rev]);
+    assert!(
+        cargo_toml.contains(&format!(
+            "marine-rs-sdk = {{ package = \"marine-native-rs-sdk\", git = \"{url}\", rev = \"{rev}\" }}\n"
+        )),
+        "{cargo_toml}"
+    );
+    let lock = build_and_test_new_crate(&krate, "git-mod");
+    let source = format!("git+{url}?rev={rev}#{rev}");
+    assert_eq!(
+        sources_of_our_packages(&lock),
+        [
+            ("marine-native-rs-sdk".to_string(), Some(source.clone())),
+            ("marine-native-rs-sdk-test".to_string(), Some(source))
+        ]
+    );
+}
+
 #[test]
 fn new_refuses_an_existing_folder() {
     let dir = tempfile::tempdir().unwrap();

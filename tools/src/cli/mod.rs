@@ -61,8 +61,23 @@ pub enum Command {
         #[arg(long)]
         repo: Option<PathBuf>,
         /// Depend on the published crates (version of this tool) instead of local paths.
-        #[arg(long, conflicts_with = "repo")]
+        /// They are published as `marine-native-rs-sdk` and `marine-native-rs-sdk-test` and
+        /// depended on under the official names (`marine-rs-sdk = { package = ... }`).
+        #[arg(long, conflicts_with_all = ["repo", "git"])]
         registry: bool,
+        /// Depend on the SDK and the test crate in this git repository (a copy of this
+        /// project's), instead of local paths.
+        #[arg(long, value_name = "URL", conflicts_with = "repo")]
+        git: Option<String>,
+        /// With --git: the commit to use.
+        #[arg(long, requires = "git", conflicts_with_all = ["branch", "tag"])]
+        rev: Option<String>,
+        /// With --git: the branch to use.
+        #[arg(long, requires = "git", conflicts_with = "tag")]
+        branch: Option<String>,
+        /// With --git: the tag to use.
+        #[arg(long, requires = "git")]
+        tag: Option<String>,
     },
     /// Build the Marine modules of the current cargo project for wasm32-wasip1.
     ///
@@ -119,6 +134,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             path,
             repo,
             registry,
+            git,
+            rev,
+            branch,
+            tag,
         } => {
             let parent = match path {
                 Some(p) => p,
@@ -127,10 +146,28 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     source: e,
                 })?,
             };
+            let registry_deps =
+                || new::SdkDependency::Registry(env!("CARGO_PKG_VERSION").to_string());
             let deps = if registry {
-                new::SdkDependency::Registry(env!("CARGO_PKG_VERSION").to_string())
+                registry_deps()
+            } else if let Some(url) = git {
+                let reference = rev
+                    .map(new::GitReference::Rev)
+                    .or(branch.map(new::GitReference::Branch))
+                    .or(tag.map(new::GitReference::Tag));
+                new::SdkDependency::Git { url, reference }
+            } else if let Some(repo) = repo {
+                new::SdkDependency::Path(repo)
+            } else if new::default_repo_root()
+                .join("sdk")
+                .join("Cargo.toml")
+                .is_file()
+            {
+                new::SdkDependency::Path(new::default_repo_root())
             } else {
-                new::SdkDependency::Path(repo.unwrap_or_else(new::default_repo_root))
+                // Installed from a package (crates.io), not built in a checkout: there is no
+                // `sdk/` beside the tool, so the crate depends on the published packages.
+                registry_deps()
             };
             let dir = new::create(&parent, &name, &deps)?;
             println!("created module crate `{name}` in {}", dir.display());

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! <name>/
-//!   Cargo.toml     one [[bin]] named like the module, marine-rs-sdk, marine-rs-sdk-test (dev)
+//!   Cargo.toml     one [[bin]] named like the module, marine-rs-sdk, marine-rs-sdk-test (dev),
+//!                  each `{ package = "marine-native-...", <version | path | git> }`
 //!   Config.toml    modules_dir = "artifacts/", one [[module]]
 //!   src/main.rs    a #[marine] greeting, module_manifest!(), #[marine_test] tests
 //!   .gitignore
@@ -15,6 +16,13 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 
+/// The package the SDK is published as. The official name, `marine-rs-sdk`, belongs to Fluence
+/// on crates.io: the generated crate depends on this one under the official key, so
+/// `use marine_rs_sdk::...` (and the code `#[marine]` generates) resolves to it.
+pub const SDK_PACKAGE: &str = "marine-native-rs-sdk";
+/// The package of the test environment (`marine_rs_sdk_test` in Rust code).
+pub const SDK_TEST_PACKAGE: &str = "marine-native-rs-sdk-test";
+
 /// Where the generated crate takes the SDK and the test crate from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SdkDependency {
@@ -22,6 +30,45 @@ pub enum SdkDependency {
     Path(PathBuf),
     /// The published crates of this version.
     Registry(String),
+    /// A git repository holding this project (cargo finds the packages in it by name).
+    Git {
+        /// The repository's URL (`https://...`, `file://...`, ...).
+        url: String,
+        /// Which commit: a `rev`, `branch` or `tag`; the default branch when `None`.
+        reference: Option<GitReference>,
+    },
+}
+
+/// A commit of a git dependency, as cargo spells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GitReference {
+    /// `rev = "..."`: a commit hash (or any ref git can fetch).
+    Rev(String),
+    /// `branch = "..."`.
+    Branch(String),
+    /// `tag = "..."`.
+    Tag(String),
+}
+
+/// The dependency table of `package` under `deps`: `{ package = "...", version | path | git }`.
+/// `dir` is the package's folder in a checkout of this repository (for the path form).
+fn dependency(deps: &SdkDependency, package: &str, dir: &str) -> String {
+    let source = match deps {
+        SdkDependency::Path(repo) => {
+            format!("path = {}", toml_str(&repo.join(dir).to_string_lossy()))
+        }
+        SdkDependency::Registry(version) => format!("version = {}", toml_str(version)),
+        SdkDependency::Git { url, reference } => {
+            let reference = match reference {
+                None => String::new(),
+                Some(GitReference::Rev(r)) => format!(", rev = {}", toml_str(r)),
+                Some(GitReference::Branch(b)) => format!(", branch = {}", toml_str(b)),
+                Some(GitReference::Tag(t)) => format!(", tag = {}", toml_str(t)),
+            };
+            format!("git = {}{reference}", toml_str(url))
+        }
+    };
+    format!("{{ package = {}, {source} }}", toml_str(package))
 }
 
 /// The repository this tool was built from.
@@ -87,19 +134,8 @@ fn toml_str(s: &str) -> String {
 /// tests and the marine-rs-sdk-test dev-dependency.
 pub fn files(name: &str, deps: &SdkDependency, with_test: bool) -> Vec<(PathBuf, String)> {
     let ident = name.replace('-', "_");
-    let (sdk, sdk_test) = match deps {
-        SdkDependency::Path(repo) => (
-            format!(
-                "{{ path = {} }}",
-                toml_str(&repo.join("sdk").to_string_lossy())
-            ),
-            format!(
-                "{{ path = {} }}",
-                toml_str(&repo.join("test-env").to_string_lossy())
-            ),
-        ),
-        SdkDependency::Registry(v) => (toml_str(v), toml_str(v)),
-    };
+    let sdk = dependency(deps, SDK_PACKAGE, "sdk");
+    let sdk_test = dependency(deps, SDK_TEST_PACKAGE, "test-env");
     let dev_deps = if with_test {
         format!("\n[dev-dependencies]\nmarine-rs-sdk-test = {sdk_test}\n{TEST_PROFILE}")
     } else {
@@ -185,7 +221,7 @@ pub fn greeting(name: String) -> String {{
 pub fn test_crate_available(deps: &SdkDependency) -> bool {
     match deps {
         SdkDependency::Path(repo) => repo.join("test-env").join("Cargo.toml").is_file(),
-        SdkDependency::Registry(_) => true,
+        SdkDependency::Registry(_) | SdkDependency::Git { .. } => true,
     }
 }
 
@@ -239,8 +275,20 @@ mod tests {
         };
         let cargo: toml::Table = toml::from_str(&get("Cargo.toml")).unwrap();
         assert_eq!(cargo["package"]["name"].as_str(), Some("my-mod"));
+        // The official keys (so `marine_rs_sdk` in Rust code), this project's packages.
+        assert!(
+            get("Cargo.toml").contains(
+                "marine-rs-sdk = { package = \"marine-native-rs-sdk\", version = \"0.14.0\" }\n"
+            ),
+            "{}",
+            get("Cargo.toml")
+        );
         assert_eq!(
-            cargo["dependencies"]["marine-rs-sdk"].as_str(),
+            cargo["dev-dependencies"]["marine-rs-sdk-test"]["package"].as_str(),
+            Some("marine-native-rs-sdk-test")
+        );
+        assert_eq!(
+            cargo["dev-dependencies"]["marine-rs-sdk-test"]["version"].as_str(),
             Some("0.14.0")
         );
         assert!(cargo.contains_key("workspace"));
@@ -251,11 +299,57 @@ mod tests {
         let without = files("m", &SdkDependency::Path("/repo".into()), false);
         let cargo = &without[0].1;
         assert!(
-            cargo.contains(r#"marine-rs-sdk = { path = "/repo/sdk" }"#),
+            cargo.contains(
+                r#"marine-rs-sdk = { package = "marine-native-rs-sdk", path = "/repo/sdk" }"#
+            ),
             "{cargo}"
         );
         assert!(!cargo.contains("marine-rs-sdk-test"));
         assert!(!without[2].1.contains("marine_test"));
+    }
+
+    #[test]
+    fn git_dependencies_name_the_package_and_the_commit() {
+        let cargo_toml = |reference| {
+            let deps = SdkDependency::Git {
+                url: "https://example.org/marine.git".into(),
+                reference,
+            };
+            let generated = files("m", &deps, true);
+            toml::from_str::<toml::Table>(&generated[0].1).unwrap()
+        };
+        let cargo = cargo_toml(Some(GitReference::Rev("abc123".into())));
+        let sdk = &cargo["dependencies"]["marine-rs-sdk"];
+        assert_eq!(sdk["package"].as_str(), Some(SDK_PACKAGE));
+        assert_eq!(sdk["git"].as_str(), Some("https://example.org/marine.git"));
+        assert_eq!(sdk["rev"].as_str(), Some("abc123"));
+        let test = &cargo["dev-dependencies"]["marine-rs-sdk-test"];
+        assert_eq!(test["package"].as_str(), Some(SDK_TEST_PACKAGE));
+        assert_eq!(test["rev"].as_str(), Some("abc123"));
+
+        let cargo = cargo_toml(Some(GitReference::Branch("main".into())));
+        assert_eq!(
+            cargo["dependencies"]["marine-rs-sdk"]["branch"].as_str(),
+            Some("main")
+        );
+        let cargo = cargo_toml(Some(GitReference::Tag("v0.14.0".into())));
+        assert_eq!(
+            cargo["dependencies"]["marine-rs-sdk"]["tag"].as_str(),
+            Some("v0.14.0")
+        );
+        let cargo = cargo_toml(None);
+        let sdk = cargo["dependencies"]["marine-rs-sdk"].as_table().unwrap();
+        assert_eq!(sdk.len(), 2, "{sdk:?}");
+    }
+
+    #[test]
+    fn package_names_are_this_repository_s() {
+        let repo = default_repo_root();
+        for (dir, package) in [("sdk", SDK_PACKAGE), ("test-env", SDK_TEST_PACKAGE)] {
+            let manifest = std::fs::read_to_string(repo.join(dir).join("Cargo.toml")).unwrap();
+            let manifest: toml::Table = toml::from_str(&manifest).unwrap();
+            assert_eq!(manifest["package"]["name"].as_str(), Some(package), "{dir}");
+        }
     }
 
     #[test]
