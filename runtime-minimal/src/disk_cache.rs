@@ -616,3 +616,234 @@ pub(crate) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MarineEngine;
+    use crate::limits::Limits;
+
+    /// A module with an `add` export; `n` makes the bytes (and so the key) differ.
+    fn wasm(n: u32) -> Vec<u8> {
+        wat::parse_str(format!(
+            r#"(module (memory (export "memory") 1)
+                 (func (export "add") (param i32) (result i32) (i32.add (local.get 0) (i32.const {n}))))"#
+        ))
+        .unwrap()
+    }
+
+    /// Compiles `wasm(n)` on a fresh engine (a new process, as far as caches go) and checks
+    /// the result runs.
+    fn compile_fresh(options: &DiskCacheOptions, n: u32) -> (MarineEngine, DiskCacheStats) {
+        let engine = MarineEngine::new().unwrap();
+        let compiled = engine
+            .compile_with_cache("m", &wasm(n), &Limits::default(), options)
+            .unwrap();
+        let mut store = wasmtime::Store::new(engine.engine(), ());
+        store.set_epoch_deadline(crate::engine::NO_DEADLINE);
+        let instance = wasmtime::Instance::new(&mut store, &compiled.module, &[]).unwrap();
+        let add = instance
+            .get_typed_func::<i32, i32>(&mut store, "add")
+            .unwrap();
+        assert_eq!(add.call(&mut store, 1).unwrap(), 1 + n as i32);
+        let stats = engine.disk_cache_stats();
+        (engine, stats)
+    }
+
+    fn entries(dir: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        out.retain(|p| p.extension().is_some_and(|e| e == EXTENSION));
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_second_engine_finds_the_first_ones_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DiskCacheOptions::in_dir(dir.path().join("c"));
+        let (_, first) = compile_fresh(&options, 1);
+        assert_eq!((first.hits, first.misses, first.stores), (0, 1, 1));
+        assert_eq!(entries(&dir.path().join("c")).len(), 1);
+        let (_, second) = compile_fresh(&options, 1);
+        assert_eq!((second.hits, second.misses, second.stores), (1, 0, 0));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("c")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "the cache directory is owner-only");
+        }
+    }
+
+    #[test]
+    fn damaged_or_foreign_entries_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DiskCacheOptions::in_dir(dir.path());
+        compile_fresh(&options, 2);
+        let [path] = entries(dir.path()).try_into().unwrap();
+        let good = std::fs::read(&path).unwrap();
+
+        // A foreign engine's code under the right key, with a correct checksum: wasmtime
+        // refuses it.
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true).consume_fuel(true);
+        let foreign = Engine::new(&config).unwrap();
+        let foreign_payload = foreign.precompile_module(&wasm(2)).unwrap();
+        let key: [u8; 32] = good[16..48].try_into().unwrap();
+        let wasm_digest: [u8; 32] = good[48..80].try_into().unwrap();
+        let foreign_file = artifact_bytes(&key, &wasm_digest, &foreign_payload);
+
+        let mut flipped = good.clone();
+        let middle = HEADER_LEN + (good.len() - HEADER_LEN) / 2;
+        flipped[middle] ^= 0x40;
+        let mut wrong_magic = good.clone();
+        wrong_magic[0] = b'X';
+        let mut bad_length = good.clone();
+        bad_length[80] ^= 1;
+        let damaged: [(&str, Vec<u8>); 6] = [
+            ("truncated", good[..good.len() - 100].to_vec()),
+            ("header only, cut", good[..40].to_vec()),
+            ("flipped byte", flipped),
+            ("wrong magic", wrong_magic),
+            ("wrong length", bad_length),
+            ("foreign engine", foreign_file),
+        ];
+        for (what, bytes) in damaged {
+            std::fs::write(&path, &bytes).unwrap();
+            let (_, stats) = compile_fresh(&options, 2);
+            assert_eq!(
+                (stats.hits, stats.rejected, stats.stores),
+                (0, 1, 1),
+                "{what}: rejected and written again"
+            );
+            assert_eq!(std::fs::read(&path).unwrap(), good, "{what}: replaced");
+            let (_, stats) = compile_fresh(&options, 2);
+            assert_eq!(stats.hits, 1, "{what}: the replacement is used");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_file_and_huge_files_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.mcache");
+        let huge = File::create(&path).unwrap();
+        huge.set_len(8 << 30).unwrap(); // sparse
+        let e = read_artifact(&path, &[0; 32], 1 << 20).unwrap_err();
+        assert!(matches!(e, CacheFileError::TooLarge { size, .. } if size == 8 << 30), "{e:?}");
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        assert!(read_artifact(&dir.path().join("none"), &[0; 32], 1 << 20)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn threads_filling_one_cache_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DiskCacheOptions::in_dir(dir.path());
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for n in 0..4 {
+                        compile_fresh(&options, 10 + n);
+                    }
+                });
+            }
+        });
+        let files = entries(dir.path());
+        assert_eq!(files.len(), 4);
+        for n in 0..4 {
+            let (_, stats) = compile_fresh(&options, 10 + n);
+            assert_eq!((stats.hits, stats.rejected), (1, 0));
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn eviction_keeps_the_cache_under_its_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = DiskCacheOptions::in_dir(dir.path());
+        compile_fresh(&options, 100);
+        let one = std::fs::metadata(&entries(dir.path())[0]).unwrap().len();
+        std::fs::remove_file(&entries(dir.path())[0]).unwrap();
+        options.max_size = one * 3 + one / 2;
+        let engine = MarineEngine::new().unwrap();
+        for n in 0..8 {
+            engine
+                .compile_with_cache("m", &wasm(100 + n), &Limits::default(), &options)
+                .unwrap();
+            let total: u64 = entries(dir.path())
+                .iter()
+                .map(|p| std::fs::metadata(p).unwrap().len())
+                .sum();
+            assert!(total <= options.max_size, "{total} > {}", options.max_size);
+        }
+        assert!(engine.disk_cache_stats().evicted >= 4);
+        // The most recent module survived.
+        let (_, stats) = compile_fresh(&options, 107);
+        assert_eq!(stats.hits, 1);
+    }
+
+    #[test]
+    fn a_disabled_cache_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DiskCacheOptions {
+            enabled: false,
+            ..DiskCacheOptions::in_dir(dir.path().join("c"))
+        };
+        let (_, stats) = compile_fresh(&options, 3);
+        assert_eq!(stats, DiskCacheStats::default());
+        assert!(!dir.path().join("c").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let (_, stats) = compile_fresh(&DiskCacheOptions::in_dir(dir.path()), 4);
+        assert_eq!(stats, DiskCacheStats::default());
+        assert!(entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn precompiled_files_are_used_only_when_trusted_and_matching() {
+        let dir = tempfile::tempdir().unwrap();
+        let wasm_path = dir.path().join("m.wasm");
+        std::fs::write(&wasm_path, wasm(5)).unwrap();
+        let cwasm = precompiled_path(&wasm_path);
+        let engine = MarineEngine::new().unwrap();
+        std::fs::write(&cwasm, engine.precompile("m", &wasm(5)).unwrap()).unwrap();
+        let load = |trust: bool| {
+            let engine = MarineEngine::new().unwrap();
+            let options = DiskCacheOptions {
+                trust_precompiled: trust,
+                ..DiskCacheOptions::disabled()
+            };
+            engine
+                .compile_file_with_cache("m", &wasm_path, &Limits::default(), &options)
+                .unwrap();
+            engine.disk_cache_stats()
+        };
+        let untrusted = load(false);
+        assert_eq!(
+            (untrusted.precompiled_loaded, untrusted.precompiled_ignored),
+            (0, 1)
+        );
+        let trusted = load(true);
+        assert_eq!(
+            (trusted.precompiled_loaded, trusted.precompiled_ignored),
+            (1, 0)
+        );
+        // Built from other bytes: ignored even when trusted.
+        std::fs::write(&cwasm, engine.precompile("m", &wasm(6)).unwrap()).unwrap();
+        let other = load(true);
+        assert_eq!((other.precompiled_loaded, other.precompiled_ignored), (0, 1));
+    }
+}
