@@ -534,6 +534,17 @@ impl MarineService {
         self.modules.get(name)
     }
 
+    /// The options the service was created with.
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
+    }
+
+    /// The disk cache settings the service compiles with (its options' or its engine's,
+    /// with the config's `[compiled_cache]` keys applied).
+    pub fn compiled_cache(&self) -> DiskCacheOptions {
+        self.options.effective_compiled_cache(&self.config)
+    }
+
     /// The config the service was created from.
     pub fn config(&self) -> &ServiceConfig {
         &self.config
