@@ -134,7 +134,8 @@ impl DiskCacheOptions {
         if let Some(dir) = absolute(CACHE_DIR_ENV) {
             return Some(dir);
         }
-        let base = absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|h| h.join(".cache")))?;
+        let base =
+            absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|h| h.join(".cache")))?;
         Some(base.join("marine").join("compiled"))
     }
 
@@ -333,7 +334,10 @@ fn check_owner(path: &Path, metadata: &std::fs::Metadata) -> Result<(), CacheFil
         if metadata.uid() != uid {
             return Err(CacheFileError::Insecure {
                 path: path.to_path_buf(),
-                reason: format!("owned by uid {}, not by the current user ({uid})", metadata.uid()),
+                reason: format!(
+                    "owned by uid {}, not by the current user ({uid})",
+                    metadata.uid()
+                ),
             });
         }
         if metadata.mode() & 0o022 != 0 {
@@ -394,7 +398,9 @@ pub(crate) fn read_artifact(
     }
     let version = u32::from_le_bytes(header[8..12].try_into().unwrap_or_default());
     if version != FORMAT_VERSION {
-        return Err(corrupt(&format!("format version {version}, expected {FORMAT_VERSION}")));
+        return Err(corrupt(&format!(
+            "format version {version}, expected {FORMAT_VERSION}"
+        )));
     }
     if header[16..48] != key[..] {
         return Err(CacheFileError::Mismatch {
@@ -523,10 +529,12 @@ impl DiskCache {
         counters: &Counters,
     ) -> Result<(), CacheFileError> {
         let path = self.path_of(key);
-        let payload = module.serialize().map_err(|e| CacheFileError::Deserialize {
-            path: path.clone(),
-            message: format!("serializing: {e:#}"),
-        })?;
+        let payload = module
+            .serialize()
+            .map_err(|e| CacheFileError::Deserialize {
+                path: path.clone(),
+                message: format!("serializing: {e:#}"),
+            })?;
         let bytes = artifact_bytes(key, wasm_digest, &payload);
         let len = bytes.len() as u64;
         if len > self.max_size {
@@ -594,7 +602,10 @@ impl DiskCache {
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
-                        log::warn!("compiled-module cache: cannot evict {}: {e}", path.display());
+                        log::warn!(
+                            "compiled-module cache: cannot evict {}: {e}",
+                            path.display()
+                        );
                         continue;
                     }
                 }
@@ -606,9 +617,14 @@ impl DiskCache {
 }
 
 /// Writes `bytes` to `path` through a temporary file in `dir` and a rename.
-pub(crate) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), CacheFileError> {
+pub(crate) fn write_atomically(
+    dir: &Path,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), CacheFileError> {
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(CacheFileError::io(dir))?;
-    temp.write_all(bytes).map_err(CacheFileError::io(temp.path()))?;
+    temp.write_all(bytes)
+        .map_err(CacheFileError::io(temp.path()))?;
     // No fsync: a file torn by a crash fails its checksum and is compiled again.
     temp.persist(path).map_err(|e| CacheFileError::Io {
         path: path.to_path_buf(),
@@ -671,7 +687,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("c")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("c"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o700, "the cache directory is owner-only");
         }
     }
@@ -730,7 +749,10 @@ mod tests {
         let huge = File::create(&path).unwrap();
         huge.set_len(8 << 30).unwrap(); // sparse
         let e = read_artifact(&path, &[0; 32], 1 << 20).unwrap_err();
-        assert!(matches!(e, CacheFileError::TooLarge { size, .. } if size == 8 << 30), "{e:?}");
+        assert!(
+            matches!(e, CacheFileError::TooLarge { size, .. } if size == 8 << 30),
+            "{e:?}"
+        );
         assert!(e.to_string().contains(&path.display().to_string()), "{e}");
         assert!(read_artifact(&dir.path().join("none"), &[0; 32], 1 << 20)
             .unwrap()
@@ -844,6 +866,9 @@ mod tests {
         // Built from other bytes: ignored even when trusted.
         std::fs::write(&cwasm, engine.precompile("m", &wasm(6)).unwrap()).unwrap();
         let other = load(true);
-        assert_eq!((other.precompiled_loaded, other.precompiled_ignored), (0, 1));
+        assert_eq!(
+            (other.precompiled_loaded, other.precompiled_ignored),
+            (0, 1)
+        );
     }
 }

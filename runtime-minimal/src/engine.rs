@@ -32,8 +32,7 @@ use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::abi::CallPlan;
 use crate::disk_cache::{
-    self, cache_key, Counters, DiskCache, DiskCacheOptions, DiskCacheStats,
-    MAX_PRECOMPILED_SIZE,
+    self, cache_key, Counters, DiskCache, DiskCacheOptions, DiskCacheStats, MAX_PRECOMPILED_SIZE,
 };
 use crate::errors::{format_wasmtime_error, MarineError};
 use crate::files::{read_limited, ReadFileError};

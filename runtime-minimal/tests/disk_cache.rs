@@ -45,7 +45,10 @@ fn child_creates_the_service() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let stats = create(&Path::new(&dir).join("Config.toml"), ServiceOptions::default());
+    let stats = create(
+        &Path::new(&dir).join("Config.toml"),
+        ServiceOptions::default(),
+    );
     println!(
         "STATS hits={} misses={} stores={}",
         stats.hits, stats.misses, stats.stores
@@ -64,7 +67,11 @@ fn two_processes_share_the_cache() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         stdout
             .lines()
             .find_map(|l| l.strip_prefix("STATS ").map(str::to_owned))
@@ -83,7 +90,8 @@ fn two_processes_share_the_cache() {
 fn the_config_table_overrides_the_options() {
     let dir = tempfile::tempdir().unwrap();
     let options_dir = dir.path().join("from-options");
-    let options = || ServiceOptions::default().with_compiled_cache(DiskCacheOptions::in_dir(&options_dir));
+    let options =
+        || ServiceOptions::default().with_compiled_cache(DiskCacheOptions::in_dir(&options_dir));
 
     // No table: the options' directory.
     let config = write_service(dir.path(), "");

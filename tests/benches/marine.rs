@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use marine_runtime::service::MarineService;
 use marine_runtime::config::ServiceConfig;
+use marine_runtime::service::MarineService;
 use marine_runtime::{CallParameters, DiskCacheOptions, IValue, Marine, MarineEngine};
 use serde_json::json;
 use wasmtime::{Module, TypedFunc};
@@ -276,8 +276,7 @@ fn service_creation(c: &mut Criterion) {
             || config.clone(),
             |config| {
                 let engine = MarineEngine::new().unwrap();
-                let options =
-                    options(&engine).with_compiled_cache(DiskCacheOptions::disabled());
+                let options = options(&engine).with_compiled_cache(DiskCacheOptions::disabled());
                 MarineService::with_options(config, options).unwrap()
             },
             BatchSize::PerIteration,

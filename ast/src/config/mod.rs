@@ -639,10 +639,9 @@ impl Ctx<'_> {
             Some(size) => match self.size("max_size", size)?.as_option() {
                 Some(bytes) => Some(bytes),
                 None => {
-                    return Err(self.invalid(
-                        size.span(),
-                        "`max_size` must be a finite size".to_owned(),
-                    ))
+                    return Err(
+                        self.invalid(size.span(), "`max_size` must be a finite size".to_owned())
+                    )
                 }
             },
             None => None,

@@ -299,7 +299,8 @@ mod tests {
 
     #[test]
     fn precompile_arg_is_taken_out_of_cargo_args() {
-        let (found, rest) = split_precompile_arg(strings(&["--release", "--precompile", "-p", "x"]));
+        let (found, rest) =
+            split_precompile_arg(strings(&["--release", "--precompile", "-p", "x"]));
         assert!(found);
         assert_eq!(rest, strings(&["--release", "-p", "x"]));
         let (found, rest) = split_precompile_arg(strings(&["--", "--precompile"]));
@@ -312,8 +313,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.wasm");
         let copy = dir.path().join("artifacts-m.wasm");
-        let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "f")))"#)
-            .unwrap();
+        let wasm =
+            wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "f")))"#).unwrap();
         std::fs::write(&path, &wasm).unwrap();
         std::fs::write(&copy, &wasm).unwrap();
         let mut modules = vec![BuiltModule {
@@ -326,7 +327,10 @@ mod tests {
         precompile(&mut modules).unwrap();
         assert_eq!(
             modules[0].precompiled,
-            vec![dir.path().join("m.cwasm"), dir.path().join("artifacts-m.cwasm")]
+            vec![
+                dir.path().join("m.cwasm"),
+                dir.path().join("artifacts-m.cwasm")
+            ]
         );
         for trust in [false, true] {
             let engine = marine_runtime::MarineEngine::new().unwrap();

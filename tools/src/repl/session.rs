@@ -273,16 +273,14 @@ impl Session {
                 "Loaded modules interface:\n{}",
                 self.service.interface()
             )),
-            Command::Stats => {
-                Reply::Output(format!(
-                    "{}{}",
-                    format::stats_text(&self.service.module_memory_stats()),
-                    format::cache_stats_text(
-                        &self.service.compiled_cache(),
-                        &self.service.options().engine.disk_cache_stats()
-                    )
-                ))
-            }
+            Command::Stats => Reply::Output(format!(
+                "{}{}",
+                format::stats_text(&self.service.module_memory_stats()),
+                format::cache_stats_text(
+                    &self.service.compiled_cache(),
+                    &self.service.options().engine.disk_cache_stats()
+                )
+            )),
             Command::Envs { module } => match self.service.module_envs(&module) {
                 // Exactly what the guest sees: config and service envs, `WASM_LOG`, and one
                 // variable per mapped dir.
