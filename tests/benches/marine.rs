@@ -323,17 +323,22 @@ fn compiled_cache(c: &mut Criterion) {
     let mut group = c.benchmark_group("compiled_cache");
     group.sample_size(10);
     let url_dir = tempfile::tempdir().unwrap();
-    let url = service_config(url_dir.path(), URL_DOWNLOADER);
+    let mut cases = vec![(
+        "url-downloader",
+        service_config(url_dir.path(), URL_DOWNLOADER),
+    )];
+    // The large module takes minutes to build and seconds per compile: only under
+    // `cargo bench`, not in the smoke run of `cargo test --benches`.
     let big_dir = tempfile::tempdir().unwrap();
-    let big_wasm = big_module_path();
-    let big = service_config(
-        big_dir.path(),
-        &format!(
+    if std::env::args().any(|a| a == "--bench") {
+        let big_wasm = big_module_path();
+        let body = format!(
             "[[module]]\nname = \"big_module\"\nload_from = {:?}\n",
             big_wasm.display().to_string()
-        ),
-    );
-    for (label, config) in [("url-downloader", url), ("big module", big)] {
+        );
+        cases.push(("big module", service_config(big_dir.path(), &body)));
+    }
+    for (label, config) in cases {
         cold_starts(&mut group, label, &config);
     }
     group.finish();
