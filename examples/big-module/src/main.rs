@@ -27,7 +27,10 @@ pub fn toml_to_json(text: String) -> String {
 #[marine]
 pub fn find_all(pattern: String, text: String) -> Vec<String> {
     match regex::Regex::new(&pattern) {
-        Ok(re) => re.find_iter(&text).map(|m| m.as_str().to_string()).collect(),
+        Ok(re) => re
+            .find_iter(&text)
+            .map(|m| m.as_str().to_string())
+            .collect(),
         Err(e) => vec![format!("error: {e}")],
     }
 }
