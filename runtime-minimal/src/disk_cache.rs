@@ -77,8 +77,9 @@ pub struct DiskCacheOptions {
     pub max_size: u64,
     /// Whether a `<name>.cwasm` next to a loaded `<name>.wasm` (`marine build --precompile`)
     /// is loaded instead of compiling. It is native code run as is: only turn this on for
-    /// files you trust. Even then it is used only when its header names the same wasm bytes
-    /// and the same engine; otherwise it is ignored with a log line. Default off.
+    /// files you trust. Even then it is used only when it is owned by the current user or
+    /// root, not writable by others, and its header names the same wasm bytes and the same
+    /// engine; otherwise it is ignored with a log line. Default off.
     pub trust_precompiled: bool,
 }
 
@@ -323,15 +324,19 @@ pub(crate) fn artifact_bytes(key: &[u8; 32], wasm_digest: &[u8; 32], payload: &[
     out
 }
 
-/// Checks a file's owner and permissions (Unix): owned by the current user, not writable by
-/// group or others.
-fn check_owner(path: &Path, metadata: &std::fs::Metadata) -> Result<(), CacheFileError> {
+/// Checks a file's owner and permissions (Unix): owned by the current user (or by root, when
+/// `allow_root`: an installed precompiled file), not writable by group or others.
+fn check_owner(
+    path: &Path,
+    metadata: &std::fs::Metadata,
+    allow_root: bool,
+) -> Result<(), CacheFileError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let uid = unsafe { libc::geteuid() };
-        if metadata.uid() != uid {
+        if metadata.uid() != uid && !(allow_root && metadata.uid() == 0) {
             return Err(CacheFileError::Insecure {
                 path: path.to_path_buf(),
                 reason: format!(
@@ -350,17 +355,19 @@ fn check_owner(path: &Path, metadata: &std::fs::Metadata) -> Result<(), CacheFil
             });
         }
     }
-    let _ = (path, metadata);
+    let _ = (path, metadata, allow_root);
     Ok(())
 }
 
-/// Reads and verifies an artifact file: a regular file owned by the user, at most `limit`
-/// bytes (checked before reading), with our magic and version, the expected key and an
-/// intact payload. Returns the payload. `Ok(None)`: no such file.
+/// Reads and verifies an artifact file: a regular file owned by the user (or root, when
+/// `allow_root`) that others cannot write, at most `limit` bytes (checked before reading),
+/// with our magic and version, the expected key and an intact payload. Returns the payload.
+/// `Ok(None)`: no such file.
 pub(crate) fn read_artifact(
     path: &Path,
     key: &[u8; 32],
     limit: u64,
+    allow_root: bool,
 ) -> Result<Option<Vec<u8>>, CacheFileError> {
     let mut file = match File::open(path) {
         Ok(file) => file,
@@ -374,7 +381,7 @@ pub(crate) fn read_artifact(
             reason: "not a regular file".to_string(),
         });
     }
-    check_owner(path, &metadata)?;
+    check_owner(path, &metadata, allow_root)?;
     let size = metadata.len();
     if size > limit {
         return Err(CacheFileError::TooLarge {
@@ -477,7 +484,7 @@ impl DiskCache {
                 reason: "not a directory".to_string(),
             });
         }
-        check_owner(dir, &metadata)?;
+        check_owner(dir, &metadata, false)?;
         let cache = DiskCache {
             dir: dir.to_path_buf(),
             max_size,
@@ -500,7 +507,7 @@ impl DiskCache {
     /// verification or deserialization is deleted and reported as the error.
     pub fn load(&self, engine: &Engine, key: &[u8; 32]) -> Result<Option<Module>, CacheFileError> {
         let path = self.path_of(key);
-        let result = read_artifact(&path, key, self.max_size)
+        let result = read_artifact(&path, key, self.max_size, false)
             .and_then(|payload| payload.map(|p| deserialize(engine, &path, &p)).transpose());
         match &result {
             Ok(Some(_)) => {
@@ -748,15 +755,17 @@ mod tests {
         let path = dir.path().join("x.mcache");
         let huge = File::create(&path).unwrap();
         huge.set_len(8 << 30).unwrap(); // sparse
-        let e = read_artifact(&path, &[0; 32], 1 << 20).unwrap_err();
+        let e = read_artifact(&path, &[0; 32], 1 << 20, false).unwrap_err();
         assert!(
             matches!(e, CacheFileError::TooLarge { size, .. } if size == 8 << 30),
             "{e:?}"
         );
         assert!(e.to_string().contains(&path.display().to_string()), "{e}");
-        assert!(read_artifact(&dir.path().join("none"), &[0; 32], 1 << 20)
-            .unwrap()
-            .is_none());
+        assert!(
+            read_artifact(&dir.path().join("none"), &[0; 32], 1 << 20, false)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -676,7 +676,7 @@ impl MarineEngine {
                     cwasm.display()
                 );
             } else {
-                let loaded = disk_cache::read_artifact(&cwasm, &key, MAX_PRECOMPILED_SIZE)
+                let loaded = disk_cache::read_artifact(&cwasm, &key, MAX_PRECOMPILED_SIZE, true)
                     .and_then(|p| {
                         p.map(|p| disk_cache::deserialize(engine, &cwasm, &p))
                             .transpose()
