@@ -280,6 +280,9 @@ impl<K: Hash + Eq + Clone, V: Clone> LruMap<K, V> {
     }
 }
 
+/// Cache directories opened by an engine, by (directory, bound); `None`: unusable.
+type OpenedCaches = HashMap<(PathBuf, u64), Option<Arc<DiskCache>>>;
+
 struct EngineInner {
     engine: Engine,
     cache: Mutex<LruMap<ContentKey, Arc<CompiledModule>>>,
@@ -292,7 +295,7 @@ struct EngineInner {
     /// The disk cache settings of compiles that do not name their own.
     disk_options: Mutex<DiskCacheOptions>,
     /// Cache directories opened so far, by (directory, bound); `None`: unusable (logged once).
-    disk_caches: Mutex<HashMap<(PathBuf, u64), Option<Arc<DiskCache>>>>,
+    disk_caches: Mutex<OpenedCaches>,
     disk_counters: Counters,
     _ticker: EpochTicker,
 }
