@@ -12,6 +12,12 @@
 //! every [`EPOCH_TICK`]. A call with a timeout gets a deadline of enough ticks to cover it;
 //! calls without one get a deadline that is never reached. The thread stops when the last
 //! clone of the engine is dropped.
+//!
+//! Below the in-memory cache sits the persistent one ([`crate::disk_cache`]): a module not in
+//! memory is looked up on disk (and, when the embedder trusts them, in a precompiled `.cwasm`
+//! next to its file) before Cranelift runs, and a freshly compiled module is written there.
+//! Each compile can name its [`DiskCacheOptions`]; the engine's own (from the environment
+//! when created, [`MarineEngine::set_disk_cache`]) serve the calls that do not.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -25,6 +31,9 @@ use std::time::Duration;
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::abi::CallPlan;
+use crate::disk_cache::{
+    self, cache_key, Counters, DiskCache, DiskCacheOptions, DiskCacheStats, MAX_PRECOMPILED_SIZE,
+};
 use crate::errors::{format_wasmtime_error, MarineError};
 use crate::files::{read_limited, ReadFileError};
 use crate::interface::ModuleInterface;
@@ -271,6 +280,9 @@ impl<K: Hash + Eq + Clone, V: Clone> LruMap<K, V> {
     }
 }
 
+/// Cache directories opened by an engine, by (directory, bound); `None`: unusable.
+type OpenedCaches = HashMap<(PathBuf, u64), Option<Arc<DiskCache>>>;
+
 struct EngineInner {
     engine: Engine,
     cache: Mutex<LruMap<ContentKey, Arc<CompiledModule>>>,
@@ -278,6 +290,13 @@ struct EngineInner {
     files: Mutex<LruMap<PathBuf, (FileStamp, Arc<CompiledModule>)>>,
     /// The linker every service starts from (WASI, built-in host imports), built once.
     base_linker: OnceLock<Linker<StoreState>>,
+    /// SHA-256 of the engine's compatibility hash (configuration, wasmtime version).
+    engine_digest: [u8; 32],
+    /// The disk cache settings of compiles that do not name their own.
+    disk_options: Mutex<DiskCacheOptions>,
+    /// Cache directories opened so far, by (directory, bound); `None`: unusable (logged once).
+    disk_caches: Mutex<OpenedCaches>,
+    disk_counters: Counters,
     _ticker: EpochTicker,
 }
 
@@ -314,10 +333,14 @@ impl MarineEngine {
         MarineEngine {
             inner: Arc::new(EngineInner {
                 _ticker: EpochTicker::start(engine.clone()),
+                engine_digest: disk_cache::engine_digest(&engine),
                 engine,
                 cache: Mutex::new(LruMap::new(DEFAULT_CACHE_CAPACITY)),
                 files: Mutex::new(LruMap::new(DEFAULT_CACHE_CAPACITY)),
                 base_linker: OnceLock::new(),
+                disk_options: Mutex::new(DiskCacheOptions::from_env()),
+                disk_caches: Mutex::new(HashMap::new()),
+                disk_counters: Counters::default(),
             }),
         }
     }
@@ -404,6 +427,73 @@ impl MarineEngine {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The disk cache settings used by the compiles that do not name their own (by default
+    /// [`DiskCacheOptions::from_env`]: on, at the default location, unless `MARINE_NO_CACHE`
+    /// is set).
+    pub fn disk_cache(&self) -> DiskCacheOptions {
+        self.inner
+            .disk_options
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the disk cache settings of the compiles that do not name their own.
+    pub fn set_disk_cache(&self, options: DiskCacheOptions) {
+        *self
+            .inner
+            .disk_options
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = options;
+    }
+
+    /// What the disk cache did for this engine so far (hits, misses, writes, rejected and
+    /// evicted entries, precompiled files used or ignored).
+    pub fn disk_cache_stats(&self) -> DiskCacheStats {
+        self.inner.disk_counters.snapshot()
+    }
+
+    /// Compiles `wasm` ahead of time for this engine: the bytes of a `.cwasm` file (the disk
+    /// cache's format: a header naming the wasm bytes and this engine's configuration, then
+    /// wasmtime's serialized module) that a runtime with the same engine configuration loads
+    /// instead of compiling when it trusts precompiled files
+    /// ([`DiskCacheOptions::trust_precompiled`]).
+    pub fn precompile(&self, name: &str, wasm: &[u8]) -> Result<Vec<u8>, MarineError> {
+        let payload =
+            self.inner
+                .engine
+                .precompile_module(wasm)
+                .map_err(|e| MarineError::Compile {
+                    module: name.to_string(),
+                    message: format_wasmtime_error(&e),
+                })?;
+        let wasm_digest = disk_cache::digest(wasm);
+        let key = cache_key(&self.inner.engine_digest, &wasm_digest);
+        Ok(disk_cache::artifact_bytes(&key, &wasm_digest, &payload))
+    }
+
+    /// The opened cache directory for `options`, if it is on and usable.
+    fn disk_cache_for(&self, options: &DiskCacheOptions) -> Option<Arc<DiskCache>> {
+        let dir = options.resolved_dir()?;
+        let mut caches = self
+            .inner
+            .disk_caches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        caches
+            .entry((dir.clone(), options.max_size))
+            .or_insert_with(|| {
+                match DiskCache::open(&dir, options.max_size, &self.inner.disk_counters) {
+                    Ok(cache) => Some(Arc::new(cache)),
+                    Err(e) => {
+                        log::warn!("compiled-module cache off: {e}");
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+
     /// Compiles the `.wasm` file at `path` as [`MarineEngine::compile`] does, under the
     /// default [`Limits`].
     pub fn compile_file(
@@ -423,6 +513,19 @@ impl MarineEngine {
         name: &str,
         path: &Path,
         limits: &Limits,
+    ) -> Result<Arc<CompiledModule>, MarineError> {
+        self.compile_file_with_cache(name, path, limits, &self.disk_cache())
+    }
+
+    /// [`MarineEngine::compile_file_with_limits`] with these disk cache settings; a trusted
+    /// precompiled `<path>.cwasm` ([`DiskCacheOptions::trust_precompiled`]) is used when it
+    /// was built from the same bytes for the same engine configuration.
+    pub fn compile_file_with_cache(
+        &self,
+        name: &str,
+        path: &Path,
+        limits: &Limits,
+        cache: &DiskCacheOptions,
     ) -> Result<Arc<CompiledModule>, MarineError> {
         let io_err = |source| MarineError::Io {
             path: path.to_path_buf(),
@@ -447,7 +550,7 @@ impl MarineEngine {
                 },
             }),
         })?;
-        let compiled = self.compile_with_limits(name, &wasm, limits)?;
+        let compiled = self.compile_inner(name, &wasm, limits, cache, Some(path))?;
         // Stamp taken before the read: a write in between makes the next load read again.
         self.files()
             .insert(path.to_path_buf(), (stamp, compiled.clone()));
@@ -476,6 +579,28 @@ impl MarineEngine {
         name: &str,
         wasm: &[u8],
         limits: &Limits,
+    ) -> Result<Arc<CompiledModule>, MarineError> {
+        self.compile_inner(name, wasm, limits, &self.disk_cache(), None)
+    }
+
+    /// [`MarineEngine::compile_with_limits`] with these disk cache settings.
+    pub fn compile_with_cache(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        limits: &Limits,
+        cache: &DiskCacheOptions,
+    ) -> Result<Arc<CompiledModule>, MarineError> {
+        self.compile_inner(name, wasm, limits, cache, None)
+    }
+
+    fn compile_inner(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        limits: &Limits,
+        cache: &DiskCacheOptions,
+        wasm_path: Option<&Path>,
     ) -> Result<Arc<CompiledModule>, MarineError> {
         let size_metrics = ModuleMetrics {
             size: wasm.len() as u64,
@@ -507,7 +632,7 @@ impl MarineEngine {
             },
         )?;
         let metrics = crate::metrics::measure(name, wasm, &interface, limits)?;
-        let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
+        let module = self.machine_code(name, wasm, limits, cache, wasm_path)?;
         let plans = interface
             .functions
             .iter()
@@ -522,6 +647,81 @@ impl MarineEngine {
         });
         self.lock().insert(key, compiled.clone());
         Ok(compiled)
+    }
+
+    /// The module's machine code: from a trusted precompiled file next to `wasm_path`, from
+    /// the disk cache, or compiled (and then written to the disk cache). Problems with either
+    /// file are logged and end in compiling, never in an error.
+    fn machine_code(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        limits: &Limits,
+        cache: &DiskCacheOptions,
+        wasm_path: Option<&Path>,
+    ) -> Result<Module, MarineError> {
+        let engine = &self.inner.engine;
+        let counters = &self.inner.disk_counters;
+        let disk = self.disk_cache_for(cache);
+        let precompiled = wasm_path
+            .map(disk_cache::precompiled_path)
+            .filter(|p| p.exists());
+        if disk.is_none() && precompiled.is_none() {
+            return self.compile_in_time(name, wasm, limits.max_compile_time);
+        }
+        let wasm_digest = disk_cache::digest(wasm);
+        let key = cache_key(&self.inner.engine_digest, &wasm_digest);
+        if let Some(cwasm) = precompiled {
+            if !cache.trust_precompiled {
+                Counters::bump(&counters.precompiled_ignored, 1);
+                log::debug!(
+                    "module `{name}`: ignoring {} (precompiled files are not trusted)",
+                    cwasm.display()
+                );
+            } else {
+                let loaded = disk_cache::read_artifact(&cwasm, &key, MAX_PRECOMPILED_SIZE, true)
+                    .and_then(|p| {
+                        p.map(|p| disk_cache::deserialize(engine, &cwasm, &p))
+                            .transpose()
+                    });
+                match loaded {
+                    Ok(Some(module)) => {
+                        Counters::bump(&counters.precompiled_loaded, 1);
+                        log::debug!("module `{name}`: loaded {}", cwasm.display());
+                        return Ok(module);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        Counters::bump(&counters.precompiled_ignored, 1);
+                        log::warn!("module `{name}`: ignoring a precompiled file: {e}");
+                    }
+                }
+            }
+        }
+        if let Some(disk) = &disk {
+            match disk.load(engine, &key) {
+                Ok(Some(module)) => {
+                    Counters::bump(&counters.hits, 1);
+                    log::debug!(
+                        "module `{name}`: compiled code found in {}",
+                        disk.dir().display()
+                    );
+                    return Ok(module);
+                }
+                Ok(None) => Counters::bump(&counters.misses, 1),
+                Err(e) => {
+                    Counters::bump(&counters.rejected, 1);
+                    log::warn!("module `{name}`: compiled-module cache entry dropped: {e}");
+                }
+            }
+        }
+        let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
+        if let Some(disk) = &disk {
+            if let Err(e) = disk.store(&key, &wasm_digest, &module, counters) {
+                log::warn!("module `{name}`: not written to the compiled-module cache: {e}");
+            }
+        }
+        Ok(module)
     }
 
     /// Compiles on a thread of its own and waits at most `limit` for it. Cranelift cannot be

@@ -13,7 +13,7 @@
 //! | errors | `errors` | [`MarineError`] and the error types every layer returns |
 //! | guest memory | `memory`, `wasm_value` | one instance's memory and ABI exports, wasm values |
 //! | store | `call_parameters`, `call_context`, `store` | a module's store data; the context of one call (parameters, deadline, call stack), lent to each store it enters; the state a service's stores share (memory totals) |
-//! | engine | `engine`, `stdio` | compiling with limits, the compiled-module cache, the epoch ticker; guest output |
+//! | engine | `disk_cache`, `engine`, `stdio` | the persistent compiled-code cache; compiling with limits, the in-memory compiled-module cache, the epoch ticker; guest output |
 //! | call protocol | `module`, `wasm_value` | one instantiated module and the export call protocol (§2.3) |
 //! | linking | `adapter`, `call_parameters_abi`, `host_imports`, `typed_host`, `wasi_guard`, `linking` | module-to-module imports, the host's own imports (dynamic and typed), guarded WASI; a module pre-linked per shape |
 //! | entry | `invoke`, `marine`, `mounted_binary`, `service` | top-level calls, the [`Marine`] façade, mounted binaries, services |
@@ -103,6 +103,7 @@ mod call_context;
 mod call_parameters_abi;
 #[cfg(target_os = "linux")]
 mod descendants;
+pub mod disk_cache;
 mod engine;
 mod errors;
 mod host_imports;
@@ -135,6 +136,7 @@ pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
 pub(crate) mod test_utils;
 
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
+pub use disk_cache::{CacheFileError, DiskCacheOptions, DiskCacheStats};
 pub use engine::{MarineEngine, DEFAULT_CACHE_CAPACITY};
 pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope, WasmtimeError};
 pub use host_imports::{HostContext, HostFn, HostImport};

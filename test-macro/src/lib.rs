@@ -45,6 +45,11 @@ fn source_dir() -> PathBuf {
 /// ```
 /// Paths are relative to the folder of the source file. Each export `f` gives `f`, `f_cp`
 /// (with `CallParameters`), `try_f` and `try_f_cp` (returning `Result<_, Error>`).
+///
+/// The services keep compiled modules in the runtime's on-disk cache, as any embedder's: a
+/// second `cargo test` deserializes instead of compiling. `MARINE_NO_CACHE=1` switches it off
+/// and `MARINE_CACHE_DIR=DIR` moves it (read when the test process creates its engine); a
+/// `[compiled_cache]` table in the test's `Config.toml` overrides both for that service.
 #[proc_macro_attribute]
 pub fn marine_test(attr: TokenStream, item: TokenStream) -> TokenStream {
     match marine_test_macro_impl::marine_test(attr.into(), item.into(), &source_dir()) {

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use marine_runtime::config::ServiceConfig;
 use marine_runtime::service::MarineService;
-use marine_runtime::{CallParameters, IValue, Marine, MarineEngine};
+use marine_runtime::{CallParameters, DiskCacheOptions, IValue, Marine, MarineEngine};
 use serde_json::json;
 use wasmtime::{Module, TypedFunc};
 
@@ -268,14 +269,15 @@ fn service_creation(c: &mut Criterion) {
     let config = service_config(dir.path(), URL_DOWNLOADER);
     let mut group = c.benchmark_group("service_creation");
 
-    // Cold: a new engine, so the three modules are compiled.
+    // Cold: a new engine and no disk cache, so the three modules are compiled.
     group.sample_size(10);
     group.bench_function("cold (new MarineEngine)", |b| {
         b.iter_batched(
             || config.clone(),
             |config| {
                 let engine = MarineEngine::new().unwrap();
-                MarineService::with_options(config, options(&engine)).unwrap()
+                let options = options(&engine).with_compiled_cache(DiskCacheOptions::disabled());
+                MarineService::with_options(config, options).unwrap()
             },
             BatchSize::PerIteration,
         )
@@ -304,6 +306,117 @@ fn service_creation(c: &mut Criterion) {
     group.finish();
 }
 
+/// The large module of figure 5: `examples/big-module` (syn + prettyplease + toml +
+/// serde_json), its own workspace, built here in release.
+fn big_module_path() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = marine_e2e::build_wasm_workspace(
+        &root.join("examples/big-module/Cargo.toml"),
+        &marine_e2e::wasm_target_dir(),
+    );
+    dir.join("big_module.wasm")
+}
+
+/// Figure 5: cold start with the persistent compiled-code cache, each "process" simulated
+/// in-process by a fresh `MarineEngine` (empty in-memory cache) per iteration.
+fn compiled_cache(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compiled_cache");
+    group.sample_size(10);
+    let url_dir = tempfile::tempdir().unwrap();
+    let mut cases = vec![(
+        "url-downloader",
+        service_config(url_dir.path(), URL_DOWNLOADER),
+    )];
+    // The large module takes minutes to build and seconds per compile: only under
+    // `cargo bench`, not in the smoke run of `cargo test --benches`.
+    let big_dir = tempfile::tempdir().unwrap();
+    if std::env::args().any(|a| a == "--bench") {
+        let big_wasm = big_module_path();
+        let body = format!(
+            "[[module]]\nname = \"big_module\"\nload_from = {:?}\n",
+            big_wasm.display().to_string()
+        );
+        cases.push(("big module", service_config(big_dir.path(), &body)));
+    }
+    for (label, config) in cases {
+        cold_starts(&mut group, label, &config);
+    }
+    group.finish();
+}
+
+fn cold_starts(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    label: &str,
+    config: &ServiceConfig,
+) {
+    let create = |cache: DiskCacheOptions| {
+        let engine = MarineEngine::new().unwrap();
+        MarineService::with_options(config.clone(), options(&engine).with_compiled_cache(cache))
+            .unwrap()
+    };
+    group.bench_function(format!("{label}: compiled, no disk cache"), |b| {
+        b.iter_batched(
+            || (),
+            |()| create(DiskCacheOptions::disabled()),
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function(format!("{label}: first process (empty cache dir)"), |b| {
+        b.iter_batched(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let service = create(DiskCacheOptions::in_dir(dir.path()));
+                (service, dir)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let warm = tempfile::tempdir().unwrap();
+    drop(create(DiskCacheOptions::in_dir(warm.path())));
+    group.bench_function(format!("{label}: second process (warm cache dir)"), |b| {
+        b.iter_batched(
+            || (),
+            |()| create(DiskCacheOptions::in_dir(warm.path())),
+            BatchSize::PerIteration,
+        )
+    });
+    // The floor: wasmtime alone, a fresh engine of the same configuration loading the same
+    // modules precompiled in its own format (`Engine::precompile_module`) with
+    // `Module::deserialize_file`, no verification, no instantiation.
+    let engine = MarineEngine::new().unwrap();
+    let raw_dir = tempfile::tempdir().unwrap();
+    let cwasm: Vec<_> = config
+        .modules
+        .iter()
+        .map(|m| {
+            let path = raw_dir.path().join(format!("{}.cwasm", m.name));
+            let wasm = std::fs::read(&m.wasm_path).unwrap();
+            std::fs::write(&path, engine.engine().precompile_module(&wasm).unwrap()).unwrap();
+            path
+        })
+        .collect();
+    group.bench_function(
+        format!("{label}: floor: new Engine + Module::deserialize_file"),
+        |b| {
+            b.iter_batched(
+                || (),
+                |()| {
+                    let mut wasmtime_config = wasmtime::Config::new();
+                    wasmtime_config.epoch_interruption(true);
+                    let engine = wasmtime::Engine::new(&wasmtime_config).unwrap();
+                    let modules: Vec<Module> = cwasm
+                        .iter()
+                        // SAFETY: written just above by an engine of the same configuration.
+                        .map(|p| unsafe { Module::deserialize_file(&engine, p) }.unwrap())
+                        .collect();
+                    (engine, modules)
+                },
+                BatchSize::PerIteration,
+            )
+        },
+    );
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -314,6 +427,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = greeting, cross_module, records_and_arrays, service_creation
+    targets = greeting, cross_module, records_and_arrays, service_creation, compiled_cache
 }
 criterion_main!(benches);

@@ -622,3 +622,32 @@ fn looping_call_is_interrupted_by_the_configurable_timeout() {
     assert!(text.contains("result: \"Hi, after\""), "{text}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_second_mrepl_finds_the_compiled_module_in_the_cache_dir() {
+    let svc = Service::new(&["greeting"]);
+    let config = svc.config();
+    let cache = svc.path().join("cache");
+    let run = |args: &[&str]| {
+        let mut all = vec!["-q", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = mrepl(&all, svc.path(), "call greeting greeting [\"c\"]\nstats\n");
+        let text = stdout(&out);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("result: \"Hi, c\""), "{text}");
+        text
+    };
+    let first = run(&["--cache-dir", cache.to_str().unwrap()]);
+    assert!(
+        first.contains("Compiled-module cache: 0 hits, 1 misses, 1 written, 0 rejected"),
+        "{first}"
+    );
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+    let second = run(&["--cache-dir", cache.to_str().unwrap()]);
+    assert!(
+        second.contains("Compiled-module cache: 1 hits, 0 misses, 0 written, 0 rejected"),
+        "{second}"
+    );
+    let off = run(&["--no-cache"]);
+    assert!(off.contains("Compiled-module cache: off"), "{off}");
+}

@@ -18,6 +18,12 @@
 //!
 //! [[module]]                          # the last module is the facade
 //! name = "facade"
+//!
+//! [compiled_cache]                    # optional: the runtime's on-disk compiled-code cache
+//! enabled = true                      # default: on, unless MARINE_NO_CACHE is set
+//! dir = "/var/cache/marine"           # default: $MARINE_CACHE_DIR, $XDG_CACHE_HOME/marine/compiled
+//! max_size = "256 MiB"                # default 512 MiB; least recently used entries go first
+//! trust_precompiled = false           # load `<name>.cwasm` of `marine build --precompile`
 //! ```
 //!
 //! Loading happens in three steps: serde parsing into [`raw`] types (unknown keys and wrong
@@ -64,7 +70,7 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 pub use error::{ConfigError, Location};
-use raw::{OneOrMany, RawLimits, RawModule, RawServiceConfig, RawSize, RawWasi};
+use raw::{OneOrMany, RawCompiledCache, RawLimits, RawModule, RawServiceConfig, RawSize, RawWasi};
 pub use size::{parse_byte_limit, parse_byte_size, ByteLimit, SizeParseError};
 
 pub use crate::abi::WASM_PAGE_SIZE;
@@ -97,6 +103,22 @@ pub struct ServiceConfig {
     /// The `[limits]` table: the keys it sets, each overriding the embedder's
     /// [`crate::Limits`] ([`LimitsConfig::apply`]).
     pub limits: LimitsConfig,
+    /// The `[compiled_cache]` table: the keys it sets, each overriding the embedder's
+    /// setting of the runtime's disk cache for this service.
+    pub compiled_cache: CompiledCacheConfig,
+}
+
+/// The keys of a `[compiled_cache]` table that are set (the runtime's `DiskCacheOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompiledCacheConfig {
+    /// `enabled`.
+    pub enabled: Option<bool>,
+    /// `dir`, resolved against the config's folder.
+    pub dir: Option<PathBuf>,
+    /// `max_size` in bytes.
+    pub max_size: Option<u64>,
+    /// `trust_precompiled`.
+    pub trust_precompiled: Option<bool>,
 }
 
 /// The keys of a `[limits]` table that are set (see [`crate::Limits`] for each).
@@ -603,6 +625,39 @@ impl Ctx<'_> {
                 Some(limits) => self.limits(limits)?,
                 None => LimitsConfig::default(),
             },
+            compiled_cache: match &raw.compiled_cache {
+                Some(cache) => self.compiled_cache(cache)?,
+                None => CompiledCacheConfig::default(),
+            },
+        })
+    }
+
+    /// Resolves `[compiled_cache]`: the directory against the config's folder, the size
+    /// parsed (finite), each error at its key.
+    fn compiled_cache(&self, raw: &RawCompiledCache) -> Result<CompiledCacheConfig, ConfigError> {
+        let max_size = match &raw.max_size {
+            Some(size) => match self.size("max_size", size)?.as_option() {
+                Some(bytes) => Some(bytes),
+                None => {
+                    return Err(
+                        self.invalid(size.span(), "`max_size` must be a finite size".to_owned())
+                    )
+                }
+            },
+            None => None,
+        };
+        let dir = match &raw.dir {
+            Some(dir) if dir.get_ref().is_empty() => {
+                return Err(self.invalid(dir.span(), "`dir` must not be empty".to_owned()))
+            }
+            Some(dir) => Some(self.path(dir)),
+            None => None,
+        };
+        Ok(CompiledCacheConfig {
+            enabled: raw.enabled,
+            dir,
+            max_size,
+            trust_precompiled: raw.trust_precompiled,
         })
     }
 

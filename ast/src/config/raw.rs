@@ -31,6 +31,23 @@ pub struct RawServiceConfig {
     pub service_base_dir: Option<Spanned<String>>,
     /// `[limits]`: resource bounds of the service's modules (new; see [`crate::Limits`]).
     pub limits: Option<RawLimits>,
+    /// `[compiled_cache]`: the runtime's persistent compiled-code cache for this service (new).
+    pub compiled_cache: Option<RawCompiledCache>,
+}
+
+/// `[compiled_cache]`: each key overrides the embedder's setting for this service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompiledCache {
+    /// Whether compiled modules are kept on disk.
+    pub enabled: Option<bool>,
+    /// The cache directory (relative to the config's folder).
+    pub dir: Option<Spanned<String>>,
+    /// Bound of the cache directory: bytes or a size such as `"256 MiB"`.
+    pub max_size: Option<Spanned<RawSize>>,
+    /// Whether `<name>.cwasm` files next to the modules (`marine build --precompile`) are
+    /// loaded instead of compiling.
+    pub trust_precompiled: Option<bool>,
 }
 
 /// `[limits]`: each key overrides the embedder's [`crate::Limits`] for this service.

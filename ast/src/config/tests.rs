@@ -649,6 +649,50 @@ fn limits_table() {
     }
 }
 
+#[test]
+fn compiled_cache_table() {
+    let config = parse(
+        "[compiled_cache]\nenabled = false\ndir = \"cache\"\nmax_size = \"256 MiB\"\ntrust_precompiled = true\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.compiled_cache,
+        CompiledCacheConfig {
+            enabled: Some(false),
+            dir: Some(PathBuf::from("/cfg/cache")),
+            max_size: Some(256 << 20),
+            trust_precompiled: Some(true),
+        }
+    );
+    assert_eq!(
+        parse("").unwrap().compiled_cache,
+        CompiledCacheConfig::default()
+    );
+    assert_eq!(
+        parse("[compiled_cache]\nmax_size = 1000\n")
+            .unwrap()
+            .compiled_cache
+            .max_size,
+        Some(1000)
+    );
+    for (text, why, column) in [
+        ("enabled = \"no\"", "enabled", 11),
+        ("max_size = \"Infinity\"", "finite", 12),
+        ("max_size = \"12 parsecs\"", "max_size", 12),
+        ("max_size = -1", "must not be negative", 12),
+        ("dir = \"\"", "must not be empty", 7),
+        ("dir = 3", "dir", 7),
+        ("trust = true", "trust", 1),
+    ] {
+        let (_, message) = err(&format!("[compiled_cache]\n{text}\n"));
+        assert!(message.contains(why), "{text}: {message}");
+        assert!(
+            message.starts_with(&format!("<inline config>:2:{column}")),
+            "{text}: {message}"
+        );
+    }
+}
+
 /// Found by the `config` fuzz target (minimized): a byte-order mark before a key with a value
 /// of the wrong type. The key finder stepped one byte past the last non-key character, which
 /// is inside the 3-byte mark, and slicing there panicked.

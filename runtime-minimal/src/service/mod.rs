@@ -44,6 +44,7 @@ pub use wasm_log::WasmLogFilter;
 
 use crate::call_parameters::CallParameters;
 use crate::config::{ModuleConfig, ServiceConfig};
+use crate::disk_cache::DiskCacheOptions;
 use crate::engine::{CompiledModule, MarineEngine};
 use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport};
@@ -85,6 +86,42 @@ pub struct ServiceOptions {
     /// preopened directories and stdio ([`crate::MModuleConfig::max_open_files`]; `None`:
     /// unlimited). Default [`crate::wasi_guard::DEFAULT_MAX_OPEN_FILES`] (128).
     pub max_open_files: Option<u32>,
+    /// The persistent compiled-code cache and precompiled `.cwasm` files
+    /// ([`crate::disk_cache`]); `None` (default): the engine's settings
+    /// ([`MarineEngine::disk_cache`], from `MARINE_NO_CACHE` / `MARINE_CACHE_DIR` unless the
+    /// embedder changed them). The keys of the config's `[compiled_cache]` table override it.
+    pub compiled_cache: Option<DiskCacheOptions>,
+}
+
+impl ServiceOptions {
+    /// These options with the disk cache settings `cache`.
+    pub fn with_compiled_cache(mut self, cache: DiskCacheOptions) -> Self {
+        self.compiled_cache = Some(cache);
+        self
+    }
+
+    /// The disk cache settings a service from `config` uses: these options' (or the
+    /// engine's), with the keys of the config's `[compiled_cache]` table applied.
+    pub fn effective_compiled_cache(&self, config: &ServiceConfig) -> DiskCacheOptions {
+        let mut cache = self
+            .compiled_cache
+            .clone()
+            .unwrap_or_else(|| self.engine.disk_cache());
+        let table = &config.compiled_cache;
+        if let Some(enabled) = table.enabled {
+            cache.enabled = enabled;
+        }
+        if let Some(dir) = &table.dir {
+            cache.dir = Some(dir.clone());
+        }
+        if let Some(max_size) = table.max_size {
+            cache.max_size = max_size;
+        }
+        if let Some(trust) = table.trust_precompiled {
+            cache.trust_precompiled = trust;
+        }
+        cache
+    }
 }
 
 impl Default for ServiceOptions {
@@ -101,6 +138,7 @@ impl Default for ServiceOptions {
             mounted_binary_output_cap: run.output_cap_bytes,
             limits: Limits::default(),
             max_open_files: Some(crate::wasi_guard::DEFAULT_MAX_OPEN_FILES),
+            compiled_cache: None,
         }
     }
 }
@@ -147,15 +185,17 @@ impl MarineService {
         marine.set_default_call_timeout(options.call_timeout);
         marine.set_total_memory_limit(config.total_memory_limit);
         let limits = config.limits.apply(&options.limits);
+        let cache = options.effective_compiled_cache(&config);
 
         // Compile everything first (cached per engine): the interfaces give the load order.
         let mut compiled = BTreeMap::new();
         let mut deps = Vec::with_capacity(config.modules.len());
         for module in &config.modules {
-            let module_compiled = options.engine.compile_file_with_limits(
+            let module_compiled = options.engine.compile_file_with_cache(
                 &module.name,
                 &module.wasm_path,
                 &limits,
+                &cache,
             )?;
             deps.push((
                 module.name.clone(),
@@ -196,10 +236,12 @@ impl MarineService {
     /// Loads one more module at run time. Its imports must be served by modules already
     /// loaded (or the host).
     pub fn load_module(&mut self, module: ModuleConfig) -> Result<(), MarineError> {
-        let compiled = self.options.engine.compile_file_with_limits(
+        let cache = self.options.effective_compiled_cache(&self.config);
+        let compiled = self.options.engine.compile_file_with_cache(
             &module.name,
             &module.wasm_path,
             self.marine.limits(),
+            &cache,
         )?;
         self.load(module, compiled)
     }
@@ -490,6 +532,17 @@ impl MarineService {
     /// The config of a loaded module (envs, mapped dirs, mounted binaries, limits).
     pub fn module_config(&self, name: &str) -> Option<&ModuleConfig> {
         self.modules.get(name)
+    }
+
+    /// The options the service was created with.
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
+    }
+
+    /// The disk cache settings the service compiles with (its options' or its engine's,
+    /// with the config's `[compiled_cache]` keys applied).
+    pub fn compiled_cache(&self) -> DiskCacheOptions {
+        self.options.effective_compiled_cache(&self.config)
     }
 
     /// The config the service was created from.

@@ -36,6 +36,66 @@ pub struct BuiltModule {
     pub interface: Option<ModuleInterface>,
     /// Where it was copied, if an artifacts folder was given.
     pub copied_to: Option<PathBuf>,
+    /// The `.cwasm` files written by `--precompile` (next to `path` and `copied_to`).
+    pub precompiled: Vec<PathBuf>,
+}
+
+/// Takes `--precompile` out of the trailing cargo arguments (before a `--`).
+pub fn split_precompile_arg(args: Vec<String>) -> (bool, Vec<String>) {
+    let mut found = false;
+    let mut rest = Vec::with_capacity(args.len());
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "--" {
+            rest.push(arg);
+            rest.extend(it.by_ref());
+            break;
+        }
+        if arg == "--precompile" {
+            found = true;
+        } else {
+            rest.push(arg);
+        }
+    }
+    (found, rest)
+}
+
+/// Compiles every Marine module of `modules` ahead of time with the runtime's default engine
+/// configuration and writes `<name>.cwasm` next to its built and copied `.wasm` (through a
+/// temporary file and a rename).
+pub fn precompile(modules: &mut [BuiltModule]) -> Result<(), CliError> {
+    let engine = marine_runtime::MarineEngine::new().map_err(|e| CliError::Inspect {
+        path: PathBuf::new(),
+        reason: format!("cannot create the wasm engine: {e}"),
+    })?;
+    for m in modules.iter_mut().filter(|m| m.interface.is_some()) {
+        let bytes = std::fs::read(&m.path).map_err(|e| CliError::Io {
+            path: m.path.clone(),
+            source: e,
+        })?;
+        let cwasm = engine
+            .precompile(&m.name, &bytes)
+            .map_err(|e| CliError::Inspect {
+                path: m.path.clone(),
+                reason: e.to_string(),
+            })?;
+        for wasm in std::iter::once(&m.path).chain(&m.copied_to) {
+            let dest = marine_runtime::disk_cache::precompiled_path(wasm);
+            let dir = dest.parent().unwrap_or(Path::new("."));
+            let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| CliError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            })?;
+            std::io::Write::write_all(&mut temp, &cwasm)
+                .and_then(|()| temp.persist(&dest).map(drop).map_err(|e| e.error))
+                .map_err(|e| CliError::Io {
+                    path: dest.clone(),
+                    source: e,
+                })?;
+            m.precompiled.push(dest);
+        }
+    }
+    Ok(())
 }
 
 /// Takes `--artifacts DIR` / `--artifacts=DIR` out of the trailing cargo arguments (clap
@@ -176,6 +236,7 @@ pub fn build(
             path,
             interface: is_marine.then_some(interface),
             copied_to,
+            precompiled: Vec::new(),
         });
     }
     Ok(modules)
@@ -213,6 +274,9 @@ pub fn report(modules: &[BuiltModule], artifacts: Option<&Path>) -> String {
         if let Some(dest) = &m.copied_to {
             let _ = writeln!(out, "  copied to {}", dest.display());
         }
+        for cwasm in &m.precompiled {
+            let _ = writeln!(out, "  precompiled to {}", cwasm.display());
+        }
     }
     if let (Some(dir), false) = (artifacts, marine.is_empty()) {
         let _ = writeln!(
@@ -231,6 +295,58 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn precompile_arg_is_taken_out_of_cargo_args() {
+        let (found, rest) =
+            split_precompile_arg(strings(&["--release", "--precompile", "-p", "x"]));
+        assert!(found);
+        assert_eq!(rest, strings(&["--release", "-p", "x"]));
+        let (found, rest) = split_precompile_arg(strings(&["--", "--precompile"]));
+        assert!(!found);
+        assert_eq!(rest, strings(&["--", "--precompile"]));
+    }
+
+    #[test]
+    fn precompiled_modules_load_when_trusted_and_are_ignored_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.wasm");
+        let copy = dir.path().join("artifacts-m.wasm");
+        let wasm =
+            wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "f")))"#).unwrap();
+        std::fs::write(&path, &wasm).unwrap();
+        std::fs::write(&copy, &wasm).unwrap();
+        let mut modules = vec![BuiltModule {
+            name: "m".to_string(),
+            path: path.clone(),
+            interface: Some(ModuleInterface::from_wasm(&wasm).unwrap()),
+            copied_to: Some(copy.clone()),
+            precompiled: Vec::new(),
+        }];
+        precompile(&mut modules).unwrap();
+        assert_eq!(
+            modules[0].precompiled,
+            vec![
+                dir.path().join("m.cwasm"),
+                dir.path().join("artifacts-m.cwasm")
+            ]
+        );
+        for trust in [false, true] {
+            let engine = marine_runtime::MarineEngine::new().unwrap();
+            let options = marine_runtime::DiskCacheOptions {
+                trust_precompiled: trust,
+                ..marine_runtime::DiskCacheOptions::disabled()
+            };
+            engine
+                .compile_file_with_cache("m", &copy, &marine_runtime::Limits::default(), &options)
+                .unwrap();
+            let stats = engine.disk_cache_stats();
+            assert_eq!(
+                (stats.precompiled_loaded, stats.precompiled_ignored),
+                if trust { (1, 0) } else { (0, 1) }
+            );
+        }
     }
 
     #[test]

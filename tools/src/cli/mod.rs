@@ -83,10 +83,16 @@ pub enum Command {
     ///
     /// Runs `cargo build --target wasm32-wasip1` with the given cargo arguments, prints the
     /// interface of every module built, and copies the .wasm files to `--artifacts DIR`.
+    /// With `--precompile`, also writes `<name>.cwasm` (native code for this machine, loaded
+    /// by runtimes with the same engine configuration that trust precompiled files) next to
+    /// each `.wasm`.
     Build {
         /// Copy the built modules into this folder.
         #[arg(long, value_name = "DIR")]
         artifacts: Option<PathBuf>,
+        /// Also compile each module ahead of time into `<name>.cwasm` next to its `.wasm`.
+        #[arg(long)]
+        precompile: bool,
         /// Arguments passed to `cargo build` (for example `--release`, `-p NAME`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         cargo_args: Vec<String>,
@@ -178,11 +184,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Build {
             artifacts,
+            precompile,
             cargo_args,
         } => {
             let (artifacts_from_args, cargo_args) = build::split_artifacts_arg(cargo_args)?;
+            let (precompile_from_args, cargo_args) = build::split_precompile_arg(cargo_args);
             let artifacts = artifacts.or(artifacts_from_args);
-            let modules = build::build(&cargo_args, artifacts.as_deref())?;
+            let mut modules = build::build(&cargo_args, artifacts.as_deref())?;
+            if precompile || precompile_from_args {
+                build::precompile(&mut modules)?;
+            }
             print!("{}", build::report(&modules, artifacts.as_deref()));
             Ok(ExitCode::SUCCESS)
         }

@@ -81,6 +81,32 @@ pub fn decimal_size(bytes: usize) -> String {
     }
 }
 
+/// The `stats` line about the compiled-module disk cache.
+pub fn cache_stats_text(
+    cache: &marine_runtime::DiskCacheOptions,
+    stats: &marine_runtime::DiskCacheStats,
+) -> String {
+    let Some(dir) = cache.resolved_dir() else {
+        return "Compiled-module cache: off\n".to_string();
+    };
+    let mut out = format!(
+        "Compiled-module cache: {} hits, {} misses, {} written, {} rejected, {} evicted ({})\n",
+        stats.hits,
+        stats.misses,
+        stats.stores,
+        stats.rejected,
+        stats.evicted,
+        dir.display()
+    );
+    if stats.precompiled_loaded + stats.precompiled_ignored > 0 {
+        out.push_str(&format!(
+            "Precompiled files: {} loaded, {} ignored\n",
+            stats.precompiled_loaded, stats.precompiled_ignored
+        ));
+    }
+    out
+}
+
 /// The `stats` text.
 pub fn stats_text(sizes: &[(String, usize)]) -> String {
     let mut out = String::from("Loaded modules heap sizes:\n");

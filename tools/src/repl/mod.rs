@@ -54,6 +54,37 @@ pub struct Args {
     /// History file (default `.repl_history` in the current folder).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// Do not keep compiled modules on disk (also: `MARINE_NO_CACHE=1`).
+    #[arg(long = "no-cache", conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+    /// Folder of the compiled-module cache (default `$MARINE_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/marine/compiled`, else `~/.cache/marine/compiled`).
+    #[arg(long = "cache-dir", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Load `<name>.cwasm` files next to the modules (`marine build --precompile`) instead
+    /// of compiling: they are native code, only use this for files you trust.
+    #[arg(long = "trust-precompiled")]
+    pub trust_precompiled: bool,
+}
+
+impl Args {
+    /// The disk cache settings the flags ask for (`None`: the runtime's default).
+    pub fn compiled_cache(&self) -> Option<marine_runtime::DiskCacheOptions> {
+        if !self.no_cache && self.cache_dir.is_none() && !self.trust_precompiled {
+            return None;
+        }
+        let mut cache = marine_runtime::DiskCacheOptions::from_env();
+        if self.no_cache {
+            cache.enabled = false;
+        }
+        if let Some(dir) = &self.cache_dir {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            cache.enabled = true;
+            cache.dir = Some(cwd.join(dir));
+        }
+        cache.trust_precompiled = self.trust_precompiled;
+        Some(cache)
+    }
 }
 
 /// Prints one reply; returns false when the session should end.
@@ -82,6 +113,7 @@ pub fn run(args: Args) -> ExitCode {
     let settings = Settings {
         working_dir: args.working_dir.clone(),
         timeout: (args.timeout > 0).then(|| std::time::Duration::from_millis(args.timeout)),
+        compiled_cache: args.compiled_cache(),
     };
     if !args.quiet {
         println!("{}", format::banner());

@@ -22,6 +22,9 @@ pub struct Settings {
     pub working_dir: Option<PathBuf>,
     /// Per-call timeout; `None` = unlimited.
     pub timeout: Option<Duration>,
+    /// `--no-cache`, `--cache-dir`, `--trust-precompiled`: the compiled-module disk cache
+    /// (`None`: the runtime's default, from `MARINE_NO_CACHE` / `MARINE_CACHE_DIR`).
+    pub compiled_cache: Option<marine_runtime::DiskCacheOptions>,
 }
 
 impl Default for Settings {
@@ -29,6 +32,7 @@ impl Default for Settings {
         Settings {
             working_dir: None,
             timeout: Some(DEFAULT_TIMEOUT),
+            compiled_cache: None,
         }
     }
 }
@@ -68,6 +72,7 @@ pub fn create_service(
     }
     let options = ServiceOptions {
         call_timeout: settings.timeout,
+        compiled_cache: settings.compiled_cache.clone(),
         ..ServiceOptions::default()
     };
     MarineService::with_options(config, options).map_err(Box::new)
@@ -268,9 +273,14 @@ impl Session {
                 "Loaded modules interface:\n{}",
                 self.service.interface()
             )),
-            Command::Stats => {
-                Reply::Output(format::stats_text(&self.service.module_memory_stats()))
-            }
+            Command::Stats => Reply::Output(format!(
+                "{}{}",
+                format::stats_text(&self.service.module_memory_stats()),
+                format::cache_stats_text(
+                    &self.service.compiled_cache(),
+                    &self.service.options().engine.disk_cache_stats()
+                )
+            )),
             Command::Envs { module } => match self.service.module_envs(&module) {
                 // Exactly what the guest sees: config and service envs, `WASM_LOG`, and one
                 // variable per mapped dir.
