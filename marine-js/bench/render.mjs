@@ -59,7 +59,9 @@ export function blocks(/** @type {any} */ results) {
   out.js_run =
     `Measured on ${results.date.slice(0, 10)} (${results.platform}, ${results.cpus} cores, ${results.cpu_model}), Node ${results.node}, ` +
     `all figures from one \`npm run bench\` run; load average (1, 5, 15 min) ${results.load_before.join(", ")} before and ${results.load_after.join(", ")} after ` +
-    `(other builds were running: absolute times are inflated, ratios less so).`;
+    (Math.max(results.load_before[0], results.load_after[0]) >= results.cpus
+      ? `(the machine was busy with other work: absolute times are inflated, ratios less so).`
+      : `(nothing else of note was running).`);
   /** @type {string[]} */
   const targets = [];
   for (const [key, title] of [["greeting", "`greeting(\"Marine\")`"], ["relay_1k", "1 KiB relay"], ["relay_1m", "1 MiB relay"]]) {
