@@ -5,7 +5,7 @@
 //! ABI (reference notes §2-§4) and refers to the SDK only through `::marine_rs_sdk::internal`.
 //!
 //! Modules:
-//! - [`parsed_type`](crate::parsed_type): the supported type set and its checks;
+//! - `parsed_type`: the supported type set and its checks;
 //! - `fn_export`: `#[marine] fn` and its export wrapper;
 //! - `record`: `#[marine] struct` and the packed record serializer/deserializer;
 //! - `vector`: vector serialization/deserialization expressions;

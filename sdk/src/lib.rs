@@ -3,7 +3,7 @@
 //! - `#[marine]` on a function exports it, on a struct declares a record, on an
 //!   `extern "C"` block imports functions from another module (`#[module_import("name")]`) or
 //!   the host (`#[host_import]`);
-//! - [`get_call_parameters`], [`MountedBinaryResult`], [`WasmLoggerBuilder`] (feature `logger`)
+//! - [`get_call_parameters`], [`MountedBinaryResult`], `WasmLoggerBuilder` (feature `logger`)
 //!   and [`module_manifest!`] cover the host API;
 //! - on wasm32 (feature `marine-abi`, on by default) the crate also provides the ABI exports every
 //!   module needs: `allocate`, `release_objects`, the result slots and `_initialize`.

@@ -49,7 +49,7 @@ pub enum Command {
         #[arg(short = 'i', long = "id")]
         id: Option<String>,
     },
-    /// Create a ready-to-build module crate with a Config.toml and a #[marine_test] test.
+    /// Create a ready-to-build module crate with a Config.toml and a `#[marine_test]` test.
     New {
         /// Crate (and module) name.
         name: String,

@@ -2,7 +2,7 @@
 //!
 //! Pure parts, each tested on its own: [`command`] (parsing an input into a command),
 //! [`input`] (multi-line input until brackets balance), [`completion`] (commands, modules,
-//! functions), [`format`] (everything printed). [`session`] executes commands on a
+//! functions), [`format`](mod@format) (everything printed). [`session`] executes commands on a
 //! [`marine_runtime::service::MarineService`]; [`editor`] is the rustyline helper; [`run`]
 //! is the main loop: rustyline when stdin is a terminal, plain line reading otherwise (so
 //! scripts and tests can pipe commands in).
