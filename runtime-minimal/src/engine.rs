@@ -34,7 +34,7 @@ use crate::abi::CallPlan;
 use crate::disk_cache::{
     self, cache_key, Counters, DiskCache, DiskCacheOptions, DiskCacheStats, MAX_PRECOMPILED_SIZE,
 };
-use crate::errors::{format_wasmtime_error, MarineError};
+use crate::errors::{MarineError, WasmtimeError};
 use crate::files::{read_limited, ReadFileError};
 use crate::interface::ModuleInterface;
 use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
@@ -465,7 +465,8 @@ impl MarineEngine {
                 .precompile_module(wasm)
                 .map_err(|e| MarineError::Compile {
                     module: name.to_string(),
-                    message: format_wasmtime_error(&e),
+                    message: String::new(),
+                    source: Some(WasmtimeError::new(e)),
                 })?;
         let wasm_digest = disk_cache::digest(wasm);
         let key = cache_key(&self.inner.engine_digest, &wasm_digest);
@@ -736,7 +737,8 @@ impl MarineEngine {
     ) -> Result<Module, MarineError> {
         let compile_error = |e: wasmtime::Error| MarineError::Compile {
             module: name.to_string(),
-            message: format_wasmtime_error(&e),
+            message: String::new(),
+            source: Some(WasmtimeError::new(e)),
         };
         let (done, result) = mpsc::sync_channel(1);
         let engine = self.inner.engine.clone();
@@ -763,6 +765,7 @@ impl MarineEngine {
             Err(RecvTimeoutError::Disconnected) => Err(MarineError::Compile {
                 module: name.to_string(),
                 message: "the compiler thread failed".to_string(),
+                source: None,
             }),
         }
     }

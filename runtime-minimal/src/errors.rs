@@ -143,28 +143,45 @@ pub enum MarineError {
     #[error("the service has no facade module")]
     NoFacade,
     /// wasmtime could not compile the module.
-    #[error("module `{module}`: compilation failed: {message}")]
+    #[error(
+        "module `{module}`: compilation failed: {}",
+        with_cause(message, source)
+    )]
     Compile {
         /// Module name.
         module: String,
-        /// Compiler error text.
+        /// What failed, when it is more than wasmtime's error (empty otherwise).
         message: String,
+        /// wasmtime's error, whole, when wasmtime reported one.
+        #[source]
+        source: Option<WasmtimeError>,
     },
     /// Imports could not be resolved (for example an unknown host or module import).
-    #[error("module `{module}`: linking failed: {message}")]
+    #[error("module `{module}`: linking failed: {}", with_cause(message, source))]
     Link {
         /// Module name.
         module: String,
-        /// Linker error text (names the missing import).
+        /// Which import does not link and why (empty when wasmtime's error says it all).
         message: String,
+        /// wasmtime's error, whole, when wasmtime reported one.
+        #[source]
+        source: Option<WasmtimeError>,
     },
     /// Instantiation or start-up (`_initialize`, `_start`) failed.
-    #[error("module `{module}`: instantiation failed: {message}")]
+    #[error(
+        "module `{module}`: instantiation failed: {}",
+        with_cause(message, source)
+    )]
     Instantiate {
         /// Module name.
         module: String,
-        /// Error text including the wasm backtrace for traps.
+        /// What failed (`` `_initialize` failed``, a refused environment variable, ...);
+        /// empty when wasmtime's error says it all.
         message: String,
+        /// wasmtime's error, whole, when start-up trapped or wasmtime refused the instance:
+        /// [`WasmtimeError::trap_code`] tells a trap of `_initialize` or `_start`.
+        #[source]
+        source: Option<WasmtimeError>,
     },
     /// The embedded metadata (`__m_generated_section__*`, `__fluence_sdk_version`) is invalid or
     /// inconsistent with the wasm exports.
@@ -519,12 +536,26 @@ impl std::error::Error for WasmtimeError {
 
 impl MarineError {
     /// Which wasm trap ended the call, for a [`MarineError::Trap`] caused by one (also when
-    /// it is the cause of a [`MarineError::MemoryLimit`]).
+    /// it is the cause of a [`MarineError::MemoryLimit`], or a trap of a module's start-up in
+    /// a [`MarineError::Instantiate`]).
     pub fn trap_code(&self) -> Option<wasmtime::Trap> {
         match self {
             MarineError::Trap { source, .. } => source.trap_code(),
             MarineError::MemoryLimit { source, .. } => source.trap_code(),
+            MarineError::Instantiate {
+                source: Some(source),
+                ..
+            } => source.trap_code(),
             _ => None,
         }
+    }
+}
+
+/// The text of an error made of our context (`message`, may be empty) and wasmtime's error.
+fn with_cause(message: &str, source: &Option<WasmtimeError>) -> String {
+    match source {
+        None => message.to_string(),
+        Some(source) if message.is_empty() => source.to_string(),
+        Some(source) => format!("{message}: {source}"),
     }
 }

@@ -24,7 +24,7 @@ use wasmtime::{Caller, Extern, ExternType, FuncType, InstancePre, Linker, Store,
 use crate::abi::{flatten_param, flatten_result, WasmType};
 use crate::adapter::{call_module_import, import_func_type};
 use crate::engine::{CompiledModule, ImportProvider, LinkShape, MarineEngine};
-use crate::errors::{format_wasmtime_error, ImportError, MarineError};
+use crate::errors::{ImportError, MarineError, WasmtimeError};
 use crate::host_imports::{self, is_host_namespace, HostImport};
 use crate::interface::ImportedFunction;
 use crate::module::MModule;
@@ -181,7 +181,8 @@ pub(crate) fn link_module(
             .instantiate_pre(&compiled.module)
             .map_err(|e| MarineError::Link {
                 module: name.to_string(),
-                message: format_wasmtime_error(&e),
+                message: String::new(),
+                source: Some(WasmtimeError::new(e)),
             })
     })
 }
@@ -248,6 +249,7 @@ fn type_check(
     let link_err = |message: String| MarineError::Link {
         module: name.to_string(),
         message,
+        source: None,
     };
     for import in compiled.module.imports() {
         let (ns, field) = (import.module(), import.name());

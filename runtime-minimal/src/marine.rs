@@ -275,6 +275,7 @@ impl Marine {
                 module: name,
                 message: "the module was compiled by another engine than this service's"
                     .to_string(),
+                source: None,
             });
         }
         self.limits.check(&name, &compiled.metrics)?;
@@ -284,6 +285,7 @@ impl Marine {
                 return Err(MarineError::Instantiate {
                     module: name,
                     message: reason,
+                    source: None,
                 });
             }
         }
@@ -329,6 +331,7 @@ impl Marine {
                 .map_err(|e| MarineError::Instantiate {
                     module: name.clone(),
                     message: format!("cannot map dir {} as `{alias}`: {e}", host.display()),
+                    source: None,
                 })?;
         }
         let mut state = StoreState::new(name.clone(), wasi.build_p1(), self.shared.clone());

@@ -12,9 +12,7 @@ use wasmtime_wasi::I32Exit;
 use crate::abi::{CallPlan, OutputKind, BYTES_TAG};
 use crate::call_context::CallContext;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
-use crate::errors::{
-    format_wasmtime_error, AbiError, ImportError, InCall, MarineError, WasmtimeError,
-};
+use crate::errors::{AbiError, ImportError, InCall, MarineError, WasmtimeError};
 use crate::interface::ModuleInterface;
 use crate::lower::lower_argument;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
@@ -180,16 +178,18 @@ impl MModule {
     ) -> Result<Self, MarineError> {
         let name = store.data().name.clone();
         let memory_used = store.data().memory_used_handle();
-        let instantiate_err = |message: String| MarineError::Instantiate {
-            module: name.to_string(),
-            message,
-        };
+        let instantiate_err =
+            |message: String, source: Option<wasmtime::Error>| MarineError::Instantiate {
+                module: name.to_string(),
+                message,
+                source: source.map(WasmtimeError::new),
+            };
         // Instantiation runs the module's wasm start function, if any: a frame names it, so a
         // start function that loops past the deadline is reported as such.
         let instance = run_in_call(&mut store, call, &name, WASM_START_FRAME, |store| {
             pre.instantiate(store)
         });
-        let instance = instance.map_err(|e| instantiate_err(format_wasmtime_error(&e)))?;
+        let instance = instance.map_err(|e| instantiate_err(String::new(), Some(e)))?;
         let abi = GuestAbi::from_instance(&mut store, &instance).map_err(|(export, reason)| {
             MarineError::MissingExport {
                 module: name.to_string(),
@@ -202,20 +202,15 @@ impl MModule {
             let Some(f) = instance.get_func(&mut store, start) else {
                 continue;
             };
-            let f = f
-                .typed::<(), ()>(&store)
-                .map_err(|e| instantiate_err(format!("`{start}` has a wrong signature: {e}")))?;
+            let f = f.typed::<(), ()>(&store).map_err(|e| {
+                instantiate_err(format!("`{start}` has a wrong signature"), Some(e))
+            })?;
             let started = run_in_call(&mut store, call, &name, start, |store| f.call(store, ()));
             match started {
                 Ok(()) => {}
                 // `proc_exit(0)` from `main` is a normal end of start-up.
                 Err(e) if matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))) => {}
-                Err(e) => {
-                    return Err(instantiate_err(format!(
-                        "`{start}` failed: {}",
-                        format_wasmtime_error(&e)
-                    )))
-                }
+                Err(e) => return Err(instantiate_err(format!("`{start}` failed"), Some(e))),
             }
         }
 

@@ -140,13 +140,14 @@ fn load_errors() {
         ),
         "{e}"
     );
-    // A trapping start function.
+    // A trapping start function: wasmtime's trap is the error's source.
     let wasm = guest_wasm_with("", r#"(func (export "_start") unreachable)"#, vec![], &[]);
     let e = m.load_module("v", wasm).unwrap_err();
     assert!(
         matches!(&e, MarineError::Instantiate { .. }) && e.to_string().contains("_start"),
         "{e}"
     );
+    assert_eq!(e.trap_code(), Some(wasmtime::Trap::UnreachableCodeReached));
     // Failed loads leave no module behind; the names can be reused.
     assert!(m.module_names().is_empty());
     m.load_module("x", guest_wasm()).unwrap();
@@ -286,4 +287,88 @@ fn modules_are_linked_once_per_shape() {
         2,
         "the shared logger served these"
     );
+}
+
+/// A trap in `_initialize` (a reactor's start-up) reaches the embedder as wasmtime's error:
+/// the `Instantiate` error's source downcasts to `wasmtime::Trap`, its text names the function.
+#[test]
+fn an_initialize_trap_is_the_instantiate_errors_source() {
+    // The test guest (no exported functions) with an `_initialize` that divides by zero.
+    let text = GUEST
+        .replace(
+            r#"(func (export "_initialize") (global.set $inited (i32.const 1)))"#,
+            r#"(func (export "_initialize") i32.const 1 i32.const 0 i32.div_u drop)"#,
+        )
+        .replace("IMPORTS", "")
+        .replace("EXPORTS", "");
+    assert!(
+        text.contains("i32.div_u"),
+        "the test guest's `_initialize` changed"
+    );
+    let wasm = wat::parse_str(text).unwrap();
+    let e = Marine::new().load_module("init", wasm).unwrap_err();
+    let MarineError::Instantiate {
+        module,
+        message,
+        source: Some(source),
+        ..
+    } = &e
+    else {
+        panic!("expected an instantiation error with a source, got {e:?}");
+    };
+    assert_eq!(module, "init");
+    assert_eq!(message, "`_initialize` failed");
+    assert_eq!(
+        source.get().downcast_ref::<wasmtime::Trap>(),
+        Some(&wasmtime::Trap::IntegerDivisionByZero)
+    );
+    assert_eq!(e.trap_code(), Some(wasmtime::Trap::IntegerDivisionByZero));
+    let chained = std::error::Error::source(&e).expect("a source");
+    assert!(chained.to_string().contains("divide by zero"), "{chained}");
+    assert!(
+        e.to_string()
+            .starts_with("module `init`: instantiation failed: `_initialize` failed: "),
+        "{e}"
+    );
+}
+
+/// A module that does not compile keeps wasmtime's error as the source; an unknown import is
+/// our own finding, with no wasmtime error behind it.
+#[test]
+fn compile_and_link_errors_keep_their_sources() {
+    let mut m = Marine::new();
+    // Valid metadata, a function body that does not type-check: wasmtime's validator refuses
+    // it, and its error is the source.
+    let wasm = guest_wasm_with(
+        "",
+        r#"(func (export "bad") (result i32) i64.const 0)"#,
+        vec![],
+        &[],
+    );
+    match m.load_module("bad", wasm).unwrap_err() {
+        MarineError::Compile {
+            module,
+            source: Some(source),
+            ..
+        } => {
+            assert_eq!(module, "bad");
+            assert!(source.to_string().contains("type mismatch"), "{source}");
+        }
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+    let wasm =
+        wat::parse_str(r#"(module (import "effector" "put" (func)) (memory (export "memory") 1))"#)
+            .unwrap();
+    match m.load_module("x", wasm).unwrap_err() {
+        MarineError::Link {
+            module,
+            message,
+            source: None,
+            ..
+        } => {
+            assert_eq!(module, "x");
+            assert!(message.contains("effector::put"), "{message}");
+        }
+        other => panic!("expected a link error, got {other:?}"),
+    }
 }

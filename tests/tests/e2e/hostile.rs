@@ -459,7 +459,12 @@ fn errors_read_as_text_not_debug_dumps() {
     );
     let mut marine = Marine::with_engine(MarineEngine::new().unwrap());
     match marine.load_module("mismatch", wasm) {
-        Err(MarineError::Link { module, message }) => {
+        Err(MarineError::Link {
+            module,
+            message,
+            source: None,
+            ..
+        }) => {
             assert_eq!(module, "mismatch");
             assert_eq!(
                 message,
