@@ -2,7 +2,8 @@
 //! process (or a second [`crate::MarineEngine`]) loading the same bytes deserializes the
 //! machine code instead of running Cranelift again.
 //!
-//! - **Key**: SHA-256 over a domain tag, the engine's
+//! - **Key**: SHA-256 over a domain tag (with this runtime's version, which also versions the
+//!   stored metrics), the engine's
 //!   [`wasmtime::Engine::precompile_compatibility_hash`] (its whole configuration, including
 //!   epoch interruption, fuel and memory settings, and the wasmtime version) and the SHA-256 of
 //!   the wasm bytes. The runtime's [`crate::Limits`] are checked before compiling and do not
@@ -11,17 +12,19 @@
 //!   two different modules never share an entry, and uses the CPU's SHA instructions when it
 //!   has them (a few ms for several MiB).
 //! - **File**: `<dir>/<hex key>.mcache`: a 128-byte header (magic `MARINEC\0`, format
-//!   version, the key, the SHA-256 of the wasm bytes, the payload's length and SHA-256) then
-//!   wasmtime's serialized module. `marine build --precompile` writes the same format next to
+//!   version, the payload's CRC-32, the key, the SHA-256 of the wasm bytes, the payload's
+//!   length, and the module's [`ModuleMetrics`], so a hit checks the [`crate::Limits`] without
+//!   the pass over all the code that measured them) then wasmtime's serialized module. `marine build --precompile` writes the same format next to
 //!   the `.wasm` as `<name>.cwasm` ([`precompiled_path`]).
 //! - **Never trusted blindly**: the directory is created owner-only (0700) and is used only
 //!   when it is owned by the current user and not writable by group or others; each file must
 //!   be a regular file owned by the user, no larger than the bound, with the expected magic,
-//!   version and key and a payload whose length and SHA-256 match the header, before wasmtime
+//!   version and key and a payload whose length and CRC-32 match the header, before wasmtime
 //!   sees it; wasmtime then checks it was produced by a compatible engine. A file failing any
 //!   of this is logged (warn), deleted and the module compiled again: never an error of the
-//!   call. (The hash protects against corruption; against other users the ownership and
-//!   permission checks do: whoever can write into the directory can run code as the user.)
+//!   call. (The checksum protects against corruption, and CRC-32 runs at memory speed with
+//!   the CPU's carry-less multiply; against other users the ownership and permission checks
+//!   do: whoever can write into the directory can run code as the user.)
 //! - **Atomic, concurrent**: an entry is written to a temporary file in the same directory
 //!   and renamed into place; racing processes write the same content and the last rename
 //!   wins. Readers never see a partial file.
@@ -44,6 +47,8 @@ use std::time::{Duration, SystemTime};
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
+use crate::limits::ModuleMetrics;
+
 /// Default bound of the disk cache (512 MiB).
 pub const DEFAULT_DISK_CACHE_MAX_SIZE: u64 = 512 << 20;
 
@@ -58,9 +63,11 @@ pub const NO_CACHE_ENV: &str = "MARINE_NO_CACHE";
 pub const MAX_PRECOMPILED_SIZE: u64 = 1 << 30;
 
 const MAGIC: [u8; 8] = *b"MARINEC\0";
-const FORMAT_VERSION: u32 = 1;
-/// Header length: magic, version, reserved, key, wasm digest, payload length and digest.
+const FORMAT_VERSION: u32 = 2;
+/// Header length: magic (0..8), version (8..12), payload CRC-32 (12..16), key (16..48), wasm
+/// digest (48..80), payload length (80..88), module metrics (88..128).
 pub(crate) const HEADER_LEN: usize = 128;
+const METRICS_AT: usize = 88;
 const EXTENSION: &str = "mcache";
 /// Temporary files older than this are leftovers of a crashed writer.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
@@ -289,7 +296,10 @@ pub(crate) fn engine_digest(engine: &Engine) -> [u8; 32] {
 /// The cache key of wasm bytes (by their digest) on an engine (by its digest).
 pub(crate) fn cache_key(engine_digest: &[u8; 32], wasm_digest: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(b"marine-compiled-cache/v1\0");
+    h.update(b"marine-compiled-cache/v2\0");
+    // The runtime's version: the stored metrics are measured by its rules.
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(b"\0");
     h.update(engine_digest);
     h.update(wasm_digest);
     h.finalize().into()
@@ -310,18 +320,78 @@ pub fn precompiled_path(wasm_path: &Path) -> PathBuf {
 }
 
 /// An artifact file: header then `payload` (wasmtime's serialized module).
-pub(crate) fn artifact_bytes(key: &[u8; 32], wasm_digest: &[u8; 32], payload: &[u8]) -> Vec<u8> {
+pub(crate) fn artifact_bytes(
+    key: &[u8; 32],
+    wasm_digest: &[u8; 32],
+    metrics: &ModuleMetrics,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
     out.extend_from_slice(key);
     out.extend_from_slice(wasm_digest);
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&digest(payload));
-    out.resize(HEADER_LEN, 0);
+    debug_assert_eq!(out.len(), METRICS_AT);
+    out.extend_from_slice(&encode_metrics(metrics));
+    debug_assert_eq!(out.len(), HEADER_LEN);
     out.extend_from_slice(payload);
     out
+}
+
+/// The metrics' 40 header bytes: size, type depth, record types, functions, block depth,
+/// memories, tables (little-endian `u32`s after the `u64` size), table elements (`u64`).
+fn encode_metrics(m: &ModuleMetrics) -> [u8; HEADER_LEN - METRICS_AT] {
+    let mut out = [0u8; HEADER_LEN - METRICS_AT];
+    out[0..8].copy_from_slice(&m.size.to_le_bytes());
+    let words = [
+        m.type_depth,
+        m.record_types,
+        m.functions,
+        m.block_depth,
+        m.memories,
+        m.tables,
+    ];
+    for (i, w) in words.iter().enumerate() {
+        out[8 + 4 * i..12 + 4 * i].copy_from_slice(&w.to_le_bytes());
+    }
+    out[32..40].copy_from_slice(&m.table_elements.to_le_bytes());
+    out
+}
+
+/// Inverse of [`encode_metrics`].
+fn decode_metrics(bytes: &[u8; HEADER_LEN - METRICS_AT]) -> ModuleMetrics {
+    let u64_at = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    let u32_at = |i: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&bytes[8 + 4 * i..12 + 4 * i]);
+        u32::from_le_bytes(b)
+    };
+    ModuleMetrics {
+        size: u64_at(0),
+        type_depth: u32_at(0),
+        record_types: u32_at(1),
+        functions: u32_at(2),
+        block_depth: u32_at(3),
+        memories: u32_at(4),
+        tables: u32_at(5),
+        table_elements: u64_at(32),
+    }
+}
+
+/// A verified artifact: wasmtime's serialized module and the metrics measured when it was
+/// compiled.
+#[derive(Debug)]
+pub(crate) struct Artifact {
+    /// wasmtime's serialized module.
+    pub payload: Vec<u8>,
+    /// The module's shape, as [`marine_ast::metrics::measure`] found it.
+    pub metrics: ModuleMetrics,
 }
 
 /// Checks a file's owner and permissions (Unix): owned by the current user (or by root, when
@@ -361,14 +431,14 @@ fn check_owner(
 
 /// Reads and verifies an artifact file: a regular file owned by the user (or root, when
 /// `allow_root`) that others cannot write, at most `limit` bytes (checked before reading),
-/// with our magic and version, the expected key and an intact payload. Returns the payload.
-/// `Ok(None)`: no such file.
+/// with our magic and version, the expected key and an intact payload. `Ok(None)`: no such
+/// file.
 pub(crate) fn read_artifact(
     path: &Path,
     key: &[u8; 32],
     limit: u64,
     allow_root: bool,
-) -> Result<Option<Vec<u8>>, CacheFileError> {
+) -> Result<Option<Artifact>, CacheFileError> {
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -429,10 +499,15 @@ pub(crate) fn read_artifact(
     if payload.len() as u64 != payload_len {
         return Err(corrupt("truncated while reading"));
     }
-    if digest(&payload)[..] != header[88..120] {
+    if crc32fast::hash(&payload).to_le_bytes()[..] != header[12..16] {
         return Err(corrupt("the code does not match its checksum"));
     }
-    Ok(Some(payload))
+    let mut metrics = [0u8; HEADER_LEN - METRICS_AT];
+    metrics.copy_from_slice(&header[METRICS_AT..]);
+    Ok(Some(Artifact {
+        payload,
+        metrics: decode_metrics(&metrics),
+    }))
 }
 
 /// Deserializes a verified payload.
@@ -503,12 +578,19 @@ impl DiskCache {
         self.dir.join(format!("{}.{EXTENSION}", hex(key)))
     }
 
-    /// The module cached under `key`: `Ok(None)` when there is none; an entry that fails
-    /// verification or deserialization is deleted and reported as the error.
-    pub fn load(&self, engine: &Engine, key: &[u8; 32]) -> Result<Option<Module>, CacheFileError> {
+    /// The module cached under `key` and its metrics: `Ok(None)` when there is none; an entry
+    /// that fails verification or deserialization is deleted and reported as the error.
+    pub fn load(
+        &self,
+        engine: &Engine,
+        key: &[u8; 32],
+    ) -> Result<Option<(Module, ModuleMetrics)>, CacheFileError> {
         let path = self.path_of(key);
-        let result = read_artifact(&path, key, self.max_size, false)
-            .and_then(|payload| payload.map(|p| deserialize(engine, &path, &p)).transpose());
+        let result = read_artifact(&path, key, self.max_size, false).and_then(|artifact| {
+            artifact
+                .map(|a| Ok((deserialize(engine, &path, &a.payload)?, a.metrics)))
+                .transpose()
+        });
         match &result {
             Ok(Some(_)) => {
                 // Refresh the entry's age for eviction (best effort).
@@ -532,6 +614,7 @@ impl DiskCache {
         &self,
         key: &[u8; 32],
         wasm_digest: &[u8; 32],
+        metrics: &ModuleMetrics,
         module: &Module,
         counters: &Counters,
     ) -> Result<(), CacheFileError> {
@@ -542,7 +625,7 @@ impl DiskCache {
                 path: path.clone(),
                 message: format!("serializing: {e:#}"),
             })?;
-        let bytes = artifact_bytes(key, wasm_digest, &payload);
+        let bytes = artifact_bytes(key, wasm_digest, metrics, &payload);
         let len = bytes.len() as u64;
         if len > self.max_size {
             return Err(CacheFileError::TooLarge {
@@ -718,7 +801,8 @@ mod tests {
         let foreign_payload = foreign.precompile_module(&wasm(2)).unwrap();
         let key: [u8; 32] = good[16..48].try_into().unwrap();
         let wasm_digest: [u8; 32] = good[48..80].try_into().unwrap();
-        let foreign_file = artifact_bytes(&key, &wasm_digest, &foreign_payload);
+        let metrics = decode_metrics(good[METRICS_AT..HEADER_LEN].try_into().unwrap());
+        let foreign_file = artifact_bytes(&key, &wasm_digest, &metrics, &foreign_payload);
 
         let mut flipped = good.clone();
         let middle = HEADER_LEN + (good.len() - HEADER_LEN) / 2;
@@ -747,6 +831,47 @@ mod tests {
             let (_, stats) = compile_fresh(&options, 2);
             assert_eq!(stats.hits, 1, "{what}: the replacement is used");
         }
+    }
+
+    #[test]
+    fn a_hit_checks_the_stored_shape_against_the_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DiskCacheOptions::in_dir(dir.path());
+        let (first, _) = compile_fresh(&options, 3);
+        let measured = first
+            .compile_with_cache("m", &wasm(3), &Limits::default(), &options)
+            .unwrap()
+            .metrics;
+        assert_eq!(measured.functions, 1);
+        let [path] = entries(dir.path()).try_into().unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let stored = decode_metrics(good[METRICS_AT..HEADER_LEN].try_into().unwrap());
+        assert_eq!(stored, measured, "the header keeps the measured shape");
+
+        // A second process with a tighter limit refuses the module from the stored figures.
+        let engine = MarineEngine::new().unwrap();
+        let tight = Limits {
+            max_functions: 0,
+            ..Limits::default()
+        };
+        let e = engine
+            .compile_with_cache("m", &wasm(3), &tight, &options)
+            .unwrap_err();
+        assert!(
+            matches!(&e, crate::MarineError::Limit(l) if l.kind == crate::LimitKind::Functions),
+            "{e}"
+        );
+        let stats = engine.disk_cache_stats();
+        assert_eq!((stats.hits, stats.stores), (1, 0));
+
+        // Stored figures of other bytes (a size that is not this module's) are not believed:
+        // the module is measured and compiled again, and the entry rewritten.
+        let mut other_size = good.clone();
+        other_size[METRICS_AT] ^= 1;
+        std::fs::write(&path, &other_size).unwrap();
+        let (_, stats) = compile_fresh(&options, 3);
+        assert_eq!((stats.hits, stats.stores), (1, 1));
+        assert_eq!(std::fs::read(&path).unwrap(), good);
     }
 
     #[test]

@@ -19,9 +19,8 @@
 //! Each compile can name its [`DiskCacheOptions`]; the engine's own (from the environment
 //! when created, [`MarineEngine::set_disk_cache`]) serve the calls that do not.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -132,18 +131,33 @@ impl CompiledModule {
     }
 }
 
-/// Cache key: length plus two independent 64-bit SipHash digests of the bytes.
+/// In-memory cache key: the SHA-256 of the wasm bytes, the digest the disk cache's key is
+/// derived from (one pass over the bytes serves both caches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct ContentKey(usize, u64, u64);
+struct ContentKey([u8; 32]);
 
-impl ContentKey {
-    fn of(bytes: &[u8]) -> Self {
-        let mut a = DefaultHasher::new();
-        bytes.hash(&mut a);
-        let mut b = DefaultHasher::new();
-        0x6d61_7269_6e65u64.hash(&mut b);
-        bytes.hash(&mut b);
-        ContentKey(bytes.len(), a.finish(), b.finish())
+/// One module to compile: its name (for errors), bytes, limits and disk cache settings, and
+/// the file it was read from, if any (a precompiled `.cwasm` may lie beside it).
+struct CompileRequest<'a> {
+    name: &'a str,
+    wasm: &'a [u8],
+    limits: &'a Limits,
+    cache: &'a DiskCacheOptions,
+    wasm_path: Option<&'a Path>,
+}
+
+/// Limits that refuse no module shape: [`MarineEngine::precompile`] measures a module for
+/// its `.cwasm` header, and each service loading the file checks the figures against its
+/// own limits. The interface limits stay (they bound the walk over its types).
+fn measuring_limits() -> Limits {
+    Limits {
+        max_module_size: u64::MAX,
+        max_functions: u32::MAX,
+        max_block_depth: u32::MAX,
+        max_memories: u32::MAX,
+        max_tables: u32::MAX,
+        max_table_elements: u64::MAX,
+        ..Limits::default()
     }
 }
 
@@ -459,6 +473,9 @@ impl MarineEngine {
     /// instead of compiling when it trusts precompiled files
     /// ([`DiskCacheOptions::trust_precompiled`]).
     pub fn precompile(&self, name: &str, wasm: &[u8]) -> Result<Vec<u8>, MarineError> {
+        let limits = measuring_limits();
+        let interface = parse_interface(name, wasm, &limits)?;
+        let metrics = crate::metrics::measure(name, wasm, &interface, &limits)?;
         let payload =
             self.inner
                 .engine
@@ -470,7 +487,12 @@ impl MarineEngine {
                 })?;
         let wasm_digest = disk_cache::digest(wasm);
         let key = cache_key(&self.inner.engine_digest, &wasm_digest);
-        Ok(disk_cache::artifact_bytes(&key, &wasm_digest, &payload))
+        Ok(disk_cache::artifact_bytes(
+            &key,
+            &wasm_digest,
+            &metrics,
+            &payload,
+        ))
     }
 
     /// The opened cache directory for `options`, if it is on and usable.
@@ -551,7 +573,13 @@ impl MarineEngine {
                 },
             }),
         })?;
-        let compiled = self.compile_inner(name, &wasm, limits, cache, Some(path))?;
+        let compiled = self.compile_inner(&CompileRequest {
+            name,
+            wasm: &wasm,
+            limits,
+            cache,
+            wasm_path: Some(path),
+        })?;
         // Stamp taken before the read: a write in between makes the next load read again.
         self.files()
             .insert(path.to_path_buf(), (stamp, compiled.clone()));
@@ -581,7 +609,13 @@ impl MarineEngine {
         wasm: &[u8],
         limits: &Limits,
     ) -> Result<Arc<CompiledModule>, MarineError> {
-        self.compile_inner(name, wasm, limits, &self.disk_cache(), None)
+        self.compile_inner(&CompileRequest {
+            name,
+            wasm,
+            limits,
+            cache: &self.disk_cache(),
+            wasm_path: None,
+        })
     }
 
     /// [`MarineEngine::compile_with_limits`] with these disk cache settings.
@@ -592,48 +626,31 @@ impl MarineEngine {
         limits: &Limits,
         cache: &DiskCacheOptions,
     ) -> Result<Arc<CompiledModule>, MarineError> {
-        self.compile_inner(name, wasm, limits, cache, None)
+        self.compile_inner(&CompileRequest {
+            name,
+            wasm,
+            limits,
+            cache,
+            wasm_path: None,
+        })
     }
 
-    fn compile_inner(
-        &self,
-        name: &str,
-        wasm: &[u8],
-        limits: &Limits,
-        cache: &DiskCacheOptions,
-        wasm_path: Option<&Path>,
-    ) -> Result<Arc<CompiledModule>, MarineError> {
+    fn compile_inner(&self, req: &CompileRequest<'_>) -> Result<Arc<CompiledModule>, MarineError> {
+        let (name, wasm, limits) = (req.name, req.wasm, req.limits);
         let size_metrics = ModuleMetrics {
             size: wasm.len() as u64,
             ..ModuleMetrics::default()
         };
         limits.check(name, &size_metrics)?;
-        let key = ContentKey::of(wasm);
+        let wasm_digest = disk_cache::digest(wasm);
+        let key = ContentKey(wasm_digest);
         let hit = self.lock().get(&key);
         if let Some(hit) = hit {
             limits.check(name, &hit.metrics)?;
             return Ok(hit);
         }
-        let interface = ModuleInterface::from_wasm_with_limits(wasm, limits.interface()).map_err(
-            |e| match e.limit {
-                Some(kind) => MarineError::Limit(LimitExceeded {
-                    module: name.to_string(),
-                    kind,
-                    limit: match kind {
-                        LimitKind::RecordTypes => limits.max_record_types.into(),
-                        _ => limits.max_type_depth.into(),
-                    },
-                    what: format!("section `{}`: {}", e.section, e.reason),
-                }),
-                None => MarineError::Metadata {
-                    module: name.to_string(),
-                    section: e.section,
-                    reason: e.reason,
-                },
-            },
-        )?;
-        let metrics = crate::metrics::measure(name, wasm, &interface, limits)?;
-        let module = self.machine_code(name, wasm, limits, cache, wasm_path)?;
+        let interface = parse_interface(name, wasm, limits)?;
+        let (module, metrics) = self.machine_code(req, &wasm_digest, &interface)?;
         let plans = interface
             .functions
             .iter()
@@ -650,46 +667,76 @@ impl MarineEngine {
         Ok(compiled)
     }
 
-    /// The module's machine code: from a trusted precompiled file next to `wasm_path`, from
-    /// the disk cache, or compiled (and then written to the disk cache). Problems with either
-    /// file are logged and end in compiling, never in an error.
+    /// The module's machine code and shape: from a trusted precompiled file next to the
+    /// `.wasm`, from the disk cache (both keep the shape measured when they were compiled, so
+    /// a hit skips the pass over all the code), or measured and compiled here (and then
+    /// written to the disk cache). The shape is checked against the limits either way.
     fn machine_code(
         &self,
-        name: &str,
-        wasm: &[u8],
-        limits: &Limits,
-        cache: &DiskCacheOptions,
-        wasm_path: Option<&Path>,
-    ) -> Result<Module, MarineError> {
-        let engine = &self.inner.engine;
+        req: &CompileRequest<'_>,
+        wasm_digest: &[u8; 32],
+        interface: &ModuleInterface,
+    ) -> Result<(Module, ModuleMetrics), MarineError> {
+        let (name, wasm, limits) = (req.name, req.wasm, req.limits);
+        let disk = self.disk_cache_for(req.cache);
+        let key = cache_key(&self.inner.engine_digest, wasm_digest);
+        if let Some((module, metrics)) = self.stored_code(req, &key, disk.as_deref()) {
+            if metrics.size == wasm.len() as u64 {
+                limits.check(name, &metrics)?;
+                return Ok((module, metrics));
+            }
+            log::warn!("module `{name}`: stored compiled code ignored: it measured other bytes");
+        }
+        let metrics = crate::metrics::measure(name, wasm, interface, limits)?;
+        let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
+        if let Some(disk) = &disk {
+            let counters = &self.inner.disk_counters;
+            if let Err(e) = disk.store(&key, wasm_digest, &metrics, &module, counters) {
+                log::warn!("module `{name}`: not written to the compiled-module cache: {e}");
+            }
+        }
+        Ok((module, metrics))
+    }
+
+    /// Compiled code stored for `key`: a trusted precompiled file next to the `.wasm`, else
+    /// the disk cache's entry. Problems with either file are logged and counted, never an
+    /// error: the caller compiles instead.
+    fn stored_code(
+        &self,
+        req: &CompileRequest<'_>,
+        key: &[u8; 32],
+        disk: Option<&DiskCache>,
+    ) -> Option<(Module, ModuleMetrics)> {
+        let (name, engine) = (req.name, &self.inner.engine);
         let counters = &self.inner.disk_counters;
-        let disk = self.disk_cache_for(cache);
-        let precompiled = wasm_path
+        let precompiled = req
+            .wasm_path
             .map(disk_cache::precompiled_path)
             .filter(|p| p.exists());
-        if disk.is_none() && precompiled.is_none() {
-            return self.compile_in_time(name, wasm, limits.max_compile_time);
-        }
-        let wasm_digest = disk_cache::digest(wasm);
-        let key = cache_key(&self.inner.engine_digest, &wasm_digest);
         if let Some(cwasm) = precompiled {
-            if !cache.trust_precompiled {
+            if !req.cache.trust_precompiled {
                 Counters::bump(&counters.precompiled_ignored, 1);
                 log::debug!(
                     "module `{name}`: ignoring {} (precompiled files are not trusted)",
                     cwasm.display()
                 );
             } else {
-                let loaded = disk_cache::read_artifact(&cwasm, &key, MAX_PRECOMPILED_SIZE, true)
-                    .and_then(|p| {
-                        p.map(|p| disk_cache::deserialize(engine, &cwasm, &p))
+                let loaded = disk_cache::read_artifact(&cwasm, key, MAX_PRECOMPILED_SIZE, true)
+                    .and_then(|artifact| {
+                        artifact
+                            .map(|a| {
+                                Ok((
+                                    disk_cache::deserialize(engine, &cwasm, &a.payload)?,
+                                    a.metrics,
+                                ))
+                            })
                             .transpose()
                     });
                 match loaded {
-                    Ok(Some(module)) => {
+                    Ok(Some(found)) => {
                         Counters::bump(&counters.precompiled_loaded, 1);
                         log::debug!("module `{name}`: loaded {}", cwasm.display());
-                        return Ok(module);
+                        return Some(found);
                     }
                     Ok(None) => {}
                     Err(e) => {
@@ -699,30 +746,26 @@ impl MarineEngine {
                 }
             }
         }
-        if let Some(disk) = &disk {
-            match disk.load(engine, &key) {
-                Ok(Some(module)) => {
-                    Counters::bump(&counters.hits, 1);
-                    log::debug!(
-                        "module `{name}`: compiled code found in {}",
-                        disk.dir().display()
-                    );
-                    return Ok(module);
-                }
-                Ok(None) => Counters::bump(&counters.misses, 1),
-                Err(e) => {
-                    Counters::bump(&counters.rejected, 1);
-                    log::warn!("module `{name}`: compiled-module cache entry dropped: {e}");
-                }
+        let disk = disk?;
+        match disk.load(engine, key) {
+            Ok(Some(found)) => {
+                Counters::bump(&counters.hits, 1);
+                log::debug!(
+                    "module `{name}`: compiled code found in {}",
+                    disk.dir().display()
+                );
+                Some(found)
+            }
+            Ok(None) => {
+                Counters::bump(&counters.misses, 1);
+                None
+            }
+            Err(e) => {
+                Counters::bump(&counters.rejected, 1);
+                log::warn!("module `{name}`: compiled-module cache entry dropped: {e}");
+                None
             }
         }
-        let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
-        if let Some(disk) = &disk {
-            if let Err(e) = disk.store(&key, &wasm_digest, &module, counters) {
-                log::warn!("module `{name}`: not written to the compiled-module cache: {e}");
-            }
-        }
-        Ok(module)
     }
 
     /// Compiles on a thread of its own and waits at most `limit` for it. Cranelift cannot be
@@ -773,6 +816,31 @@ impl MarineEngine {
 
 /// Stack size of the compiler threads.
 const COMPILER_STACK_BYTES: usize = 16 << 20;
+
+/// The module's interface, read from its custom sections within `limits` (a limit's breach
+/// is a [`MarineError::Limit`], anything else wrong a [`MarineError::Metadata`]).
+fn parse_interface(
+    name: &str,
+    wasm: &[u8],
+    limits: &Limits,
+) -> Result<ModuleInterface, MarineError> {
+    ModuleInterface::from_wasm_with_limits(wasm, limits.interface()).map_err(|e| match e.limit {
+        Some(kind) => MarineError::Limit(LimitExceeded {
+            module: name.to_string(),
+            kind,
+            limit: match kind {
+                LimitKind::RecordTypes => limits.max_record_types.into(),
+                _ => limits.max_type_depth.into(),
+            },
+            what: format!("section `{}`: {}", e.section, e.reason),
+        }),
+        None => MarineError::Metadata {
+            module: name.to_string(),
+            section: e.section,
+            reason: e.reason,
+        },
+    })
+}
 
 #[cfg(test)]
 mod tests {
