@@ -124,6 +124,24 @@ fn ty_tokens(ty: &IType) -> TokenStream {
             let ident = ident_for(&record.name);
             quote!(#ident)
         }
+        // The Rust forms of the extension types; `expand` refuses interfaces that use them
+        // until the wrappers convert them (docs/abi-extensions.md).
+        IType::Option(inner) => {
+            let inner = ty_tokens(inner);
+            quote!(Option<#inner>)
+        }
+        IType::Result(ok, err) => {
+            let (ok, err) = (ty_tokens(ok), ty_tokens(err));
+            quote!(Result<#ok, #err>)
+        }
+        IType::Tuple(items) => {
+            let items = items.iter().map(ty_tokens);
+            quote!((#(#items,)*))
+        }
+        IType::Enum(e) => {
+            let ident = ident_for(&e.name);
+            quote!(#ident)
+        }
     }
 }
 
@@ -256,6 +274,22 @@ fn itype_tokens(ty: &IType) -> TokenStream {
         IType::F64 => quote!(#itype::F64),
         IType::String => quote!(#itype::String),
         IType::ByteArray => quote!(#itype::ByteArray),
+        IType::Option(inner) => {
+            let inner = itype_tokens(inner);
+            quote!(#itype::Option(::std::boxed::Box::new(#inner)))
+        }
+        IType::Result(ok, err) => {
+            let (ok, err) = (itype_tokens(ok), itype_tokens(err));
+            quote!(#itype::Result(::std::boxed::Box::new(#ok), ::std::boxed::Box::new(#err)))
+        }
+        IType::Tuple(items) => {
+            let items = items.iter().map(itype_tokens);
+            quote!(#itype::Tuple(::std::vec![#(#items),*]))
+        }
+        IType::Enum(e) => {
+            let ident = ident_for(&e.name);
+            quote!(<#ident as #krate::internal::HostValue>::itype())
+        }
     }
 }
 

@@ -114,6 +114,15 @@ fn flat_type(ty: &ParsedType) -> IType {
             name: name.clone(),
             fields: Vec::new(),
         })),
+        ParsedType::Option(inner, _) => IType::Option(Box::new(flat_type(inner))),
+        ParsedType::Result(ok, err, _) => {
+            IType::Result(Box::new(flat_type(ok)), Box::new(flat_type(err)))
+        }
+        ParsedType::Tuple(items, _) => IType::Tuple(items.iter().map(flat_type).collect()),
+        ParsedType::Enum(name, _) => IType::Enum(Arc::new(marine_ast::types::IEnumType {
+            name: name.clone(),
+            variants: Vec::new(),
+        })),
     }
 }
 
