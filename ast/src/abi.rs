@@ -235,8 +235,7 @@ pub fn parsed_wire_size(ty: &ParsedType) -> u32 {
         ParsedType::Record(..)
         | ParsedType::Option(..)
         | ParsedType::Result(..)
-        | ParsedType::Tuple(..)
-        | ParsedType::Enum(..) => 4,
+        | ParsedType::Tuple(..) => 4,
     }
 }
 

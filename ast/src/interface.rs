@@ -545,7 +545,6 @@ impl RecordResolver<'_> {
                 | ParsedType::Option(..)
                 | ParsedType::Result(..)
                 | ParsedType::Tuple(..)
-                | ParsedType::Enum(..)
         ) {
             if self.level >= self.max_depth {
                 return Err(self.too_deep("<type>"));
@@ -587,19 +586,17 @@ impl RecordResolver<'_> {
                 self.deepest = self.deepest.max(depth);
                 Ok((ty, depth))
             }
+            // A named type: a record, or else an enum (the two never share a name).
+            ParsedType::Record(name, _) if self.enum_asts.contains_key(name) => {
+                let (e, depth) = self.resolve_enum(name)?;
+                Ok((IType::Enum(e), depth))
+            }
             ParsedType::Record(name, _) => {
                 if !self.asts.contains_key(name) {
                     return Err(err(name, format!("unknown record `{name}`")));
                 }
                 let (record, depth) = self.resolve_with_depth(name)?;
                 Ok((IType::Record(record), depth))
-            }
-            ParsedType::Enum(name, _) => {
-                if !self.enum_asts.contains_key(name) {
-                    return Err(err(name, format!("unknown enum `{name}`")));
-                }
-                let (e, depth) = self.resolve_enum(name)?;
-                Ok((IType::Enum(e), depth))
             }
             ParsedType::Option(inner, _) => {
                 let (inner, depth) = self.ty(inner)?;

@@ -183,7 +183,9 @@ pub enum ParsedType {
     Utf8String(PassingStyle),
     /// `Vec<T>`.
     Vector(Box<ParsedType>, PassingStyle),
-    /// A record by its short (last path segment) name.
+    /// A record, or a `#[marine]` enum (extension), by its short (last path segment) name: the
+    /// macro sees only the type's path, so the reader resolves the name among the module's
+    /// records and enums.
     Record(String, PassingStyle),
     /// `Option<T>` (extension, `docs/abi-extensions.md`).
     Option(Box<ParsedType>, PassingStyle),
@@ -191,8 +193,6 @@ pub enum ParsedType {
     Result(Box<ParsedType>, Box<ParsedType>, PassingStyle),
     /// A tuple `(A, B, ..)` (extension).
     Tuple(Vec<ParsedType>, PassingStyle),
-    /// A `#[marine]` enum by its short name (extension).
-    Enum(String, PassingStyle),
 }
 
 impl ParsedType {
@@ -202,33 +202,29 @@ impl ParsedType {
         match self {
             I8(p) | I16(p) | I32(p) | I64(p) | U8(p) | U16(p) | U32(p) | U64(p) | F32(p)
             | F64(p) | Boolean(p) | Utf8Str(p) | Utf8String(p) => *p,
-            Vector(_, p)
-            | Record(_, p)
-            | Option(_, p)
-            | Result(_, _, p)
-            | Tuple(_, p)
-            | Enum(_, p) => *p,
+            Vector(_, p) | Record(_, p) | Option(_, p) | Result(_, _, p) | Tuple(_, p) => *p,
         }
     }
 
-    /// True when this type is or contains an extension type (`Option`, `Result`, a tuple or
-    /// an enum), which the official toolchain cannot read. Records are not looked into (see
-    /// [`SDKAst::uses_extensions`] for a whole document).
+    /// True when this type is or contains `Option`, `Result` or a tuple, which the official
+    /// toolchain cannot read. Named types are not looked into: a `Record` tag may name an enum,
+    /// whose own document is what the official toolchain refuses.
     pub fn uses_extensions(&self) -> bool {
         use ParsedType::*;
         match self {
             I8(_) | I16(_) | I32(_) | I64(_) | U8(_) | U16(_) | U32(_) | U64(_) | F32(_)
             | F64(_) | Boolean(_) | Utf8Str(_) | Utf8String(_) | Record(..) => false,
             Vector(elem, _) => elem.uses_extensions(),
-            Option(..) | Result(..) | Tuple(..) | Enum(..) => true,
+            Option(..) | Result(..) | Tuple(..) => true,
         }
     }
 }
 
 impl SDKAst {
     /// True when this document uses the ABI extensions (`docs/abi-extensions.md`): it is an
-    /// enum, or a type it names is or contains `Option`, `Result`, a tuple or an enum. The
-    /// official toolchain refuses such a document ([`OFFICIAL_REFUSAL_PREFIX`]).
+    /// enum, or a type it names is or contains `Option`, `Result` or a tuple. The official
+    /// toolchain refuses such a document ([`OFFICIAL_REFUSAL_PREFIX`]); a document that only
+    /// names an enum is refused with the enum's own document, in the same module.
     pub fn uses_extensions(&self) -> bool {
         let fields_use =
             |fields: &RecordFields| fields.fields().iter().any(|f| f.ty.uses_extensions());
@@ -249,7 +245,7 @@ impl SDKAst {
 /// extensions: `marine build` (its `marine-it-generator`) deserializes every metadata section
 /// into its own schema, which lacks the new tags, and stops with
 /// ``Embedded by rust-sdk metadata couldn't be parsed by serde: Error("unknown variant `Option`,
-/// expected one of `I8`, ..., `Record`", line: 1, column: N)`` (or ``unknown variant `Enum`,
+/// expected one of `I8`, ..., `Record`", line: 0, column: 0)`` (or ``unknown variant `Enum`,
 /// expected one of `Function`, `ExternMod`, `Record` `` for an enum's own section). Without
 /// `marine build` there is no `interface-types` section, and the official runtime refuses to
 /// load the module at all (`NoITSection`).

@@ -380,9 +380,9 @@ fn module_with(sections: &[(&str, &str)]) -> Vec<u8> {
     wasm
 }
 
-const GET: &str = r#"{"ast_type":"Function","signature":{"name":"get","arguments":[{"name":"name","ty":{"Utf8String":"ByValue"}}],"output_types":[{"Result":[{"Vector":[{"U8":"ByValue"},"ByValue"]},{"Enum":["StorageError","ByValue"]},"ByValue"]}]}}"#;
+const GET: &str = r#"{"ast_type":"Function","signature":{"name":"get","arguments":[{"name":"name","ty":{"Utf8String":"ByValue"}}],"output_types":[{"Result":[{"Vector":[{"U8":"ByValue"},"ByValue"]},{"Record":["StorageError","ByValue"]},"ByValue"]}]}}"#;
 const STORAGE_ERROR: &str = r#"{"ast_type":"Enum","name":"StorageError","variants":[{"name":"NotFound","fields":"Unit"},{"name":"Io","fields":{"Unnamed":[{"name":null,"ty":{"Utf8String":"ByValue"}}]}},{"name":"TooBig","fields":{"Named":[{"name":"limit","ty":{"U64":"ByValue"}},{"name":"given","ty":{"Option":[{"U64":"ByValue"},"ByValue"]}}]}}]}"#;
-const PICK: &str = r#"{"ast_type":"Function","signature":{"name":"pick","arguments":[{"name":"t","ty":{"Tuple":[[{"I32":"ByValue"},{"Option":[{"Enum":["StorageError","ByValue"]},"ByRef"]}],"ByRef"]}}],"output_types":[{"Option":[{"Utf8String":"ByValue"},"ByValue"]}]}}"#;
+const PICK: &str = r#"{"ast_type":"Function","signature":{"name":"pick","arguments":[{"name":"t","ty":{"Tuple":[[{"I32":"ByValue"},{"Option":[{"Record":["StorageError","ByValue"]},"ByRef"]}],"ByRef"]}}],"output_types":[{"Option":[{"Utf8String":"ByValue"},"ByValue"]}]}}"#;
 
 #[test]
 fn metadata_is_read_and_plans_use_one_pointer() {
@@ -391,6 +391,12 @@ fn metadata_is_read_and_plans_use_one_pointer() {
         assert_eq!(serde_json::to_string(&parsed).unwrap(), doc, "byte-exact");
         assert!(parsed.uses_extensions());
     }
+    // A document that only names an enum looks like a plain one; the enum's own document is
+    // what marks (and gets refused in) the module.
+    let named = GET.replace(r#"{"Result":[{"Vector":[{"U8":"ByValue"},"ByValue"]},{"Record":["StorageError","ByValue"]},"ByValue"]}"#, r#"{"Record":["StorageError","ByValue"]}"#);
+    assert!(!serde_json::from_str::<SDKAst>(&named)
+        .unwrap()
+        .uses_extensions());
     let wasm = module_with(&[
         ("__m_generated_section__get", GET),
         ("__m_generated_section__StorageError", STORAGE_ERROR),
@@ -427,12 +433,20 @@ fn bad_extension_metadata_is_named() {
             .unwrap_err()
             .reason
     };
-    let recursive = r#"{"ast_type":"Enum","name":"List","variants":[{"name":"Nil","fields":"Unit"},{"name":"Cons","fields":{"Unnamed":[{"name":null,"ty":{"Vector":[{"Enum":["List","ByValue"]},"ByValue"]}}]}}]}"#;
+    let recursive = r#"{"ast_type":"Enum","name":"List","variants":[{"name":"Nil","fields":"Unit"},{"name":"Cons","fields":{"Unnamed":[{"name":null,"ty":{"Vector":[{"Record":["List","ByValue"]},"ByValue"]}}]}}]}"#;
     assert!(reason(&[("__m_generated_section__List", recursive)]).contains("recursive"));
     let empty = r#"{"ast_type":"Enum","name":"Never","variants":[]}"#;
     assert!(reason(&[("__m_generated_section__Never", empty)]).contains("has no variants"));
     let unknown = GET.replace("StorageError", "Missing");
-    assert!(reason(&[("__m_generated_section__get", &unknown)]).contains("unknown enum `Missing`"));
+    assert!(
+        reason(&[("__m_generated_section__get", &unknown)]).contains("unknown record `Missing`")
+    );
+    let clash = r#"{"ast_type":"Record","name":"StorageError","fields":{"Named":[{"name":"a","ty":{"U8":"ByValue"}}]}}"#;
+    assert!(reason(&[
+        ("__m_generated_section__StorageError", STORAGE_ERROR),
+        ("__m_generated_section__StorageErrorRecord", clash)
+    ])
+    .contains("declared both as a record and as an enum"));
     let i = r#"{"I32":"ByValue"}"#;
     let wide = format!(
         r#"{{"ast_type":"Function","signature":{{"name":"pick","arguments":[{{"name":"t","ty":{{"Tuple":[[{}],"ByValue"]}}}}],"output_types":[]}}}}"#,

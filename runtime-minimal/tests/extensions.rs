@@ -17,7 +17,7 @@ fn res(t: ParsedType, e: ParsedType) -> ParsedType {
     ParsedType::Result(Box::new(t), Box::new(e), V)
 }
 fn storage_error() -> ParsedType {
-    ParsedType::Enum("StorageError".into(), V)
+    record("StorageError")
 }
 
 /// `enum StorageError { NotFound, Io(String), TooBig { limit: u64, inner: Option<Vec<Inner>> } }`

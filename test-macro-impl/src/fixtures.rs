@@ -119,10 +119,6 @@ fn flat_type(ty: &ParsedType) -> IType {
             IType::Result(Box::new(flat_type(ok)), Box::new(flat_type(err)))
         }
         ParsedType::Tuple(items, _) => IType::Tuple(items.iter().map(flat_type).collect()),
-        ParsedType::Enum(name, _) => IType::Enum(Arc::new(marine_ast::types::IEnumType {
-            name: name.clone(),
-            variants: Vec::new(),
-        })),
     }
 }
 
