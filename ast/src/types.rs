@@ -385,6 +385,73 @@ impl fmt::Display for FunctionSignature {
     }
 }
 
+/// The records and enums a set of types mentions, nested ones included, each once (compared by
+/// value), every type after the ones its fields use: what an interface listing declares.
+#[derive(Clone, Debug, Default)]
+pub struct NamedTypes {
+    /// Records, dependencies first.
+    pub records: Vec<Arc<IRecordType>>,
+    /// Enums, dependencies first.
+    pub enums: Vec<Arc<IEnumType>>,
+}
+
+impl NamedTypes {
+    /// Adds the records and enums `ty` mentions. The walk is bounded by the type's depth.
+    pub fn add(&mut self, ty: &IType) {
+        match ty {
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray => {}
+            IType::Array(elem) | IType::Option(elem) => self.add(elem),
+            IType::Result(ok, err) => {
+                self.add(ok);
+                self.add(err);
+            }
+            IType::Tuple(items) => items.iter().for_each(|t| self.add(t)),
+            IType::Record(record) => {
+                if !self.records.iter().any(|r| **r == **record) {
+                    for field in &record.fields {
+                        self.add(&field.ty);
+                    }
+                    if !self.records.iter().any(|r| **r == **record) {
+                        self.records.push(record.clone());
+                    }
+                }
+            }
+            IType::Enum(e) => {
+                if !self.enums.iter().any(|x| **x == **e) {
+                    for field in e.variants.iter().flat_map(|v| &v.fields) {
+                        self.add(&field.ty);
+                    }
+                    if !self.enums.iter().any(|x| **x == **e) {
+                        self.enums.push(e.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the types of a function's arguments and outputs.
+    pub fn add_signature(&mut self, sig: &FunctionSignature) {
+        for arg in &sig.arguments {
+            self.add(&arg.ty);
+        }
+        for ty in &sig.outputs {
+            self.add(ty);
+        }
+    }
+}
+
 /// Checks that `value` has type `ty`; on mismatch returns a description of what was given
 /// (for example `string` or `array element 3: u32`).
 ///

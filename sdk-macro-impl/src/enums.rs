@@ -162,7 +162,7 @@ pub(crate) fn expand(item: syn::ItemEnum) -> syn::Result<TokenStream> {
             /// # Safety
             /// `ptr` must point to a host-allocated block of this enum.
             #[doc(hidden)]
-            #[allow(clippy::all, unused_unsafe)]
+            #[allow(clippy::all, unused_unsafe, unused_variables, unused_mut)]
             pub unsafe fn __m_generated_deserialize(ptr: *const u8) -> Self {
                 unsafe {
                     match ::marine_rs_sdk::internal::block_discriminant(ptr as usize as u32) {
