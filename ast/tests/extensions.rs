@@ -517,7 +517,7 @@ fn import_checks_cover_the_extension_types() {
 /// fifteen type tags this project's SDK also writes for modules without extensions), to show
 /// what `marine build` says about a module that uses them.
 mod official {
-    #![allow(dead_code)]
+    #![allow(dead_code, clippy::enum_variant_names)]
     use serde::Deserialize;
 
     #[derive(Deserialize)]

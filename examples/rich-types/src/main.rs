@@ -38,6 +38,18 @@ pub fn echo_option(v: Option<String>) -> Option<String> {
     v
 }
 
+/// The plain counterpart of `echo_option` (benchmarks compare the two).
+#[marine]
+pub fn echo_string(v: String) -> String {
+    v
+}
+
+/// The plain counterpart of `echo_result` (benchmarks compare the two).
+#[marine]
+pub fn echo_item(v: Item) -> Item {
+    v
+}
+
 #[marine]
 pub fn echo_nested(v: Option<Option<u64>>) -> Option<Option<u64>> {
     v

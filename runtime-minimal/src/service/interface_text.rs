@@ -82,7 +82,7 @@ impl fmt::Display for ServiceInterface {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{IFunctionArg, IRecordField};
+    use crate::types::{IFunctionArg, IRecordField, IType};
 
     fn record(name: &str, field: &str) -> Arc<IRecordType> {
         Arc::new(IRecordType {

@@ -44,19 +44,19 @@ fn shapes() -> Vec<IValue> {
 }
 fn everything(seed: u8) -> IValue {
     Record(vec![
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             some(U64(u64::MAX))
         } else {
             none()
         },
         // `None` inside `Some`.
         some(none()),
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             ok(ByteArray(vec![seed, 0, 255]))
         } else {
             err(s("failed"))
         },
-        Tuple(vec![Boolean(seed % 2 == 0), some(s("p"))]),
+        Tuple(vec![Boolean(seed.is_multiple_of(2)), some(s("p"))]),
         some(Tuple(vec![])),
         Array(shapes()),
         Array(vec![none(), some(item("x", Some(&[])))]),
