@@ -55,20 +55,6 @@ pub fn load_service(
                     ),
                 )
             })?;
-        if interface.uses_extensions() {
-            // The generated wrappers have no Rust form for these types yet: refuse clearly
-            // rather than generate code that does not compile.
-            return Err(syn::Error::new(
-                at(),
-                format!(
-                    "module `{}` ({}): its interface uses Option, Result, tuples or enums \
-                     (docs/abi-extensions.md), which #[marine_test] wrappers do not support yet; \
-                     call it through marine_rs_sdk_test's runtime with JSON or IValues instead",
-                    m.name,
-                    m.wasm_path.display()
-                ),
-            ));
-        }
         modules.push(LoadedModule {
             name: m.name.clone(),
             wasm_path: m.wasm_path.clone(),
