@@ -99,7 +99,8 @@ impl IType {
 
     /// True when this type or a type inside it is one of the extension types (`Option`,
     /// `Result`, tuples, enums), which the official Marine toolchain does not know. Records
-    /// are looked into; the walk is bounded by the type's depth.
+    /// are not looked into (a record DAG unfolds exponentially):
+    /// [`crate::ModuleInterface::uses_extensions`] checks each record's fields once.
     pub fn uses_extensions(&self) -> bool {
         match self {
             IType::Boolean
@@ -116,7 +117,7 @@ impl IType {
             | IType::String
             | IType::ByteArray => false,
             IType::Array(elem) => elem.uses_extensions(),
-            IType::Record(r) => r.fields.iter().any(|f| f.ty.uses_extensions()),
+            IType::Record(_) => false,
             IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => true,
         }
     }
