@@ -98,7 +98,11 @@ pub fn flatten_param(ty: &IType, out: &mut Vec<WasmType>) {
             out.push(WasmType::I32);
             out.push(WasmType::I32)
         }
-        IType::Record(_) => out.push(WasmType::I32),
+        IType::Record(_)
+        | IType::Option(_)
+        | IType::Result(..)
+        | IType::Tuple(_)
+        | IType::Enum(_) => out.push(WasmType::I32),
     }
 }
 
@@ -132,8 +136,86 @@ pub fn wire_size(ty: &IType) -> u32 {
         IType::S32 | IType::U32 | IType::F32 => 4,
         IType::S64 | IType::U64 | IType::F64 => 8,
         IType::String | IType::ByteArray | IType::Array(_) => 8,
-        IType::Record(_) => 4,
+        IType::Record(_)
+        | IType::Option(_)
+        | IType::Result(..)
+        | IType::Tuple(_)
+        | IType::Enum(_) => 4,
     }
+}
+
+/// Size of the discriminant at the start of an `Option`, `Result` or enum block
+/// (`docs/abi-extensions.md`): a little-endian u32.
+pub const DISCRIMINANT_SIZE: u32 = 4;
+
+/// The field types of one case of a tagged block (`Option`, `Result`, enum) with this
+/// discriminant, in wire order, or `None` when the type has no such case (or is not tagged).
+///
+/// `Option`: 0 is `None` (no payload), 1 is `Some(T)`. `Result`: 0 is `Ok(T)`, 1 is `Err(E)`.
+/// Enum: the variant's index in declaration order, its fields as payload.
+pub fn case_fields(ty: &IType, discriminant: u32) -> Option<Vec<&IType>> {
+    match ty {
+        IType::Option(inner) => match discriminant {
+            0 => Some(Vec::new()),
+            1 => Some(vec![&**inner]),
+            _ => None,
+        },
+        IType::Result(ok, err) => match discriminant {
+            0 => Some(vec![&**ok]),
+            1 => Some(vec![&**err]),
+            _ => None,
+        },
+        IType::Enum(e) => e
+            .variants
+            .get(discriminant as usize)
+            .map(|v| v.fields.iter().map(|f| &f.ty).collect()),
+        IType::Boolean
+        | IType::S8
+        | IType::S16
+        | IType::S32
+        | IType::S64
+        | IType::U8
+        | IType::U16
+        | IType::U32
+        | IType::U64
+        | IType::F32
+        | IType::F64
+        | IType::String
+        | IType::ByteArray
+        | IType::Array(_)
+        | IType::Record(_)
+        | IType::Tuple(_) => None,
+    }
+}
+
+/// How many cases a tagged type has (`Option` and `Result` 2, an enum its variant count);
+/// 0 for the other types.
+pub fn case_count(ty: &IType) -> u32 {
+    match ty {
+        IType::Option(_) | IType::Result(..) => 2,
+        IType::Enum(e) => e.variants.len() as u32,
+        IType::Boolean
+        | IType::S8
+        | IType::S16
+        | IType::S32
+        | IType::S64
+        | IType::U8
+        | IType::U16
+        | IType::U32
+        | IType::U64
+        | IType::F32
+        | IType::F64
+        | IType::String
+        | IType::ByteArray
+        | IType::Array(_)
+        | IType::Record(_)
+        | IType::Tuple(_) => 0,
+    }
+}
+
+/// Packed size of a tuple block: the sum of its elements' wire sizes, like a record's.
+pub fn tuple_size(items: &[IType]) -> u32 {
+    items.iter().map(wire_size).sum()
 }
 
 /// Packed size of a record: the sum of its fields' wire sizes, no padding (§2.5).
@@ -150,7 +232,10 @@ pub fn parsed_wire_size(ty: &ParsedType) -> u32 {
         ParsedType::I32(_) | ParsedType::U32(_) | ParsedType::F32(_) => 4,
         ParsedType::I64(_) | ParsedType::U64(_) | ParsedType::F64(_) => 8,
         ParsedType::Utf8Str(_) | ParsedType::Utf8String(_) | ParsedType::Vector(..) => 8,
-        ParsedType::Record(..) => 4,
+        ParsedType::Record(..)
+        | ParsedType::Option(..)
+        | ParsedType::Result(..)
+        | ParsedType::Tuple(..) => 4,
     }
 }
 
@@ -169,7 +254,14 @@ pub fn element_tag(ty: &IType) -> u8 {
         IType::S64 => 8,
         IType::F32 => 9,
         IType::F64 => 10,
-        IType::String | IType::ByteArray | IType::Array(_) | IType::Record(_) => 3,
+        IType::String
+        | IType::ByteArray
+        | IType::Array(_)
+        | IType::Record(_)
+        | IType::Option(_)
+        | IType::Result(..)
+        | IType::Tuple(_)
+        | IType::Enum(_) => 3,
     }
 }
 
@@ -212,12 +304,18 @@ pub enum OutputKind {
     Sized(IType),
     /// A record: `get_result_ptr` only.
     Record(Arc<IRecordType>),
+    /// An extension type (`Option`, `Result`, tuple, enum): a pointer to its block through
+    /// `get_result_ptr` only, as a record.
+    Boxed(IType),
 }
 
 impl OutputKind {
     /// True when the output is complex and `release_objects` must run after lifting.
     pub fn needs_release(&self) -> bool {
-        matches!(self, OutputKind::Sized(_) | OutputKind::Record(_))
+        matches!(
+            self,
+            OutputKind::Sized(_) | OutputKind::Record(_) | OutputKind::Boxed(_)
+        )
     }
 }
 
@@ -239,6 +337,7 @@ impl CallPlan {
         let output = match signature.outputs.first() {
             None => OutputKind::None,
             Some(IType::Record(r)) => OutputKind::Record(r.clone()),
+            Some(ty) if ty.is_boxed() => OutputKind::Boxed(ty.clone()),
             Some(ty) if ty.is_complex() => OutputKind::Sized(ty.clone()),
             Some(ty) => OutputKind::Scalar(ty.clone()),
         };

@@ -62,6 +62,18 @@ pub enum AbiError {
         /// Given value kind or description.
         given: String,
     },
+    /// A tagged block (`Option`, `Result`, enum) holds a discriminant its type has no case for.
+    #[error("{what}: discriminant {value} at {ptr:#x} is not one of the type's {cases} cases")]
+    InvalidDiscriminant {
+        /// The type being read (text form).
+        what: String,
+        /// Address of the block.
+        ptr: u64,
+        /// The discriminant found.
+        value: u32,
+        /// How many cases the type has.
+        cases: u32,
+    },
     /// A call into a guest ABI function (`get_result_ptr`, `release_objects`, …) trapped.
     #[error("guest function `{function}` failed: {message}")]
     GuestCall {

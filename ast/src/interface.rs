@@ -17,14 +17,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::section::{
-    ExternModAst, FnSignature, ParsedType, RecordAst, SDKAst, GENERATED_SECTION_PREFIX,
-    GENERATED_SECTION_PREFIX_FCE, SDK_VERSION_SECTION,
+    EnumAst, ExternModAst, FnSignature, ParsedType, RecordAst, RecordFields, SDKAst,
+    GENERATED_SECTION_PREFIX, GENERATED_SECTION_PREFIX_FCE, SDK_VERSION_SECTION,
 };
 use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType};
 
 use crate::abi::{flatten_signature, WasmSignature, WasmType};
 use crate::limits::{InterfaceLimits, LimitKind};
-use crate::types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType};
+use crate::types::{
+    FunctionSignature, IEnumType, IEnumVariant, IFunctionArg, IRecordField, IRecordType, IType,
+    VariantKind, MAX_TUPLE_ARITY,
+};
 
 /// Why a module's interface could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -67,6 +70,9 @@ pub struct ModuleInterface {
     pub functions: BTreeMap<String, Arc<FunctionSignature>>,
     /// All records declared in the module, by short name.
     pub records: BTreeMap<String, Arc<IRecordType>>,
+    /// All `#[marine]` enums declared in the module, by short name (extension,
+    /// `docs/abi-extensions.md`).
+    pub enums: BTreeMap<String, Arc<IEnumType>>,
     /// `#[marine]` extern blocks, one entry per namespace (blocks with the same namespace are
     /// merged), in order of first appearance.
     pub imports: Vec<ImportedModule>,
@@ -135,7 +141,9 @@ impl ModuleInterface {
         };
 
         let mut record_asts: HashMap<String, (String, RecordAst)> = HashMap::new();
+        let mut enum_asts: HashMap<String, (String, EnumAst)> = HashMap::new();
         let mut record_order = Vec::new();
+        let mut enum_order = Vec::new();
         let mut fn_asts: Vec<(String, FnSignature)> = Vec::new();
         let mut extern_asts: Vec<(String, ExternModAst)> = Vec::new();
         for (section, bytes) in &raw.metadata_sections {
@@ -145,6 +153,23 @@ impl ModuleInterface {
                 match item {
                     SDKAst::Function(f) => fn_asts.push((section.clone(), f.signature)),
                     SDKAst::ExternMod(m) => extern_asts.push((section.clone(), m)),
+                    SDKAst::Enum(e) => {
+                        if let Some((_, prev)) = enum_asts.get(&e.name) {
+                            if prev != &e {
+                                return Err(err(
+                                    section,
+                                    format!("enum `{}` is declared twice, differently", e.name),
+                                ));
+                            }
+                            continue;
+                        }
+                        if record_order.len() + enum_order.len() >= limits.max_record_types as usize
+                        {
+                            return Err(too_many_types(section, limits));
+                        }
+                        enum_order.push(e.name.clone());
+                        enum_asts.insert(e.name.clone(), (section.clone(), e));
+                    }
                     SDKAst::Record(r) => {
                         if let Some((_, prev)) = record_asts.get(&r.name) {
                             if prev != &r {
@@ -155,17 +180,9 @@ impl ModuleInterface {
                             }
                             continue;
                         }
-                        if record_order.len() >= limits.max_record_types as usize {
-                            return Err(InterfaceError {
-                                limit: Some(LimitKind::RecordTypes),
-                                ..err(
-                                    section,
-                                    format!(
-                                        "more than {} record types (`max_record_types`)",
-                                        limits.max_record_types
-                                    ),
-                                )
-                            });
+                        if record_order.len() + enum_order.len() >= limits.max_record_types as usize
+                        {
+                            return Err(too_many_types(section, limits));
                         }
                         record_order.push(r.name.clone());
                         record_asts.insert(r.name.clone(), (section.clone(), r));
@@ -174,9 +191,17 @@ impl ModuleInterface {
             }
         }
 
+        if let Some(name) = enum_order.iter().find(|n| record_asts.contains_key(*n)) {
+            return Err(err(
+                &enum_asts[name].0,
+                format!("`{name}` is declared both as a record and as an enum"),
+            ));
+        }
         let mut resolver = RecordResolver {
             asts: &record_asts,
+            enum_asts: &enum_asts,
             done: HashMap::new(),
+            enums_done: HashMap::new(),
             in_progress: HashSet::new(),
             max_depth: limits.max_type_depth,
             level: 0,
@@ -186,6 +211,11 @@ impl ModuleInterface {
         for name in &record_order {
             let rec = resolver.resolve(name)?;
             records.insert(name.clone(), rec);
+        }
+        let mut enums = BTreeMap::new();
+        for name in &enum_order {
+            let (e, _) = resolver.resolve_enum(name)?;
+            enums.insert(name.clone(), e);
         }
 
         let mut functions: BTreeMap<String, Arc<FunctionSignature>> = BTreeMap::new();
@@ -250,6 +280,7 @@ impl ModuleInterface {
             sdk_version,
             functions,
             records,
+            enums,
             imports,
             wasm_exports: raw.exports,
             type_depth: resolver.deepest,
@@ -260,6 +291,39 @@ impl ModuleInterface {
     pub fn function(&self, name: &str) -> Option<&Arc<FunctionSignature>> {
         self.functions.get(name)
     }
+
+    /// True when the interface uses the ABI extensions (`Option`, `Result`, tuples, enums;
+    /// `docs/abi-extensions.md`): the official toolchain refuses such a module (see
+    /// [`crate::section::OFFICIAL_REFUSAL_PREFIX`]), so it runs only on this runtime.
+    pub fn uses_extensions(&self) -> bool {
+        let sig_uses = |s: &FunctionSignature| {
+            s.arguments.iter().any(|a| a.ty.uses_extensions())
+                || s.outputs.iter().any(IType::uses_extensions)
+        };
+        !self.enums.is_empty()
+            || self
+                .records
+                .values()
+                .any(|r| r.fields.iter().any(|f| f.ty.uses_extensions()))
+            || self.functions.values().any(|s| sig_uses(s))
+            || self
+                .imports
+                .iter()
+                .any(|m| m.functions.iter().any(|f| sig_uses(&f.signature)))
+    }
+}
+
+fn too_many_types(section: &str, limits: InterfaceLimits) -> InterfaceError {
+    InterfaceError {
+        limit: Some(LimitKind::RecordTypes),
+        ..err(
+            section,
+            format!(
+                "more than {} record types (`max_record_types`, which counts enums too)",
+                limits.max_record_types
+            ),
+        )
+    }
 }
 
 impl std::fmt::Display for ModuleInterface {
@@ -267,6 +331,9 @@ impl std::fmt::Display for ModuleInterface {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for rec in self.records.values() {
             writeln!(f, "{rec}")?;
+        }
+        for e in self.enums.values() {
+            writeln!(f, "{e}")?;
         }
         for sig in self.functions.values() {
             writeln!(f, "{sig}")?;
@@ -299,9 +366,12 @@ fn check_sdk_version(v: &str) -> Result<(), InterfaceError> {
 
 struct RecordResolver<'a> {
     asts: &'a HashMap<String, (String, RecordAst)>,
+    enum_asts: &'a HashMap<String, (String, EnumAst)>,
     /// Resolved records with their type depth.
     done: HashMap<String, (Arc<IRecordType>, u32)>,
-    /// Records being resolved: the chain from the outermost, at most `max_depth` long, which
+    /// Resolved enums with their type depth.
+    enums_done: HashMap<String, (Arc<IEnumType>, u32)>,
+    /// Records and enums (names never shared) being resolved: the chain from the outermost, at most `max_depth` long, which
     /// bounds the recursion.
     in_progress: HashSet<String>,
     max_depth: u32,
@@ -383,10 +453,99 @@ impl RecordResolver<'_> {
         Ok((rec, depth))
     }
 
-    /// The type and its depth; refused once arrays and records nest deeper than
-    /// `max_depth`, before recursing further.
+    /// The enum and its type depth (1 + the deepest variant field), resolved as records are:
+    /// once each, recursion refused.
+    fn resolve_enum(&mut self, name: &str) -> Result<(Arc<IEnumType>, u32), InterfaceError> {
+        if let Some(e) = self.enums_done.get(name) {
+            return Ok(e.clone());
+        }
+        let (section, ast) = self
+            .enum_asts
+            .get(name)
+            .ok_or_else(|| err(name, format!("unknown enum `{name}`")))?;
+        if self.in_progress.contains(name) {
+            return Err(err(
+                section,
+                format!("enum `{name}` is recursive; recursive types are not supported"),
+            ));
+        }
+        if ast.variants.is_empty() {
+            return Err(err(section, format!("enum `{name}` has no variants")));
+        }
+        self.in_progress.insert(name.to_string());
+        let mut variants: Vec<IEnumVariant> = Vec::with_capacity(ast.variants.len());
+        let mut depth = 1;
+        for variant in &ast.variants {
+            if variants.iter().any(|v| v.name == variant.name) {
+                return Err(err(
+                    section,
+                    format!("enum `{name}` has two variants named `{}`", variant.name),
+                ));
+            }
+            let kind = match variant.fields {
+                RecordFields::Unit => VariantKind::Unit,
+                RecordFields::Unnamed(_) => VariantKind::Tuple,
+                RecordFields::Named(_) => VariantKind::Struct,
+            };
+            let mut fields: Vec<IRecordField> = Vec::with_capacity(variant.fields.fields().len());
+            for (i, field) in variant.fields.fields().iter().enumerate() {
+                let field_name = match kind {
+                    VariantKind::Struct => field.name.clone().unwrap_or_else(|| i.to_string()),
+                    VariantKind::Unit | VariantKind::Tuple => i.to_string(),
+                };
+                if fields.iter().any(|f| f.name == field_name) {
+                    return Err(err(
+                        section,
+                        format!(
+                            "enum `{name}`, variant `{}` has two fields named `{field_name}`",
+                            variant.name
+                        ),
+                    ));
+                }
+                let (ty, field_depth) = self.ty(&field.ty).map_err(|e| {
+                    e.within(section, |reason| {
+                        format!(
+                            "enum `{name}`, variant `{}`, field `{field_name}`: {reason}",
+                            variant.name
+                        )
+                    })
+                })?;
+                depth = depth.max(field_depth.saturating_add(1));
+                fields.push(IRecordField {
+                    name: field_name,
+                    ty,
+                });
+            }
+            variants.push(IEnumVariant {
+                name: variant.name.clone(),
+                kind,
+                fields,
+            });
+        }
+        self.in_progress.remove(name);
+        if depth > self.max_depth {
+            return Err(self.too_deep(section));
+        }
+        self.deepest = self.deepest.max(depth);
+        let e = Arc::new(IEnumType {
+            name: name.to_string(),
+            variants,
+        });
+        self.enums_done.insert(name.to_string(), (e.clone(), depth));
+        Ok((e, depth))
+    }
+
+    /// The type and its depth; refused once arrays, records and the extension types nest
+    /// deeper than `max_depth`, before recursing further.
     fn ty(&mut self, parsed: &ParsedType) -> Result<(IType, u32), InterfaceError> {
-        if matches!(parsed, ParsedType::Vector(..) | ParsedType::Record(..)) {
+        if matches!(
+            parsed,
+            ParsedType::Vector(..)
+                | ParsedType::Record(..)
+                | ParsedType::Option(..)
+                | ParsedType::Result(..)
+                | ParsedType::Tuple(..)
+        ) {
             if self.level >= self.max_depth {
                 return Err(self.too_deep("<type>"));
             }
@@ -427,6 +586,11 @@ impl RecordResolver<'_> {
                 self.deepest = self.deepest.max(depth);
                 Ok((ty, depth))
             }
+            // A named type: a record, or else an enum (the two never share a name).
+            ParsedType::Record(name, _) if self.enum_asts.contains_key(name) => {
+                let (e, depth) = self.resolve_enum(name)?;
+                Ok((IType::Enum(e), depth))
+            }
             ParsedType::Record(name, _) => {
                 if !self.asts.contains_key(name) {
                     return Err(err(name, format!("unknown record `{name}`")));
@@ -434,7 +598,48 @@ impl RecordResolver<'_> {
                 let (record, depth) = self.resolve_with_depth(name)?;
                 Ok((IType::Record(record), depth))
             }
+            ParsedType::Option(inner, _) => {
+                let (inner, depth) = self.ty(inner)?;
+                self.wrapped(IType::Option(Box::new(inner)), depth)
+            }
+            ParsedType::Result(ok, error, _) => {
+                let (ok, ok_depth) = self.ty(ok)?;
+                let (error, err_depth) = self.ty(error)?;
+                self.wrapped(
+                    IType::Result(Box::new(ok), Box::new(error)),
+                    ok_depth.max(err_depth),
+                )
+            }
+            ParsedType::Tuple(items, _) => {
+                if items.len() > MAX_TUPLE_ARITY {
+                    return Err(err(
+                        "<type>",
+                        format!(
+                            "a tuple of {} elements (at most {MAX_TUPLE_ARITY} are supported)",
+                            items.len()
+                        ),
+                    ));
+                }
+                let mut types = Vec::with_capacity(items.len());
+                let mut depth = 0;
+                for item in items {
+                    let (ty, d) = self.ty(item)?;
+                    depth = depth.max(d);
+                    types.push(ty);
+                }
+                self.wrapped(IType::Tuple(types), depth)
+            }
         }
+    }
+
+    /// An `Option`, `Result` or tuple around types of depth `inner_depth`: one level deeper.
+    fn wrapped(&mut self, ty: IType, inner_depth: u32) -> Result<(IType, u32), InterfaceError> {
+        let depth = inner_depth.saturating_add(1);
+        if depth > self.max_depth {
+            return Err(self.too_deep("<type>"));
+        }
+        self.deepest = self.deepest.max(depth);
+        Ok((ty, depth))
     }
 
     fn signature(

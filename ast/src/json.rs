@@ -12,7 +12,8 @@
 
 use serde_json::{Map, Number, Value};
 
-use crate::types::{FunctionSignature, IRecordType, IType, IValue};
+use crate::types::VariantKind;
+use crate::types::{FunctionSignature, IEnumType, IRecordField, IRecordType, IType, IValue};
 
 /// Why JSON could not be turned into arguments of a function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -259,16 +260,162 @@ fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueMismatch> {
                 m
             }
         })?,
+        IType::Option(inner) => option_from_json(value, inner)?,
+        IType::Result(ok, err) => result_from_json(value, ok, err).map_err(|m| {
+            if m.path.is_empty() {
+                mismatch()
+            } else {
+                m
+            }
+        })?,
+        IType::Tuple(items) => {
+            tuple_from_json(value, items).map_err(
+                |m| {
+                    if m.path.is_empty() {
+                        mismatch()
+                    } else {
+                        m
+                    }
+                },
+            )?
+        }
+        IType::Enum(e) => enum_from_json(value, e)?,
+    })
+}
+
+/// `Option<T>` as serde writes it: `null` is `None`, anything else the `Some` value (so
+/// `Some(None)` of an `Option<Option<T>>` reads back as `None`, as in serde).
+fn option_from_json(value: &Value, inner: &IType) -> Result<IValue, ValueMismatch> {
+    match value {
+        Value::Null => Ok(IValue::Option(None)),
+        other => Ok(IValue::Option(Some(Box::new(json_to_ivalue(
+            other, inner,
+        )?)))),
+    }
+}
+
+/// `Result<T, E>` as serde writes it: `{"Ok": v}` or `{"Err": e}`.
+fn result_from_json(value: &Value, ok: &IType, err: &IType) -> Result<IValue, ValueMismatch> {
+    let Value::Object(map) = value else {
+        return Err(ValueMismatch {
+            path: String::new(),
+            expected: String::new(),
+            given: describe(value),
+        });
+    };
+    match (map.len(), map.get("Ok"), map.get("Err")) {
+        (1, Some(v), None) => json_to_ivalue(v, ok)
+            .map(|v| IValue::Result(Ok(Box::new(v))))
+            .map_err(|m| prefixed(".Ok".into(), m)),
+        (1, None, Some(e)) => json_to_ivalue(e, err)
+            .map(|e| IValue::Result(Err(Box::new(e))))
+            .map_err(|m| prefixed(".Err".into(), m)),
+        _ => Err(ValueMismatch {
+            path: String::new(),
+            expected: format!("{{\"Ok\": {ok}}} or {{\"Err\": {err}}}"),
+            given: describe(value),
+        }),
+    }
+}
+
+/// A tuple as serde writes it: an array of exactly its elements (`null` or `[]` for `()`).
+fn tuple_from_json(value: &Value, items: &[IType]) -> Result<IValue, ValueMismatch> {
+    match value {
+        Value::Null if items.is_empty() => Ok(IValue::Tuple(Vec::new())),
+        Value::Array(values) if values.len() == items.len() => values
+            .iter()
+            .zip(items)
+            .enumerate()
+            .map(|(i, (v, ty))| json_to_ivalue(v, ty).map_err(|m| prefixed(format!(".{i}"), m)))
+            .collect::<Result<_, _>>()
+            .map(IValue::Tuple),
+        other => Err(ValueMismatch {
+            path: String::new(),
+            expected: String::new(),
+            given: describe(other),
+        }),
+    }
+}
+
+/// An enum value as serde writes it (externally tagged): `"Unit"`, `{"Newtype": v}`,
+/// `{"Tuple": [a, b]}`, `{"Struct": {"x": a}}`; `{"Unit": null}` is accepted too.
+fn enum_from_json(value: &Value, e: &IEnumType) -> Result<IValue, ValueMismatch> {
+    let names = || {
+        e.variants
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let wrong = |given: &Value| ValueMismatch {
+        path: String::new(),
+        expected: format!("enum {} ({})", e.name, names()),
+        given: describe(given),
+    };
+    let (name, payload) = match value {
+        Value::String(name) => (name.as_str(), None),
+        Value::Object(map) if map.len() == 1 => {
+            let (name, payload) = map.iter().next().expect("one entry");
+            (name.as_str(), Some(payload))
+        }
+        other => return Err(wrong(other)),
+    };
+    let Some((index, variant)) = e.variants.iter().enumerate().find(|(_, v)| v.name == name) else {
+        return Err(wrong(value));
+    };
+    let path = format!(".{name}");
+    let fields = match (variant.kind, payload) {
+        (VariantKind::Unit, None | Some(Value::Null)) => Vec::new(),
+        (VariantKind::Tuple, Some(v)) if variant.fields.len() == 1 => {
+            vec![json_to_ivalue(v, &variant.fields[0].ty).map_err(|m| prefixed(path, m))?]
+        }
+        (VariantKind::Tuple, Some(Value::Array(items))) if items.len() == variant.fields.len() => {
+            items
+                .iter()
+                .zip(&variant.fields)
+                .map(|(v, f)| {
+                    json_to_ivalue(v, &f.ty).map_err(|m| prefixed(format!("{path}.{}", f.name), m))
+                })
+                .collect::<Result<_, _>>()?
+        }
+        (VariantKind::Struct, Some(v)) => {
+            match fields_from_json(v, &format!("variant {name}"), &variant.fields) {
+                Ok(IValue::Record(fields)) => fields,
+                Ok(_) => unreachable!("fields_from_json gives a record"),
+                Err(m) => return Err(prefixed(path, m)),
+            }
+        }
+        (_, given) => {
+            return Err(ValueMismatch {
+                path,
+                expected: format!("the payload of {}::{name}", e.name),
+                given: given.map(describe).unwrap_or_else(|| "nothing".into()),
+            })
+        }
+    };
+    Ok(IValue::Variant {
+        index: index as u32,
+        fields,
     })
 }
 
 fn record_from_json(value: &Value, record: &IRecordType) -> Result<IValue, ValueMismatch> {
-    let expected = || format!("record {} {{ {} }}", record.name, field_list(record));
+    fields_from_json(value, &format!("record {}", record.name), &record.fields)
+}
+
+/// Named fields (a record's or a struct variant's) from an object, or from an array of all of
+/// them in order.
+fn fields_from_json(
+    value: &Value,
+    what: &str,
+    record_fields: &[IRecordField],
+) -> Result<IValue, ValueMismatch> {
+    let expected = || format!("{what} {{ {} }}", field_list(record_fields));
     match value {
         Value::Object(map) => {
             if let Some(extra) = map
                 .keys()
-                .find(|key| !record.fields.iter().any(|f| &f.name == *key))
+                .find(|key| !record_fields.iter().any(|f| &f.name == *key))
             {
                 return Err(ValueMismatch {
                     path: format!(".{extra}"),
@@ -276,8 +423,7 @@ fn record_from_json(value: &Value, record: &IRecordType) -> Result<IValue, Value
                     given: describe(&map[extra]),
                 });
             }
-            let fields = record
-                .fields
+            let fields = record_fields
                 .iter()
                 .map(|field| {
                     let item = map.get(&field.name).ok_or_else(|| ValueMismatch {
@@ -291,10 +437,10 @@ fn record_from_json(value: &Value, record: &IRecordType) -> Result<IValue, Value
                 .collect::<Result<_, _>>()?;
             Ok(IValue::Record(fields))
         }
-        Value::Array(items) if items.len() == record.fields.len() => {
+        Value::Array(items) if items.len() == record_fields.len() => {
             let fields = items
                 .iter()
-                .zip(&record.fields)
+                .zip(record_fields)
                 .map(|(item, field)| {
                     json_to_ivalue(item, &field.ty)
                         .map_err(|m| prefixed(format!(".{}", field.name), m))
@@ -310,9 +456,8 @@ fn record_from_json(value: &Value, record: &IRecordType) -> Result<IValue, Value
     }
 }
 
-fn field_list(record: &IRecordType) -> String {
-    record
-        .fields
+fn field_list(fields: &[IRecordField]) -> String {
+    fields
         .iter()
         .map(|f| format!("{}: {}", f.name, f.ty))
         .collect::<Vec<_>>()
@@ -411,7 +556,86 @@ pub fn ivalue_to_json(value: &IValue, ty: Option<&IType>) -> Value {
             ),
             _ => Value::Array(fields.iter().map(|v| ivalue_to_json(v, None)).collect()),
         },
+        IValue::Option(None) => Value::Null,
+        IValue::Option(Some(v)) => {
+            let inner = match ty {
+                Some(IType::Option(inner)) => Some(inner.as_ref()),
+                _ => None,
+            };
+            ivalue_to_json(v, inner)
+        }
+        IValue::Result(r) => {
+            let (ok, err) = match ty {
+                Some(IType::Result(ok, err)) => (Some(ok.as_ref()), Some(err.as_ref())),
+                _ => (None, None),
+            };
+            let mut map = Map::with_capacity(1);
+            match r {
+                Ok(v) => map.insert("Ok".into(), ivalue_to_json(v, ok)),
+                Err(e) => map.insert("Err".into(), ivalue_to_json(e, err)),
+            };
+            Value::Object(map)
+        }
+        IValue::Tuple(items) if items.is_empty() => Value::Null,
+        IValue::Tuple(items) => {
+            let types = match ty {
+                Some(IType::Tuple(types)) if types.len() == items.len() => Some(types),
+                _ => None,
+            };
+            Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| ivalue_to_json(v, types.map(|t| &t[i])))
+                    .collect(),
+            )
+        }
+        IValue::Variant { index, fields } => variant_to_json(*index, fields, ty),
     }
+}
+
+/// An enum value as serde writes it; without its type, `{"<index>": [fields]}`.
+fn variant_to_json(index: u32, fields: &[IValue], ty: Option<&IType>) -> Value {
+    let variant = match ty {
+        Some(IType::Enum(e)) => e
+            .variants
+            .get(index as usize)
+            .filter(|v| v.fields.len() == fields.len()),
+        _ => None,
+    };
+    let Some(variant) = variant else {
+        let mut map = Map::with_capacity(1);
+        map.insert(
+            index.to_string(),
+            Value::Array(fields.iter().map(|v| ivalue_to_json(v, None)).collect()),
+        );
+        return Value::Object(map);
+    };
+    let payload = match variant.kind {
+        VariantKind::Unit => return Value::String(variant.name.clone()),
+        VariantKind::Tuple if fields.len() == 1 => {
+            ivalue_to_json(&fields[0], Some(&variant.fields[0].ty))
+        }
+        VariantKind::Tuple => Value::Array(
+            variant
+                .fields
+                .iter()
+                .zip(fields)
+                .map(|(f, v)| ivalue_to_json(v, Some(&f.ty)))
+                .collect(),
+        ),
+        VariantKind::Struct => Value::Object(
+            variant
+                .fields
+                .iter()
+                .zip(fields)
+                .map(|(f, v)| (f.name.clone(), ivalue_to_json(v, Some(&f.ty))))
+                .collect(),
+        ),
+    };
+    let mut map = Map::with_capacity(1);
+    map.insert(variant.name.clone(), payload);
+    Value::Object(map)
 }
 
 fn float(v: f64) -> Value {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::abi::{record_size, wire_size};
+use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
 use crate::error::AbiError;
 use crate::memory::GuestMemory;
 use crate::types::{IRecordType, IType, IValue};
@@ -32,6 +32,7 @@ fn what_of(ty: &IType) -> String {
         IType::ByteArray => "byte array".into(),
         IType::Array(elem) => format!("array of {elem}"),
         IType::Record(r) => format!("record {}", r.name),
+        IType::Enum(e) => format!("enum {}", e.name),
         other => other.to_string(),
     }
 }
@@ -160,6 +161,116 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
         Ok(IValue::Record(fields))
     }
 
+    /// A value passed as one pointer to a block: a record, or an extension type (a tuple's
+    /// packed elements; an `Option`, `Result` or enum's discriminant and payload,
+    /// `docs/abi-extensions.md`). The recursion through nested blocks is bounded by the type's
+    /// depth, as for records.
+    pub fn boxed(&mut self, ty: &IType, ptr: u32) -> Result<IValue, AbiError> {
+        match ty {
+            IType::Record(r) => self.record(r, ptr),
+            IType::Tuple(items) => {
+                let size = tuple_size(items) as u64;
+                let bytes = self.bytes(ptr, size, || format!("tuple {ty}"))?;
+                let mut values = Vec::with_capacity(items.len());
+                let mut offset = 0usize;
+                for item in items {
+                    let len = wire_size(item) as usize;
+                    values.push(self.inline(item, &bytes[offset..offset + len])?);
+                    offset += len;
+                }
+                Ok(IValue::Tuple(values))
+            }
+            IType::Option(_) | IType::Result(..) | IType::Enum(_) => self.tagged(ty, ptr),
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray
+            | IType::Array(_) => Err(AbiError::ValueMismatch {
+                expected: "record, option, result, tuple or enum".into(),
+                given: ty.to_string(),
+            }),
+        }
+    }
+
+    /// An `Option`, `Result` or enum block: a u32 discriminant, then the chosen case's
+    /// fields packed.
+    fn tagged(&mut self, ty: &IType, ptr: u32) -> Result<IValue, AbiError> {
+        let head = self.bytes(ptr, DISCRIMINANT_SIZE as u64, || what_of(ty))?;
+        let mut d = [0u8; 4];
+        d.copy_from_slice(&head);
+        let discriminant = u32::from_le_bytes(d);
+        let Some(fields) = case_fields(ty, discriminant) else {
+            return Err(AbiError::InvalidDiscriminant {
+                what: what_of(ty),
+                ptr: ptr as u64,
+                value: discriminant,
+                cases: case_count(ty),
+            });
+        };
+        let size: u64 = fields.iter().map(|f| wire_size(f) as u64).sum();
+        // The payload follows the discriminant; `ptr + 4` may pass 2^32 only for a block that
+        // is out of bounds anyway.
+        let payload_ptr =
+            ptr.checked_add(DISCRIMINANT_SIZE)
+                .ok_or_else(|| AbiError::OutOfBounds {
+                    what: what_of(ty),
+                    ptr: ptr as u64,
+                    len: DISCRIMINANT_SIZE as u64 + size,
+                    memory_size: self.size,
+                })?;
+        let bytes = self.bytes(payload_ptr, size, || what_of(ty))?;
+        let mut values = Vec::with_capacity(fields.len());
+        let mut offset = 0usize;
+        for field in &fields {
+            let len = wire_size(field) as usize;
+            values.push(self.inline(field, &bytes[offset..offset + len])?);
+            offset += len;
+        }
+        Ok(match ty {
+            IType::Option(_) => IValue::Option(values.pop().map(Box::new)),
+            IType::Result(..) => {
+                let value = Box::new(values.pop().ok_or_else(|| AbiError::ValueMismatch {
+                    expected: ty.to_string(),
+                    given: "a result without payload".into(),
+                })?);
+                IValue::Result(if discriminant == 0 {
+                    Ok(value)
+                } else {
+                    Err(value)
+                })
+            }
+            IType::Enum(_) => IValue::Variant {
+                index: discriminant,
+                fields: values,
+            },
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_)
+            | IType::Tuple(_) => unreachable!("case_fields gives no case for untagged types"),
+        })
+    }
+
     /// Decodes one inline (record field or array element) value from exactly
     /// `wire_size(ty)` bytes, following pointers for complex types.
     fn inline(&mut self, ty: &IType, b: &[u8]) -> Result<IValue, AbiError> {
@@ -187,13 +298,18 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
                 let (ptr, size) = (u32_at(b, 0), u32_at(b, 4));
                 self.sized(ty, ptr, size)?
             }
-            IType::Record(r) => self.record(r, u32_at(b, 0))?,
+            IType::Record(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Tuple(_)
+            | IType::Enum(_) => self.boxed(ty, u32_at(b, 0))?,
         })
     }
 }
 
-/// Lifts a complex value (string, byte array, array, record) given the result slots.
-/// `size` is ignored for records (their RESULT_SIZE is stale, §2.2).
+/// Lifts a complex value (string, byte array, array, record, extension type) given the result
+/// slots. `size` is ignored for the types passed by one pointer (their RESULT_SIZE is stale,
+/// §2.2).
 pub fn lift_result(mem: &[u8], ty: &IType, ptr: u32, size: u32) -> Result<IValue, AbiError> {
     lift_result_from(mem, ty, ptr, size)
 }
@@ -206,9 +322,10 @@ pub fn lift_result_from<'m, M: GuestMemory<'m>>(
     size: u32,
 ) -> Result<IValue, AbiError> {
     let mut lifter = Lifter::over(mem);
-    match ty {
-        IType::Record(r) => lifter.record(r, ptr),
-        other => lifter.sized(other, ptr, size),
+    if ty.is_boxed() {
+        lifter.boxed(ty, ptr)
+    } else {
+        lifter.sized(ty, ptr, size)
     }
     .map_err(|e| match e {
         AbiError::OutOfBounds {

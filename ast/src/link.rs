@@ -141,6 +141,67 @@ impl ShapeCheck {
                 self.same.insert(pair);
                 None
             }
+            (IType::Option(x), IType::Option(y)) => {
+                self.diff(x, y).map(|why| format!("option: {why}"))
+            }
+            (IType::Result(xo, xe), IType::Result(yo, ye)) => self
+                .diff(xo, yo)
+                .map(|why| format!("result ok: {why}"))
+                .or_else(|| self.diff(xe, ye).map(|why| format!("result err: {why}"))),
+            (IType::Tuple(xs), IType::Tuple(ys)) => {
+                if xs.len() != ys.len() {
+                    return Some(format!(
+                        "a tuple of {} elements declared, the export has {}",
+                        xs.len(),
+                        ys.len()
+                    ));
+                }
+                xs.iter().zip(ys).enumerate().find_map(|(i, (x, y))| {
+                    self.diff(x, y)
+                        .map(|why| format!("tuple element {i}: {why}"))
+                })
+            }
+            (IType::Enum(x), IType::Enum(y)) if Arc::ptr_eq(x, y) => None,
+            (IType::Enum(x), IType::Enum(y)) => {
+                // Enums unify by shape like records, but variant names must match too: the
+                // wire carries the variant's position, and a reordered enum would silently
+                // swap meanings.
+                let pair = (Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize);
+                if self.same.contains(&pair) {
+                    return None;
+                }
+                if x.variants.len() != y.variants.len() {
+                    return Some(format!(
+                        "enum `{}` has {} variants, the export's `{}` has {}",
+                        x.name,
+                        x.variants.len(),
+                        y.name,
+                        y.variants.len()
+                    ));
+                }
+                for (i, (v, w)) in x.variants.iter().zip(&y.variants).enumerate() {
+                    if v.name != w.name || v.fields.len() != w.fields.len() {
+                        return Some(format!(
+                            "enum `{}` variant {i} is `{}` with {} fields, the export's is `{}` with {}",
+                            x.name,
+                            v.name,
+                            v.fields.len(),
+                            w.name,
+                            w.fields.len()
+                        ));
+                    }
+                    for (f, g) in v.fields.iter().zip(&w.fields) {
+                        if let Some(why) = self.diff(&f.ty, &g.ty) {
+                            return Some(format!(
+                                "enum `{}` variant `{}` field `{}`: {why}",
+                                x.name, v.name, f.name
+                            ));
+                        }
+                    }
+                }
+                self.same.insert(pair);
+                None
+            }
             (a, b) if a == b || (is_byte_array(a) && is_byte_array(b)) => None,
             _ => Some(format!("declared `{declared}`, the export has `{actual}`")),
         }

@@ -12,6 +12,7 @@
 //! - records: nested buffers first, in field order, then `allocate(record_size, 1)` for the
 //!   record's packed bytes.
 
+use crate::abi::{case_fields, DISCRIMINANT_SIZE};
 use crate::abi::{element_tag, record_size, wire_size, WasmValue, BYTES_TAG};
 use crate::error::AbiError;
 use crate::memory::GuestMemoryMut;
@@ -129,6 +130,84 @@ pub fn lower_record<G: GuestMemoryMut>(
     Ok(ptr)
 }
 
+/// Lowers a value passed as one pointer to a block (a record or an extension type,
+/// `docs/abi-extensions.md`); returns the pointer. Nested buffers are lowered first, then the
+/// block itself is allocated with tag 1, as a record's. A block of size 0 (an empty tuple) is
+/// pointer 0 with no allocation.
+pub fn lower_boxed<G: GuestMemoryMut>(
+    guest: &mut G,
+    ty: &IType,
+    value: &IValue,
+) -> Result<u32, AbiError> {
+    let mut buf = Vec::new();
+    match (ty, value) {
+        (IType::Record(r), IValue::Record(fields)) => return lower_record(guest, r, fields),
+        (IType::Tuple(types), IValue::Tuple(values)) if types.len() == values.len() => {
+            for (t, v) in types.iter().zip(values) {
+                write_inline(guest, t, v, &mut buf)?;
+            }
+        }
+        (IType::Option(inner), IValue::Option(v)) => match v {
+            None => buf.extend_from_slice(&0u32.to_le_bytes()),
+            Some(v) => {
+                buf.extend_from_slice(&1u32.to_le_bytes());
+                write_inline(guest, inner, v, &mut buf)?;
+            }
+        },
+        (IType::Result(ok, err), IValue::Result(v)) => {
+            let (discriminant, t, v) = match v {
+                Ok(v) => (0u32, ok, v),
+                Err(v) => (1u32, err, v),
+            };
+            buf.extend_from_slice(&discriminant.to_le_bytes());
+            write_inline(guest, t, v, &mut buf)?;
+        }
+        (IType::Enum(_), IValue::Variant { index, fields }) => {
+            let types = case_fields(ty, *index).ok_or_else(|| mismatch(ty, value))?;
+            if types.len() != fields.len() {
+                return Err(mismatch(ty, value));
+            }
+            buf.reserve(
+                DISCRIMINANT_SIZE as usize
+                    + types.iter().map(|t| wire_size(t) as usize).sum::<usize>(),
+            );
+            buf.extend_from_slice(&index.to_le_bytes());
+            for (t, v) in types.into_iter().zip(fields) {
+                write_inline(guest, t, v, &mut buf)?;
+            }
+        }
+        (
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_),
+            _,
+        ) => return Err(mismatch(ty, value)),
+    }
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    let size = len_u32(buf.len(), "block")?;
+    let ptr = guest.allocate(size, BYTES_TAG)?;
+    guest.write(ptr, &buf)?;
+    Ok(ptr)
+}
+
 /// Appends the inline form of `value` (record field / array element) to `buf`, lowering
 /// pointed-to data first.
 fn write_inline<G: GuestMemoryMut>(
@@ -156,6 +235,10 @@ fn write_inline<G: GuestMemoryMut>(
         }
         (IType::Record(r), IValue::Record(fields)) => {
             let ptr = lower_record(guest, r, fields)?;
+            buf.extend_from_slice(&ptr.to_le_bytes());
+        }
+        (IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_), _) => {
+            let ptr = lower_boxed(guest, ty, value)?;
             buf.extend_from_slice(&ptr.to_le_bytes());
         }
         _ => return Err(mismatch(ty, value)),
@@ -222,6 +305,9 @@ pub fn lower_argument<G: GuestMemoryMut>(
             IValue::Record(fields) => out(WasmValue::I32(lower_record(guest, r, fields)? as i32)),
             other => return Err(mismatch(ty, other)),
         },
+        IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+            out(WasmValue::I32(lower_boxed(guest, ty, value)? as i32))
+        }
         _ => match scalar_to_wasm(value) {
             Some(v) if crate::types::check_value(value, ty).is_ok() => out(v),
             _ => return Err(mismatch(ty, value)),

@@ -14,7 +14,7 @@
 use crate::abi::OutputKind;
 use crate::error::AbiError;
 use crate::lift::{lift_result_from, Lifter};
-use crate::lower::{lower_record, lower_sized, scalar_to_wasm, wasm_to_scalar};
+use crate::lower::{lower_boxed, lower_record, lower_sized, scalar_to_wasm, wasm_to_scalar};
 use crate::memory::{GuestMemory, GuestMemoryMut};
 use crate::types::{FunctionSignature, IType, IValue};
 use crate::WasmValue;
@@ -71,6 +71,7 @@ pub fn take_output<G: Guest>(
         }
         OutputKind::Sized(ty) => ty.clone(),
         OutputKind::Record(r) => IType::Record(r.clone()),
+        OutputKind::Boxed(ty) => ty.clone(),
     };
     let lifted = read_result_slots(guest, &ty)
         .and_then(|(ptr, size)| lift_result_from(guest.view(), &ty, ptr, size));
@@ -85,12 +86,14 @@ pub fn take_output<G: Guest>(
     }
 }
 
-/// `get_result_ptr` and, unless `ty` is a record, `get_result_size` (in this order).
+/// `get_result_ptr` and, unless `ty` is passed by one pointer (a record or an extension
+/// type), `get_result_size` (in this order).
 pub fn read_result_slots<G: Guest>(guest: &mut G, ty: &IType) -> Result<(u32, u32), AbiError> {
     let ptr = guest.result_ptr()?;
-    let size = match ty {
-        IType::Record(_) => 0,
-        _ => guest.result_size()?,
+    let size = if ty.is_boxed() {
+        0
+    } else {
+        guest.result_size()?
     };
     Ok((ptr, size))
 }
@@ -127,9 +130,13 @@ pub fn lift_arguments<'m, M: GuestMemory<'m>>(
                 let len = i32_param(take(&|| "i32 parameter".into())?)?;
                 lifter.sized(&arg.ty, ptr, len)?
             }
-            IType::Record(r) => {
+            IType::Record(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Tuple(_)
+            | IType::Enum(_) => {
                 let ptr = i32_param(take(&|| "i32 parameter".into())?)?;
-                lifter.record(r, ptr)?
+                lifter.boxed(&arg.ty, ptr)?
             }
             scalar => {
                 let raw = take(&|| scalar.to_string())?;
@@ -179,6 +186,11 @@ pub fn return_to_caller<G: Guest>(
                 return Err(mismatch());
             };
             let ptr = lower_record(caller, r, fields)?;
+            caller.set_result_ptr(ptr)?;
+            Ok(None)
+        }
+        IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+            let ptr = lower_boxed(caller, ty, value)?;
             caller.set_result_ptr(ptr)?;
             Ok(None)
         }

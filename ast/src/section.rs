@@ -27,6 +27,27 @@ pub enum SDKAst {
     ExternMod(ExternModAst),
     /// A `#[marine] struct`.
     Record(RecordAst),
+    /// A `#[marine] enum` (extension, `docs/abi-extensions.md`; unknown to the official
+    /// toolchain, which refuses the module).
+    Enum(EnumAst),
+}
+
+/// Body of [`SDKAst::Enum`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumAst {
+    /// The enum's short (last path segment) name.
+    pub name: String,
+    /// Its variants, in declaration order (the order gives the discriminants).
+    pub variants: Vec<EnumVariantAst>,
+}
+
+/// One variant of an [`EnumAst`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumVariantAst {
+    /// The variant's name.
+    pub name: String,
+    /// Its payload: `Unit`, `Unnamed` (tuple variant) or `Named` (struct variant).
+    pub fields: RecordFields,
 }
 
 /// Body of [`SDKAst::Function`].
@@ -162,8 +183,16 @@ pub enum ParsedType {
     Utf8String(PassingStyle),
     /// `Vec<T>`.
     Vector(Box<ParsedType>, PassingStyle),
-    /// A record by its short (last path segment) name.
+    /// A record, or a `#[marine]` enum (extension), by its short (last path segment) name: the
+    /// macro sees only the type's path, so the reader resolves the name among the module's
+    /// records and enums.
     Record(String, PassingStyle),
+    /// `Option<T>` (extension, `docs/abi-extensions.md`).
+    Option(Box<ParsedType>, PassingStyle),
+    /// `Result<T, E>` (extension).
+    Result(Box<ParsedType>, Box<ParsedType>, PassingStyle),
+    /// A tuple `(A, B, ..)` (extension).
+    Tuple(Vec<ParsedType>, PassingStyle),
 }
 
 impl ParsedType {
@@ -173,10 +202,55 @@ impl ParsedType {
         match self {
             I8(p) | I16(p) | I32(p) | I64(p) | U8(p) | U16(p) | U32(p) | U64(p) | F32(p)
             | F64(p) | Boolean(p) | Utf8Str(p) | Utf8String(p) => *p,
-            Vector(_, p) | Record(_, p) => *p,
+            Vector(_, p) | Record(_, p) | Option(_, p) | Result(_, _, p) | Tuple(_, p) => *p,
+        }
+    }
+
+    /// True when this type is or contains `Option`, `Result` or a tuple, which the official
+    /// toolchain cannot read. Named types are not looked into: a `Record` tag may name an enum,
+    /// whose own document is what the official toolchain refuses.
+    pub fn uses_extensions(&self) -> bool {
+        use ParsedType::*;
+        match self {
+            I8(_) | I16(_) | I32(_) | I64(_) | U8(_) | U16(_) | U32(_) | U64(_) | F32(_)
+            | F64(_) | Boolean(_) | Utf8Str(_) | Utf8String(_) | Record(..) => false,
+            Vector(elem, _) => elem.uses_extensions(),
+            Option(..) | Result(..) | Tuple(..) => true,
         }
     }
 }
+
+impl SDKAst {
+    /// True when this document uses the ABI extensions (`docs/abi-extensions.md`): it is an
+    /// enum, or a type it names is or contains `Option`, `Result` or a tuple. The official
+    /// toolchain refuses such a document ([`OFFICIAL_REFUSAL_PREFIX`]); a document that only
+    /// names an enum is refused with the enum's own document, in the same module.
+    pub fn uses_extensions(&self) -> bool {
+        let fields_use =
+            |fields: &RecordFields| fields.fields().iter().any(|f| f.ty.uses_extensions());
+        let signature_uses = |s: &FnSignature| {
+            s.arguments.iter().any(|a| a.ty.uses_extensions())
+                || s.output_types.iter().any(ParsedType::uses_extensions)
+        };
+        match self {
+            SDKAst::Function(f) => signature_uses(&f.signature),
+            SDKAst::ExternMod(m) => m.imports.iter().any(|i| signature_uses(&i.signature)),
+            SDKAst::Record(r) => fields_use(&r.fields),
+            SDKAst::Enum(_) => true,
+        }
+    }
+}
+
+/// How the official toolchain's error begins when it reads a document that uses the ABI
+/// extensions: `marine build` (its `marine-it-generator`) deserializes every metadata section
+/// into its own schema, which lacks the new tags, and stops with
+/// ``Embedded by rust-sdk metadata couldn't be parsed by serde: Error("unknown variant `Option`,
+/// expected one of `I8`, ..., `Record`", line: 0, column: 0)`` (or ``unknown variant `Enum`,
+/// expected one of `Function`, `ExternMod`, `Record` `` for an enum's own section). Without
+/// `marine build` there is no `interface-types` section, and the official runtime refuses to
+/// load the module at all (`NoITSection`).
+pub const OFFICIAL_REFUSAL_PREFIX: &str =
+    "Embedded by rust-sdk metadata couldn't be parsed by serde";
 
 /// Error from [`parse_section`].
 #[cfg(feature = "json")]

@@ -43,16 +43,118 @@ pub enum IType {
     Array(Box<IType>),
     /// A record (a `#[marine]` struct).
     Record(Arc<IRecordType>),
+    /// `?T`: a Rust `Option<T>` (extension, `docs/abi-extensions.md`).
+    Option(Box<IType>),
+    /// `T | E`: a Rust `Result<T, E>` (extension).
+    Result(Box<IType>, Box<IType>),
+    /// `(A, B, ..)`: a Rust tuple of 0 to [`MAX_TUPLE_ARITY`] elements (extension).
+    Tuple(Vec<IType>),
+    /// A `#[marine]` enum (extension).
+    Enum(Arc<IEnumType>),
 }
 
+/// The most elements a tuple type may have (the arity up to which Rust's standard traits and
+/// serde are implemented for tuples).
+pub const MAX_TUPLE_ARITY: usize = 12;
+
 impl IType {
-    /// True for the types passed and returned by pointer (string, arrays, records).
+    /// True for the types passed and returned by pointer (string, arrays, records and the
+    /// extension types).
     pub fn is_complex(&self) -> bool {
+        match self {
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64 => false,
+            IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Tuple(_)
+            | IType::Enum(_) => true,
+        }
+    }
+
+    /// True for the types passed as one pointer to a block in guest memory (records and the
+    /// extension types; §2.5 and `docs/abi-extensions.md`), as opposed to a (ptr, len) pair.
+    pub fn is_boxed(&self) -> bool {
         matches!(
             self,
-            IType::String | IType::ByteArray | IType::Array(_) | IType::Record(_)
+            IType::Record(_)
+                | IType::Option(_)
+                | IType::Result(..)
+                | IType::Tuple(_)
+                | IType::Enum(_)
         )
     }
+
+    /// True when this type or a type inside it is one of the extension types (`Option`,
+    /// `Result`, tuples, enums), which the official Marine toolchain does not know. Records
+    /// are not looked into (a record DAG unfolds exponentially):
+    /// [`crate::ModuleInterface::uses_extensions`] checks each record's fields once.
+    pub fn uses_extensions(&self) -> bool {
+        match self {
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray => false,
+            IType::Array(elem) => elem.uses_extensions(),
+            IType::Record(_) => false,
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => true,
+        }
+    }
+}
+
+/// The shape of one enum variant's payload, which decides its JSON form (serde's defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariantKind {
+    /// `A`: no payload; JSON `"A"`.
+    Unit,
+    /// `A(T, ..)`: positional fields named `0`, `1`, ..; JSON `{"A": v}` for one field,
+    /// `{"A": [v, ..]}` for more.
+    Tuple,
+    /// `A { x: T, .. }`: named fields; JSON `{"A": {"x": v, ..}}`.
+    Struct,
+}
+
+/// One variant of an enum: its name, payload shape and fields in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IEnumVariant {
+    /// The variant's name.
+    pub name: String,
+    /// The payload's shape.
+    pub kind: VariantKind,
+    /// The payload's fields (empty for [`VariantKind::Unit`]; named `0`, `1`, .. for
+    /// [`VariantKind::Tuple`]).
+    pub fields: Vec<IRecordField>,
+}
+
+/// A `#[marine]` enum type: a name and its variants in declaration order (the order gives
+/// each variant its discriminant).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IEnumType {
+    /// The enum's short name.
+    pub name: String,
+    /// Variants in declaration order.
+    pub variants: Vec<IEnumVariant>,
 }
 
 /// A record type: a name and its fields in declaration order.
@@ -144,6 +246,19 @@ pub enum IValue {
     Array(Vec<IValue>),
     /// A record, fields by position.
     Record(Vec<IValue>),
+    /// `?T`: absent or present.
+    Option(Option<Box<IValue>>),
+    /// `T | E`: success or error.
+    Result(Result<Box<IValue>, Box<IValue>>),
+    /// A tuple, elements by position.
+    Tuple(Vec<IValue>),
+    /// An enum value: the variant's index in declaration order and its fields by position.
+    Variant {
+        /// Index of the variant in [`IEnumType::variants`].
+        index: u32,
+        /// The variant's fields, by position.
+        fields: Vec<IValue>,
+    },
 }
 
 impl IValue {
@@ -165,6 +280,10 @@ impl IValue {
             IValue::ByteArray(_) => "[]u8",
             IValue::Array(_) => "array",
             IValue::Record(_) => "record",
+            IValue::Option(_) => "option",
+            IValue::Result(_) => "result",
+            IValue::Tuple(_) => "tuple",
+            IValue::Variant { .. } => "enum variant",
         }
     }
 }
@@ -187,7 +306,53 @@ impl fmt::Display for IType {
             IType::ByteArray => f.write_str("[]u8"),
             IType::Array(elem) => write!(f, "[]{elem}"),
             IType::Record(record) => f.write_str(&record.name),
+            IType::Option(inner) => write!(f, "?{inner}"),
+            IType::Result(ok, err) => write!(f, "result<{ok}, {err}>"),
+            IType::Tuple(items) => {
+                f.write_str("(")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str(")")
+            }
+            IType::Enum(e) => f.write_str(&e.name),
         }
+    }
+}
+
+impl fmt::Display for IEnumType {
+    /// The REPL form: `enum Name:` followed by one line per variant (`  A`, `  B(u32, string)`,
+    /// `  C { x: u32 }`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "enum {}:", self.name)?;
+        for variant in &self.variants {
+            write!(f, "\n  {}", variant.name)?;
+            match variant.kind {
+                VariantKind::Unit => {}
+                VariantKind::Tuple => {
+                    f.write_str("(")?;
+                    for (i, field) in variant.fields.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{}", field.ty)?;
+                    }
+                    f.write_str(")")?;
+                }
+                VariantKind::Struct => {
+                    f.write_str(" {")?;
+                    for (i, field) in variant.fields.iter().enumerate() {
+                        f.write_str(if i == 0 { " " } else { ", " })?;
+                        write!(f, "{}: {}", field.name, field.ty)?;
+                    }
+                    f.write_str(" }")?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -218,6 +383,73 @@ impl fmt::Display for FunctionSignature {
             write!(f, "{out}")?;
         }
         Ok(())
+    }
+}
+
+/// The records and enums a set of types mentions, nested ones included, each once (compared by
+/// value), every type after the ones its fields use: what an interface listing declares.
+#[derive(Clone, Debug, Default)]
+pub struct NamedTypes {
+    /// Records, dependencies first.
+    pub records: Vec<Arc<IRecordType>>,
+    /// Enums, dependencies first.
+    pub enums: Vec<Arc<IEnumType>>,
+}
+
+impl NamedTypes {
+    /// Adds the records and enums `ty` mentions. The walk is bounded by the type's depth.
+    pub fn add(&mut self, ty: &IType) {
+        match ty {
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray => {}
+            IType::Array(elem) | IType::Option(elem) => self.add(elem),
+            IType::Result(ok, err) => {
+                self.add(ok);
+                self.add(err);
+            }
+            IType::Tuple(items) => items.iter().for_each(|t| self.add(t)),
+            IType::Record(record) => {
+                if !self.records.iter().any(|r| **r == **record) {
+                    for field in &record.fields {
+                        self.add(&field.ty);
+                    }
+                    if !self.records.iter().any(|r| **r == **record) {
+                        self.records.push(record.clone());
+                    }
+                }
+            }
+            IType::Enum(e) => {
+                if !self.enums.iter().any(|x| **x == **e) {
+                    for field in e.variants.iter().flat_map(|v| &v.fields) {
+                        self.add(&field.ty);
+                    }
+                    if !self.enums.iter().any(|x| **x == **e) {
+                        self.enums.push(e.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the types of a function's arguments and outputs.
+    pub fn add_signature(&mut self, sig: &FunctionSignature) {
+        for arg in &sig.arguments {
+            self.add(&arg.ty);
+        }
+        for ty in &sig.outputs {
+            self.add(ty);
+        }
     }
 }
 
@@ -271,7 +503,76 @@ pub fn check_value(value: &IValue, ty: &IType) -> Result<(), String> {
             }
             true
         }
-        _ => false,
+        (IType::Option(_), IValue::Option(None)) => true,
+        (IType::Option(inner), IValue::Option(Some(v))) => {
+            check_value(v, inner).map_err(|e| format!("some: {e}"))?;
+            true
+        }
+        (IType::Result(ok, _), IValue::Result(Ok(v))) => {
+            check_value(v, ok).map_err(|e| format!("ok: {e}"))?;
+            true
+        }
+        (IType::Result(_, err), IValue::Result(Err(v))) => {
+            check_value(v, err).map_err(|e| format!("err: {e}"))?;
+            true
+        }
+        (IType::Tuple(types), IValue::Tuple(values)) => {
+            if values.len() != types.len() {
+                return Err(format!(
+                    "tuple of {} elements (expected {})",
+                    values.len(),
+                    types.len()
+                ));
+            }
+            for (i, (ty, v)) in types.iter().zip(values).enumerate() {
+                check_value(v, ty).map_err(|e| format!("tuple element {i}: {e}"))?;
+            }
+            true
+        }
+        (IType::Enum(e), IValue::Variant { index, fields }) => {
+            let Some(variant) = e.variants.get(*index as usize) else {
+                return Err(format!(
+                    "variant {index} (enum {} has {})",
+                    e.name,
+                    e.variants.len()
+                ));
+            };
+            if fields.len() != variant.fields.len() {
+                return Err(format!(
+                    "variant {} with {} fields (it has {})",
+                    variant.name,
+                    fields.len(),
+                    variant.fields.len()
+                ));
+            }
+            for (field, v) in variant.fields.iter().zip(fields) {
+                check_value(v, &field.ty)
+                    .map_err(|e| format!("variant {} field {}: {e}", variant.name, field.name))?;
+            }
+            true
+        }
+        (
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Tuple(_)
+            | IType::Enum(_),
+            _,
+        ) => false,
     };
     if ok {
         Ok(())

@@ -22,6 +22,7 @@ fuzz_target!(|input: (Vec<u8>, String)| {
     };
     let mut types = vec![IType::String, IType::F32, IType::Array(Box::new(IType::U64))];
     types.extend(interface.records.values().map(|r| IType::Record(r.clone())));
+    types.extend(interface.enums.values().map(|e| IType::Enum(e.clone())));
     for ty in types {
         let signature = FunctionSignature {
             name: "f".into(),

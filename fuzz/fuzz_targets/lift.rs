@@ -16,8 +16,9 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>, u32, u32)| {
     let Ok(interface) = ModuleInterface::from_wasm(&module.finish()) else {
         return;
     };
-    for record in interface.records.values() {
-        let ty = marine_ast::IType::Record(record.clone());
+    let records = interface.records.values().map(|r| marine_ast::IType::Record(r.clone()));
+    let enums = interface.enums.values().map(|e| marine_ast::IType::Enum(e.clone()));
+    for ty in records.chain(enums) {
         let _ = lift_result(&memory, &ty, ptr, size);
         let array = marine_ast::IType::Array(Box::new(ty));
         let _ = lift_result(&memory, &array, ptr, size);

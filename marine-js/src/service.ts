@@ -77,11 +77,28 @@ export interface NamedType {
   type: string;
 }
 
-/** One module's interface. */
+/**
+ * One variant of a `#[marine]` enum (ABI extension, docs/abi-extensions.md): in JSON a unit
+ * variant is `"Name"`, a one-field tuple variant `{"Name": value}`, a tuple variant
+ * `{"Name": [values]}`, a struct variant `{"Name": {fields}}`.
+ */
+export interface EnumVariant {
+  name: string;
+  kind: "unit" | "tuple" | "struct";
+  /** Named `0`, `1`, .. for a tuple variant. */
+  fields: NamedType[];
+}
+
+/**
+ * One module's interface. Types are the native runtime's text form: `?T` is `Option<T>`
+ * (JSON `null` or the value), `result<T, E>` is `Result<T, E>` (`{"Ok": v}` or `{"Err": e}`),
+ * `(A, B)` a tuple (an array).
+ */
 export interface ModuleInterface {
   name: string;
   functions: { name: string; arguments: NamedType[]; outputs: string[] }[];
   records: { name: string; fields: NamedType[] }[];
+  enums: { name: string; variants: EnumVariant[] }[];
 }
 
 /** Options of one {@link MarineService.call}. */

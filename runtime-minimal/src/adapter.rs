@@ -84,12 +84,26 @@ pub fn forward_arguments<'v>(
                 i += 2;
                 ForwardArg::Value(Cow::Owned(lifter.sized(&arg.ty, ptr, len)?))
             }
-            IType::Record(r) => {
+            IType::Record(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Tuple(_)
+            | IType::Enum(_) => {
                 let ptr = i32_at(params, i)?;
                 i += 1;
-                ForwardArg::Value(Cow::Owned(lifter.record(r, ptr)?))
+                ForwardArg::Value(Cow::Owned(lifter.boxed(&arg.ty, ptr)?))
             }
-            scalar => {
+            scalar @ (IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64) => {
                 let v = params.get(i).and_then(|v| val_to_scalar(scalar, v));
                 i += 1;
                 ForwardArg::Value(Cow::Owned(v.ok_or_else(|| AbiError::ValueMismatch {

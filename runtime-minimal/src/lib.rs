@@ -160,7 +160,10 @@ fn assert_thread_safety() {
     send_sync::<ModuleInterface>();
     send_sync::<ServicePool>();
 }
-pub use types::{FunctionSignature, IFunctionArg, IRecordField, IRecordType, IType, IValue};
+pub use types::{
+    FunctionSignature, IEnumType, IEnumVariant, IFunctionArg, IRecordField, IRecordType, IType,
+    IValue, VariantKind,
+};
 
 /// The README's code compiles (it is `no_run`: it needs the built examples).
 #[cfg(doctest)]

@@ -20,7 +20,8 @@ use crate::types::{IType, IValue};
 
 /// A Rust type a typed host function takes or returns: its interface type and the
 /// conversions from and to [`IValue`]. Implemented for `bool`, the integer and float types,
-/// `String` and `Vec<T>` of these (`Vec<u8>` is a byte array, `[]u8`).
+/// `String`, and `Vec<T>`, `Option<T>`, `Result<T, E>` and tuples of 1 to 12 of these
+/// (`Vec<u8>` is a byte array, `[]u8`; `()` is the empty output, not a value).
 pub trait HostValue: Sized {
     /// The interface type of this Rust type.
     fn itype() -> IType;
@@ -141,6 +142,92 @@ impl<T: HostValue> HostValue for Vec<T> {
         T::vec_into_ivalue(self)
     }
 }
+
+impl<T: HostValue> HostValue for Option<T> {
+    fn itype() -> IType {
+        IType::Option(Box::new(T::itype()))
+    }
+
+    fn from_ivalue(value: IValue) -> Result<Self, String> {
+        match value {
+            IValue::Option(v) => v.map(|v| T::from_ivalue(*v)).transpose(),
+            other => Err(mismatch(&Self::itype(), &other)),
+        }
+    }
+
+    fn into_ivalue(self) -> IValue {
+        IValue::Option(self.map(|v| Box::new(v.into_ivalue())))
+    }
+}
+
+impl<T: HostValue, E: HostValue> HostValue for Result<T, E> {
+    fn itype() -> IType {
+        IType::Result(Box::new(T::itype()), Box::new(E::itype()))
+    }
+
+    fn from_ivalue(value: IValue) -> Result<Self, String> {
+        match value {
+            IValue::Result(Ok(v)) => T::from_ivalue(*v).map(Ok),
+            IValue::Result(Err(e)) => E::from_ivalue(*e).map(Err),
+            other => Err(mismatch(&Self::itype(), &other)),
+        }
+    }
+
+    fn into_ivalue(self) -> IValue {
+        IValue::Result(match self {
+            Ok(v) => Ok(Box::new(v.into_ivalue())),
+            Err(e) => Err(Box::new(e.into_ivalue())),
+        })
+    }
+}
+
+macro_rules! host_tuple {
+    ($($name:ident),+) => {
+        impl<$($name: HostValue),+> HostValue for ($($name,)+) {
+            fn itype() -> IType {
+                IType::Tuple(vec![$($name::itype()),+])
+            }
+
+            #[allow(non_snake_case)]
+            fn from_ivalue(value: IValue) -> Result<Self, String> {
+                let expected = Self::itype();
+                match value {
+                    IValue::Tuple(items) => {
+                        let mut items = items.into_iter();
+                        $(
+                            let $name = $name::from_ivalue(
+                                items.next().ok_or_else(|| format!("expected `{expected}`, given a shorter tuple"))?,
+                            )?;
+                        )+
+                        if items.next().is_some() {
+                            return Err(format!("expected `{expected}`, given a longer tuple"));
+                        }
+                        Ok(($($name,)+))
+                    }
+                    other => Err(mismatch(&expected, &other)),
+                }
+            }
+
+            #[allow(non_snake_case)]
+            fn into_ivalue(self) -> IValue {
+                let ($($name,)+) = self;
+                IValue::Tuple(vec![$($name.into_ivalue()),+])
+            }
+        }
+    };
+}
+host_tuple!(A);
+host_tuple!(A, B);
+host_tuple!(A, B, C);
+host_tuple!(A, B, C, D);
+host_tuple!(A, B, C, D, E);
+host_tuple!(A, B, C, D, E, F);
+host_tuple!(A, B, C, D, E, F, G);
+host_tuple!(A, B, C, D, E, F, G, H);
+host_tuple!(A, B, C, D, E, F, G, H, I);
+host_tuple!(A, B, C, D, E, F, G, H, I, J);
+host_tuple!(A, B, C, D, E, F, G, H, I, J, K);
+host_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
 
 /// What a typed host function returns in its `Ok`: `()` for no result, or a [`HostValue`].
 pub trait HostOutput {

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use marine_ast::json::{ivalue_to_json, json_to_ivalues};
 use marine_ast::lift::lift_result;
-use marine_ast::lower::{lower_record, lower_sized};
+use marine_ast::lower::{lower_boxed, lower_sized};
+use marine_ast::types::{IEnumType, IEnumVariant, VariantKind};
 use marine_ast::{AbiError, GuestMemoryMut};
 use marine_runtime::config::ServiceConfig;
 use marine_runtime::{
@@ -17,7 +18,8 @@ use marine_runtime::{
 };
 use proptest::prelude::*;
 
-/// A type of at most `depth` nested arrays and records.
+/// A type of at most `depth` nested arrays, records and extension types (`Option` of anything
+/// but an `Option`, so JSON, which writes `Some(None)` as `null` as serde does, round-trips).
 fn itype(depth: u32) -> BoxedStrategy<IType> {
     let leaf = prop_oneof![
         Just(IType::Boolean),
@@ -53,6 +55,40 @@ fn itype(depth: u32) -> BoxedStrategy<IType> {
                     .collect(),
             }))
         }),
+        1 => itype(depth - 1)
+            .prop_filter("no Option<Option<_>>", |t| !matches!(t, IType::Option(_)))
+            .prop_map(|t| IType::Option(Box::new(t))),
+        1 => (itype(depth - 1), itype(depth - 1))
+            .prop_map(|(ok, err)| IType::Result(Box::new(ok), Box::new(err))),
+        1 => prop::collection::vec(itype(depth - 1), 1..4).prop_map(IType::Tuple),
+        1 => (itype(depth - 1), prop::collection::vec(itype(depth - 1), 2..3)).prop_map(
+            |(single, pair)| {
+                let field = |i: usize, ty: IType| IRecordField {
+                    name: i.to_string(),
+                    ty,
+                };
+                IType::Enum(Arc::new(IEnumType {
+                    name: "E".into(),
+                    variants: vec![
+                        IEnumVariant {
+                            name: "A".into(),
+                            kind: VariantKind::Unit,
+                            fields: vec![],
+                        },
+                        IEnumVariant {
+                            name: "B".into(),
+                            kind: VariantKind::Tuple,
+                            fields: vec![field(0, single)],
+                        },
+                        IEnumVariant {
+                            name: "C".into(),
+                            kind: VariantKind::Struct,
+                            fields: pair.into_iter().enumerate().map(|(i, t)| field(i, t)).collect(),
+                        },
+                    ],
+                }))
+            }
+        ),
     ]
     .boxed()
 }
@@ -85,6 +121,39 @@ fn ivalue(ty: &IType) -> BoxedStrategy<IValue> {
             .collect::<Vec<_>>()
             .prop_map(IValue::Record)
             .boxed(),
+        IType::Option(inner) => prop::option::of(ivalue(inner))
+            .prop_map(|v| IValue::Option(v.map(Box::new)))
+            .boxed(),
+        IType::Result(ok, err) => prop_oneof![
+            ivalue(ok).prop_map(|v| IValue::Result(Ok(Box::new(v)))),
+            ivalue(err).prop_map(|e| IValue::Result(Err(Box::new(e)))),
+        ]
+        .boxed(),
+        IType::Tuple(items) => items
+            .iter()
+            .map(ivalue)
+            .collect::<Vec<_>>()
+            .prop_map(IValue::Tuple)
+            .boxed(),
+        IType::Enum(e) => {
+            let variants: Vec<BoxedStrategy<IValue>> = e
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(index, v)| {
+                    v.fields
+                        .iter()
+                        .map(|f| ivalue(&f.ty))
+                        .collect::<Vec<_>>()
+                        .prop_map(move |fields| IValue::Variant {
+                            index: index as u32,
+                            fields,
+                        })
+                        .boxed()
+                })
+                .collect();
+            prop::strategy::Union::new(variants).boxed()
+        }
     }
 }
 
@@ -122,9 +191,7 @@ proptest! {
         prop_assume!(ty.is_complex());
         let mut guest = VecGuest { mem: vec![0; 8] };
         let (ptr, size) = match (&ty, &value) {
-            (IType::Record(r), IValue::Record(fields)) => {
-                (lower_record(&mut guest, r, fields).unwrap(), 0)
-            }
+            _ if ty.is_boxed() => (lower_boxed(&mut guest, &ty, &value).unwrap(), 0),
             _ => lower_sized(&mut guest, &ty, &value).unwrap(),
         };
         let lifted = lift_result(&guest.mem, &ty, ptr, size).unwrap();

@@ -186,6 +186,14 @@ fn wrapper(sig: &ParsedSignature) -> TokenStream {
                     1,
                 )
             }
+            Ty::Wire(..) => {
+                let owned = ty.owned_type();
+                raw_params.push(quote!(#a: u32));
+                (
+                    quote!(::marine_rs_sdk::internal::wire_from_ptr::<#owned>(#a)),
+                    1,
+                )
+            }
         };
         raw_index += width;
         let mutability = if ty.passing_style() == PassingStyle::ByMutRef {
@@ -239,6 +247,15 @@ fn wrapper(sig: &ParsedSignature) -> TokenStream {
                     let result_ptr = result.__m_generated_serialize();
                     ::marine_rs_sdk::internal::set_result_ptr(result_ptr as usize as u32);
                 },
+                Ty::Wire(..) => {
+                    let owned = ty.owned_type();
+                    quote! {
+                        let result_ptr = ::marine_rs_sdk::internal::wire_to_ptr::<#owned>(
+                            ::std::borrow::Borrow::<#owned>::borrow(&result),
+                        );
+                        ::marine_rs_sdk::internal::set_result_ptr(result_ptr);
+                    }
+                }
                 Ty::Scalar(..) => unreachable!(),
             };
             let keep = if ty.passing_style() == PassingStyle::ByValue {

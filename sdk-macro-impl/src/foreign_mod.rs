@@ -245,6 +245,17 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
                 raw_args.push(quote!(#a));
                 raw_index += 1;
             }
+            Ty::Wire(..) => {
+                let owned = ty.owned_type();
+                raw_params.push(quote!(#decl_a: u32));
+                prolog.push(quote!(
+                    let #a = ::marine_rs_sdk::internal::wire_to_ptr::<#owned>(
+                        ::std::borrow::Borrow::<#owned>::borrow(&#ident),
+                    );
+                ));
+                raw_args.push(quote!(#a));
+                raw_index += 1;
+            }
         }
     }
 
@@ -269,6 +280,10 @@ fn wrapper(namespace: &str, f: &ImportFn) -> TokenStream {
                 Ty::Vec(elem, _) => vector::deserialize(elem, ptr, size),
                 Ty::Record(path, _, _) => {
                     quote!(<#path>::__m_generated_deserialize(#ptr as usize as *const u8))
+                }
+                Ty::Wire(..) => {
+                    let owned = ty.owned_type();
+                    quote!(::marine_rs_sdk::internal::wire_from_ptr::<#owned>(#ptr))
                 }
                 Ty::Scalar(..) => unreachable!(),
             };

@@ -13,6 +13,7 @@
 //! - [`section`]: the metadata custom sections;
 //! - [`manifest`]: the module manifest section.
 
+mod enums;
 mod fn_export;
 mod foreign_mod;
 pub mod manifest;
@@ -44,10 +45,11 @@ pub fn expand_item(item: syn::Item) -> syn::Result<TokenStream> {
     match item {
         syn::Item::Fn(f) => fn_export::expand(f),
         syn::Item::Struct(s) => record::expand(s),
+        syn::Item::Enum(e) => enums::expand(e),
         syn::Item::ForeignMod(m) => foreign_mod::expand(m),
         other => Err(syn::Error::new_spanned(
             other,
-            "#[marine] can be applied only to a function, a struct or an extern block",
+            "#[marine] can be applied only to a function, a struct, an enum or an extern block",
         )),
     }
 }
@@ -55,29 +57,28 @@ pub fn expand_item(item: syn::Item) -> syn::Result<TokenStream> {
 /// The metadata JSON `#[marine]` would embed for an item (compact, byte-exact).
 pub fn metadata_json(item: TokenStream) -> syn::Result<String> {
     let item: syn::Item = syn::parse2(item)?;
-    let ast = match &item {
-        syn::Item::Fn(f) => {
-            let sig = fn_export::parse_signature(
-                &f.sig,
-                parsed_type::Position::ExportArg,
-                parsed_type::Position::ExportOutput,
-            )?;
-            marine_ast::SDKAst::Function(marine_ast::FnSignatureAst {
-                signature: sig.to_ast(),
-            })
-        }
-        syn::Item::Struct(_) | syn::Item::ForeignMod(_) => {
-            let (name, ast) = metadata_of(&item)?;
-            let _ = name;
-            ast
-        }
-        other => {
-            return Err(syn::Error::new_spanned(
+    let ast =
+        match &item {
+            syn::Item::Fn(f) => {
+                let sig = fn_export::parse_signature(
+                    &f.sig,
+                    parsed_type::Position::ExportArg,
+                    parsed_type::Position::ExportOutput,
+                )?;
+                marine_ast::SDKAst::Function(marine_ast::FnSignatureAst {
+                    signature: sig.to_ast(),
+                })
+            }
+            syn::Item::Struct(_) | syn::Item::Enum(_) | syn::Item::ForeignMod(_) => {
+                let (name, ast) = metadata_of(&item)?;
+                let _ = name;
+                ast
+            }
+            other => return Err(syn::Error::new_spanned(
                 other,
-                "#[marine] can be applied only to a function, a struct or an extern block",
-            ))
-        }
-    };
+                "#[marine] can be applied only to a function, a struct, an enum or an extern block",
+            )),
+        };
     Ok(section::section_json(&ast))
 }
 
@@ -98,6 +99,10 @@ fn metadata_of(item: &syn::Item) -> syn::Result<(String, marine_ast::SDKAst)> {
                 ),
             });
             Ok((s.ident.to_string(), ast))
+        }
+        syn::Item::Enum(e) => {
+            let variants = enums::parse(e)?;
+            Ok((e.ident.to_string(), enums::to_ast(&e.ident, &variants)))
         }
         syn::Item::ForeignMod(m) => {
             let parsed = foreign_mod::parse(m)?;

@@ -8,7 +8,8 @@ use syn::{GenericArgument, PathArguments, Type};
 /// Short list of supported types, used in error messages.
 pub(crate) const SUPPORTED: &str =
     "supported types are bool, i8, i16, i32, i64, u8, u16, u32, u64, \
-f32, f64, String, &str, Vec<T> of a supported T, and #[marine] records";
+f32, f64, String, &str, Vec<T>, Option<T>, Result<T, E> and tuples of up to 12 supported types, \
+and #[marine] records and enums";
 
 /// A scalar type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,8 +95,19 @@ pub(crate) enum Ty {
     Str(PassingStyle),
     String(PassingStyle),
     Vec(Box<Ty>, PassingStyle),
-    /// A record: the path as written and its short name.
+    /// A record or a `#[marine]` enum: the path as written and its short name.
     Record(syn::Path, String, PassingStyle),
+    /// `Option`, `Result` or a tuple (`docs/abi-extensions.md`): one pointer to a block, through
+    /// the SDK's `Wire` trait.
+    Wire(Box<WireTy>, PassingStyle),
+}
+
+/// The extension types the macro passes through the SDK's `Wire` trait.
+#[derive(Clone, Debug)]
+pub(crate) enum WireTy {
+    Option(Ty),
+    Result(Ty, Ty),
+    Tuple(Vec<Ty>),
 }
 
 /// Where a type appears: decides which references are allowed.
@@ -106,6 +118,8 @@ pub(crate) enum Position {
     ImportArg,
     ImportOutput,
     RecordField,
+    /// Inside `Option`, `Result` or a tuple.
+    InWire,
 }
 
 impl Position {
@@ -121,6 +135,9 @@ impl Position {
                 Err("the output type of an imported function must not contain references")
             }
             (Position::RecordField, _) => Err("record fields must not contain references"),
+            (Position::InWire, _) => {
+                Err("references are not supported inside Option, Result or tuples")
+            }
         }
     }
 }
@@ -134,9 +151,12 @@ impl Ty {
     /// The passing style of the outer type.
     pub(crate) fn passing_style(&self) -> PassingStyle {
         match self {
-            Ty::Scalar(_, p) | Ty::Str(p) | Ty::String(p) | Ty::Vec(_, p) | Ty::Record(_, _, p) => {
-                *p
-            }
+            Ty::Scalar(_, p)
+            | Ty::Str(p)
+            | Ty::String(p)
+            | Ty::Vec(_, p)
+            | Ty::Record(_, _, p)
+            | Ty::Wire(_, p) => *p,
         }
     }
 
@@ -148,6 +168,15 @@ impl Ty {
             Ty::String(p) => ParsedType::Utf8String(*p),
             Ty::Vec(inner, p) => ParsedType::Vector(Box::new(inner.to_ast()), *p),
             Ty::Record(_, name, p) => ParsedType::Record(name.clone(), *p),
+            Ty::Wire(w, p) => match &**w {
+                WireTy::Option(t) => ParsedType::Option(Box::new(t.to_ast()), *p),
+                WireTy::Result(t, e) => {
+                    ParsedType::Result(Box::new(t.to_ast()), Box::new(e.to_ast()), *p)
+                }
+                WireTy::Tuple(items) => {
+                    ParsedType::Tuple(items.iter().map(Ty::to_ast).collect(), *p)
+                }
+            },
         }
     }
 
@@ -161,6 +190,20 @@ impl Ty {
                 quote!(::std::vec::Vec<#inner>)
             }
             Ty::Record(path, _, _) => quote!(#path),
+            Ty::Wire(w, _) => match &**w {
+                WireTy::Option(t) => {
+                    let t = t.owned_type();
+                    quote!(::std::option::Option<#t>)
+                }
+                WireTy::Result(t, e) => {
+                    let (t, e) = (t.owned_type(), e.owned_type());
+                    quote!(::std::result::Result<#t, #e>)
+                }
+                WireTy::Tuple(items) => {
+                    let items = items.iter().map(Ty::owned_type);
+                    quote!((#(#items,)*))
+                }
+            },
         }
     }
 }
@@ -228,6 +271,7 @@ fn with_style(ty: Ty, style: PassingStyle) -> Ty {
         Ty::String(_) => Ty::String(style),
         Ty::Vec(i, _) => Ty::Vec(i, style),
         Ty::Record(p, n, _) => Ty::Record(p, n, style),
+        Ty::Wire(w, _) => Ty::Wire(w, style),
     }
 }
 
@@ -244,17 +288,29 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
                 format!("qualified paths are not supported; {SUPPORTED}"),
             ))
         }
-        Type::Tuple(t) if t.elems.is_empty() => {
+        Type::Tuple(t) if t.elems.is_empty() && pos != Position::InWire => {
             return Err(err_spanned(
                 &t,
-                "the unit type is only supported as a function result",
+                "the unit type is only supported as a function result or inside Option, \
+                 Result or a tuple",
             ))
         }
         Type::Tuple(t) => {
-            return Err(err_spanned(
-                &t,
-                format!("tuples are not supported; {SUPPORTED}"),
-            ))
+            if t.elems.len() > marine_ast::types::MAX_TUPLE_ARITY {
+                return Err(err_spanned(
+                    &t,
+                    format!(
+                        "tuples of more than {} elements are not supported",
+                        marine_ast::types::MAX_TUPLE_ARITY
+                    ),
+                ));
+            }
+            let items = t
+                .elems
+                .iter()
+                .map(|e| parse_inner(e, Position::InWire, false))
+                .collect::<syn::Result<Vec<_>>>()?;
+            return Ok(Ty::Wire(Box::new(WireTy::Tuple(items)), by_value));
         }
         Type::Array(a) => {
             return Err(err_spanned(
@@ -339,7 +395,18 @@ fn parse_value(ty: &Type, pos: Position, in_vec: bool) -> syn::Result<Ty> {
                 format!("type `{name}` is not supported; {SUPPORTED}"),
             ))
         }
-        "Option" | "Result" | "Box" | "HashMap" | "BTreeMap" | "HashSet" | "Rc" | "Arc" => {
+        "Option" => {
+            let inner = single_type_arg(last)?;
+            let inner = parse_inner(inner, Position::InWire, false)?;
+            return Ok(Ty::Wire(Box::new(WireTy::Option(inner)), by_value));
+        }
+        "Result" => {
+            let (ok, err) = two_type_args(last)?;
+            let ok = parse_inner(ok, Position::InWire, false)?;
+            let err = parse_inner(err, Position::InWire, false)?;
+            return Ok(Ty::Wire(Box::new(WireTy::Result(ok, err)), by_value));
+        }
+        "Box" | "HashMap" | "BTreeMap" | "HashSet" | "Rc" | "Arc" => {
             return Err(err_spanned(
                 &path,
                 format!("`{name}` is not supported; {SUPPORTED}"),
@@ -382,7 +449,24 @@ fn single_type_arg(seg: &syn::PathSegment) -> syn::Result<&Type> {
     }
     Err(err_spanned(
         &seg,
-        "`Vec` must have exactly one type argument, as in Vec<u8>",
+        format!(
+            "`{}` must have exactly one type argument, as in {}<u8>",
+            seg.ident, seg.ident
+        ),
+    ))
+}
+
+fn two_type_args(seg: &syn::PathSegment) -> syn::Result<(&Type, &Type)> {
+    if let PathArguments::AngleBracketed(args) = &seg.arguments {
+        if let [GenericArgument::Type(a), GenericArgument::Type(b)] =
+            args.args.iter().collect::<Vec<_>>()[..]
+        {
+            return Ok((a, b));
+        }
+    }
+    Err(err_spanned(
+        &seg,
+        "`Result` must have exactly two type arguments, as in Result<String, MyError>",
     ))
 }
 
@@ -430,6 +514,23 @@ mod tests {
                 ByValue
             ))
         );
+        assert_eq!(
+            ast("&Option<Result<(), (u8, Rec)>>", Position::ExportArg),
+            Ok(ParsedType::Option(
+                Box::new(ParsedType::Result(
+                    Box::new(ParsedType::Tuple(vec![], ByValue)),
+                    Box::new(ParsedType::Tuple(
+                        vec![
+                            ParsedType::U8(ByValue),
+                            ParsedType::Record("Rec".into(), ByValue)
+                        ],
+                        ByValue
+                    )),
+                    ByValue
+                )),
+                ByRef
+            ))
+        );
     }
 
     #[test]
@@ -437,8 +538,13 @@ mod tests {
         for (ty, pos) in [
             ("usize", Position::ExportArg),
             ("char", Position::ExportArg),
-            ("Option<i32>", Position::ExportArg),
-            ("(i32, i32)", Position::ExportArg),
+            ("Option<&str>", Position::ExportArg),
+            ("Result<u8>", Position::ExportArg),
+            ("()", Position::ExportArg),
+            (
+                "(u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, u8)",
+                Position::ExportArg,
+            ),
             ("&[u8]", Position::ExportArg),
             ("[u8; 4]", Position::ExportArg),
             ("Vec<&String>", Position::ExportArg),

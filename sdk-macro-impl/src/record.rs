@@ -73,6 +73,7 @@ pub(crate) fn expand(item: syn::ItemStruct) -> syn::Result<TokenStream> {
     let section = section::emit(&name.to_string(), &ast, true);
     let serializer = serializer(&fields);
     let deserializer = deserializer(&fields);
+    let wire = wire_impl(name);
     Ok(quote! {
         #item
 
@@ -81,8 +82,32 @@ pub(crate) fn expand(item: syn::ItemStruct) -> syn::Result<TokenStream> {
             #deserializer
         }
 
+        #wire
+
         #section
     })
+}
+
+/// `Wire` for a record or an enum: its inline form is the pointer to its block, so it can
+/// stand inside `Option`, `Result`, tuples and enum payloads.
+pub(crate) fn wire_impl(name: &syn::Ident) -> TokenStream {
+    quote! {
+        impl ::marine_rs_sdk::internal::Wire for #name {
+            const SIZE: usize = 4;
+            const TAG: u8 = 3;
+            fn write(&self, out: &mut ::std::vec::Vec<u8>) {
+                let ptr = self.__m_generated_serialize() as usize as u32;
+                out.extend_from_slice(&ptr.to_le_bytes());
+            }
+            unsafe fn read(raw: &[u8]) -> Self {
+                unsafe {
+                    Self::__m_generated_deserialize(
+                        ::marine_rs_sdk::internal::read_le::<u32>(raw, 0) as usize as *const u8,
+                    )
+                }
+            }
+        }
+    }
 }
 
 fn serializer(fields: &[Field]) -> TokenStream {
@@ -112,6 +137,12 @@ fn serializer(fields: &[Field]) -> TokenStream {
                 let field_ptr = self.#id.__m_generated_serialize() as usize as u32;
                 raw_record.extend_from_slice(&field_ptr.to_le_bytes());
             },
+            Ty::Wire(..) => {
+                let owned = f.ty.owned_type();
+                quote! {
+                    <#owned as ::marine_rs_sdk::internal::Wire>::write(&self.#id, &mut raw_record);
+                }
+            }
         }
     });
     quote! {
@@ -156,6 +187,10 @@ fn deserializer(fields: &[Field]) -> TokenStream {
                     ::marine_rs_sdk::internal::read_le::<u32>(&raw_record, #offset) as usize as *const u8
                 )
             },
+            Ty::Wire(..) => {
+                let owned = f.ty.owned_type();
+                quote!(<#owned as ::marine_rs_sdk::internal::Wire>::read(&raw_record[#offset..]))
+            }
         };
         offset += field_size(&f.ty);
         reads.push(quote!(let #id = #read;));

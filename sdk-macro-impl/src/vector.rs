@@ -40,6 +40,10 @@ pub(crate) fn deserialize(elem: &Ty, ptr: TokenStream, count: TokenStream) -> To
                     .collect::<::std::vec::Vec<#path>>()
             )
         }
+        Ty::Wire(..) => {
+            let owned = elem.owned_type();
+            quote!(::marine_rs_sdk::internal::wire_vec_from_raw::<#owned>(#ptr, #count))
+        }
     }
 }
 
@@ -86,6 +90,12 @@ pub(crate) fn serialize(elem: &Ty, vec: TokenStream) -> TokenStream {
         Ty::Record(..) => {
             quote!(::marine_rs_sdk::internal::release_record_ptrs(
                 (#vec).iter().map(|__m_r| __m_r.__m_generated_serialize() as usize as u32)
+            ))
+        }
+        Ty::Wire(..) => {
+            let owned = elem.owned_type();
+            quote!(::marine_rs_sdk::internal::wire_vec_to_raw::<#owned>(
+                (#vec).iter().map(|__m_w| ::std::borrow::Borrow::<#owned>::borrow(__m_w))
             ))
         }
     }

@@ -195,6 +195,267 @@ pub fn allocate(size: usize, tag: usize) -> usize {
     ptr as usize
 }
 
+/// A type's inline wire form (`docs/abi-extensions.md`): what generated code uses for
+/// `Option`, `Result`, tuples, enums and everything they contain. Records and enums implement
+/// it through `#[marine]` (a 4-byte pointer to their block).
+pub trait Wire: Sized + 'static {
+    /// Bytes of the inline form (record field, array element, payload field).
+    const SIZE: usize;
+    /// The `allocate` tag of an array of this type (its element alignment, §1.2).
+    const TAG: u8;
+    /// Appends the inline form; buffers it points to are `self`'s own or on the release list.
+    fn write(&self, out: &mut Vec<u8>);
+    /// Reads the inline form from the first [`Wire::SIZE`] bytes of `raw`, taking ownership of
+    /// the host-allocated buffers it points to.
+    ///
+    /// # Safety
+    /// `raw` must hold a value of this type written by the host in the wire format.
+    unsafe fn read(raw: &[u8]) -> Self;
+}
+
+macro_rules! wire_scalar {
+    ($($t:ty => $tag:expr),*) => {$(
+        impl Wire for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            const TAG: u8 = $tag;
+            fn write(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            unsafe fn read(raw: &[u8]) -> Self {
+                read_le::<$t>(raw, 0)
+            }
+        }
+    )*};
+}
+wire_scalar!(u8 => 1, u16 => 2, u32 => 3, u64 => 4, i8 => 5, i16 => 6, i32 => 7, i64 => 8,
+    f32 => 9, f64 => 10);
+
+impl Wire for bool {
+    const SIZE: usize = 1;
+    const TAG: u8 = 0;
+    fn write(&self, out: &mut Vec<u8>) {
+        out.push(*self as u8);
+    }
+    unsafe fn read(raw: &[u8]) -> Self {
+        raw[0] != 0
+    }
+}
+
+fn write_pair(out: &mut Vec<u8>, ptr: u32, len: u32) {
+    out.extend_from_slice(&ptr.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+}
+
+impl Wire for String {
+    const SIZE: usize = 8;
+    const TAG: u8 = 3;
+    fn write(&self, out: &mut Vec<u8>) {
+        write_pair(out, self.as_ptr() as usize as u32, self.len() as u32);
+    }
+    unsafe fn read(raw: &[u8]) -> Self {
+        unsafe { string_from_raw(read_le::<u32>(raw, 0), read_le::<u32>(raw, 4)) }
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    const SIZE: usize = 8;
+    const TAG: u8 = 3;
+    fn write(&self, out: &mut Vec<u8>) {
+        let (ptr, count) = wire_vec_to_raw(self.iter());
+        write_pair(out, ptr, count);
+    }
+    unsafe fn read(raw: &[u8]) -> Self {
+        unsafe { wire_vec_from_raw::<T>(read_le::<u32>(raw, 0), read_le::<u32>(raw, 4)) }
+    }
+}
+
+/// The elements' inline forms in one buffer on the release list; returns (ptr, count).
+pub fn wire_vec_to_raw<'a, T: Wire>(items: impl ExactSizeIterator<Item = &'a T>) -> (u32, u32) {
+    let count = items.len() as u32;
+    let mut raw = Vec::with_capacity(items.len() * T::SIZE);
+    for item in items {
+        item.write(&mut raw);
+    }
+    if raw.is_empty() {
+        return (0, count);
+    }
+    (release_vec(raw).0, count)
+}
+
+/// Reads `count` elements of `T` from a host-written array (allocated with `T::TAG`), then
+/// frees the array.
+///
+/// # Safety
+/// `ptr` must come from `allocate(count * T::SIZE, T::TAG)` and hold `count` elements.
+pub unsafe fn wire_vec_from_raw<T: Wire>(ptr: u32, count: u32) -> Vec<T> {
+    let size = count as usize * T::SIZE;
+    if count == 0 {
+        return Vec::new();
+    }
+    let mut items = Vec::with_capacity(count as usize);
+    if size > 0 {
+        let raw = unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, size) };
+        for chunk in raw.chunks_exact(T::SIZE) {
+            items.push(unsafe { T::read(chunk) });
+        }
+        let align = tag_alignment(T::TAG as usize).unwrap_or(1);
+        // SAFETY: the block was allocated by `allocate(size, T::TAG)` with this layout.
+        unsafe {
+            std::alloc::dealloc(
+                ptr as usize as *mut u8,
+                std::alloc::Layout::from_size_align_unchecked(size, align),
+            )
+        };
+    }
+    items
+}
+
+/// The pointer a boxed value (record, enum, `Option`, `Result`, tuple) travels as.
+pub fn wire_to_ptr<T: Wire>(value: &T) -> u32 {
+    let mut raw = Vec::with_capacity(4);
+    value.write(&mut raw);
+    read_le::<u32>(&raw, 0)
+}
+
+/// The boxed value behind a host-given pointer.
+///
+/// # Safety
+/// `ptr` must point to a block of `T` written by the host.
+pub unsafe fn wire_from_ptr<T: Wire>(ptr: u32) -> T {
+    unsafe { T::read(&ptr.to_le_bytes()) }
+}
+
+/// Puts a block on the release list and appends its pointer (0 for an empty block).
+pub fn write_block(block: Vec<u8>, out: &mut Vec<u8>) {
+    let ptr = if block.is_empty() {
+        0
+    } else {
+        release_vec(block).0
+    };
+    out.extend_from_slice(&ptr.to_le_bytes());
+}
+
+/// The discriminant of the tagged block at `ptr` (its first 4 bytes).
+///
+/// # Safety
+/// `ptr` must point to a host-written tagged block.
+pub unsafe fn block_discriminant(ptr: u32) -> u32 {
+    let head = unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, 4) };
+    read_le::<u32>(head, 0)
+}
+
+impl<T: Wire> Wire for Option<T> {
+    const SIZE: usize = 4;
+    const TAG: u8 = 3;
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut block = Vec::with_capacity(4 + T::SIZE);
+        match self {
+            None => block.extend_from_slice(&0u32.to_le_bytes()),
+            Some(v) => {
+                block.extend_from_slice(&1u32.to_le_bytes());
+                v.write(&mut block);
+            }
+        }
+        write_block(block, out);
+    }
+    unsafe fn read(raw: &[u8]) -> Self {
+        let ptr = read_le::<u32>(raw, 0);
+        unsafe {
+            match block_discriminant(ptr) {
+                0 => {
+                    drop(record_bytes(ptr as usize as *const u8, 4));
+                    None
+                }
+                _ => {
+                    let block = record_bytes(ptr as usize as *const u8, 4 + T::SIZE);
+                    Some(T::read(&block[4..]))
+                }
+            }
+        }
+    }
+}
+
+impl<T: Wire, E: Wire> Wire for Result<T, E> {
+    const SIZE: usize = 4;
+    const TAG: u8 = 3;
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut block = Vec::with_capacity(4 + T::SIZE.max(E::SIZE));
+        match self {
+            Ok(v) => {
+                block.extend_from_slice(&0u32.to_le_bytes());
+                v.write(&mut block);
+            }
+            Err(e) => {
+                block.extend_from_slice(&1u32.to_le_bytes());
+                e.write(&mut block);
+            }
+        }
+        write_block(block, out);
+    }
+    unsafe fn read(raw: &[u8]) -> Self {
+        let ptr = read_le::<u32>(raw, 0);
+        unsafe {
+            match block_discriminant(ptr) {
+                0 => {
+                    let block = record_bytes(ptr as usize as *const u8, 4 + T::SIZE);
+                    Ok(T::read(&block[4..]))
+                }
+                _ => {
+                    let block = record_bytes(ptr as usize as *const u8, 4 + E::SIZE);
+                    Err(E::read(&block[4..]))
+                }
+            }
+        }
+    }
+}
+
+impl Wire for () {
+    const SIZE: usize = 4;
+    const TAG: u8 = 3;
+    fn write(&self, out: &mut Vec<u8>) {
+        write_block(Vec::new(), out);
+    }
+    unsafe fn read(_raw: &[u8]) -> Self {}
+}
+
+macro_rules! wire_tuple {
+    ($($name:ident $idx:tt),+) => {
+        impl<$($name: Wire),+> Wire for ($($name,)+) {
+            const SIZE: usize = 4;
+            const TAG: u8 = 3;
+            fn write(&self, out: &mut Vec<u8>) {
+                let mut block = Vec::with_capacity(0 $(+ $name::SIZE)+);
+                $(self.$idx.write(&mut block);)+
+                write_block(block, out);
+            }
+            unsafe fn read(raw: &[u8]) -> Self {
+                let ptr = read_le::<u32>(raw, 0);
+                let size = 0 $(+ $name::SIZE)+;
+                let block = unsafe { record_bytes(ptr as usize as *const u8, size) };
+                let mut offset = 0;
+                ($({
+                    let v = unsafe { $name::read(&block[offset..]) };
+                    offset += $name::SIZE;
+                    let _ = offset;
+                    v
+                },)+)
+            }
+        }
+    };
+}
+wire_tuple!(A 0);
+wire_tuple!(A 0, B 1);
+wire_tuple!(A 0, B 1, C 2);
+wire_tuple!(A 0, B 1, C 2, D 3);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+wire_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+
 #[cfg(test)]
 mod tests {
     use super::*;

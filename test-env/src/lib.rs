@@ -134,7 +134,9 @@ pub mod internal {
 
     use marine_runtime::config::ServiceConfig;
     use marine_runtime::service::{MarineService, ServiceOptions};
-    pub use marine_runtime::{HostValue, IRecordType, IType, IValue};
+    pub use marine_runtime::{
+        HostValue, IEnumType, IEnumVariant, IRecordField, IRecordType, IType, IValue, VariantKind,
+    };
     pub use serde;
     pub use serde_json;
 
@@ -310,6 +312,43 @@ pub mod internal {
             }
             other => Err(format!(
                 "expected record `{record}`, given {}",
+                other.kind_name()
+            )),
+        }
+    }
+
+    /// The empty tuple `()` where it stands inside a type of the interface (`Option<()>`,
+    /// `Result<(), E>`, a field): `()` itself means "no output" to the runtime's typed
+    /// calls, so the generated wrappers use this unit struct instead (JSON `null`).
+    #[derive(
+        Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+    )]
+    pub struct Unit;
+
+    impl HostValue for Unit {
+        fn itype() -> IType {
+            IType::Tuple(Vec::new())
+        }
+
+        fn from_ivalue(value: IValue) -> Result<Self, String> {
+            match value {
+                IValue::Tuple(items) if items.is_empty() => Ok(Unit),
+                other => Err(format!("expected `()`, given {}", other.kind_name())),
+            }
+        }
+
+        fn into_ivalue(self) -> IValue {
+            IValue::Tuple(Vec::new())
+        }
+    }
+
+    /// The variant index and fields of an enum value (for the `HostValue` impls of generated
+    /// enums).
+    pub fn enum_variant(value: IValue, name: &str) -> Result<(u32, Vec<IValue>), String> {
+        match value {
+            IValue::Variant { index, fields } => Ok((index, fields)),
+            other => Err(format!(
+                "expected enum `{name}`, given {}",
                 other.kind_name()
             )),
         }

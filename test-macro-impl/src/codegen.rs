@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use marine_ast::types::{IEnumType, VariantKind};
 use marine_ast::{FunctionSignature, IRecordType, IType, ModuleInterface};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -124,6 +125,27 @@ fn ty_tokens(ty: &IType) -> TokenStream {
             let ident = ident_for(&record.name);
             quote!(#ident)
         }
+        // The Rust forms of the extension types (docs/abi-extensions.md).
+        IType::Option(inner) => {
+            let inner = ty_tokens(inner);
+            quote!(Option<#inner>)
+        }
+        IType::Result(ok, err) => {
+            let (ok, err) = (ty_tokens(ok), ty_tokens(err));
+            quote!(Result<#ok, #err>)
+        }
+        IType::Tuple(items) if items.is_empty() => {
+            let krate = krate();
+            quote!(#krate::internal::Unit)
+        }
+        IType::Tuple(items) => {
+            let items = items.iter().map(ty_tokens);
+            quote!((#(#items,)*))
+        }
+        IType::Enum(e) => {
+            let ident = ident_for(&e.name);
+            quote!(#ident)
+        }
     }
 }
 
@@ -160,6 +182,9 @@ impl Shapes {
         match ty {
             IType::Array(inner) => format!("[{}]", self.ty(inner, memo)),
             IType::Record(record) => format!("#{}", self.record(record, memo)),
+            // Enums are generated in each module; a record that uses one is shared only with
+            // modules whose enum of that name has the same variants (by their text form).
+            IType::Enum(e) => format!("{:?}", e.to_string()),
             other => other.to_string(),
         }
     }
@@ -229,6 +254,121 @@ fn record_struct(record: &IRecordType) -> TokenStream {
     }
 }
 
+/// A `#[marine]` enum of the module interface as a Rust enum (serde's externally tagged form,
+/// the runtime's JSON form) with its conversions from and to interface values.
+fn enum_tokens(e: &IEnumType) -> TokenStream {
+    let krate = krate();
+    let internal = quote!(#krate::internal);
+    let name = ident_for(&e.name);
+    let enum_name = &e.name;
+    let serde_path = format!("{}::internal::serde", krate.to_string().replace(' ', ""));
+    let mut defs = Vec::new();
+    let mut itypes = Vec::new();
+    let mut from_arms = Vec::new();
+    let mut into_arms = Vec::new();
+    for (index, v) in e.variants.iter().enumerate() {
+        let index = index as u32;
+        let vname = &v.name;
+        let vident = ident_for(vname);
+        let rename = (vident.to_string().trim_start_matches("r#") != vname.as_str())
+            .then(|| quote!(#[serde(rename = #vname)]));
+        let binds: Vec<Ident> = (0..v.fields.len())
+            .map(|i| format_ident!("f{}", i))
+            .collect();
+        let field_names: Vec<&String> = v.fields.iter().map(|f| &f.name).collect();
+        let field_itypes: Vec<TokenStream> = v.fields.iter().map(|f| itype_tokens(&f.ty)).collect();
+        let count = v.fields.len();
+        let (def, pattern, kind) = match v.kind {
+            VariantKind::Unit => (quote!(#rename #vident), quote!(Self::#vident), quote!(Unit)),
+            VariantKind::Tuple => {
+                let tys = v.fields.iter().map(|f| ty_tokens(&f.ty));
+                (
+                    quote!(#rename #vident(#(#tys),*)),
+                    quote!(Self::#vident(#(#binds),*)),
+                    quote!(Tuple),
+                )
+            }
+            VariantKind::Struct => {
+                let idents: Vec<Ident> = v.fields.iter().map(|f| ident_for(&f.name)).collect();
+                let fields = v.fields.iter().zip(&idents).map(|(f, i)| {
+                    let t = ty_tokens(&f.ty);
+                    let fname = &f.name;
+                    let rename = (i.to_string().trim_start_matches("r#") != fname.as_str())
+                        .then(|| quote!(#[serde(rename = #fname)]));
+                    quote!(#rename #i: #t)
+                });
+                (
+                    quote!(#rename #vident { #(#fields),* }),
+                    quote!(Self::#vident { #(#idents: #binds),* }),
+                    quote!(Struct),
+                )
+            }
+        };
+        defs.push(def);
+        itypes.push(quote! {
+            #internal::IEnumVariant {
+                name: #vname.to_string(),
+                kind: #internal::VariantKind::#kind,
+                fields: ::std::vec![#(#internal::IRecordField {
+                    name: #field_names.to_string(),
+                    ty: #field_itypes,
+                }),*],
+            }
+        });
+        let what = format!("enum `{enum_name}`, variant `{vname}`");
+        from_arms.push(quote! {
+            #index => {
+                let given = fields.len();
+                let [#(#binds),*] = <[#internal::IValue; #count]>::try_from(fields)
+                    .map_err(|_| ::std::format!("{}: expected {} fields, given {}", #what, #count, given))?;
+                #(let #binds = #internal::HostValue::from_ivalue(#binds)
+                    .map_err(|e| ::std::format!("{}: {}", #what, e))?;)*
+                ::core::result::Result::Ok(#pattern)
+            }
+        });
+        into_arms.push(quote! {
+            #pattern => #internal::IValue::Variant {
+                index: #index,
+                fields: ::std::vec![#(#internal::HostValue::into_ivalue(#binds)),*],
+            }
+        });
+    }
+    let doc = format!(" Enum `{}` of the module interface.", e.name);
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq, #krate::internal::serde::Serialize, #krate::internal::serde::Deserialize)]
+        #[serde(crate = #serde_path)]
+        pub enum #name {
+            #(#defs,)*
+        }
+
+        impl #internal::HostValue for #name {
+            fn itype() -> #internal::IType {
+                #internal::IType::Enum(::std::sync::Arc::new(#internal::IEnumType {
+                    name: #enum_name.to_string(),
+                    variants: ::std::vec![#(#itypes),*],
+                }))
+            }
+
+            fn from_ivalue(value: #internal::IValue) -> ::core::result::Result<Self, ::std::string::String> {
+                let (index, fields) = #internal::enum_variant(value, #enum_name)?;
+                match index {
+                    #(#from_arms)*
+                    other => ::core::result::Result::Err(::std::format!(
+                        "enum `{}` has no variant {}", #enum_name, other
+                    )),
+                }
+            }
+
+            fn into_ivalue(self) -> #internal::IValue {
+                match self {
+                    #(#into_arms,)*
+                }
+            }
+        }
+    }
+}
+
 /// An expression building `ty` (the interface's own type: `[]u8` and `[u8]` stay distinct);
 /// a record's type comes from its struct's `HostValue::itype`.
 fn itype_tokens(ty: &IType) -> TokenStream {
@@ -256,6 +396,22 @@ fn itype_tokens(ty: &IType) -> TokenStream {
         IType::F64 => quote!(#itype::F64),
         IType::String => quote!(#itype::String),
         IType::ByteArray => quote!(#itype::ByteArray),
+        IType::Option(inner) => {
+            let inner = itype_tokens(inner);
+            quote!(#itype::Option(::std::boxed::Box::new(#inner)))
+        }
+        IType::Result(ok, err) => {
+            let (ok, err) = (itype_tokens(ok), itype_tokens(err));
+            quote!(#itype::Result(::std::boxed::Box::new(#ok), ::std::boxed::Box::new(#err)))
+        }
+        IType::Tuple(items) => {
+            let items = items.iter().map(itype_tokens);
+            quote!(#itype::Tuple(::std::vec![#(#items),*]))
+        }
+        IType::Enum(e) => {
+            let ident = ident_for(&e.name);
+            quote!(<#ident as #krate::internal::HostValue>::itype())
+        }
     }
 }
 
@@ -329,7 +485,9 @@ fn check_method_clashes(module: &LoadedModule) -> Result<(), GenError> {
             }
         }
     }
-    if module.interface.records.contains_key("ModuleInterface") {
+    if module.interface.records.contains_key("ModuleInterface")
+        || module.interface.enums.contains_key("ModuleInterface")
+    {
         return Err(GenError(format!(
             "module `{}`: record `ModuleInterface` clashes with the generated `ModuleInterface`",
             module.name
@@ -438,6 +596,9 @@ fn module_tokens(
             }
         }
     }
+    for e in module.interface.enums.values() {
+        records.push(enum_tokens(e));
+    }
     let methods = module_methods(module);
     let doc = format!(
         " Module `{}` ({}).",
@@ -528,6 +689,7 @@ fn service_tokens(
         .interface
         .records
         .keys()
+        .chain(facade.interface.enums.keys())
         .filter(|n| !SERVICE_LEVEL_NAMES.contains(&n.as_str()))
         .map(|n| ident_for(n));
     let reserved = ["new", "try_new", "service"];

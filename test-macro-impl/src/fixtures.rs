@@ -114,6 +114,11 @@ fn flat_type(ty: &ParsedType) -> IType {
             name: name.clone(),
             fields: Vec::new(),
         })),
+        ParsedType::Option(inner, _) => IType::Option(Box::new(flat_type(inner))),
+        ParsedType::Result(ok, err, _) => {
+            IType::Result(Box::new(flat_type(ok)), Box::new(flat_type(err)))
+        }
+        ParsedType::Tuple(items, _) => IType::Tuple(items.iter().map(flat_type).collect()),
     }
 }
 

@@ -263,6 +263,51 @@ fn records_and_arrays(c: &mut Criterion) {
     group.finish();
 }
 
+/// Figure 7: the ABI extensions (docs/abi-extensions.md) against their plain counterparts in
+/// the same module and run: `Option<String>` vs `String`, `Result<Item, String>` vs `Item`.
+fn extensions(c: &mut Criterion) {
+    let engine = MarineEngine::shared();
+    let mut marine = Marine::with_engine(engine);
+    marine
+        .load_module("rich_types", wasm_path("rich_types"))
+        .unwrap();
+    let text = IValue::String("a string of 32 bytes, more or le".into());
+    let item = IValue::Record(vec![
+        IValue::String("item".into()),
+        IValue::Option(Some(Box::new(IValue::Array(vec![
+            IValue::String("a".into()),
+            IValue::String("b".into()),
+        ])))),
+    ]);
+    let cases = [
+        ("String", "echo_string", text.clone()),
+        (
+            "Option<String> Some",
+            "echo_option",
+            IValue::Option(Some(Box::new(text))),
+        ),
+        ("Option<String> None", "echo_option", IValue::Option(None)),
+        ("Item", "echo_item", item.clone()),
+        (
+            "Result<Item, String> Ok",
+            "echo_result",
+            IValue::Result(Ok(Box::new(item))),
+        ),
+    ];
+    let mut group = c.benchmark_group("extensions");
+    for (label, func, arg) in cases {
+        let args = [arg];
+        let out = marine.call_with_ivalues("rich_types", func, &args).unwrap();
+        assert_eq!(out, args, "{func} echoes its argument");
+        group.bench_with_input(
+            BenchmarkId::new("call_with_ivalues", label),
+            &args,
+            |b, args| b.iter(|| marine.call_with_ivalues("rich_types", func, args).unwrap()),
+        );
+    }
+    group.finish();
+}
+
 /// Figure 4: creating the 3-module url-downloader service.
 fn service_creation(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -427,6 +472,7 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = greeting, cross_module, records_and_arrays, service_creation, compiled_cache
+    targets = greeting, cross_module, records_and_arrays, service_creation, compiled_cache,
+        extensions
 }
 criterion_main!(benches);

@@ -193,6 +193,26 @@ def render(results, memory, run):
     blocks["records"] = table(["argument", "call", "host clone x2", "ratio"],
                               ["---", "---:", "---:", "---:"], rows)
 
+    # 7. ABI extensions against their plain counterparts (same module, same run).
+    e = "extensions/call_with_ivalues/"
+    plain_string = results.ns(e + "String")
+    plain_item = results.ns(e + "Item")
+    rows = []
+    for label, text, base, base_text in [
+        ("String", "`echo_string(String)`", plain_string, "1x"),
+        ("Option<String> Some", "`echo_option(Some(..))`: the same string plus a 12-byte "
+         "block", plain_string, None),
+        ("Option<String> None", "`echo_option(None)`: a 4-byte block", plain_string, None),
+        ("Item", "`echo_item(Item)`", plain_item, "1x"),
+        ("Result<Item, String> Ok", "`echo_result(Ok(item))`: the same record plus an 8-byte "
+         "block", plain_item, None),
+    ]:
+        ns = results.ns(e + label)
+        rows.append([text, fmt_time(ns), base_text or fmt_ratio(ns / base)])
+    blocks["extensions"] = table(["call", "time", "vs plain"], ["---", "---:", "---:"], rows)
+    values["extensions_option_ratio"] = fmt_ratio(results.ns(e + "Option<String> Some") / plain_string)
+    values["extensions_result_ratio"] = fmt_ratio(results.ns(e + "Result<Item, String> Ok") / plain_item)
+
     # 4. Service creation.
     s = "service_creation/"
     base = results.ns(s + "baseline: wasmtime InstancePre x3")

@@ -500,3 +500,32 @@ fn build_reports_wasm_without_marine_metadata_as_skipped() {
         .unwrap_or_default();
     assert!(copied.is_empty(), "{copied:?}");
 }
+
+#[test]
+fn info_and_aqua_of_the_abi_extensions() {
+    let info = ok(&marine(&["info", &wasm("rich_types")], None));
+    for part in [
+        "  func parse(text: string) -> result<?u32, string>\n",
+        "  enum Shape:\n    Empty\n    Pair(u8, string)\n    Boxed { item: Item, weight: ?f64 }\n",
+        "\nABI extensions: uses Option, Result, tuples or enums (docs/abi-extensions.md);\n",
+        "Embedded by rust-sdk metadata couldn't be parsed by serde",
+    ] {
+        assert!(info.contains(part), "{part}\nin\n{info}");
+    }
+    // A module without extensions says nothing about them.
+    assert!(!ok(&marine(&["info", &wasm("records")], None)).contains("ABI extensions"));
+
+    let aqua = ok(&marine(&["aqua", &wasm("rich_types")], None));
+    for part in [
+        // `Option<T>` is `?T`.
+        "  echo_option(v: ?string) -> ?string\n",
+        "  echo_nested(v: ??u64) -> ??u64\n",
+        "data Item:\n  name: string\n  tags: ?[]string\n",
+        // What Aqua cannot express is kept, commented, with the reason.
+        "-- not expressible in Aqua (no sum types or tuples); call it with JSON: a variant is \"Name\" or {\"Name\": payload}\n-- enum Shape:\n--   Empty\n",
+        "  -- not expressible in Aqua (no sum types or tuples); call it with JSON:\n  -- parse(text: string) -> result<?u32, string>\n",
+        "  -- outcome: result<[]u8, string>\n",
+    ] {
+        assert!(aqua.contains(part), "{part}\nin\n{aqua}");
+    }
+}

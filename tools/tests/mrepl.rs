@@ -164,6 +164,32 @@ call greeting greeting ["never reached"]
 }
 
 #[test]
+fn interface_and_calls_with_the_abi_extensions() {
+    let svc = Service::new(&["rich_types"]);
+    let config = svc.config();
+    let input = r#"interface
+call rich_types parse ["12"]
+call rich_types parse ["x"]
+call rich_types echo_shape [{"Pair": [3, "p"]}]
+call rich_types echo_tuple [[1, "t", [2]]]
+call rich_types echo_option [null]
+"#;
+    let out = mrepl(&[config.to_str().unwrap()], svc.path(), input);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    for part in [
+        "enum Shape:\n  Empty\n  Pair(u8, string)\n  Boxed { item: Item, weight: ?f64 }\n",
+        "  func echo_tuple(v: (i32, string, []u8)) -> (i32, string, []u8)\n",
+        "result: {\n  \"Ok\": 12\n}",
+        "\"Err\": \"`x`: invalid digit found in string\"",
+        "\"Pair\": [\n    3,\n    \"p\"\n  ]",
+        "result: null",
+    ] {
+        assert!(text.contains(part), "{part}\nin\n{text}");
+    }
+}
+
+#[test]
 fn interface_stats_envs_fs_and_help() {
     let svc = Service::new(&["greeting", "records"]);
     let config = svc.config();

@@ -23,6 +23,7 @@ use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::{lower_argument, lower_record};
 use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
 use marine_ast::protocol::{self, take_output, OutputError};
+use marine_ast::types::VariantKind;
 use marine_ast::{
     is_host_namespace, AbiError, FunctionSignature, Guest, HostApi, IType, IValue, ModuleInterface,
     WasmValue,
@@ -851,7 +852,33 @@ impl Service {
                         })
                     })
                     .collect();
-                json!({ "name": name, "functions": functions, "records": records })
+                let enums: Vec<Value> = m
+                    .interface
+                    .enums
+                    .values()
+                    .map(|e| {
+                        json!({
+                            "name": e.name,
+                            "variants": e.variants.iter().map(|v| json!({
+                                "name": v.name,
+                                "kind": match v.kind {
+                                    VariantKind::Unit => "unit",
+                                    VariantKind::Tuple => "tuple",
+                                    VariantKind::Struct => "struct",
+                                },
+                                "fields": v.fields.iter()
+                                    .map(|f| json!({ "name": f.name, "type": ty(&f.ty) }))
+                                    .collect::<Vec<_>>(),
+                            })).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "name": name,
+                    "functions": functions,
+                    "records": records,
+                    "enums": enums,
+                })
             })
             .collect();
         Value::Array(list).to_string()

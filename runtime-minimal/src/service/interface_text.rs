@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::interface::ModuleInterface;
-use crate::types::{FunctionSignature, IRecordType, IType};
+use crate::types::{FunctionSignature, IRecordType};
+use marine_ast::types::{IEnumType, NamedTypes};
 
 /// The exported functions and records of every module of a service.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +13,9 @@ pub struct ServiceInterface {
     /// Records used by the exported functions of all modules (nested ones included),
     /// deduplicated by full equality (name and fields), sorted by name.
     pub records: Vec<Arc<IRecordType>>,
+    /// `#[marine]` enums used by the exported functions (ABI extension), deduplicated and
+    /// sorted like the records.
+    pub enums: Vec<Arc<IEnumType>>,
     /// Per module (sorted by name), its exported functions sorted by name.
     pub modules: Vec<(String, Vec<Arc<FunctionSignature>>)>,
 }
@@ -19,14 +23,11 @@ pub struct ServiceInterface {
 impl ServiceInterface {
     /// Builds the service interface from module interfaces.
     pub fn new<'a>(modules: impl IntoIterator<Item = (&'a str, &'a ModuleInterface)>) -> Self {
-        let mut records: Vec<Arc<IRecordType>> = Vec::new();
+        let mut named = NamedTypes::default();
         let mut functions = Vec::new();
         for (name, interface) in modules {
             for function in interface.functions.values() {
-                let types = function.arguments.iter().map(|a| &a.ty);
-                for ty in types.chain(&function.outputs) {
-                    collect_records(ty, &mut records);
-                }
+                named.add_signature(function);
             }
             // `functions` is a BTreeMap: already sorted by name.
             functions.push((
@@ -34,26 +35,18 @@ impl ServiceInterface {
                 interface.functions.values().cloned().collect(),
             ));
         }
+        let NamedTypes {
+            mut records,
+            mut enums,
+        } = named;
         records.sort_by(|a, b| a.name.cmp(&b.name));
+        enums.sort_by(|a, b| a.name.cmp(&b.name));
         functions.sort_by(|a: &(String, Vec<_>), b| a.0.cmp(&b.0));
         ServiceInterface {
             records,
+            enums,
             modules: functions,
         }
-    }
-}
-
-/// Adds the records `ty` mentions (nested ones too) to `records`, skipping equal ones.
-fn collect_records(ty: &IType, records: &mut Vec<Arc<IRecordType>>) {
-    match ty {
-        IType::Array(elem) => collect_records(elem, records),
-        IType::Record(record) if !records.iter().any(|r| **r == **record) => {
-            records.push(record.clone());
-            for field in &record.fields {
-                collect_records(&field.ty, records);
-            }
-        }
-        _ => {}
     }
 }
 
@@ -61,11 +54,14 @@ impl fmt::Display for ServiceInterface {
     /// The mrepl `interface` text: records first, then functions per module.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "exported data types (combined from all modules):")?;
-        if self.records.is_empty() {
+        if self.records.is_empty() && self.enums.is_empty() {
             writeln!(f, "<no exported data types>")?;
         }
         for record in &self.records {
             writeln!(f, "{record}")?;
+        }
+        for e in &self.enums {
+            writeln!(f, "{e}")?;
         }
         writeln!(f)?;
         writeln!(f, "exported functions:")?;
@@ -86,7 +82,7 @@ impl fmt::Display for ServiceInterface {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{IFunctionArg, IRecordField};
+    use crate::types::{IFunctionArg, IRecordField, IType};
 
     fn record(name: &str, field: &str) -> Arc<IRecordType> {
         Arc::new(IRecordType {

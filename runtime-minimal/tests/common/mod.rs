@@ -16,7 +16,9 @@ use marine_ast::{
 };
 use marine_runtime::{IRecordType, IValue, Marine, MarineError};
 
-pub use ParsedType::*;
+pub use ParsedType::{
+    Boolean, Record, Utf8String, Vector, F32, F64, I16, I32, I64, I8, U16, U32, U64, U8,
+};
 
 /// Passed by value (the outer type of every declared type here).
 pub const V: PassingStyle = PassingStyle::ByValue;
@@ -37,7 +39,7 @@ pub fn string() -> ParsedType {
 }
 
 /// A metadata section (name, JSON) of one document.
-fn section(name: &str, ast: &SDKAst) -> (String, Vec<u8>) {
+pub fn section(name: &str, ast: &SDKAst) -> (String, Vec<u8>) {
     (
         format!("{GENERATED_SECTION_PREFIX}{name}"),
         serde_json::to_vec(ast).expect("metadata serializes"),

@@ -116,6 +116,21 @@ impl Outer {
         }
     }
 }
+impl ::marine_rs_sdk::internal::Wire for Outer {
+    const SIZE: usize = 4;
+    const TAG: u8 = 3;
+    fn write(&self, out: &mut ::std::vec::Vec<u8>) {
+        let ptr = self.__m_generated_serialize() as usize as u32;
+        out.extend_from_slice(&ptr.to_le_bytes());
+    }
+    unsafe fn read(raw: &[u8]) -> Self {
+        unsafe {
+            Self::__m_generated_deserialize(
+                ::marine_rs_sdk::internal::read_le::<u32>(raw, 0) as usize as *const u8,
+            )
+        }
+    }
+}
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 #[used]

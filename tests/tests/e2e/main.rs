@@ -17,6 +17,7 @@ mod metadata;
 mod misbehaving;
 mod pool;
 mod records;
+mod rich_types;
 mod scalars;
 mod service;
 mod shared_calls;

@@ -14,12 +14,43 @@
 //! The records are those reachable from the exported functions, each after the records its
 //! fields use; functions are sorted by name. (The official tool visits records in hash-map
 //! order; here the order is deterministic: first use by the sorted functions, depth first.)
+//!
+//! ABI extensions (`docs/abi-extensions.md`): `Option<T>` is Aqua's `?T`. Aqua has no sum types
+//! and no tuples, so an enum is listed as a comment, and a record field or a function whose
+//! type contains a `Result`, a tuple or an enum is written as a comment in the same form
+//! (`-- ` before it, and a note saying why): the closest faithful form, which the Aqua compiler
+//! skips instead of misreading.
 
-use std::collections::HashSet;
 use std::fmt::Write;
 use std::sync::Arc;
 
+use marine_ast::types::NamedTypes;
 use marine_runtime::{IRecordType, IType, ModuleInterface};
+
+/// True when Aqua can express `ty` (`?T` included; results, tuples and enums not).
+pub fn aqua_expressible(ty: &IType) -> bool {
+    match ty {
+        IType::Boolean
+        | IType::S8
+        | IType::S16
+        | IType::S32
+        | IType::S64
+        | IType::U8
+        | IType::U16
+        | IType::U32
+        | IType::U64
+        | IType::F32
+        | IType::F64
+        | IType::String
+        | IType::ByteArray => true,
+        IType::Array(elem) | IType::Option(elem) => aqua_expressible(elem),
+        IType::Record(_) => true,
+        IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => false,
+    }
+}
+
+/// The note written before a line Aqua cannot express.
+const NOT_AQUA: &str = "-- not expressible in Aqua (no sum types or tuples); call it with JSON:";
 
 /// Converts `name` to PascalCase: `records_effector` and `greeting-record` become
 /// `RecordsEffector` and `GreetingRecord`.
@@ -35,31 +66,18 @@ pub fn pascal_case(name: &str) -> String {
     out
 }
 
+/// The records and enums used by the exports, dependencies first.
+pub fn exported_types(iface: &ModuleInterface) -> NamedTypes {
+    let mut named = NamedTypes::default();
+    for sig in iface.functions.values() {
+        named.add_signature(sig);
+    }
+    named
+}
+
 /// The records used by the exports, dependencies first.
 pub fn exported_records(iface: &ModuleInterface) -> Vec<Arc<IRecordType>> {
-    fn visit_type(ty: &IType, seen: &mut HashSet<String>, out: &mut Vec<Arc<IRecordType>>) {
-        match ty {
-            IType::Array(elem) => visit_type(elem, seen, out),
-            IType::Record(rec) if seen.insert(rec.name.clone()) => {
-                for field in &rec.fields {
-                    visit_type(&field.ty, seen, out);
-                }
-                out.push(rec.clone());
-            }
-            _ => {}
-        }
-    }
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for sig in iface.functions.values() {
-        for arg in &sig.arguments {
-            visit_type(&arg.ty, &mut seen, &mut out);
-        }
-        for ty in &sig.outputs {
-            visit_type(ty, &mut seen, &mut out);
-        }
-    }
-    out
+    exported_types(iface).records
 }
 
 /// The Aqua declaration of the module as service `service_name` (PascalCased), optionally
@@ -69,10 +87,26 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
     let mut out = String::new();
     let _ = writeln!(out, "aqua {name} declares *");
     let _ = writeln!(out);
-    for rec in exported_records(iface) {
+    let named = exported_types(iface);
+    for e in &named.enums {
+        let _ = writeln!(
+            out,
+            "{NOT_AQUA} a variant is \"Name\" or {{\"Name\": payload}}"
+        );
+        for line in e.to_string().lines() {
+            let _ = writeln!(out, "-- {line}");
+        }
+        let _ = writeln!(out);
+    }
+    for rec in &named.records {
         let _ = writeln!(out, "data {}:", rec.name);
         for field in &rec.fields {
-            let _ = writeln!(out, "  {}: {}", field.name, field.ty);
+            if aqua_expressible(&field.ty) {
+                let _ = writeln!(out, "  {}: {}", field.name, field.ty);
+            } else {
+                let _ = writeln!(out, "  {NOT_AQUA}");
+                let _ = writeln!(out, "  -- {}: {}", field.name, field.ty);
+            }
         }
         let _ = writeln!(out);
     }
@@ -98,7 +132,14 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
                 .collect::<Vec<_>>()
                 .join(", "),
         };
-        let _ = writeln!(out, "  {}({}) -> {}", sig.name, args.join(", "), output);
+        let line = format!("{}({}) -> {}", sig.name, args.join(", "), output);
+        let types = sig.arguments.iter().map(|a| &a.ty).chain(&sig.outputs);
+        if types.clone().all(aqua_expressible) {
+            let _ = writeln!(out, "  {line}");
+        } else {
+            let _ = writeln!(out, "  {NOT_AQUA}");
+            let _ = writeln!(out, "  -- {line}");
+        }
     }
     out
 }

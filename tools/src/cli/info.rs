@@ -12,7 +12,7 @@ use marine_ast::{MANIFEST_SECTION, SDK_VERSION_SECTION};
 use marine_runtime::{IType, ImportedFunction, ModuleInterface};
 use wasmparser::{Parser, Payload, TypeRef};
 
-use super::aqua::exported_records;
+use super::aqua::exported_types;
 use marine_ast::is_host_namespace;
 use marine_ast::manifest::{ManifestError, ModuleManifest};
 
@@ -253,14 +253,24 @@ impl fmt::Display for ModuleInfo {
         for sig in self.interface.functions.values() {
             writeln!(f, "  {sig}")?;
         }
-        let records = exported_records(&self.interface);
-        if !records.is_empty() {
+        let named = exported_types(&self.interface);
+        if !named.records.is_empty() || !named.enums.is_empty() {
             writeln!(f, "\nexported data types:")?;
-            for rec in records {
-                for line in rec.to_string().lines() {
+            let records = named.records.iter().map(|r| r.to_string());
+            for text in records.chain(named.enums.iter().map(|e| e.to_string())) {
+                for line in text.lines() {
                     writeln!(f, "  {line}")?;
                 }
             }
+        }
+        if self.interface.uses_extensions() {
+            writeln!(
+                f,
+                "\nABI extensions: uses Option, Result, tuples or enums (docs/abi-extensions.md);\n  \
+                 runs on this runtime only: the official `marine build` refuses it with\n  \
+                 \"{}: Error(\\\"unknown variant ...\\\")\"",
+                marine_ast::section::OFFICIAL_REFUSAL_PREFIX
+            )?;
         }
 
         let effects = self.effects();

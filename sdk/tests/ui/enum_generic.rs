@@ -1,9 +1,8 @@
 use marine_rs_sdk::marine;
 
 #[marine]
-pub enum E {
-    A,
-    B,
+pub enum E<T> {
+    A(T),
 }
 
 fn main() {}

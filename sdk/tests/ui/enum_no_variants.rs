@@ -1,6 +1,6 @@
 use marine_rs_sdk::marine;
 
 #[marine]
-pub fn f(x: Option<String>) {}
+pub enum Never {}
 
 fn main() {}

@@ -1,6 +1,8 @@
 use marine_rs_sdk::marine;
 
 #[marine]
-pub fn f(x: (i32, i32)) {}
+pub fn f() -> Option<Vec<char>> {
+    None
+}
 
 fn main() {}
