@@ -31,9 +31,12 @@ pub const IT_VERSION: &str = "0.28.0";
 /// How deeply [`Interfaces::from_bytes`] accepts array types to nest (`array (array (...))`).
 pub const MAX_DECODED_TYPE_DEPTH: usize = 64;
 
+/// An ABI export: name, named arguments, outputs.
+type ApiFunction = (&'static str, &'static [(&'static str, ItType)], &'static [ItType]);
+
 /// The six ABI exports every module carries, in the order of their type and export indices
 /// (`call-core 0..5`), with their IT signatures (argument name and type, outputs).
-const API_FUNCTIONS: [(&str, &[(&str, ItType)], &[ItType]); 6] = [
+const API_FUNCTIONS: [ApiFunction; 6] = [
     ("allocate", &[("size", ItType::I32)], &[ItType::I32]),
     ("release_objects", &[], &[]),
     ("get_result_size", &[], &[ItType::I32]),
