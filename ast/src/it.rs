@@ -32,7 +32,11 @@ pub const IT_VERSION: &str = "0.28.0";
 pub const MAX_DECODED_TYPE_DEPTH: usize = 64;
 
 /// An ABI export: name, named arguments, outputs.
-type ApiFunction = (&'static str, &'static [(&'static str, ItType)], &'static [ItType]);
+type ApiFunction = (
+    &'static str,
+    &'static [(&'static str, ItType)],
+    &'static [ItType],
+);
 
 /// The six ABI exports every module carries, in the order of their type and export indices
 /// (`call-core 0..5`), with their IT signatures (argument name and type, outputs).

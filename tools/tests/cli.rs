@@ -81,9 +81,9 @@ fn aqua_with_name_id_records_and_unit_results() {
         scalars.starts_with("aqua Num declares *\n\nservice Num:\n"),
         "{scalars}"
     );
-    assert!(scalars.contains("  nothing() -> ()\n"), "{scalars}");
+    assert!(scalars.contains("  nothing()\n"), "{scalars}");
     assert!(
-        scalars.contains("  upper_no_result(s: string) -> ()\n"),
+        scalars.contains("  upper_no_result(s: string)\n"),
         "{scalars}"
     );
 }
