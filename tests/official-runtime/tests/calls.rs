@@ -21,7 +21,16 @@ fn repo_root() -> PathBuf {
 }
 
 /// The example packages this test builds, and the modules of the table it calls.
-const PACKAGES: [&str; 4] = ["greeting", "records", "arrays", "records-passing-pure"];
+const PACKAGES: [&str; 8] = [
+    "greeting",
+    "records",
+    "arrays",
+    "records-passing-pure",
+    "records-passing-effector",
+    "url-downloader-facade",
+    "url-downloader-curl-adapter",
+    "url-downloader-local-storage",
+];
 const MODULES: [&str; 5] = [
     "greeting",
     "records",
@@ -32,8 +41,13 @@ const MODULES: [&str; 5] = [
 
 /// Builds the examples with our `marine build` into a target dir of their own (the build
 /// embeds the section into cargo's output, which the main tests read without it) and returns
-/// the artifacts folder.
+/// the artifacts folder. Once per process.
 fn build_with_our_marine() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build).clone()
+}
+
+fn build() -> PathBuf {
     let root = repo_root();
     let marine = std::env::var_os("MARINE_BIN")
         .map(PathBuf::from)
@@ -61,8 +75,6 @@ fn build_with_our_marine() -> PathBuf {
     for package in PACKAGES {
         cmd.args(["-p", package]);
     }
-    // The pure module imports the effector: built with it.
-    cmd.args(["-p", "records-passing-effector"]);
     let output = cmd.output().expect("marine runs");
     assert!(
         output.status.success(),
@@ -185,4 +197,98 @@ async fn the_official_runtime_answers_the_shared_calls_as_ours() {
         failures.join("\n")
     );
     eprintln!("{checked} calls answered the same");
+}
+
+/// A server on loopback that answers one request with `body`; returns the URL.
+fn serve_once(body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{addr}/index.html")
+}
+
+/// The url-downloader (three modules, the host's curl mounted into `curl_adapter`, a mapped
+/// directory in `local_storage`) answers as our runtime does in
+/// `tests/tests/e2e/service.rs` (`url_downloader_saves_a_page_from_a_loopback_server`,
+/// `url_downloader_reports_curl_failures_as_text`).
+#[tokio::test(flavor = "current_thread")]
+async fn the_url_downloader_with_curl_answers_as_ours() {
+    let dir = build_with_our_marine();
+    let work = std::env::temp_dir().join(format!("official-runtime-url-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let text = format!(
+        r#"modules_dir = {:?}
+total_memory_limit = "Infinity"
+service_working_dir = {:?}
+
+[[module]]
+name = "local_storage"
+logger_enabled = true
+[module.wasi]
+mapped_dirs = {{ "sites" = "./sites" }}
+
+[[module]]
+name = "curl_adapter"
+[module.mounted_binaries]
+curl = "/usr/bin/curl"
+
+[[module]]
+name = "facade"
+"#,
+        dir.display().to_string(),
+        work.display().to_string()
+    );
+    let config: TomlAppServiceConfig = toml::from_str(&text).unwrap();
+    let mut svc = AppService::new(config, "url-downloader", HashMap::new())
+        .await
+        .unwrap_or_else(|e| panic!("the official runtime refused the url-downloader: {e}"));
+
+    let url = serve_once("<h1>hello from loopback</h1>");
+    let saved = svc
+        .call_module(
+            "facade",
+            "get_n_save",
+            serde_json::json!([url, "index.html"]),
+            CallParameters::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved, serde_json::json!("Ok"));
+    let page = std::fs::read_to_string(work.join("sites/index.html")).unwrap();
+    assert_eq!(page, "<h1>hello from loopback</h1>");
+    let bytes = svc
+        .call_module(
+            "facade",
+            "load",
+            serde_json::json!(["index.html"]),
+            CallParameters::default(),
+        )
+        .await
+        .unwrap();
+    let expected: Vec<Value> = page.bytes().map(Value::from).collect();
+    assert_eq!(bytes, Value::Array(expected));
+
+    // Nothing listens on port 9 of loopback: curl fails, the adapter returns its error.
+    let failed = svc
+        .call_module(
+            "curl_adapter",
+            "download",
+            serde_json::json!(["http://127.0.0.1:9/"]),
+            CallParameters::default(),
+        )
+        .await
+        .unwrap();
+    let failed = failed.as_str().unwrap();
+    assert!(failed.starts_with("curl failed with code 7"), "{failed}");
 }
