@@ -342,6 +342,24 @@ impl std::fmt::Display for ModuleInterface {
     }
 }
 
+/// The metadata items of every `__m_generated_section__*` section of a module, in file order
+/// (the order the official IT generator numbers types and exports in), after checking the
+/// interface as [`ModuleInterface::from_wasm_with_limits`] does. Returns the checked interface
+/// too.
+pub(crate) fn ordered_metadata(
+    wasm: &[u8],
+    limits: InterfaceLimits,
+) -> Result<(ModuleInterface, Vec<SDKAst>), InterfaceError> {
+    let raw = RawModuleInfo::read(wasm)?;
+    let mut items = Vec::new();
+    for (section, bytes) in &raw.metadata_sections {
+        items
+            .extend(crate::section::parse_section(bytes).map_err(|e| err(section, e.to_string()))?);
+    }
+    let interface = ModuleInterface::from_raw(raw, limits)?;
+    Ok((interface, items))
+}
+
 /// Checks `X.Y.Z[...]` ≥ 0.6.0.
 fn check_sdk_version(v: &str) -> Result<(), InterfaceError> {
     let core = v.split(['-', '+']).next().unwrap_or("");

@@ -50,6 +50,8 @@ pub mod error;
 pub mod files;
 #[cfg(feature = "interface")]
 pub mod interface;
+#[cfg(feature = "interface")]
+pub mod it;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod leb128;
@@ -70,7 +72,7 @@ pub mod types;
 mod test_utils;
 
 pub use abi::{is_host_namespace, HostApi, WasmSignature, WasmType, WasmValue};
-pub use custom_section::append_custom_section;
+pub use custom_section::{append_custom_section, replace_custom_section};
 pub use error::AbiError;
 #[cfg(feature = "interface")]
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};

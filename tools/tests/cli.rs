@@ -81,9 +81,9 @@ fn aqua_with_name_id_records_and_unit_results() {
         scalars.starts_with("aqua Num declares *\n\nservice Num:\n"),
         "{scalars}"
     );
-    assert!(scalars.contains("  nothing() -> ()\n"), "{scalars}");
+    assert!(scalars.contains("  nothing()\n"), "{scalars}");
     assert!(
-        scalars.contains("  upper_no_result(s: string) -> ()\n"),
+        scalars.contains("  upper_no_result(s: string)\n"),
         "{scalars}"
     );
 }
@@ -113,6 +113,76 @@ fn info_lists_version_exports_effects_and_sizes() {
         "{records}"
     );
     assert!(records.contains("  func wrap(inner: AllTypes, label: string) -> Wrapper\n"));
+}
+
+#[test]
+fn it_and_set_embed_the_section_and_the_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = wasm("records");
+    let copy = dir.path().join("records.wasm");
+    let copy = copy.to_str().unwrap();
+    std::fs::copy(&original, copy).unwrap();
+
+    // Built by cargo alone: no section; our runtime does not need one.
+    let info = ok(&marine(&["info", copy], None));
+    assert!(
+        info.contains("\nmodule doesn't contain interface-types (the official runtime needs it: `marine set it`)\n"),
+        "{info}"
+    );
+    let err = failed(&marine(&["it", copy], None));
+    assert!(
+        err.contains("records.wasm: no `interface-types` section"),
+        "{err}"
+    );
+
+    // Embedded in place.
+    let out = ok(&marine(&["set", "it", copy], None));
+    assert_eq!(out, format!("written {copy}\n"));
+    let info = ok(&marine(&["info", copy], None));
+    assert!(
+        info.contains("\ninterface-types (it version 0.28.0): matches the JSON metadata\n"),
+        "{info}"
+    );
+    let it = ok(&marine(&["it", copy], None));
+    assert!(
+        it.contains("(@interface type (record $TestRecord0 (\n field $field_0: s32\n)))"),
+        "{it}"
+    );
+    assert!(it.contains("\n(@interface export \"wrap\" (func "), "{it}");
+
+    // Into another file; embedding again gives the same bytes.
+    let again = dir.path().join("again.wasm");
+    ok(&marine(
+        &["set", "it", copy, "-o", again.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(copy).unwrap());
+
+    // The SDK version, replaced.
+    ok(&marine(&["set", "version", copy, "0.15.2"], None));
+    let info = ok(&marine(&["info", copy], None));
+    assert!(info.starts_with("sdk version: 0.15.2\n"), "{info}");
+    let err = failed(&marine(&["set", "version", copy, "latest"], None));
+    assert!(
+        err.contains("version `latest` is not MAJOR.MINOR.PATCH"),
+        "{err}"
+    );
+
+    // A section that no longer matches the metadata is reported.
+    let greeting = std::fs::read(wasm("greeting")).unwrap();
+    let section = marine_ast::it::Interfaces::from_wasm(&greeting)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    let stale = marine_ast::custom_section::replace_custom_section(
+        &std::fs::read(copy).unwrap(),
+        marine_ast::it::IT_SECTION_NAME,
+        &section,
+    )
+    .unwrap();
+    std::fs::write(copy, stale).unwrap();
+    let info = ok(&marine(&["info", copy], None));
+    assert!(info.contains("DIFFERS from the JSON metadata"), "{info}");
 }
 
 #[test]
@@ -186,9 +256,24 @@ fn new_then_build_then_info_and_aqua() {
         "{report}"
     );
     assert!(built.is_file());
+    // Deployable as built: the interface-types section the official runtime reads.
+    assert!(report.contains("  interface-types embedded ("), "{report}");
+    let it = ok(&marine(&["it", built.to_str().unwrap()], None));
+    assert!(
+        it.starts_with("(@interface it_version \"0.28.0\")\n\n;; Types\n"),
+        "{it}"
+    );
+    assert!(
+        it.contains("\n(@interface export \"greeting\" (func "),
+        "{it}"
+    );
 
     // The new module carries a manifest (module_manifest!()).
     let info = ok(&marine(&["info", built.to_str().unwrap()], None));
+    assert!(
+        info.contains("\ninterface-types (it version 0.28.0): matches the JSON metadata\n"),
+        "{info}"
+    );
     assert!(
         info.contains("module manifest:\n  authors:     \n  version:     0.1.0\n"),
         "{info}"

@@ -9,10 +9,12 @@
 //!
 //! service Greeting("id"):
 //!   greeting(name: string) -> string
-//!   nothing() -> ()
+//!   nothing()
 //! ```
 //! The records are those reachable from the exported functions, each after the records its
-//! fields use; functions are sorted by name. (The official tool visits records in hash-map
+//! fields use; functions are sorted by name. A function without results has no arrow: the
+//! official tool prints `-> ()`, which the Aqua compiler (`@fluencelabs/aqua-api` 0.14)
+//! refuses as a syntax error. (The official tool visits records in hash-map
 //! order; here the order is deterministic: first use by the sorted functions, depth first.)
 //!
 //! ABI extensions (`docs/abi-extensions.md`): `Option<T>` is Aqua's `?T`. Aqua has no sum types
@@ -82,12 +84,20 @@ pub fn exported_records(iface: &ModuleInterface) -> Vec<Arc<IRecordType>> {
 
 /// The Aqua declaration of the module as service `service_name` (PascalCased), optionally
 /// with a service id.
+///
+/// Aqua has one namespace for data and services: when a record has the service's name (the
+/// `floats` example declares `Floats`), the service is named `<Name>Service` (the official
+/// tool prints both under one name, which the Aqua compiler refuses).
 pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>) -> String {
-    let name = pascal_case(service_name);
-    let mut out = String::new();
-    let _ = writeln!(out, "aqua {name} declares *");
-    let _ = writeln!(out);
+    let module = pascal_case(service_name);
     let named = exported_types(iface);
+    let mut name = module.clone();
+    while named.records.iter().any(|r| r.name == name) {
+        name.push_str("Service");
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "aqua {module} declares *");
+    let _ = writeln!(out);
     for e in &named.enums {
         let _ = writeln!(
             out,
@@ -125,14 +135,16 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
             .map(|a| format!("{}: {}", a.name, a.ty))
             .collect();
         let output = match sig.outputs.as_slice() {
-            [] => "()".to_string(),
-            outs => outs
-                .iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            [] => String::new(),
+            outs => format!(
+                " -> {}",
+                outs.iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
-        let line = format!("{}({}) -> {}", sig.name, args.join(", "), output);
+        let line = format!("{}({}){output}", sig.name, args.join(", "));
         let types = sig.arguments.iter().map(|a| &a.ty).chain(&sig.outputs);
         if types.clone().all(aqua_expressible) {
             let _ = writeln!(out, "  {line}");
@@ -147,6 +159,25 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_never_takes_a_record_s_name() {
+        let mut iface = ModuleInterface::default();
+        let rec = Arc::new(IRecordType::with_fields("Floats", &[("x", IType::F32)]));
+        iface.functions.insert(
+            "f".into(),
+            Arc::new(marine_runtime::FunctionSignature {
+                name: "f".into(),
+                arguments: vec![],
+                outputs: vec![IType::Record(rec)],
+            }),
+        );
+        let out = declaration(&iface, "floats", None);
+        assert!(
+            out.starts_with("aqua Floats declares *\n\ndata Floats:\n  x: f32\n\nservice FloatsService:\n  f() -> Floats\n"),
+            "{out}"
+        );
+    }
 
     #[test]
     fn pascal_case_of_module_names() {

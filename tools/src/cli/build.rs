@@ -38,10 +38,18 @@ pub struct BuiltModule {
     pub copied_to: Option<PathBuf>,
     /// The `.cwasm` files written by `--precompile` (next to `path` and `copied_to`).
     pub precompiled: Vec<PathBuf>,
+    /// The size of the `interface-types` section embedded (`None` with `--no-it`).
+    pub it_section: Option<usize>,
 }
 
 /// Takes `--precompile` out of the trailing cargo arguments (before a `--`).
 pub fn split_precompile_arg(args: Vec<String>) -> (bool, Vec<String>) {
+    split_flag_arg("--precompile", args)
+}
+
+/// Takes a flag of ours (`--precompile`, `--no-it`) out of the trailing cargo arguments
+/// (before a `--`): clap passes everything after the first cargo argument through.
+pub fn split_flag_arg(flag: &str, args: Vec<String>) -> (bool, Vec<String>) {
     let mut found = false;
     let mut rest = Vec::with_capacity(args.len());
     let mut it = args.into_iter();
@@ -51,7 +59,7 @@ pub fn split_precompile_arg(args: Vec<String>) -> (bool, Vec<String>) {
             rest.extend(it.by_ref());
             break;
         }
-        if arg == "--precompile" {
+        if arg == flag {
             found = true;
         } else {
             rest.push(arg);
@@ -162,10 +170,14 @@ pub fn wasm_artifacts_of_message(line: &str) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Runs the build and copies the modules to `artifacts` (created if missing).
+/// Runs the build, embeds the `interface-types` section into every Marine module cargo
+/// produced (unless `embed_it` is false; any previous section is replaced, so a rebuild
+/// with nothing to compile gives the same file), and copies the modules to `artifacts`
+/// (created if missing).
 pub fn build(
     cargo_args: &[String],
     artifacts: Option<&Path>,
+    embed_it: bool,
 ) -> Result<Vec<BuiltModule>, CliError> {
     let mut cmd = cargo_command(cargo_args);
     let command_line = format!("{cmd:?}");
@@ -222,6 +234,20 @@ pub fn build(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let mut it_section = None;
+        // A module using the ABI extensions gets no section: interface types cannot express
+        // them, and the official runtime, which needs the section, cannot run the module.
+        if is_marine && embed_it && !interface.uses_extensions() {
+            let (module, size) = super::it::embed(&bytes).map_err(|e| CliError::Inspect {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            std::fs::write(&path, module).map_err(|e| CliError::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            it_section = Some(size);
+        }
         let mut copied_to = None;
         if let (true, Some(dir)) = (is_marine, artifacts) {
             let dest = dir.join(format!("{name}.wasm"));
@@ -237,6 +263,7 @@ pub fn build(
             interface: is_marine.then_some(interface),
             copied_to,
             precompiled: Vec::new(),
+            it_section,
         });
     }
     Ok(modules)
@@ -271,6 +298,24 @@ pub fn report(modules: &[BuiltModule], artifacts: Option<&Path>) -> String {
         for sig in iface.functions.values() {
             let _ = writeln!(out, "  {sig}");
         }
+        match m.it_section {
+            Some(size) => {
+                let _ = writeln!(out, "  interface-types embedded ({size} bytes)");
+            }
+            None if iface.uses_extensions() => {
+                let _ = writeln!(
+                    out,
+                    "  no interface-types: the module uses the ABI extensions \
+                     (docs/abi-extensions.md), which only this runtime runs"
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  no interface-types (--no-it): the official runtime will refuse it"
+                );
+            }
+        }
         if let Some(dest) = &m.copied_to {
             let _ = writeln!(out, "  copied to {}", dest.display());
         }
@@ -303,6 +348,9 @@ mod tests {
             split_precompile_arg(strings(&["--release", "--precompile", "-p", "x"]));
         assert!(found);
         assert_eq!(rest, strings(&["--release", "-p", "x"]));
+        let (found, rest) = split_flag_arg("--no-it", strings(&["--no-it", "--release"]));
+        assert!(found);
+        assert_eq!(rest, strings(&["--release"]));
         let (found, rest) = split_precompile_arg(strings(&["--", "--precompile"]));
         assert!(!found);
         assert_eq!(rest, strings(&["--", "--precompile"]));
@@ -323,6 +371,7 @@ mod tests {
             interface: Some(ModuleInterface::from_wasm(&wasm).unwrap()),
             copied_to: Some(copy.clone()),
             precompiled: Vec::new(),
+            it_section: None,
         }];
         precompile(&mut modules).unwrap();
         assert_eq!(

@@ -60,6 +60,8 @@ pub struct ModuleInfo {
     pub raw_imports: BTreeMap<String, Vec<String>>,
     /// Sizes.
     pub sizes: Sizes,
+    /// The `interface-types` section: absent, or whether it matches the JSON metadata.
+    pub it: super::it::ItStatus,
 }
 
 /// One classified import.
@@ -147,6 +149,7 @@ impl ModuleInfo {
             manifest,
             raw_imports,
             sizes,
+            it: super::it::ItStatus::of(wasm),
         })
     }
 
@@ -245,6 +248,7 @@ impl fmt::Display for ModuleInfo {
             Some(Ok(m)) => write!(f, "module manifest:\n{m}")?,
             Some(Err(e)) => writeln!(f, "module manifest is malformed: {e}")?,
         }
+        writeln!(f, "{}", self.it)?;
 
         writeln!(f, "\nexports:")?;
         if self.interface.functions.is_empty() {

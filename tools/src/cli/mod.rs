@@ -1,4 +1,4 @@
-//! The `marine` command-line tool: `info`, `aqua`, `new`, `build`, `repl`.
+//! The `marine` command-line tool: `info`, `aqua`, `new`, `build`, `it`, `set`, `repl`.
 //!
 //! Each subcommand has its own module with a pure core (wasm bytes or a crate description in,
 //! text or files out) and a thin runner used by [`run`].
@@ -7,6 +7,7 @@ pub mod aqua;
 pub mod build;
 pub mod error;
 pub mod info;
+pub mod it;
 pub mod new;
 
 use std::path::PathBuf;
@@ -93,15 +94,54 @@ pub enum Command {
         /// Also compile each module ahead of time into `<name>.cwasm` next to its `.wasm`.
         #[arg(long)]
         precompile: bool,
+        /// Do not embed the `interface-types` section the official runtime (and the Fluence
+        /// network) needs; our runtime reads the JSON metadata and runs the module either way.
+        #[arg(long)]
+        no_it: bool,
         /// Arguments passed to `cargo build` (for example `--release`, `-p NAME`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         cargo_args: Vec<String>,
+    },
+    /// Print a module's `interface-types` section as text (as the official `marine it`).
+    It {
+        /// Path to the .wasm file.
+        wasm: PathBuf,
+    },
+    /// Embed or replace a section of an existing module.
+    Set {
+        /// What to set.
+        #[command(subcommand)]
+        what: SetCommand,
     },
     /// Run `mrepl` with the given arguments.
     Repl {
         /// Arguments passed to mrepl.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+}
+
+/// The sections `marine set` embeds.
+#[derive(Debug, Subcommand)]
+pub enum SetCommand {
+    /// Generate the `interface-types` section from the module's JSON metadata and embed it,
+    /// replacing any previous one.
+    It {
+        /// Path to the .wasm file.
+        wasm: PathBuf,
+        /// Write the result here instead of over the input.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// Set the `__fluence_sdk_version` section (the official runtime requires one, ≥ 0.6.0).
+    Version {
+        /// Path to the .wasm file.
+        wasm: PathBuf,
+        /// The version, `MAJOR.MINOR.PATCH`.
+        version: String,
+        /// Write the result here instead of over the input.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -185,16 +225,58 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Build {
             artifacts,
             precompile,
+            no_it,
             cargo_args,
         } => {
             let (artifacts_from_args, cargo_args) = build::split_artifacts_arg(cargo_args)?;
-            let (precompile_from_args, cargo_args) = build::split_precompile_arg(cargo_args);
+            let (precompile_from_args, cargo_args) =
+                build::split_flag_arg("--precompile", cargo_args);
+            let (no_it_from_args, cargo_args) = build::split_flag_arg("--no-it", cargo_args);
             let artifacts = artifacts.or(artifacts_from_args);
-            let mut modules = build::build(&cargo_args, artifacts.as_deref())?;
+            let embed_it = !(no_it || no_it_from_args);
+            let mut modules = build::build(&cargo_args, artifacts.as_deref(), embed_it)?;
             if precompile || precompile_from_args {
                 build::precompile(&mut modules)?;
             }
             print!("{}", build::report(&modules, artifacts.as_deref()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::It { wasm } => {
+            let bytes = read_wasm(&wasm)?;
+            let it = it::read(&bytes).map_err(|e| CliError::Inspect {
+                path: wasm.clone(),
+                reason: e.to_string(),
+            })?;
+            println!("{it}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Set { what } => {
+            let (wasm, output, result) = match what {
+                SetCommand::It { wasm, output } => {
+                    let bytes = read_wasm(&wasm)?;
+                    let result = it::embed(&bytes).map(|(module, _)| module);
+                    (wasm, output, result)
+                }
+                SetCommand::Version {
+                    wasm,
+                    version,
+                    output,
+                } => {
+                    let bytes = read_wasm(&wasm)?;
+                    let result = it::set_version(&bytes, &version);
+                    (wasm, output, result)
+                }
+            };
+            let module = result.map_err(|e| CliError::Inspect {
+                path: wasm.clone(),
+                reason: e.to_string(),
+            })?;
+            let output = output.unwrap_or(wasm);
+            std::fs::write(&output, module).map_err(|e| CliError::Io {
+                path: output.clone(),
+                source: e,
+            })?;
+            println!("written {}", output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Repl { args } => repl_exec(&args),

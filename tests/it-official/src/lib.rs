@@ -1,0 +1,1 @@
+//! Nothing here: the comparison with the official generator is in `tests/`.

@@ -1,0 +1,1 @@
+//! Nothing here: the official runtime runs our modules in `tests/`.
