@@ -55,28 +55,19 @@ impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
         self.cost
     }
 
-    /// Writes the value as compact JSON text to `writer`.
-    pub fn write_to<W: io::Write>(&self, writer: W) -> Result<(), AbiError> {
-        let mut ser = serde_json::Serializer::new(writer);
-        self.serialize(&mut ser).map_err(serialize_error)
-    }
-
-    /// Writes the value as indented JSON text to `writer`.
-    pub fn write_pretty_to<W: io::Write>(&self, writer: W) -> Result<(), AbiError> {
-        let mut ser = serde_json::Serializer::pretty(writer);
-        self.serialize(&mut ser).map_err(serialize_error)
+    /// Writes the value to `writer` as JSON text: compact, or indented as
+    /// `serde_json::to_string_pretty` does. Only the writer can fail (the memory was checked).
+    pub fn write<W: io::Write>(&self, writer: W, pretty: bool) -> Result<(), serde_json::Error> {
+        if pretty {
+            self.serialize(&mut serde_json::Serializer::pretty(writer))
+        } else {
+            self.serialize(&mut serde_json::Serializer::new(writer))
+        }
     }
 
     /// The value as a `serde_json::Value` (check it with [`JsonCost::Tree`]).
-    pub fn to_value(&self) -> Result<serde_json::Value, AbiError> {
-        serde_json::to_value(self).map_err(serialize_error)
-    }
-}
-
-fn serialize_error(e: serde_json::Error) -> AbiError {
-    AbiError::ValueMismatch {
-        expected: "a result that can be written as JSON".into(),
-        given: e.to_string(),
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 }
 
@@ -520,5 +511,195 @@ fn float<S: Serializer>(s: S, v: f64) -> Result<S::Ok, S::Error> {
         s.serialize_str("Infinity")
     } else {
         s.serialize_str("-Infinity")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::ivalue_to_json;
+    use crate::lift::lift_result;
+    use crate::lower::{lower_record, lower_sized};
+    use crate::memory::GuestMemoryMut;
+    use crate::types::IValue;
+    use std::sync::Arc;
+
+    #[derive(Default)]
+    struct VecGuest {
+        mem: Vec<u8>,
+    }
+
+    impl GuestMemoryMut for VecGuest {
+        fn allocate(&mut self, size: u32, _tag: u8) -> Result<u32, AbiError> {
+            let ptr = ((self.mem.len().max(8) + 7) & !7) as u32;
+            self.mem.resize(ptr as usize + size as usize, 0);
+            Ok(ptr)
+        }
+        fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+            self.mem[ptr as usize..ptr as usize + bytes.len()].copy_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    /// Lowers `value`, then compares the JSON written from memory with the tree conversion.
+    fn same(ty: &IType, value: &IValue) {
+        let mut guest = VecGuest::default();
+        let (ptr, size) = match (ty, value) {
+            (IType::Record(r), IValue::Record(fields)) => {
+                (lower_record(&mut guest, r, fields).unwrap(), 0)
+            }
+            _ => lower_sized(&mut guest, ty, value).unwrap(),
+        };
+        let mem = &guest.mem[..];
+        let expected = ivalue_to_json(&lift_result(mem, ty, ptr, size).unwrap(), Some(ty));
+        let checked = check_result(&mem, ty, ptr, size, u64::MAX, JsonCost::Text).unwrap();
+        let mut text = Vec::new();
+        checked.write(&mut text, false).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text, expected.to_string());
+        assert!(
+            checked.cost() >= text.len() as u64,
+            "{} < {}",
+            checked.cost(),
+            text.len()
+        );
+        let tree = check_result(&mem, ty, ptr, size, u64::MAX, JsonCost::Tree).unwrap();
+        assert_eq!(tree.to_value().unwrap(), expected);
+        let mut pretty = Vec::new();
+        checked.write(&mut pretty, true).unwrap();
+        assert_eq!(
+            String::from_utf8(pretty).unwrap(),
+            serde_json::to_string_pretty(&expected).unwrap()
+        );
+    }
+
+    fn everything() -> Arc<IRecordType> {
+        let inner = Arc::new(IRecordType::with_fields(
+            "Inner",
+            &[("s", IType::String), ("q\"uoted\n", IType::U8)],
+        ));
+        Arc::new(IRecordType::with_fields(
+            "Everything",
+            &[
+                ("b", IType::Boolean),
+                ("i8", IType::S8),
+                ("i16", IType::S16),
+                ("i32", IType::S32),
+                ("i64", IType::S64),
+                ("u16", IType::U16),
+                ("u32", IType::U32),
+                ("u64", IType::U64),
+                ("f32", IType::F32),
+                ("f64", IType::F64),
+                ("bytes", IType::ByteArray),
+                ("inner", IType::Array(Box::new(IType::Record(inner)))),
+                ("empty", IType::Array(Box::new(IType::F64))),
+            ],
+        ))
+    }
+
+    #[test]
+    fn the_text_is_the_tree_conversions() {
+        same(&IType::String, &IValue::String("hé \"q\" \u{1} \t".into()));
+        same(&IType::ByteArray, &IValue::ByteArray((0..=255).collect()));
+        same(
+            &IType::Array(Box::new(IType::F32)),
+            &IValue::Array(vec![
+                IValue::F32(0.1),
+                IValue::F32(f32::NAN),
+                IValue::F32(f32::NEG_INFINITY),
+                IValue::F32(-3.0e38),
+            ]),
+        );
+        let inner = |s: &str, n| IValue::Record(vec![IValue::String(s.into()), IValue::U8(n)]);
+        let value = IValue::Record(vec![
+            IValue::Boolean(true),
+            IValue::S8(i8::MIN),
+            IValue::S16(-300),
+            IValue::S32(i32::MIN),
+            IValue::S64(i64::MIN),
+            IValue::U16(u16::MAX),
+            IValue::U32(u32::MAX),
+            IValue::U64(u64::MAX),
+            IValue::F32(1.5),
+            IValue::F64(f64::INFINITY),
+            IValue::ByteArray(vec![0, 9, 10, 99, 100, 255]),
+            IValue::Array(vec![inner("a", 1), inner("", 200)]),
+            IValue::Array(vec![]),
+        ]);
+        same(&IType::Record(everything()), &value);
+        same(
+            &IType::Array(Box::new(IType::Array(Box::new(IType::Boolean)))),
+            &IValue::Array(vec![
+                IValue::Array(vec![IValue::Boolean(false)]),
+                IValue::Array(vec![]),
+            ]),
+        );
+    }
+
+    #[test]
+    fn aliases_and_long_field_names_hit_the_budget_before_anything_is_read() {
+        // 1000 string pairs all pointing at the same 1000 bytes.
+        let mut mem = vec![b'a'; 10_000];
+        for i in 0..1000u32 {
+            let at = 1000 + 8 * i as usize;
+            mem[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+            mem[at + 4..at + 8].copy_from_slice(&1000u32.to_le_bytes());
+        }
+        let ty = IType::Array(Box::new(IType::String));
+        let mem = &mem[..];
+        let e = check_result(&mem, &ty, 1000, 1000, 100_000, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, AbiError::LiftBudget { limit: 100_000, .. }),
+            "{e}"
+        );
+        assert!(check_result(&mem, &ty, 1000, 1000, 2_000_000, JsonCost::Text).is_ok());
+
+        // Records of one byte whose field name is 10 kB long.
+        let name = "n".repeat(10_000);
+        let record = Arc::new(IRecordType::with_fields(
+            &name,
+            &[(name.as_str(), IType::U8)],
+        ));
+        let ty = IType::Array(Box::new(IType::Record(record)));
+        let e = check_result(&mem, &ty, 1000, 1000, 1_000_000, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(matches!(e, AbiError::LiftBudget { .. }), "{e}");
+    }
+
+    #[test]
+    fn bounds_and_utf8_are_checked_first() {
+        let mut mem = vec![0u8; 64];
+        mem[8] = 0xff;
+        let mem = &mem[..];
+        let e = check_result(&mem, &IType::String, 60, 10, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(
+                e,
+                AbiError::OutOfBounds {
+                    ptr: 60,
+                    len: 10,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = check_result(&mem, &IType::String, 8, 2, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, AbiError::InvalidUtf8 { valid_up_to: 0, .. }),
+            "{e}"
+        );
+        let ty = IType::Array(Box::new(IType::U64));
+        let e = check_result(&mem, &ty, 0, u32::MAX, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(matches!(e, AbiError::OutOfBounds { .. }), "{e}");
     }
 }
