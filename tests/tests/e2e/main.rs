@@ -12,6 +12,7 @@ mod compat_service;
 mod greeting;
 mod hostile;
 mod isolation;
+mod json_calls;
 mod log_capture;
 mod metadata;
 mod misbehaving;
