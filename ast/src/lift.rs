@@ -168,9 +168,20 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
             IType::String => self.string(ptr, size).map(IValue::String),
             IType::ByteArray => self.byte_vec(ptr, size).map(IValue::ByteArray),
             IType::Array(elem) => self.array(elem, ptr, size),
-            other => Err(AbiError::ValueMismatch {
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::Record(_) => Err(AbiError::ValueMismatch {
                 expected: "string or array".into(),
-                given: other.to_string(),
+                given: ty.to_string(),
             }),
         }
     }
@@ -260,7 +271,20 @@ pub fn lift_result_from<'m, M: GuestMemory<'m>>(
     let mut lifter = Lifter::with_budget(mem, budget);
     match ty {
         IType::Record(r) => lifter.record(r, ptr),
-        other => lifter.sized(other, ptr, size),
+        IType::Boolean
+        | IType::S8
+        | IType::S16
+        | IType::S32
+        | IType::S64
+        | IType::U8
+        | IType::U16
+        | IType::U32
+        | IType::U64
+        | IType::F32
+        | IType::F64
+        | IType::String
+        | IType::ByteArray
+        | IType::Array(_) => lifter.sized(ty, ptr, size),
     }
     .map_err(|e| in_result(ty, e))
 }

@@ -14,12 +14,18 @@ use crate::load;
 /// The answer of the old path: JSON tree -> IValues -> call -> IValues -> JSON tree, as text
 /// (or the error's text).
 fn through_ivalues(marine: &mut Marine, module: &str, func: &str, args: &str) -> String {
-    let signature = marine
+    let Some(signature) = marine
         .module_interface(module)
         .unwrap()
         .function(func)
         .cloned()
-        .unwrap();
+    else {
+        // The IValue path's own error for a missing function.
+        return marine
+            .call_with_ivalues(module, func, &[])
+            .unwrap_err()
+            .to_string();
+    };
     let args: Value = serde_json::from_str(args).unwrap();
     let values = match json_to_ivalues(&args, &signature) {
         Ok(values) => values,
@@ -199,7 +205,10 @@ fn a_result_over_max_value_size_is_refused_before_it_is_taken() {
     else {
         panic!("{e}")
     };
-    assert_eq!((module.as_str(), function.as_str()), ("arrays", "make_bytes"));
+    assert_eq!(
+        (module.as_str(), function.as_str()),
+        ("arrays", "make_bytes")
+    );
     assert!(
         matches!(**source, AbiError::LiftBudget { limit: l, .. } if l == limit),
         "{e}"
@@ -268,7 +277,10 @@ fn results_go_to_writers_and_a_failing_writer_is_reported() {
             },
         )
         .unwrap();
-    assert_eq!(String::from_utf8(pretty).unwrap(), "[\n  \"a\",\n  \"b\"\n]");
+    assert_eq!(
+        String::from_utf8(pretty).unwrap(),
+        "[\n  \"a\",\n  \"b\"\n]"
+    );
     let mut failing = Failing { left: 100 };
     let e = marine
         .call_with_json_to(
