@@ -672,7 +672,7 @@ mod tests {
 
     #[test]
     fn bounds_and_utf8_are_checked_first() {
-        let mut mem = vec![0u8; 64];
+        let mut mem = [0u8; 64];
         mem[8] = 0xff;
         let mem = &mem[..];
         let e = check_result(&mem, &IType::String, 60, 10, u64::MAX, JsonCost::Text)
