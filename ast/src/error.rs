@@ -44,9 +44,10 @@ pub enum AbiError {
         /// The offending length.
         len: u64,
     },
-    /// The data reachable from a result is larger than the lifting budget (guest data that
-    /// references the same memory many times over).
-    #[error("lifting {what} exceeded the budget of {limit} bytes (aliased or cyclic guest data?)")]
+    /// The host memory a value taken from a guest would take exceeds the budget
+    /// ([`crate::Limits::max_value_size`]): a large value, or guest data that references the
+    /// same memory many times over.
+    #[error("lifting {what} exceeded the limit `max_value_size` = {limit} bytes of host memory")]
     LiftBudget {
         /// What was being read when the budget ran out.
         what: String,

@@ -62,6 +62,14 @@ pub enum JsonArgsError {
         /// What the JSON held instead.
         given: String,
     },
+    /// The arguments are not JSON text (with the parser's line and column).
+    #[error("function `{function}`: the arguments are not valid JSON: {message}")]
+    Syntax {
+        /// The function called.
+        function: String,
+        /// The parser's message.
+        message: String,
+    },
 }
 
 /// Why a value could not be converted to the expected type: path inside the value, expected, given.
@@ -183,7 +191,7 @@ fn arity_error(signature: &FunctionSignature, given: usize) -> JsonArgsError {
     }
 }
 
-fn signature_text(signature: &FunctionSignature) -> String {
+pub(crate) fn signature_text(signature: &FunctionSignature) -> String {
     let args: Vec<String> = signature
         .arguments
         .iter()

@@ -25,6 +25,8 @@
 //! - [`protocol`]: the steps around a guest's ABI exports (taking an export's output, an
 //!   import's arguments and result), over any engine that implements [`Guest`];
 //! - [`json`]: JSON <-> [`IValue`] by type;
+//! - [`json_args`]: JSON arguments lowered straight into a guest, guided by the signature;
+//! - [`json_out`]: a result written as JSON straight from guest memory;
 //! - [`manifest`]: the module manifest section's codec;
 //! - `config` (feature `config`): a service's `Config.toml` (schema, parsing with
 //!   `file:line:column` errors, path resolution), and `files`, bounded reading of the files
@@ -54,6 +56,10 @@ pub mod interface;
 pub mod it;
 #[cfg(feature = "json")]
 pub mod json;
+#[cfg(feature = "json")]
+pub mod json_args;
+#[cfg(feature = "json")]
+pub mod json_out;
 pub mod leb128;
 pub mod lift;
 pub mod limits;

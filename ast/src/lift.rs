@@ -4,9 +4,14 @@
 //! it never calls into the guest. Every access is
 //! bounds-checked with overflow-free arithmetic; an element count of 0 gives an empty value
 //! without touching the pointer; sizes are checked against the memory before any host buffer
-//! is allocated; strings must be valid UTF-8. A byte budget (default: four times the memory
-//! size plus 1 MiB) stops guests that make one result reference the same memory many times
-//! over (each reference would otherwise be copied again).
+//! is allocated; strings must be valid UTF-8. A budget of host memory
+//! ([`crate::Limits::max_value_size`], default 1 GiB) counts what lifting allocates, charged
+//! before each allocation: an [`IValue`] per array element and record field
+//! ([`IVALUE_BYTES`]), the bytes of each string and byte array. It stops guests that make
+//! one result reference the same memory many times over (each reference would otherwise be
+//! copied again) and values whose elements are small on the wire but not on the host (a
+//! `bool` is one byte in memory, an `IValue` on the host). Recursion follows the type, never
+//! the data, so it is bounded by `Limits::max_type_depth`.
 
 use std::borrow::Cow;
 use std::marker::PhantomData;
@@ -14,8 +19,12 @@ use std::sync::Arc;
 
 use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
 use crate::error::AbiError;
+use crate::limits::DEFAULT_MAX_VALUE_SIZE;
 use crate::memory::GuestMemory;
 use crate::types::{IRecordType, IType, IValue};
+
+/// Host bytes one lifted [`IValue`] takes in its parent's vector.
+pub const IVALUE_BYTES: u64 = std::mem::size_of::<IValue>() as u64;
 
 /// A lifting session over one memory view (`&[u8]` by default).
 pub struct Lifter<'m, M = &'m [u8]> {
@@ -33,7 +42,20 @@ fn what_of(ty: &IType) -> String {
         IType::Array(elem) => format!("array of {elem}"),
         IType::Record(r) => format!("record {}", r.name),
         IType::Enum(e) => format!("enum {}", e.name),
-        other => other.to_string(),
+        IType::Boolean
+        | IType::S8
+        | IType::S16
+        | IType::S32
+        | IType::S64
+        | IType::U8
+        | IType::U16
+        | IType::U32
+        | IType::U64
+        | IType::F32
+        | IType::F64
+        | IType::Option(_)
+        | IType::Result(..)
+        | IType::Tuple(_) => ty.to_string(),
     }
 }
 
@@ -45,13 +67,14 @@ impl<'m> Lifter<'m> {
 }
 
 impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
-    /// Starts lifting from any memory view with the default budget.
+    /// Starts lifting from any memory view with the default budget
+    /// ([`DEFAULT_MAX_VALUE_SIZE`]).
     pub fn over(mem: M) -> Self {
-        let limit = mem.size().saturating_mul(4).saturating_add(1 << 20);
-        Self::with_budget(mem, limit)
+        Self::with_budget(mem, DEFAULT_MAX_VALUE_SIZE)
     }
 
-    /// Starts lifting with an explicit budget of bytes that may be read in total.
+    /// Starts lifting with an explicit budget: the bytes of host memory the lifted values
+    /// may take in total.
     pub fn with_budget(mem: M, limit: u64) -> Self {
         Lifter {
             size: mem.size(),
@@ -62,10 +85,43 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
         }
     }
 
-    /// The bytes at `ptr..ptr+len`, bounds-checked and charged to the budget.
-    /// `len` is in u64 so callers can pass an unchecked `count * size`.
+    /// The bytes at `ptr..ptr+len`, bounds-checked and charged to the budget (for a copy of
+    /// them the caller keeps). `len` is in u64 so callers can pass an unchecked
+    /// `count * size`.
     pub fn bytes(
         &mut self,
+        ptr: u32,
+        len: u64,
+        what: impl FnOnce() -> String,
+    ) -> Result<Cow<'m, [u8]>, AbiError> {
+        if len == 0 || !self.in_bounds(ptr, len) {
+            return self.read(ptr, len, what);
+        }
+        self.charge(len, what)?;
+        Ok(self.mem.read(ptr, len as usize))
+    }
+
+    /// True when `ptr..ptr+len` lies inside the memory (or `len` is 0).
+    fn in_bounds(&self, ptr: u32, len: u64) -> bool {
+        len == 0 || (len <= self.size && ptr as u64 + len <= self.size)
+    }
+
+    /// Charges `bytes` of host memory to the budget.
+    fn charge(&mut self, bytes: u64, what: impl FnOnce() -> String) -> Result<(), AbiError> {
+        if bytes > self.remaining {
+            return Err(AbiError::LiftBudget {
+                what: what(),
+                limit: self.limit,
+            });
+        }
+        self.remaining -= bytes;
+        Ok(())
+    }
+
+    /// The bytes at `ptr..ptr+len`, bounds-checked (not charged: the caller charges what
+    /// it allocates from them).
+    fn read(
+        &self,
         ptr: u32,
         len: u64,
         what: impl FnOnce() -> String,
@@ -73,23 +129,14 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
         if len == 0 {
             return Ok(Cow::Borrowed(&[]));
         }
-        let memory_size = self.size;
-        let end = ptr as u64 + len; // cannot overflow: ptr < 2^32, len checked below
-        if len > memory_size || end > memory_size {
+        if !self.in_bounds(ptr, len) {
             return Err(AbiError::OutOfBounds {
                 what: what(),
                 ptr: ptr as u64,
                 len,
-                memory_size,
+                memory_size: self.size,
             });
         }
-        if len > self.remaining {
-            return Err(AbiError::LiftBudget {
-                what: what(),
-                limit: self.limit,
-            });
-        }
-        self.remaining -= len;
         Ok(self.mem.read(ptr, len as usize))
     }
 
@@ -125,9 +172,24 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
             IType::String => self.string(ptr, size).map(IValue::String),
             IType::ByteArray => self.byte_vec(ptr, size).map(IValue::ByteArray),
             IType::Array(elem) => self.array(elem, ptr, size),
-            other => Err(AbiError::ValueMismatch {
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::Record(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Tuple(_)
+            | IType::Enum(_) => Err(AbiError::ValueMismatch {
                 expected: "string or array".into(),
-                given: other.to_string(),
+                given: ty.to_string(),
             }),
         }
     }
@@ -139,7 +201,9 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
         }
         let size = wire_size(elem) as u64;
         let total = (count as u64).saturating_mul(size);
-        let bytes = self.bytes(ptr, total, || format!("array of {elem} ({count} elements)"))?;
+        let what = || format!("array of {elem} ({count} elements)");
+        let bytes = self.read(ptr, total, what)?;
+        self.charge((count as u64).saturating_mul(IVALUE_BYTES), what)?;
         let mut items = Vec::with_capacity(count as usize);
         for chunk in bytes.chunks_exact(size as usize) {
             items.push(self.inline(elem, chunk)?);
@@ -150,7 +214,12 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
     /// A record at `ptr` (§2.5).
     pub fn record(&mut self, record: &Arc<IRecordType>, ptr: u32) -> Result<IValue, AbiError> {
         let size = record_size(record) as u64;
-        let bytes = self.bytes(ptr, size, || format!("record {}", record.name))?;
+        let what = || format!("record {}", record.name);
+        let bytes = self.read(ptr, size, what)?;
+        self.charge(
+            (record.fields.len() as u64).saturating_mul(IVALUE_BYTES),
+            what,
+        )?;
         let mut fields = Vec::with_capacity(record.fields.len());
         let mut offset = 0usize;
         for field in &record.fields {
@@ -171,6 +240,10 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
             IType::Tuple(items) => {
                 let size = tuple_size(items) as u64;
                 let bytes = self.bytes(ptr, size, || format!("tuple {ty}"))?;
+                // Host memory: one `IValue` per element.
+                self.charge((items.len() as u64).saturating_mul(IVALUE_BYTES), || {
+                    format!("tuple {ty}")
+                })?;
                 let mut values = Vec::with_capacity(items.len());
                 let mut offset = 0usize;
                 for item in items {
@@ -228,6 +301,11 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
                     memory_size: self.size,
                 })?;
         let bytes = self.bytes(payload_ptr, size, || what_of(ty))?;
+        // Host memory: one `IValue` per payload field and the box holding the payload.
+        self.charge(
+            (fields.len() as u64 + 1).saturating_mul(IVALUE_BYTES),
+            || what_of(ty),
+        )?;
         let mut values = Vec::with_capacity(fields.len());
         let mut offset = 0usize;
         for field in &fields {
@@ -308,26 +386,33 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
 }
 
 /// Lifts a complex value (string, byte array, array, record, extension type) given the result
-/// slots. `size` is ignored for the types passed by one pointer (their RESULT_SIZE is stale,
-/// §2.2).
+/// slots, with the default budget. `size` is ignored for the types passed by one pointer
+/// (their RESULT_SIZE is stale, §2.2).
 pub fn lift_result(mem: &[u8], ty: &IType, ptr: u32, size: u32) -> Result<IValue, AbiError> {
-    lift_result_from(mem, ty, ptr, size)
+    lift_result_from(mem, ty, ptr, size, DEFAULT_MAX_VALUE_SIZE)
 }
 
-/// [`lift_result`] over any memory view.
+/// [`lift_result`] over any memory view, with a budget of `budget` bytes of host memory.
 pub fn lift_result_from<'m, M: GuestMemory<'m>>(
     mem: M,
     ty: &IType,
     ptr: u32,
     size: u32,
+    budget: u64,
 ) -> Result<IValue, AbiError> {
-    let mut lifter = Lifter::over(mem);
+    let mut lifter = Lifter::with_budget(mem, budget);
     if ty.is_boxed() {
         lifter.boxed(ty, ptr)
     } else {
         lifter.sized(ty, ptr, size)
     }
-    .map_err(|e| match e {
+    .map_err(|e| in_result(ty, e))
+}
+
+/// [`lift_result_from`]'s error texts name the result (`result array of u8: ...`); the same
+/// for errors of a result checked for JSON ([`crate::json_out::check_result`]).
+pub fn in_result(ty: &IType, e: AbiError) -> AbiError {
+    match e {
         AbiError::OutOfBounds {
             what,
             ptr,
@@ -348,8 +433,12 @@ pub fn lift_result_from<'m, M: GuestMemory<'m>>(
             valid_up_to,
             len,
         },
+        AbiError::LiftBudget { what, limit } => AbiError::LiftBudget {
+            what: format!("result {}: {what}", what_of(ty)),
+            limit,
+        },
         other => other,
-    })
+    }
 }
 
 #[cfg(test)]

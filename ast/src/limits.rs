@@ -47,7 +47,19 @@ pub struct Limits {
     /// Most table elements one module may hold in all its tables together. Elements are also
     /// counted against the memory limits at [`TABLE_ELEMENT_BYTES`] each. Default 1,000,000.
     pub max_table_elements: u64,
+    /// Most bytes of host memory one value taken out of a module may take: a result, or an
+    /// argument a module passes to another module or a host function. Counted as the host
+    /// allocates them, before allocating: for lifted values an `IValue` (32 bytes) per
+    /// element and field plus the bytes of strings and byte arrays; for a result written as
+    /// JSON its text (or its `serde_json::Value` tree). A value over it is an error naming
+    /// the module, the function and this limit, whatever the guest's memory holds (for
+    /// example one string referenced a million times). Default [`DEFAULT_MAX_VALUE_SIZE`]
+    /// (1 GiB).
+    pub max_value_size: u64,
 }
+
+/// The default of [`Limits::max_value_size`]: 1 GiB.
+pub const DEFAULT_MAX_VALUE_SIZE: u64 = 1 << 30;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -61,6 +73,7 @@ impl Default for Limits {
             max_memories: 4,
             max_tables: 16,
             max_table_elements: 1_000_000,
+            max_value_size: DEFAULT_MAX_VALUE_SIZE,
         }
     }
 }
@@ -87,6 +100,8 @@ pub enum LimitKind {
     Tables,
     /// [`Limits::max_table_elements`].
     TableElements,
+    /// [`Limits::max_value_size`].
+    ValueSize,
 }
 
 impl LimitKind {
@@ -103,13 +118,14 @@ impl LimitKind {
             LimitKind::Memories => "max_memories",
             LimitKind::Tables => "max_tables",
             LimitKind::TableElements => "max_table_elements",
+            LimitKind::ValueSize => "max_value_size",
         }
     }
 
     /// The unit the figures of a [`LimitExceeded`] of this kind are in.
     fn unit(self) -> &'static str {
         match self {
-            LimitKind::ModuleSize => " bytes",
+            LimitKind::ModuleSize | LimitKind::ValueSize => " bytes",
             LimitKind::CompileTime => " ms",
             _ => "",
         }

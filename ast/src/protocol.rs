@@ -14,6 +14,7 @@
 use crate::abi::OutputKind;
 use crate::error::AbiError;
 use crate::lift::{lift_result_from, Lifter};
+use crate::limits::DEFAULT_MAX_VALUE_SIZE;
 use crate::lower::{lower_boxed, lower_record, lower_sized, scalar_to_wasm, wasm_to_scalar};
 use crate::memory::{GuestMemory, GuestMemoryMut};
 use crate::types::{FunctionSignature, IType, IValue};
@@ -61,22 +62,51 @@ pub fn take_output<G: Guest>(
     raw: Option<WasmValue>,
     release_failed_too: impl FnOnce(AbiError),
 ) -> Result<Option<IValue>, OutputError> {
+    take_output_with(
+        guest,
+        output,
+        raw,
+        release_failed_too,
+        |value| value,
+        |guest, ty, ptr, size| {
+            lift_result_from(guest.view(), ty, ptr, size, DEFAULT_MAX_VALUE_SIZE)
+        },
+    )
+}
+
+/// [`take_output`] with the complex output handed to `complex` (the guest, for its memory
+/// view, the output's type and its result slots) instead of lifted with the default budget,
+/// before `release_objects`; a scalar output is handed to `scalar`. This is how a host
+/// lifts with its own budget, or writes a result as JSON straight from guest memory
+/// ([`crate::json_out`]).
+pub fn take_output_with<G: Guest, R>(
+    guest: &mut G,
+    output: &OutputKind,
+    raw: Option<WasmValue>,
+    release_failed_too: impl FnOnce(AbiError),
+    scalar: impl FnOnce(IValue) -> R,
+    complex: impl FnOnce(&G, &IType, u32, u32) -> Result<R, AbiError>,
+) -> Result<Option<R>, OutputError> {
     let ty = match output {
         OutputKind::None => return Ok(None),
         OutputKind::Scalar(ty) => {
             let raw = raw.ok_or_else(|| OutputError::Unexpected("no result value".into()))?;
-            return wasm_to_scalar(ty, raw).map(Some).ok_or_else(|| {
-                OutputError::Unexpected(format!("{} is not a {ty}", raw.describe()))
-            });
+            return match wasm_to_scalar(ty, raw) {
+                Some(value) => Ok(Some(scalar(value))),
+                None => Err(OutputError::Unexpected(format!(
+                    "{} is not a {ty}",
+                    raw.describe()
+                ))),
+            };
         }
         OutputKind::Sized(ty) => ty.clone(),
         OutputKind::Record(r) => IType::Record(r.clone()),
         OutputKind::Boxed(ty) => ty.clone(),
     };
-    let lifted = read_result_slots(guest, &ty)
-        .and_then(|(ptr, size)| lift_result_from(guest.view(), &ty, ptr, size));
+    let taken =
+        read_result_slots(guest, &ty).and_then(|(ptr, size)| complex(guest, &ty, ptr, size));
     let released = guest.release_objects();
-    match (lifted, released) {
+    match (taken, released) {
         (Ok(value), Ok(())) => Ok(Some(value)),
         (Ok(_), Err(e)) | (Err(e), Ok(())) => Err(OutputError::Abi(e)),
         (Err(e), Err(release_error)) => {
@@ -105,7 +135,17 @@ pub fn lift_arguments<'m, M: GuestMemory<'m>>(
     sig: &FunctionSignature,
     param: impl Fn(usize) -> Option<WasmValue>,
 ) -> Result<Vec<IValue>, AbiError> {
-    let mut lifter = Lifter::over(memory);
+    lift_arguments_within(memory, sig, param, DEFAULT_MAX_VALUE_SIZE)
+}
+
+/// [`lift_arguments`] with a budget of `budget` bytes of host memory for all the arguments.
+pub fn lift_arguments_within<'m, M: GuestMemory<'m>>(
+    memory: M,
+    sig: &FunctionSignature,
+    param: impl Fn(usize) -> Option<WasmValue>,
+    budget: u64,
+) -> Result<Vec<IValue>, AbiError> {
+    let mut lifter = Lifter::with_budget(memory, budget);
     let mut values = Vec::with_capacity(sig.arguments.len());
     let mut next = 0;
     let mut take = |expected: &dyn Fn() -> String| {

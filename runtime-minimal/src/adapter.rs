@@ -68,8 +68,9 @@ pub fn forward_arguments<'v>(
     view: &'v [u8],
     sig: &FunctionSignature,
     params: &[Val],
+    budget: u64,
 ) -> Result<Vec<ForwardArg<'v>>, AbiError> {
-    let mut lifter = Lifter::new(view);
+    let mut lifter = Lifter::with_budget(view, budget);
     let mut out = Vec::with_capacity(sig.arguments.len());
     let mut i = 0;
     for arg in &sig.arguments {
@@ -118,13 +119,14 @@ pub fn forward_arguments<'v>(
 }
 
 /// Lifts the raw wasm arguments of an import call from the caller's memory (the core's
-/// [`protocol::lift_arguments`]).
+/// [`protocol::lift_arguments_within`]), within `budget` bytes of host memory.
 pub fn lift_arguments(
     mem: &[u8],
     sig: &FunctionSignature,
     params: &[Val],
+    budget: u64,
 ) -> Result<Vec<IValue>, AbiError> {
-    protocol::lift_arguments(mem, sig, |i| params.get(i).and_then(from_val))
+    protocol::lift_arguments_within(mem, sig, |i| params.get(i).and_then(from_val), budget)
 }
 
 /// Delivers an import's output to the caller (the core's [`protocol::return_to_caller`]): a
@@ -171,8 +173,9 @@ pub fn call_module_import(
     let in_caller = |e: AbiError| e.in_call(&caller_name, &sig.name);
     let output = {
         // The caller's memory stays borrowed while the callee runs in its own store.
+        let budget = caller.data().instance_limits.max_value_size;
         let view = caller_abi.memory_view(&caller);
-        let args = forward_arguments(view, sig, params).map_err(|e| fail(in_caller(e)))?;
+        let args = forward_arguments(view, sig, params, budget).map_err(|e| fail(in_caller(e)))?;
         callee.call_forwarded(&call, function, &args)
     };
     // The caller's helper buffers (records, arrays of non-bytes) are released once the
@@ -206,6 +209,12 @@ pub fn call_module_import(
                 .set_result(&mut caller, ptr, Some(len))
                 .map_err(|e| fail(in_caller(e)))?;
             None
+        }
+        // Only a JSON call asks for it.
+        ForwardOutput::Json(_) => {
+            return Err(fail(MarineError::Engine(
+                "internal: a JSON output for a module import".into(),
+            )))
         }
     };
     if let (Some(v), Some(slot)) = (ret, results.first_mut()) {

@@ -139,6 +139,16 @@ pub enum MarineError {
         /// What does not fit.
         source: Box<crate::json::JsonArgsError>,
     },
+    /// Writing a call's JSON result to the embedder's writer failed.
+    #[error("module `{module}`, function `{function}`: writing the JSON result failed: {source}")]
+    JsonOutput {
+        /// Module name.
+        module: String,
+        /// Function name.
+        function: String,
+        /// The writer's error.
+        source: std::io::Error,
+    },
     /// A facade call on a service without a facade module.
     #[error("the service has no facade module")]
     NoFacade,

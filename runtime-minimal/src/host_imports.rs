@@ -236,7 +236,8 @@ impl HostImport {
             })
         };
         let abi = caller.data().registered_abi().map_err(fail)?;
-        let args = lift_arguments(abi.memory_view(&caller), sig, params)
+        let budget = caller.data().instance_limits.max_value_size;
+        let args = lift_arguments(abi.memory_view(&caller), sig, params, budget)
             .map_err(|e| fail(e.in_call(&module, fname)))?;
         let output = {
             let mut ctx = HostContext {

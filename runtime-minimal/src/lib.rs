@@ -128,6 +128,12 @@ pub use marine_ast::config;
 pub use marine_ast::files;
 /// JSON <-> interface values (from the ABI core, [`marine_ast::json`]).
 pub use marine_ast::json;
+/// JSON arguments written straight into a guest (from the ABI core,
+/// [`marine_ast::json_args`]).
+pub use marine_ast::json_args;
+/// Results written as JSON straight from guest memory (from the ABI core,
+/// [`marine_ast::json_out`]).
+pub use marine_ast::json_out;
 /// Interface types and values (from the ABI core, [`marine_ast::types`]).
 pub use marine_ast::types;
 pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
@@ -142,9 +148,10 @@ pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope, WasmtimeE
 pub use host_imports::{HostContext, HostFn, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;
+pub use json_args::JsonInput;
 pub use limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 pub use marine::{MModuleConfig, Marine, ModuleSource};
-pub use module::{MModule, WASM_START_FRAME};
+pub use module::{JsonSink, MModule, WASM_START_FRAME};
 pub use service::{MarineService, ServiceInterface, ServiceOptions, ServicePool};
 pub use stdio::CapturedOutput;
 pub use store::{MemoryStats, Shared, SharedState, StoreState};

@@ -15,9 +15,10 @@ use crate::errors::MarineError;
 use crate::host_imports::{HostImport, HOST_NAMESPACES};
 use crate::interface::ModuleInterface;
 use crate::invoke::{top_level, CallOptions, Classify};
+use crate::json_args::JsonInput;
 use crate::limits::Limits;
 use crate::linking::link_module;
-use crate::module::{MModule, ModuleOutput, ModuleRegistry};
+use crate::module::{JsonSink, MModule, ModuleOutput, ModuleRegistry};
 use crate::stdio::{CapturedOutput, GuestOutput, HostStream, OutputTail, STDERR_TAIL_BYTES};
 use crate::store::{InstanceLimits, MemoryStats, SharedState, StoreState};
 use crate::types::IValue;
@@ -433,6 +434,66 @@ impl Marine {
             options.timeout.or(self.default_timeout),
             Classify::All,
             |call| m.call(call, func, args),
+        )
+    }
+
+    /// Calls `func` of `module` with JSON arguments given as text and returns the result as
+    /// JSON text (compact), as a top-level call with `options` (see
+    /// [`Marine::call_with_options`]). The arguments follow the rules of
+    /// [`crate::json`] (a positional array, an object by argument name, a bare value for a
+    /// one-argument function, `null` / `[]` / `{}` for none) and are written into the
+    /// module's memory as they are parsed; the result is written from the module's memory
+    /// (`null` without outputs). Neither passes through `IValue`s or a `serde_json::Value`.
+    ///
+    /// ```no_run
+    /// use marine_runtime::{CallOptions, Marine};
+    /// let mut marine = Marine::new();
+    /// marine.load_module("greeting", std::path::Path::new("greeting.wasm")).unwrap();
+    /// let out = marine.call_with_json_str("greeting", "greeting", r#"["Marine"]"#, &CallOptions::default())?;
+    /// assert_eq!(out, r#""Hi, Marine""#);
+    /// # Ok::<(), marine_runtime::MarineError>(())
+    /// ```
+    pub fn call_with_json_str(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: &str,
+        options: &CallOptions,
+    ) -> Result<String, MarineError> {
+        let mut out = Vec::new();
+        let sink = JsonSink::Buffer {
+            out: &mut out,
+            pretty: false,
+        };
+        self.call_with_json_to(module, func, JsonInput::Text(args), options, sink)?;
+        String::from_utf8(out)
+            .map_err(|_| MarineError::Engine("internal: JSON text that is not UTF-8".into()))
+    }
+
+    /// Calls `func` of `module` with JSON arguments (text or a tree, [`JsonInput`]) and
+    /// delivers the result as JSON to `sink`: text into a buffer or an `io::Write`, or a
+    /// `serde_json::Value` (returned) for [`JsonSink::Tree`]. The result is checked (bounds,
+    /// UTF-8, and its size against [`crate::Limits::max_value_size`]) before anything is
+    /// written, then written straight from the module's memory; a writer's failure is
+    /// [`MarineError::JsonOutput`] (the writer may have received part of the text).
+    pub fn call_with_json_to(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: JsonInput<'_>,
+        options: &CallOptions,
+        sink: JsonSink<'_>,
+    ) -> Result<Option<serde_json::Value>, MarineError> {
+        let m = self
+            .modules
+            .get(module)
+            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
+            .clone();
+        top_level(
+            options.call_parameters.clone(),
+            options.timeout.or(self.default_timeout),
+            Classify::All,
+            |call| m.call_json(call, func, args, sink),
         )
     }
 

@@ -265,7 +265,8 @@ pub(crate) fn checked_bytes(
 ) -> Result<&[u8], AbiError> {
     let what = if utf8 { "string" } else { "byte array" };
     // Checks bounds; the bytes are then borrowed from `memory` itself.
-    Lifter::new(memory).bytes(ptr, len as u64, || what.to_string())?;
+    // Nothing is copied here: no budget.
+    Lifter::with_budget(memory, u64::MAX).bytes(ptr, len as u64, || what.to_string())?;
     let bytes = memory
         .get(ptr as usize..ptr as usize + len as usize)
         .unwrap_or_default();

@@ -18,9 +18,13 @@ use crate::lower::lower_argument;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Shared, StoreState};
-use crate::types::{check_value, IValue};
+use crate::types::{check_value, FunctionSignature, IType, IValue};
 use crate::wasm_value::{from_val, to_val};
-use marine_ast::protocol::{take_output, OutputError};
+use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues};
+use marine_ast::json_args::{prepare, JsonInput, JsonLowerError, PreparedArguments};
+use marine_ast::json_out::{check_result, JsonCost};
+use marine_ast::lift::{in_result, lift_result_from};
+use marine_ast::protocol::{take_output_with, Guest, OutputError};
 
 /// The function name a timeout or trap reports for a module's wasm start function (run while
 /// it is instantiated).
@@ -55,6 +59,47 @@ pub enum ForwardOutput {
     /// A string or byte array left in the callee's memory; the callee's objects are not
     /// released yet (see [`MModule::deliver_bytes`]).
     Bytes(GuestBytes),
+    /// The output as JSON: written to the call's [`JsonSink`], or a tree for
+    /// [`JsonSink::Tree`].
+    Json(Option<serde_json::Value>),
+}
+
+/// A call's arguments.
+pub(crate) enum CallArgs<'a> {
+    /// Values, or bytes still in a caller's memory.
+    Forwarded(&'a [ForwardArg<'a>]),
+    /// JSON checked against the signature, written into the guest as it is parsed.
+    Json(&'a PreparedArguments<'a>),
+}
+
+/// Where a call's output goes.
+pub(crate) enum OutputMode<'w> {
+    /// Lifted to values.
+    Values,
+    /// A string or byte array left in memory for a module caller, else values.
+    ForwardBytes,
+    /// Written as JSON straight from guest memory.
+    Json(JsonSink<'w>),
+}
+
+/// Where the JSON output of a call goes.
+pub enum JsonSink<'w> {
+    /// Appended as text to a buffer, reserved once for the text's length.
+    Buffer {
+        /// The buffer.
+        out: &'w mut Vec<u8>,
+        /// Indented (as `serde_json::to_string_pretty`) rather than compact.
+        pretty: bool,
+    },
+    /// Written as text to a writer (give it a buffered one).
+    Writer {
+        /// The writer.
+        out: &'w mut dyn std::io::Write,
+        /// Indented rather than compact.
+        pretty: bool,
+    },
+    /// Built as a `serde_json::Value`.
+    Tree,
 }
 
 /// Output capture of a module: the bounded stderr tail (for panic messages) and, when the
@@ -359,13 +404,113 @@ impl MModule {
             .map(|v| ForwardArg::Value(Cow::Borrowed(v)))
             .collect();
         let mut entered = self.enter(call, &export.name)?;
-        match self.call_checked(&mut *entered.store, export, function, &args, false)? {
+        let output = self.call_checked(
+            &mut *entered.store,
+            export,
+            function,
+            CallArgs::Forwarded(&args),
+            OutputMode::Values,
+        )?;
+        match output {
             ForwardOutput::Values(values) => Ok(values),
             // Not requested: `call_checked` only leaves bytes in memory when asked to.
-            ForwardOutput::Bytes(_) => Err(MarineError::Engine(
+            ForwardOutput::Bytes(_) | ForwardOutput::Json(_) => Err(MarineError::Engine(
                 "internal: bytes output for a value call".into(),
             )),
         }
+    }
+
+    /// Calls an exported `#[marine]` function with JSON arguments (checked against its
+    /// signature by [`marine_ast::json_args::prepare`], then written into this module's
+    /// memory as they are parsed) and delivers the output as JSON to `sink` straight from the
+    /// module's memory, before `release_objects`. A [`JsonSink::Tree`] output is returned.
+    pub(crate) fn call_json(
+        &self,
+        call: &Arc<CallContext>,
+        function: &str,
+        args: JsonInput<'_>,
+        sink: JsonSink<'_>,
+    ) -> Result<Option<serde_json::Value>, MarineError> {
+        let export = self
+            .exports
+            .get(function)
+            .ok_or_else(|| MarineError::NoSuchFunction {
+                module: self.name.to_string(),
+                function: function.to_string(),
+            })?;
+        let signature = &export.plan.signature;
+        if signature.arguments.iter().any(|a| a.ty.uses_extensions())
+            || signature.outputs.iter().any(IType::uses_extensions)
+        {
+            return self.call_json_through_ivalues(call, function, signature, args, sink);
+        }
+        let args =
+            prepare(args, &export.plan.signature).map_err(|source| MarineError::JsonArguments {
+                module: self.name.to_string(),
+                function: function.to_string(),
+                source: Box::new(source),
+            })?;
+        let args = &args;
+        let mut entered = self.enter(call, &export.name)?;
+        let output = self.call_checked(
+            &mut *entered.store,
+            export,
+            function,
+            CallArgs::Json(args),
+            OutputMode::Json(sink),
+        )?;
+        match output {
+            ForwardOutput::Json(tree) => Ok(tree),
+            ForwardOutput::Values(_) | ForwardOutput::Bytes(_) => Err(MarineError::Engine(
+                "internal: a JSON call without a JSON output".into(),
+            )),
+        }
+    }
+
+    /// [`MModule::call_json`] for a signature using the ABI extensions (`Option`, `Result`,
+    /// tuples, enums; `docs/abi-extensions.md`): the JSON is converted to `IValue`s and back
+    /// (`marine_ast::json`), the path every type took before JSON was streamed; the lift
+    /// budget bounds the result's host memory as for any `IValue` call.
+    fn call_json_through_ivalues(
+        &self,
+        call: &Arc<CallContext>,
+        function: &str,
+        signature: &FunctionSignature,
+        args: JsonInput<'_>,
+        sink: JsonSink<'_>,
+    ) -> Result<Option<serde_json::Value>, MarineError> {
+        let json_error = |source| MarineError::JsonArguments {
+            module: self.name.to_string(),
+            function: function.to_string(),
+            source: Box::new(source),
+        };
+        let parsed;
+        let args = match args {
+            JsonInput::Value(value) => value,
+            JsonInput::Text(text) => {
+                parsed = serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
+                    json_error(marine_ast::json::JsonArgsError::Syntax {
+                        function: function.to_string(),
+                        message: e.to_string(),
+                    })
+                })?;
+                &parsed
+            }
+        };
+        let values = json_to_ivalues(args, signature).map_err(json_error)?;
+        let outputs = self.call(call, function, &values)?;
+        let value = ivalues_to_json(&outputs, &signature.outputs);
+        let written = match sink {
+            JsonSink::Tree => return Ok(Some(value)),
+            JsonSink::Buffer { out, pretty } => write_value(out, pretty, &value),
+            JsonSink::Writer { out, pretty } => write_value(out, pretty, &value),
+        };
+        // Writing a `Value` fails only in the writer.
+        written.map_err(|e| MarineError::JsonOutput {
+            module: self.name.to_string(),
+            function: function.to_string(),
+            source: e.into(),
+        })
     }
 
     /// The module-to-module entry (used by `adapter::call_module_import`): like
@@ -397,7 +542,13 @@ impl MModule {
             })?;
         }
         let mut entered = self.enter(call, &export.name)?;
-        self.call_checked(&mut *entered.store, export, function, args, true)
+        self.call_checked(
+            &mut *entered.store,
+            export,
+            function,
+            CallArgs::Forwarded(args),
+            OutputMode::ForwardBytes,
+        )
     }
 
     /// Copies a string or byte array this module returned from `function`
@@ -443,14 +594,31 @@ impl MModule {
         mut store: impl AsContextMut<Data = StoreState>,
         export: &ExportFunction,
         function: &str,
-        args: &[ForwardArg<'_>],
-        bytes_output: bool,
+        args: CallArgs<'_>,
+        output: OutputMode<'_>,
     ) -> Result<ForwardOutput, MarineError> {
         let stderr_mark = self.output.stderr_tail.total_written();
         let plan = &export.plan;
         let ctx = |e: AbiError| e.in_call(&self.name, function);
 
         let mut params = Vec::with_capacity(plan.wasm.params.len());
+        let args = match args {
+            CallArgs::Forwarded(args) => args,
+            CallArgs::Json(prepared) => {
+                let mut guest = WasmGuest::new(&mut store, &self.abi);
+                prepared
+                    .lower(&mut guest, &mut |v| params.push(to_val(v)))
+                    .map_err(|e| match e {
+                        JsonLowerError::Arguments(source) => MarineError::JsonArguments {
+                            module: self.name.to_string(),
+                            function: function.to_string(),
+                            source: Box::new(source),
+                        },
+                        JsonLowerError::Abi(e) => ctx(e),
+                    })?;
+                &[]
+            }
+        };
         for (arg, forwarded) in plan.signature.arguments.iter().zip(args) {
             let lowered = match forwarded {
                 ForwardArg::Value(value) => lower_argument(
@@ -481,8 +649,10 @@ impl MModule {
         let mut results = vec![Val::I32(0); plan.wasm.results.len()];
         self.invoke(&mut store, export, &params, &mut results, stderr_mark)?;
 
+        let budget = store.as_context_mut().data().instance_limits.max_value_size;
+        let forward_bytes = matches!(output, OutputMode::ForwardBytes);
         if let OutputKind::Sized(ty) = &plan.output {
-            if bytes_output && is_bytes_type(ty) {
+            if forward_bytes && is_bytes_type(ty) {
                 // Checked (bounds, UTF-8) once, when the caller takes them.
                 return match self.abi.result_ptr_and_size(&mut store) {
                     Ok((ptr, len)) => Ok(ForwardOutput::Bytes(GuestBytes {
@@ -503,19 +673,46 @@ impl MModule {
             }
         }
         let raw = results.first().and_then(from_val);
-        let taken = take_output(
-            &mut WasmGuest::new(&mut store, &self.abi),
-            &plan.output,
-            raw,
-            |release_err| {
-                log::warn!(
-                    "module `{}`: release_objects after a failed lift also failed: {release_err}",
-                    self.name
-                )
-            },
-        );
+        let release_failed = |release_err| {
+            log::warn!(
+                "module `{}`: release_objects after a failed lift also failed: {release_err}",
+                self.name
+            )
+        };
+        let mut guest = WasmGuest::new(&mut store, &self.abi);
+        let taken = match output {
+            OutputMode::Values | OutputMode::ForwardBytes => take_output_with(
+                &mut guest,
+                &plan.output,
+                raw,
+                release_failed,
+                |value| ForwardOutput::Values(vec![value]),
+                |guest, ty, ptr, size| {
+                    let value = lift_result_from(guest.view(), ty, ptr, size, budget)?;
+                    Ok(ForwardOutput::Values(vec![value]))
+                },
+            )
+            .map(|taken| taken.unwrap_or(ForwardOutput::Values(Vec::new()))),
+            OutputMode::Json(sink) => {
+                match json_output(&mut guest, &plan.output, raw, release_failed, sink, budget) {
+                    Ok(Ok(tree)) => Ok(ForwardOutput::Json(tree)),
+                    Ok(Err(e)) if e.is_io() => {
+                        return Err(MarineError::JsonOutput {
+                            module: self.name.to_string(),
+                            function: function.to_string(),
+                            source: e.into(),
+                        })
+                    }
+                    Ok(Err(e)) => Err(OutputError::Abi(AbiError::ValueMismatch {
+                        expected: "a result that can be written as JSON".into(),
+                        given: e.to_string(),
+                    })),
+                    Err(e) => Err(e),
+                }
+            }
+        };
         match taken {
-            Ok(value) => Ok(ForwardOutput::Values(value.into_iter().collect())),
+            Ok(output) => Ok(output),
             Err(OutputError::Unexpected(message)) => Err(MarineError::UnexpectedResults {
                 module: self.name.to_string(),
                 function: function.to_string(),
@@ -586,4 +783,73 @@ impl ModuleRegistry {
             registry.0.remove(name);
         }
     }
+}
+
+/// An export's output taken for JSON: a scalar to write, or a complex output already written
+/// (or its tree built, or the writer's error).
+enum JsonTaken {
+    Scalar(IValue),
+    Done(Result<Option<serde_json::Value>, serde_json::Error>),
+}
+
+/// Takes an export's output as JSON into `sink` (see [`OutputMode::Json`]): a complex output
+/// is checked ([`check_result`]: bounds, UTF-8, its cost against `budget`), then written from
+/// the guest's memory before `release_objects`. The inner result is the writer's.
+fn json_output<G: Guest>(
+    guest: &mut G,
+    output: &OutputKind,
+    raw: Option<crate::abi::WasmValue>,
+    release_failed: impl FnOnce(AbiError),
+    sink: JsonSink<'_>,
+    budget: u64,
+) -> Result<Result<Option<serde_json::Value>, serde_json::Error>, OutputError> {
+    let cost = match sink {
+        JsonSink::Tree => JsonCost::Tree,
+        JsonSink::Buffer { .. } | JsonSink::Writer { .. } => JsonCost::Text,
+    };
+    let mut sink = Some(sink);
+    let taken = take_output_with(
+        guest,
+        output,
+        raw,
+        release_failed,
+        JsonTaken::Scalar,
+        |guest, ty, ptr, size| {
+            let view = guest.view();
+            let checked =
+                check_result(&view, ty, ptr, size, budget, cost).map_err(|e| in_result(ty, e))?;
+            let written = match sink.take() {
+                Some(JsonSink::Tree) | None => checked.to_value().map(Some),
+                Some(JsonSink::Buffer { out, pretty }) => {
+                    out.reserve(usize::try_from(checked.cost()).unwrap_or(0));
+                    checked.write(out, pretty).map(|()| None)
+                }
+                Some(JsonSink::Writer { out, pretty }) => checked.write(out, pretty).map(|()| None),
+            };
+            Ok(JsonTaken::Done(written))
+        },
+    )?;
+    let value = match taken {
+        Some(JsonTaken::Done(written)) => return Ok(written),
+        Some(JsonTaken::Scalar(scalar)) => ivalue_to_json(&scalar, None),
+        None => serde_json::Value::Null,
+    };
+    Ok(match sink {
+        Some(JsonSink::Tree) | None => Ok(Some(value)),
+        Some(JsonSink::Buffer { out, pretty }) => write_value(out, pretty, &value),
+        Some(JsonSink::Writer { out, pretty }) => write_value(out, pretty, &value),
+    })
+}
+
+fn write_value(
+    out: impl std::io::Write,
+    pretty: bool,
+    value: &serde_json::Value,
+) -> Result<Option<serde_json::Value>, serde_json::Error> {
+    if pretty {
+        serde_json::to_writer_pretty(out, value)?;
+    } else {
+        serde_json::to_writer(out, value)?;
+    }
+    Ok(None)
 }

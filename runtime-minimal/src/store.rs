@@ -90,6 +90,9 @@ pub struct InstanceLimits {
     pub max_tables: u32,
     /// [`Limits::max_table_elements`].
     pub max_table_elements: u64,
+    /// [`Limits::max_value_size`]: the budget of host memory for one value taken out of the
+    /// module (a result, or an argument it passes to another module or a host function).
+    pub max_value_size: u64,
 }
 
 impl From<&Limits> for InstanceLimits {
@@ -98,6 +101,7 @@ impl From<&Limits> for InstanceLimits {
             max_memories: limits.max_memories,
             max_tables: limits.max_tables,
             max_table_elements: limits.max_table_elements,
+            max_value_size: limits.max_value_size,
         }
     }
 }

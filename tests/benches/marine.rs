@@ -201,6 +201,89 @@ fn cross_module(c: &mut Criterion) {
     group.finish();
 }
 
+/// The 1 MiB payload of figure 7: bytes of every value, so numbers have 1-3 digits.
+fn json_payload() -> Vec<u8> {
+    (0..1usize << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+        .collect()
+}
+
+/// Figure 7: `bench_storage.put_get(name, bytes) -> bytes` with 1 MiB through the JSON API,
+/// the argument as text and as a `serde_json::Value`; floor: `serde_json` parsing the same
+/// bytes from text into a `Vec<u8>` and writing them back (what any JSON round trip costs).
+fn json_put_get(c: &mut Criterion) {
+    let engine = MarineEngine::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = service(dir.path(), CROSS_MODULE, &engine);
+    let bytes = json_payload();
+    let bytes_text = serde_json::to_string(&bytes).unwrap();
+    let args_text = format!("[\"k\", {bytes_text}]");
+    let args_value: serde_json::Value = serde_json::from_str(&args_text).unwrap();
+    let cp = CallParameters::default;
+    // Every path gives the floor's text back.
+    let out = service
+        .call_with_json_str("bench_storage", "put_get", &args_text, cp())
+        .unwrap();
+    assert_eq!(out, bytes_text);
+    let out = service
+        .call_with_json("bench_storage", "put_get", args_value.clone(), cp())
+        .unwrap();
+    assert_eq!(out.to_string(), bytes_text);
+
+    let mut group = c.benchmark_group("json_put_get");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("floor: serde_json from_str::<Vec<u8>> + to_string", |b| {
+        b.iter(|| {
+            let parsed: Vec<u8> = serde_json::from_str(black_box(&bytes_text)).unwrap();
+            black_box(serde_json::to_string(&parsed).unwrap())
+        })
+    });
+    group.bench_function("MarineService::call_with_json_str (text)", |b| {
+        b.iter(|| {
+            service
+                .call_with_json_str("bench_storage", "put_get", black_box(&args_text), cp())
+                .unwrap()
+        })
+    });
+    // The argument is consumed by the call (its drop is part of the call's cost).
+    group.bench_function("MarineService::call_with_json (Value)", |b| {
+        b.iter_batched(
+            || args_value.clone(),
+            |args| {
+                service
+                    .call_with_json("bench_storage", "put_get", args, cp())
+                    .unwrap()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    // What `call_with_json` did before: the tree converted to `IValue`s and back.
+    let signature = service
+        .module_interface("bench_storage")
+        .unwrap()
+        .function("put_get")
+        .cloned()
+        .unwrap();
+    group.bench_function(
+        "before: json_to_ivalues + call_with_ivalues + ivalues_to_json",
+        |b| {
+            b.iter_batched(
+                || args_value.clone(),
+                |args| {
+                    let values = marine_runtime::json::json_to_ivalues(&args, &signature).unwrap();
+                    drop(args);
+                    let out = service
+                        .call_with_ivalues("bench_storage", "put_get", &values, cp())
+                        .unwrap();
+                    marine_runtime::json::ivalues_to_json(&out, &signature.outputs)
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
+    group.finish();
+}
+
 fn test_record1(i: i32) -> IValue {
     IValue::Record(vec![
         IValue::S32(i),
@@ -473,6 +556,6 @@ criterion_group! {
     name = benches;
     config = config();
     targets = greeting, cross_module, records_and_arrays, service_creation, compiled_cache,
-        extensions
+        extensions, json_put_get
 }
 criterion_main!(benches);

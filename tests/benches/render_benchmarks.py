@@ -256,7 +256,49 @@ def render(results, memory, run):
     )
     values["memory_extra_per_service"] = f"{per_service - per_store:.0f} KiB"
     values["memory_linear"] = f"{memory['linear_memories_kib']:,} KiB"
+
+    # 7. Big values through the JSON API.
+    blocks["json_put_get"], blocks["json_memory"] = render_json(results, memory)
     return blocks, values
+
+
+def render_json(results, memory):
+    """The two tables of figure 7: 1 MiB through `put_get`, and the peak memory of 100 MB."""
+    g = "json_put_get/"
+    floor = results.ns(g + "floor: serde_json from_str::<Vec<u8>> + to_string")
+    rows = [["**floor**: `serde_json::from_str::<Vec<u8>>` of the same bytes, then "
+             "`serde_json::to_string`", fmt_time(floor), "1x"]]
+    for bench, what in (
+        ("MarineService::call_with_json_str (text)",
+         "`MarineService::call_with_json_str`: argument as text, result as text"),
+        ("MarineService::call_with_json (Value)",
+         "`MarineService::call_with_json`: argument as a `serde_json::Value` (dropped by the "
+         "call), result as a `Value`"),
+    ):
+        t = results.ns(g + bench)
+        rows.append([what, fmt_time(t),
+                     f"**{fmt_ratio(t / floor)}** (target ≤ 2x: {met(t / floor <= 2)})"])
+    before = results.ns(g + "before: json_to_ivalues + call_with_ivalues + ivalues_to_json")
+    rows.append(["the tree path `call_with_json` took before (`json_to_ivalues`, "
+                 "`call_with_ivalues`, `ivalues_to_json`), argument as a `Value`",
+                 fmt_time(before), fmt_ratio(before / floor)])
+    put_get = table(["what (1 MiB of bytes, `[\"k\", [..]]` → `[..]`)", "time", "vs floor"],
+                    ["---", "---:", "---:"], rows)
+
+    if "json_sink" not in memory:
+        sys.exit(f"{MEMORY} has no JSON peak figures: run `cargo bench -p marine-e2e --bench memory`")
+    rows = []
+    for key, what in (("json_sink", "written to a sink (`call_with_json_to`, an `io::Write`)"),
+                      ("json_string", "returned as a `String` (`call_with_json_str`)")):
+        fig = memory[key]
+        ratio = fig["peak_kib"] * 1024 / fig["text_bytes"]
+        rows.append([f"`make_bytes({memory['json_len']:,}, 7)` {what}",
+                     f"{fig['text_bytes'] / 1e6:,.0f} MB", fmt_kib(fig["start_kib"]),
+                     fmt_kib(fig["peak_kib"]),
+                     f"**{fmt_ratio(ratio)}** (target ≤ 5x: {met(ratio <= 5)})"])
+    peak = table(["what", "JSON text", "resident before the call", "peak resident (VmHWM)",
+                  "peak vs text"], ["---", "---:", "---:", "---:", "---:"], rows)
+    return put_get, peak
 
 
 BIG_MODULE = TARGET / "wasm-examples" / "wasm32-wasip1" / "release" / "big_module.wasm"

@@ -142,6 +142,8 @@ pub struct LimitsConfig {
     pub max_tables: Option<u32>,
     /// `max_table_elements`.
     pub max_table_elements: Option<u64>,
+    /// `max_value_size` in bytes.
+    pub max_value_size: Option<u64>,
     /// `max_open_files`: overrides the runtime's `ServiceOptions::max_open_files`.
     pub max_open_files: Option<u32>,
 }
@@ -166,7 +168,8 @@ impl LimitsConfig {
             max_compile_time,
             max_memories,
             max_tables,
-            max_table_elements
+            max_table_elements,
+            max_value_size
         );
         limits
     }
@@ -663,18 +666,15 @@ impl Ctx<'_> {
 
     /// Resolves `[limits]`: sizes and durations parsed, each error at its key.
     fn limits(&self, raw: &RawLimits) -> Result<LimitsConfig, ConfigError> {
-        let max_module_size = match &raw.max_module_size {
-            Some(size) => match self.size("max_module_size", size)?.as_option() {
-                Some(bytes) => Some(bytes),
-                None => {
-                    return Err(self.invalid(
-                        size.span(),
-                        "`max_module_size` must be a finite size".to_owned(),
-                    ))
-                }
+        let finite_size = |key: &str, size: &Option<Spanned<RawSize>>| match size {
+            Some(size) => match self.size(key, size)?.as_option() {
+                Some(bytes) => Ok(Some(bytes)),
+                None => Err(self.invalid(size.span(), format!("`{key}` must be a finite size"))),
             },
-            None => None,
+            None => Ok(None),
         };
+        let max_module_size = finite_size("max_module_size", &raw.max_module_size)?;
+        let max_value_size = finite_size("max_value_size", &raw.max_value_size)?;
         let max_compile_time = match &raw.max_compile_time {
             Some(text) => Some(parse_duration(text.get_ref()).map_err(|reason| {
                 self.invalid(text.span(), format!("`max_compile_time`: {reason}"))
@@ -691,6 +691,7 @@ impl Ctx<'_> {
             max_memories: raw.max_memories,
             max_tables: raw.max_tables,
             max_table_elements: raw.max_table_elements,
+            max_value_size,
             max_open_files: raw.max_open_files,
         })
     }

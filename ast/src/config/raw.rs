@@ -72,6 +72,8 @@ pub struct RawLimits {
     pub max_tables: Option<u32>,
     /// [`crate::Limits::max_table_elements`].
     pub max_table_elements: Option<u64>,
+    /// [`crate::Limits::max_value_size`]: bytes or a size such as `"256 MiB"`.
+    pub max_value_size: Option<Spanned<RawSize>>,
     /// The runtime's `ServiceOptions::max_open_files`.
     pub max_open_files: Option<u32>,
 }

@@ -625,7 +625,7 @@ fn envs_and_aliases_that_cannot_reach_the_guest_are_refused() {
 #[test]
 fn limits_table() {
     let config = parse(
-        "[limits]\nmax_type_depth = 7\nmax_module_size = \"2 MiB\"\nmax_compile_time = \"1.5 s\"\nmax_memories = 1\nmax_open_files = 3\n",
+        "[limits]\nmax_type_depth = 7\nmax_module_size = \"2 MiB\"\nmax_compile_time = \"1.5 s\"\nmax_memories = 1\nmax_open_files = 3\nmax_value_size = \"16 MiB\"\n",
     )
     .unwrap();
     assert_eq!(config.limits.max_open_files, Some(3));
@@ -637,10 +637,12 @@ fn limits_table() {
         std::time::Duration::from_millis(1500)
     );
     assert_eq!(limits.max_memories, 1);
+    assert_eq!(limits.max_value_size, 16 << 20);
     assert_eq!(limits.max_tables, crate::Limits::default().max_tables);
     for (text, why) in [
         ("max_compile_time = \"10 years\"", "unknown unit"),
         ("max_module_size = \"Infinity\"", "finite"),
+        ("max_value_size = \"Infinity\"", "finite"),
         ("max_tablez = 3", "max_tablez"),
     ] {
         let (_, message) = err(&format!("[limits]\n{text}\n"));

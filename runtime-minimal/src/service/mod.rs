@@ -50,9 +50,10 @@ use crate::errors::MarineError;
 use crate::host_imports::{is_host_namespace, HostImport};
 use crate::interface::ModuleInterface;
 use crate::invoke::CallOptions;
-use crate::json::{ivalues_to_json, json_to_ivalues};
+use crate::json_args::JsonInput;
 use crate::limits::Limits;
 use crate::marine::{MModuleConfig, Marine};
+use crate::module::JsonSink;
 use crate::mounted_binary::{self, RunOptions};
 use crate::stdio::CapturedOutput;
 use crate::types::{IType, IValue};
@@ -469,6 +470,11 @@ impl MarineService {
     /// name, a bare value for a one-argument function, or `null` / `[]` / `{}` for none.
     /// The result is `null` without outputs, else the output (records as objects with fields
     /// in declaration order).
+    ///
+    /// The arguments go from the JSON tree straight into the module's memory and the result
+    /// from the module's memory straight into a tree ([`Marine::call_with_json_to`]); a
+    /// caller holding text saves the tree both ways with
+    /// [`MarineService::call_with_json_str`].
     pub fn call_with_json(
         &mut self,
         module: &str,
@@ -476,24 +482,44 @@ impl MarineService {
         args: serde_json::Value,
         call_params: CallParameters,
     ) -> Result<serde_json::Value, MarineError> {
-        let signature = self
-            .marine
-            .module_interface(module)
-            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
-            .function(func)
-            .cloned()
-            .ok_or_else(|| MarineError::NoSuchFunction {
-                module: module.to_string(),
-                function: func.to_string(),
-            })?;
-        let ivalues =
-            json_to_ivalues(&args, &signature).map_err(|source| MarineError::JsonArguments {
-                module: module.to_string(),
-                function: func.to_string(),
-                source: Box::new(source),
-            })?;
-        let outputs = self.call_with_ivalues(module, func, &ivalues, call_params)?;
-        Ok(ivalues_to_json(&outputs, &signature.outputs))
+        let options = CallOptions::with_call_parameters(call_params);
+        let tree = self.marine.call_with_json_to(
+            module,
+            func,
+            JsonInput::Value(&args),
+            &options,
+            JsonSink::Tree,
+        )?;
+        Ok(tree.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// [`MarineService::call_with_json`] with the arguments as JSON text and the result as
+    /// compact JSON text ([`Marine::call_with_json_str`]): neither is parsed into a tree.
+    pub fn call_with_json_str(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: &str,
+        call_params: CallParameters,
+    ) -> Result<String, MarineError> {
+        let options = CallOptions::with_call_parameters(call_params);
+        self.marine.call_with_json_str(module, func, args, &options)
+    }
+
+    /// [`MarineService::call_with_json`] with the result delivered to `sink` (text into a
+    /// buffer or an `io::Write`, compact or indented, or a tree), as
+    /// [`Marine::call_with_json_to`].
+    pub fn call_with_json_to(
+        &mut self,
+        module: &str,
+        func: &str,
+        args: JsonInput<'_>,
+        call_params: CallParameters,
+        sink: JsonSink<'_>,
+    ) -> Result<Option<serde_json::Value>, MarineError> {
+        let options = CallOptions::with_call_parameters(call_params);
+        self.marine
+            .call_with_json_to(module, func, args, &options, sink)
     }
 
     /// Calls `func` of the facade module (the last module of the config) with JSON arguments,

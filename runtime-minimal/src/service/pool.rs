@@ -204,6 +204,17 @@ impl ServicePool {
         self.with_service(|service| service.call_with_json(module, func, args, call_params))
     }
 
+    /// [`MarineService::call_with_json_str`] on an idle instance.
+    pub fn call_with_json_str(
+        &self,
+        module: &str,
+        func: &str,
+        args: &str,
+        call_params: CallParameters,
+    ) -> Result<String, MarineError> {
+        self.with_service(|service| service.call_with_json_str(module, func, args, call_params))
+    }
+
     /// [`MarineService::call_with_ivalues`] on an idle instance.
     pub fn call_with_ivalues(
         &self,

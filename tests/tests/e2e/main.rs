@@ -13,6 +13,7 @@ mod greeting;
 mod hostile;
 mod isolation;
 mod it_section;
+mod json_calls;
 mod log_capture;
 mod metadata;
 mod misbehaving;

@@ -41,8 +41,9 @@ pub enum Command {
         function: String,
         /// `-nr`: do not print the result.
         no_result: bool,
-        /// Arguments (`null` when none were given).
-        args: Value,
+        /// Arguments as JSON text (`null` when none were given), checked to be one JSON
+        /// value; the runtime parses it straight into the module's memory.
+        args: String,
         /// Call parameters, if given.
         call_parameters: Option<Value>,
     },
@@ -204,13 +205,19 @@ pub fn json_values(text: &str) -> Result<Vec<Value>, serde_json::Error> {
         .collect()
 }
 
-/// Parses the arguments part of a `call`: nothing, args, or args and call parameters.
-pub fn parse_call_arguments(text: &str) -> Result<(Value, Option<Value>), ParseError> {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-    let args = match stream.next() {
-        None => Value::Null,
-        Some(v) => v.map_err(|e| ParseError::InvalidArgs(e.to_string()))?,
+/// Parses the arguments part of a `call`: nothing, args, or args and call parameters. The
+/// arguments are returned as their JSON text (skipped over, not parsed into a tree).
+pub fn parse_call_arguments(text: &str) -> Result<(String, Option<Value>), ParseError> {
+    let mut skip = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let args = match skip.next() {
+        None => "null".to_string(),
+        Some(v) => {
+            v.map_err(|e| ParseError::InvalidArgs(e.to_string()))?;
+            text[..skip.byte_offset()].trim().to_string()
+        }
     };
+    let rest = &text[skip.byte_offset()..];
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
     let call_parameters = match stream.next() {
         None => None,
         Some(v) => Some(v.map_err(|e| ParseError::InvalidCallParameters(e.to_string()))?),
@@ -365,7 +372,11 @@ mod tests {
                 call_parameters,
                 no_result,
                 ..
-            } => (args, call_parameters, no_result),
+            } => (
+                serde_json::from_str(&args).unwrap(),
+                call_parameters,
+                no_result,
+            ),
             other => panic!("not a call: {other:?}"),
         }
     }

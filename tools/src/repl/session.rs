@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use marine_runtime::config::{ModuleConfig, ServiceConfig};
 use marine_runtime::service::{MarineService, ServiceOptions};
-use marine_runtime::CallParameters;
+use marine_runtime::{CallParameters, JsonInput, JsonSink};
 use serde_json::Value;
 
 use super::command::{self, Command};
@@ -313,7 +313,7 @@ impl Session {
         module: &str,
         function: &str,
         no_result: bool,
-        args: Value,
+        args: String,
         call_parameters: Option<Value>,
     ) -> Reply {
         let cp = match call_parameters {
@@ -323,16 +323,33 @@ impl Session {
                 Err(e) => return Reply::Error(format!("invalid call parameters: {e}")),
             },
         };
+        // The arguments go from the text into the module's memory and the result from the
+        // module's memory into text (or nowhere, with `-nr`): no JSON tree either way.
         let start = Instant::now();
-        let result = self.service.call_with_json(module, function, args, cp);
+        let mut text = Vec::new();
+        let mut nowhere = std::io::sink();
+        let sink = if no_result {
+            JsonSink::Writer {
+                out: &mut nowhere,
+                pretty: false,
+            }
+        } else {
+            JsonSink::Buffer {
+                out: &mut text,
+                pretty: true,
+            }
+        };
+        let result =
+            self.service
+                .call_with_json_to(module, function, JsonInput::Text(&args), cp, sink);
         let elapsed = start.elapsed();
         match result {
             Ok(_) if no_result => {
                 Reply::Output(format!("call succeeded, {}\n", format::elapsed(elapsed)))
             }
-            Ok(value) => Reply::Output(format!(
-                "{}\n{}\n",
-                format::call_result(&value),
+            Ok(_) => Reply::Output(format!(
+                "result: {}\n{}\n",
+                String::from_utf8_lossy(&text),
                 format::elapsed(elapsed)
             )),
             Err(e) => Reply::Error(format!("call failed with: {e}")),

@@ -1,0 +1,1553 @@
+//! JSON arguments lowered straight into a guest, without a value tree in between.
+//!
+//! [`crate::json::json_to_ivalues`] builds `IValue`s from a parsed `serde_json::Value`; this
+//! module instead drives the JSON parser with the function's signature (a serde
+//! [`DeserializeSeed`] per interface type) and writes each value into the guest through
+//! [`GuestMemoryMut`] as it is parsed: a string goes from the parser's buffer into a guest
+//! buffer, a byte array is collected into one host `Vec<u8>` (the guest's `allocate` needs
+//! the length first) and copied once, an array or record keeps only its packed wire bytes on
+//! the host. The input is JSON text or an already parsed `serde_json::Value`
+//! ([`JsonInput`]); both follow the rules of [`crate::json`] and give the same answers and
+//! error texts, with three differences: inside one argument the first problem in the text's
+//! order is reported, a key given twice in an object is an error (the tree form kept the
+//! last one), and a record given as an array of the wrong length is described by its length
+//! (`got array of 3 element(s)`).
+//!
+//! Arguments are lowered in two passes. [`prepare`] checks the whole input against the
+//! signature without touching the guest (types, integer ranges, arity, names) and picks the
+//! form the arguments take (positional array, object by name, a bare value; a one-argument
+//! function may take a whole array or object). Only then does [`PreparedArguments::lower`]
+//! write, so a wrong argument never leaves buffers allocated in the guest.
+//!
+//! Hostile input is bounded: the parser's nesting limit (128) applies to text; the seeds
+//! recurse only as deep as the argument's type (bounded by `Limits::max_type_depth`), and
+//! the rendering of a mismatched value for an error message stops after 40 characters.
+//! Every allocation in the guest goes through its `allocate`, which enforces its memory
+//! limits; a host buffer grows only with the bytes actually parsed.
+
+use std::fmt::{self, Write as _};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::abi::{element_tag, record_size, wire_size, BYTES_TAG};
+use crate::error::AbiError;
+use crate::json::JsonArgsError;
+use crate::lower::lower_bytes;
+use crate::memory::GuestMemoryMut;
+use crate::types::{FunctionSignature, IRecordType, IType};
+use crate::WasmValue;
+
+/// The ABI extension types (`docs/abi-extensions.md`) are converted through `IValue`s by the
+/// runtime (a signature using them never reaches this module's parser).
+const EXTENSIONS_NOT_STREAMED: &str =
+    "internal: the ABI extension types are converted through IValues, not streamed";
+
+/// JSON arguments: text, or an already parsed tree.
+#[derive(Clone, Copy, Debug)]
+pub enum JsonInput<'a> {
+    /// JSON text.
+    Text(&'a str),
+    /// A parsed JSON value.
+    Value(&'a Value),
+}
+
+/// Why JSON arguments could not be lowered into a guest.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonLowerError {
+    /// The JSON does not fit the signature (or is not JSON).
+    #[error(transparent)]
+    Arguments(#[from] JsonArgsError),
+    /// The guest failed (allocation, bounds, a size beyond 32 bits).
+    #[error(transparent)]
+    Abi(#[from] AbiError),
+}
+
+/// The form the arguments took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// No arguments: `null`, `[]` or `{}`.
+    Nothing,
+    /// An array, by position.
+    Positional,
+    /// An object, by argument name.
+    Named,
+    /// The whole input is the only argument.
+    Single,
+}
+
+/// Arguments checked against a signature, ready to be written into a guest.
+#[derive(Debug)]
+pub struct PreparedArguments<'a> {
+    input: JsonInput<'a>,
+    signature: &'a FunctionSignature,
+    form: Form,
+}
+
+/// The kind of the input's top-level value, read without parsing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TopKind {
+    Null,
+    EmptyArray,
+    Array,
+    EmptyObject,
+    Object,
+    Other,
+}
+
+fn top_kind(input: JsonInput<'_>) -> TopKind {
+    match input {
+        JsonInput::Value(Value::Null) => TopKind::Null,
+        JsonInput::Value(Value::Array(items)) if items.is_empty() => TopKind::EmptyArray,
+        JsonInput::Value(Value::Array(_)) => TopKind::Array,
+        JsonInput::Value(Value::Object(map)) if map.is_empty() => TopKind::EmptyObject,
+        JsonInput::Value(Value::Object(_)) => TopKind::Object,
+        JsonInput::Value(_) => TopKind::Other,
+        JsonInput::Text(text) => {
+            let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+            let mut bytes = text.as_bytes().iter().skip_while(|b| is_ws(b));
+            let first = bytes.next().copied();
+            let next = bytes.find(|b| !is_ws(b)).copied();
+            match (first, next) {
+                (Some(b'n'), _) => TopKind::Null,
+                (Some(b'['), Some(b']')) => TopKind::EmptyArray,
+                (Some(b'['), _) => TopKind::Array,
+                (Some(b'{'), Some(b'}')) => TopKind::EmptyObject,
+                (Some(b'{'), _) => TopKind::Object,
+                _ => TopKind::Other,
+            }
+        }
+    }
+}
+
+/// Checks JSON arguments against `signature` (nothing is written anywhere) and picks their
+/// form, following the rules of [`crate::json::json_to_ivalues`].
+pub fn prepare<'a>(
+    input: JsonInput<'a>,
+    signature: &'a FunctionSignature,
+) -> Result<PreparedArguments<'a>, JsonArgsError> {
+    let arity = signature.arguments.len();
+    let prepared = |form| PreparedArguments {
+        input,
+        signature,
+        form,
+    };
+    let kind = top_kind(input);
+    let first = match kind {
+        TopKind::Null | TopKind::EmptyArray | TopKind::EmptyObject if arity == 0 => {
+            // Still parsed: `null` followed by garbage is not JSON.
+            check(input, signature, Form::Nothing)
+        }
+        TopKind::EmptyArray | TopKind::Array => check(input, signature, Form::Positional),
+        TopKind::EmptyObject | TopKind::Object => check(input, signature, Form::Named),
+        TopKind::Null => match check(input, signature, Form::Nothing) {
+            Ok(()) => Err(arity_error(signature, 0)),
+            Err(e) => Err(e),
+        },
+        TopKind::Other => {
+            return check(input, signature, Form::Single).map(|()| prepared(Form::Single))
+        }
+    };
+    match first {
+        Ok(()) => Ok(prepared(form_of(kind, arity))),
+        Err(e @ JsonArgsError::Syntax { .. }) => Err(e),
+        // A one-argument function may take the whole array/object as its argument.
+        Err(e) if arity == 1 => match check(input, signature, Form::Single) {
+            Ok(()) => Ok(prepared(Form::Single)),
+            Err(_) => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+fn form_of(kind: TopKind, arity: usize) -> Form {
+    match kind {
+        TopKind::Null | TopKind::EmptyArray | TopKind::EmptyObject if arity == 0 => Form::Nothing,
+        TopKind::EmptyArray | TopKind::Array => Form::Positional,
+        TopKind::EmptyObject | TopKind::Object => Form::Named,
+        TopKind::Null | TopKind::Other => Form::Single,
+    }
+}
+
+impl PreparedArguments<'_> {
+    /// Writes the arguments into `guest` and hands their wasm parameters to `out`, in the
+    /// signature's order (§2.1: scalars as one value, strings and arrays as (ptr, len),
+    /// records as one pointer).
+    pub fn lower(
+        &self,
+        guest: &mut dyn GuestMemoryMut,
+        out: &mut dyn FnMut(WasmValue),
+    ) -> Result<(), JsonLowerError> {
+        let mut run = Run::new(self.signature, Some(guest));
+        let parsed = parse(self.input, &mut run, self.form);
+        if let Some(e) = run.abi.take() {
+            return Err(e.into());
+        }
+        parsed.map_err(|e| syntax_error(self.signature, e))?;
+        run.verdict(self.form)?;
+        for (arg, inline) in self.signature.arguments.iter().zip(&run.inline) {
+            inline_to_wasm(&arg.ty, inline, out);
+        }
+        Ok(())
+    }
+}
+
+fn check(
+    input: JsonInput<'_>,
+    signature: &FunctionSignature,
+    form: Form,
+) -> Result<(), JsonArgsError> {
+    let mut run = Run::new(signature, None);
+    parse(input, &mut run, form).map_err(|e| syntax_error(signature, e))?;
+    run.verdict(form)
+}
+
+fn syntax_error(signature: &FunctionSignature, e: serde_json::Error) -> JsonArgsError {
+    JsonArgsError::Syntax {
+        function: signature.name.clone(),
+        message: e.to_string(),
+    }
+}
+
+/// One pass of `run` over the input in `form`.
+fn parse(input: JsonInput<'_>, run: &mut Run<'_, '_>, form: Form) -> Result<(), serde_json::Error> {
+    match input {
+        JsonInput::Text(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            TopSeed { run, form }.deserialize(&mut de)?;
+            de.end()
+        }
+        JsonInput::Value(value) => TopSeed { run, form }.deserialize(value),
+    }
+}
+
+fn arity_error(signature: &FunctionSignature, given: usize) -> JsonArgsError {
+    JsonArgsError::Arity {
+        function: signature.name.clone(),
+        signature: crate::json::signature_text(signature),
+        expected: signature.arguments.len(),
+        given,
+    }
+}
+
+/// One segment of the path to a value inside an argument.
+#[derive(Clone, Copy, Debug)]
+enum Segment<'t> {
+    Index(usize),
+    Field(&'t str),
+}
+
+/// A mismatch inside one argument: its path (text), the expected type and what was given.
+#[derive(Debug)]
+struct Mismatch {
+    path: String,
+    expected: String,
+    given: String,
+}
+
+/// One pass over the arguments: checking (no guest) or writing.
+struct Run<'t, 'g> {
+    signature: &'t FunctionSignature,
+    guest: Option<&'g mut dyn GuestMemoryMut>,
+    /// Path from the current argument to the value being parsed.
+    path: Vec<Segment<'t>>,
+    /// The first mismatch inside the current argument.
+    mismatch: Option<Mismatch>,
+    /// The guest's failure (writing pass), which stops parsing.
+    abi: Option<AbiError>,
+    /// Per argument: the first mismatch inside it.
+    arg_mismatch: Vec<Option<Mismatch>>,
+    /// Per argument: whether it was given.
+    given: Vec<bool>,
+    /// Per argument: its inline wire bytes (writing pass).
+    inline: Vec<Vec<u8>>,
+    /// Values given in a positional array.
+    count: usize,
+    /// The first key of a named object that is no argument.
+    unknown: Option<String>,
+    /// The first argument given twice in a named object.
+    duplicate: Option<String>,
+}
+
+impl<'t, 'g> Run<'t, 'g> {
+    fn new(signature: &'t FunctionSignature, guest: Option<&'g mut dyn GuestMemoryMut>) -> Self {
+        let arity = signature.arguments.len();
+        Run {
+            signature,
+            guest,
+            path: Vec::new(),
+            mismatch: None,
+            abi: None,
+            arg_mismatch: (0..arity).map(|_| None).collect(),
+            given: vec![false; arity],
+            inline: vec![Vec::new(); arity],
+            count: 0,
+            unknown: None,
+            duplicate: None,
+        }
+    }
+
+    /// True once this argument has a mismatch or the guest failed: the rest is only skipped.
+    fn skipping(&self) -> bool {
+        self.mismatch.is_some() || self.abi.is_some()
+    }
+
+    fn path_text(&self) -> String {
+        let mut text = String::new();
+        for segment in &self.path {
+            match segment {
+                Segment::Index(i) => {
+                    let _ = write!(text, "[{i}]");
+                }
+                Segment::Field(name) => {
+                    let _ = write!(text, ".{name}");
+                }
+            }
+        }
+        text
+    }
+
+    /// Records a mismatch at the current path (the first one of the argument wins).
+    fn mismatch(&mut self, expected: String, given: String) {
+        if self.mismatch.is_none() {
+            self.mismatch = Some(Mismatch {
+                path: self.path_text(),
+                expected,
+                given,
+            });
+        }
+    }
+
+    fn type_error(&self, index: usize, m: &Mismatch) -> JsonArgsError {
+        JsonArgsError::Type {
+            function: self.signature.name.clone(),
+            path: format!("{}{}", self.signature.arguments[index].name, m.path),
+            expected: m.expected.clone(),
+            given: m.given.clone(),
+        }
+    }
+
+    /// The error of this pass, in the order [`crate::json::json_to_ivalues`] reports them.
+    fn verdict(&self, form: Form) -> Result<(), JsonArgsError> {
+        let arity = self.signature.arguments.len();
+        match form {
+            Form::Nothing => Ok(()),
+            Form::Positional => {
+                if self.count != arity {
+                    return Err(arity_error(self.signature, self.count));
+                }
+                match self
+                    .arg_mismatch
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, m)| Some((i, m.as_ref()?)))
+                {
+                    Some((i, m)) => Err(self.type_error(i, m)),
+                    None => Ok(()),
+                }
+            }
+            Form::Named => {
+                if let Some(unknown) = &self.unknown {
+                    return Err(JsonArgsError::UnknownArgument {
+                        function: self.signature.name.clone(),
+                        argument: unknown.clone(),
+                        signature: crate::json::signature_text(self.signature),
+                    });
+                }
+                for (i, arg) in self.signature.arguments.iter().enumerate() {
+                    if !self.given[i] {
+                        return Err(JsonArgsError::MissingArgument {
+                            function: self.signature.name.clone(),
+                            argument: arg.name.clone(),
+                        });
+                    }
+                    if let Some(m) = &self.arg_mismatch[i] {
+                        return Err(self.type_error(i, m));
+                    }
+                }
+                match &self.duplicate {
+                    Some(name) => Err(JsonArgsError::Type {
+                        function: self.signature.name.clone(),
+                        path: name.clone(),
+                        expected: "one value".into(),
+                        given: "a second value for the same argument".into(),
+                    }),
+                    None => Ok(()),
+                }
+            }
+            Form::Single => {
+                if arity != 1 {
+                    return Err(arity_error(self.signature, 1));
+                }
+                match &self.arg_mismatch[0] {
+                    Some(m) => Err(self.type_error(0, m)),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Parses argument `index` from `de` and keeps its inline bytes and mismatch.
+    fn argument<'de, D: Deserializer<'de>>(&mut self, index: usize, de: D) -> Result<(), D::Error> {
+        let ty = &self.signature.arguments[index].ty;
+        self.path.clear();
+        self.mismatch = None;
+        let mut inline = Vec::with_capacity(8);
+        ValueSeed {
+            run: self,
+            ty,
+            out: &mut inline,
+        }
+        .deserialize(de)?;
+        self.given[index] = true;
+        self.inline[index] = inline;
+        self.arg_mismatch[index] = self.mismatch.take();
+        Ok(())
+    }
+
+    /// Copies `bytes` into a fresh guest buffer (writing pass); (0, 0) when checking.
+    fn write_buffer<E: de::Error>(&mut self, bytes: &[u8], tag: u8) -> Result<(u32, u32), E> {
+        let Some(guest) = self.guest.as_deref_mut() else {
+            return Ok((0, 0));
+        };
+        let mut guest = DynGuest(guest);
+        lower_bytes(&mut guest, bytes, tag).map_err(|e| self.fail(e))
+    }
+
+    /// Records the guest's failure; parsing stops with an error serde carries up.
+    fn fail<E: de::Error>(&mut self, e: AbiError) -> E {
+        self.abi.get_or_insert(e);
+        E::custom("the guest failed")
+    }
+
+    fn writing(&self) -> bool {
+        self.guest.is_some()
+    }
+}
+
+/// `&mut dyn GuestMemoryMut` as a sized [`GuestMemoryMut`] for the generic lowering helpers.
+struct DynGuest<'a>(&'a mut dyn GuestMemoryMut);
+
+impl GuestMemoryMut for DynGuest<'_> {
+    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
+        self.0.allocate(size, tag)
+    }
+    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+        self.0.write(ptr, bytes)
+    }
+}
+
+/// The top-level value: the argument list in its form.
+struct TopSeed<'r, 't, 'g> {
+    run: &'r mut Run<'t, 'g>,
+    form: Form,
+}
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        match self.form {
+            Form::Nothing => de.deserialize_any(NothingVisitor),
+            Form::Positional => de.deserialize_seq(PositionalVisitor(self.run)),
+            Form::Named => de.deserialize_map(NamedVisitor(self.run)),
+            Form::Single if self.run.signature.arguments.len() == 1 => self.run.argument(0, de),
+            // The verdict is an arity error; the value is only parsed.
+            Form::Single => de.deserialize_ignored_any(IgnoredAny).map(drop),
+        }
+    }
+}
+
+/// `null`, `[]` or `{}`.
+struct NothingVisitor;
+
+impl<'de> Visitor<'de> for NothingVisitor {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null, [] or {}")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match seq.next_element::<IgnoredAny>()? {
+            None => Ok(()),
+            Some(_) => Err(de::Error::custom("expected no arguments")),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match map.next_key::<IgnoredAny>()? {
+            None => Ok(()),
+            Some(_) => Err(de::Error::custom("expected no arguments")),
+        }
+    }
+}
+
+/// Arguments by position.
+struct PositionalVisitor<'r, 't, 'g>(&'r mut Run<'t, 'g>);
+
+impl<'de> Visitor<'de> for PositionalVisitor<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of arguments")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let run = self.0;
+        let arity = run.signature.arguments.len();
+        loop {
+            if run.count < arity {
+                let index = run.count;
+                if seq
+                    .next_element_seed(ArgSeed {
+                        run: &mut *run,
+                        index,
+                    })?
+                    .is_none()
+                {
+                    return Ok(());
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(());
+            }
+            run.count += 1;
+        }
+    }
+}
+
+/// Argument `index`, as an element of the positional array or a value of the named object.
+struct ArgSeed<'r, 't, 'g> {
+    run: &'r mut Run<'t, 'g>,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ArgSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        self.run.argument(self.index, de)
+    }
+}
+
+/// Arguments by name.
+struct NamedVisitor<'r, 't, 'g>(&'r mut Run<'t, 'g>);
+
+impl<'de> Visitor<'de> for NamedVisitor<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of arguments by name")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let run = self.0;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let index = run.signature.arguments.iter().position(|a| a.name == key);
+            match index {
+                Some(i) if run.given[i] => {
+                    if run.writing() {
+                        return Err(de::Error::custom("an argument given twice"));
+                    }
+                    run.duplicate.get_or_insert(key);
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Some(i) => map.next_value_seed(ArgSeed {
+                    run: &mut *run,
+                    index: i,
+                })?,
+                None => {
+                    run.unknown.get_or_insert(key);
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object key, owned only when the input has escapes or is a tree.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<String, D::Error> {
+        de.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+}
+
+/// One value of type `ty`: its inline wire bytes (§2.5, §2.6) are appended to `out`, its
+/// pointed-to buffers written into the guest.
+struct ValueSeed<'r, 't, 'g, 'o> {
+    run: &'r mut Run<'t, 'g>,
+    ty: &'t IType,
+    out: &'o mut Vec<u8>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        if self.run.skipping() {
+            // Keep the layout of the inline bytes; the values no longer matter.
+            self.out
+                .resize(self.out.len() + wire_size(self.ty) as usize, 0);
+            return de.deserialize_ignored_any(IgnoredAny).map(drop);
+        }
+        let ty = self.ty;
+        match ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                Err(serde::de::Error::custom(EXTENSIONS_NOT_STREAMED))
+            }
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64 => de.deserialize_any(ScalarVisitor(self)),
+            IType::String => de.deserialize_any(StringVisitor(self)),
+            IType::ByteArray => de.deserialize_any(BytesVisitor(self)),
+            IType::Array(elem) => de.deserialize_any(ArrayVisitor(self, elem)),
+            IType::Record(record) => de.deserialize_any(RecordVisitor(self, record)),
+        }
+    }
+}
+
+impl ValueSeed<'_, '_, '_, '_> {
+    /// Records that `given` is not a value of this seed's type; the inline bytes keep their
+    /// size.
+    fn wrong(self, given: String) {
+        self.run.mismatch(self.ty.to_string(), given);
+        self.out
+            .resize(self.out.len() + wire_size(self.ty) as usize, 0);
+    }
+
+    /// Records that a sequence or map is not a value of this seed's type (its text, up to
+    /// 40 characters, is the `given` of the message).
+    fn wrong_seq<'de, A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let text = preview_seq(seq)?;
+        self.wrong(format!("array {text}"));
+        Ok(())
+    }
+
+    fn wrong_map<'de, A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let text = preview_map(map)?;
+        self.wrong(format!("object {text}"));
+        Ok(())
+    }
+}
+
+/// The visitor methods every value visitor shares for the JSON kinds it does not take.
+macro_rules! reject_kinds {
+    ($($kind:ident),*) => {
+        $(reject_kinds!(@one $kind);)*
+    };
+    (@one bool) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+            self.0.wrong(format!("boolean {v}"));
+            Ok(())
+        }
+    };
+    (@one numbers) => {
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+            self.0.wrong(format!("number {v}"));
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+            self.0.wrong(format!("number {v}"));
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+            self.0.wrong(format!("number {}", float_text(v)));
+            Ok(())
+        }
+    };
+    (@one str) => {
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+            self.0.wrong(format!("string {}", string_preview(v)));
+            Ok(())
+        }
+    };
+    (@one seq) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+            self.0.wrong_seq(seq)
+        }
+    };
+    (@one map) => {
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+            self.0.wrong_map(map)
+        }
+    };
+    (@one unit) => {
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.0.wrong("null null".into());
+            Ok(())
+        }
+    };
+}
+
+/// Booleans and numbers.
+struct ScalarVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>);
+
+impl ScalarVisitor<'_, '_, '_, '_> {
+    /// An integer `v` (as i128, which holds every JSON integer serde gives) as `ty`.
+    fn integer(self, v: i128, given: impl FnOnce() -> String) {
+        let out = &mut *self.0.out;
+        let ok = match self.0.ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => false,
+            IType::S8 => i8::try_from(v).map(|v| out.push(v as u8)).is_ok(),
+            IType::U8 => u8::try_from(v).map(|v| out.push(v)).is_ok(),
+            IType::S16 => i16::try_from(v)
+                .map(|v| out.extend_from_slice(&v.to_le_bytes()))
+                .is_ok(),
+            IType::U16 => u16::try_from(v)
+                .map(|v| out.extend_from_slice(&v.to_le_bytes()))
+                .is_ok(),
+            IType::S32 => i32::try_from(v)
+                .map(|v| out.extend_from_slice(&v.to_le_bytes()))
+                .is_ok(),
+            IType::U32 => u32::try_from(v)
+                .map(|v| out.extend_from_slice(&v.to_le_bytes()))
+                .is_ok(),
+            IType::S64 => i64::try_from(v)
+                .map(|v| out.extend_from_slice(&v.to_le_bytes()))
+                .is_ok(),
+            IType::U64 => u64::try_from(v)
+                .map(|v| out.extend_from_slice(&v.to_le_bytes()))
+                .is_ok(),
+            // Integers are exact in f64 up to 2^53 and rounded beyond, as `as_f64` does.
+            IType::F32 | IType::F64 => return self.float(v as f64, given),
+            IType::Boolean
+            | IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_) => false,
+        };
+        if !ok {
+            self.0.wrong(given());
+        }
+    }
+
+    fn float(self, v: f64, given: impl FnOnce() -> String) {
+        match self.0.ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                self.0.wrong(given())
+            }
+            IType::F64 => self.0.out.extend_from_slice(&v.to_le_bytes()),
+            // A finite number beyond f32's range is rejected like an out-of-range integer.
+            IType::F32 if v.is_finite() && v.abs() > f64::from(f32::MAX) => self.0.wrong(given()),
+            IType::F32 => self.0.out.extend_from_slice(&(v as f32).to_le_bytes()),
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_) => self.0.wrong(given()),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarVisitor<'_, '_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.ty)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        if self.0.ty == &IType::Boolean {
+            self.0.out.push(v as u8);
+        } else {
+            self.0.wrong(format!("boolean {v}"));
+        }
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.integer(v.into(), || format!("number {v}"));
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.integer(v.into(), || format!("number {v}"));
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.float(v, || format!("number {}", float_text(v)));
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        // Non-finite floats are written as these strings (see `crate::json`).
+        let special = match v {
+            "NaN" => Some(f64::NAN),
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        };
+        let given = || format!("string {}", string_preview(v));
+        match special {
+            Some(f) => self.float(f, given),
+            None => self.0.wrong(given()),
+        }
+        Ok(())
+    }
+    reject_kinds!(seq, map, unit);
+}
+
+/// A string: from the parser's buffer straight into a guest buffer.
+struct StringVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>);
+
+impl<'de> Visitor<'de> for StringVisitor<'_, '_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let (ptr, len) = self.0.run.write_buffer(v.as_bytes(), BYTES_TAG)?;
+        push_pair(self.0.out, ptr, len);
+        Ok(())
+    }
+    reject_kinds!(bool, numbers, seq, map, unit);
+}
+
+fn push_pair(out: &mut Vec<u8>, ptr: u32, len: u32) {
+    out.extend_from_slice(&ptr.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+}
+
+/// A byte array: collected into one host buffer (the guest's `allocate` needs the length
+/// first), then copied once. A checking pass keeps no bytes.
+struct BytesVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>);
+
+impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of bytes")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let seed = self.0;
+        let writing = seed.run.writing();
+        let mut bytes = Vec::new();
+        let mut index = 0;
+        while let Some(byte) = seq.next_element_seed(ByteSeed)? {
+            match byte {
+                Ok(b) if writing => bytes.push(b),
+                Ok(_) => {}
+                Err(given) => {
+                    seed.run.path.push(Segment::Index(index));
+                    seed.run.mismatch(IType::U8.to_string(), given);
+                    seed.run.path.pop();
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    push_pair(seed.out, 0, 0);
+                    return Ok(());
+                }
+            }
+            index += 1;
+        }
+        let (ptr, len) = seed.run.write_buffer(&bytes, BYTES_TAG)?;
+        push_pair(seed.out, ptr, len);
+        Ok(())
+    }
+    reject_kinds!(bool, numbers, str, map, unit);
+}
+
+/// One byte of a byte array, or what was given instead.
+struct ByteSeed;
+
+impl<'de> DeserializeSeed<'de> for ByteSeed {
+    type Value = Result<u8, String>;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_any(ByteVisitor)
+    }
+}
+
+struct ByteVisitor;
+
+impl<'de> Visitor<'de> for ByteVisitor {
+    type Value = Result<u8, String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a byte")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(u8::try_from(v).map_err(|_| format!("number {v}")))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u8::try_from(v).map_err(|_| format!("number {v}")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Err(format!("number {}", float_text(v))))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Err(format!("boolean {v}")))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Err(format!("string {}", string_preview(v))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err("null null".into()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Ok(Err(format!("array {}", preview_seq(seq)?)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(Err(format!("object {}", preview_map(map)?)))
+    }
+}
+
+/// An array of `elem` (not bytes): the elements' inline bytes are collected on the host,
+/// then written into one guest buffer allocated with the element's tag.
+struct ArrayVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>, &'t IType);
+
+impl<'de> Visitor<'de> for ArrayVisitor<'_, '_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array of {}", self.1)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let elem = self.1;
+        let ValueSeed { run, out, .. } = self.0;
+        let mut items = Vec::new();
+        let mut count: usize = 0;
+        loop {
+            run.path.push(Segment::Index(count));
+            let next = seq.next_element_seed(ValueSeed {
+                run: &mut *run,
+                ty: elem,
+                out: &mut items,
+            });
+            run.path.pop();
+            if next?.is_none() {
+                break;
+            }
+            count += 1;
+        }
+        if run.skipping() {
+            push_pair(out, 0, 0);
+            return Ok(());
+        }
+        let (ptr, _) = run.write_buffer(&items, element_tag(elem))?;
+        let count = u32::try_from(count).map_err(|_| {
+            run.fail::<A::Error>(AbiError::TooLarge {
+                what: format!("array of {elem}"),
+                len: count as u64,
+            })
+        })?;
+        push_pair(out, ptr, count);
+        Ok(())
+    }
+    reject_kinds!(bool, numbers, str, map, unit);
+}
+
+/// A record, as an object by field name or an array by position: its packed bytes are
+/// assembled on the host, then written into a guest buffer (tag 1).
+struct RecordVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>, &'t IRecordType);
+
+impl RecordVisitor<'_, '_, '_, '_> {
+    /// Writes the packed bytes and appends the record's pointer.
+    fn finish<E: de::Error>(self, packed: &[u8]) -> Result<(), E> {
+        let ValueSeed { run, out, .. } = self.0;
+        let ptr = if run.skipping() || packed.is_empty() {
+            0
+        } else {
+            run.write_buffer::<E>(packed, BYTES_TAG)?.0
+        };
+        out.extend_from_slice(&ptr.to_le_bytes());
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "record {}", self.1.name)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let record = self.1;
+        let run = &mut *self.0.run;
+        let offsets: Vec<usize> = record
+            .fields
+            .iter()
+            .scan(0usize, |at, f| {
+                let here = *at;
+                *at += wire_size(&f.ty) as usize;
+                Some(here)
+            })
+            .collect();
+        let mut packed = vec![0u8; record_size(record) as usize];
+        let mut given = vec![false; record.fields.len()];
+        let mut field_bytes = Vec::with_capacity(8);
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let Some(i) = record.fields.iter().position(|f| f.name == key) else {
+                let value = map.next_value_seed(PreviewSeed)?;
+                let path = format!("{}.{key}", run.path_text());
+                if run.mismatch.is_none() {
+                    run.mismatch = Some(Mismatch {
+                        path,
+                        expected: format!("no such field in {}", record_text(record)),
+                        given: value,
+                    });
+                }
+                continue;
+            };
+            let field = &record.fields[i];
+            if given[i] {
+                if run.writing() {
+                    return Err(de::Error::custom("a field given twice"));
+                }
+                map.next_value::<IgnoredAny>()?;
+                run.path.push(Segment::Field(&field.name));
+                run.mismatch(
+                    format!("one value for field `{}`", field.name),
+                    "a second value".into(),
+                );
+                run.path.pop();
+                continue;
+            }
+            given[i] = true;
+            field_bytes.clear();
+            run.path.push(Segment::Field(&field.name));
+            let parsed = map.next_value_seed(ValueSeed {
+                run: &mut *run,
+                ty: &field.ty,
+                out: &mut field_bytes,
+            });
+            run.path.pop();
+            parsed?;
+            let at = offsets[i];
+            packed[at..at + field_bytes.len()].copy_from_slice(&field_bytes);
+        }
+        if let Some(i) = given.iter().position(|g| !g) {
+            let field = &record.fields[i];
+            run.path.push(Segment::Field(&field.name));
+            run.mismatch(field.ty.to_string(), "nothing (field missing)".into());
+            run.path.pop();
+        }
+        self.finish(&packed)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let record = self.1;
+        let run = &mut *self.0.run;
+        let mut packed = Vec::with_capacity(record_size(record) as usize);
+        let mut count = 0usize;
+        for field in &record.fields {
+            run.path.push(Segment::Field(&field.name));
+            let next = seq.next_element_seed(ValueSeed {
+                run: &mut *run,
+                ty: &field.ty,
+                out: &mut packed,
+            });
+            run.path.pop();
+            if next?.is_none() {
+                break;
+            }
+            count += 1;
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            count += 1;
+        }
+        if count != record.fields.len() {
+            if run.writing() {
+                return Err(de::Error::custom("a record of the wrong length"));
+            }
+            // The elements were parsed as fields: what was given is described by its length.
+            run.mismatch = None;
+            run.mismatch(record.name.clone(), format!("array of {count} element(s)"));
+            packed.resize(record_size(record) as usize, 0);
+        }
+        self.finish(&packed)
+    }
+
+    reject_kinds!(bool, numbers, str, unit);
+}
+
+fn record_text(record: &IRecordType) -> String {
+    let fields: Vec<String> = record
+        .fields
+        .iter()
+        .map(|f| format!("{}: {}", f.name, f.ty))
+        .collect();
+    format!("record {} {{ {} }}", record.name, fields.join(", "))
+}
+
+/// The wasm parameters of one argument from its inline bytes (§2.1).
+fn inline_to_wasm(ty: &IType, b: &[u8], out: &mut dyn FnMut(WasmValue)) {
+    fn word(b: &[u8], at: usize) -> [u8; 4] {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        w
+    }
+    fn dword(b: &[u8]) -> [u8; 8] {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[..8]);
+        w
+    }
+    match ty {
+        IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+            out(WasmValue::I32(i32::from_le_bytes(word(b, 0))))
+        }
+        IType::Boolean | IType::U8 => out(WasmValue::I32(b[0] as i32)),
+        IType::S8 => out(WasmValue::I32(b[0] as i8 as i32)),
+        IType::S16 => out(WasmValue::I32(i16::from_le_bytes([b[0], b[1]]) as i32)),
+        IType::U16 => out(WasmValue::I32(u16::from_le_bytes([b[0], b[1]]) as i32)),
+        IType::S32 | IType::U32 => out(WasmValue::I32(i32::from_le_bytes(word(b, 0)))),
+        IType::S64 | IType::U64 => out(WasmValue::I64(i64::from_le_bytes(dword(b)))),
+        IType::F32 => out(WasmValue::F32(u32::from_le_bytes(word(b, 0)))),
+        IType::F64 => out(WasmValue::F64(u64::from_le_bytes(dword(b)))),
+        IType::String | IType::ByteArray | IType::Array(_) => {
+            out(WasmValue::I32(i32::from_le_bytes(word(b, 0))));
+            out(WasmValue::I32(i32::from_le_bytes(word(b, 4))));
+        }
+        IType::Record(_) => out(WasmValue::I32(i32::from_le_bytes(word(b, 0)))),
+    }
+}
+
+/// How `serde_json` prints a float (as `Value` does).
+fn float_text(v: f64) -> String {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => n.to_string(),
+        None => "null".into(),
+    }
+}
+
+fn string_text(v: &str) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A string's JSON text for an error message (its start only).
+fn string_preview(v: &str) -> String {
+    let head: String = v.chars().take(PREVIEW_LEN + 1).collect();
+    truncated(string_text(&head))
+}
+
+/// Error messages show at most this many bytes of a value's JSON text.
+const PREVIEW_LEN: usize = 40;
+
+/// `text` cut to [`PREVIEW_LEN`] bytes (at a character boundary) with `…` when longer.
+fn truncated(mut text: String) -> String {
+    if text.len() > PREVIEW_LEN {
+        let cut = (0..=PREVIEW_LEN)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// Renders a value as compact JSON text for an error message, keeping just over
+/// [`PREVIEW_LEN`] bytes; the rest is parsed and dropped. Recursion stops when the text is
+/// long enough, so it is at most [`PREVIEW_LEN`] levels deep.
+struct Preview<'a>(&'a mut String);
+
+struct PreviewSeed;
+
+impl<'de> DeserializeSeed<'de> for PreviewSeed {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<String, D::Error> {
+        let mut text = String::new();
+        let kind = de.deserialize_any(PreviewVisitor(Preview(&mut text)))?;
+        Ok(format!("{kind} {}", truncated(text)))
+    }
+}
+
+fn preview_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<String, A::Error> {
+    let mut text = String::new();
+    PreviewVisitor(Preview(&mut text)).visit_seq(seq)?;
+    Ok(truncated(text))
+}
+
+fn preview_map<'de, A: MapAccess<'de>>(map: A) -> Result<String, A::Error> {
+    let mut text = String::new();
+    PreviewVisitor(Preview(&mut text)).visit_map(map)?;
+    Ok(truncated(text))
+}
+
+/// One element (or map value) of a preview, after a comma when `comma`.
+struct PreviewInto<'a> {
+    text: &'a mut String,
+    comma: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for PreviewInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        if self.text.len() > PREVIEW_LEN {
+            return de.deserialize_ignored_any(IgnoredAny).map(drop);
+        }
+        if self.comma {
+            self.text.push(',');
+        }
+        de.deserialize_any(PreviewVisitor(Preview(self.text)))
+            .map(drop)
+    }
+}
+
+/// Writes the visited value into the preview; the value is the kind's name.
+struct PreviewVisitor<'a>(Preview<'a>);
+
+impl<'de> Visitor<'de> for PreviewVisitor<'_> {
+    type Value = &'static str;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<&'static str, E> {
+        let _ = write!(self.0 .0, "{v}");
+        Ok("boolean")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<&'static str, E> {
+        let _ = write!(self.0 .0, "{v}");
+        Ok("number")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<&'static str, E> {
+        let _ = write!(self.0 .0, "{v}");
+        Ok("number")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<&'static str, E> {
+        self.0 .0.push_str(&float_text(v));
+        Ok("number")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<&'static str, E> {
+        // Long strings only need their start.
+        let head: String = v.chars().take(PREVIEW_LEN + 1).collect();
+        self.0 .0.push_str(&string_text(&head));
+        Ok("string")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<&'static str, E> {
+        self.0 .0.push_str("null");
+        Ok("null")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<&'static str, A::Error> {
+        let text = self.0 .0;
+        text.push('[');
+        let mut comma = false;
+        while seq
+            .next_element_seed(PreviewInto {
+                text: &mut *text,
+                comma,
+            })?
+            .is_some()
+        {
+            comma = true;
+        }
+        if text.len() <= PREVIEW_LEN {
+            text.push(']');
+        }
+        Ok("array")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<&'static str, A::Error> {
+        let text = self.0 .0;
+        text.push('{');
+        let mut first = true;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let open = text.len() <= PREVIEW_LEN;
+            if open {
+                if !first {
+                    text.push(',');
+                }
+                text.push_str(&string_text(
+                    &key.chars().take(PREVIEW_LEN + 1).collect::<String>(),
+                ));
+                text.push(':');
+            }
+            map.next_value_seed(PreviewInto {
+                text: &mut *text,
+                comma: false,
+            })?;
+            first = false;
+        }
+        if text.len() <= PREVIEW_LEN {
+            text.push('}');
+        }
+        Ok("object")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::json_to_ivalues;
+    use crate::lift::Lifter;
+    use crate::lower::wasm_to_scalar;
+    use crate::types::{IFunctionArg, IValue};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// A guest over a Vec: bump allocator, logging each allocation.
+    #[derive(Default)]
+    struct VecGuest {
+        mem: Vec<u8>,
+        allocations: Vec<(u32, u8)>,
+    }
+
+    impl GuestMemoryMut for VecGuest {
+        fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
+            self.allocations.push((size, tag));
+            let ptr = ((self.mem.len().max(8) + 7) & !7) as u32;
+            self.mem.resize(ptr as usize + size as usize, 0);
+            Ok(ptr)
+        }
+        fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+            self.mem[ptr as usize..ptr as usize + bytes.len()].copy_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    fn sig(args: &[(&str, IType)]) -> FunctionSignature {
+        FunctionSignature {
+            name: "f".into(),
+            arguments: args
+                .iter()
+                .map(|(n, t)| IFunctionArg {
+                    name: (*n).into(),
+                    ty: t.clone(),
+                })
+                .collect(),
+            outputs: vec![],
+        }
+    }
+
+    /// Lowers `input` into a fresh guest and lifts the arguments back.
+    fn lowered(input: JsonInput<'_>, signature: &FunctionSignature) -> Result<Vec<IValue>, String> {
+        let prepared = prepare(input, signature).map_err(|e| e.to_string())?;
+        let mut guest = VecGuest::default();
+        let mut params = Vec::new();
+        prepared
+            .lower(&mut guest, &mut |v| params.push(v))
+            .map_err(|e| e.to_string())?;
+        let mut params = params.into_iter();
+        let i32_param = |params: &mut std::vec::IntoIter<WasmValue>| match params.next() {
+            Some(WasmValue::I32(v)) => v as u32,
+            other => panic!("expected an i32 parameter, got {other:?}"),
+        };
+        let mut values = Vec::new();
+        for arg in &signature.arguments {
+            let mut lifter = Lifter::new(&guest.mem);
+            let value = match &arg.ty {
+                IType::String | IType::ByteArray | IType::Array(_) => {
+                    let (ptr, len) = (i32_param(&mut params), i32_param(&mut params));
+                    lifter.sized(&arg.ty, ptr, len).unwrap()
+                }
+                IType::Record(r) => lifter.record(r, i32_param(&mut params)).unwrap(),
+                scalar => wasm_to_scalar(scalar, params.next().unwrap()).unwrap(),
+            };
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    /// The streaming path (from text and from the tree) answers as `json_to_ivalues` does.
+    fn same(value: Value, signature: &FunctionSignature) {
+        let expected = json_to_ivalues(&value, signature).map_err(|e| e.to_string());
+        let text = value.to_string();
+        let from_text = lowered(JsonInput::Text(&text), signature);
+        assert!(
+            values_eq(&from_text, &expected),
+            "text {text}: {from_text:?} != {expected:?}"
+        );
+        let from_tree = lowered(JsonInput::Value(&value), signature);
+        assert!(
+            values_eq(&from_tree, &expected),
+            "tree {text}: {from_tree:?} != {expected:?}"
+        );
+    }
+
+    /// Equality that treats NaN as equal to NaN.
+    fn values_eq(a: &Result<Vec<IValue>, String>, b: &Result<Vec<IValue>, String>) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
+    fn point() -> IType {
+        IType::Record(Arc::new(IRecordType::with_fields(
+            "Point",
+            &[("y", IType::S32), ("x", IType::U64)],
+        )))
+    }
+
+    fn nested() -> IType {
+        IType::Record(Arc::new(IRecordType::with_fields(
+            "Nested",
+            &[
+                ("name", IType::String),
+                ("points", IType::Array(Box::new(point()))),
+                ("data", IType::ByteArray),
+                ("flag", IType::Boolean),
+                ("f", IType::F32),
+                ("d", IType::F64),
+                ("small", IType::S8),
+                ("u16", IType::U16),
+                ("i16", IType::S16),
+            ],
+        )))
+    }
+
+    #[test]
+    fn answers_and_errors_match_the_tree_conversion() {
+        let one_string = sig(&[("name", IType::String)]);
+        let strings = sig(&[("v", IType::Array(Box::new(IType::String)))]);
+        let bytes = sig(&[("data", IType::ByteArray)]);
+        let deep = sig(&[
+            ("v", IType::Array(Box::new(IType::ByteArray))),
+            ("w", IType::U8),
+        ]);
+        let ints = sig(&[("a", IType::U8), ("b", IType::U64), ("c", IType::S64)]);
+        let floats = sig(&[("a", IType::F32), ("b", IType::F64)]);
+        let records = sig(&[("p", point()), ("n", IType::Boolean)]);
+        let nested_sig = sig(&[("n", nested())]);
+        let none = sig(&[]);
+        let one_u32 = sig(&[("n", IType::U32)]);
+        let long: Vec<u32> = (0..100).collect();
+        let cases: Vec<(Value, &FunctionSignature)> = vec![
+            (json!(null), &none),
+            (json!([]), &none),
+            (json!({}), &none),
+            (json!([1]), &none),
+            (json!({"a": 1}), &none),
+            (json!(7), &none),
+            (json!(["Fluence"]), &one_string),
+            (json!({"name": "Fluence"}), &one_string),
+            (json!("Fluence"), &one_string),
+            (json!("esc\"aped\n\u{1F600}"), &one_string),
+            (json!(null), &one_string),
+            (json!([["x"]]), &one_string),
+            (json!({"name": "a", "other": 1}), &one_string),
+            (json!({"nome": "a"}), &one_string),
+            (json!([long]), &one_string),
+            (json!("x".repeat(100)), &one_u32),
+            (json!(["a", "b"]), &strings),
+            (json!([["a", "b"]]), &strings),
+            (json!(["a"]), &strings),
+            (json!([]), &strings),
+            (json!([[]]), &strings),
+            (json!([[1, 2, 255]]), &bytes),
+            (json!([1, 2, 255]), &bytes),
+            (json!([[1, 2, 256]]), &bytes),
+            (json!({"data": [0, 1]}), &bytes),
+            (json!([[[1, 2], [3, 300]], 1]), &deep),
+            (json!([[[1, 2], [], [3]], 1]), &deep),
+            (json!([255, u64::MAX, i64::MIN]), &ints),
+            (json!([256, 0, 0]), &ints),
+            (json!([1, -1, 0]), &ints),
+            (json!([1.0, 0, 0]), &ints),
+            (json!([1, 2]), &ints),
+            (json!([3.5, "-Infinity"]), &floats),
+            (json!([1e39, 0]), &floats),
+            (json!(["Infinity", "nan"]), &floats),
+            (json!([7, u64::MAX]), &floats),
+            (json!([{"x": 2, "y": -1}, true]), &records),
+            (json!([[-1, 2], true]), &records),
+            (json!({"n": true, "p": {"y": -1, "x": 2}}), &records),
+            (json!([{"x": "2", "y": -1}, true]), &records),
+            (json!([{"x": 2, "y": -1, "z": 0}, true]), &records),
+            (json!([{"x": 2}, true]), &records),
+            (json!([7, true]), &records),
+            (json!({"p": [-1, 2]}), &records),
+            (json!({"p": [-1, 2], "n": true, "q": 1}), &records),
+            (
+                json!([{"name": "n", "points": [{"x": 1, "y": 2}, [3, 4]], "data": [9],
+                        "flag": false, "f": 0.5, "d": "NaN", "small": -128, "u16": 65535,
+                        "i16": -32768}]),
+                &nested_sig,
+            ),
+            (
+                json!({"name": "n", "points": [], "data": [], "flag": true, "f": 1,
+                       "d": 2, "small": 0, "u16": 0, "i16": 0}),
+                &nested_sig,
+            ),
+            (
+                json!({"name": "n", "points": [{"x": 1, "y": 2}, {"x": -1, "y": 0}],
+                       "data": [], "flag": true, "f": 1, "d": 2, "small": 0, "u16": 0,
+                       "i16": 0}),
+                &nested_sig,
+            ),
+        ];
+        for (value, signature) in cases {
+            same(value, signature);
+        }
+    }
+
+    #[test]
+    fn text_only_errors() {
+        let s = sig(&[("name", IType::String)]);
+        let err = prepare(JsonInput::Text("[\"a\""), &s).unwrap_err();
+        assert!(matches!(err, JsonArgsError::Syntax { .. }), "{err}");
+        assert!(err.to_string().contains("line 1 column 4"), "{err}");
+        let err = prepare(JsonInput::Text("null x"), &sig(&[])).unwrap_err();
+        assert!(matches!(err, JsonArgsError::Syntax { .. }), "{err}");
+        // A key given twice is refused (the tree kept the last one).
+        let err = prepare(JsonInput::Text(r#"{"name": "a", "name": "b"}"#), &s).unwrap_err();
+        assert!(err.to_string().contains("argument `name`"), "{err}");
+        let r = sig(&[("p", point())]);
+        let err = prepare(JsonInput::Text(r#"[{"x": 1, "y": 2, "x": 3}]"#), &r).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("argument `p.x`: expected one value"),
+            "{err}"
+        );
+        // A record given as an array of the wrong length is described by its length (the
+        // tree form showed the array's text).
+        let err = prepare(JsonInput::Text("[[1]]"), &r).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "function `f`, argument `p`: expected Point, got array of 1 element(s)"
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded_by_the_parser_and_the_type() {
+        let s = sig(&[("n", IType::U32)]);
+        // Deeper than the parser's limit where a value is parsed, skipped beyond the preview.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = prepare(JsonInput::Text(&deep), &s).unwrap_err();
+        assert!(
+            err.to_string().contains("expected u32, got array [[[["),
+            "{err}"
+        );
+        let deep = format!(
+            "[{{\"a\": {}{}}}]",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let r = sig(&[("p", point())]);
+        let err = prepare(JsonInput::Text(&deep), &r).unwrap_err();
+        assert!(err.to_string().contains("p.a"), "{err}");
+        let ok = format!("[{}1{}]", "[".repeat(50), "]".repeat(50));
+        let err = prepare(JsonInput::Text(&ok), &s).unwrap_err();
+        assert!(
+            err.to_string().contains("expected u32, got array [[[["),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nothing_is_allocated_for_wrong_arguments_and_buffers_have_their_tags() {
+        let s = sig(&[
+            ("v", IType::Array(Box::new(IType::U64))),
+            ("s", IType::String),
+        ]);
+        assert!(prepare(JsonInput::Text(r#"[[1, 2], 3]"#), &s).is_err());
+        let prepared = prepare(JsonInput::Text(r#"[[1, 2], "hé"]"#), &s).unwrap();
+        let mut guest = VecGuest::default();
+        let mut params = Vec::new();
+        prepared.lower(&mut guest, &mut |v| params.push(v)).unwrap();
+        assert_eq!(guest.allocations, [(16, 4), (3, 1)]);
+        assert_eq!(params.len(), 4);
+    }
+}

@@ -1,0 +1,735 @@
+//! A result written as JSON straight from guest memory, without a value tree in between.
+//!
+//! [`crate::json::ivalues_to_json`] converts lifted `IValue`s to a `serde_json::Value`; this
+//! module reads the result where the guest left it and serializes it with serde (so into
+//! JSON text, an `io::Write`, or a `Value` for the tree API), in the same form: records as
+//! objects with fields in declaration order (the names borrowed from the type, never copied
+//! per element), byte arrays as arrays of numbers, non-finite floats as the strings `"NaN"`,
+//! `"Infinity"` and `"-Infinity"`.
+//!
+//! [`check_result`] walks the value first: every pointer is bounds-checked, every string
+//! UTF-8-checked, and what the output will cost the host (JSON text bytes, or the bytes of a
+//! `Value` tree: [`JsonCost`]) is charged to a budget *before* the memory behind it is read,
+//! so a guest that makes one result reference the same memory many times over (or a record
+//! type with a very long field name, repeated) gets [`AbiError::LiftBudget`] after work
+//! proportional to the budget, with nothing allocated. The text's length is known exactly
+//! after the walk, so a buffer for it is allocated once. Serialization recurses as deep as
+//! the result's type (bounded by `Limits::max_type_depth`), never deeper, whatever the
+//! guest's data.
+
+use std::io;
+use std::marker::PhantomData;
+
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::abi::{record_size, wire_size};
+use crate::error::AbiError;
+use crate::memory::GuestMemory;
+use crate::types::{IRecordType, IType};
+
+/// What the serialized output costs the host, charged against the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonCost {
+    /// Bytes of compact JSON text (exact, floats counted at their longest).
+    Text,
+    /// Bytes of a `serde_json::Value` tree (an estimate from the sizes of its parts).
+    Tree,
+}
+
+/// A complex result (string, byte array, array, record) in guest memory, checked by
+/// [`check_result`]; serializes as JSON.
+pub struct GuestJson<'a, 'm, M> {
+    mem: &'a M,
+    ty: &'a IType,
+    ptr: u32,
+    size: u32,
+    cost: u64,
+    lifetime: PhantomData<&'m [u8]>,
+}
+
+impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
+    /// What the output costs the host in the [`JsonCost`] it was checked for (for
+    /// [`JsonCost::Text`], at most the text's length: reserve it once).
+    pub fn cost(&self) -> u64 {
+        self.cost
+    }
+
+    /// Writes the value to `writer` as JSON text: compact, or indented as
+    /// `serde_json::to_string_pretty` does. Only the writer can fail (the memory was checked).
+    pub fn write<W: io::Write>(&self, writer: W, pretty: bool) -> Result<(), serde_json::Error> {
+        if pretty {
+            self.serialize(&mut serde_json::Serializer::pretty(writer))
+        } else {
+            self.serialize(&mut serde_json::Serializer::new(writer))
+        }
+    }
+
+    /// The value as a `serde_json::Value` (check it with [`JsonCost::Tree`]).
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+}
+
+/// The ABI extension types (`docs/abi-extensions.md`) are written through `IValue`s by the
+/// runtime (a result using them never reaches this module).
+const EXTENSIONS_NOT_STREAMED: &str =
+    "internal: the ABI extension types are converted through IValues, not streamed";
+
+fn extensions_not_streamed(ty: &IType) -> AbiError {
+    AbiError::ValueMismatch {
+        expected: "a type without the ABI extensions (internal: those take the IValue path)".into(),
+        given: ty.to_string(),
+    }
+}
+
+/// Checks the result `ty` at (`ptr`, `size`) in `mem` (its result slots; `size` is ignored
+/// for records) for serialization as JSON: bounds, UTF-8, and its [`JsonCost`] against
+/// `budget` bytes, charged before each part is read.
+pub fn check_result<'a, 'm, M: GuestMemory<'m>>(
+    mem: &'a M,
+    ty: &'a IType,
+    ptr: u32,
+    size: u32,
+    budget: u64,
+    cost: JsonCost,
+) -> Result<GuestJson<'a, 'm, M>, AbiError> {
+    let mut walk = Walk {
+        mem,
+        memory_size: mem.size(),
+        remaining: budget,
+        budget,
+        cost,
+        lifetime: PhantomData,
+    };
+    match ty {
+        IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+            return Err(extensions_not_streamed(ty))
+        }
+        IType::Record(record) => walk.record(record, ptr)?,
+        IType::String | IType::ByteArray | IType::Array(_) => walk.sized(ty, ptr, size)?,
+        IType::Boolean
+        | IType::S8
+        | IType::S16
+        | IType::S32
+        | IType::S64
+        | IType::U8
+        | IType::U16
+        | IType::U32
+        | IType::U64
+        | IType::F32
+        | IType::F64 => {
+            return Err(AbiError::ValueMismatch {
+                expected: "string, array or record".into(),
+                given: ty.to_string(),
+            })
+        }
+    }
+    Ok(GuestJson {
+        mem,
+        ty,
+        ptr,
+        size,
+        cost: budget - walk.remaining,
+        lifetime: PhantomData,
+    })
+}
+
+/// Bytes of a `serde_json::Value` (every value's slot in its parent).
+const VALUE_BYTES: u64 = std::mem::size_of::<serde_json::Value>() as u64;
+/// Bytes of one object entry besides its value and its key's text: the key's `String`, the
+/// map's hash and index.
+const ENTRY_BYTES: u64 = std::mem::size_of::<String>() as u64 + 16;
+
+/// The checking walk (see [`check_result`]).
+struct Walk<'a, 'm, M> {
+    mem: &'a M,
+    memory_size: u64,
+    remaining: u64,
+    budget: u64,
+    cost: JsonCost,
+    lifetime: PhantomData<&'m [u8]>,
+}
+
+impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
+    fn charge(&mut self, bytes: u64, what: impl FnOnce() -> String) -> Result<(), AbiError> {
+        if bytes > self.remaining {
+            return Err(AbiError::LiftBudget {
+                what: what(),
+                limit: self.budget,
+            });
+        }
+        self.remaining -= bytes;
+        Ok(())
+    }
+
+    /// The `len` bytes at `ptr`, bounds-checked.
+    fn read(
+        &self,
+        ptr: u32,
+        len: u64,
+        what: impl FnOnce() -> String,
+    ) -> Result<std::borrow::Cow<'m, [u8]>, AbiError> {
+        if len == 0 {
+            return Ok(std::borrow::Cow::Borrowed(&[]));
+        }
+        let end = ptr as u64 + len;
+        if len > self.memory_size || end > self.memory_size {
+            return Err(AbiError::OutOfBounds {
+                what: what(),
+                ptr: ptr as u64,
+                len,
+                memory_size: self.memory_size,
+            });
+        }
+        Ok(self.mem.read(ptr, len as usize))
+    }
+
+    fn sized(&mut self, ty: &IType, ptr: u32, size: u32) -> Result<(), AbiError> {
+        match ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                Err(extensions_not_streamed(ty))
+            }
+            IType::String => self.string(ptr, size),
+            IType::ByteArray => self.byte_array(ptr, size),
+            IType::Array(elem) => self.array(elem, ptr, size),
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::Record(_) => Err(AbiError::ValueMismatch {
+                expected: "string or array".into(),
+                given: ty.to_string(),
+            }),
+        }
+    }
+
+    fn string(&mut self, ptr: u32, len: u32) -> Result<(), AbiError> {
+        // The smallest the text can be, charged before the bytes are read.
+        let least = match self.cost {
+            JsonCost::Text => len as u64 + 3,
+            JsonCost::Tree => len as u64 + VALUE_BYTES,
+        };
+        self.charge(least, || "string".into())?;
+        let bytes = self.read(ptr, len as u64, || "string".into())?;
+        std::str::from_utf8(&bytes).map_err(|e| AbiError::InvalidUtf8 {
+            what: "string".into(),
+            valid_up_to: e.valid_up_to(),
+            len: bytes.len(),
+        })?;
+        if self.cost == JsonCost::Text {
+            let escapes = escaped_len(&bytes) - bytes.len() as u64;
+            self.charge(escapes, || "string".into())?;
+        }
+        Ok(())
+    }
+
+    fn byte_array(&mut self, ptr: u32, len: u32) -> Result<(), AbiError> {
+        let least = match self.cost {
+            JsonCost::Text => 2 * len as u64 + 3,
+            JsonCost::Tree => (len as u64 + 1).saturating_mul(VALUE_BYTES),
+        };
+        self.charge(least, || "byte array".into())?;
+        let bytes = self.read(ptr, len as u64, || "byte array".into())?;
+        if self.cost == JsonCost::Text {
+            // Digits beyond the first of each byte.
+            let extra: u64 = bytes.iter().map(|b| u64::from(u8_digits(*b)) - 1).sum();
+            self.charge(extra, || "byte array".into())?;
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, elem: &IType, ptr: u32, count: u32) -> Result<(), AbiError> {
+        let what = || format!("array of {elem} ({count} elements)");
+        let least = match self.cost {
+            JsonCost::Text => count as u64 + 3,
+            JsonCost::Tree => VALUE_BYTES,
+        };
+        self.charge(least, what)?;
+        if count == 0 {
+            return Ok(());
+        }
+        let size = wire_size(elem) as u64;
+        let bytes = self.read(ptr, (count as u64).saturating_mul(size), what)?;
+        for chunk in bytes.chunks_exact(size as usize) {
+            self.inline(elem, chunk)?;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: &IRecordType, ptr: u32) -> Result<(), AbiError> {
+        let what = || format!("record {}", record.name);
+        let least = match self.cost {
+            JsonCost::Text => 3,
+            JsonCost::Tree => VALUE_BYTES,
+        };
+        self.charge(least, what)?;
+        let bytes = self.read(ptr, record_size(record) as u64, what)?;
+        let mut offset = 0usize;
+        for field in &record.fields {
+            // The key's text: charged at its length first, its escapes after they are counted.
+            let name = field.name.as_bytes();
+            let key = match self.cost {
+                JsonCost::Text => name.len() as u64 + 3,
+                JsonCost::Tree => name.len() as u64 + ENTRY_BYTES,
+            };
+            self.charge(key, what)?;
+            if self.cost == JsonCost::Text {
+                self.charge(escaped_len(name) - name.len() as u64, what)?;
+            }
+            let len = wire_size(&field.ty) as usize;
+            self.inline(&field.ty, &bytes[offset..offset + len])?;
+            offset += len;
+        }
+        Ok(())
+    }
+
+    /// One inline value (record field, array element) of `wire_size(ty)` bytes.
+    fn inline(&mut self, ty: &IType, b: &[u8]) -> Result<(), AbiError> {
+        let scalar = |text: u64| match self.cost {
+            JsonCost::Text => text + 1,
+            JsonCost::Tree => VALUE_BYTES,
+        };
+        match ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                Err(extensions_not_streamed(ty))
+            }
+            IType::Boolean => self.charge(scalar(5), || "bool".into()),
+            IType::S8 => self.charge(scalar(signed_digits(b[0] as i8 as i64)), || "i8".into()),
+            IType::U8 => self.charge(scalar(u8_digits(b[0]).into()), || "u8".into()),
+            IType::S16 => self.charge(
+                scalar(signed_digits(i16::from_le_bytes(arr(b)).into())),
+                || "i16".into(),
+            ),
+            IType::U16 => self.charge(scalar(digits(u16::from_le_bytes(arr(b)).into())), || {
+                "u16".into()
+            }),
+            IType::S32 => self.charge(
+                scalar(signed_digits(i32::from_le_bytes(arr(b)).into())),
+                || "i32".into(),
+            ),
+            IType::U32 => self.charge(scalar(digits(u32::from_le_bytes(arr(b)).into())), || {
+                "u32".into()
+            }),
+            IType::S64 => self.charge(scalar(signed_digits(i64::from_le_bytes(arr(b)))), || {
+                "i64".into()
+            }),
+            IType::U64 => self.charge(scalar(digits(u64::from_le_bytes(arr(b)))), || "u64".into()),
+            IType::F32 | IType::F64 => self.charge(scalar(FLOAT_TEXT_MAX), || ty.to_string()),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                self.sized(ty, u32_at(b, 0), u32_at(b, 4))
+            }
+            IType::Record(record) => self.record(record, u32_at(b, 0)),
+        }
+    }
+}
+
+/// The longest text a float is written as (`-1.7976931348623157e308`, `"-Infinity"`).
+const FLOAT_TEXT_MAX: u64 = 24;
+
+fn digits(v: u64) -> u64 {
+    u64::from(v.checked_ilog10().unwrap_or(0)) + 1
+}
+
+fn signed_digits(v: i64) -> u64 {
+    digits(v.unsigned_abs()) + u64::from(v < 0)
+}
+
+fn u8_digits(b: u8) -> u8 {
+    match b {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=255 => 3,
+    }
+}
+
+/// Length of `bytes` as the inside of a JSON string, escaped as `serde_json` does.
+fn escaped_len(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | b'\x08' | b'\x0c' | b'\n' | b'\r' | b'\t' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(&b[..N]);
+    a
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(arr(&b[at..]))
+}
+
+impl<'m, M: GuestMemory<'m>> Serialize for GuestJson<'_, 'm, M> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let at = At {
+            mem: self.mem,
+            lifetime: PhantomData,
+        };
+        match self.ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                Err(S::Error::custom(EXTENSIONS_NOT_STREAMED))
+            }
+            IType::Record(record) => at.record(s, record, self.ptr),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                at.sized(s, self.ty, self.ptr, self.size)
+            }
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64 => Err(S::Error::custom("a scalar is not in memory")),
+        }
+    }
+}
+
+/// Serialization over the checked memory (every read is bounds-checked again: a failure is a
+/// serializer error, never a panic).
+struct At<'a, 'm, M> {
+    mem: &'a M,
+    lifetime: PhantomData<&'m [u8]>,
+}
+
+impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
+    fn read<E: serde::ser::Error>(
+        &self,
+        ptr: u32,
+        len: u64,
+    ) -> Result<std::borrow::Cow<'m, [u8]>, E> {
+        if len == 0 {
+            return Ok(std::borrow::Cow::Borrowed(&[]));
+        }
+        if ptr as u64 + len > self.mem.size() {
+            return Err(E::custom("out of bounds"));
+        }
+        Ok(self.mem.read(ptr, len as usize))
+    }
+
+    fn sized<S: Serializer>(
+        &self,
+        s: S,
+        ty: &IType,
+        ptr: u32,
+        size: u32,
+    ) -> Result<S::Ok, S::Error> {
+        match ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                Err(S::Error::custom(EXTENSIONS_NOT_STREAMED))
+            }
+            IType::String => {
+                let bytes = self.read::<S::Error>(ptr, size as u64)?;
+                let text = std::str::from_utf8(&bytes).map_err(S::Error::custom)?;
+                s.serialize_str(text)
+            }
+            IType::ByteArray => {
+                let bytes = self.read::<S::Error>(ptr, size as u64)?;
+                let mut seq = s.serialize_seq(Some(bytes.len()))?;
+                for b in bytes.iter() {
+                    seq.serialize_element(b)?;
+                }
+                seq.end()
+            }
+            IType::Array(elem) => {
+                let width = wire_size(elem) as u64;
+                let bytes = self.read::<S::Error>(ptr, (size as u64).saturating_mul(width))?;
+                let mut seq = s.serialize_seq(Some(size as usize))?;
+                for chunk in bytes.chunks_exact(width as usize) {
+                    seq.serialize_element(&Inline {
+                        at: self,
+                        ty: elem,
+                        bytes: chunk,
+                    })?;
+                }
+                seq.end()
+            }
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64
+            | IType::Record(_) => Err(S::Error::custom("not a string or array")),
+        }
+    }
+
+    fn record<S: Serializer>(
+        &self,
+        s: S,
+        record: &IRecordType,
+        ptr: u32,
+    ) -> Result<S::Ok, S::Error> {
+        let bytes = self.read::<S::Error>(ptr, record_size(record) as u64)?;
+        let mut map = s.serialize_map(Some(record.fields.len()))?;
+        let mut offset = 0usize;
+        for field in &record.fields {
+            let len = wire_size(&field.ty) as usize;
+            let value = Inline {
+                at: self,
+                ty: &field.ty,
+                bytes: &bytes[offset..offset + len],
+            };
+            map.serialize_entry(field.name.as_str(), &value)?;
+            offset += len;
+        }
+        map.end()
+    }
+}
+
+/// One inline value (array element, record field) and the memory its pointers lead into.
+struct Inline<'s, 'a, 'm, M> {
+    at: &'s At<'a, 'm, M>,
+    ty: &'s IType,
+    bytes: &'s [u8],
+}
+
+impl<'m, M: GuestMemory<'m>> Serialize for Inline<'_, '_, 'm, M> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let b = self.bytes;
+        match self.ty {
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                Err(S::Error::custom(EXTENSIONS_NOT_STREAMED))
+            }
+            IType::Boolean => s.serialize_bool(b[0] != 0),
+            IType::S8 => s.serialize_i8(b[0] as i8),
+            IType::U8 => s.serialize_u8(b[0]),
+            IType::S16 => s.serialize_i16(i16::from_le_bytes(arr(b))),
+            IType::U16 => s.serialize_u16(u16::from_le_bytes(arr(b))),
+            IType::S32 => s.serialize_i32(i32::from_le_bytes(arr(b))),
+            IType::U32 => s.serialize_u32(u32::from_le_bytes(arr(b))),
+            IType::S64 => s.serialize_i64(i64::from_le_bytes(arr(b))),
+            IType::U64 => s.serialize_u64(u64::from_le_bytes(arr(b))),
+            IType::F32 => float(s, f64::from(f32::from_le_bytes(arr(b)))),
+            IType::F64 => float(s, f64::from_le_bytes(arr(b))),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                self.at.sized(s, self.ty, u32_at(b, 0), u32_at(b, 4))
+            }
+            IType::Record(record) => self.at.record(s, record, u32_at(b, 0)),
+        }
+    }
+}
+
+/// A float as [`crate::json`] writes it: a number, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
+fn float<S: Serializer>(s: S, v: f64) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(v)
+    } else if v.is_nan() {
+        s.serialize_str("NaN")
+    } else if v > 0.0 {
+        s.serialize_str("Infinity")
+    } else {
+        s.serialize_str("-Infinity")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::ivalue_to_json;
+    use crate::lift::lift_result;
+    use crate::lower::{lower_record, lower_sized};
+    use crate::memory::GuestMemoryMut;
+    use crate::types::IValue;
+    use std::sync::Arc;
+
+    #[derive(Default)]
+    struct VecGuest {
+        mem: Vec<u8>,
+    }
+
+    impl GuestMemoryMut for VecGuest {
+        fn allocate(&mut self, size: u32, _tag: u8) -> Result<u32, AbiError> {
+            let ptr = ((self.mem.len().max(8) + 7) & !7) as u32;
+            self.mem.resize(ptr as usize + size as usize, 0);
+            Ok(ptr)
+        }
+        fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+            self.mem[ptr as usize..ptr as usize + bytes.len()].copy_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    /// Lowers `value`, then compares the JSON written from memory with the tree conversion.
+    fn same(ty: &IType, value: &IValue) {
+        let mut guest = VecGuest::default();
+        let (ptr, size) = match (ty, value) {
+            (IType::Record(r), IValue::Record(fields)) => {
+                (lower_record(&mut guest, r, fields).unwrap(), 0)
+            }
+            _ => lower_sized(&mut guest, ty, value).unwrap(),
+        };
+        let mem = &guest.mem[..];
+        let expected = ivalue_to_json(&lift_result(mem, ty, ptr, size).unwrap(), Some(ty));
+        let checked = check_result(&mem, ty, ptr, size, u64::MAX, JsonCost::Text).unwrap();
+        let mut text = Vec::new();
+        checked.write(&mut text, false).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text, expected.to_string());
+        assert!(
+            checked.cost() >= text.len() as u64,
+            "{} < {}",
+            checked.cost(),
+            text.len()
+        );
+        let tree = check_result(&mem, ty, ptr, size, u64::MAX, JsonCost::Tree).unwrap();
+        assert_eq!(tree.to_value().unwrap(), expected);
+        let mut pretty = Vec::new();
+        checked.write(&mut pretty, true).unwrap();
+        assert_eq!(
+            String::from_utf8(pretty).unwrap(),
+            serde_json::to_string_pretty(&expected).unwrap()
+        );
+    }
+
+    fn everything() -> Arc<IRecordType> {
+        let inner = Arc::new(IRecordType::with_fields(
+            "Inner",
+            &[("s", IType::String), ("q\"uoted\n", IType::U8)],
+        ));
+        Arc::new(IRecordType::with_fields(
+            "Everything",
+            &[
+                ("b", IType::Boolean),
+                ("i8", IType::S8),
+                ("i16", IType::S16),
+                ("i32", IType::S32),
+                ("i64", IType::S64),
+                ("u16", IType::U16),
+                ("u32", IType::U32),
+                ("u64", IType::U64),
+                ("f32", IType::F32),
+                ("f64", IType::F64),
+                ("bytes", IType::ByteArray),
+                ("inner", IType::Array(Box::new(IType::Record(inner)))),
+                ("empty", IType::Array(Box::new(IType::F64))),
+            ],
+        ))
+    }
+
+    #[test]
+    fn the_text_is_the_tree_conversions() {
+        same(&IType::String, &IValue::String("hé \"q\" \u{1} \t".into()));
+        same(&IType::ByteArray, &IValue::ByteArray((0..=255).collect()));
+        same(
+            &IType::Array(Box::new(IType::F32)),
+            &IValue::Array(vec![
+                IValue::F32(0.1),
+                IValue::F32(f32::NAN),
+                IValue::F32(f32::NEG_INFINITY),
+                IValue::F32(-3.0e38),
+            ]),
+        );
+        let inner = |s: &str, n| IValue::Record(vec![IValue::String(s.into()), IValue::U8(n)]);
+        let value = IValue::Record(vec![
+            IValue::Boolean(true),
+            IValue::S8(i8::MIN),
+            IValue::S16(-300),
+            IValue::S32(i32::MIN),
+            IValue::S64(i64::MIN),
+            IValue::U16(u16::MAX),
+            IValue::U32(u32::MAX),
+            IValue::U64(u64::MAX),
+            IValue::F32(1.5),
+            IValue::F64(f64::INFINITY),
+            IValue::ByteArray(vec![0, 9, 10, 99, 100, 255]),
+            IValue::Array(vec![inner("a", 1), inner("", 200)]),
+            IValue::Array(vec![]),
+        ]);
+        same(&IType::Record(everything()), &value);
+        same(
+            &IType::Array(Box::new(IType::Array(Box::new(IType::Boolean)))),
+            &IValue::Array(vec![
+                IValue::Array(vec![IValue::Boolean(false)]),
+                IValue::Array(vec![]),
+            ]),
+        );
+    }
+
+    #[test]
+    fn aliases_and_long_field_names_hit_the_budget_before_anything_is_read() {
+        // 1000 string pairs all pointing at the same 1000 bytes.
+        let mut mem = vec![b'a'; 10_000];
+        for i in 0..1000u32 {
+            let at = 1000 + 8 * i as usize;
+            mem[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+            mem[at + 4..at + 8].copy_from_slice(&1000u32.to_le_bytes());
+        }
+        let ty = IType::Array(Box::new(IType::String));
+        let mem = &mem[..];
+        let e = check_result(&mem, &ty, 1000, 1000, 100_000, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, AbiError::LiftBudget { limit: 100_000, .. }),
+            "{e}"
+        );
+        assert!(check_result(&mem, &ty, 1000, 1000, 2_000_000, JsonCost::Text).is_ok());
+
+        // Records of one byte whose field name is 10 kB long.
+        let name = "n".repeat(10_000);
+        let record = Arc::new(IRecordType::with_fields(
+            &name,
+            &[(name.as_str(), IType::U8)],
+        ));
+        let ty = IType::Array(Box::new(IType::Record(record)));
+        let e = check_result(&mem, &ty, 1000, 1000, 1_000_000, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(matches!(e, AbiError::LiftBudget { .. }), "{e}");
+    }
+
+    #[test]
+    fn bounds_and_utf8_are_checked_first() {
+        let mut mem = [0u8; 64];
+        mem[8] = 0xff;
+        let mem = &mem[..];
+        let e = check_result(&mem, &IType::String, 60, 10, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(
+                e,
+                AbiError::OutOfBounds {
+                    ptr: 60,
+                    len: 10,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = check_result(&mem, &IType::String, 8, 2, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, AbiError::InvalidUtf8 { valid_up_to: 0, .. }),
+            "{e}"
+        );
+        let ty = IType::Array(Box::new(IType::U64));
+        let e = check_result(&mem, &ty, 0, u32::MAX, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(matches!(e, AbiError::OutOfBounds { .. }), "{e}");
+    }
+}
