@@ -52,16 +52,22 @@ for (const file of process.argv.slice(2)) {
   const service = /^service (\w+)/m.exec(code)?.[1];
   // A program that imports the declarations and exports the service, so the compiler
   // returns the service's definition.
+  // Without a service (every function uses a type Aqua cannot express), the declarations
+  // alone are compiled.
   const dir = mkdtempSync(join(tmpdir(), "aqua-check-"));
   writeFileSync(join(dir, "module.aqua"), code);
-  writeFileSync(
-    join(dir, "main.aqua"),
-    `aqua Main\n\nimport "module.aqua"\n\nexport ${service}\n`,
-  );
-  const result = await compileFromPath({ filePath: join(dir, "main.aqua") });
+  if (service) {
+    writeFileSync(
+      join(dir, "main.aqua"),
+      `aqua Main\n\nimport "module.aqua"\n\nexport ${service}\n`,
+    );
+  }
+  const result = await compileFromPath({
+    filePath: join(dir, service ? "main.aqua" : "module.aqua"),
+  });
   const records = new Map();
   const functions = [];
-  const def = result.services[service];
+  const def = service ? result.services[service] : undefined;
   if (def) {
     for (const [name, arrow] of Object.entries(plain(def).functions.fields)) {
       const args =

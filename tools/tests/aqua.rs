@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use marine_runtime::{IType, ModuleInterface};
+use marine_tools::cli::aqua::aqua_expressible;
 
 /// Runs a program and returns its stdout, failing with everything it printed otherwise.
 fn run(cmd: &mut Command, what: &str) -> String {
@@ -61,9 +62,11 @@ fn type_text(ty: &IType, records: &mut BTreeMap<String, String>) -> String {
         IType::Record(record) => {
             if !records.contains_key(&record.name) {
                 records.insert(record.name.clone(), String::new());
+                // A field Aqua cannot express is written as a comment (`marine aqua`).
                 let mut fields: Vec<String> = record
                     .fields
                     .iter()
+                    .filter(|f| aqua_expressible(&f.ty))
                     .map(|f| format!("{}: {}", f.name, type_text(&f.ty, records)))
                     .collect();
                 fields.sort();
@@ -78,12 +81,18 @@ fn type_text(ty: &IType, records: &mut BTreeMap<String, String>) -> String {
     }
 }
 
-/// What the compiler should report for a module: sorted signatures and reached records.
+/// What the compiler should report for a module: sorted signatures and reached records. A
+/// function using a type Aqua cannot express (a `Result`, a tuple, an enum: the ABI
+/// extensions) is written as a comment, so the compiler does not see it.
 fn expected(interface: &ModuleInterface) -> serde_json::Value {
     let mut records = BTreeMap::new();
     let mut functions: Vec<String> = interface
         .functions
         .values()
+        .filter(|sig| {
+            let mut types = sig.arguments.iter().map(|a| &a.ty).chain(&sig.outputs);
+            types.all(aqua_expressible)
+        })
         .map(|sig| {
             let args: Vec<String> = sig
                 .arguments
@@ -155,12 +164,16 @@ fn marine_aqua_output_compiles_with_the_official_compiler() {
     let mut with_records = 0;
     for (file, interface) in &interfaces {
         let mut got = report[file].clone();
-        assert!(
+        let want = expected(interface);
+        // A module none of whose functions Aqua can express has its service commented out.
+        let has_functions = !want["functions"].as_array().unwrap().is_empty();
+        assert_eq!(
             got["service"].is_string(),
-            "{file}: no service in the output: {got}"
+            has_functions,
+            "{file}: a service exactly when a function is expressible: {got}"
         );
         got.as_object_mut().unwrap().remove("service");
-        assert_eq!(got, expected(interface), "{file}");
+        assert_eq!(got, want, "{file}");
         for sig in interface.functions.values() {
             without_results += usize::from(sig.outputs.is_empty());
             let types = sig.arguments.iter().map(|a| &a.ty).chain(&sig.outputs);

@@ -139,7 +139,41 @@ fn json_uses_serdes_forms() {
         ),
     ] {
         assert_eq!(json_call(&mut m, "rich_types", f, json!([v])), v, "{f}");
+        // The runtime's JSON calls (text and tree) answer the same.
+        let options = marine_runtime::CallOptions::default();
+        let text = m
+            .call_with_json_str("rich_types", f, &json!([v]).to_string(), &options)
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(text, v.to_string(), "{f} as text");
+        let args = json!([v]);
+        let input = marine_runtime::JsonInput::Value(&args);
+        let tree = m
+            .call_with_json_to(
+                "rich_types",
+                f,
+                input,
+                &options,
+                marine_runtime::JsonSink::Tree,
+            )
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(tree, Some(v.clone()), "{f} as a tree");
     }
+    // Their argument errors name the function, as the streamed path's do.
+    let options = marine_runtime::CallOptions::default();
+    let e = m
+        .call_with_json_str("rich_types", "echo_option", "[1", &options)
+        .unwrap_err();
+    assert!(
+        matches!(&e, marine_runtime::MarineError::JsonArguments { function, .. } if function == "echo_option"),
+        "{e}"
+    );
+    let e = m
+        .call_with_json_str("rich_types", "echo_shape", r#"[{"Nope": 1}]"#, &options)
+        .unwrap_err();
+    assert!(
+        matches!(&e, marine_runtime::MarineError::JsonArguments { .. }),
+        "{e}"
+    );
     let text = m.module_interface("rich_types").unwrap().to_string();
     for line in [
         "data Everything:\n  maybe: ?u64\n  nested: ??i8\n  outcome: result<[]u8, string>\n  pair: (bool, ?string)\n  unit: ?()\n  shapes: []Shape\n  options: []?Item",

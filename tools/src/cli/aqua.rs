@@ -120,12 +120,28 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
         }
         let _ = writeln!(out);
     }
+    // A service whose functions are all comments is a syntax error: then the service is a
+    // comment too.
+    let expressible = |sig: &marine_runtime::FunctionSignature| {
+        let mut types = sig.arguments.iter().map(|a| &a.ty).chain(&sig.outputs);
+        types.all(aqua_expressible)
+    };
+    let header = if !iface.functions.is_empty() && !iface.functions.values().any(|s| expressible(s))
+    {
+        let _ = writeln!(
+            out,
+            "-- no function of this module is expressible in Aqua: the service is left out"
+        );
+        "-- service"
+    } else {
+        "service"
+    };
     match id {
         Some(id) => {
-            let _ = writeln!(out, "service {name}(\"{id}\"):");
+            let _ = writeln!(out, "{header} {name}(\"{id}\"):");
         }
         None => {
-            let _ = writeln!(out, "service {name}:");
+            let _ = writeln!(out, "{header} {name}:");
         }
     }
     for sig in iface.functions.values() {
@@ -145,8 +161,7 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
             ),
         };
         let line = format!("{}({}){output}", sig.name, args.join(", "));
-        let types = sig.arguments.iter().map(|a| &a.ty).chain(&sig.outputs);
-        if types.clone().all(aqua_expressible) {
+        if expressible(sig) {
             let _ = writeln!(out, "  {line}");
         } else {
             let _ = writeln!(out, "  {NOT_AQUA}");
