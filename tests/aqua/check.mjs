@@ -7,7 +7,7 @@
 // Usage: node check.mjs <file.aqua>...
 
 import { compileFromPath } from "@fluencelabs/aqua-api";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
@@ -62,9 +62,14 @@ for (const file of process.argv.slice(2)) {
       `aqua Main\n\nimport "module.aqua"\n\nexport ${service}\n`,
     );
   }
-  const result = await compileFromPath({
-    filePath: join(dir, service ? "main.aqua" : "module.aqua"),
-  });
+  let result;
+  try {
+    result = await compileFromPath({
+      filePath: join(dir, service ? "main.aqua" : "module.aqua"),
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const records = new Map();
   const functions = [];
   const def = service ? result.services[service] : undefined;

@@ -32,8 +32,10 @@ fn modules(workspace: &str, target: &str) -> Vec<PathBuf> {
     files
 }
 
+/// A file in this workspace's own scratch folder under the target dir (reused by every run,
+/// so nothing accumulates in the system's temp dir).
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("it-official-{}", std::process::id()));
+    let dir = repo_root().join("target/it-official/scratch");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -103,10 +103,17 @@ async fn service(dir: &Path, modules: &[&str], work: &Path) -> AppService {
         .unwrap_or_else(|e| panic!("the official runtime refused {modules:?}: {e}"))
 }
 
+/// A fresh working folder under the target dir (so runs leave nothing in the system's temp dir).
+fn scratch(name: &str) -> PathBuf {
+    let dir = repo_root().join("target/official-runtime/scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn the_official_runtime_answers_the_shared_calls_as_ours() {
     let dir = build_with_our_marine();
-    let work = std::env::temp_dir().join(format!("official-runtime-{}", std::process::id()));
+    let work = scratch("shared-calls");
     std::fs::create_dir_all(&work).unwrap();
     let table: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("tests/calls/calls.json")).unwrap(),
@@ -225,7 +232,7 @@ fn serve_once(body: &'static str) -> String {
 #[tokio::test(flavor = "current_thread")]
 async fn the_url_downloader_with_curl_answers_as_ours() {
     let dir = build_with_our_marine();
-    let work = std::env::temp_dir().join(format!("official-runtime-url-{}", std::process::id()));
+    let work = scratch("url-downloader");
     std::fs::create_dir_all(&work).unwrap();
     let text = format!(
         r#"modules_dir = {:?}
