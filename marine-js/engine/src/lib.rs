@@ -28,6 +28,7 @@ pub mod service;
 use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::error::to_js;
 use crate::service::{CallOutput, Service};
 
 /// One Marine service: its config, its modules' interfaces and instances, the state of the
@@ -45,9 +46,9 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, config_path: &str, is_json: bool) -> Result<Engine, JsValue> {
         let service = if is_json {
-            Service::from_json_config(config, config_path)?
+            Service::from_json_config(config, config_path).map_err(to_js)?
         } else {
-            Service::from_config(config, config_path)?
+            Service::from_config(config, config_path).map_err(to_js)?
         };
         Ok(Engine { service })
     }
@@ -62,7 +63,7 @@ impl Engine {
     /// Reads a module's interface from its bytes (the module is not compiled here).
     #[wasm_bindgen(js_name = addModule)]
     pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
-        Ok(self.service.add_module(name, bytes)?)
+        self.service.add_module(name, bytes).map_err(to_js)
     }
 
     /// Once every module is added: the bytes to compile for `name` when a memory limit
@@ -70,13 +71,13 @@ impl Engine {
     /// growth past the limit), or `undefined` to compile the bytes as given.
     #[wasm_bindgen(js_name = moduleBytes)]
     pub fn module_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, JsValue> {
-        Ok(self.service.module_bytes(name)?)
+        self.service.module_bytes(name).map_err(to_js)
     }
 
     /// The order to instantiate the added modules in: each after those it imports from.
     #[wasm_bindgen(js_name = loadOrder)]
     pub fn load_order(&self) -> Result<Vec<String>, JsValue> {
-        Ok(self.service.load_order()?)
+        self.service.load_order().map_err(to_js)
     }
 
     /// Checks every import of `name` from another module against that module's export, and
@@ -84,17 +85,17 @@ impl Engine {
     /// the caller). The imported modules must be registered.
     #[wasm_bindgen(js_name = linkImports)]
     pub fn link_imports(&self, name: &str) -> Result<String, JsValue> {
-        Ok(self.service.link_imports(name)?)
+        self.service.link_imports(name).map_err(to_js)
     }
 
     /// Registers the instance of an added module (its `exports` object).
     pub fn register(&self, name: &str, exports: JsValue) -> Result<(), JsValue> {
-        Ok(self.service.register(name, exports)?)
+        self.service.register(name, exports).map_err(to_js)
     }
 
     /// Removes a module; refused while another registered module imports from it.
     pub fn unload(&self, name: &str) -> Result<(), JsValue> {
-        Ok(self.service.unload(name)?)
+        self.service.unload(name).map_err(to_js)
     }
 
     /// Calls `module.function` with JSON arguments (an array, or an object by argument name)
@@ -121,14 +122,17 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default();
-        let output = self.service.call_json(
-            module,
-            function,
-            args_json,
-            byte_args,
-            call_parameters_json.as_deref(),
-            bytes_out,
-        )?;
+        let output = self
+            .service
+            .call_json(
+                module,
+                function,
+                args_json,
+                byte_args,
+                call_parameters_json.as_deref(),
+                bytes_out,
+            )
+            .map_err(to_js)?;
         Ok(match output {
             CallOutput::Json(text) => JsValue::from_str(&text),
             CallOutput::Bytes(bytes) => Uint8Array::from(bytes.as_slice()).into(),
