@@ -3,7 +3,8 @@
 //! [`MarineError`] is what the public API returns; every variant names the module (and the
 //! function, argument or file where relevant). [`AbiError`] is the context-free error of the
 //! lifting/lowering layer of the ABI core; callers attach the module and function with
-//! [`InCall::in_call`].
+//! [`InCall::in_call`]. The failures the JavaScript runtime shares take their text from the
+//! core's [`ServiceError`] ([`MarineError::to_service_error`]), so each format exists once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
