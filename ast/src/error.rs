@@ -500,7 +500,15 @@ mod tests {
             function: s("f"),
             message: s("unreachable"),
         };
-        let cases: Vec<(ServiceError, &str, &str, Option<&str>, Option<&str>)> = vec![
+        // (error, text, kind, module, function)
+        type Case = (
+            ServiceError,
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+        );
+        let cases: Vec<Case> = vec![
             (
                 ServiceError::MissingImportedModule { module: s("a"), imported: s("b") },
                 "module `a` imports from module `b`, which is not in the service",
