@@ -77,6 +77,9 @@ fn every_extension_type_round_trips_through_the_sdk() {
     echo("echo_nested", some(some(U64(7))));
     echo("echo_result", ok(item("i", Some(&["t"]))));
     echo("echo_result", err(s("no")));
+    // The plain records the benchmarks compare the extensions with.
+    echo("echo_text", Record(vec![s("text")]));
+    echo("echo_item_box", Record(vec![item("boxed", None)]));
     echo(
         "echo_tuple",
         Tuple(vec![S32(-1), s("two"), ByteArray(vec![3])]),
