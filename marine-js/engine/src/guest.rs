@@ -113,6 +113,30 @@ impl JsInstance {
     pub fn memory_size(&self) -> u64 {
         self.bytes().length() as u64
     }
+
+    /// The `len` bytes at `ptr` as a view of this memory (valid until the guest runs again).
+    /// The caller has checked the range.
+    pub fn subarray(&self, ptr: u32, len: u32) -> Uint8Array {
+        self.bytes().subarray(ptr, ptr + len)
+    }
+
+    /// Copies `src` (a view of another memory, or any JavaScript bytes) to `ptr`, with one
+    /// `Uint8Array.set`: the bytes do not pass through the engine's memory.
+    pub fn set_at(&self, ptr: u32, src: &Uint8Array) -> Result<(), AbiError> {
+        let memory = self.bytes();
+        let memory_size = memory.length() as u64;
+        let len = src.length() as u64;
+        if ptr as u64 + len > memory_size {
+            return Err(AbiError::OutOfBounds {
+                what: "write".into(),
+                ptr: ptr as u64,
+                len,
+                memory_size,
+            });
+        }
+        memory.set(src, ptr);
+        Ok(())
+    }
 }
 
 /// A guest call that threw, as the core reports a failed ABI call.

@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod error;
 pub mod guest;
 pub mod service;
@@ -73,6 +74,14 @@ impl Engine {
         Ok(self.service.module_bytes(name)?)
     }
 
+    /// Once [`Engine::module_bytes`] has run for `name`: a key for its compiled form, the
+    /// same for the same bytes and memory cap in every service of this engine instance (so
+    /// a compiled module can be reused).
+    #[wasm_bindgen(js_name = moduleKey)]
+    pub fn module_key(&self, name: &str) -> Result<String, JsValue> {
+        Ok(self.service.module_key(name)?)
+    }
+
     /// The order to instantiate the added modules in: each after those it imports from.
     #[wasm_bindgen(js_name = loadOrder)]
     pub fn load_order(&self) -> Result<Vec<String>, JsValue> {
@@ -117,7 +126,7 @@ impl Engine {
             .map(|slots| {
                 slots
                     .iter()
-                    .map(|slot| slot.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+                    .map(|slot| slot.dyn_into::<Uint8Array>().ok())
                     .collect()
             })
             .unwrap_or_default();
@@ -131,7 +140,7 @@ impl Engine {
         )?;
         Ok(match output {
             CallOutput::Json(text) => JsValue::from_str(&text),
-            CallOutput::Bytes(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+            CallOutput::Bytes(bytes) => bytes.into(),
         })
     }
 
