@@ -1,9 +1,11 @@
 /**
  * A Marine service in JavaScript: several modules described by one config, linked
  * shared-nothing (each module has its own memory; values cross between modules through the
- * engine, which lifts them from the caller's memory and lowers them into the callee's).
+ * engine, which copies strings and byte arrays from the caller's memory into the callee's and
+ * lifts and lowers other values).
  *
- * Modules are compiled with the asynchronous `WebAssembly.compile` and instantiated with the
+ * Modules are compiled with the asynchronous `WebAssembly.compile` (once per module bytes and
+ * memory cap in a realm: a later service reuses the compiled module) and instantiated with the
  * platform's `WebAssembly` API; WASI comes from `@bjorn3/browser_wasi_shim`. Everything that
  * knows the Marine ABI runs in the engine, the same Rust code as the native runtime.
  */

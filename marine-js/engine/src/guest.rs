@@ -6,7 +6,7 @@
 //! memory as a slice, it copies in and out exactly the ranges the core asks for.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
@@ -24,6 +24,9 @@ pub struct JsInstance {
     /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
     /// old buffer, whose views then have length 0).
     view: RefCell<Option<Uint8Array>>,
+    /// The [`EPOCH`] at which `view` was last checked against the memory: until the epoch
+    /// moves on, no code of this instance has run, so its memory cannot have grown.
+    checked_at: Cell<u64>,
     /// Exported functions looked up so far, by name.
     functions: RefCell<HashMap<String, Function>>,
     allocate: Function,
@@ -81,6 +84,7 @@ impl JsInstance {
             set_result_size: function(&exports, module, "set_result_size")?,
             memory,
             view: RefCell::new(None),
+            checked_at: Cell::new(0),
             functions: RefCell::new(HashMap::new()),
             exports,
         })
@@ -97,8 +101,16 @@ impl JsInstance {
     }
 
     /// The memory's current bytes: the kept view while its buffer is live, else a new one.
+    /// Checked (one `length` call) only when guest code may have run since the last check.
     fn bytes(&self) -> Uint8Array {
         let mut view = self.view.borrow_mut();
+        let epoch = EPOCH.with(Cell::get);
+        if self.checked_at.get() == epoch {
+            if let Some(v) = &*view {
+                return v.clone();
+            }
+        }
+        self.checked_at.set(epoch);
         match &*view {
             Some(v) if v.length() > 0 => v.clone(),
             _ => {
@@ -137,6 +149,27 @@ impl JsInstance {
         memory.set(src, ptr);
         Ok(())
     }
+}
+
+thread_local! {
+    /// Moves on whenever guest code may run: around every call into a guest, and whenever a
+    /// guest enters the engine (an import). A memory view checked in the current epoch is
+    /// still valid.
+    static EPOCH: Cell<u64> = const { Cell::new(1) };
+}
+
+/// Marks every kept memory view as to be checked again: guest code may run, or has run.
+pub fn guest_may_run() {
+    EPOCH.with(|e| e.set(e.get() + 1));
+}
+
+/// Runs `call` (a call into a guest) with the memory views marked to be checked again
+/// during and after it.
+pub fn in_guest<T>(call: impl FnOnce() -> T) -> T {
+    guest_may_run();
+    let result = call();
+    guest_may_run();
+    result
 }
 
 /// A guest call that threw, as the core reports a failed ABI call.
@@ -183,15 +216,14 @@ impl GuestMemoryMut for JsGuest<'_> {
             tag,
             reason,
         };
-        let ptr = self
-            .0
-            .allocate
-            .call2(
+        let ptr = in_guest(|| {
+            self.0.allocate.call2(
                 &JsValue::UNDEFINED,
                 &JsValue::from(size as i32),
                 &JsValue::from(tag as i32),
             )
-            .map_err(|e| failed(js_error_text(&e)))?;
+        })
+        .map_err(|e| failed(js_error_text(&e)))?;
         let ptr = returned_i32("allocate", &ptr).map_err(|e| failed(e.to_string()))?;
         checked_allocation(ptr, size, tag, self.0.memory_size())
     }
@@ -224,43 +256,39 @@ impl Guest for JsGuest<'_> {
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
-        let value = self
-            .0
-            .get_result_ptr
-            .call0(&JsValue::UNDEFINED)
+        let value = in_guest(|| self.0.get_result_ptr.call0(&JsValue::UNDEFINED))
             .map_err(|e| guest_call_error("get_result_ptr", &e))?;
         returned_i32("get_result_ptr", &value)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
-        let value = self
-            .0
-            .get_result_size
-            .call0(&JsValue::UNDEFINED)
+        let value = in_guest(|| self.0.get_result_size.call0(&JsValue::UNDEFINED))
             .map_err(|e| guest_call_error("get_result_size", &e))?;
         returned_i32("get_result_size", &value)
     }
 
     fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
-        self.0
-            .set_result_ptr
-            .call1(&JsValue::UNDEFINED, &JsValue::from(ptr as i32))
-            .map(drop)
-            .map_err(|e| guest_call_error("set_result_ptr", &e))
+        in_guest(|| {
+            self.0
+                .set_result_ptr
+                .call1(&JsValue::UNDEFINED, &JsValue::from(ptr as i32))
+        })
+        .map(drop)
+        .map_err(|e| guest_call_error("set_result_ptr", &e))
     }
 
     fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
-        self.0
-            .set_result_size
-            .call1(&JsValue::UNDEFINED, &JsValue::from(size as i32))
-            .map(drop)
-            .map_err(|e| guest_call_error("set_result_size", &e))
+        in_guest(|| {
+            self.0
+                .set_result_size
+                .call1(&JsValue::UNDEFINED, &JsValue::from(size as i32))
+        })
+        .map(drop)
+        .map_err(|e| guest_call_error("set_result_size", &e))
     }
 
     fn release_objects(&mut self) -> Result<(), AbiError> {
-        self.0
-            .release_objects
-            .call0(&JsValue::UNDEFINED)
+        in_guest(|| self.0.release_objects.call0(&JsValue::UNDEFINED))
             .map(drop)
             .map_err(|e| guest_call_error("release_objects", &e))
     }

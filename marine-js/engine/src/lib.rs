@@ -9,9 +9,13 @@
 //!   interface, read from its custom sections;
 //! - linking: the load order and the import signature checks ([`marine_ast::link`]);
 //! - calls: JSON arguments to interface values, lowering into the callee, the export call,
-//!   taking its output ([`marine_ast::protocol`]), and module-to-module imports, lifted from
-//!   the caller's memory and lowered into the callee's (shared-nothing: each module keeps its
+//!   taking its output ([`marine_ast::protocol`]), and module-to-module imports
+//!   ([`marine_ast::forward`]): strings and byte arrays are copied from the caller's memory
+//!   into the callee's with one `Uint8Array.set` (and a byte-array or string result back the
+//!   same way), other values are lifted and lowered (shared-nothing: each module keeps its
 //!   memory, values are copied);
+//! - a cache of the modules read ([`cache`]): a second service of the same bytes skips
+//!   reading their interfaces, and its key lets JavaScript reuse the compiled module;
 //! - the host functions every module may import: the logger and `get_call_parameters` in all
 //!   four host namespaces.
 //!

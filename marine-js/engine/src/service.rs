@@ -20,6 +20,7 @@ use marine_ast::forward::{self, lower_forwarded, ForwardArg, GuestBytes, Utf8Chu
 use marine_ast::json::{
     ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result, JsonArgsError,
 };
+use marine_ast::json_args::{prepare, JsonInput, JsonLowerError, PreparedArguments};
 use marine_ast::lift::Lifter;
 use marine_ast::limits::DEFAULT_MAX_VALUE_SIZE;
 use marine_ast::link::{check_import_signature, load_order};
@@ -36,7 +37,7 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite};
-use crate::guest::{from_js, to_js, JsGuest, JsInstance};
+use crate::guest::{from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
@@ -86,6 +87,16 @@ enum Bytes {
 
 /// An argument of a call: a value, or bytes copied straight into the callee.
 type Arg<'a> = ForwardArg<'a, Bytes>;
+
+/// A call's arguments.
+#[derive(Clone, Copy)]
+enum CallArgs<'a> {
+    /// Values, or bytes copied straight into the callee.
+    Forwarded(&'a [Arg<'a>]),
+    /// JSON text checked against the signature, written into the guest as it is parsed
+    /// (signatures without the ABI extensions).
+    Json(&'a PreparedArguments<'a>),
+}
 
 impl Bytes {
     /// Copies the bytes into a fresh buffer of `dst` (tag `BYTES_TAG`): one `Uint8Array.set`
@@ -184,7 +195,7 @@ pub struct Service {
     stderr_probe: RefCell<Option<Function>>,
 }
 
-fn json_error(what: &str, e: serde_json::Error) -> EngineError {
+fn json_error_of(what: &str, e: serde_json::Error) -> EngineError {
     EngineError::Json {
         what: what.into(),
         message: e.to_string(),
@@ -210,7 +221,7 @@ impl Service {
     /// config parser, with the same checks and messages.
     pub fn from_json_config(config_json: &str, config_path: &str) -> Result<Self, EngineError> {
         let value: toml::Value =
-            serde_json::from_str(config_json).map_err(|e| json_error("the config", e))?;
+            serde_json::from_str(config_json).map_err(|e| json_error_of("the config", e))?;
         let text = toml::to_string(&value).map_err(|e| EngineError::Json {
             what: "the config".into(),
             message: e.to_string(),
@@ -480,15 +491,11 @@ impl Service {
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
-        let mut args: Value = if args_json.trim().is_empty() {
-            Value::Array(Vec::new())
-        } else {
-            serde_json::from_str(args_json).map_err(|e| json_error("the arguments", e))?
-        };
+        guest_may_run();
         let call_parameters = match call_parameters_json {
             None => CallParameters::default(),
             Some(text) => {
-                serde_json::from_str(text).map_err(|e| json_error("the call parameters", e))?
+                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?
             }
         };
         let (definition, plan) = self.plan(module, function)?;
@@ -497,36 +504,61 @@ impl Service {
             function: function.into(),
             source: Box::new(source),
         };
-        // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array (which
-        // every byte-array type accepts), and the bytes are put in after the conversion.
-        if let (Value::Array(items), false) = (&mut args, byte_args.is_empty()) {
-            for (i, bytes) in byte_args.iter().enumerate() {
-                let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
-                    continue;
-                };
-                match plan.signature.arguments.get(i) {
-                    Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
-                    Some(arg) => {
-                        return Err(json_error(JsonArgsError::Type {
-                            function: function.into(),
-                            path: arg.name.clone(),
-                            expected: arg.ty.to_string(),
-                            given: "a Uint8Array".into(),
-                        }))
+        let args_json = if args_json.trim().is_empty() {
+            "[]"
+        } else {
+            args_json
+        };
+        // Without bytes given as such and without the ABI extensions, the JSON text is
+        // written into the guest as it is parsed; otherwise it goes through values.
+        let streamed = byte_args.iter().all(Option::is_none)
+            && !plan
+                .signature
+                .arguments
+                .iter()
+                .any(|a| a.ty.uses_extensions());
+        let prepared;
+        let values;
+        let forwarded: Vec<Arg<'_>>;
+        let args = if streamed {
+            prepared = prepare(JsonInput::Text(args_json), &plan.signature).map_err(json_error)?;
+            CallArgs::Json(&prepared)
+        } else {
+            let mut tree: Value =
+                serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?;
+            // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array
+            // (which every byte-array type accepts), and the bytes are put in after the
+            // conversion.
+            if let Value::Array(items) = &mut tree {
+                for (i, bytes) in byte_args.iter().enumerate() {
+                    let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
+                        continue;
+                    };
+                    match plan.signature.arguments.get(i) {
+                        Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
+                        Some(arg) => {
+                            return Err(json_error(JsonArgsError::Type {
+                                function: function.into(),
+                                path: arg.name.clone(),
+                                expected: arg.ty.to_string(),
+                                given: "a Uint8Array".into(),
+                            }))
+                        }
+                        None => {}
                     }
-                    None => {}
                 }
             }
-        }
-        let values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
-        let mut byte_args = byte_args.into_iter();
-        let values: Vec<Arg<'_>> = values
-            .iter()
-            .map(|value| match byte_args.next().flatten() {
-                Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
-                None => ForwardArg::Value(Cow::Borrowed(value)),
-            })
-            .collect();
+            values = json_to_ivalues(&tree, &plan.signature).map_err(json_error)?;
+            let mut byte_args = byte_args.into_iter();
+            forwarded = values
+                .iter()
+                .map(|value| match byte_args.next().flatten() {
+                    Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
+                    None => ForwardArg::Value(Cow::Borrowed(value)),
+                })
+                .collect();
+            CallArgs::Forwarded(&forwarded)
+        };
         let top_level = self.call.borrow().stack.is_empty();
         if top_level {
             let mut call = self.call.borrow_mut();
@@ -539,7 +571,7 @@ impl Service {
         } else {
             Deliver::Value
         };
-        let output = self.invoke(&definition, &plan, module, function, &values, deliver)?;
+        let output = self.invoke(&definition, &plan, module, function, args, deliver)?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
             Output::Value(output) => {
@@ -583,7 +615,7 @@ impl Service {
         plan: &CallPlan,
         module: &str,
         function: &str,
-        args: &[Arg<'_>],
+        args: CallArgs<'_>,
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
         let instance = self.instance(module)?;
@@ -629,7 +661,7 @@ impl Service {
         function: &str,
         plan: &CallPlan,
         instance: &JsInstance,
-        args: &[Arg<'_>],
+        args: CallArgs<'_>,
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
         let abi = |source: AbiError| EngineError::Abi {
@@ -638,20 +670,37 @@ impl Service {
             source: Box::new(source),
         };
         let params = Array::new();
-        for (arg, value) in plan.signature.arguments.iter().zip(args) {
-            lower_forwarded(
-                &mut JsGuest(instance),
-                &arg.ty,
-                value,
-                &mut |v| {
-                    params.push(&to_js(v));
-                },
-                |_, bytes| bytes.copy_into(instance),
-            )
-            .map_err(abi)?;
+        let mut push = |v| {
+            params.push(&to_js(v));
+        };
+        match args {
+            CallArgs::Json(prepared) => {
+                prepared
+                    .lower(&mut JsGuest(instance), &mut push)
+                    .map_err(|e| match e {
+                        JsonLowerError::Arguments(source) => EngineError::JsonArguments {
+                            module: module.into(),
+                            function: function.into(),
+                            source: Box::new(source),
+                        },
+                        JsonLowerError::Abi(e) => abi(e),
+                    })?
+            }
+            CallArgs::Forwarded(args) => {
+                for (arg, value) in plan.signature.arguments.iter().zip(args) {
+                    lower_forwarded(
+                        &mut JsGuest(instance),
+                        &arg.ty,
+                        value,
+                        &mut push,
+                        |_, bytes| bytes.copy_into(instance),
+                    )
+                    .map_err(abi)?;
+                }
+            }
         }
         let export = instance.function(module, function)?;
-        let returned = export.apply(&JsValue::UNDEFINED, &params);
+        let returned = in_guest(|| export.apply(&JsValue::UNDEFINED, &params));
         let returned = match returned {
             Ok(value) => value,
             Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
@@ -781,6 +830,8 @@ impl Service {
         import: &str,
         args: &Array,
     ) -> Result<JsValue, JsValue> {
+        // The importer ran up to here: its memory may have grown.
+        guest_may_run();
         self.forward(importer, namespace, import, args)
             .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
             .map_err(|e| self.fail_import(importer, namespace, import, e))
@@ -842,7 +893,7 @@ impl Service {
             &plan,
             namespace,
             import,
-            &args,
+            CallArgs::Forwarded(&args),
             Deliver::InCallee,
         );
         // The caller's helper buffers are released once the callee has its copies.
@@ -906,6 +957,7 @@ impl Service {
         args: &Array,
         handler: &Function,
     ) -> Result<JsValue, JsValue> {
+        guest_may_run();
         self.host(module, namespace, import, args, handler)
             .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
             .map_err(|e| self.fail_import(module, namespace, import, e))
@@ -971,6 +1023,7 @@ impl Service {
         ptr: u32,
         len: u32,
     ) -> Result<(), JsValue> {
+        guest_may_run();
         let mask = self
             .module_config(module)
             .map_or(marine_ast::config::DEFAULT_LOGGING_MASK, |m| m.logging_mask);
@@ -1014,6 +1067,7 @@ impl Service {
 
     /// See [`crate::Engine::host_call_parameters`].
     pub fn host_call_parameters(&self, module: &str, namespace: &str) -> Result<(), JsValue> {
+        guest_may_run();
         let fail = |message: String| self.fail_host(module, "get_call_parameters", message);
         let api = HostApi::of_namespace(namespace)
             .ok_or_else(|| fail(format!("`{namespace}` is not a host namespace")))?;
