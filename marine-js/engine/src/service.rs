@@ -20,7 +20,6 @@ use marine_ast::forward::{self, lower_forwarded, ForwardArg, GuestBytes, Utf8Chu
 use marine_ast::json::{
     ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result, JsonArgsError,
 };
-use marine_ast::json_args::{prepare, JsonInput, JsonLowerError, PreparedArguments};
 use marine_ast::lift::Lifter;
 use marine_ast::limits::DEFAULT_MAX_VALUE_SIZE;
 use marine_ast::link::{check_import_signature, load_order};
@@ -87,16 +86,6 @@ enum Bytes {
 
 /// An argument of a call: a value, or bytes copied straight into the callee.
 type Arg<'a> = ForwardArg<'a, Bytes>;
-
-/// A call's arguments.
-#[derive(Clone, Copy)]
-enum CallArgs<'a> {
-    /// Values, or bytes copied straight into the callee.
-    Forwarded(&'a [Arg<'a>]),
-    /// JSON text checked against the signature, written into the guest as it is parsed
-    /// (signatures without the ABI extensions).
-    Json(&'a PreparedArguments<'a>),
-}
 
 impl Bytes {
     /// Copies the bytes into a fresh buffer of `dst` (tag `BYTES_TAG`): one `Uint8Array.set`
@@ -492,6 +481,14 @@ impl Service {
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
         guest_may_run();
+        // Measured: for the small arguments of a typical call, a `Value` tree and interface
+        // values cost less here than the core's streamed JSON lowering (`json_args`), which
+        // parses the text twice (a check, then the writes).
+        let mut args: Value = if args_json.trim().is_empty() {
+            Value::Array(Vec::new())
+        } else {
+            serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?
+        };
         let call_parameters = match call_parameters_json {
             None => CallParameters::default(),
             Some(text) => {
@@ -504,61 +501,36 @@ impl Service {
             function: function.into(),
             source: Box::new(source),
         };
-        let args_json = if args_json.trim().is_empty() {
-            "[]"
-        } else {
-            args_json
-        };
-        // Without bytes given as such and without the ABI extensions, the JSON text is
-        // written into the guest as it is parsed; otherwise it goes through values.
-        let streamed = byte_args.iter().all(Option::is_none)
-            && !plan
-                .signature
-                .arguments
-                .iter()
-                .any(|a| a.ty.uses_extensions());
-        let prepared;
-        let values;
-        let forwarded: Vec<Arg<'_>>;
-        let args = if streamed {
-            prepared = prepare(JsonInput::Text(args_json), &plan.signature).map_err(json_error)?;
-            CallArgs::Json(&prepared)
-        } else {
-            let mut tree: Value =
-                serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?;
-            // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array
-            // (which every byte-array type accepts), and the bytes are put in after the
-            // conversion.
-            if let Value::Array(items) = &mut tree {
-                for (i, bytes) in byte_args.iter().enumerate() {
-                    let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
-                        continue;
-                    };
-                    match plan.signature.arguments.get(i) {
-                        Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
-                        Some(arg) => {
-                            return Err(json_error(JsonArgsError::Type {
-                                function: function.into(),
-                                path: arg.name.clone(),
-                                expected: arg.ty.to_string(),
-                                given: "a Uint8Array".into(),
-                            }))
-                        }
-                        None => {}
+        // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array (which
+        // every byte-array type accepts), and the bytes are copied straight into the guest.
+        if let (Value::Array(items), false) = (&mut args, byte_args.is_empty()) {
+            for (i, bytes) in byte_args.iter().enumerate() {
+                let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
+                    continue;
+                };
+                match plan.signature.arguments.get(i) {
+                    Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
+                    Some(arg) => {
+                        return Err(json_error(JsonArgsError::Type {
+                            function: function.into(),
+                            path: arg.name.clone(),
+                            expected: arg.ty.to_string(),
+                            given: "a Uint8Array".into(),
+                        }))
                     }
+                    None => {}
                 }
             }
-            values = json_to_ivalues(&tree, &plan.signature).map_err(json_error)?;
-            let mut byte_args = byte_args.into_iter();
-            forwarded = values
-                .iter()
-                .map(|value| match byte_args.next().flatten() {
-                    Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
-                    None => ForwardArg::Value(Cow::Borrowed(value)),
-                })
-                .collect();
-            CallArgs::Forwarded(&forwarded)
-        };
+        }
+        let values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
+        let mut byte_args = byte_args.into_iter();
+        let args: Vec<Arg<'_>> = values
+            .iter()
+            .map(|value| match byte_args.next().flatten() {
+                Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
+                None => ForwardArg::Value(Cow::Borrowed(value)),
+            })
+            .collect();
         let top_level = self.call.borrow().stack.is_empty();
         if top_level {
             let mut call = self.call.borrow_mut();
@@ -571,7 +543,7 @@ impl Service {
         } else {
             Deliver::Value
         };
-        let output = self.invoke(&definition, &plan, module, function, args, deliver)?;
+        let output = self.invoke(&definition, &plan, module, function, &args, deliver)?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
             Output::Value(output) => {
@@ -615,7 +587,7 @@ impl Service {
         plan: &CallPlan,
         module: &str,
         function: &str,
-        args: CallArgs<'_>,
+        args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
         let instance = self.instance(module)?;
@@ -661,7 +633,7 @@ impl Service {
         function: &str,
         plan: &CallPlan,
         instance: &JsInstance,
-        args: CallArgs<'_>,
+        args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
         let abi = |source: AbiError| EngineError::Abi {
@@ -673,31 +645,15 @@ impl Service {
         let mut push = |v| {
             params.push(&to_js(v));
         };
-        match args {
-            CallArgs::Json(prepared) => {
-                prepared
-                    .lower(&mut JsGuest(instance), &mut push)
-                    .map_err(|e| match e {
-                        JsonLowerError::Arguments(source) => EngineError::JsonArguments {
-                            module: module.into(),
-                            function: function.into(),
-                            source: Box::new(source),
-                        },
-                        JsonLowerError::Abi(e) => abi(e),
-                    })?
-            }
-            CallArgs::Forwarded(args) => {
-                for (arg, value) in plan.signature.arguments.iter().zip(args) {
-                    lower_forwarded(
-                        &mut JsGuest(instance),
-                        &arg.ty,
-                        value,
-                        &mut push,
-                        |_, bytes| bytes.copy_into(instance),
-                    )
-                    .map_err(abi)?;
-                }
-            }
+        for (arg, value) in plan.signature.arguments.iter().zip(args) {
+            lower_forwarded(
+                &mut JsGuest(instance),
+                &arg.ty,
+                value,
+                &mut push,
+                |_, bytes| bytes.copy_into(instance),
+            )
+            .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
         let returned = in_guest(|| export.apply(&JsValue::UNDEFINED, &params));
@@ -893,7 +849,7 @@ impl Service {
             &plan,
             namespace,
             import,
-            CallArgs::Forwarded(&args),
+            &args,
             Deliver::InCallee,
         );
         // The caller's helper buffers are released once the callee has its copies.
