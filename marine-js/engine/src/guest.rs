@@ -12,9 +12,74 @@ use std::collections::HashMap;
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use marine_ast::memory::checked_allocation;
 use marine_ast::{AbiError, Guest, GuestMemory, GuestMemoryMut, WasmType, WasmValue};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{js_error_text, EngineError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A function called with wasm numbers as its arguments (any `Function`).
+    type TypedFn;
+
+    /// `Function.prototype.call` with one `i32` argument (passed as a wasm number: no
+    /// JavaScript value made for it).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32(this: &TypedFn, context: &JsValue, a: i32) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.call` with two `i32` arguments.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x2(this: &TypedFn, context: &JsValue, a: i32, b: i32) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.call` with three `i32` arguments.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x3(
+        this: &TypedFn,
+        context: &JsValue,
+        a: i32,
+        b: i32,
+        c: i32,
+    ) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.call` with four `i32` arguments.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x4(
+        this: &TypedFn,
+        context: &JsValue,
+        a: i32,
+        b: i32,
+        c: i32,
+        d: i32,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// Calls `f` with wasm arguments: up to four `i32`s directly, anything else through an array
+/// of JavaScript values.
+pub fn call_wasm(f: &Function, args: &[WasmValue]) -> Result<JsValue, JsValue> {
+    let this = &JsValue::UNDEFINED;
+    let mut ints = [0i32; 4];
+    let all_i32 = args.len() <= 4
+        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
+            WasmValue::I32(v) => {
+                *slot = *v;
+                true
+            }
+            _ => false,
+        });
+    if !all_i32 {
+        let array = js_sys::Array::new();
+        for v in args {
+            array.push(&to_js(*v));
+        }
+        return f.apply(this, &array);
+    }
+    let [a, b, c, d] = ints;
+    let typed = f.unchecked_ref::<TypedFn>();
+    match args.len() {
+        0 => f.call0(this),
+        1 => typed.call_i32(this, a),
+        2 => typed.call_i32x2(this, a, b),
+        3 => typed.call_i32x3(this, a, b, c),
+        _ => typed.call_i32x4(this, a, b, c, d),
+    }
+}
 
 /// The `memory` and ABI functions of one instantiated guest module.
 #[derive(Clone, Debug)]
@@ -217,10 +282,10 @@ impl GuestMemoryMut for JsGuest<'_> {
             reason,
         };
         let ptr = in_guest(|| {
-            self.0.allocate.call2(
+            self.0.allocate.unchecked_ref::<TypedFn>().call_i32x2(
                 &JsValue::UNDEFINED,
-                &JsValue::from(size as i32),
-                &JsValue::from(tag as i32),
+                size as i32,
+                tag as i32,
             )
         })
         .map_err(|e| failed(js_error_text(&e)))?;
@@ -271,7 +336,8 @@ impl Guest for JsGuest<'_> {
         in_guest(|| {
             self.0
                 .set_result_ptr
-                .call1(&JsValue::UNDEFINED, &JsValue::from(ptr as i32))
+                .unchecked_ref::<TypedFn>()
+                .call_i32(&JsValue::UNDEFINED, ptr as i32)
         })
         .map(drop)
         .map_err(|e| guest_call_error("set_result_ptr", &e))
@@ -281,7 +347,8 @@ impl Guest for JsGuest<'_> {
         in_guest(|| {
             self.0
                 .set_result_size
-                .call1(&JsValue::UNDEFINED, &JsValue::from(size as i32))
+                .unchecked_ref::<TypedFn>()
+                .call_i32(&JsValue::UNDEFINED, size as i32)
         })
         .map(drop)
         .map_err(|e| guest_call_error("set_result_size", &e))

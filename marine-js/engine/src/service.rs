@@ -36,7 +36,7 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite};
-use crate::guest::{from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
+use crate::guest::{call_wasm, from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
@@ -641,10 +641,8 @@ impl Service {
             function: function.into(),
             source: Box::new(source),
         };
-        let params = Array::new();
-        let mut push = |v| {
-            params.push(&to_js(v));
-        };
+        let mut params = Vec::with_capacity(plan.wasm.params.len());
+        let mut push = |v| params.push(v);
         for (arg, value) in plan.signature.arguments.iter().zip(args) {
             lower_forwarded(
                 &mut JsGuest(instance),
@@ -656,7 +654,7 @@ impl Service {
             .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
-        let returned = in_guest(|| export.apply(&JsValue::UNDEFINED, &params));
+        let returned = in_guest(|| call_wasm(&export, &params));
         let returned = match returned {
             Ok(value) => value,
             Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
