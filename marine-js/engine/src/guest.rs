@@ -22,6 +22,14 @@ extern "C" {
     /// A function called with wasm numbers as its arguments (any `Function`).
     type TypedFn;
 
+    /// `Function.prototype.call` with no arguments, its result as a number (`NaN` for
+    /// anything that is not one).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_to_f64(this: &TypedFn, context: &JsValue) -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with two `i32` arguments, its result as a number.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x2_to_f64(this: &TypedFn, context: &JsValue, a: i32, b: i32)
+        -> Result<f64, JsValue>;
     /// `Function.prototype.call` with one `i32` argument (passed as a wasm number: no
     /// JavaScript value made for it).
     #[wasm_bindgen(method, catch, js_name = call)]
@@ -245,15 +253,16 @@ fn guest_call_error(function: &str, thrown: &JsValue) -> AbiError {
     }
 }
 
-/// An `i32` a guest function returned.
-fn returned_i32(function: &str, value: &JsValue) -> Result<u32, AbiError> {
-    value
-        .as_f64()
-        .map(|v| v as i32 as u32)
-        .ok_or_else(|| AbiError::GuestCall {
+/// An `i32` a guest function returned, given as a JavaScript number (`NaN` when it returned
+/// something else, as a function declared without a result does).
+fn returned_i32(function: &str, value: f64) -> Result<u32, AbiError> {
+    if value.is_nan() {
+        return Err(AbiError::GuestCall {
             function: function.into(),
             message: "did not return a number".into(),
-        })
+        });
+    }
+    Ok(value as i32 as u32)
 }
 
 /// The core's [`Guest`] over a [`JsInstance`].
@@ -282,14 +291,13 @@ impl GuestMemoryMut for JsGuest<'_> {
             reason,
         };
         let ptr = in_guest(|| {
-            self.0.allocate.unchecked_ref::<TypedFn>().call_i32x2(
-                &JsValue::UNDEFINED,
-                size as i32,
-                tag as i32,
-            )
+            self.0
+                .allocate
+                .unchecked_ref::<TypedFn>()
+                .call_i32x2_to_f64(&JsValue::UNDEFINED, size as i32, tag as i32)
         })
         .map_err(|e| failed(js_error_text(&e)))?;
-        let ptr = returned_i32("allocate", &ptr).map_err(|e| failed(e.to_string()))?;
+        let ptr = returned_i32("allocate", ptr).map_err(|e| failed(e.to_string()))?;
         checked_allocation(ptr, size, tag, self.0.memory_size())
     }
 
@@ -321,15 +329,25 @@ impl Guest for JsGuest<'_> {
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
-        let value = in_guest(|| self.0.get_result_ptr.call0(&JsValue::UNDEFINED))
-            .map_err(|e| guest_call_error("get_result_ptr", &e))?;
-        returned_i32("get_result_ptr", &value)
+        let value = in_guest(|| {
+            self.0
+                .get_result_ptr
+                .unchecked_ref::<TypedFn>()
+                .call_to_f64(&JsValue::UNDEFINED)
+        })
+        .map_err(|e| guest_call_error("get_result_ptr", &e))?;
+        returned_i32("get_result_ptr", value)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
-        let value = in_guest(|| self.0.get_result_size.call0(&JsValue::UNDEFINED))
-            .map_err(|e| guest_call_error("get_result_size", &e))?;
-        returned_i32("get_result_size", &value)
+        let value = in_guest(|| {
+            self.0
+                .get_result_size
+                .unchecked_ref::<TypedFn>()
+                .call_to_f64(&JsValue::UNDEFINED)
+        })
+        .map_err(|e| guest_call_error("get_result_size", &e))?;
+        returned_i32("get_result_size", value)
     }
 
     fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
