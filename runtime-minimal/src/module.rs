@@ -14,12 +14,12 @@ use crate::call_context::CallContext;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::{AbiError, ImportError, InCall, MarineError, WasmtimeError};
 use crate::interface::ModuleInterface;
-use crate::lower::lower_argument;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Shared, StoreState};
 use crate::types::{check_value, FunctionSignature, IType, IValue};
 use crate::wasm_value::{from_val, to_val};
+use marine_ast::forward::{check_forwarded, copy_bytes, lower_forwarded};
 use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues};
 use marine_ast::json_args::{prepare, JsonInput, JsonLowerError, PreparedArguments};
 use marine_ast::json_out::{check_result, JsonCost};
@@ -41,15 +41,10 @@ pub struct ExportFunction {
     pub plan: Arc<CallPlan>,
 }
 
-/// An argument of a module-to-module call as the import adapter passes it on.
-#[derive(Clone, Debug)]
-pub enum ForwardArg<'a> {
-    /// A value (lifted from the caller, or given by the host).
-    Value(Cow<'a, IValue>),
-    /// A string or byte array still in the caller's memory (already bounds- and
-    /// UTF-8-checked), copied straight into the callee's memory.
-    Bytes(&'a [u8]),
-}
+/// An argument of a module-to-module call as the import adapter passes it on: a value, or a
+/// string or byte array still in the caller's memory (already bounds- and UTF-8-checked),
+/// copied straight into the callee's memory (the core's [`marine_ast::forward::ForwardArg`]).
+pub type ForwardArg<'a> = marine_ast::forward::ForwardArg<'a, &'a [u8]>;
 
 /// The output of [`MModule::call_forwarded`].
 #[derive(Clone, Debug)]
@@ -528,12 +523,7 @@ impl MModule {
         let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
         for (arg, forwarded) in sig.arguments.iter().zip(args) {
-            let checked = match forwarded {
-                ForwardArg::Value(value) => check_value(value, &arg.ty),
-                ForwardArg::Bytes(_) if is_bytes_type(&arg.ty) => Ok(()),
-                ForwardArg::Bytes(_) => Err("string or byte array".to_string()),
-            };
-            checked.map_err(|given| MarineError::ArgumentType {
+            check_forwarded(forwarded, &arg.ty).map_err(|given| MarineError::ArgumentType {
                 module: self.name.to_string(),
                 function: function.to_string(),
                 argument: arg.name.clone(),
@@ -620,20 +610,13 @@ impl MModule {
             }
         };
         for (arg, forwarded) in plan.signature.arguments.iter().zip(args) {
-            let lowered = match forwarded {
-                ForwardArg::Value(value) => lower_argument(
-                    &mut WasmGuest::new(&mut store, &self.abi),
-                    &arg.ty,
-                    value,
-                    &mut |v| params.push(to_val(v)),
-                ),
-                ForwardArg::Bytes(bytes) => {
-                    copy_bytes_into(&mut store, bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
-                        params.push(Val::I32(ptr as i32));
-                        params.push(Val::I32(len as i32));
-                    })
-                }
-            };
+            let lowered = lower_forwarded(
+                &mut WasmGuest::new(&mut store, &self.abi),
+                &arg.ty,
+                forwarded,
+                &mut |v| params.push(to_val(v)),
+                |guest, bytes| copy_bytes(guest, bytes),
+            );
             lowered.map_err(|e| match e {
                 AbiError::ValueMismatch { expected, given } => MarineError::ArgumentType {
                     module: self.name.to_string(),
