@@ -17,7 +17,10 @@
 //! signature without touching the guest (types, integer ranges, arity, names) and picks the
 //! form the arguments take (positional array, object by name, a bare value; a one-argument
 //! function may take a whole array or object). Only then does [`PreparedArguments::lower`]
-//! write, so a wrong argument never leaves buffers allocated in the guest.
+//! write, so a wrong argument never leaves buffers allocated in the guest. A tree
+//! ([`JsonInput::Value`]) whose arguments all fit their types is written in one walk over the
+//! tree instead (its lengths are known without a pass): only a tree that does not fit goes
+//! through the checking pass, which gives the error.
 //!
 //! Hostile input is bounded: the parser's nesting limit (128) applies to text; the seeds
 //! recurse only as deep as the argument's type (bounded by `Limits::max_type_depth`), and
@@ -82,6 +85,9 @@ pub struct PreparedArguments<'a> {
     input: JsonInput<'a>,
     signature: &'a FunctionSignature,
     form: Form,
+    /// The input is a tree every argument of which [`fits`] its type: it is written by
+    /// walking the tree ([`TreeWriter`]), not through the parser's visitors.
+    tree: bool,
 }
 
 /// The kind of the input's top-level value, read without parsing it.
@@ -131,8 +137,19 @@ pub fn prepare<'a>(
         input,
         signature,
         form,
+        tree: false,
     };
     let kind = top_kind(input);
+    if let JsonInput::Value(value) = input {
+        if let Some(form) = tree_form(value, signature, kind) {
+            return Ok(PreparedArguments {
+                input,
+                signature,
+                form,
+                tree: true,
+            });
+        }
+    }
     let first = match kind {
         TopKind::Null | TopKind::EmptyArray | TopKind::EmptyObject if arity == 0 => {
             // Still parsed: `null` followed by garbage is not JSON.
@@ -178,6 +195,9 @@ impl PreparedArguments<'_> {
         guest: &mut dyn GuestMemoryMut,
         out: &mut dyn FnMut(WasmValue),
     ) -> Result<(), JsonLowerError> {
+        if let (true, JsonInput::Value(value)) = (self.tree, self.input) {
+            return lower_tree(value, self.signature, self.form, guest, out).map_err(Into::into);
+        }
         let mut run = Run::new(self.signature, Some(guest));
         let parsed = parse(self.input, &mut run, self.form);
         if let Some(e) = run.abi.take() {
@@ -422,6 +442,250 @@ impl<'t, 'g> Run<'t, 'g> {
 
     fn writing(&self) -> bool {
         self.guest.is_some()
+    }
+}
+
+/// The form of a tree's arguments when every one of them [`fits`] its type; `None` sends
+/// the tree through the checking pass (which reports what is wrong, or takes a form this
+/// quick look does not: a one-argument function given its whole array or object).
+fn tree_form(value: &Value, signature: &FunctionSignature, kind: TopKind) -> Option<Form> {
+    let args = &signature.arguments;
+    let form = match (kind, value) {
+        (TopKind::Null | TopKind::EmptyArray | TopKind::EmptyObject, _) if args.is_empty() => {
+            Form::Nothing
+        }
+        (_, Value::Array(items)) => {
+            let fit = items.len() == args.len()
+                && items
+                    .iter()
+                    .zip(args)
+                    .all(|(item, arg)| fits(item, &arg.ty));
+            fit.then_some(Form::Positional)?
+        }
+        (_, Value::Object(map)) => {
+            let fit = map.len() == args.len()
+                && args
+                    .iter()
+                    .all(|arg| map.get(&arg.name).is_some_and(|v| fits(v, &arg.ty)));
+            fit.then_some(Form::Named)?
+        }
+        (_, Value::Null) => return None,
+        (_, value) => match args.as_slice() {
+            [arg] if fits(value, &arg.ty) => Form::Single,
+            _ => return None,
+        },
+    };
+    Some(form)
+}
+
+/// Whether the checking pass takes `value` as a `ty` without a mismatch (never true for a
+/// value it rejects; false for the ABI extension types, which are not streamed). Recurses
+/// as deep as `ty`, whatever the tree's depth.
+fn fits(value: &Value, ty: &IType) -> bool {
+    match (ty, value) {
+        (IType::Boolean, Value::Bool(_)) => true,
+        (IType::S8, Value::Number(n)) => int_fits::<i8>(n),
+        (IType::U8, Value::Number(n)) => int_fits::<u8>(n),
+        (IType::S16, Value::Number(n)) => int_fits::<i16>(n),
+        (IType::U16, Value::Number(n)) => int_fits::<u16>(n),
+        (IType::S32, Value::Number(n)) => int_fits::<i32>(n),
+        (IType::U32, Value::Number(n)) => int_fits::<u32>(n),
+        (IType::S64, Value::Number(n)) => int_fits::<i64>(n),
+        (IType::U64, Value::Number(n)) => int_fits::<u64>(n),
+        (IType::F64, Value::Number(_)) => true,
+        (IType::F32, Value::Number(n)) => n
+            .as_f64()
+            .is_some_and(|v| !(v.is_finite() && v.abs() > f64::from(f32::MAX))),
+        (IType::F32 | IType::F64, Value::String(s)) => special_float(s).is_some(),
+        (IType::String, Value::String(_)) => true,
+        (IType::ByteArray, Value::Array(items)) => items
+            .iter()
+            .all(|v| matches!(v, Value::Number(n) if int_fits::<u8>(n))),
+        (IType::Array(elem), Value::Array(items)) => items.iter().all(|v| fits(v, elem)),
+        (IType::Record(record), Value::Object(map)) => {
+            map.len() == record.fields.len()
+                && record
+                    .fields
+                    .iter()
+                    .all(|f| map.get(&f.name).is_some_and(|v| fits(v, &f.ty)))
+        }
+        (IType::Record(record), Value::Array(items)) => {
+            items.len() == record.fields.len()
+                && items
+                    .iter()
+                    .zip(&record.fields)
+                    .all(|(v, f)| fits(v, &f.ty))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the number is an integer (not a float) that fits `T`.
+fn int_fits<T: TryFrom<u64> + TryFrom<i64>>(n: &serde_json::Number) -> bool {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(v), _) => T::try_from(v).is_ok(),
+        (None, Some(v)) => T::try_from(v).is_ok(),
+        (None, None) => false,
+    }
+}
+
+/// The non-finite floats, written as strings (see `crate::json`).
+fn special_float(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// Writes a tree's arguments (each [`fits`] its type) in `form` into `guest`.
+fn lower_tree(
+    value: &Value,
+    signature: &FunctionSignature,
+    form: Form,
+    guest: &mut dyn GuestMemoryMut,
+    out: &mut dyn FnMut(WasmValue),
+) -> Result<(), AbiError> {
+    let mut writer = TreeWriter {
+        guest: DynGuest(guest),
+    };
+    let mut inline = Vec::with_capacity(8);
+    for (i, arg) in signature.arguments.iter().enumerate() {
+        let item = match (form, value) {
+            (Form::Positional, Value::Array(items)) => items.get(i),
+            (Form::Named, Value::Object(map)) => map.get(&arg.name),
+            (Form::Single, value) => Some(value),
+            _ => None,
+        };
+        let item = item.ok_or_else(|| not_checked(&arg.ty))?;
+        inline.clear();
+        writer.value(item, &arg.ty, &mut inline)?;
+        inline_to_wasm(&arg.ty, &inline, out);
+    }
+    Ok(())
+}
+
+fn not_checked(ty: &IType) -> AbiError {
+    AbiError::ValueMismatch {
+        expected: format!("{ty} (internal: checked before it is written)"),
+        given: "a value the check did not take".into(),
+    }
+}
+
+/// Writes checked tree values into a guest: inline bytes to `out`, buffers into the guest.
+struct TreeWriter<'g> {
+    guest: DynGuest<'g>,
+}
+
+impl TreeWriter<'_> {
+    /// Appends the inline wire bytes of `value` (which [`fits`] `ty`) to `out`.
+    fn value(&mut self, value: &Value, ty: &IType, out: &mut Vec<u8>) -> Result<(), AbiError> {
+        let int = |n: &serde_json::Number| -> Result<i128, AbiError> {
+            n.as_u64()
+                .map(i128::from)
+                .or_else(|| n.as_i64().map(i128::from))
+                .ok_or_else(|| not_checked(ty))
+        };
+        let float = |value: &Value| match value {
+            Value::Number(n) => n
+                .as_u64()
+                .map(|v| v as f64)
+                .or_else(|| n.as_i64().map(|v| v as f64))
+                .or_else(|| n.as_f64()),
+            Value::String(s) => special_float(s),
+            _ => None,
+        };
+        macro_rules! integer {
+            ($t:ty) => {{
+                let Value::Number(n) = value else {
+                    return Err(not_checked(ty));
+                };
+                let v = <$t>::try_from(int(n)?).map_err(|_| not_checked(ty))?;
+                out.extend_from_slice(&v.to_le_bytes());
+            }};
+        }
+        match ty {
+            IType::Boolean => match value {
+                Value::Bool(b) => out.push(u8::from(*b)),
+                _ => return Err(not_checked(ty)),
+            },
+            IType::S8 => integer!(i8),
+            IType::U8 => integer!(u8),
+            IType::S16 => integer!(i16),
+            IType::U16 => integer!(u16),
+            IType::S32 => integer!(i32),
+            IType::U32 => integer!(u32),
+            IType::S64 => integer!(i64),
+            IType::U64 => integer!(u64),
+            IType::F32 => {
+                let v = float(value).ok_or_else(|| not_checked(ty))?;
+                out.extend_from_slice(&(v as f32).to_le_bytes());
+            }
+            IType::F64 => {
+                let v = float(value).ok_or_else(|| not_checked(ty))?;
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            IType::String => {
+                let Value::String(s) = value else {
+                    return Err(not_checked(ty));
+                };
+                let (ptr, len) = lower_bytes(&mut self.guest, s.as_bytes(), BYTES_TAG)?;
+                push_pair(out, ptr, len);
+            }
+            IType::ByteArray => {
+                let Value::Array(items) = value else {
+                    return Err(not_checked(ty));
+                };
+                let mut bytes = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.as_u64().and_then(|v| u8::try_from(v).ok()) {
+                        Some(b) => bytes.push(b),
+                        None => return Err(not_checked(ty)),
+                    }
+                }
+                let (ptr, len) = lower_bytes(&mut self.guest, &bytes, BYTES_TAG)?;
+                push_pair(out, ptr, len);
+            }
+            IType::Array(elem) => {
+                let Value::Array(items) = value else {
+                    return Err(not_checked(ty));
+                };
+                let mut packed =
+                    Vec::with_capacity(items.len().saturating_mul(wire_size(elem) as usize));
+                for item in items {
+                    self.value(item, elem, &mut packed)?;
+                }
+                let (ptr, _) = lower_bytes(&mut self.guest, &packed, element_tag(elem))?;
+                let count = u32::try_from(items.len()).map_err(|_| AbiError::TooLarge {
+                    what: format!("array of {elem}"),
+                    len: items.len() as u64,
+                })?;
+                push_pair(out, ptr, count);
+            }
+            IType::Record(record) => {
+                let mut packed = Vec::with_capacity(record_size(record) as usize);
+                for (i, field) in record.fields.iter().enumerate() {
+                    let item = match value {
+                        Value::Object(map) => map.get(&field.name),
+                        Value::Array(items) => items.get(i),
+                        _ => None,
+                    };
+                    let item = item.ok_or_else(|| not_checked(ty))?;
+                    self.value(item, &field.ty, &mut packed)?;
+                }
+                let ptr = if packed.is_empty() {
+                    0
+                } else {
+                    lower_bytes(&mut self.guest, &packed, BYTES_TAG)?.0
+                };
+                out.extend_from_slice(&ptr.to_le_bytes());
+            }
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                return Err(not_checked(ty))
+            }
+        }
+        Ok(())
     }
 }
 
@@ -1367,6 +1631,63 @@ mod tests {
             values_eq(&from_tree, &expected),
             "tree {text}: {from_tree:?} != {expected:?}"
         );
+        // Both write the same guest memory, allocations and parameters, whichever way the
+        // tree was written.
+        assert_eq!(
+            written(JsonInput::Text(&text), signature),
+            written(JsonInput::Value(&value), signature),
+            "{text}"
+        );
+    }
+
+    /// The guest memory, allocations and parameters `input` is lowered into, and whether the
+    /// tree was written by walking it.
+    fn written(input: JsonInput<'_>, signature: &FunctionSignature) -> Option<String> {
+        let prepared = prepare(input, signature).ok()?;
+        let mut guest = VecGuest::default();
+        let mut params = Vec::new();
+        prepared.lower(&mut guest, &mut |v| params.push(v)).unwrap();
+        Some(format!(
+            "{:?} {:?} {params:?}",
+            guest.mem, guest.allocations
+        ))
+    }
+
+    #[test]
+    fn fitting_trees_are_written_by_walking_them() {
+        let records = sig(&[("p", point()), ("n", IType::Boolean)]);
+        let nested_sig = sig(&[("n", nested())]);
+        let bytes = sig(&[("data", IType::ByteArray)]);
+        let walked = |value: &Value, signature| {
+            prepare(JsonInput::Value(value), signature)
+                .map(|p| p.tree)
+                .unwrap()
+        };
+        assert!(walked(&json!([{"x": 2, "y": -1}, true]), &records));
+        assert!(walked(&json!({"n": true, "p": [-1, 2]}), &records));
+        assert!(walked(&json!([[1, 2, 255]]), &bytes));
+        assert!(walked(&json!({"data": []}), &bytes));
+        let full = json!({"name": "n", "points": [{"x": 1, "y": 2}, [3, 4]], "data": [9],
+                          "flag": false, "f": 1, "d": "-Infinity", "small": -128,
+                          "u16": 65535, "i16": -32768});
+        assert!(walked(&json!([full]), &nested_sig));
+        assert!(walked(&json!({ "n": full }), &nested_sig));
+        // A one-argument function given its whole array or object, and wrong values, take the
+        // checking pass (and its answers).
+        assert!(!walked(&json!([1, 2, 255]), &bytes));
+        assert!(!walked(&full, &nested_sig));
+        for wrong in [
+            json!([[1, 256]]),
+            json!([[1.0]]),
+            json!({"data": [1], "x": 1}),
+        ] {
+            assert!(
+                prepare(JsonInput::Value(&wrong), &bytes).is_err(),
+                "{wrong}"
+            );
+        }
+        let err = prepare(JsonInput::Value(&json!([[1e39, 0], true])), &records).unwrap_err();
+        assert!(err.to_string().contains("p.y"), "{err}");
     }
 
     /// Equality that treats NaN as equal to NaN.

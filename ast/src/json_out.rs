@@ -66,8 +66,21 @@ impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
     }
 
     /// The value as a `serde_json::Value` (check it with [`JsonCost::Tree`]).
+    /// Built straight from memory (not through a serializer), as deep as the type.
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        serde_json::to_value(self)
+        let at = At {
+            mem: self.mem,
+            lifetime: PhantomData,
+        };
+        match self.ty {
+            IType::Record(record) => at.record_value(record, self.ptr),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                at.sized_value(self.ty, self.ptr, self.size)
+            }
+            _ => Err(serde_json::Error::custom(
+                "a scalar or an ABI extension type is not written from memory",
+            )),
+        }
     }
 }
 
@@ -495,6 +508,97 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
             offset += len;
         }
         map.end()
+    }
+}
+
+/// The tree of a checked value, built without a serializer.
+impl<'m, M: GuestMemory<'m>> At<'_, 'm, M> {
+    fn sized_value(
+        &self,
+        ty: &IType,
+        ptr: u32,
+        size: u32,
+    ) -> Result<serde_json::Value, serde_json::Error> {
+        use serde_json::Value;
+        match ty {
+            IType::String => {
+                let bytes = self.read::<serde_json::Error>(ptr, size as u64)?;
+                let text = std::str::from_utf8(&bytes).map_err(serde_json::Error::custom)?;
+                Ok(Value::String(text.to_owned()))
+            }
+            IType::ByteArray => {
+                let bytes = self.read::<serde_json::Error>(ptr, size as u64)?;
+                Ok(Value::Array(
+                    bytes.iter().map(|&b| Value::Number(b.into())).collect(),
+                ))
+            }
+            IType::Array(elem) => {
+                let width = wire_size(elem) as u64;
+                let bytes =
+                    self.read::<serde_json::Error>(ptr, (size as u64).saturating_mul(width))?;
+                let items = if width == 0 {
+                    Vec::new()
+                } else {
+                    bytes
+                        .chunks_exact(width as usize)
+                        .map(|chunk| self.inline_value(elem, chunk))
+                        .collect::<Result<_, _>>()?
+                };
+                Ok(Value::Array(items))
+            }
+            _ => Err(serde_json::Error::custom("not a string or array")),
+        }
+    }
+
+    fn record_value(
+        &self,
+        record: &IRecordType,
+        ptr: u32,
+    ) -> Result<serde_json::Value, serde_json::Error> {
+        let bytes = self.read::<serde_json::Error>(ptr, record_size(record) as u64)?;
+        let mut map = serde_json::Map::with_capacity(record.fields.len());
+        let mut offset = 0usize;
+        for field in &record.fields {
+            let len = wire_size(&field.ty) as usize;
+            let value = self.inline_value(&field.ty, &bytes[offset..offset + len])?;
+            map.insert(field.name.clone(), value);
+            offset += len;
+        }
+        Ok(serde_json::Value::Object(map))
+    }
+
+    fn inline_value(&self, ty: &IType, b: &[u8]) -> Result<serde_json::Value, serde_json::Error> {
+        use serde_json::Value;
+        Ok(match ty {
+            IType::Boolean => Value::Bool(b[0] != 0),
+            IType::S8 => (b[0] as i8).into(),
+            IType::U8 => b[0].into(),
+            IType::S16 => i16::from_le_bytes(arr(b)).into(),
+            IType::U16 => u16::from_le_bytes(arr(b)).into(),
+            IType::S32 => i32::from_le_bytes(arr(b)).into(),
+            IType::U32 => u32::from_le_bytes(arr(b)).into(),
+            IType::S64 => i64::from_le_bytes(arr(b)).into(),
+            IType::U64 => u64::from_le_bytes(arr(b)).into(),
+            IType::F32 => float_value(f64::from(f32::from_le_bytes(arr(b)))),
+            IType::F64 => float_value(f64::from_le_bytes(arr(b))),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                self.sized_value(ty, u32_at(b, 0), u32_at(b, 4))?
+            }
+            IType::Record(record) => self.record_value(record, u32_at(b, 0))?,
+            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                return Err(serde_json::Error::custom(EXTENSIONS_NOT_STREAMED))
+            }
+        })
+    }
+}
+
+/// A float as [`float`] serializes it, as a tree.
+fn float_value(v: f64) -> serde_json::Value {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => serde_json::Value::Number(n),
+        None if v.is_nan() => "NaN".into(),
+        None if v > 0.0 => "Infinity".into(),
+        None => "-Infinity".into(),
     }
 }
 
