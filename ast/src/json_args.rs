@@ -2,31 +2,32 @@
 //!
 //! [`crate::json::json_to_ivalues`] builds `IValue`s from a parsed `serde_json::Value`; this
 //! module instead drives the JSON parser with the function's signature (a serde
-//! [`DeserializeSeed`] per interface type) and writes each value into the guest through
-//! [`GuestMemoryMut`] as it is parsed: a string goes from the parser's buffer into a guest
-//! buffer, a byte array is collected into one host `Vec<u8>` (the guest's `allocate` needs
-//! the length first) and copied once, an array or record keeps only its packed wire bytes on
-//! the host. The input is JSON text or an already parsed `serde_json::Value`
-//! ([`JsonInput`]); both follow the rules of [`crate::json`] and give the same answers and
-//! error texts, with three differences: inside one argument the first problem in the text's
-//! order is reported, a key given twice in an object is an error (the tree form kept the
-//! last one), and a record given as an array of the wrong length is described by its length
-//! (`got array of 3 element(s)`).
+//! [`DeserializeSeed`] per interface type) and keeps, as it parses, only what goes into the
+//! guest: the bytes of its buffers (a string from the parser's buffer, a byte array byte by
+//! byte, an array's or record's packed wire bytes), one after the other in one host arena.
+//! The input is JSON text or an already parsed `serde_json::Value` ([`JsonInput`]); both
+//! follow the rules of [`crate::json`] and give the same answers and error texts, with three
+//! differences: inside one argument the first problem in the text's order is reported, a key
+//! given twice in an object is an error (the tree form kept the last one), and a record given
+//! as an array of the wrong length is described by its length (`got array of 3 element(s)`).
 //!
-//! Arguments are lowered in two passes. [`prepare`] checks the whole input against the
-//! signature without touching the guest (types, integer ranges, arity, names) and picks the
-//! form the arguments take (positional array, object by name, a bare value; a one-argument
-//! function may take a whole array or object). Only then does [`PreparedArguments::lower`]
-//! write, so a wrong argument never leaves buffers allocated in the guest. A tree
-//! ([`JsonInput::Value`]) whose arguments all fit their types is written in one walk over the
-//! tree instead (its lengths are known without a pass): only a tree that does not fit goes
-//! through the checking pass, which gives the error.
+//! The text is parsed once. [`prepare`] checks the whole input against the signature without
+//! touching the guest (types, integer ranges, arity, names), picks the form the arguments
+//! take (positional array, object by name, a bare value; a one-argument function may take a
+//! whole array or object) and keeps the buffers of arguments that fit. Only then does
+//! [`PreparedArguments::lower`] allocate and write them in the guest (pointers between
+//! buffers are placeholders until then), so a wrong argument never leaves buffers allocated
+//! in the guest. A tree ([`JsonInput::Value`]) whose arguments all fit their types is written
+//! by one walk over the tree instead (its lengths are known without a pass): only a tree that
+//! does not fit goes through the checking pass, which gives the error.
 //!
 //! Hostile input is bounded: the parser's nesting limit (128) applies to text; the seeds
 //! recurse only as deep as the argument's type (bounded by `Limits::max_type_depth`), and
 //! the rendering of a mismatched value for an error message stops after 40 characters.
 //! Every allocation in the guest goes through its `allocate`, which enforces its memory
-//! limits; a host buffer grows only with the bytes actually parsed.
+//! limits; the host arena holds the lowered arguments, which grow only with the bytes
+//! actually parsed (at most 8 bytes of inline wire bytes and one buffer record per value
+//! given).
 
 use std::fmt::{self, Write as _};
 
@@ -85,9 +86,52 @@ pub struct PreparedArguments<'a> {
     input: JsonInput<'a>,
     signature: &'a FunctionSignature,
     form: Form,
+    how: How<'a>,
+}
+
+/// How checked arguments are written.
+#[derive(Debug)]
+enum How<'a> {
     /// The input is a tree every argument of which [`fits`] its type: it is written by
-    /// walking the tree ([`TreeWriter`]), not through the parser's visitors.
-    tree: bool,
+    /// walking the tree ([`TreeWriter`]).
+    Tree,
+    /// The checking pass kept what goes into the guest: it is copied there.
+    Recorded(Recording<'a>),
+}
+
+/// What the checking pass keeps of arguments that fit: the guest buffers, in the order they
+/// were completed (an array's or record's buffer after the buffers its elements point to),
+/// with placeholders for the pointers (buffer index + 1; 0 stays null), and each argument's
+/// inline bytes. Its size is that of the lowered arguments, which the input's text bounds.
+#[derive(Debug, Default)]
+struct Recording<'t> {
+    /// Every buffer's bytes, one after the other.
+    arena: Vec<u8>,
+    buffers: Vec<Buffer<'t>>,
+    /// Per argument: its inline wire bytes.
+    inline: Vec<Vec<u8>>,
+    /// A failure found while checking (a length beyond 32 bits), reported when writing.
+    abi: Option<AbiError>,
+}
+
+/// One guest buffer of a [`Recording`].
+#[derive(Debug)]
+struct Buffer<'t> {
+    start: usize,
+    len: u32,
+    tag: u8,
+    layout: Layout<'t>,
+}
+
+/// Where a buffer's pointers are (to patch their placeholders).
+#[derive(Clone, Copy, Debug)]
+enum Layout<'t> {
+    /// Bytes (a string, a byte array, an array of scalars).
+    Flat,
+    /// Elements of this type, packed.
+    Elems(&'t IType),
+    /// A record's fields, packed.
+    Record(&'t IRecordType),
 }
 
 /// The kind of the input's top-level value, read without parsing it.
@@ -133,11 +177,11 @@ pub fn prepare<'a>(
     signature: &'a FunctionSignature,
 ) -> Result<PreparedArguments<'a>, JsonArgsError> {
     let arity = signature.arguments.len();
-    let prepared = |form| PreparedArguments {
+    let prepared = |form, recording| PreparedArguments {
         input,
         signature,
         form,
-        tree: false,
+        how: How::Recorded(recording),
     };
     let kind = top_kind(input);
     if let JsonInput::Value(value) = input {
@@ -146,7 +190,7 @@ pub fn prepare<'a>(
                 input,
                 signature,
                 form,
-                tree: true,
+                how: How::Tree,
             });
         }
     }
@@ -158,19 +202,19 @@ pub fn prepare<'a>(
         TopKind::EmptyArray | TopKind::Array => check(input, signature, Form::Positional),
         TopKind::EmptyObject | TopKind::Object => check(input, signature, Form::Named),
         TopKind::Null => match check(input, signature, Form::Nothing) {
-            Ok(()) => Err(arity_error(signature, 0)),
+            Ok(_) => Err(arity_error(signature, 0)),
             Err(e) => Err(e),
         },
         TopKind::Other => {
-            return check(input, signature, Form::Single).map(|()| prepared(Form::Single))
+            return check(input, signature, Form::Single).map(|r| prepared(Form::Single, r))
         }
     };
     match first {
-        Ok(()) => Ok(prepared(form_of(kind, arity))),
+        Ok(recording) => Ok(prepared(form_of(kind, arity), recording)),
         Err(e @ JsonArgsError::Syntax { .. }) => Err(e),
         // A one-argument function may take the whole array/object as its argument.
         Err(e) if arity == 1 => match check(input, signature, Form::Single) {
-            Ok(()) => Ok(prepared(Form::Single)),
+            Ok(recording) => Ok(prepared(Form::Single, recording)),
             Err(_) => Err(e),
         },
         Err(e) => Err(e),
@@ -195,31 +239,140 @@ impl PreparedArguments<'_> {
         guest: &mut dyn GuestMemoryMut,
         out: &mut dyn FnMut(WasmValue),
     ) -> Result<(), JsonLowerError> {
-        if let (true, JsonInput::Value(value)) = (self.tree, self.input) {
-            return lower_tree(value, self.signature, self.form, guest, out).map_err(Into::into);
+        match (&self.how, self.input) {
+            (How::Tree, JsonInput::Value(value)) => {
+                lower_tree(value, self.signature, self.form, guest, out)
+            }
+            (How::Recorded(recording), _) => replay(recording, self.signature, guest, out),
+            (How::Tree, JsonInput::Text(_)) => Err(AbiError::ValueMismatch {
+                expected: "a tree (internal)".into(),
+                given: "text".into(),
+            }),
         }
-        let mut run = Run::new(self.signature, Some(guest));
-        let parsed = parse(self.input, &mut run, self.form);
-        if let Some(e) = run.abi.take() {
-            return Err(e.into());
-        }
-        parsed.map_err(|e| syntax_error(self.signature, e))?;
-        run.verdict(self.form)?;
-        for (arg, inline) in self.signature.arguments.iter().zip(&run.inline) {
-            inline_to_wasm(&arg.ty, inline, out);
-        }
-        Ok(())
+        .map_err(Into::into)
     }
 }
 
-fn check(
+/// The checking pass: the arguments in `form` checked against `signature`, and what goes
+/// into the guest when they fit.
+fn check<'t>(
     input: JsonInput<'_>,
-    signature: &FunctionSignature,
+    signature: &'t FunctionSignature,
     form: Form,
-) -> Result<(), JsonArgsError> {
-    let mut run = Run::new(signature, None);
-    parse(input, &mut run, form).map_err(|e| syntax_error(signature, e))?;
-    run.verdict(form)
+) -> Result<Recording<'t>, JsonArgsError> {
+    let mut recording = Recording::default();
+    let mut run = Run::new(signature, &mut recording);
+    let parsed = parse(input, &mut run, form);
+    if let Some(e) = run.abi.take() {
+        drop(run);
+        return Ok(Recording {
+            abi: Some(e),
+            ..Recording::default()
+        });
+    }
+    parsed.map_err(|e| syntax_error(signature, e))?;
+    run.verdict(form)?;
+    let inline = std::mem::take(&mut run.inline);
+    drop(run);
+    recording.inline = inline;
+    Ok(recording)
+}
+
+/// Writes recorded arguments into `guest`: each buffer in order, its placeholders replaced
+/// by the guest pointers of the buffers before it, then each argument's parameters.
+fn replay(
+    recording: &Recording<'_>,
+    signature: &FunctionSignature,
+    guest: &mut dyn GuestMemoryMut,
+    out: &mut dyn FnMut(WasmValue),
+) -> Result<(), AbiError> {
+    if let Some(e) = &recording.abi {
+        return Err(e.clone());
+    }
+    let mut ptrs: Vec<u32> = Vec::with_capacity(recording.buffers.len());
+    let mut scratch = Vec::new();
+    for buffer in &recording.buffers {
+        let bytes = recording
+            .arena
+            .get(buffer.start..buffer.start + buffer.len as usize)
+            .ok_or_else(|| internal("a recorded buffer"))?;
+        let ptr = guest.allocate(buffer.len, buffer.tag)?;
+        match buffer.layout {
+            Layout::Flat => guest.write(ptr, bytes)?,
+            layout => {
+                scratch.clear();
+                scratch.extend_from_slice(bytes);
+                patch(&mut scratch, layout, &ptrs)?;
+                guest.write(ptr, &scratch)?;
+            }
+        }
+        ptrs.push(ptr);
+    }
+    for (arg, inline) in signature.arguments.iter().zip(&recording.inline) {
+        scratch.clear();
+        scratch.extend_from_slice(inline);
+        if holds_pointer(&arg.ty) {
+            patch_slot(&mut scratch, &ptrs)?;
+        }
+        inline_to_wasm(&arg.ty, &scratch, out);
+    }
+    Ok(())
+}
+
+/// Whether a value of `ty` starts with a pointer to a buffer of its own.
+fn holds_pointer(ty: &IType) -> bool {
+    matches!(
+        ty,
+        IType::String | IType::ByteArray | IType::Array(_) | IType::Record(_)
+    )
+}
+
+/// Replaces the placeholders of a recorded buffer with the pointers of `layout`.
+fn patch(bytes: &mut [u8], layout: Layout<'_>, ptrs: &[u32]) -> Result<(), AbiError> {
+    match layout {
+        Layout::Flat => Ok(()),
+        Layout::Elems(elem) if holds_pointer(elem) => bytes
+            .chunks_exact_mut(wire_size(elem) as usize)
+            .try_for_each(|chunk| patch_slot(chunk, ptrs)),
+        Layout::Elems(_) => Ok(()),
+        Layout::Record(record) => {
+            let mut at = 0usize;
+            for field in &record.fields {
+                let width = wire_size(&field.ty) as usize;
+                if holds_pointer(&field.ty) {
+                    let slot = bytes
+                        .get_mut(at..at + width)
+                        .ok_or_else(|| internal("a recorded record"))?;
+                    patch_slot(slot, ptrs)?;
+                }
+                at += width;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The placeholder in the first 4 bytes of `slot` (0, or a buffer index + 1) replaced by the
+/// buffer's guest pointer.
+fn patch_slot(slot: &mut [u8], ptrs: &[u32]) -> Result<(), AbiError> {
+    let word = slot
+        .get_mut(..4)
+        .ok_or_else(|| internal("a pointer slot"))?;
+    let mark = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+    if mark != 0 {
+        let ptr = ptrs
+            .get(mark as usize - 1)
+            .ok_or_else(|| internal("a buffer recorded before its pointer"))?;
+        word.copy_from_slice(&ptr.to_le_bytes());
+    }
+    Ok(())
+}
+
+fn internal(what: &str) -> AbiError {
+    AbiError::ValueMismatch {
+        expected: format!("{what} (internal: recorded by the checking pass)"),
+        given: "an inconsistent recording".into(),
+    }
 }
 
 fn syntax_error(signature: &FunctionSignature, e: serde_json::Error) -> JsonArgsError {
@@ -265,21 +418,22 @@ struct Mismatch {
     given: String,
 }
 
-/// One pass over the arguments: checking (no guest) or writing.
+/// The checking pass over the arguments, keeping what goes into the guest.
 struct Run<'t, 'g> {
     signature: &'t FunctionSignature,
-    guest: Option<&'g mut dyn GuestMemoryMut>,
+    /// Where the arguments' buffers are kept.
+    recording: &'g mut Recording<'t>,
     /// Path from the current argument to the value being parsed.
     path: Vec<Segment<'t>>,
     /// The first mismatch inside the current argument.
     mismatch: Option<Mismatch>,
-    /// The guest's failure (writing pass), which stops parsing.
+    /// A length beyond 32 bits, which stops parsing.
     abi: Option<AbiError>,
     /// Per argument: the first mismatch inside it.
     arg_mismatch: Vec<Option<Mismatch>>,
     /// Per argument: whether it was given.
     given: Vec<bool>,
-    /// Per argument: its inline wire bytes (writing pass).
+    /// Per argument: its inline wire bytes (placeholders for pointers).
     inline: Vec<Vec<u8>>,
     /// Values given in a positional array.
     count: usize,
@@ -290,11 +444,11 @@ struct Run<'t, 'g> {
 }
 
 impl<'t, 'g> Run<'t, 'g> {
-    fn new(signature: &'t FunctionSignature, guest: Option<&'g mut dyn GuestMemoryMut>) -> Self {
+    fn new(signature: &'t FunctionSignature, recording: &'g mut Recording<'t>) -> Self {
         let arity = signature.arguments.len();
         Run {
             signature,
-            guest,
+            recording,
             path: Vec::new(),
             mismatch: None,
             abi: None,
@@ -425,23 +579,49 @@ impl<'t, 'g> Run<'t, 'g> {
         Ok(())
     }
 
-    /// Copies `bytes` into a fresh guest buffer (writing pass); (0, 0) when checking.
-    fn write_buffer<E: de::Error>(&mut self, bytes: &[u8], tag: u8) -> Result<(u32, u32), E> {
-        let Some(guest) = self.guest.as_deref_mut() else {
-            return Ok((0, 0));
-        };
-        let mut guest = DynGuest(guest);
-        lower_bytes(&mut guest, bytes, tag).map_err(|e| self.fail(e))
+    /// Records `bytes` as a guest buffer: (placeholder, length), (0, 0) when empty.
+    fn write_buffer<E: de::Error>(
+        &mut self,
+        bytes: &[u8],
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), E> {
+        let start = self.recording.arena.len();
+        self.recording.arena.extend_from_slice(bytes);
+        self.end_buffer(start, tag, layout)
     }
 
-    /// Records the guest's failure; parsing stops with an error serde carries up.
+    /// Records the arena's bytes from `start` as a guest buffer (see [`Run::write_buffer`]).
+    fn end_buffer<E: de::Error>(
+        &mut self,
+        start: usize,
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), E> {
+        let len = self.recording.arena.len() - start;
+        if len == 0 {
+            return Ok((0, 0));
+        }
+        let too_large = |what: &str, len: usize| AbiError::TooLarge {
+            what: what.into(),
+            len: len as u64,
+        };
+        let len32 = u32::try_from(len).map_err(|_| self.fail(too_large("byte buffer", len)))?;
+        let index = self.recording.buffers.len() + 1;
+        let mark = u32::try_from(index).map_err(|_| self.fail(too_large("buffers", index)))?;
+        self.recording.buffers.push(Buffer {
+            start,
+            len: len32,
+            tag,
+            layout,
+        });
+        Ok((mark, len32))
+    }
+
+    /// Records a failure; parsing stops with an error serde carries up.
     fn fail<E: de::Error>(&mut self, e: AbiError) -> E {
         self.abi.get_or_insert(e);
-        E::custom("the guest failed")
-    }
-
-    fn writing(&self) -> bool {
-        self.guest.is_some()
+        E::custom("the arguments are too large")
     }
 }
 
@@ -805,9 +985,6 @@ impl<'de> Visitor<'de> for NamedVisitor<'_, '_, '_> {
             let index = run.signature.arguments.iter().position(|a| a.name == key);
             match index {
                 Some(i) if run.given[i] => {
-                    if run.writing() {
-                        return Err(de::Error::custom("an argument given twice"));
-                    }
                     run.duplicate.get_or_insert(key);
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -1082,7 +1259,10 @@ impl<'de> Visitor<'de> for StringVisitor<'_, '_, '_, '_> {
         f.write_str("a string")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let (ptr, len) = self.0.run.write_buffer(v.as_bytes(), BYTES_TAG)?;
+        let (ptr, len) = self
+            .0
+            .run
+            .write_buffer(v.as_bytes(), BYTES_TAG, Layout::Flat)?;
         push_pair(self.0.out, ptr, len);
         Ok(())
     }
@@ -1105,14 +1285,17 @@ impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let seed = self.0;
-        let writing = seed.run.writing();
-        let mut bytes = Vec::new();
+        // Straight into the recording's arena, as parsed.
+        let start = seed.run.recording.arena.len();
+        if let Some(hint) = seq.size_hint() {
+            seed.run.recording.arena.reserve(hint);
+        }
         let mut index = 0;
         while let Some(byte) = seq.next_element_seed(ByteSeed)? {
             match byte {
-                Ok(b) if writing => bytes.push(b),
-                Ok(_) => {}
+                Ok(b) => seed.run.recording.arena.push(b),
                 Err(given) => {
+                    seed.run.recording.arena.truncate(start);
                     seed.run.path.push(Segment::Index(index));
                     seed.run.mismatch(IType::U8.to_string(), given);
                     seed.run.path.pop();
@@ -1123,7 +1306,7 @@ impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
             }
             index += 1;
         }
-        let (ptr, len) = seed.run.write_buffer(&bytes, BYTES_TAG)?;
+        let (ptr, len) = seed.run.end_buffer(start, BYTES_TAG, Layout::Flat)?;
         push_pair(seed.out, ptr, len);
         Ok(())
     }
@@ -1204,7 +1387,7 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_, '_, '_> {
             push_pair(out, 0, 0);
             return Ok(());
         }
-        let (ptr, _) = run.write_buffer(&items, element_tag(elem))?;
+        let (ptr, _) = run.write_buffer(&items, element_tag(elem), Layout::Elems(elem))?;
         let count = u32::try_from(count).map_err(|_| {
             run.fail::<A::Error>(AbiError::TooLarge {
                 what: format!("array of {elem}"),
@@ -1228,7 +1411,8 @@ impl RecordVisitor<'_, '_, '_, '_> {
         let ptr = if run.skipping() || packed.is_empty() {
             0
         } else {
-            run.write_buffer::<E>(packed, BYTES_TAG)?.0
+            run.write_buffer::<E>(packed, BYTES_TAG, Layout::Record(self.1))?
+                .0
         };
         out.extend_from_slice(&ptr.to_le_bytes());
         Ok(())
@@ -1271,9 +1455,6 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
             };
             let field = &record.fields[i];
             if given[i] {
-                if run.writing() {
-                    return Err(de::Error::custom("a field given twice"));
-                }
                 map.next_value::<IgnoredAny>()?;
                 run.path.push(Segment::Field(&field.name));
                 run.mismatch(
@@ -1327,9 +1508,6 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
             count += 1;
         }
         if count != record.fields.len() {
-            if run.writing() {
-                return Err(de::Error::custom("a record of the wrong length"));
-            }
             // The elements were parsed as fields: what was given is described by its length.
             run.mismatch = None;
             run.mismatch(record.name.clone(), format!("array of {count} element(s)"));
@@ -1660,7 +1838,7 @@ mod tests {
         let bytes = sig(&[("data", IType::ByteArray)]);
         let walked = |value: &Value, signature| {
             prepare(JsonInput::Value(value), signature)
-                .map(|p| p.tree)
+                .map(|p| matches!(p.how, How::Tree))
                 .unwrap()
         };
         assert!(walked(&json!([{"x": 2, "y": -1}, true]), &records));
