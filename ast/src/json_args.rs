@@ -34,18 +34,18 @@ use std::fmt::{self, Write as _};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::abi::{element_tag, record_size, wire_size, BYTES_TAG};
+use crate::abi::{
+    case_fields, element_tag, record_size, tuple_size, wire_size, BYTES_TAG, DISCRIMINANT_SIZE,
+};
 use crate::error::AbiError;
 use crate::json::JsonArgsError;
-use crate::lower::lower_bytes;
 use crate::memory::GuestMemoryMut;
-use crate::types::{FunctionSignature, IRecordType, IType};
+use crate::types::{FunctionSignature, IRecordField, IRecordType, IType, VariantKind};
 use crate::WasmValue;
 
-/// The ABI extension types (`docs/abi-extensions.md`) are converted through `IValue`s by the
-/// runtime (a signature using them never reaches this module's parser).
-const EXTENSIONS_NOT_STREAMED: &str =
-    "internal: the ABI extension types are converted through IValues, not streamed";
+/// How deep a value of an ABI extension type is read into a tree from a tree input (from
+/// text, the parser's nesting limit of 128 bounds it already).
+const TREE_DEPTH: usize = 128;
 
 /// JSON arguments: text, or an already parsed tree.
 #[derive(Clone, Copy, Debug)]
@@ -83,20 +83,10 @@ enum Form {
 /// Arguments checked against a signature, ready to be written into a guest.
 #[derive(Debug)]
 pub struct PreparedArguments<'a> {
-    input: JsonInput<'a>,
     signature: &'a FunctionSignature,
-    form: Form,
-    how: How<'a>,
-}
-
-/// How checked arguments are written.
-#[derive(Debug)]
-enum How<'a> {
-    /// The input is a tree every argument of which [`fits`] its type: it is written by
-    /// walking the tree ([`TreeWriter`]).
-    Tree,
-    /// The checking pass kept what goes into the guest: it is copied there.
-    Recorded(Recording<'a>),
+    /// What goes into the guest: kept by the checking pass, or by one walk over a tree
+    /// whose arguments all [`fits`] their types.
+    recording: Recording<'a>,
 }
 
 /// What the checking pass keeps of arguments that fit: the guest buffers, in the order they
@@ -132,6 +122,11 @@ enum Layout<'t> {
     Elems(&'t IType),
     /// A record's fields, packed.
     Record(&'t IRecordType),
+    /// A tuple's elements, packed.
+    Tuple(&'t [IType]),
+    /// An `Option`, `Result` or enum block of this type and case: the discriminant, then
+    /// the case's fields packed.
+    Case(&'t IType, u32),
 }
 
 /// The kind of the input's top-level value, read without parsing it.
@@ -177,20 +172,16 @@ pub fn prepare<'a>(
     signature: &'a FunctionSignature,
 ) -> Result<PreparedArguments<'a>, JsonArgsError> {
     let arity = signature.arguments.len();
-    let prepared = |form, recording| PreparedArguments {
-        input,
+    let prepared = |_form, recording| PreparedArguments {
         signature,
-        form,
-        how: How::Recorded(recording),
+        recording,
     };
     let kind = top_kind(input);
     if let JsonInput::Value(value) = input {
         if let Some(form) = tree_form(value, signature, kind) {
             return Ok(PreparedArguments {
-                input,
                 signature,
-                form,
-                how: How::Tree,
+                recording: record_tree(value, signature, form),
             });
         }
     }
@@ -239,17 +230,7 @@ impl PreparedArguments<'_> {
         guest: &mut dyn GuestMemoryMut,
         out: &mut dyn FnMut(WasmValue),
     ) -> Result<(), JsonLowerError> {
-        match (&self.how, self.input) {
-            (How::Tree, JsonInput::Value(value)) => {
-                lower_tree(value, self.signature, self.form, guest, out)
-            }
-            (How::Recorded(recording), _) => replay(recording, self.signature, guest, out),
-            (How::Tree, JsonInput::Text(_)) => Err(AbiError::ValueMismatch {
-                expected: "a tree (internal)".into(),
-                given: "text".into(),
-            }),
-        }
-        .map_err(Into::into)
+        replay(&self.recording, self.signature, guest, out).map_err(Into::into)
     }
 }
 
@@ -323,8 +304,35 @@ fn replay(
 fn holds_pointer(ty: &IType) -> bool {
     matches!(
         ty,
-        IType::String | IType::ByteArray | IType::Array(_) | IType::Record(_)
+        IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_)
     )
+}
+
+/// Patches the pointers of fields of `types` packed from `at`.
+fn patch_fields<'a>(
+    bytes: &mut [u8],
+    mut at: usize,
+    types: impl Iterator<Item = &'a IType>,
+    ptrs: &[u32],
+) -> Result<(), AbiError> {
+    for ty in types {
+        let width = wire_size(ty) as usize;
+        if holds_pointer(ty) {
+            let slot = bytes
+                .get_mut(at..at + width)
+                .ok_or_else(|| internal("a recorded block"))?;
+            patch_slot(slot, ptrs)?;
+        }
+        at += width;
+    }
+    Ok(())
 }
 
 /// Replaces the placeholders of a recorded buffer with the pointers of `layout`.
@@ -335,19 +343,11 @@ fn patch(bytes: &mut [u8], layout: Layout<'_>, ptrs: &[u32]) -> Result<(), AbiEr
             .chunks_exact_mut(wire_size(elem) as usize)
             .try_for_each(|chunk| patch_slot(chunk, ptrs)),
         Layout::Elems(_) => Ok(()),
-        Layout::Record(record) => {
-            let mut at = 0usize;
-            for field in &record.fields {
-                let width = wire_size(&field.ty) as usize;
-                if holds_pointer(&field.ty) {
-                    let slot = bytes
-                        .get_mut(at..at + width)
-                        .ok_or_else(|| internal("a recorded record"))?;
-                    patch_slot(slot, ptrs)?;
-                }
-                at += width;
-            }
-            Ok(())
+        Layout::Record(record) => patch_fields(bytes, 0, record.fields.iter().map(|f| &f.ty), ptrs),
+        Layout::Tuple(items) => patch_fields(bytes, 0, items.iter(), ptrs),
+        Layout::Case(ty, discriminant) => {
+            let fields = case_fields(ty, discriminant).ok_or_else(|| internal("a case"))?;
+            patch_fields(bytes, DISCRIMINANT_SIZE as usize, fields.into_iter(), ptrs)
         }
     }
 }
@@ -586,36 +586,52 @@ impl<'t, 'g> Run<'t, 'g> {
         tag: u8,
         layout: Layout<'t>,
     ) -> Result<(u32, u32), E> {
-        let start = self.recording.arena.len();
-        self.recording.arena.extend_from_slice(bytes);
-        self.end_buffer(start, tag, layout)
+        let recorded = self.recording.buffer(bytes, tag, layout);
+        recorded.map_err(|e| self.fail(e))
     }
 
-    /// Records the arena's bytes from `start` as a guest buffer (see [`Run::write_buffer`]).
+    /// Records the arena's bytes from `start` as a guest buffer.
     fn end_buffer<E: de::Error>(
         &mut self,
         start: usize,
         tag: u8,
         layout: Layout<'t>,
     ) -> Result<(u32, u32), E> {
-        let len = self.recording.arena.len() - start;
-        if len == 0 {
-            return Ok((0, 0));
+        let recorded = self.recording.end_buffer(start, tag, layout);
+        recorded.map_err(|e| self.fail(e))
+    }
+
+    /// Checks and records `value`, of the ABI extension type `ty`: a mismatch is the one
+    /// `crate::json` reports.
+    fn extension<E: de::Error>(
+        &mut self,
+        value: &Value,
+        ty: &'t IType,
+        out: &mut Vec<u8>,
+    ) -> Result<(), E> {
+        if fits(value, ty) {
+            return self
+                .recording
+                .value(value, ty, out)
+                .map_err(|e| self.fail(e));
         }
-        let too_large = |what: &str, len: usize| AbiError::TooLarge {
-            what: what.into(),
-            len: len as u64,
+        let (suffix, expected, given) = match crate::json::json_to_ivalue(value, ty) {
+            Err(m) => (m.path, m.expected, m.given),
+            Ok(_) => (
+                String::new(),
+                ty.to_string(),
+                "a value the streamed check refused (internal)".into(),
+            ),
         };
-        let len32 = u32::try_from(len).map_err(|_| self.fail(too_large("byte buffer", len)))?;
-        let index = self.recording.buffers.len() + 1;
-        let mark = u32::try_from(index).map_err(|_| self.fail(too_large("buffers", index)))?;
-        self.recording.buffers.push(Buffer {
-            start,
-            len: len32,
-            tag,
-            layout,
-        });
-        Ok((mark, len32))
+        if self.mismatch.is_none() {
+            self.mismatch = Some(Mismatch {
+                path: format!("{}{suffix}", self.path_text()),
+                expected,
+                given,
+            });
+        }
+        out.resize(out.len() + wire_size(ty) as usize, 0);
+        Ok(())
     }
 
     /// Records a failure; parsing stops with an error serde carries up.
@@ -658,9 +674,9 @@ fn tree_form(value: &Value, signature: &FunctionSignature, kind: TopKind) -> Opt
     Some(form)
 }
 
-/// Whether the checking pass takes `value` as a `ty` without a mismatch (never true for a
-/// value it rejects; false for the ABI extension types, which are not streamed). Recurses
-/// as deep as `ty`, whatever the tree's depth.
+/// Whether `value` is a `ty` in the forms of [`crate::json`] (exactly when
+/// `crate::json::json_to_ivalue` takes it; the checking pass takes it too). Recurses as deep
+/// as `ty`, whatever the tree's depth.
 fn fits(value: &Value, ty: &IType) -> bool {
     match (ty, value) {
         (IType::Boolean, Value::Bool(_)) => true,
@@ -696,6 +712,23 @@ fn fits(value: &Value, ty: &IType) -> bool {
                     .zip(&record.fields)
                     .all(|(v, f)| fits(v, &f.ty))
         }
+        (IType::Tuple(items), Value::Null) => items.is_empty(),
+        (IType::Tuple(items), Value::Array(values)) => {
+            values.len() == items.len() && values.iter().zip(items).all(|(v, t)| fits(v, t))
+        }
+        (IType::Option(_) | IType::Result(..) | IType::Enum(_), value) => {
+            match case_of(value, ty) {
+                Some((_, Payload::None)) => true,
+                Some((_, Payload::One(v, t))) => fits(v, t),
+                Some((_, Payload::Fields(values, fields))) => {
+                    values.iter().zip(fields).all(|(v, f)| fits(v, &f.ty))
+                }
+                Some((_, Payload::Named(map, fields))) => fields
+                    .iter()
+                    .all(|f| map.get(&f.name).is_some_and(|v| fits(v, &f.ty))),
+                None => false,
+            }
+        }
         _ => false,
     }
 }
@@ -719,18 +752,9 @@ fn special_float(s: &str) -> Option<f64> {
     }
 }
 
-/// Writes a tree's arguments (each [`fits`] its type) in `form` into `guest`.
-fn lower_tree(
-    value: &Value,
-    signature: &FunctionSignature,
-    form: Form,
-    guest: &mut dyn GuestMemoryMut,
-    out: &mut dyn FnMut(WasmValue),
-) -> Result<(), AbiError> {
-    let mut writer = TreeWriter {
-        guest: DynGuest(guest),
-    };
-    let mut inline = Vec::with_capacity(8);
+/// Records a tree's arguments (each [`fits`] its type) in `form`.
+fn record_tree<'t>(value: &Value, signature: &'t FunctionSignature, form: Form) -> Recording<'t> {
+    let mut recording = Recording::default();
     for (i, arg) in signature.arguments.iter().enumerate() {
         let item = match (form, value) {
             (Form::Positional, Value::Array(items)) => items.get(i),
@@ -738,12 +762,20 @@ fn lower_tree(
             (Form::Single, value) => Some(value),
             _ => None,
         };
-        let item = item.ok_or_else(|| not_checked(&arg.ty))?;
-        inline.clear();
-        writer.value(item, &arg.ty, &mut inline)?;
-        inline_to_wasm(&arg.ty, &inline, out);
+        let mut inline = Vec::with_capacity(8);
+        let recorded = match item {
+            Some(item) => recording.value(item, &arg.ty, &mut inline),
+            None => Err(not_checked(&arg.ty)),
+        };
+        if let Err(e) = recorded {
+            return Recording {
+                abi: Some(e),
+                ..Recording::default()
+            };
+        }
+        recording.inline.push(inline);
     }
-    Ok(())
+    recording
 }
 
 fn not_checked(ty: &IType) -> AbiError {
@@ -753,14 +785,49 @@ fn not_checked(ty: &IType) -> AbiError {
     }
 }
 
-/// Writes checked tree values into a guest: inline bytes to `out`, buffers into the guest.
-struct TreeWriter<'g> {
-    guest: DynGuest<'g>,
-}
+impl<'t> Recording<'t> {
+    /// Records `bytes` as a guest buffer: (placeholder, length), (0, 0) when empty.
+    fn buffer(
+        &mut self,
+        bytes: &[u8],
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), AbiError> {
+        let start = self.arena.len();
+        self.arena.extend_from_slice(bytes);
+        self.end_buffer(start, tag, layout)
+    }
 
-impl TreeWriter<'_> {
-    /// Appends the inline wire bytes of `value` (which [`fits`] `ty`) to `out`.
-    fn value(&mut self, value: &Value, ty: &IType, out: &mut Vec<u8>) -> Result<(), AbiError> {
+    /// Records the arena's bytes from `start` as a guest buffer (see [`Recording::buffer`]).
+    fn end_buffer(
+        &mut self,
+        start: usize,
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), AbiError> {
+        let len = self.arena.len() - start;
+        if len == 0 {
+            return Ok((0, 0));
+        }
+        let too_large = |what: &str, len: usize| AbiError::TooLarge {
+            what: what.into(),
+            len: len as u64,
+        };
+        let len32 = u32::try_from(len).map_err(|_| too_large("byte buffer", len))?;
+        let index = self.buffers.len() + 1;
+        let mark = u32::try_from(index).map_err(|_| too_large("buffers", index))?;
+        self.buffers.push(Buffer {
+            start,
+            len: len32,
+            tag,
+            layout,
+        });
+        Ok((mark, len32))
+    }
+
+    /// Records `value` (which [`fits`] `ty`): its inline wire bytes are appended to `out`,
+    /// its buffers recorded. Recurses as deep as `ty`.
+    fn value(&mut self, value: &Value, ty: &'t IType, out: &mut Vec<u8>) -> Result<(), AbiError> {
         let int = |n: &serde_json::Number| -> Result<i128, AbiError> {
             n.as_u64()
                 .map(i128::from)
@@ -810,21 +877,22 @@ impl TreeWriter<'_> {
                 let Value::String(s) = value else {
                     return Err(not_checked(ty));
                 };
-                let (ptr, len) = lower_bytes(&mut self.guest, s.as_bytes(), BYTES_TAG)?;
+                let (ptr, len) = self.buffer(s.as_bytes(), BYTES_TAG, Layout::Flat)?;
                 push_pair(out, ptr, len);
             }
             IType::ByteArray => {
                 let Value::Array(items) = value else {
                     return Err(not_checked(ty));
                 };
-                let mut bytes = Vec::with_capacity(items.len());
+                let start = self.arena.len();
+                self.arena.reserve(items.len());
                 for item in items {
                     match item.as_u64().and_then(|v| u8::try_from(v).ok()) {
-                        Some(b) => bytes.push(b),
+                        Some(b) => self.arena.push(b),
                         None => return Err(not_checked(ty)),
                     }
                 }
-                let (ptr, len) = lower_bytes(&mut self.guest, &bytes, BYTES_TAG)?;
+                let (ptr, len) = self.end_buffer(start, BYTES_TAG, Layout::Flat)?;
                 push_pair(out, ptr, len);
             }
             IType::Array(elem) => {
@@ -836,7 +904,7 @@ impl TreeWriter<'_> {
                 for item in items {
                     self.value(item, elem, &mut packed)?;
                 }
-                let (ptr, _) = lower_bytes(&mut self.guest, &packed, element_tag(elem))?;
+                let (ptr, _) = self.buffer(&packed, element_tag(elem), Layout::Elems(elem))?;
                 let count = u32::try_from(items.len()).map_err(|_| AbiError::TooLarge {
                     what: format!("array of {elem}"),
                     len: items.len() as u64,
@@ -854,30 +922,119 @@ impl TreeWriter<'_> {
                     let item = item.ok_or_else(|| not_checked(ty))?;
                     self.value(item, &field.ty, &mut packed)?;
                 }
-                let ptr = if packed.is_empty() {
-                    0
-                } else {
-                    lower_bytes(&mut self.guest, &packed, BYTES_TAG)?.0
-                };
+                let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Record(record))?;
                 out.extend_from_slice(&ptr.to_le_bytes());
             }
-            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                return Err(not_checked(ty))
+            IType::Tuple(items) => {
+                let mut packed = Vec::with_capacity(tuple_size(items) as usize);
+                match value {
+                    Value::Array(values) if values.len() == items.len() => {
+                        for (v, item) in values.iter().zip(items.iter()) {
+                            self.value(v, item, &mut packed)?;
+                        }
+                    }
+                    Value::Null if items.is_empty() => {}
+                    _ => return Err(not_checked(ty)),
+                }
+                let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Tuple(items))?;
+                out.extend_from_slice(&ptr.to_le_bytes());
+            }
+            IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
+                let (discriminant, payload) = case_of(value, ty).ok_or_else(|| not_checked(ty))?;
+                let mut packed = discriminant.to_le_bytes().to_vec();
+                match payload {
+                    Payload::None => {}
+                    Payload::One(v, t) => self.value(v, t, &mut packed)?,
+                    Payload::Fields(values, fields) => {
+                        for (v, f) in values.iter().zip(fields) {
+                            self.value(v, &f.ty, &mut packed)?;
+                        }
+                    }
+                    Payload::Named(map, fields) => {
+                        for f in fields {
+                            let v = map.get(&f.name).ok_or_else(|| not_checked(ty))?;
+                            self.value(v, &f.ty, &mut packed)?;
+                        }
+                    }
+                }
+                let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Case(ty, discriminant))?;
+                out.extend_from_slice(&ptr.to_le_bytes());
             }
         }
         Ok(())
     }
 }
 
-/// `&mut dyn GuestMemoryMut` as a sized [`GuestMemoryMut`] for the generic lowering helpers.
-struct DynGuest<'a>(&'a mut dyn GuestMemoryMut);
+/// The payload of an `Option`, `Result` or enum value in JSON.
+enum Payload<'v, 't> {
+    /// No payload (`None`, a unit variant).
+    None,
+    /// One value of a type (`Some`, `Ok`, `Err`, a newtype variant).
+    One(&'v Value, &'t IType),
+    /// The fields of a variant, by position.
+    Fields(&'v [Value], &'t [IRecordField]),
+    /// The fields of a struct variant, by name.
+    Named(&'v serde_json::Map<String, Value>, &'t [IRecordField]),
+}
 
-impl GuestMemoryMut for DynGuest<'_> {
-    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
-        self.0.allocate(size, tag)
-    }
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
-        self.0.write(ptr, bytes)
+/// The case (discriminant) and payload `value` gives for the tagged type `ty`, in the forms
+/// [`crate::json`] reads (serde's); `None` when it is none of them. Only the payload's shape
+/// is looked at, not its values.
+fn case_of<'v, 't>(value: &'v Value, ty: &'t IType) -> Option<(u32, Payload<'v, 't>)> {
+    match ty {
+        IType::Option(inner) => match value {
+            Value::Null => Some((0, Payload::None)),
+            v => Some((1, Payload::One(v, inner))),
+        },
+        IType::Result(ok, err) => {
+            let Value::Object(map) = value else {
+                return None;
+            };
+            match (map.len(), map.get("Ok"), map.get("Err")) {
+                (1, Some(v), None) => Some((0, Payload::One(v, ok))),
+                (1, None, Some(e)) => Some((1, Payload::One(e, err))),
+                _ => None,
+            }
+        }
+        IType::Enum(e) => {
+            let (name, payload) = match value {
+                Value::String(name) => (name.as_str(), None),
+                Value::Object(map) if map.len() == 1 => {
+                    let (name, payload) = map.iter().next()?;
+                    (name.as_str(), Some(payload))
+                }
+                _ => return None,
+            };
+            let (index, variant) = e
+                .variants
+                .iter()
+                .enumerate()
+                .find(|(_, v)| v.name == name)?;
+            let index = u32::try_from(index).ok()?;
+            let fields = &variant.fields[..];
+            let payload = match (variant.kind, payload) {
+                (VariantKind::Unit, None | Some(Value::Null)) => Payload::None,
+                (VariantKind::Tuple, Some(v)) if fields.len() == 1 => {
+                    Payload::One(v, &fields[0].ty)
+                }
+                (VariantKind::Tuple | VariantKind::Struct, Some(Value::Array(items)))
+                    if items.len() == fields.len() =>
+                {
+                    Payload::Fields(items, fields)
+                }
+                (VariantKind::Struct, Some(Value::Object(map))) => {
+                    let exact = map.len() == fields.len()
+                        && fields.iter().all(|f| map.contains_key(&f.name));
+                    if !exact {
+                        return None;
+                    }
+                    Payload::Named(map, fields)
+                }
+                _ => return None,
+            };
+            Some((index, payload))
+        }
+        _ => None,
     }
 }
 
@@ -1044,8 +1201,11 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_, '_> {
         }
         let ty = self.ty;
         match ty {
+            // A value of an ABI extension type is read into a (bounded) tree, then checked and
+            // recorded as `crate::json` reads it: same forms, same error texts.
             IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(serde::de::Error::custom(EXTENSIONS_NOT_STREAMED))
+                let value = TreeSeed(TREE_DEPTH).deserialize(de)?;
+                self.run.extension(&value, ty, self.out)
             }
             IType::Boolean
             | IType::S8
@@ -1722,6 +1882,78 @@ impl<'de> Visitor<'de> for PreviewVisitor<'_> {
     }
 }
 
+/// Reads any value into a tree, at most `.0` arrays or objects deep.
+struct TreeSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for TreeSeed {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        de.deserialize_any(TreeVisitor(self.0))
+    }
+}
+
+struct TreeVisitor(usize);
+
+impl TreeVisitor {
+    /// The depth left for the elements of an array or object.
+    fn inner<E: de::Error>(&self) -> Result<usize, E> {
+        self.0
+            .checked_sub(1)
+            .ok_or_else(|| E::custom(format!("nesting deeper than {TREE_DEPTH}")))
+    }
+}
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        TreeSeed(self.0).deserialize(de)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let depth = self.inner()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(TreeSeed(depth))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let depth = self.inner()?;
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let value = map.next_value_seed(TreeSeed(depth))?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1788,6 +2020,9 @@ mod tests {
                     lifter.sized(&arg.ty, ptr, len).unwrap()
                 }
                 IType::Record(r) => lifter.record(r, i32_param(&mut params)).unwrap(),
+                IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                    lifter.boxed(&arg.ty, i32_param(&mut params)).unwrap()
+                }
                 scalar => wasm_to_scalar(scalar, params.next().unwrap()).unwrap(),
             };
             values.push(value);
@@ -1836,10 +2071,9 @@ mod tests {
         let records = sig(&[("p", point()), ("n", IType::Boolean)]);
         let nested_sig = sig(&[("n", nested())]);
         let bytes = sig(&[("data", IType::ByteArray)]);
-        let walked = |value: &Value, signature| {
-            prepare(JsonInput::Value(value), signature)
-                .map(|p| matches!(p.how, How::Tree))
-                .unwrap()
+        let walked = |value: &Value, signature: &FunctionSignature| {
+            prepare(JsonInput::Value(value), signature).unwrap();
+            tree_form(value, signature, top_kind(JsonInput::Value(value))).is_some()
         };
         assert!(walked(&json!([{"x": 2, "y": -1}, true]), &records));
         assert!(walked(&json!({"n": true, "p": [-1, 2]}), &records));
@@ -1980,6 +2214,130 @@ mod tests {
         for (value, signature) in cases {
             same(value, signature);
         }
+    }
+
+    fn shape() -> IType {
+        use crate::types::{IEnumType, IEnumVariant};
+        let field = |name: &str, ty: IType| IRecordField {
+            name: name.into(),
+            ty,
+        };
+        IType::Enum(Arc::new(IEnumType {
+            name: "Shape".into(),
+            variants: vec![
+                IEnumVariant {
+                    name: "Empty".into(),
+                    kind: VariantKind::Unit,
+                    fields: vec![],
+                },
+                IEnumVariant {
+                    name: "Circle".into(),
+                    kind: VariantKind::Tuple,
+                    fields: vec![field("0", IType::F64)],
+                },
+                IEnumVariant {
+                    name: "Line".into(),
+                    kind: VariantKind::Tuple,
+                    fields: vec![field("0", point()), field("1", point())],
+                },
+                IEnumVariant {
+                    name: "Named".into(),
+                    kind: VariantKind::Struct,
+                    fields: vec![
+                        field("label", IType::String),
+                        field("data", IType::ByteArray),
+                    ],
+                },
+            ],
+        }))
+    }
+
+    #[test]
+    fn extension_types_answer_as_the_tree_conversion() {
+        let opt = |t: IType| IType::Option(Box::new(t));
+        let options = sig(&[
+            ("a", opt(IType::String)),
+            ("b", opt(opt(IType::U8))),
+            ("c", opt(point())),
+        ]);
+        let results = sig(&[(
+            "r",
+            IType::Result(
+                Box::new(IType::Array(Box::new(IType::String))),
+                Box::new(IType::String),
+            ),
+        )]);
+        let tuples = sig(&[
+            ("t", IType::Tuple(vec![IType::U8, IType::String, point()])),
+            ("u", IType::Tuple(vec![])),
+        ]);
+        let shapes = sig(&[("s", shape()), ("v", IType::Array(Box::new(shape())))]);
+        let one_shape = sig(&[("s", shape())]);
+        let cases: Vec<(Value, &FunctionSignature)> = vec![
+            (json!(["x", 7, {"x": 1, "y": 2}]), &options),
+            (json!([null, null, null]), &options),
+            (json!({"a": "s", "b": 255, "c": [1, 2]}), &options),
+            (json!([1, null, null]), &options),
+            (json!([null, 256, null]), &options),
+            (json!([null, null, {"x": 1}]), &options),
+            (json!([{"Ok": ["a", "b"]}]), &results),
+            (json!({"Err": "bad"}), &results),
+            (json!([{"Ok": ["a", 1]}]), &results),
+            (json!([{"Ok": [], "Err": "x"}]), &results),
+            (json!([{"ok": []}]), &results),
+            (json!(["Ok"]), &results),
+            (json!([[1, "s", [1, 2]], null]), &tuples),
+            (json!([[1, "s", {"x": 1, "y": -1}], []]), &tuples),
+            (json!([[1, "s"], null]), &tuples),
+            (json!([[1, "s", [1, 2]], [1]]), &tuples),
+            (json!([[1, 2, [1, 2]], null]), &tuples),
+            (json!(["Empty", []]), &shapes),
+            (
+                json!([{"Empty": null}, ["Empty", {"Circle": 1.5}]]),
+                &shapes,
+            ),
+            (
+                json!([{"Line": [[1, 2], {"x": 3, "y": 4}]}, [{"Named": {"label": "l", "data": [1]}}]]),
+                &shapes,
+            ),
+            (json!([{"Named": ["l", [255]]}, []]), &shapes),
+            (json!(["Circle", []]), &shapes),
+            (json!([{"Circle": "x"}, []]), &shapes),
+            (json!([{"Line": [[1, 2]]}, []]), &shapes),
+            (json!([{"Named": {"label": "l"}}, []]), &shapes),
+            (
+                json!([{"Named": {"label": "l", "data": [1], "x": 1}}, []]),
+                &shapes,
+            ),
+            (
+                json!([{"Named": {"label": "l", "data": [256]}}, []]),
+                &shapes,
+            ),
+            (json!(["Square", []]), &shapes),
+            (json!([{"Empty": null, "Circle": 1}, []]), &shapes),
+            (json!(["Empty", ["Empty", 7]]), &shapes),
+            (json!("Empty"), &one_shape),
+            (json!({"Circle": 2}), &one_shape),
+            (json!({"s": {"Circle": 2}}), &one_shape),
+        ];
+        for (value, signature) in cases {
+            same(value, signature);
+        }
+    }
+
+    #[test]
+    fn extension_values_from_a_tree_are_read_to_a_bounded_depth() {
+        let s = sig(&[("o", IType::Option(Box::new(IType::U8)))]);
+        let mut deep = json!(1);
+        for _ in 0..300 {
+            deep = json!([deep]);
+        }
+        // Not a fitting tree: the checking pass reads it, to its depth limit.
+        let err = prepare(JsonInput::Value(&json!([deep])), &s).unwrap_err();
+        assert!(err.to_string().contains("nesting deeper than 128"), "{err}");
+        let text = json!([deep]).to_string();
+        let err = prepare(JsonInput::Text(&text), &s).unwrap_err();
+        assert!(matches!(err, JsonArgsError::Syntax { .. }), "{err}");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct Lifter<'m, M = &'m [u8]> {
     lifetime: PhantomData<&'m [u8]>,
 }
 
-fn what_of(ty: &IType) -> String {
+pub(crate) fn what_of(ty: &IType) -> String {
     match ty {
         IType::String => "string".into(),
         IType::ByteArray => "byte array".into(),
