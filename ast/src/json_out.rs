@@ -31,7 +31,7 @@ use serde::{Serialize, Serializer};
 use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
 use crate::error::AbiError;
 use crate::lift::what_of;
-use crate::memory::GuestMemory;
+use crate::memory::{read_bounded, GuestMemory, HostBudget};
 use crate::types::{IEnumVariant, IRecordField, IRecordType, IType, VariantKind};
 
 /// What the serialized output costs the host, charged against the budget.
@@ -71,13 +71,19 @@ impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
         }
     }
 
+    /// Serialization over the memory.
+    fn at(&self) -> At<'a, 'm, M> {
+        At {
+            mem: self.mem,
+            size: self.mem.size(),
+            lifetime: PhantomData,
+        }
+    }
+
     /// The value as a `serde_json::Value` (check it with [`JsonCost::Tree`]).
     /// Built straight from memory (not through a serializer), as deep as the type.
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        let at = At {
-            mem: self.mem,
-            lifetime: PhantomData,
-        };
+        let at = self.at();
         match self.ty {
             IType::String | IType::ByteArray | IType::Array(_) => {
                 at.sized_value(self.ty, self.ptr, self.size)
@@ -102,28 +108,6 @@ impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
     }
 }
 
-/// The `len` bytes at `ptr` in `mem`, bounds-checked.
-fn read_at<'m, M: GuestMemory<'m>>(
-    mem: &M,
-    ptr: u32,
-    len: u64,
-    what: impl FnOnce() -> String,
-) -> Result<Cow<'m, [u8]>, AbiError> {
-    if len == 0 {
-        return Ok(Cow::Borrowed(&[]));
-    }
-    let memory_size = mem.size();
-    if len > memory_size || ptr as u64 + len > memory_size {
-        return Err(AbiError::OutOfBounds {
-            what: what(),
-            ptr: ptr as u64,
-            len,
-            memory_size,
-        });
-    }
-    Ok(mem.read(ptr, len as usize))
-}
-
 /// The case of an `Option`, `Result` or enum block (`docs/abi-extensions.md`): its
 /// discriminant, the case's field types and their packed bytes.
 struct Case<'m, 't> {
@@ -136,10 +120,13 @@ struct Case<'m, 't> {
 /// is [`AbiError::InvalidDiscriminant`].
 fn read_case<'m, 't, M: GuestMemory<'m>>(
     mem: &M,
+    memory_size: u64,
     ty: &'t IType,
     ptr: u32,
 ) -> Result<Case<'m, 't>, AbiError> {
-    let head = read_at(mem, ptr, DISCRIMINANT_SIZE as u64, || what_of(ty))?;
+    let head = read_bounded(mem, memory_size, ptr, DISCRIMINANT_SIZE as u64, || {
+        what_of(ty)
+    })?;
     let discriminant = u32_at(&head, 0);
     let fields = case_fields(ty, discriminant).ok_or_else(|| AbiError::InvalidDiscriminant {
         what: what_of(ty),
@@ -154,9 +141,9 @@ fn read_case<'m, 't, M: GuestMemory<'m>>(
             what: what_of(ty),
             ptr: ptr as u64,
             len: DISCRIMINANT_SIZE as u64 + size,
-            memory_size: mem.size(),
+            memory_size,
         })?;
-    let payload = read_at(mem, payload_ptr, size, || what_of(ty))?;
+    let payload = read_bounded(mem, memory_size, payload_ptr, size, || what_of(ty))?;
     Ok(Case {
         discriminant,
         fields,
@@ -185,8 +172,8 @@ pub fn check_result<'a, 'm, M: GuestMemory<'m>>(
 ) -> Result<GuestJson<'a, 'm, M>, AbiError> {
     let mut walk = Walk {
         mem,
-        remaining: budget,
-        budget,
+        memory_size: mem.size(),
+        budget: HostBudget::new(budget),
         cost,
         lifetime: PhantomData,
     };
@@ -219,7 +206,7 @@ pub fn check_result<'a, 'm, M: GuestMemory<'m>>(
         ty,
         ptr,
         size,
-        cost: budget - walk.remaining,
+        cost: walk.budget.spent(),
         lifetime: PhantomData,
     })
 }
@@ -233,22 +220,15 @@ const ENTRY_BYTES: u64 = std::mem::size_of::<String>() as u64 + 16;
 /// The checking walk (see [`check_result`]).
 struct Walk<'a, 'm, M> {
     mem: &'a M,
-    remaining: u64,
-    budget: u64,
+    memory_size: u64,
+    budget: HostBudget,
     cost: JsonCost,
     lifetime: PhantomData<&'m [u8]>,
 }
 
 impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
     fn charge(&mut self, bytes: u64, what: impl FnOnce() -> String) -> Result<(), AbiError> {
-        if bytes > self.remaining {
-            return Err(AbiError::LiftBudget {
-                what: what(),
-                limit: self.budget,
-            });
-        }
-        self.remaining -= bytes;
-        Ok(())
+        self.budget.charge(bytes, what)
     }
 
     /// The `len` bytes at `ptr`, bounds-checked.
@@ -258,7 +238,7 @@ impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
         len: u64,
         what: impl FnOnce() -> String,
     ) -> Result<Cow<'m, [u8]>, AbiError> {
-        read_at(self.mem, ptr, len, what)
+        read_bounded(self.mem, self.memory_size, ptr, len, what)
     }
 
     fn sized(&mut self, ty: &IType, ptr: u32, size: u32) -> Result<(), AbiError> {
@@ -425,7 +405,7 @@ impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
                 self.fields(items.iter(), &bytes)
             }
             IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
-                let case = read_case(self.mem, ty, ptr)?;
+                let case = read_case(self.mem, self.memory_size, ty, ptr)?;
                 match (ty, variant_of(ty, case.discriminant)) {
                     (IType::Option(_), _) if case.discriminant == 0 => {
                         self.charge(self.null(), what)?
@@ -563,10 +543,7 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 
 impl<'m, M: GuestMemory<'m>> Serialize for GuestJson<'_, 'm, M> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let at = At {
-            mem: self.mem,
-            lifetime: PhantomData,
-        };
+        let at = self.at();
         match self.ty {
             IType::Record(_)
             | IType::Tuple(_)
@@ -595,22 +572,13 @@ impl<'m, M: GuestMemory<'m>> Serialize for GuestJson<'_, 'm, M> {
 /// serializer error, never a panic).
 struct At<'a, 'm, M> {
     mem: &'a M,
+    size: u64,
     lifetime: PhantomData<&'m [u8]>,
 }
 
 impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
-    fn read<E: serde::ser::Error>(
-        &self,
-        ptr: u32,
-        len: u64,
-    ) -> Result<std::borrow::Cow<'m, [u8]>, E> {
-        if len == 0 {
-            return Ok(std::borrow::Cow::Borrowed(&[]));
-        }
-        if ptr as u64 + len > self.mem.size() {
-            return Err(E::custom("out of bounds"));
-        }
-        Ok(self.mem.read(ptr, len as usize))
+    fn read<E: serde::ser::Error>(&self, ptr: u32, len: u64) -> Result<Cow<'m, [u8]>, E> {
+        read_bounded(self.mem, self.size, ptr, len, || "result".into()).map_err(E::custom)
     }
 
     fn sized<S: Serializer>(
@@ -673,8 +641,7 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
             IType::Record(record) => self.record(s, record, ptr),
             IType::Tuple(items) if items.is_empty() => s.serialize_unit(),
             IType::Tuple(items) => {
-                let bytes = read_at(self.mem, ptr, tuple_size(items) as u64, || what_of(ty))
-                    .map_err(S::Error::custom)?;
+                let bytes = self.read::<S::Error>(ptr, tuple_size(items) as u64)?;
                 Packed {
                     at: self,
                     types: items.iter().collect(),
@@ -683,7 +650,7 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
                 .serialize(s)
             }
             IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
-                let case = read_case(self.mem, ty, ptr).map_err(S::Error::custom)?;
+                let case = read_case(self.mem, self.size, ty, ptr).map_err(S::Error::custom)?;
                 let one = |ty| Inline {
                     at: self,
                     ty,
@@ -764,13 +731,13 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
             IType::Record(record) => self.record_value(record, ptr),
             IType::Tuple(items) if items.is_empty() => Ok(Value::Null),
             IType::Tuple(items) => {
-                let bytes = read_at(self.mem, ptr, tuple_size(items) as u64, || what_of(ty))
-                    .map_err(serde_json::Error::custom)?;
+                let bytes = self.read::<serde_json::Error>(ptr, tuple_size(items) as u64)?;
                 let types: Vec<&IType> = items.iter().collect();
                 Ok(Value::Array(values(&types, &bytes)?))
             }
             IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
-                let case = read_case(self.mem, ty, ptr).map_err(serde_json::Error::custom)?;
+                let case =
+                    read_case(self.mem, self.size, ty, ptr).map_err(serde_json::Error::custom)?;
                 let mut fields = values(&case.fields, &case.payload)?;
                 match ty {
                     IType::Option(_) => Ok(fields.pop().unwrap_or(Value::Null)),
