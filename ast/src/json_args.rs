@@ -1434,8 +1434,8 @@ fn push_pair(out: &mut Vec<u8>, ptr: u32, len: u32) {
     out.extend_from_slice(&len.to_le_bytes());
 }
 
-/// A byte array: collected into one host buffer (the guest's `allocate` needs the length
-/// first), then copied once. A checking pass keeps no bytes.
+/// A byte array: pushed byte by byte into the recording's arena as parsed (the guest's
+/// `allocate` needs the length first), then copied into the guest once.
 struct BytesVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>);
 
 impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
