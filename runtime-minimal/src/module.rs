@@ -17,10 +17,10 @@ use crate::interface::ModuleInterface;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Shared, StoreState};
-use crate::types::{check_value, FunctionSignature, IType, IValue};
+use crate::types::{check_value, IValue};
 use crate::wasm_value::{from_val, to_val};
 use marine_ast::forward::{check_forwarded, copy_bytes, lower_forwarded};
-use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues};
+use marine_ast::json::ivalue_to_json;
 use marine_ast::json_args::{prepare, JsonInput, JsonLowerError, PreparedArguments};
 use marine_ast::json_out::{check_result, JsonCost};
 use marine_ast::lift::{in_result, lift_result_from};
@@ -433,12 +433,6 @@ impl MModule {
                 module: self.name.to_string(),
                 function: function.to_string(),
             })?;
-        let signature = &export.plan.signature;
-        if signature.arguments.iter().any(|a| a.ty.uses_extensions())
-            || signature.outputs.iter().any(IType::uses_extensions)
-        {
-            return self.call_json_through_ivalues(call, function, signature, args, sink);
-        }
         let args =
             prepare(args, &export.plan.signature).map_err(|source| MarineError::JsonArguments {
                 module: self.name.to_string(),
@@ -460,52 +454,6 @@ impl MModule {
                 "internal: a JSON call without a JSON output".into(),
             )),
         }
-    }
-
-    /// [`MModule::call_json`] for a signature using the ABI extensions (`Option`, `Result`,
-    /// tuples, enums; `docs/abi-extensions.md`): the JSON is converted to `IValue`s and back
-    /// (`marine_ast::json`), the path every type took before JSON was streamed; the lift
-    /// budget bounds the result's host memory as for any `IValue` call.
-    fn call_json_through_ivalues(
-        &self,
-        call: &Arc<CallContext>,
-        function: &str,
-        signature: &FunctionSignature,
-        args: JsonInput<'_>,
-        sink: JsonSink<'_>,
-    ) -> Result<Option<serde_json::Value>, MarineError> {
-        let json_error = |source| MarineError::JsonArguments {
-            module: self.name.to_string(),
-            function: function.to_string(),
-            source: Box::new(source),
-        };
-        let parsed;
-        let args = match args {
-            JsonInput::Value(value) => value,
-            JsonInput::Text(text) => {
-                parsed = serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
-                    json_error(marine_ast::json::JsonArgsError::Syntax {
-                        function: function.to_string(),
-                        message: e.to_string(),
-                    })
-                })?;
-                &parsed
-            }
-        };
-        let values = json_to_ivalues(args, signature).map_err(json_error)?;
-        let outputs = self.call(call, function, &values)?;
-        let value = ivalues_to_json(&outputs, &signature.outputs);
-        let written = match sink {
-            JsonSink::Tree => return Ok(Some(value)),
-            JsonSink::Buffer { out, pretty } => write_value(out, pretty, &value),
-            JsonSink::Writer { out, pretty } => write_value(out, pretty, &value),
-        };
-        // Writing a `Value` fails only in the writer.
-        written.map_err(|e| MarineError::JsonOutput {
-            module: self.name.to_string(),
-            function: function.to_string(),
-            source: e.into(),
-        })
     }
 
     /// The module-to-module entry (used by `adapter::call_module_import`): like
