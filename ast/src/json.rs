@@ -74,10 +74,10 @@ pub enum JsonArgsError {
 
 /// Why a value could not be converted to the expected type: path inside the value, expected, given.
 #[derive(Debug)]
-struct ValueMismatch {
-    path: String,
-    expected: String,
-    given: String,
+pub(crate) struct ValueMismatch {
+    pub(crate) path: String,
+    pub(crate) expected: String,
+    pub(crate) given: String,
 }
 
 /// Converts JSON arguments into the `IValue`s of `signature`'s arguments.
@@ -201,7 +201,7 @@ pub(crate) fn signature_text(signature: &FunctionSignature) -> String {
 }
 
 /// Converts one JSON value into an `IValue` of type `ty`.
-fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueMismatch> {
+pub(crate) fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueMismatch> {
     let mismatch = || ValueMismatch {
         path: String::new(),
         expected: ty.to_string(),

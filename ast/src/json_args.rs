@@ -2,46 +2,50 @@
 //!
 //! [`crate::json::json_to_ivalues`] builds `IValue`s from a parsed `serde_json::Value`; this
 //! module instead drives the JSON parser with the function's signature (a serde
-//! [`DeserializeSeed`] per interface type) and writes each value into the guest through
-//! [`GuestMemoryMut`] as it is parsed: a string goes from the parser's buffer into a guest
-//! buffer, a byte array is collected into one host `Vec<u8>` (the guest's `allocate` needs
-//! the length first) and copied once, an array or record keeps only its packed wire bytes on
-//! the host. The input is JSON text or an already parsed `serde_json::Value`
-//! ([`JsonInput`]); both follow the rules of [`crate::json`] and give the same answers and
-//! error texts, with three differences: inside one argument the first problem in the text's
-//! order is reported, a key given twice in an object is an error (the tree form kept the
-//! last one), and a record given as an array of the wrong length is described by its length
-//! (`got array of 3 element(s)`).
+//! [`DeserializeSeed`] per interface type) and keeps, as it parses, only what goes into the
+//! guest: the bytes of its buffers (a string from the parser's buffer, a byte array byte by
+//! byte, an array's or record's packed wire bytes), one after the other in one host arena.
+//! The input is JSON text or an already parsed `serde_json::Value` ([`JsonInput`]); both
+//! follow the rules of [`crate::json`] and give the same answers and error texts, with three
+//! differences: inside one argument the first problem in the text's order is reported, a key
+//! given twice in an object is an error (the tree form kept the last one), and a record given
+//! as an array of the wrong length is described by its length (`got array of 3 element(s)`).
 //!
-//! Arguments are lowered in two passes. [`prepare`] checks the whole input against the
-//! signature without touching the guest (types, integer ranges, arity, names) and picks the
-//! form the arguments take (positional array, object by name, a bare value; a one-argument
-//! function may take a whole array or object). Only then does [`PreparedArguments::lower`]
-//! write, so a wrong argument never leaves buffers allocated in the guest.
+//! The text is parsed once. [`prepare`] checks the whole input against the signature without
+//! touching the guest (types, integer ranges, arity, names), picks the form the arguments
+//! take (positional array, object by name, a bare value; a one-argument function may take a
+//! whole array or object) and keeps the buffers of arguments that fit. Only then does
+//! [`PreparedArguments::lower`] allocate and write them in the guest (pointers between
+//! buffers are placeholders until then), so a wrong argument never leaves buffers allocated
+//! in the guest. A tree ([`JsonInput::Value`]) whose arguments all fit their types is written
+//! by one walk over the tree instead (its lengths are known without a pass): only a tree that
+//! does not fit goes through the checking pass, which gives the error.
 //!
 //! Hostile input is bounded: the parser's nesting limit (128) applies to text; the seeds
 //! recurse only as deep as the argument's type (bounded by `Limits::max_type_depth`), and
 //! the rendering of a mismatched value for an error message stops after 40 characters.
 //! Every allocation in the guest goes through its `allocate`, which enforces its memory
-//! limits; a host buffer grows only with the bytes actually parsed.
+//! limits; the host arena holds the lowered arguments, which grow only with the bytes
+//! actually parsed (at most 8 bytes of inline wire bytes and one buffer record per value
+//! given).
 
 use std::fmt::{self, Write as _};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::abi::{element_tag, record_size, wire_size, BYTES_TAG};
+use crate::abi::{
+    case_fields, element_tag, record_size, tuple_size, wire_size, BYTES_TAG, DISCRIMINANT_SIZE,
+};
 use crate::error::AbiError;
 use crate::json::JsonArgsError;
-use crate::lower::lower_bytes;
 use crate::memory::GuestMemoryMut;
-use crate::types::{FunctionSignature, IRecordType, IType};
+use crate::types::{FunctionSignature, IRecordField, IRecordType, IType, VariantKind};
 use crate::WasmValue;
 
-/// The ABI extension types (`docs/abi-extensions.md`) are converted through `IValue`s by the
-/// runtime (a signature using them never reaches this module's parser).
-const EXTENSIONS_NOT_STREAMED: &str =
-    "internal: the ABI extension types are converted through IValues, not streamed";
+/// How deep a value of an ABI extension type is read into a tree from a tree input (from
+/// text, the parser's nesting limit of 128 bounds it already).
+const TREE_DEPTH: usize = 128;
 
 /// JSON arguments: text, or an already parsed tree.
 #[derive(Clone, Copy, Debug)]
@@ -79,9 +83,50 @@ enum Form {
 /// Arguments checked against a signature, ready to be written into a guest.
 #[derive(Debug)]
 pub struct PreparedArguments<'a> {
-    input: JsonInput<'a>,
     signature: &'a FunctionSignature,
-    form: Form,
+    /// What goes into the guest: kept by the checking pass, or by one walk over a tree
+    /// whose arguments all [`fits`] their types.
+    recording: Recording<'a>,
+}
+
+/// What the checking pass keeps of arguments that fit: the guest buffers, in the order they
+/// were completed (an array's or record's buffer after the buffers its elements point to),
+/// with placeholders for the pointers (buffer index + 1; 0 stays null), and each argument's
+/// inline bytes. Its size is that of the lowered arguments, which the input's text bounds.
+#[derive(Debug, Default)]
+struct Recording<'t> {
+    /// Every buffer's bytes, one after the other.
+    arena: Vec<u8>,
+    buffers: Vec<Buffer<'t>>,
+    /// Per argument: its inline wire bytes.
+    inline: Vec<Vec<u8>>,
+    /// A failure found while checking (a length beyond 32 bits), reported when writing.
+    abi: Option<AbiError>,
+}
+
+/// One guest buffer of a [`Recording`].
+#[derive(Debug)]
+struct Buffer<'t> {
+    start: usize,
+    len: u32,
+    tag: u8,
+    layout: Layout<'t>,
+}
+
+/// Where a buffer's pointers are (to patch their placeholders).
+#[derive(Clone, Copy, Debug)]
+enum Layout<'t> {
+    /// Bytes (a string, a byte array, an array of scalars).
+    Flat,
+    /// Elements of this type, packed.
+    Elems(&'t IType),
+    /// A record's fields, packed.
+    Record(&'t IRecordType),
+    /// A tuple's elements, packed.
+    Tuple(&'t [IType]),
+    /// An `Option`, `Result` or enum block of this type and case: the discriminant, then
+    /// the case's fields packed.
+    Case(&'t IType, u32),
 }
 
 /// The kind of the input's top-level value, read without parsing it.
@@ -127,12 +172,19 @@ pub fn prepare<'a>(
     signature: &'a FunctionSignature,
 ) -> Result<PreparedArguments<'a>, JsonArgsError> {
     let arity = signature.arguments.len();
-    let prepared = |form| PreparedArguments {
-        input,
+    let prepared = |_form, recording| PreparedArguments {
         signature,
-        form,
+        recording,
     };
     let kind = top_kind(input);
+    if let JsonInput::Value(value) = input {
+        if let Some(form) = tree_form(value, signature, kind) {
+            return Ok(PreparedArguments {
+                signature,
+                recording: record_tree(value, signature, form),
+            });
+        }
+    }
     let first = match kind {
         TopKind::Null | TopKind::EmptyArray | TopKind::EmptyObject if arity == 0 => {
             // Still parsed: `null` followed by garbage is not JSON.
@@ -141,19 +193,19 @@ pub fn prepare<'a>(
         TopKind::EmptyArray | TopKind::Array => check(input, signature, Form::Positional),
         TopKind::EmptyObject | TopKind::Object => check(input, signature, Form::Named),
         TopKind::Null => match check(input, signature, Form::Nothing) {
-            Ok(()) => Err(arity_error(signature, 0)),
+            Ok(_) => Err(arity_error(signature, 0)),
             Err(e) => Err(e),
         },
         TopKind::Other => {
-            return check(input, signature, Form::Single).map(|()| prepared(Form::Single))
+            return check(input, signature, Form::Single).map(|r| prepared(Form::Single, r))
         }
     };
     match first {
-        Ok(()) => Ok(prepared(form_of(kind, arity))),
+        Ok(recording) => Ok(prepared(form_of(kind, arity), recording)),
         Err(e @ JsonArgsError::Syntax { .. }) => Err(e),
         // A one-argument function may take the whole array/object as its argument.
         Err(e) if arity == 1 => match check(input, signature, Form::Single) {
-            Ok(()) => Ok(prepared(Form::Single)),
+            Ok(recording) => Ok(prepared(Form::Single, recording)),
             Err(_) => Err(e),
         },
         Err(e) => Err(e),
@@ -178,28 +230,149 @@ impl PreparedArguments<'_> {
         guest: &mut dyn GuestMemoryMut,
         out: &mut dyn FnMut(WasmValue),
     ) -> Result<(), JsonLowerError> {
-        let mut run = Run::new(self.signature, Some(guest));
-        let parsed = parse(self.input, &mut run, self.form);
-        if let Some(e) = run.abi.take() {
-            return Err(e.into());
-        }
-        parsed.map_err(|e| syntax_error(self.signature, e))?;
-        run.verdict(self.form)?;
-        for (arg, inline) in self.signature.arguments.iter().zip(&run.inline) {
-            inline_to_wasm(&arg.ty, inline, out);
-        }
-        Ok(())
+        replay(&self.recording, self.signature, guest, out).map_err(Into::into)
     }
 }
 
-fn check(
+/// The checking pass: the arguments in `form` checked against `signature`, and what goes
+/// into the guest when they fit.
+fn check<'t>(
     input: JsonInput<'_>,
-    signature: &FunctionSignature,
+    signature: &'t FunctionSignature,
     form: Form,
-) -> Result<(), JsonArgsError> {
-    let mut run = Run::new(signature, None);
-    parse(input, &mut run, form).map_err(|e| syntax_error(signature, e))?;
-    run.verdict(form)
+) -> Result<Recording<'t>, JsonArgsError> {
+    let mut recording = Recording::default();
+    let mut run = Run::new(signature, &mut recording);
+    let parsed = parse(input, &mut run, form);
+    if let Some(e) = run.abi.take() {
+        drop(run);
+        return Ok(Recording {
+            abi: Some(e),
+            ..Recording::default()
+        });
+    }
+    parsed.map_err(|e| syntax_error(signature, e))?;
+    run.verdict(form)?;
+    let inline = std::mem::take(&mut run.inline);
+    drop(run);
+    recording.inline = inline;
+    Ok(recording)
+}
+
+/// Writes recorded arguments into `guest`: each buffer in order, its placeholders replaced
+/// by the guest pointers of the buffers before it, then each argument's parameters.
+fn replay(
+    recording: &Recording<'_>,
+    signature: &FunctionSignature,
+    guest: &mut dyn GuestMemoryMut,
+    out: &mut dyn FnMut(WasmValue),
+) -> Result<(), AbiError> {
+    if let Some(e) = &recording.abi {
+        return Err(e.clone());
+    }
+    let mut ptrs: Vec<u32> = Vec::with_capacity(recording.buffers.len());
+    let mut scratch = Vec::new();
+    for buffer in &recording.buffers {
+        let bytes = recording
+            .arena
+            .get(buffer.start..buffer.start + buffer.len as usize)
+            .ok_or_else(|| internal("a recorded buffer"))?;
+        let ptr = guest.allocate(buffer.len, buffer.tag)?;
+        match buffer.layout {
+            Layout::Flat => guest.write(ptr, bytes)?,
+            layout => {
+                scratch.clear();
+                scratch.extend_from_slice(bytes);
+                patch(&mut scratch, layout, &ptrs)?;
+                guest.write(ptr, &scratch)?;
+            }
+        }
+        ptrs.push(ptr);
+    }
+    for (arg, inline) in signature.arguments.iter().zip(&recording.inline) {
+        scratch.clear();
+        scratch.extend_from_slice(inline);
+        if holds_pointer(&arg.ty) {
+            patch_slot(&mut scratch, &ptrs)?;
+        }
+        inline_to_wasm(&arg.ty, &scratch, out);
+    }
+    Ok(())
+}
+
+/// Whether a value of `ty` starts with a pointer to a buffer of its own.
+fn holds_pointer(ty: &IType) -> bool {
+    matches!(
+        ty,
+        IType::String
+            | IType::ByteArray
+            | IType::Array(_)
+            | IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_)
+    )
+}
+
+/// Patches the pointers of fields of `types` packed from `at`.
+fn patch_fields<'a>(
+    bytes: &mut [u8],
+    mut at: usize,
+    types: impl Iterator<Item = &'a IType>,
+    ptrs: &[u32],
+) -> Result<(), AbiError> {
+    for ty in types {
+        let width = wire_size(ty) as usize;
+        if holds_pointer(ty) {
+            let slot = bytes
+                .get_mut(at..at + width)
+                .ok_or_else(|| internal("a recorded block"))?;
+            patch_slot(slot, ptrs)?;
+        }
+        at += width;
+    }
+    Ok(())
+}
+
+/// Replaces the placeholders of a recorded buffer with the pointers of `layout`.
+fn patch(bytes: &mut [u8], layout: Layout<'_>, ptrs: &[u32]) -> Result<(), AbiError> {
+    match layout {
+        Layout::Flat => Ok(()),
+        Layout::Elems(elem) if holds_pointer(elem) => bytes
+            .chunks_exact_mut(wire_size(elem) as usize)
+            .try_for_each(|chunk| patch_slot(chunk, ptrs)),
+        Layout::Elems(_) => Ok(()),
+        Layout::Record(record) => patch_fields(bytes, 0, record.fields.iter().map(|f| &f.ty), ptrs),
+        Layout::Tuple(items) => patch_fields(bytes, 0, items.iter(), ptrs),
+        Layout::Case(ty, discriminant) => {
+            let fields = case_fields(ty, discriminant).ok_or_else(|| internal("a case"))?;
+            patch_fields(bytes, DISCRIMINANT_SIZE as usize, fields.into_iter(), ptrs)
+        }
+    }
+}
+
+/// The placeholder in the first 4 bytes of `slot` (0, or a buffer index + 1) replaced by the
+/// buffer's guest pointer.
+fn patch_slot(slot: &mut [u8], ptrs: &[u32]) -> Result<(), AbiError> {
+    let word = slot
+        .get_mut(..4)
+        .ok_or_else(|| internal("a pointer slot"))?;
+    let mark = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+    if mark != 0 {
+        let ptr = ptrs
+            .get(mark as usize - 1)
+            .ok_or_else(|| internal("a buffer recorded before its pointer"))?;
+        word.copy_from_slice(&ptr.to_le_bytes());
+    }
+    Ok(())
+}
+
+fn internal(what: &str) -> AbiError {
+    AbiError::ValueMismatch {
+        expected: format!("{what} (internal: recorded by the checking pass)"),
+        given: "an inconsistent recording".into(),
+    }
 }
 
 fn syntax_error(signature: &FunctionSignature, e: serde_json::Error) -> JsonArgsError {
@@ -245,21 +418,22 @@ struct Mismatch {
     given: String,
 }
 
-/// One pass over the arguments: checking (no guest) or writing.
+/// The checking pass over the arguments, keeping what goes into the guest.
 struct Run<'t, 'g> {
     signature: &'t FunctionSignature,
-    guest: Option<&'g mut dyn GuestMemoryMut>,
+    /// Where the arguments' buffers are kept.
+    recording: &'g mut Recording<'t>,
     /// Path from the current argument to the value being parsed.
     path: Vec<Segment<'t>>,
     /// The first mismatch inside the current argument.
     mismatch: Option<Mismatch>,
-    /// The guest's failure (writing pass), which stops parsing.
+    /// A length beyond 32 bits, which stops parsing.
     abi: Option<AbiError>,
     /// Per argument: the first mismatch inside it.
     arg_mismatch: Vec<Option<Mismatch>>,
     /// Per argument: whether it was given.
     given: Vec<bool>,
-    /// Per argument: its inline wire bytes (writing pass).
+    /// Per argument: its inline wire bytes (placeholders for pointers).
     inline: Vec<Vec<u8>>,
     /// Values given in a positional array.
     count: usize,
@@ -270,11 +444,11 @@ struct Run<'t, 'g> {
 }
 
 impl<'t, 'g> Run<'t, 'g> {
-    fn new(signature: &'t FunctionSignature, guest: Option<&'g mut dyn GuestMemoryMut>) -> Self {
+    fn new(signature: &'t FunctionSignature, recording: &'g mut Recording<'t>) -> Self {
         let arity = signature.arguments.len();
         Run {
             signature,
-            guest,
+            recording,
             path: Vec::new(),
             mismatch: None,
             abi: None,
@@ -405,35 +579,462 @@ impl<'t, 'g> Run<'t, 'g> {
         Ok(())
     }
 
-    /// Copies `bytes` into a fresh guest buffer (writing pass); (0, 0) when checking.
-    fn write_buffer<E: de::Error>(&mut self, bytes: &[u8], tag: u8) -> Result<(u32, u32), E> {
-        let Some(guest) = self.guest.as_deref_mut() else {
-            return Ok((0, 0));
-        };
-        let mut guest = DynGuest(guest);
-        lower_bytes(&mut guest, bytes, tag).map_err(|e| self.fail(e))
+    /// Records `bytes` as a guest buffer: (placeholder, length), (0, 0) when empty.
+    fn write_buffer<E: de::Error>(
+        &mut self,
+        bytes: &[u8],
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), E> {
+        let recorded = self.recording.buffer(bytes, tag, layout);
+        recorded.map_err(|e| self.fail(e))
     }
 
-    /// Records the guest's failure; parsing stops with an error serde carries up.
+    /// Records the arena's bytes from `start` as a guest buffer.
+    fn end_buffer<E: de::Error>(
+        &mut self,
+        start: usize,
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), E> {
+        let recorded = self.recording.end_buffer(start, tag, layout);
+        recorded.map_err(|e| self.fail(e))
+    }
+
+    /// Checks and records `value`, of the ABI extension type `ty`: a mismatch is the one
+    /// `crate::json` reports.
+    fn extension<E: de::Error>(
+        &mut self,
+        value: &Value,
+        ty: &'t IType,
+        out: &mut Vec<u8>,
+    ) -> Result<(), E> {
+        if fits(value, ty) {
+            return self
+                .recording
+                .value(value, ty, out)
+                .map_err(|e| self.fail(e));
+        }
+        let (suffix, expected, given) = match crate::json::json_to_ivalue(value, ty) {
+            Err(m) => (m.path, m.expected, m.given),
+            Ok(_) => (
+                String::new(),
+                ty.to_string(),
+                "a value the streamed check refused (internal)".into(),
+            ),
+        };
+        if self.mismatch.is_none() {
+            self.mismatch = Some(Mismatch {
+                path: format!("{}{suffix}", self.path_text()),
+                expected,
+                given,
+            });
+        }
+        out.resize(out.len() + wire_size(ty) as usize, 0);
+        Ok(())
+    }
+
+    /// Records a failure; parsing stops with an error serde carries up.
     fn fail<E: de::Error>(&mut self, e: AbiError) -> E {
         self.abi.get_or_insert(e);
-        E::custom("the guest failed")
-    }
-
-    fn writing(&self) -> bool {
-        self.guest.is_some()
+        E::custom("the arguments are too large")
     }
 }
 
-/// `&mut dyn GuestMemoryMut` as a sized [`GuestMemoryMut`] for the generic lowering helpers.
-struct DynGuest<'a>(&'a mut dyn GuestMemoryMut);
+/// The form of a tree's arguments when every one of them [`fits`] its type; `None` sends
+/// the tree through the checking pass (which reports what is wrong, or takes a form this
+/// quick look does not: a one-argument function given its whole array or object).
+fn tree_form(value: &Value, signature: &FunctionSignature, kind: TopKind) -> Option<Form> {
+    let args = &signature.arguments;
+    let form = match (kind, value) {
+        (TopKind::Null | TopKind::EmptyArray | TopKind::EmptyObject, _) if args.is_empty() => {
+            Form::Nothing
+        }
+        (_, Value::Array(items)) => {
+            let fit = items.len() == args.len()
+                && items
+                    .iter()
+                    .zip(args)
+                    .all(|(item, arg)| fits(item, &arg.ty));
+            fit.then_some(Form::Positional)?
+        }
+        (_, Value::Object(map)) => {
+            let fit = map.len() == args.len()
+                && args
+                    .iter()
+                    .all(|arg| map.get(&arg.name).is_some_and(|v| fits(v, &arg.ty)));
+            fit.then_some(Form::Named)?
+        }
+        (_, Value::Null) => return None,
+        (_, value) => match args.as_slice() {
+            [arg] if fits(value, &arg.ty) => Form::Single,
+            _ => return None,
+        },
+    };
+    Some(form)
+}
 
-impl GuestMemoryMut for DynGuest<'_> {
-    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
-        self.0.allocate(size, tag)
+/// Whether `value` is a `ty` in the forms of [`crate::json`] (exactly when
+/// `crate::json::json_to_ivalue` takes it; the checking pass takes it too). Recurses as deep
+/// as `ty`, whatever the tree's depth.
+fn fits(value: &Value, ty: &IType) -> bool {
+    match (ty, value) {
+        (IType::Boolean, Value::Bool(_)) => true,
+        (IType::S8, Value::Number(n)) => int_fits::<i8>(n),
+        (IType::U8, Value::Number(n)) => int_fits::<u8>(n),
+        (IType::S16, Value::Number(n)) => int_fits::<i16>(n),
+        (IType::U16, Value::Number(n)) => int_fits::<u16>(n),
+        (IType::S32, Value::Number(n)) => int_fits::<i32>(n),
+        (IType::U32, Value::Number(n)) => int_fits::<u32>(n),
+        (IType::S64, Value::Number(n)) => int_fits::<i64>(n),
+        (IType::U64, Value::Number(n)) => int_fits::<u64>(n),
+        (IType::F64, Value::Number(_)) => true,
+        (IType::F32, Value::Number(n)) => n
+            .as_f64()
+            .is_some_and(|v| !(v.is_finite() && v.abs() > f64::from(f32::MAX))),
+        (IType::F32 | IType::F64, Value::String(s)) => special_float(s).is_some(),
+        (IType::String, Value::String(_)) => true,
+        (IType::ByteArray, Value::Array(items)) => items
+            .iter()
+            .all(|v| matches!(v, Value::Number(n) if int_fits::<u8>(n))),
+        (IType::Array(elem), Value::Array(items)) => items.iter().all(|v| fits(v, elem)),
+        (IType::Record(record), Value::Object(map)) => {
+            map.len() == record.fields.len()
+                && record
+                    .fields
+                    .iter()
+                    .all(|f| map.get(&f.name).is_some_and(|v| fits(v, &f.ty)))
+        }
+        (IType::Record(record), Value::Array(items)) => {
+            items.len() == record.fields.len()
+                && items
+                    .iter()
+                    .zip(&record.fields)
+                    .all(|(v, f)| fits(v, &f.ty))
+        }
+        (IType::Tuple(items), Value::Null) => items.is_empty(),
+        (IType::Tuple(items), Value::Array(values)) => {
+            values.len() == items.len() && values.iter().zip(items).all(|(v, t)| fits(v, t))
+        }
+        (IType::Option(_) | IType::Result(..) | IType::Enum(_), value) => {
+            match case_of(value, ty) {
+                Some((_, Payload::None)) => true,
+                Some((_, Payload::One(v, t))) => fits(v, t),
+                Some((_, Payload::Fields(values, fields))) => {
+                    values.iter().zip(fields).all(|(v, f)| fits(v, &f.ty))
+                }
+                Some((_, Payload::Named(map, fields))) => fields
+                    .iter()
+                    .all(|f| map.get(&f.name).is_some_and(|v| fits(v, &f.ty))),
+                None => false,
+            }
+        }
+        _ => false,
     }
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
-        self.0.write(ptr, bytes)
+}
+
+/// Whether the number is an integer (not a float) that fits `T`.
+fn int_fits<T: TryFrom<u64> + TryFrom<i64>>(n: &serde_json::Number) -> bool {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(v), _) => T::try_from(v).is_ok(),
+        (None, Some(v)) => T::try_from(v).is_ok(),
+        (None, None) => false,
+    }
+}
+
+/// The non-finite floats, written as strings (see `crate::json`).
+fn special_float(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// Records a tree's arguments (each [`fits`] its type) in `form`.
+fn record_tree<'t>(value: &Value, signature: &'t FunctionSignature, form: Form) -> Recording<'t> {
+    let mut recording = Recording::default();
+    for (i, arg) in signature.arguments.iter().enumerate() {
+        let item = match (form, value) {
+            (Form::Positional, Value::Array(items)) => items.get(i),
+            (Form::Named, Value::Object(map)) => map.get(&arg.name),
+            (Form::Single, value) => Some(value),
+            _ => None,
+        };
+        let mut inline = Vec::with_capacity(8);
+        let recorded = match item {
+            Some(item) => recording.value(item, &arg.ty, &mut inline),
+            None => Err(not_checked(&arg.ty)),
+        };
+        if let Err(e) = recorded {
+            return Recording {
+                abi: Some(e),
+                ..Recording::default()
+            };
+        }
+        recording.inline.push(inline);
+    }
+    recording
+}
+
+fn not_checked(ty: &IType) -> AbiError {
+    AbiError::ValueMismatch {
+        expected: format!("{ty} (internal: checked before it is written)"),
+        given: "a value the check did not take".into(),
+    }
+}
+
+impl<'t> Recording<'t> {
+    /// Records `bytes` as a guest buffer: (placeholder, length), (0, 0) when empty.
+    fn buffer(
+        &mut self,
+        bytes: &[u8],
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), AbiError> {
+        let start = self.arena.len();
+        self.arena.extend_from_slice(bytes);
+        self.end_buffer(start, tag, layout)
+    }
+
+    /// Records the arena's bytes from `start` as a guest buffer (see [`Recording::buffer`]).
+    fn end_buffer(
+        &mut self,
+        start: usize,
+        tag: u8,
+        layout: Layout<'t>,
+    ) -> Result<(u32, u32), AbiError> {
+        let len = self.arena.len() - start;
+        if len == 0 {
+            return Ok((0, 0));
+        }
+        let too_large = |what: &str, len: usize| AbiError::TooLarge {
+            what: what.into(),
+            len: len as u64,
+        };
+        let len32 = u32::try_from(len).map_err(|_| too_large("byte buffer", len))?;
+        let index = self.buffers.len() + 1;
+        let mark = u32::try_from(index).map_err(|_| too_large("buffers", index))?;
+        self.buffers.push(Buffer {
+            start,
+            len: len32,
+            tag,
+            layout,
+        });
+        Ok((mark, len32))
+    }
+
+    /// Records `value` (which [`fits`] `ty`): its inline wire bytes are appended to `out`,
+    /// its buffers recorded. Recurses as deep as `ty`.
+    fn value(&mut self, value: &Value, ty: &'t IType, out: &mut Vec<u8>) -> Result<(), AbiError> {
+        let int = |n: &serde_json::Number| -> Result<i128, AbiError> {
+            n.as_u64()
+                .map(i128::from)
+                .or_else(|| n.as_i64().map(i128::from))
+                .ok_or_else(|| not_checked(ty))
+        };
+        let float = |value: &Value| match value {
+            Value::Number(n) => n
+                .as_u64()
+                .map(|v| v as f64)
+                .or_else(|| n.as_i64().map(|v| v as f64))
+                .or_else(|| n.as_f64()),
+            Value::String(s) => special_float(s),
+            _ => None,
+        };
+        macro_rules! integer {
+            ($t:ty) => {{
+                let Value::Number(n) = value else {
+                    return Err(not_checked(ty));
+                };
+                let v = <$t>::try_from(int(n)?).map_err(|_| not_checked(ty))?;
+                out.extend_from_slice(&v.to_le_bytes());
+            }};
+        }
+        match ty {
+            IType::Boolean => match value {
+                Value::Bool(b) => out.push(u8::from(*b)),
+                _ => return Err(not_checked(ty)),
+            },
+            IType::S8 => integer!(i8),
+            IType::U8 => integer!(u8),
+            IType::S16 => integer!(i16),
+            IType::U16 => integer!(u16),
+            IType::S32 => integer!(i32),
+            IType::U32 => integer!(u32),
+            IType::S64 => integer!(i64),
+            IType::U64 => integer!(u64),
+            IType::F32 => {
+                let v = float(value).ok_or_else(|| not_checked(ty))?;
+                out.extend_from_slice(&(v as f32).to_le_bytes());
+            }
+            IType::F64 => {
+                let v = float(value).ok_or_else(|| not_checked(ty))?;
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            IType::String => {
+                let Value::String(s) = value else {
+                    return Err(not_checked(ty));
+                };
+                let (ptr, len) = self.buffer(s.as_bytes(), BYTES_TAG, Layout::Flat)?;
+                push_pair(out, ptr, len);
+            }
+            IType::ByteArray => {
+                let Value::Array(items) = value else {
+                    return Err(not_checked(ty));
+                };
+                let start = self.arena.len();
+                self.arena.reserve(items.len());
+                for item in items {
+                    match item.as_u64().and_then(|v| u8::try_from(v).ok()) {
+                        Some(b) => self.arena.push(b),
+                        None => return Err(not_checked(ty)),
+                    }
+                }
+                let (ptr, len) = self.end_buffer(start, BYTES_TAG, Layout::Flat)?;
+                push_pair(out, ptr, len);
+            }
+            IType::Array(elem) => {
+                let Value::Array(items) = value else {
+                    return Err(not_checked(ty));
+                };
+                let mut packed =
+                    Vec::with_capacity(items.len().saturating_mul(wire_size(elem) as usize));
+                for item in items {
+                    self.value(item, elem, &mut packed)?;
+                }
+                let (ptr, _) = self.buffer(&packed, element_tag(elem), Layout::Elems(elem))?;
+                let count = u32::try_from(items.len()).map_err(|_| AbiError::TooLarge {
+                    what: format!("array of {elem}"),
+                    len: items.len() as u64,
+                })?;
+                push_pair(out, ptr, count);
+            }
+            IType::Record(record) => {
+                let mut packed = Vec::with_capacity(record_size(record) as usize);
+                for (i, field) in record.fields.iter().enumerate() {
+                    let item = match value {
+                        Value::Object(map) => map.get(&field.name),
+                        Value::Array(items) => items.get(i),
+                        _ => None,
+                    };
+                    let item = item.ok_or_else(|| not_checked(ty))?;
+                    self.value(item, &field.ty, &mut packed)?;
+                }
+                let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Record(record))?;
+                out.extend_from_slice(&ptr.to_le_bytes());
+            }
+            IType::Tuple(items) => {
+                let mut packed = Vec::with_capacity(tuple_size(items) as usize);
+                match value {
+                    Value::Array(values) if values.len() == items.len() => {
+                        for (v, item) in values.iter().zip(items.iter()) {
+                            self.value(v, item, &mut packed)?;
+                        }
+                    }
+                    Value::Null if items.is_empty() => {}
+                    _ => return Err(not_checked(ty)),
+                }
+                let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Tuple(items))?;
+                out.extend_from_slice(&ptr.to_le_bytes());
+            }
+            IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
+                let (discriminant, payload) = case_of(value, ty).ok_or_else(|| not_checked(ty))?;
+                let mut packed = discriminant.to_le_bytes().to_vec();
+                match payload {
+                    Payload::None => {}
+                    Payload::One(v, t) => self.value(v, t, &mut packed)?,
+                    Payload::Fields(values, fields) => {
+                        for (v, f) in values.iter().zip(fields) {
+                            self.value(v, &f.ty, &mut packed)?;
+                        }
+                    }
+                    Payload::Named(map, fields) => {
+                        for f in fields {
+                            let v = map.get(&f.name).ok_or_else(|| not_checked(ty))?;
+                            self.value(v, &f.ty, &mut packed)?;
+                        }
+                    }
+                }
+                let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Case(ty, discriminant))?;
+                out.extend_from_slice(&ptr.to_le_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The payload of an `Option`, `Result` or enum value in JSON.
+enum Payload<'v, 't> {
+    /// No payload (`None`, a unit variant).
+    None,
+    /// One value of a type (`Some`, `Ok`, `Err`, a newtype variant).
+    One(&'v Value, &'t IType),
+    /// The fields of a variant, by position.
+    Fields(&'v [Value], &'t [IRecordField]),
+    /// The fields of a struct variant, by name.
+    Named(&'v serde_json::Map<String, Value>, &'t [IRecordField]),
+}
+
+/// The case (discriminant) and payload `value` gives for the tagged type `ty`, in the forms
+/// [`crate::json`] reads (serde's); `None` when it is none of them. Only the payload's shape
+/// is looked at, not its values.
+fn case_of<'v, 't>(value: &'v Value, ty: &'t IType) -> Option<(u32, Payload<'v, 't>)> {
+    match ty {
+        IType::Option(inner) => match value {
+            Value::Null => Some((0, Payload::None)),
+            v => Some((1, Payload::One(v, inner))),
+        },
+        IType::Result(ok, err) => {
+            let Value::Object(map) = value else {
+                return None;
+            };
+            match (map.len(), map.get("Ok"), map.get("Err")) {
+                (1, Some(v), None) => Some((0, Payload::One(v, ok))),
+                (1, None, Some(e)) => Some((1, Payload::One(e, err))),
+                _ => None,
+            }
+        }
+        IType::Enum(e) => {
+            let (name, payload) = match value {
+                Value::String(name) => (name.as_str(), None),
+                Value::Object(map) if map.len() == 1 => {
+                    let (name, payload) = map.iter().next()?;
+                    (name.as_str(), Some(payload))
+                }
+                _ => return None,
+            };
+            let (index, variant) = e
+                .variants
+                .iter()
+                .enumerate()
+                .find(|(_, v)| v.name == name)?;
+            let index = u32::try_from(index).ok()?;
+            let fields = &variant.fields[..];
+            let payload = match (variant.kind, payload) {
+                (VariantKind::Unit, None | Some(Value::Null)) => Payload::None,
+                (VariantKind::Tuple, Some(v)) if fields.len() == 1 => {
+                    Payload::One(v, &fields[0].ty)
+                }
+                (VariantKind::Tuple | VariantKind::Struct, Some(Value::Array(items)))
+                    if items.len() == fields.len() =>
+                {
+                    Payload::Fields(items, fields)
+                }
+                (VariantKind::Struct, Some(Value::Object(map))) => {
+                    let exact = map.len() == fields.len()
+                        && fields.iter().all(|f| map.contains_key(&f.name));
+                    if !exact {
+                        return None;
+                    }
+                    Payload::Named(map, fields)
+                }
+                _ => return None,
+            };
+            Some((index, payload))
+        }
+        _ => None,
     }
 }
 
@@ -541,9 +1142,6 @@ impl<'de> Visitor<'de> for NamedVisitor<'_, '_, '_> {
             let index = run.signature.arguments.iter().position(|a| a.name == key);
             match index {
                 Some(i) if run.given[i] => {
-                    if run.writing() {
-                        return Err(de::Error::custom("an argument given twice"));
-                    }
                     run.duplicate.get_or_insert(key);
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -603,8 +1201,11 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_, '_> {
         }
         let ty = self.ty;
         match ty {
+            // A value of an ABI extension type is read into a (bounded) tree, then checked and
+            // recorded as `crate::json` reads it: same forms, same error texts.
             IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(serde::de::Error::custom(EXTENSIONS_NOT_STREAMED))
+                let value = TreeSeed(TREE_DEPTH).deserialize(de)?;
+                self.run.extension(&value, ty, self.out)
             }
             IType::Boolean
             | IType::S8
@@ -818,7 +1419,10 @@ impl<'de> Visitor<'de> for StringVisitor<'_, '_, '_, '_> {
         f.write_str("a string")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let (ptr, len) = self.0.run.write_buffer(v.as_bytes(), BYTES_TAG)?;
+        let (ptr, len) = self
+            .0
+            .run
+            .write_buffer(v.as_bytes(), BYTES_TAG, Layout::Flat)?;
         push_pair(self.0.out, ptr, len);
         Ok(())
     }
@@ -830,8 +1434,8 @@ fn push_pair(out: &mut Vec<u8>, ptr: u32, len: u32) {
     out.extend_from_slice(&len.to_le_bytes());
 }
 
-/// A byte array: collected into one host buffer (the guest's `allocate` needs the length
-/// first), then copied once. A checking pass keeps no bytes.
+/// A byte array: pushed byte by byte into the recording's arena as parsed (the guest's
+/// `allocate` needs the length first), then copied into the guest once.
 struct BytesVisitor<'r, 't, 'g, 'o>(ValueSeed<'r, 't, 'g, 'o>);
 
 impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
@@ -841,14 +1445,17 @@ impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let seed = self.0;
-        let writing = seed.run.writing();
-        let mut bytes = Vec::new();
+        // Straight into the recording's arena, as parsed.
+        let start = seed.run.recording.arena.len();
+        if let Some(hint) = seq.size_hint() {
+            seed.run.recording.arena.reserve(hint);
+        }
         let mut index = 0;
         while let Some(byte) = seq.next_element_seed(ByteSeed)? {
             match byte {
-                Ok(b) if writing => bytes.push(b),
-                Ok(_) => {}
+                Ok(b) => seed.run.recording.arena.push(b),
                 Err(given) => {
+                    seed.run.recording.arena.truncate(start);
                     seed.run.path.push(Segment::Index(index));
                     seed.run.mismatch(IType::U8.to_string(), given);
                     seed.run.path.pop();
@@ -859,7 +1466,7 @@ impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
             }
             index += 1;
         }
-        let (ptr, len) = seed.run.write_buffer(&bytes, BYTES_TAG)?;
+        let (ptr, len) = seed.run.end_buffer(start, BYTES_TAG, Layout::Flat)?;
         push_pair(seed.out, ptr, len);
         Ok(())
     }
@@ -940,7 +1547,7 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_, '_, '_> {
             push_pair(out, 0, 0);
             return Ok(());
         }
-        let (ptr, _) = run.write_buffer(&items, element_tag(elem))?;
+        let (ptr, _) = run.write_buffer(&items, element_tag(elem), Layout::Elems(elem))?;
         let count = u32::try_from(count).map_err(|_| {
             run.fail::<A::Error>(AbiError::TooLarge {
                 what: format!("array of {elem}"),
@@ -964,7 +1571,8 @@ impl RecordVisitor<'_, '_, '_, '_> {
         let ptr = if run.skipping() || packed.is_empty() {
             0
         } else {
-            run.write_buffer::<E>(packed, BYTES_TAG)?.0
+            run.write_buffer::<E>(packed, BYTES_TAG, Layout::Record(self.1))?
+                .0
         };
         out.extend_from_slice(&ptr.to_le_bytes());
         Ok(())
@@ -1007,9 +1615,6 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
             };
             let field = &record.fields[i];
             if given[i] {
-                if run.writing() {
-                    return Err(de::Error::custom("a field given twice"));
-                }
                 map.next_value::<IgnoredAny>()?;
                 run.path.push(Segment::Field(&field.name));
                 run.mismatch(
@@ -1063,9 +1668,6 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
             count += 1;
         }
         if count != record.fields.len() {
-            if run.writing() {
-                return Err(de::Error::custom("a record of the wrong length"));
-            }
             // The elements were parsed as fields: what was given is described by its length.
             run.mismatch = None;
             run.mismatch(record.name.clone(), format!("array of {count} element(s)"));
@@ -1280,6 +1882,78 @@ impl<'de> Visitor<'de> for PreviewVisitor<'_> {
     }
 }
 
+/// Reads any value into a tree, at most `.0` arrays or objects deep.
+struct TreeSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for TreeSeed {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        de.deserialize_any(TreeVisitor(self.0))
+    }
+}
+
+struct TreeVisitor(usize);
+
+impl TreeVisitor {
+    /// The depth left for the elements of an array or object.
+    fn inner<E: de::Error>(&self) -> Result<usize, E> {
+        self.0
+            .checked_sub(1)
+            .ok_or_else(|| E::custom(format!("nesting deeper than {TREE_DEPTH}")))
+    }
+}
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        TreeSeed(self.0).deserialize(de)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let depth = self.inner()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(TreeSeed(depth))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let depth = self.inner()?;
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let value = map.next_value_seed(TreeSeed(depth))?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1346,6 +2020,9 @@ mod tests {
                     lifter.sized(&arg.ty, ptr, len).unwrap()
                 }
                 IType::Record(r) => lifter.record(r, i32_param(&mut params)).unwrap(),
+                IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
+                    lifter.boxed(&arg.ty, i32_param(&mut params)).unwrap()
+                }
                 scalar => wasm_to_scalar(scalar, params.next().unwrap()).unwrap(),
             };
             values.push(value);
@@ -1367,6 +2044,62 @@ mod tests {
             values_eq(&from_tree, &expected),
             "tree {text}: {from_tree:?} != {expected:?}"
         );
+        // Both write the same guest memory, allocations and parameters, whichever way the
+        // tree was written.
+        assert_eq!(
+            written(JsonInput::Text(&text), signature),
+            written(JsonInput::Value(&value), signature),
+            "{text}"
+        );
+    }
+
+    /// The guest memory, allocations and parameters `input` is lowered into, and whether the
+    /// tree was written by walking it.
+    fn written(input: JsonInput<'_>, signature: &FunctionSignature) -> Option<String> {
+        let prepared = prepare(input, signature).ok()?;
+        let mut guest = VecGuest::default();
+        let mut params = Vec::new();
+        prepared.lower(&mut guest, &mut |v| params.push(v)).unwrap();
+        Some(format!(
+            "{:?} {:?} {params:?}",
+            guest.mem, guest.allocations
+        ))
+    }
+
+    #[test]
+    fn fitting_trees_are_written_by_walking_them() {
+        let records = sig(&[("p", point()), ("n", IType::Boolean)]);
+        let nested_sig = sig(&[("n", nested())]);
+        let bytes = sig(&[("data", IType::ByteArray)]);
+        let walked = |value: &Value, signature: &FunctionSignature| {
+            prepare(JsonInput::Value(value), signature).unwrap();
+            tree_form(value, signature, top_kind(JsonInput::Value(value))).is_some()
+        };
+        assert!(walked(&json!([{"x": 2, "y": -1}, true]), &records));
+        assert!(walked(&json!({"n": true, "p": [-1, 2]}), &records));
+        assert!(walked(&json!([[1, 2, 255]]), &bytes));
+        assert!(walked(&json!({"data": []}), &bytes));
+        let full = json!({"name": "n", "points": [{"x": 1, "y": 2}, [3, 4]], "data": [9],
+                          "flag": false, "f": 1, "d": "-Infinity", "small": -128,
+                          "u16": 65535, "i16": -32768});
+        assert!(walked(&json!([full]), &nested_sig));
+        assert!(walked(&json!({ "n": full }), &nested_sig));
+        // A one-argument function given its whole array or object, and wrong values, take the
+        // checking pass (and its answers).
+        assert!(!walked(&json!([1, 2, 255]), &bytes));
+        assert!(!walked(&full, &nested_sig));
+        for wrong in [
+            json!([[1, 256]]),
+            json!([[1.0]]),
+            json!({"data": [1], "x": 1}),
+        ] {
+            assert!(
+                prepare(JsonInput::Value(&wrong), &bytes).is_err(),
+                "{wrong}"
+            );
+        }
+        let err = prepare(JsonInput::Value(&json!([[1e39, 0], true])), &records).unwrap_err();
+        assert!(err.to_string().contains("p.y"), "{err}");
     }
 
     /// Equality that treats NaN as equal to NaN.
@@ -1481,6 +2214,130 @@ mod tests {
         for (value, signature) in cases {
             same(value, signature);
         }
+    }
+
+    fn shape() -> IType {
+        use crate::types::{IEnumType, IEnumVariant};
+        let field = |name: &str, ty: IType| IRecordField {
+            name: name.into(),
+            ty,
+        };
+        IType::Enum(Arc::new(IEnumType {
+            name: "Shape".into(),
+            variants: vec![
+                IEnumVariant {
+                    name: "Empty".into(),
+                    kind: VariantKind::Unit,
+                    fields: vec![],
+                },
+                IEnumVariant {
+                    name: "Circle".into(),
+                    kind: VariantKind::Tuple,
+                    fields: vec![field("0", IType::F64)],
+                },
+                IEnumVariant {
+                    name: "Line".into(),
+                    kind: VariantKind::Tuple,
+                    fields: vec![field("0", point()), field("1", point())],
+                },
+                IEnumVariant {
+                    name: "Named".into(),
+                    kind: VariantKind::Struct,
+                    fields: vec![
+                        field("label", IType::String),
+                        field("data", IType::ByteArray),
+                    ],
+                },
+            ],
+        }))
+    }
+
+    #[test]
+    fn extension_types_answer_as_the_tree_conversion() {
+        let opt = |t: IType| IType::Option(Box::new(t));
+        let options = sig(&[
+            ("a", opt(IType::String)),
+            ("b", opt(opt(IType::U8))),
+            ("c", opt(point())),
+        ]);
+        let results = sig(&[(
+            "r",
+            IType::Result(
+                Box::new(IType::Array(Box::new(IType::String))),
+                Box::new(IType::String),
+            ),
+        )]);
+        let tuples = sig(&[
+            ("t", IType::Tuple(vec![IType::U8, IType::String, point()])),
+            ("u", IType::Tuple(vec![])),
+        ]);
+        let shapes = sig(&[("s", shape()), ("v", IType::Array(Box::new(shape())))]);
+        let one_shape = sig(&[("s", shape())]);
+        let cases: Vec<(Value, &FunctionSignature)> = vec![
+            (json!(["x", 7, {"x": 1, "y": 2}]), &options),
+            (json!([null, null, null]), &options),
+            (json!({"a": "s", "b": 255, "c": [1, 2]}), &options),
+            (json!([1, null, null]), &options),
+            (json!([null, 256, null]), &options),
+            (json!([null, null, {"x": 1}]), &options),
+            (json!([{"Ok": ["a", "b"]}]), &results),
+            (json!({"Err": "bad"}), &results),
+            (json!([{"Ok": ["a", 1]}]), &results),
+            (json!([{"Ok": [], "Err": "x"}]), &results),
+            (json!([{"ok": []}]), &results),
+            (json!(["Ok"]), &results),
+            (json!([[1, "s", [1, 2]], null]), &tuples),
+            (json!([[1, "s", {"x": 1, "y": -1}], []]), &tuples),
+            (json!([[1, "s"], null]), &tuples),
+            (json!([[1, "s", [1, 2]], [1]]), &tuples),
+            (json!([[1, 2, [1, 2]], null]), &tuples),
+            (json!(["Empty", []]), &shapes),
+            (
+                json!([{"Empty": null}, ["Empty", {"Circle": 1.5}]]),
+                &shapes,
+            ),
+            (
+                json!([{"Line": [[1, 2], {"x": 3, "y": 4}]}, [{"Named": {"label": "l", "data": [1]}}]]),
+                &shapes,
+            ),
+            (json!([{"Named": ["l", [255]]}, []]), &shapes),
+            (json!(["Circle", []]), &shapes),
+            (json!([{"Circle": "x"}, []]), &shapes),
+            (json!([{"Line": [[1, 2]]}, []]), &shapes),
+            (json!([{"Named": {"label": "l"}}, []]), &shapes),
+            (
+                json!([{"Named": {"label": "l", "data": [1], "x": 1}}, []]),
+                &shapes,
+            ),
+            (
+                json!([{"Named": {"label": "l", "data": [256]}}, []]),
+                &shapes,
+            ),
+            (json!(["Square", []]), &shapes),
+            (json!([{"Empty": null, "Circle": 1}, []]), &shapes),
+            (json!(["Empty", ["Empty", 7]]), &shapes),
+            (json!("Empty"), &one_shape),
+            (json!({"Circle": 2}), &one_shape),
+            (json!({"s": {"Circle": 2}}), &one_shape),
+        ];
+        for (value, signature) in cases {
+            same(value, signature);
+        }
+    }
+
+    #[test]
+    fn extension_values_from_a_tree_are_read_to_a_bounded_depth() {
+        let s = sig(&[("o", IType::Option(Box::new(IType::U8)))]);
+        let mut deep = json!(1);
+        for _ in 0..300 {
+            deep = json!([deep]);
+        }
+        // Not a fitting tree: the checking pass reads it, to its depth limit.
+        let err = prepare(JsonInput::Value(&json!([deep])), &s).unwrap_err();
+        assert!(err.to_string().contains("nesting deeper than 128"), "{err}");
+        let text = json!([deep]).to_string();
+        let err = prepare(JsonInput::Text(&text), &s).unwrap_err();
+        assert!(matches!(err, JsonArgsError::Syntax { .. }), "{err}");
     }
 
     #[test]

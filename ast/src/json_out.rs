@@ -5,7 +5,11 @@
 //! JSON text, an `io::Write`, or a `Value` for the tree API), in the same form: records as
 //! objects with fields in declaration order (the names borrowed from the type, never copied
 //! per element), byte arrays as arrays of numbers, non-finite floats as the strings `"NaN"`,
-//! `"Infinity"` and `"-Infinity"`.
+//! `"Infinity"` and `"-Infinity"`, and the ABI extension types (`docs/abi-extensions.md`) in
+//! serde's forms: an `Option` as `null` or its value, a `Result` as `{"Ok": v}` or
+//! `{"Err": e}`, a tuple as an array (`null` when empty), an enum value as `"Unit"`,
+//! `{"Newtype": v}`, `{"Tuple": [..]}` or `{"Struct": {..}}`. A discriminant out of its type's
+//! cases is [`AbiError::InvalidDiscriminant`], found by the check.
 //!
 //! [`check_result`] walks the value first: every pointer is bounds-checked, every string
 //! UTF-8-checked, and what the output will cost the host (JSON text bytes, or the bytes of a
@@ -17,16 +21,18 @@
 //! the result's type (bounded by `Limits::max_type_depth`), never deeper, whatever the
 //! guest's data.
 
+use std::borrow::Cow;
 use std::io;
 use std::marker::PhantomData;
 
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::abi::{record_size, wire_size};
+use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
 use crate::error::AbiError;
-use crate::memory::GuestMemory;
-use crate::types::{IRecordType, IType};
+use crate::lift::what_of;
+use crate::memory::{read_bounded, GuestMemory, HostBudget};
+use crate::types::{IEnumVariant, IRecordField, IRecordType, IType, VariantKind};
 
 /// What the serialized output costs the host, charged against the budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,21 +71,91 @@ impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
         }
     }
 
+    /// Serialization over the memory.
+    fn at(&self) -> At<'a, 'm, M> {
+        At {
+            mem: self.mem,
+            size: self.mem.size(),
+            lifetime: PhantomData,
+        }
+    }
+
     /// The value as a `serde_json::Value` (check it with [`JsonCost::Tree`]).
+    /// Built straight from memory (not through a serializer), as deep as the type.
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        serde_json::to_value(self)
+        let at = self.at();
+        match self.ty {
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                at.sized_value(self.ty, self.ptr, self.size)
+            }
+            IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => at.boxed_value(self.ty, self.ptr),
+            IType::Boolean
+            | IType::S8
+            | IType::S16
+            | IType::S32
+            | IType::S64
+            | IType::U8
+            | IType::U16
+            | IType::U32
+            | IType::U64
+            | IType::F32
+            | IType::F64 => Err(serde_json::Error::custom("a scalar is not in memory")),
+        }
     }
 }
 
-/// The ABI extension types (`docs/abi-extensions.md`) are written through `IValue`s by the
-/// runtime (a result using them never reaches this module).
-const EXTENSIONS_NOT_STREAMED: &str =
-    "internal: the ABI extension types are converted through IValues, not streamed";
+/// The case of an `Option`, `Result` or enum block (`docs/abi-extensions.md`): its
+/// discriminant, the case's field types and their packed bytes.
+struct Case<'m, 't> {
+    discriminant: u32,
+    fields: Vec<&'t IType>,
+    payload: Cow<'m, [u8]>,
+}
 
-fn extensions_not_streamed(ty: &IType) -> AbiError {
-    AbiError::ValueMismatch {
-        expected: "a type without the ABI extensions (internal: those take the IValue path)".into(),
-        given: ty.to_string(),
+/// Reads the block of the tagged type `ty` at `ptr`: a discriminant out of the type's cases
+/// is [`AbiError::InvalidDiscriminant`].
+fn read_case<'m, 't, M: GuestMemory<'m>>(
+    mem: &M,
+    memory_size: u64,
+    ty: &'t IType,
+    ptr: u32,
+) -> Result<Case<'m, 't>, AbiError> {
+    let head = read_bounded(mem, memory_size, ptr, DISCRIMINANT_SIZE as u64, || {
+        what_of(ty)
+    })?;
+    let discriminant = u32_at(&head, 0);
+    let fields = case_fields(ty, discriminant).ok_or_else(|| AbiError::InvalidDiscriminant {
+        what: what_of(ty),
+        ptr: ptr as u64,
+        value: discriminant,
+        cases: case_count(ty),
+    })?;
+    let size: u64 = fields.iter().map(|f| wire_size(f) as u64).sum();
+    let payload_ptr = ptr
+        .checked_add(DISCRIMINANT_SIZE)
+        .ok_or_else(|| AbiError::OutOfBounds {
+            what: what_of(ty),
+            ptr: ptr as u64,
+            len: DISCRIMINANT_SIZE as u64 + size,
+            memory_size,
+        })?;
+    let payload = read_bounded(mem, memory_size, payload_ptr, size, || what_of(ty))?;
+    Ok(Case {
+        discriminant,
+        fields,
+        payload,
+    })
+}
+
+/// The variant of `ty` (an enum) a case is, if `ty` is an enum.
+fn variant_of(ty: &IType, discriminant: u32) -> Option<&IEnumVariant> {
+    match ty {
+        IType::Enum(e) => e.variants.get(discriminant as usize),
+        _ => None,
     }
 }
 
@@ -97,16 +173,16 @@ pub fn check_result<'a, 'm, M: GuestMemory<'m>>(
     let mut walk = Walk {
         mem,
         memory_size: mem.size(),
-        remaining: budget,
-        budget,
+        budget: HostBudget::new(budget),
         cost,
         lifetime: PhantomData,
     };
     match ty {
-        IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-            return Err(extensions_not_streamed(ty))
-        }
-        IType::Record(record) => walk.record(record, ptr)?,
+        IType::Record(_)
+        | IType::Tuple(_)
+        | IType::Option(_)
+        | IType::Result(..)
+        | IType::Enum(_) => walk.boxed(ty, ptr)?,
         IType::String | IType::ByteArray | IType::Array(_) => walk.sized(ty, ptr, size)?,
         IType::Boolean
         | IType::S8
@@ -130,7 +206,7 @@ pub fn check_result<'a, 'm, M: GuestMemory<'m>>(
         ty,
         ptr,
         size,
-        cost: budget - walk.remaining,
+        cost: walk.budget.spent(),
         lifetime: PhantomData,
     })
 }
@@ -145,22 +221,14 @@ const ENTRY_BYTES: u64 = std::mem::size_of::<String>() as u64 + 16;
 struct Walk<'a, 'm, M> {
     mem: &'a M,
     memory_size: u64,
-    remaining: u64,
-    budget: u64,
+    budget: HostBudget,
     cost: JsonCost,
     lifetime: PhantomData<&'m [u8]>,
 }
 
 impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
     fn charge(&mut self, bytes: u64, what: impl FnOnce() -> String) -> Result<(), AbiError> {
-        if bytes > self.remaining {
-            return Err(AbiError::LiftBudget {
-                what: what(),
-                limit: self.budget,
-            });
-        }
-        self.remaining -= bytes;
-        Ok(())
+        self.budget.charge(bytes, what)
     }
 
     /// The `len` bytes at `ptr`, bounds-checked.
@@ -169,27 +237,12 @@ impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
         ptr: u32,
         len: u64,
         what: impl FnOnce() -> String,
-    ) -> Result<std::borrow::Cow<'m, [u8]>, AbiError> {
-        if len == 0 {
-            return Ok(std::borrow::Cow::Borrowed(&[]));
-        }
-        let end = ptr as u64 + len;
-        if len > self.memory_size || end > self.memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: what(),
-                ptr: ptr as u64,
-                len,
-                memory_size: self.memory_size,
-            });
-        }
-        Ok(self.mem.read(ptr, len as usize))
+    ) -> Result<Cow<'m, [u8]>, AbiError> {
+        read_bounded(self.mem, self.memory_size, ptr, len, what)
     }
 
     fn sized(&mut self, ty: &IType, ptr: u32, size: u32) -> Result<(), AbiError> {
         match ty {
-            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(extensions_not_streamed(ty))
-            }
             IType::String => self.string(ptr, size),
             IType::ByteArray => self.byte_array(ptr, size),
             IType::Array(elem) => self.array(elem, ptr, size),
@@ -204,7 +257,11 @@ impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
             | IType::U64
             | IType::F32
             | IType::F64
-            | IType::Record(_) => Err(AbiError::ValueMismatch {
+            | IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => Err(AbiError::ValueMismatch {
                 expected: "string or array".into(),
                 given: ty.to_string(),
             }),
@@ -298,9 +355,6 @@ impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
             JsonCost::Tree => VALUE_BYTES,
         };
         match ty {
-            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(extensions_not_streamed(ty))
-            }
             IType::Boolean => self.charge(scalar(5), || "bool".into()),
             IType::S8 => self.charge(scalar(signed_digits(b[0] as i8 as i64)), || "i8".into()),
             IType::U8 => self.charge(scalar(u8_digits(b[0]).into()), || "u8".into()),
@@ -326,8 +380,123 @@ impl<'m, M: GuestMemory<'m>> Walk<'_, 'm, M> {
             IType::String | IType::ByteArray | IType::Array(_) => {
                 self.sized(ty, u32_at(b, 0), u32_at(b, 4))
             }
-            IType::Record(record) => self.record(record, u32_at(b, 0)),
+            IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => self.boxed(ty, u32_at(b, 0)),
         }
+    }
+
+    /// A value passed as one pointer to a block: a record, a tuple, an `Option`, `Result` or
+    /// enum. Recurses as deep as the type.
+    fn boxed(&mut self, ty: &IType, ptr: u32) -> Result<(), AbiError> {
+        let what = || what_of(ty);
+        match ty {
+            IType::Record(record) => self.record(record, ptr),
+            IType::Tuple(items) if items.is_empty() => self.charge(self.null(), what),
+            IType::Tuple(items) => {
+                let least = match self.cost {
+                    JsonCost::Text => 3,
+                    JsonCost::Tree => VALUE_BYTES,
+                };
+                self.charge(least, what)?;
+                let bytes = self.read(ptr, tuple_size(items) as u64, what)?;
+                self.fields(items.iter(), &bytes)
+            }
+            IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
+                let case = read_case(self.mem, self.memory_size, ty, ptr)?;
+                match (ty, variant_of(ty, case.discriminant)) {
+                    (IType::Option(_), _) if case.discriminant == 0 => {
+                        self.charge(self.null(), what)?
+                    }
+                    (IType::Option(_), _) => {}
+                    (IType::Result(..), _) => self.charge(self.entry("Err".len() as u64), what)?,
+                    (_, Some(variant)) => {
+                        let name = variant.name.as_bytes();
+                        let text = match variant.kind {
+                            VariantKind::Unit => escaped_len(name) + 3,
+                            VariantKind::Tuple | VariantKind::Struct => escaped_len(name) + 7,
+                        };
+                        let least = match (self.cost, variant.kind) {
+                            (JsonCost::Text, _) => text,
+                            (JsonCost::Tree, VariantKind::Unit) => VALUE_BYTES + name.len() as u64,
+                            (JsonCost::Tree, _) => {
+                                2 * VALUE_BYTES + ENTRY_BYTES + name.len() as u64
+                            }
+                        };
+                        self.charge(least, what)?;
+                        if variant.kind == VariantKind::Struct {
+                            for field in &variant.fields {
+                                self.key(field.name.as_bytes(), what)?;
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(AbiError::ValueMismatch {
+                            expected: "an option, result or enum".into(),
+                            given: ty.to_string(),
+                        })
+                    }
+                }
+                self.fields(case.fields.into_iter(), &case.payload)
+            }
+            _ => Err(AbiError::ValueMismatch {
+                expected: "record, option, result, tuple or enum".into(),
+                given: ty.to_string(),
+            }),
+        }
+    }
+
+    /// The packed values of `types` in `bytes`.
+    fn fields<'t>(
+        &mut self,
+        types: impl Iterator<Item = &'t IType>,
+        bytes: &[u8],
+    ) -> Result<(), AbiError> {
+        let mut offset = 0usize;
+        for ty in types {
+            let len = wire_size(ty) as usize;
+            let b = bytes
+                .get(offset..offset + len)
+                .ok_or_else(|| AbiError::ValueMismatch {
+                    expected: format!("{len} bytes of {ty}"),
+                    given: "a shorter block".into(),
+                })?;
+            self.inline(ty, b)?;
+            offset += len;
+        }
+        Ok(())
+    }
+
+    /// What `null` costs.
+    fn null(&self) -> u64 {
+        match self.cost {
+            JsonCost::Text => 5,
+            JsonCost::Tree => VALUE_BYTES,
+        }
+    }
+
+    /// What an object of one entry with a key of `key_len` plain bytes costs besides its
+    /// value.
+    fn entry(&self, key_len: u64) -> u64 {
+        match self.cost {
+            JsonCost::Text => key_len + 6,
+            JsonCost::Tree => VALUE_BYTES + ENTRY_BYTES + key_len,
+        }
+    }
+
+    /// An object key: charged at its length first, its escapes after they are counted.
+    fn key(&mut self, name: &[u8], what: impl Fn() -> String) -> Result<(), AbiError> {
+        let key = match self.cost {
+            JsonCost::Text => name.len() as u64 + 3,
+            JsonCost::Tree => name.len() as u64 + ENTRY_BYTES,
+        };
+        self.charge(key, &what)?;
+        if self.cost == JsonCost::Text {
+            self.charge(escaped_len(name) - name.len() as u64, &what)?;
+        }
+        Ok(())
     }
 }
 
@@ -374,15 +543,13 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 
 impl<'m, M: GuestMemory<'m>> Serialize for GuestJson<'_, 'm, M> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let at = At {
-            mem: self.mem,
-            lifetime: PhantomData,
-        };
+        let at = self.at();
         match self.ty {
-            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(S::Error::custom(EXTENSIONS_NOT_STREAMED))
-            }
-            IType::Record(record) => at.record(s, record, self.ptr),
+            IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => at.boxed(s, self.ty, self.ptr),
             IType::String | IType::ByteArray | IType::Array(_) => {
                 at.sized(s, self.ty, self.ptr, self.size)
             }
@@ -405,22 +572,13 @@ impl<'m, M: GuestMemory<'m>> Serialize for GuestJson<'_, 'm, M> {
 /// serializer error, never a panic).
 struct At<'a, 'm, M> {
     mem: &'a M,
+    size: u64,
     lifetime: PhantomData<&'m [u8]>,
 }
 
 impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
-    fn read<E: serde::ser::Error>(
-        &self,
-        ptr: u32,
-        len: u64,
-    ) -> Result<std::borrow::Cow<'m, [u8]>, E> {
-        if len == 0 {
-            return Ok(std::borrow::Cow::Borrowed(&[]));
-        }
-        if ptr as u64 + len > self.mem.size() {
-            return Err(E::custom("out of bounds"));
-        }
-        Ok(self.mem.read(ptr, len as usize))
+    fn read<E: serde::ser::Error>(&self, ptr: u32, len: u64) -> Result<Cow<'m, [u8]>, E> {
+        read_bounded(self.mem, self.size, ptr, len, || "result".into()).map_err(E::custom)
     }
 
     fn sized<S: Serializer>(
@@ -431,9 +589,6 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
         size: u32,
     ) -> Result<S::Ok, S::Error> {
         match ty {
-            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(S::Error::custom(EXTENSIONS_NOT_STREAMED))
-            }
             IType::String => {
                 let bytes = self.read::<S::Error>(ptr, size as u64)?;
                 let text = std::str::from_utf8(&bytes).map_err(S::Error::custom)?;
@@ -471,7 +626,151 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
             | IType::U64
             | IType::F32
             | IType::F64
-            | IType::Record(_) => Err(S::Error::custom("not a string or array")),
+            | IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => Err(S::Error::custom("not a string or array")),
+        }
+    }
+
+    /// A record, tuple, `Option`, `Result` or enum block at `ptr`, in the forms of
+    /// [`crate::json`] (serde's).
+    fn boxed<S: Serializer>(&self, s: S, ty: &IType, ptr: u32) -> Result<S::Ok, S::Error> {
+        match ty {
+            IType::Record(record) => self.record(s, record, ptr),
+            IType::Tuple(items) if items.is_empty() => s.serialize_unit(),
+            IType::Tuple(items) => {
+                let bytes = self.read::<S::Error>(ptr, tuple_size(items) as u64)?;
+                Packed {
+                    at: self,
+                    types: items.iter().collect(),
+                    bytes: &bytes,
+                }
+                .serialize(s)
+            }
+            IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
+                let case = read_case(self.mem, self.size, ty, ptr).map_err(S::Error::custom)?;
+                let one = |ty| Inline {
+                    at: self,
+                    ty,
+                    bytes: &case.payload,
+                };
+                match (ty, &case.fields[..]) {
+                    (IType::Option(_), []) => s.serialize_unit(),
+                    (IType::Option(_), [inner]) => one(inner).serialize(s),
+                    (IType::Result(..), [value]) => {
+                        let key = if case.discriminant == 0 { "Ok" } else { "Err" };
+                        let mut map = s.serialize_map(Some(1))?;
+                        map.serialize_entry(key, &one(value))?;
+                        map.end()
+                    }
+                    (IType::Enum(_), fields) => {
+                        let variant = variant_of(ty, case.discriminant)
+                            .ok_or_else(|| S::Error::custom("no such variant"))?;
+                        let mut map = match variant.kind {
+                            VariantKind::Unit => return s.serialize_str(&variant.name),
+                            VariantKind::Tuple | VariantKind::Struct => s.serialize_map(Some(1))?,
+                        };
+                        match (variant.kind, fields) {
+                            (VariantKind::Tuple, [field]) => {
+                                map.serialize_entry(variant.name.as_str(), &one(field))?
+                            }
+                            (VariantKind::Struct, _) => map.serialize_entry(
+                                variant.name.as_str(),
+                                &Named {
+                                    at: self,
+                                    fields: &variant.fields,
+                                    bytes: &case.payload,
+                                },
+                            )?,
+                            _ => map.serialize_entry(
+                                variant.name.as_str(),
+                                &Packed {
+                                    at: self,
+                                    types: fields.to_vec(),
+                                    bytes: &case.payload,
+                                },
+                            )?,
+                        }
+                        map.end()
+                    }
+                    _ => Err(S::Error::custom("a case that does not fit its type")),
+                }
+            }
+            _ => Err(S::Error::custom(
+                "not a record, tuple, option, result or enum",
+            )),
+        }
+    }
+
+    /// The tree of a record, tuple, `Option`, `Result` or enum block at `ptr`, as
+    /// [`At::boxed`] writes it.
+    fn boxed_value(&self, ty: &IType, ptr: u32) -> Result<serde_json::Value, serde_json::Error> {
+        use serde_json::Value;
+        let custom = serde_json::Error::custom;
+        let values = |types: &[&IType], bytes: &[u8]| -> Result<Vec<Value>, serde_json::Error> {
+            let mut offset = 0usize;
+            let mut values = Vec::with_capacity(types.len());
+            for ty in types {
+                let len = wire_size(ty) as usize;
+                let b = bytes
+                    .get(offset..offset + len)
+                    .ok_or_else(|| custom("a shorter block"))?;
+                values.push(self.inline_value(ty, b)?);
+                offset += len;
+            }
+            Ok(values)
+        };
+        let single = |key: &str, value: Value| {
+            let mut map = serde_json::Map::with_capacity(1);
+            map.insert(key.to_owned(), value);
+            Value::Object(map)
+        };
+        match ty {
+            IType::Record(record) => self.record_value(record, ptr),
+            IType::Tuple(items) if items.is_empty() => Ok(Value::Null),
+            IType::Tuple(items) => {
+                let bytes = self.read::<serde_json::Error>(ptr, tuple_size(items) as u64)?;
+                let types: Vec<&IType> = items.iter().collect();
+                Ok(Value::Array(values(&types, &bytes)?))
+            }
+            IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
+                let case =
+                    read_case(self.mem, self.size, ty, ptr).map_err(serde_json::Error::custom)?;
+                let mut fields = values(&case.fields, &case.payload)?;
+                match ty {
+                    IType::Option(_) => Ok(fields.pop().unwrap_or(Value::Null)),
+                    IType::Result(..) => {
+                        let key = if case.discriminant == 0 { "Ok" } else { "Err" };
+                        let value = fields
+                            .pop()
+                            .ok_or_else(|| custom("a result without payload"))?;
+                        Ok(single(key, value))
+                    }
+                    _ => {
+                        let variant = variant_of(ty, case.discriminant)
+                            .ok_or_else(|| custom("no such variant"))?;
+                        let payload = match variant.kind {
+                            VariantKind::Unit => return Ok(Value::String(variant.name.clone())),
+                            VariantKind::Tuple if fields.len() == 1 => {
+                                fields.pop().unwrap_or(Value::Null)
+                            }
+                            VariantKind::Tuple => Value::Array(fields),
+                            VariantKind::Struct => Value::Object(
+                                variant
+                                    .fields
+                                    .iter()
+                                    .map(|f| f.name.clone())
+                                    .zip(fields)
+                                    .collect(),
+                            ),
+                        };
+                        Ok(single(&variant.name, payload))
+                    }
+                }
+            }
+            _ => Err(custom("not a record, tuple, option, result or enum")),
         }
     }
 
@@ -498,6 +797,98 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
     }
 }
 
+/// The tree of a checked value, built without a serializer.
+impl<'m, M: GuestMemory<'m>> At<'_, 'm, M> {
+    fn sized_value(
+        &self,
+        ty: &IType,
+        ptr: u32,
+        size: u32,
+    ) -> Result<serde_json::Value, serde_json::Error> {
+        use serde_json::Value;
+        match ty {
+            IType::String => {
+                let bytes = self.read::<serde_json::Error>(ptr, size as u64)?;
+                let text = std::str::from_utf8(&bytes).map_err(serde_json::Error::custom)?;
+                Ok(Value::String(text.to_owned()))
+            }
+            IType::ByteArray => {
+                let bytes = self.read::<serde_json::Error>(ptr, size as u64)?;
+                Ok(Value::Array(
+                    bytes.iter().map(|&b| Value::Number(b.into())).collect(),
+                ))
+            }
+            IType::Array(elem) => {
+                let width = wire_size(elem) as u64;
+                let bytes =
+                    self.read::<serde_json::Error>(ptr, (size as u64).saturating_mul(width))?;
+                let items = if width == 0 {
+                    Vec::new()
+                } else {
+                    bytes
+                        .chunks_exact(width as usize)
+                        .map(|chunk| self.inline_value(elem, chunk))
+                        .collect::<Result<_, _>>()?
+                };
+                Ok(Value::Array(items))
+            }
+            _ => Err(serde_json::Error::custom("not a string or array")),
+        }
+    }
+
+    fn record_value(
+        &self,
+        record: &IRecordType,
+        ptr: u32,
+    ) -> Result<serde_json::Value, serde_json::Error> {
+        let bytes = self.read::<serde_json::Error>(ptr, record_size(record) as u64)?;
+        let mut map = serde_json::Map::with_capacity(record.fields.len());
+        let mut offset = 0usize;
+        for field in &record.fields {
+            let len = wire_size(&field.ty) as usize;
+            let value = self.inline_value(&field.ty, &bytes[offset..offset + len])?;
+            map.insert(field.name.clone(), value);
+            offset += len;
+        }
+        Ok(serde_json::Value::Object(map))
+    }
+
+    fn inline_value(&self, ty: &IType, b: &[u8]) -> Result<serde_json::Value, serde_json::Error> {
+        use serde_json::Value;
+        Ok(match ty {
+            IType::Boolean => Value::Bool(b[0] != 0),
+            IType::S8 => (b[0] as i8).into(),
+            IType::U8 => b[0].into(),
+            IType::S16 => i16::from_le_bytes(arr(b)).into(),
+            IType::U16 => u16::from_le_bytes(arr(b)).into(),
+            IType::S32 => i32::from_le_bytes(arr(b)).into(),
+            IType::U32 => u32::from_le_bytes(arr(b)).into(),
+            IType::S64 => i64::from_le_bytes(arr(b)).into(),
+            IType::U64 => u64::from_le_bytes(arr(b)).into(),
+            IType::F32 => float_value(f64::from(f32::from_le_bytes(arr(b)))),
+            IType::F64 => float_value(f64::from_le_bytes(arr(b))),
+            IType::String | IType::ByteArray | IType::Array(_) => {
+                self.sized_value(ty, u32_at(b, 0), u32_at(b, 4))?
+            }
+            IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => self.boxed_value(ty, u32_at(b, 0))?,
+        })
+    }
+}
+
+/// A float as [`float`] serializes it, as a tree.
+fn float_value(v: f64) -> serde_json::Value {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => serde_json::Value::Number(n),
+        None if v.is_nan() => "NaN".into(),
+        None if v > 0.0 => "Infinity".into(),
+        None => "-Infinity".into(),
+    }
+}
+
 /// One inline value (array element, record field) and the memory its pointers lead into.
 struct Inline<'s, 'a, 'm, M> {
     at: &'s At<'a, 'm, M>,
@@ -509,9 +900,6 @@ impl<'m, M: GuestMemory<'m>> Serialize for Inline<'_, '_, 'm, M> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let b = self.bytes;
         match self.ty {
-            IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_) => {
-                Err(S::Error::custom(EXTENSIONS_NOT_STREAMED))
-            }
             IType::Boolean => s.serialize_bool(b[0] != 0),
             IType::S8 => s.serialize_i8(b[0] as i8),
             IType::U8 => s.serialize_u8(b[0]),
@@ -526,8 +914,69 @@ impl<'m, M: GuestMemory<'m>> Serialize for Inline<'_, '_, 'm, M> {
             IType::String | IType::ByteArray | IType::Array(_) => {
                 self.at.sized(s, self.ty, u32_at(b, 0), u32_at(b, 4))
             }
-            IType::Record(record) => self.at.record(s, record, u32_at(b, 0)),
+            IType::Record(_)
+            | IType::Tuple(_)
+            | IType::Option(_)
+            | IType::Result(..)
+            | IType::Enum(_) => self.at.boxed(s, self.ty, u32_at(b, 0)),
         }
+    }
+}
+
+/// Packed values of `types` (a tuple, a tuple variant's fields), as an array.
+struct Packed<'s, 'a, 'm, M> {
+    at: &'s At<'a, 'm, M>,
+    types: Vec<&'s IType>,
+    bytes: &'s [u8],
+}
+
+impl<'m, M: GuestMemory<'m>> Serialize for Packed<'_, '_, 'm, M> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.types.len()))?;
+        let mut offset = 0usize;
+        for ty in &self.types {
+            let len = wire_size(ty) as usize;
+            let bytes = self
+                .bytes
+                .get(offset..offset + len)
+                .ok_or_else(|| S::Error::custom("a shorter block"))?;
+            seq.serialize_element(&Inline {
+                at: self.at,
+                ty,
+                bytes,
+            })?;
+            offset += len;
+        }
+        seq.end()
+    }
+}
+
+/// Packed named fields (a struct variant's), as an object.
+struct Named<'s, 'a, 'm, M> {
+    at: &'s At<'a, 'm, M>,
+    fields: &'s [IRecordField],
+    bytes: &'s [u8],
+}
+
+impl<'m, M: GuestMemory<'m>> Serialize for Named<'_, '_, 'm, M> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.fields.len()))?;
+        let mut offset = 0usize;
+        for field in self.fields {
+            let len = wire_size(&field.ty) as usize;
+            let bytes = self
+                .bytes
+                .get(offset..offset + len)
+                .ok_or_else(|| S::Error::custom("a shorter block"))?;
+            let value = Inline {
+                at: self.at,
+                ty: &field.ty,
+                bytes,
+            };
+            map.serialize_entry(field.name.as_str(), &value)?;
+            offset += len;
+        }
+        map.end()
     }
 }
 
@@ -549,7 +998,7 @@ mod tests {
     use super::*;
     use crate::json::ivalue_to_json;
     use crate::lift::lift_result;
-    use crate::lower::{lower_record, lower_sized};
+    use crate::lower::{lower_boxed, lower_record, lower_sized};
     use crate::memory::GuestMemoryMut;
     use crate::types::IValue;
     use std::sync::Arc;
@@ -577,6 +1026,9 @@ mod tests {
         let (ptr, size) = match (ty, value) {
             (IType::Record(r), IValue::Record(fields)) => {
                 (lower_record(&mut guest, r, fields).unwrap(), 0)
+            }
+            (IType::Option(_) | IType::Result(..) | IType::Tuple(_) | IType::Enum(_), _) => {
+                (lower_boxed(&mut guest, ty, value).unwrap(), 0)
             }
             _ => lower_sized(&mut guest, ty, value).unwrap(),
         };
@@ -665,6 +1117,140 @@ mod tests {
                 IValue::Array(vec![]),
             ]),
         );
+    }
+
+    fn shape() -> IType {
+        use crate::types::{IEnumType, IEnumVariant, IRecordField};
+        let field = |name: &str, ty: IType| IRecordField {
+            name: name.into(),
+            ty,
+        };
+        let variant = |name: &str, kind, fields| IEnumVariant {
+            name: name.into(),
+            kind,
+            fields,
+        };
+        IType::Enum(Arc::new(IEnumType {
+            name: "Shape".into(),
+            variants: vec![
+                variant("Empty", VariantKind::Unit, vec![]),
+                variant("Circle", VariantKind::Tuple, vec![field("0", IType::F64)]),
+                variant(
+                    "Line",
+                    VariantKind::Tuple,
+                    vec![field("0", IType::String), field("1", IType::ByteArray)],
+                ),
+                variant(
+                    "Na\"med",
+                    VariantKind::Struct,
+                    vec![field("la\nbel", IType::String), field("n", IType::S64)],
+                ),
+                variant("Nothing", VariantKind::Tuple, vec![]),
+            ],
+        }))
+    }
+
+    #[test]
+    fn extension_types_are_written_as_the_tree_conversion() {
+        let opt = |t: IType| IType::Option(Box::new(t));
+        same(&opt(IType::String), &IValue::Option(None));
+        same(
+            &opt(IType::String),
+            &IValue::Option(Some(Box::new(IValue::String("x".into())))),
+        );
+        same(
+            &opt(opt(IType::U8)),
+            &IValue::Option(Some(Box::new(IValue::Option(Some(Box::new(IValue::U8(
+                7,
+            ))))))),
+        );
+        let result = IType::Result(
+            Box::new(IType::Array(Box::new(IType::String))),
+            Box::new(IType::String),
+        );
+        same(
+            &result,
+            &IValue::Result(Ok(Box::new(IValue::Array(vec![IValue::String(
+                "a".into(),
+            )])))),
+        );
+        same(
+            &result,
+            &IValue::Result(Err(Box::new(IValue::String("bad".into())))),
+        );
+        let tuple = IType::Tuple(vec![IType::U8, IType::Tuple(vec![]), opt(IType::F32)]);
+        same(
+            &tuple,
+            &IValue::Tuple(vec![
+                IValue::U8(255),
+                IValue::Tuple(vec![]),
+                IValue::Option(Some(Box::new(IValue::F32(f32::NAN)))),
+            ]),
+        );
+        let variant = |index, fields| IValue::Variant { index, fields };
+        let shapes = IType::Array(Box::new(shape()));
+        same(
+            &shapes,
+            &IValue::Array(vec![
+                variant(0, vec![]),
+                variant(1, vec![IValue::F64(-0.5)]),
+                variant(
+                    2,
+                    vec![IValue::String("s".into()), IValue::ByteArray(vec![1, 200])],
+                ),
+                variant(3, vec![IValue::String("l".into()), IValue::S64(i64::MIN)]),
+                variant(4, vec![]),
+            ]),
+        );
+    }
+
+    #[test]
+    fn a_bad_discriminant_from_the_guest_is_an_error_before_anything_is_written() {
+        // An Option block (at 8) saying 2, an enum block (at 16) saying 9.
+        let mut mem = [0u8; 32];
+        mem[8..12].copy_from_slice(&2u32.to_le_bytes());
+        mem[16..20].copy_from_slice(&9u32.to_le_bytes());
+        let mem = &mem[..];
+        let ty = IType::Option(Box::new(IType::U8));
+        for cost in [JsonCost::Text, JsonCost::Tree] {
+            let e = check_result(&mem, &ty, 8, 0, u64::MAX, cost).err().unwrap();
+            assert_eq!(
+                e,
+                AbiError::InvalidDiscriminant {
+                    what: what_of(&ty),
+                    ptr: 8,
+                    value: 2,
+                    cases: 2,
+                }
+            );
+            let e = check_result(&mem, &shape(), 16, 0, u64::MAX, cost)
+                .err()
+                .unwrap();
+            assert!(
+                matches!(
+                    e,
+                    AbiError::InvalidDiscriminant {
+                        value: 9,
+                        cases: 5,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+            // Out of bounds, and a payload past the end of memory.
+            let e = check_result(&mem, &ty, 30, 0, u64::MAX, cost)
+                .err()
+                .unwrap();
+            assert!(matches!(e, AbiError::OutOfBounds { .. }), "{e}");
+        }
+        let mut mem = [0u8; 32];
+        mem[28..32].copy_from_slice(&1u32.to_le_bytes());
+        let mem = &mem[..];
+        let ty = IType::Option(Box::new(IType::U64));
+        let e = check_result(&mem, &ty, 28, 0, u64::MAX, JsonCost::Text)
+            .err()
+            .unwrap();
+        assert!(matches!(e, AbiError::OutOfBounds { .. }), "{e}");
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub mod custom_section;
 pub mod error;
 #[cfg(feature = "config")]
 pub mod files;
+pub mod forward;
 #[cfg(feature = "interface")]
 pub mod interface;
 #[cfg(feature = "interface")]

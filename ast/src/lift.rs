@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
 use crate::error::AbiError;
 use crate::limits::DEFAULT_MAX_VALUE_SIZE;
-use crate::memory::GuestMemory;
+use crate::memory::{in_bounds, read_bounded, GuestMemory, HostBudget};
 use crate::types::{IRecordType, IType, IValue};
 
 /// Host bytes one lifted [`IValue`] takes in its parent's vector.
@@ -30,12 +30,11 @@ pub const IVALUE_BYTES: u64 = std::mem::size_of::<IValue>() as u64;
 pub struct Lifter<'m, M = &'m [u8]> {
     mem: M,
     size: u64,
-    remaining: u64,
-    limit: u64,
+    budget: HostBudget,
     lifetime: PhantomData<&'m [u8]>,
 }
 
-fn what_of(ty: &IType) -> String {
+pub(crate) fn what_of(ty: &IType) -> String {
     match ty {
         IType::String => "string".into(),
         IType::ByteArray => "byte array".into(),
@@ -79,8 +78,7 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
         Lifter {
             size: mem.size(),
             mem,
-            remaining: limit,
-            limit,
+            budget: HostBudget::new(limit),
             lifetime: PhantomData,
         }
     }
@@ -103,19 +101,12 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
 
     /// True when `ptr..ptr+len` lies inside the memory (or `len` is 0).
     fn in_bounds(&self, ptr: u32, len: u64) -> bool {
-        len == 0 || (len <= self.size && ptr as u64 + len <= self.size)
+        in_bounds(ptr, len, self.size)
     }
 
     /// Charges `bytes` of host memory to the budget.
     fn charge(&mut self, bytes: u64, what: impl FnOnce() -> String) -> Result<(), AbiError> {
-        if bytes > self.remaining {
-            return Err(AbiError::LiftBudget {
-                what: what(),
-                limit: self.limit,
-            });
-        }
-        self.remaining -= bytes;
-        Ok(())
+        self.budget.charge(bytes, what)
     }
 
     /// The bytes at `ptr..ptr+len`, bounds-checked (not charged: the caller charges what
@@ -126,18 +117,7 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
         len: u64,
         what: impl FnOnce() -> String,
     ) -> Result<Cow<'m, [u8]>, AbiError> {
-        if len == 0 {
-            return Ok(Cow::Borrowed(&[]));
-        }
-        if !self.in_bounds(ptr, len) {
-            return Err(AbiError::OutOfBounds {
-                what: what(),
-                ptr: ptr as u64,
-                len,
-                memory_size: self.size,
-            });
-        }
-        Ok(self.mem.read(ptr, len as usize))
+        read_bounded(&self.mem, self.size, ptr, len, what)
     }
 
     /// A string of `len` bytes at `ptr`.

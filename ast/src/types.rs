@@ -7,6 +7,7 @@
 //! Text form ([`std::fmt::Display`]) is the one of the official REPL/aqua output: `bool`,
 //! `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `string`, `[]u8`, `[]T`, and the record name.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -388,16 +389,52 @@ impl fmt::Display for FunctionSignature {
 
 /// The records and enums a set of types mentions, nested ones included, each once (compared by
 /// value), every type after the ones its fields use: what an interface listing declares.
+///
+/// A type is compared by value only with the ones of its name (an index by name), and an
+/// `Arc` already listed matches by pointer first, so adding `n` types costs `O(n)` lookups
+/// rather than `O(n²)` deep comparisons.
 #[derive(Clone, Debug, Default)]
 pub struct NamedTypes {
-    /// Records, dependencies first.
-    pub records: Vec<Arc<IRecordType>>,
-    /// Enums, dependencies first.
-    pub enums: Vec<Arc<IEnumType>>,
+    records: Vec<Arc<IRecordType>>,
+    enums: Vec<Arc<IEnumType>>,
+    /// Positions in `records` by record name.
+    record_names: HashMap<String, Vec<usize>>,
+    /// Positions in `enums` by enum name.
+    enum_names: HashMap<String, Vec<usize>>,
+}
+
+/// Whether `items` (indexed by `names`) holds a value equal to `item`.
+fn listed<T: PartialEq>(
+    items: &[Arc<T>],
+    names: &HashMap<String, Vec<usize>>,
+    name: &str,
+    item: &Arc<T>,
+) -> bool {
+    names.get(name).is_some_and(|positions| {
+        positions
+            .iter()
+            .any(|&i| Arc::ptr_eq(&items[i], item) || *items[i] == **item)
+    })
 }
 
 impl NamedTypes {
-    /// Adds the records and enums `ty` mentions. The walk is bounded by the type's depth.
+    /// Records, dependencies first.
+    pub fn records(&self) -> &[Arc<IRecordType>] {
+        &self.records
+    }
+
+    /// Enums, dependencies first.
+    pub fn enums(&self) -> &[Arc<IEnumType>] {
+        &self.enums
+    }
+
+    /// The records and the enums, each dependencies first.
+    pub fn into_parts(self) -> (Vec<Arc<IRecordType>>, Vec<Arc<IEnumType>>) {
+        (self.records, self.enums)
+    }
+
+    /// Adds the records and enums `ty` mentions. The walk is bounded by the type's depth
+    /// (`InterfaceLimits::max_type_depth` for types read from a module).
     pub fn add(&mut self, ty: &IType) {
         match ty {
             IType::Boolean
@@ -420,21 +457,31 @@ impl NamedTypes {
             }
             IType::Tuple(items) => items.iter().for_each(|t| self.add(t)),
             IType::Record(record) => {
-                if !self.records.iter().any(|r| **r == **record) {
+                if !listed(&self.records, &self.record_names, &record.name, record) {
                     for field in &record.fields {
                         self.add(&field.ty);
                     }
-                    if !self.records.iter().any(|r| **r == **record) {
+                    // A record cannot contain itself, but check again: a field may have
+                    // listed an equal record under another `Arc`.
+                    if !listed(&self.records, &self.record_names, &record.name, record) {
+                        self.record_names
+                            .entry(record.name.clone())
+                            .or_default()
+                            .push(self.records.len());
                         self.records.push(record.clone());
                     }
                 }
             }
             IType::Enum(e) => {
-                if !self.enums.iter().any(|x| **x == **e) {
+                if !listed(&self.enums, &self.enum_names, &e.name, e) {
                     for field in e.variants.iter().flat_map(|v| &v.fields) {
                         self.add(&field.ty);
                     }
-                    if !self.enums.iter().any(|x| **x == **e) {
+                    if !listed(&self.enums, &self.enum_names, &e.name, e) {
+                        self.enum_names
+                            .entry(e.name.clone())
+                            .or_default()
+                            .push(self.enums.len());
                         self.enums.push(e.clone());
                     }
                 }
@@ -584,6 +631,66 @@ pub fn check_value(value: &IValue, ty: &IType) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(name: &str, fields: &[(&str, IType)]) -> Arc<IRecordType> {
+        Arc::new(IRecordType {
+            name: name.into(),
+            fields: fields
+                .iter()
+                .map(|(name, ty)| IRecordField {
+                    name: (*name).into(),
+                    ty: ty.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn named_types_lists_each_type_once_after_its_dependencies() {
+        let inner = record("Inner", &[("x", IType::U8)]);
+        let inner_again = record("Inner", &[("x", IType::U8)]);
+        let other_inner = record("Inner", &[("y", IType::String)]);
+        let outer = record(
+            "Outer",
+            &[
+                ("a", IType::Record(inner.clone())),
+                (
+                    "b",
+                    IType::Array(Box::new(IType::Record(inner_again.clone()))),
+                ),
+            ],
+        );
+        let mut named = NamedTypes::default();
+        named.add(&IType::Option(Box::new(IType::Record(outer.clone()))));
+        // An equal record under another `Arc` is the same type; one of the same name and
+        // another shape is listed too (the listing shows both).
+        named.add(&IType::Record(inner_again));
+        named.add(&IType::Record(other_inner.clone()));
+        named.add(&IType::Record(outer.clone()));
+        let names: Vec<String> = named.records().iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                inner.to_string(),
+                outer.to_string(),
+                other_inner.to_string()
+            ]
+        );
+        assert!(named.enums().is_empty());
+
+        // Many distinct records: each added once, in order.
+        let mut many = NamedTypes::default();
+        let records: Vec<_> = (0..2000)
+            .map(|i| record(&format!("R{i}"), &[("v", IType::U32)]))
+            .collect();
+        for r in records.iter().chain(&records) {
+            many.add(&IType::Record(r.clone()));
+        }
+        let (listed, enums) = many.into_parts();
+        assert_eq!(listed.len(), 2000);
+        assert!(listed.iter().zip(&records).all(|(a, b)| Arc::ptr_eq(a, b)));
+        assert!(enums.is_empty());
+    }
 
     #[test]
     fn text_forms() {

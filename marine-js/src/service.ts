@@ -1,9 +1,11 @@
 /**
  * A Marine service in JavaScript: several modules described by one config, linked
  * shared-nothing (each module has its own memory; values cross between modules through the
- * engine, which lifts them from the caller's memory and lowers them into the callee's).
+ * engine, which copies strings and byte arrays from the caller's memory into the callee's and
+ * lifts and lowers other values).
  *
- * Modules are compiled with the asynchronous `WebAssembly.compile` and instantiated with the
+ * Modules are compiled with the asynchronous `WebAssembly.compile` (once per module bytes and
+ * memory cap in a realm: a later service reuses the compiled module) and instantiated with the
  * platform's `WebAssembly` API; WASI comes from `@bjorn3/browser_wasi_shim`. Everything that
  * knows the Marine ABI runs in the engine, the same Rust code as the native runtime.
  */
@@ -185,29 +187,41 @@ export class MarineService {
     if ([...settings.values()].some((m) => Object.keys(m.mountedBinaries).length > 0)) {
       service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync as unknown as SpawnSync, () => undefined);
     }
-    const compiled = new Map<string, WebAssembly.Module>();
     const given = new Map<string, Uint8Array>();
     for (const { name } of described.modules) {
       const source = options.modules[name];
       if (source === undefined) {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
       }
-      const bytes = await bytesOf(source).catch((e: unknown) => {
-        throw new ConfigError(`module \`${name}\`: cannot read its bytes: ${String(e)}`, "Config", name, null);
-      });
+      const ready = readyBytes(source);
+      const bytes =
+        ready ??
+        (await bytesOf(source).catch((e: unknown) => {
+          throw new ConfigError(`module \`${name}\`: cannot read its bytes: ${String(e)}`, "Config", name, null);
+        }));
       service.#call(() => engine.addModule(name, bytes));
       given.set(name, bytes);
     }
-    // All modules compile at once (the platform compiles off the main thread).
-    const compiling = [...given].map(([name, bytes]) => {
+    // Modules compiled before (the same bytes and memory cap, in this realm) are reused; the
+    // others compile at once (the platform compiles off the main thread).
+    const compiled = new Map<string, WebAssembly.Module>();
+    const compiling: Promise<unknown>[] = [];
+    for (const [name, bytes] of given) {
       // The engine returns other bytes when it capped the module's memory at its limit.
       const toCompile = service.#call(() => engine.moduleBytes(name)) ?? bytes;
-      return compile(name, toCompile).then((module) => compiled.set(name, module));
-    });
-    await Promise.all(compiling);
+      const key = service.#call(() => engine.moduleKey(name));
+      const cached = cachedModule(key);
+      if (cached) {
+        compiled.set(name, cached);
+      } else {
+        compiling.push(compileCached(key, name, toCompile).then((module) => compiled.set(name, module)));
+      }
+    }
+    if (compiling.length > 0) await Promise.all(compiling);
     const order = service.#call(() => engine.loadOrder());
     for (const name of order) {
-      await service.#instantiate(name, compiled.get(name)!);
+      const pending = service.#instantiate(name, compiled.get(name)!);
+      if (pending) await pending;
     }
     return service;
   }
@@ -221,7 +235,12 @@ export class MarineService {
     }
   }
 
-  async #instantiate(name: string, module: WebAssembly.Module): Promise<void> {
+  /**
+   * Instantiates and starts a module: synchronously where the platform allows it (no task
+   * hop), else (a browser's main thread refusing a large module) asynchronously, returning
+   * the promise of that.
+   */
+  #instantiate(name: string, module: WebAssembly.Module): Promise<void> | undefined {
     const engine = this.#engine;
     const settings = this.#settings.get(name)!;
     this.#call(() => engine.linkImports(name));
@@ -250,7 +269,7 @@ export class MarineService {
       ],
     );
     const imports: WebAssembly.Imports = {};
-    for (const imp of WebAssembly.Module.imports(module)) {
+    for (const imp of importsOf(module)) {
       if (imp.kind !== "function") {
         throw new LinkError(
           `module \`${name}\`: linking failed: import \`${imp.module}.${imp.name}\` is a ${imp.kind}, which nothing provides`,
@@ -262,21 +281,26 @@ export class MarineService {
       const namespace = (imports[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
       namespace[imp.name] = this.#importFunction(name, imp.module, imp.name, wasi);
     }
+    const failed = (e: unknown) =>
+      new InstantiateError(`module \`${name}\`: instantiation failed: ${String(e)}`, "Instantiate", name, null);
+    const started = (instance: WebAssembly.Instance) => {
+      loaded.instance = instance;
+      start(name, wasi, instance);
+      this.#call(() => engine.register(name, instance.exports));
+      this.#loaded.set(name, loaded);
+    };
     let instance: WebAssembly.Instance;
     try {
-      instance = await WebAssembly.instantiate(module, imports);
+      instance = new WebAssembly.Instance(module, imports);
     } catch (e) {
-      throw new InstantiateError(
-        `module \`${name}\`: instantiation failed: ${String(e)}`,
-        "Instantiate",
-        name,
-        null,
-      );
+      // A browser's main thread may refuse to instantiate a large module synchronously.
+      if (!(e instanceof RangeError)) throw failed(e);
+      return WebAssembly.instantiate(module, imports).then(started, (e: unknown) => {
+        throw failed(e);
+      });
     }
-    loaded.instance = instance;
-    start(name, wasi, instance);
-    this.#call(() => engine.register(name, instance.exports));
-    this.#loaded.set(name, loaded);
+    started(instance);
+    return undefined;
   }
 
   #importFunction(module: string, namespace: string, field: string, wasi: WASI): (...args: unknown[]) => unknown {
@@ -423,7 +447,8 @@ export class MarineService {
     try {
       this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
       const toCompile = this.#call(() => this.#engine.moduleBytes(module)) ?? bytes;
-      await this.#instantiate(module, await compile(module, toCompile));
+      const key = this.#call(() => this.#engine.moduleKey(module));
+      await this.#instantiate(module, cachedModule(key) ?? (await compileCached(key, module, toCompile)));
     } catch (e) {
       // Leave no half-loaded module behind.
       this.#loaded.delete(module);
@@ -499,6 +524,55 @@ function directoryOf(files: Record<string, Uint8Array | string>): Directory {
 
 function linkError(module: string, namespace: string, field: string, why: string): LinkError {
   return new LinkError(`module \`${module}\`: linking failed: import \`${namespace}.${field}\`: ${why}`, "Link", module, null);
+}
+
+/** The most compiled modules kept for reuse. */
+const MAX_COMPILED_MODULES = 32;
+
+/**
+ * Compiled modules by the engine's key for their bytes (`Engine.moduleKey`: the same bytes
+ * and memory cap give the same key in this realm), the most recently used last.
+ */
+const compiledModules = new Map<string, WebAssembly.Module>();
+
+/** The compiled module kept under `key`, made the most recently used. */
+function cachedModule(key: string): WebAssembly.Module | undefined {
+  const module = compiledModules.get(key);
+  if (module) {
+    compiledModules.delete(key);
+    compiledModules.set(key, module);
+  }
+  return module;
+}
+
+/** Each compiled module's imports, read once. */
+const moduleImports = new WeakMap<WebAssembly.Module, WebAssembly.ModuleImportDescriptor[]>();
+
+function importsOf(module: WebAssembly.Module): WebAssembly.ModuleImportDescriptor[] {
+  let imports = moduleImports.get(module);
+  if (!imports) {
+    imports = WebAssembly.Module.imports(module);
+    moduleImports.set(module, imports);
+  }
+  return imports;
+}
+
+/** Compiles `bytes` and keeps the module under `key` (evicting the oldest past the bound). */
+async function compileCached(key: string, name: string, bytes: Uint8Array): Promise<WebAssembly.Module> {
+  const module = await compile(name, bytes);
+  compiledModules.delete(key);
+  compiledModules.set(key, module);
+  while (compiledModules.size > MAX_COMPILED_MODULES) {
+    compiledModules.delete(compiledModules.keys().next().value!);
+  }
+  return module;
+}
+
+/** The bytes of a source that needs no reading (bytes given as such), else `undefined`. */
+function readyBytes(source: ModuleSource): Uint8Array | undefined {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  return undefined;
 }
 
 async function compile(name: string, bytes: Uint8Array): Promise<WebAssembly.Module> {

@@ -107,9 +107,19 @@ export function sharedCalls() {
 }
 
 /**
- * The module names of a config's text (`[[module]]` tables).
+ * The module names of a config's text (`[[module]]` tables) and the stem of each one's wasm
+ * file (`file_name` without `.wasm`, else the name).
  * @param {string} configText
+ * @returns {[string, string][]}
  */
-export function moduleNames(configText) {
-  return [...configText.matchAll(/^name = "([^"]+)"/gm)].map((m) => m[1]);
+export function moduleFiles(configText) {
+  return configText
+    .split(/^\[\[module\]\]$/m)
+    .slice(1)
+    .map((table) => {
+      const name = /^name = "([^"]+)"/m.exec(table)?.[1];
+      if (name === undefined) throw new Error(`a [[module]] without a name:${table}`);
+      const file = /^file_name = "([^"]+)\.wasm"/m.exec(table)?.[1];
+      return [name, file ?? name];
+    });
 }

@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { MarineError, MarineService } from "../dist/index.js";
-import { builtWasm, moduleNames, sharedCalls } from "./helpers.mjs";
+import { builtWasm, moduleFiles, sharedCalls } from "./helpers.mjs";
 
 const { calls, configs, builds } = sharedCalls();
 
 for (const [service, configText] of Object.entries(configs)) {
   test(`shared calls: ${service}`, async (t) => {
     const build = builds[service] ?? "examples";
-    const modules = Object.fromEntries(moduleNames(configText).map((n) => [n, builtWasm(build, n)]));
+    const modules = Object.fromEntries(moduleFiles(configText).map(([n, file]) => [n, builtWasm(build, file)]));
     const marine = await MarineService.create({ config: configText, configPath: `${service}.toml`, modules });
     try {
       for (const [i, call] of calls.entries()) {

@@ -14,19 +14,16 @@
 //! It runs in the importer's store, whose data holds the importer's ABI handles, and enters
 //! the callee's own store for the call.
 
-use std::borrow::Cow;
-
 use wasmtime::{AsContextMut, Caller, Engine, FuncType, Val, ValType};
 
 use crate::abi::{flatten_param, flatten_result, WasmType};
 use crate::errors::{AbiError, ImportError, InCall, MarineError};
-use crate::lift::Lifter;
-use crate::memory::{checked_bytes, is_bytes_type, GuestAbi, WasmGuest};
+use crate::memory::{GuestAbi, WasmGuest};
 use crate::module::{ForwardArg, ForwardOutput, MModule};
 use crate::store::StoreState;
 use crate::types::{FunctionSignature, IType, IValue};
-use crate::wasm_value::{from_val, to_val, val_to_scalar};
-use marine_ast::protocol;
+use crate::wasm_value::{from_val, to_val};
+use marine_ast::{forward, protocol};
 
 fn val_type(t: WasmType) -> ValType {
     match t {
@@ -51,71 +48,22 @@ pub fn import_func_type(engine: &Engine, sig: &FunctionSignature) -> FuncType {
     )
 }
 
-fn i32_at(params: &[Val], i: usize) -> Result<u32, AbiError> {
-    match params.get(i) {
-        Some(Val::I32(v)) => Ok(*v as u32),
-        other => Err(AbiError::ValueMismatch {
-            expected: "i32 parameter".into(),
-            given: format!("{other:?}"),
-        }),
-    }
-}
-
-/// Reads the raw wasm arguments of a module-to-module import call: strings and byte arrays
-/// are left in the caller's memory ([`ForwardArg::Bytes`], checked), everything else is
-/// lifted.
+/// Reads the raw wasm arguments of a module-to-module import call (the core's
+/// [`forward::forward_arguments`]): strings and byte arrays are left in the caller's memory
+/// ([`ForwardArg::Bytes`], bounds- and UTF-8-checked), everything else is lifted.
 pub fn forward_arguments<'v>(
     view: &'v [u8],
     sig: &FunctionSignature,
     params: &[Val],
     budget: u64,
 ) -> Result<Vec<ForwardArg<'v>>, AbiError> {
-    let mut lifter = Lifter::with_budget(view, budget);
-    let mut out = Vec::with_capacity(sig.arguments.len());
-    let mut i = 0;
-    for arg in &sig.arguments {
-        let forwarded = match &arg.ty {
-            ty if is_bytes_type(ty) => {
-                let (ptr, len) = (i32_at(params, i)?, i32_at(params, i + 1)?);
-                i += 2;
-                ForwardArg::Bytes(checked_bytes(view, ptr, len, *ty == IType::String)?)
-            }
-            IType::String | IType::ByteArray | IType::Array(_) => {
-                let (ptr, len) = (i32_at(params, i)?, i32_at(params, i + 1)?);
-                i += 2;
-                ForwardArg::Value(Cow::Owned(lifter.sized(&arg.ty, ptr, len)?))
-            }
-            IType::Record(_)
-            | IType::Option(_)
-            | IType::Result(..)
-            | IType::Tuple(_)
-            | IType::Enum(_) => {
-                let ptr = i32_at(params, i)?;
-                i += 1;
-                ForwardArg::Value(Cow::Owned(lifter.boxed(&arg.ty, ptr)?))
-            }
-            scalar @ (IType::Boolean
-            | IType::S8
-            | IType::S16
-            | IType::S32
-            | IType::S64
-            | IType::U8
-            | IType::U16
-            | IType::U32
-            | IType::U64
-            | IType::F32
-            | IType::F64) => {
-                let v = params.get(i).and_then(|v| val_to_scalar(scalar, v));
-                i += 1;
-                ForwardArg::Value(Cow::Owned(v.ok_or_else(|| AbiError::ValueMismatch {
-                    expected: scalar.to_string(),
-                    given: format!("{:?}", params.get(i - 1)),
-                })?))
-            }
-        };
-        out.push(forwarded);
-    }
-    Ok(out)
+    forward::forward_arguments(
+        view,
+        sig,
+        |i| params.get(i).and_then(from_val),
+        budget,
+        |at| at.view(view),
+    )
 }
 
 /// Lifts the raw wasm arguments of an import call from the caller's memory (the core's

@@ -136,7 +136,7 @@ pub use marine_ast::json_args;
 pub use marine_ast::json_out;
 /// Interface types and values (from the ABI core, [`marine_ast::types`]).
 pub use marine_ast::types;
-pub(crate) use marine_ast::{abi, interface, lift, limits, lower, metrics};
+pub(crate) use marine_ast::{abi, interface, limits, lower, metrics};
 
 #[cfg(test)]
 pub(crate) mod test_utils;

@@ -7,13 +7,12 @@
 //!   instance reached through any `AsContextMut` (a `Store`, a `StoreContextMut`, or the
 //!   `Caller` of a host function), which is what lets the next layer lift from module A and
 //!   lower into module B inside an import adapter.
-//! - Lifting ([`crate::lift`]) needs no guest calls and works on a plain `&[u8]` view obtained
+//! - Lifting ([`marine_ast::lift`]) needs no guest calls and works on a plain `&[u8]` view obtained
 //!   with [`GuestAbi::memory_view`].
 
 use wasmtime::{AsContext, AsContextMut, Instance, Memory, TypedFunc};
 
 use crate::errors::{format_wasmtime_error, AbiError};
-use crate::lift::Lifter;
 use marine_ast::memory::checked_allocation;
 pub use marine_ast::memory::GuestMemoryMut;
 use marine_ast::protocol::Guest;
@@ -235,52 +234,9 @@ impl<S: AsContextMut> Guest for WasmGuest<'_, S> {
 
 pub use marine_ast::abi::is_bytes_type;
 
-/// A string or byte array a module returned: `len` bytes at `ptr` in its memory, not checked
-/// yet ([`GuestBytes::view`] checks them).
-#[derive(Clone, Copy, Debug)]
-pub struct GuestBytes {
-    /// Start address.
-    pub ptr: u32,
-    /// Length in bytes.
-    pub len: u32,
-    /// True for a string (the bytes must be UTF-8).
-    pub utf8: bool,
-}
-
-impl GuestBytes {
-    /// The bytes in `memory` (the current contents of the module's memory), checked to lie in
-    /// it and, for a string, to be valid UTF-8 (the receiving SDK takes strings unchecked).
-    pub fn view(self, memory: &[u8]) -> Result<&[u8], AbiError> {
-        checked_bytes(memory, self.ptr, self.len, self.utf8)
-    }
-}
-
-/// `len` bytes at `ptr` in `memory`, checked to lie in it and, when `utf8`, to be valid
-/// UTF-8.
-pub(crate) fn checked_bytes(
-    memory: &[u8],
-    ptr: u32,
-    len: u32,
-    utf8: bool,
-) -> Result<&[u8], AbiError> {
-    let what = if utf8 { "string" } else { "byte array" };
-    // Checks bounds; the bytes are then borrowed from `memory` itself.
-    // Nothing is copied here: no budget.
-    Lifter::with_budget(memory, u64::MAX).bytes(ptr, len as u64, || what.to_string())?;
-    let bytes = memory
-        .get(ptr as usize..ptr as usize + len as usize)
-        .unwrap_or_default();
-    if utf8 {
-        if let Err(e) = std::str::from_utf8(bytes) {
-            return Err(AbiError::InvalidUtf8 {
-                what: what.into(),
-                valid_up_to: e.valid_up_to(),
-                len: bytes.len(),
-            });
-        }
-    }
-    Ok(bytes)
-}
+/// A string or byte array in a module's memory (the core's, shared with Marine in
+/// JavaScript): [`GuestBytes::view`] checks it against the memory.
+pub use marine_ast::forward::GuestBytes;
 
 /// Copies `bytes` (read from another module's memory) into a fresh buffer of the module `dst`,
 /// allocated with its `allocate` and `tag`; returns (ptr, len). Empty input gives (0, 0)
@@ -292,18 +248,5 @@ pub fn copy_bytes_into<S: AsContextMut>(
     dst: &GuestAbi,
     tag: u8,
 ) -> Result<(u32, u32), AbiError> {
-    if bytes.is_empty() {
-        return Ok((0, 0));
-    }
-    let len = u32::try_from(bytes.len()).map_err(|_| AbiError::OutOfBounds {
-        what: "copy source".into(),
-        ptr: 0,
-        len: bytes.len() as u64,
-        memory_size: u32::MAX as u64,
-    })?;
-    let mut guest = WasmGuest::new(store, dst);
-    // Allocating may grow the destination memory: `write` checks against the size after it.
-    let ptr = guest.allocate(len, tag)?;
-    guest.write(ptr, bytes)?;
-    Ok((ptr, len))
+    marine_ast::forward::copy_bytes_to(&mut WasmGuest::new(store, dst), bytes, tag)
 }

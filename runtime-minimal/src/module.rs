@@ -14,13 +14,13 @@ use crate::call_context::CallContext;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::{AbiError, ImportError, InCall, MarineError, WasmtimeError};
 use crate::interface::ModuleInterface;
-use crate::lower::lower_argument;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Shared, StoreState};
-use crate::types::{check_value, FunctionSignature, IType, IValue};
+use crate::types::{check_value, IValue};
 use crate::wasm_value::{from_val, to_val};
-use marine_ast::json::{ivalue_to_json, ivalues_to_json, json_to_ivalues};
+use marine_ast::forward::{check_forwarded, copy_bytes, lower_forwarded};
+use marine_ast::json::ivalue_to_json;
 use marine_ast::json_args::{prepare, JsonInput, JsonLowerError, PreparedArguments};
 use marine_ast::json_out::{check_result, JsonCost};
 use marine_ast::lift::{in_result, lift_result_from};
@@ -41,15 +41,10 @@ pub struct ExportFunction {
     pub plan: Arc<CallPlan>,
 }
 
-/// An argument of a module-to-module call as the import adapter passes it on.
-#[derive(Clone, Debug)]
-pub enum ForwardArg<'a> {
-    /// A value (lifted from the caller, or given by the host).
-    Value(Cow<'a, IValue>),
-    /// A string or byte array still in the caller's memory (already bounds- and
-    /// UTF-8-checked), copied straight into the callee's memory.
-    Bytes(&'a [u8]),
-}
+/// An argument of a module-to-module call as the import adapter passes it on: a value, or a
+/// string or byte array still in the caller's memory (already bounds- and UTF-8-checked),
+/// copied straight into the callee's memory (the core's [`marine_ast::forward::ForwardArg`]).
+pub type ForwardArg<'a> = marine_ast::forward::ForwardArg<'a, &'a [u8]>;
 
 /// The output of [`MModule::call_forwarded`].
 #[derive(Clone, Debug)]
@@ -438,12 +433,6 @@ impl MModule {
                 module: self.name.to_string(),
                 function: function.to_string(),
             })?;
-        let signature = &export.plan.signature;
-        if signature.arguments.iter().any(|a| a.ty.uses_extensions())
-            || signature.outputs.iter().any(IType::uses_extensions)
-        {
-            return self.call_json_through_ivalues(call, function, signature, args, sink);
-        }
         let args =
             prepare(args, &export.plan.signature).map_err(|source| MarineError::JsonArguments {
                 module: self.name.to_string(),
@@ -467,52 +456,6 @@ impl MModule {
         }
     }
 
-    /// [`MModule::call_json`] for a signature using the ABI extensions (`Option`, `Result`,
-    /// tuples, enums; `docs/abi-extensions.md`): the JSON is converted to `IValue`s and back
-    /// (`marine_ast::json`), the path every type took before JSON was streamed; the lift
-    /// budget bounds the result's host memory as for any `IValue` call.
-    fn call_json_through_ivalues(
-        &self,
-        call: &Arc<CallContext>,
-        function: &str,
-        signature: &FunctionSignature,
-        args: JsonInput<'_>,
-        sink: JsonSink<'_>,
-    ) -> Result<Option<serde_json::Value>, MarineError> {
-        let json_error = |source| MarineError::JsonArguments {
-            module: self.name.to_string(),
-            function: function.to_string(),
-            source: Box::new(source),
-        };
-        let parsed;
-        let args = match args {
-            JsonInput::Value(value) => value,
-            JsonInput::Text(text) => {
-                parsed = serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
-                    json_error(marine_ast::json::JsonArgsError::Syntax {
-                        function: function.to_string(),
-                        message: e.to_string(),
-                    })
-                })?;
-                &parsed
-            }
-        };
-        let values = json_to_ivalues(args, signature).map_err(json_error)?;
-        let outputs = self.call(call, function, &values)?;
-        let value = ivalues_to_json(&outputs, &signature.outputs);
-        let written = match sink {
-            JsonSink::Tree => return Ok(Some(value)),
-            JsonSink::Buffer { out, pretty } => write_value(out, pretty, &value),
-            JsonSink::Writer { out, pretty } => write_value(out, pretty, &value),
-        };
-        // Writing a `Value` fails only in the writer.
-        written.map_err(|e| MarineError::JsonOutput {
-            module: self.name.to_string(),
-            function: function.to_string(),
-            source: e.into(),
-        })
-    }
-
     /// The module-to-module entry (used by `adapter::call_module_import`): like
     /// [`MModule::call`], but strings and byte arrays may come as `ForwardArg::Bytes` still
     /// in the caller's memory (copied straight into this module's memory), and a string or
@@ -528,12 +471,7 @@ impl MModule {
         let export = self.export_with_arity(function, args.len())?;
         let sig = &export.plan.signature;
         for (arg, forwarded) in sig.arguments.iter().zip(args) {
-            let checked = match forwarded {
-                ForwardArg::Value(value) => check_value(value, &arg.ty),
-                ForwardArg::Bytes(_) if is_bytes_type(&arg.ty) => Ok(()),
-                ForwardArg::Bytes(_) => Err("string or byte array".to_string()),
-            };
-            checked.map_err(|given| MarineError::ArgumentType {
+            check_forwarded(forwarded, &arg.ty).map_err(|given| MarineError::ArgumentType {
                 module: self.name.to_string(),
                 function: function.to_string(),
                 argument: arg.name.clone(),
@@ -620,20 +558,13 @@ impl MModule {
             }
         };
         for (arg, forwarded) in plan.signature.arguments.iter().zip(args) {
-            let lowered = match forwarded {
-                ForwardArg::Value(value) => lower_argument(
-                    &mut WasmGuest::new(&mut store, &self.abi),
-                    &arg.ty,
-                    value,
-                    &mut |v| params.push(to_val(v)),
-                ),
-                ForwardArg::Bytes(bytes) => {
-                    copy_bytes_into(&mut store, bytes, &self.abi, BYTES_TAG).map(|(ptr, len)| {
-                        params.push(Val::I32(ptr as i32));
-                        params.push(Val::I32(len as i32));
-                    })
-                }
-            };
+            let lowered = lower_forwarded(
+                &mut WasmGuest::new(&mut store, &self.abi),
+                &arg.ty,
+                forwarded,
+                &mut |v| params.push(to_val(v)),
+                |guest, bytes| copy_bytes(guest, bytes),
+            );
             lowered.map_err(|e| match e {
                 AbiError::ValueMismatch { expected, given } => MarineError::ArgumentType {
                     module: self.name.to_string(),

@@ -1,10 +1,7 @@
 //! The ABI core's [`WasmValue`] as wasmtime's [`Val`], for scalar arguments and results.
 
-use marine_ast::lower::wasm_to_scalar;
 use marine_ast::WasmValue;
 use wasmtime::Val;
-
-use crate::types::{IType, IValue};
 
 /// A core wasm value as wasmtime passes it.
 pub(crate) fn to_val(value: WasmValue) -> Val {
@@ -26,9 +23,4 @@ pub(crate) fn from_val(value: &Val) -> Option<WasmValue> {
         Val::F64(bits) => WasmValue::F64(*bits),
         _ => return None,
     })
-}
-
-/// A scalar wasm value as the interface value of type `ty` (§2.2).
-pub(crate) fn val_to_scalar(ty: &IType, value: &Val) -> Option<IValue> {
-    wasm_to_scalar(ty, from_val(value)?)
 }

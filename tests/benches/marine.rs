@@ -346,8 +346,10 @@ fn records_and_arrays(c: &mut Criterion) {
     group.finish();
 }
 
-/// Figure 7: the ABI extensions (docs/abi-extensions.md) against their plain counterparts in
-/// the same module and run: `Option<String>` vs `String`, `Result<Item, String>` vs `Item`.
+/// Figure 8: the ABI extensions (docs/abi-extensions.md) against their plain counterparts in
+/// the same module and run: `Option<String>` vs `String` and vs a record holding the string
+/// (the same blocks without the discriminant), `Result<Item, String>` vs `Item` and vs a
+/// record holding the item.
 fn extensions(c: &mut Criterion) {
     let engine = MarineEngine::shared();
     let mut marine = Marine::with_engine(engine);
@@ -362,8 +364,13 @@ fn extensions(c: &mut Criterion) {
             IValue::String("b".into()),
         ])))),
     ]);
+    // The plain ABI moving the same blocks: a record holding the string, a record holding
+    // the item (`Some(..)` and `Ok(..)` without their 4-byte discriminants).
+    let text_record = IValue::Record(vec![text.clone()]);
+    let item_box = IValue::Record(vec![item.clone()]);
     let cases = [
         ("String", "echo_string", text.clone()),
+        ("Text { value: String }", "echo_text", text_record),
         (
             "Option<String> Some",
             "echo_option",
@@ -371,6 +378,7 @@ fn extensions(c: &mut Criterion) {
         ),
         ("Option<String> None", "echo_option", IValue::Option(None)),
         ("Item", "echo_item", item.clone()),
+        ("ItemBox { item: Item }", "echo_item_box", item_box),
         (
             "Result<Item, String> Ok",
             "echo_result",

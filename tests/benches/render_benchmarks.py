@@ -193,25 +193,38 @@ def render(results, memory, run):
     blocks["records"] = table(["argument", "call", "host clone x2", "ratio"],
                               ["---", "---:", "---:", "---:"], rows)
 
-    # 7. ABI extensions against their plain counterparts (same module, same run).
+    # 8. ABI extensions against their plain counterparts (same module, same run): the plain
+    # value, and the plain ABI moving the same blocks (a record holding the value).
     e = "extensions/call_with_ivalues/"
     plain_string = results.ns(e + "String")
+    text_record = results.ns(e + "Text { value: String }")
     plain_item = results.ns(e + "Item")
+    item_box = results.ns(e + "ItemBox { item: Item }")
     rows = []
-    for label, text, base, base_text in [
-        ("String", "`echo_string(String)`", plain_string, "1x"),
-        ("Option<String> Some", "`echo_option(Some(..))`: the same string plus a 12-byte "
-         "block", plain_string, None),
+    for label, text, base, same_blocks in [
+        ("String", "`echo_string(String)`", None, None),
+        ("Text { value: String }", "`echo_text(Text { value })`: the same string in an 8-byte "
+         "record block", plain_string, None),
+        ("Option<String> Some", "`echo_option(Some(..))`: the same string in a 12-byte "
+         "block", plain_string, text_record),
         ("Option<String> None", "`echo_option(None)`: a 4-byte block", plain_string, None),
-        ("Item", "`echo_item(Item)`", plain_item, "1x"),
-        ("Result<Item, String> Ok", "`echo_result(Ok(item))`: the same record plus an 8-byte "
-         "block", plain_item, None),
+        ("Item", "`echo_item(Item)`", None, None),
+        ("ItemBox { item: Item }", "`echo_item_box(ItemBox { item })`: the same record behind "
+         "a 4-byte record block", plain_item, None),
+        ("Result<Item, String> Ok", "`echo_result(Ok(item))`: the same record behind an "
+         "8-byte block", plain_item, item_box),
     ]:
         ns = results.ns(e + label)
-        rows.append([text, fmt_time(ns), base_text or fmt_ratio(ns / base)])
-    blocks["extensions"] = table(["call", "time", "vs plain"], ["---", "---:", "---:"], rows)
+        rows.append([text, fmt_time(ns), fmt_ratio(ns / base) if base else "1x",
+                     fmt_ratio(ns / same_blocks) if same_blocks else ""])
+    blocks["extensions"] = table(["call", "time", "vs plain value", "vs the same blocks as a record"],
+                                 ["---", "---:", "---:", "---:"], rows)
     values["extensions_option_ratio"] = fmt_ratio(results.ns(e + "Option<String> Some") / plain_string)
     values["extensions_result_ratio"] = fmt_ratio(results.ns(e + "Result<Item, String> Ok") / plain_item)
+    values["extensions_option_block_ratio"] = fmt_ratio(
+        results.ns(e + "Option<String> Some") / text_record)
+    values["extensions_result_block_ratio"] = fmt_ratio(
+        results.ns(e + "Result<Item, String> Ok") / item_box)
 
     # 4. Service creation.
     s = "service_creation/"

@@ -50,6 +50,35 @@ pub fn echo_item(v: Item) -> Item {
     v
 }
 
+/// A record with the wire shape of `Some(String)` without its discriminant: one block holding
+/// a string. The benchmarks compare `echo_option` with `echo_text`, the plain ABI moving the
+/// same blocks.
+#[marine]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    pub value: String,
+}
+
+/// The plain ABI's form of `echo_option`'s blocks (benchmarks compare the two).
+#[marine]
+pub fn echo_text(v: Text) -> Text {
+    v
+}
+
+/// A record with the wire shape of `Ok(item)` without its discriminant: one block pointing to
+/// the item's block.
+#[marine]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemBox {
+    pub item: Item,
+}
+
+/// The plain ABI's form of `echo_result`'s blocks (benchmarks compare the two).
+#[marine]
+pub fn echo_item_box(v: ItemBox) -> ItemBox {
+    v
+}
+
 #[marine]
 pub fn echo_nested(v: Option<Option<u64>>) -> Option<Option<u64>> {
     v

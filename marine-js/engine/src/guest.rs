@@ -6,15 +6,88 @@
 //! memory as a slice, it copies in and out exactly the ranges the core asks for.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use marine_ast::memory::checked_allocation;
 use marine_ast::{AbiError, Guest, GuestMemory, GuestMemoryMut, WasmType, WasmValue};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{js_error_text, EngineError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A function called with wasm numbers as its arguments (any `Function`).
+    type TypedFn;
+
+    /// `Function.prototype.call` with no arguments, its result as a number (`NaN` for
+    /// anything that is not one).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_to_f64(this: &TypedFn, context: &JsValue) -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with two `i32` arguments, its result as a number.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x2_to_f64(this: &TypedFn, context: &JsValue, a: i32, b: i32)
+        -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with one `i32` argument (passed as a wasm number: no
+    /// JavaScript value made for it).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32(this: &TypedFn, context: &JsValue, a: i32) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.call` with two `i32` arguments.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x2(this: &TypedFn, context: &JsValue, a: i32, b: i32) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.call` with three `i32` arguments.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x3(
+        this: &TypedFn,
+        context: &JsValue,
+        a: i32,
+        b: i32,
+        c: i32,
+    ) -> Result<JsValue, JsValue>;
+    /// `Function.prototype.call` with four `i32` arguments.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x4(
+        this: &TypedFn,
+        context: &JsValue,
+        a: i32,
+        b: i32,
+        c: i32,
+        d: i32,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// Calls `f` with wasm arguments: up to four `i32`s directly, anything else through an array
+/// of JavaScript values.
+pub fn call_wasm(f: &Function, args: &[WasmValue]) -> Result<JsValue, JsValue> {
+    let this = &JsValue::UNDEFINED;
+    let mut ints = [0i32; 4];
+    let all_i32 = args.len() <= 4
+        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
+            WasmValue::I32(v) => {
+                *slot = *v;
+                true
+            }
+            _ => false,
+        });
+    if !all_i32 {
+        let array = js_sys::Array::new();
+        for v in args {
+            array.push(&to_js(*v));
+        }
+        return f.apply(this, &array);
+    }
+    let [a, b, c, d] = ints;
+    let typed = f.unchecked_ref::<TypedFn>();
+    match args.len() {
+        0 => f.call0(this),
+        1 => typed.call_i32(this, a),
+        2 => typed.call_i32x2(this, a, b),
+        3 => typed.call_i32x3(this, a, b, c),
+        _ => typed.call_i32x4(this, a, b, c, d),
+    }
+}
 
 /// The `memory` and ABI functions of one instantiated guest module.
 #[derive(Clone, Debug)]
@@ -24,6 +97,9 @@ pub struct JsInstance {
     /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
     /// old buffer, whose views then have length 0).
     view: RefCell<Option<Uint8Array>>,
+    /// The [`EPOCH`] at which `view` was last checked against the memory: until the epoch
+    /// moves on, no code of this instance has run, so its memory cannot have grown.
+    checked_at: Cell<u64>,
     /// Exported functions looked up so far, by name.
     functions: RefCell<HashMap<String, Function>>,
     allocate: Function,
@@ -81,6 +157,7 @@ impl JsInstance {
             set_result_size: function(&exports, module, "set_result_size")?,
             memory,
             view: RefCell::new(None),
+            checked_at: Cell::new(0),
             functions: RefCell::new(HashMap::new()),
             exports,
         })
@@ -97,8 +174,16 @@ impl JsInstance {
     }
 
     /// The memory's current bytes: the kept view while its buffer is live, else a new one.
+    /// Checked (one `length` call) only when guest code may have run since the last check.
     fn bytes(&self) -> Uint8Array {
         let mut view = self.view.borrow_mut();
+        let epoch = EPOCH.with(Cell::get);
+        if self.checked_at.get() == epoch {
+            if let Some(v) = &*view {
+                return v.clone();
+            }
+        }
+        self.checked_at.set(epoch);
         match &*view {
             Some(v) if v.length() > 0 => v.clone(),
             _ => {
@@ -113,6 +198,51 @@ impl JsInstance {
     pub fn memory_size(&self) -> u64 {
         self.bytes().length() as u64
     }
+
+    /// The `len` bytes at `ptr` as a view of this memory (valid until the guest runs again).
+    /// The caller has checked the range.
+    pub fn subarray(&self, ptr: u32, len: u32) -> Uint8Array {
+        self.bytes().subarray(ptr, ptr + len)
+    }
+
+    /// Copies `src` (a view of another memory, or any JavaScript bytes) to `ptr`, with one
+    /// `Uint8Array.set`: the bytes do not pass through the engine's memory.
+    pub fn set_at(&self, ptr: u32, src: &Uint8Array) -> Result<(), AbiError> {
+        let memory = self.bytes();
+        let memory_size = memory.length() as u64;
+        let len = src.length() as u64;
+        if ptr as u64 + len > memory_size {
+            return Err(AbiError::OutOfBounds {
+                what: "write".into(),
+                ptr: ptr as u64,
+                len,
+                memory_size,
+            });
+        }
+        memory.set(src, ptr);
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// Moves on whenever guest code may run: around every call into a guest, and whenever a
+    /// guest enters the engine (an import). A memory view checked in the current epoch is
+    /// still valid.
+    static EPOCH: Cell<u64> = const { Cell::new(1) };
+}
+
+/// Marks every kept memory view as to be checked again: guest code may run, or has run.
+pub fn guest_may_run() {
+    EPOCH.with(|e| e.set(e.get() + 1));
+}
+
+/// Runs `call` (a call into a guest) with the memory views marked to be checked again
+/// during and after it.
+pub fn in_guest<T>(call: impl FnOnce() -> T) -> T {
+    guest_may_run();
+    let result = call();
+    guest_may_run();
+    result
 }
 
 /// A guest call that threw, as the core reports a failed ABI call.
@@ -123,15 +253,16 @@ fn guest_call_error(function: &str, thrown: &JsValue) -> AbiError {
     }
 }
 
-/// An `i32` a guest function returned.
-fn returned_i32(function: &str, value: &JsValue) -> Result<u32, AbiError> {
-    value
-        .as_f64()
-        .map(|v| v as i32 as u32)
-        .ok_or_else(|| AbiError::GuestCall {
+/// An `i32` a guest function returned, given as a JavaScript number (`NaN` when it returned
+/// something else, as a function declared without a result does).
+fn returned_i32(function: &str, value: f64) -> Result<u32, AbiError> {
+    if value.is_nan() {
+        return Err(AbiError::GuestCall {
             function: function.into(),
             message: "did not return a number".into(),
-        })
+        });
+    }
+    Ok(value as i32 as u32)
 }
 
 /// The core's [`Guest`] over a [`JsInstance`].
@@ -159,16 +290,14 @@ impl GuestMemoryMut for JsGuest<'_> {
             tag,
             reason,
         };
-        let ptr = self
-            .0
-            .allocate
-            .call2(
-                &JsValue::UNDEFINED,
-                &JsValue::from(size as i32),
-                &JsValue::from(tag as i32),
-            )
-            .map_err(|e| failed(js_error_text(&e)))?;
-        let ptr = returned_i32("allocate", &ptr).map_err(|e| failed(e.to_string()))?;
+        let ptr = in_guest(|| {
+            self.0
+                .allocate
+                .unchecked_ref::<TypedFn>()
+                .call_i32x2_to_f64(&JsValue::UNDEFINED, size as i32, tag as i32)
+        })
+        .map_err(|e| failed(js_error_text(&e)))?;
+        let ptr = returned_i32("allocate", ptr).map_err(|e| failed(e.to_string()))?;
         checked_allocation(ptr, size, tag, self.0.memory_size())
     }
 
@@ -200,43 +329,51 @@ impl Guest for JsGuest<'_> {
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
-        let value = self
-            .0
-            .get_result_ptr
-            .call0(&JsValue::UNDEFINED)
-            .map_err(|e| guest_call_error("get_result_ptr", &e))?;
-        returned_i32("get_result_ptr", &value)
+        let value = in_guest(|| {
+            self.0
+                .get_result_ptr
+                .unchecked_ref::<TypedFn>()
+                .call_to_f64(&JsValue::UNDEFINED)
+        })
+        .map_err(|e| guest_call_error("get_result_ptr", &e))?;
+        returned_i32("get_result_ptr", value)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
-        let value = self
-            .0
-            .get_result_size
-            .call0(&JsValue::UNDEFINED)
-            .map_err(|e| guest_call_error("get_result_size", &e))?;
-        returned_i32("get_result_size", &value)
+        let value = in_guest(|| {
+            self.0
+                .get_result_size
+                .unchecked_ref::<TypedFn>()
+                .call_to_f64(&JsValue::UNDEFINED)
+        })
+        .map_err(|e| guest_call_error("get_result_size", &e))?;
+        returned_i32("get_result_size", value)
     }
 
     fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
-        self.0
-            .set_result_ptr
-            .call1(&JsValue::UNDEFINED, &JsValue::from(ptr as i32))
-            .map(drop)
-            .map_err(|e| guest_call_error("set_result_ptr", &e))
+        in_guest(|| {
+            self.0
+                .set_result_ptr
+                .unchecked_ref::<TypedFn>()
+                .call_i32(&JsValue::UNDEFINED, ptr as i32)
+        })
+        .map(drop)
+        .map_err(|e| guest_call_error("set_result_ptr", &e))
     }
 
     fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
-        self.0
-            .set_result_size
-            .call1(&JsValue::UNDEFINED, &JsValue::from(size as i32))
-            .map(drop)
-            .map_err(|e| guest_call_error("set_result_size", &e))
+        in_guest(|| {
+            self.0
+                .set_result_size
+                .unchecked_ref::<TypedFn>()
+                .call_i32(&JsValue::UNDEFINED, size as i32)
+        })
+        .map(drop)
+        .map_err(|e| guest_call_error("set_result_size", &e))
     }
 
     fn release_objects(&mut self) -> Result<(), AbiError> {
-        self.0
-            .release_objects
-            .call0(&JsValue::UNDEFINED)
+        in_guest(|| self.0.release_objects.call0(&JsValue::UNDEFINED))
             .map(drop)
             .map_err(|e| guest_call_error("release_objects", &e))
     }

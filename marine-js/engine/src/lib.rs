@@ -9,9 +9,13 @@
 //!   interface, read from its custom sections;
 //! - linking: the load order and the import signature checks ([`marine_ast::link`]);
 //! - calls: JSON arguments to interface values, lowering into the callee, the export call,
-//!   taking its output ([`marine_ast::protocol`]), and module-to-module imports, lifted from
-//!   the caller's memory and lowered into the callee's (shared-nothing: each module keeps its
+//!   taking its output ([`marine_ast::protocol`]), and module-to-module imports
+//!   ([`marine_ast::forward`]): strings and byte arrays are copied from the caller's memory
+//!   into the callee's with one `Uint8Array.set` (and a byte-array or string result back the
+//!   same way), other values are lifted and lowered (shared-nothing: each module keeps its
 //!   memory, values are copied);
+//! - a cache of the modules read ([`cache`]): a second service of the same bytes skips
+//!   reading their interfaces, and its key lets JavaScript reuse the compiled module;
 //! - the host functions every module may import: the logger and `get_call_parameters` in all
 //!   four host namespaces.
 //!
@@ -21,6 +25,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod error;
 pub mod guest;
 pub mod service;
@@ -74,6 +79,14 @@ impl Engine {
         self.service.module_bytes(name).map_err(to_js)
     }
 
+    /// Once [`Engine::module_bytes`] has run for `name`: a key for its compiled form, the
+    /// same for the same bytes and memory cap in every service of this engine instance (so
+    /// a compiled module can be reused).
+    #[wasm_bindgen(js_name = moduleKey)]
+    pub fn module_key(&self, name: &str) -> Result<String, JsValue> {
+        self.service.module_key(name).map_err(to_js)
+    }
+
     /// The order to instantiate the added modules in: each after those it imports from.
     #[wasm_bindgen(js_name = loadOrder)]
     pub fn load_order(&self) -> Result<Vec<String>, JsValue> {
@@ -118,7 +131,7 @@ impl Engine {
             .map(|slots| {
                 slots
                     .iter()
-                    .map(|slot| slot.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+                    .map(|slot| slot.dyn_into::<Uint8Array>().ok())
                     .collect()
             })
             .unwrap_or_default();
@@ -135,7 +148,7 @@ impl Engine {
             .map_err(to_js)?;
         Ok(match output {
             CallOutput::Json(text) => JsValue::from_str(&text),
-            CallOutput::Bytes(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+            CallOutput::Bytes(bytes) => bytes.into(),
         })
     }
 

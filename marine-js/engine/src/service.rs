@@ -7,40 +7,43 @@
 //! call state and thrown to the guest as an exception; the export call that catches it takes
 //! the kept error back, so the embedder sees the whole chain, typed.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
-use marine_ast::abi::{flatten_signature, CallPlan};
+use js_sys::{Array, Function, Uint8Array};
+use marine_ast::abi::{flatten_signature, is_bytes_type, CallPlan, OutputKind, BYTES_TAG};
 use marine_ast::call_parameters::{CallParameters, CallParametersLayout};
 use marine_ast::config::{ModuleConfig, ServiceConfig};
+use marine_ast::forward::{self, lower_forwarded, ForwardArg, GuestBytes, Utf8Chunks};
 use marine_ast::json::{
     ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result, JsonArgsError,
 };
 use marine_ast::lift::Lifter;
+use marine_ast::limits::DEFAULT_MAX_VALUE_SIZE;
 use marine_ast::link::{check_import_signature, load_order};
-use marine_ast::lower::{lower_argument, lower_record};
+use marine_ast::lower::lower_record;
 use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
-use marine_ast::protocol::{self, take_output, OutputError};
+use marine_ast::protocol::{self, read_result_slots, take_output, OutputError};
 use marine_ast::types::VariantKind;
 use marine_ast::{
-    is_host_namespace, AbiError, FunctionSignature, Guest, HostApi, IType, IValue, ModuleInterface,
-    WasmValue,
+    is_host_namespace, AbiError, FunctionSignature, Guest, GuestMemoryMut, HostApi, IType, IValue,
+    ModuleInterface, WasmValue,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
+use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{from_js, to_js, JsGuest, JsInstance};
+use crate::guest::{call_wasm, from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
 struct Module {
-    interface: ModuleInterface,
-    plans: HashMap<String, Rc<CallPlan>>,
-    /// The first memory's initial size in bytes.
-    initial_memory: u64,
+    /// Its interface, call plans and initial memory (shared with other services of the same
+    /// bytes).
+    parsed: Rc<Parsed>,
     /// The module's bytes, kept until [`Service::module_bytes`] caps them (only when a memory
     /// limit applies).
     bytes: RefCell<Option<Vec<u8>>>,
@@ -49,18 +52,108 @@ struct Module {
     memory_limit: Cell<Option<(u64, MemoryLimitScope)>>,
 }
 
+impl std::ops::Deref for Module {
+    type Target = Parsed;
+
+    fn deref(&self) -> &Parsed {
+        &self.parsed
+    }
+}
+
 /// What a call returns: JSON text, or the bytes of a byte-array result.
 #[derive(Debug)]
 pub enum CallOutput {
     /// The result as JSON text (`null` without one).
     Json(String),
     /// The bytes of a `Vec<u8>` result.
-    Bytes(Vec<u8>),
+    Bytes(Uint8Array),
 }
 
 /// `Vec<u8>`, in either of its two interface forms.
 fn is_u8_array(ty: &IType) -> bool {
     matches!(ty, IType::ByteArray) || matches!(ty, IType::Array(elem) if **elem == IType::U8)
+}
+
+/// A string or byte array a call passes on without lifting it.
+#[derive(Debug)]
+enum Bytes {
+    /// Still in the memory of the calling module (bounds-checked, and UTF-8-checked for a
+    /// string).
+    InCaller(Rc<JsInstance>, GuestBytes),
+    /// Given by JavaScript.
+    Js(Uint8Array),
+}
+
+/// An argument of a call: a value, or bytes copied straight into the callee.
+type Arg<'a> = ForwardArg<'a, Bytes>;
+
+impl Bytes {
+    /// Copies the bytes into a fresh buffer of `dst` (tag `BYTES_TAG`): one `Uint8Array.set`
+    /// from the caller's memory or the JavaScript array. Returns `(ptr, len)`.
+    fn copy_into(&self, dst: &JsInstance) -> Result<(u32, u32), AbiError> {
+        let src = match self {
+            Bytes::InCaller(src, at) => src.subarray(at.ptr, at.len),
+            Bytes::Js(array) => array.clone(),
+        };
+        copy_view(dst, &src)
+    }
+}
+
+/// Allocates a buffer in `dst` and copies `src` into it with one `Uint8Array.set`; `(0, 0)`
+/// for no bytes.
+fn copy_view(dst: &JsInstance, src: &Uint8Array) -> Result<(u32, u32), AbiError> {
+    let len = src.length();
+    if len == 0 {
+        return Ok((0, 0));
+    }
+    let ptr = JsGuest(dst).allocate(len, BYTES_TAG)?;
+    dst.set_at(ptr, src)?;
+    Ok((ptr, len))
+}
+
+/// The largest piece of a guest's string read into the engine at once to check its UTF-8.
+const UTF8_CHUNK: u32 = 64 * 1024;
+
+/// Checks that `at` lies in `memory` and, for a string, is UTF-8 (read in bounded chunks).
+fn check_bytes(memory: &JsInstance, at: GuestBytes) -> Result<(), AbiError> {
+    at.check_bounds(memory.memory_size())?;
+    if !at.utf8 {
+        return Ok(());
+    }
+    let mut check = Utf8Chunks::new(at.len as usize);
+    let mut chunk = vec![0; UTF8_CHUNK.min(at.len) as usize];
+    let mut offset = 0;
+    while offset < at.len {
+        let n = UTF8_CHUNK.min(at.len - offset);
+        let piece = &mut chunk[..n as usize];
+        memory.subarray(at.ptr + offset, n).copy_to(piece);
+        check.feed(piece)?;
+        offset += n;
+    }
+    check.finish()
+}
+
+/// Where a call's output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deliver {
+    /// Lifted to a value.
+    Value,
+    /// A string or byte array is left in the callee's memory for a calling module (its
+    /// objects not released yet); anything else is lifted.
+    InCallee,
+    /// A byte array is copied into a new `Uint8Array`; anything else is lifted.
+    Js,
+}
+
+/// A call's output.
+#[derive(Debug)]
+enum Output {
+    /// A lifted value (none without an output).
+    Value(Option<IValue>),
+    /// A string or byte array in the callee's memory, not checked yet ([`Deliver::InCallee`]).
+    InCallee(GuestBytes),
+    /// A byte array for JavaScript ([`Deliver::Js`]).
+    Js(Uint8Array),
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -91,7 +184,7 @@ pub struct Service {
     stderr_probe: RefCell<Option<Function>>,
 }
 
-fn json_error(what: &str, e: serde_json::Error) -> EngineError {
+fn json_error_of(what: &str, e: serde_json::Error) -> EngineError {
     EngineError::Json {
         what: what.into(),
         message: e.to_string(),
@@ -117,7 +210,7 @@ impl Service {
     /// config parser, with the same checks and messages.
     pub fn from_json_config(config_json: &str, config_path: &str) -> Result<Self, EngineError> {
         let value: toml::Value =
-            serde_json::from_str(config_json).map_err(|e| json_error("the config", e))?;
+            serde_json::from_str(config_json).map_err(|e| json_error_of("the config", e))?;
         let text = toml::to_string(&value).map_err(|e| EngineError::Json {
             what: "the config".into(),
             message: e.to_string(),
@@ -162,23 +255,29 @@ impl Service {
             return Err(EngineError::NonUniqueModuleName(name.into()));
         }
         let limits = self.config.limits.apply(&marine_ast::Limits::default());
-        let interface =
-            ModuleInterface::from_wasm_with_limits(wasm, limits.interface()).map_err(|source| {
-                EngineError::Interface {
+        let parsed = cache::parsed(wasm, limits.interface(), |key| {
+            let interface = ModuleInterface::from_wasm_with_limits(wasm, limits.interface())
+                .map_err(|source| EngineError::Interface {
                     module: name.into(),
                     source: Box::new(source),
-                }
-            })?;
-        let plans = interface
-            .functions
-            .iter()
-            .map(|(fname, sig)| (fname.clone(), Rc::new(CallPlan::new(sig.clone()))))
-            .collect();
-        let cap_error = |source| EngineError::MemoryCap {
-            module: name.into(),
-            source,
-        };
-        let initial_memory = initial_memory_bytes(wasm).map_err(cap_error)?;
+                })?;
+            let plans = interface
+                .functions
+                .iter()
+                .map(|(fname, sig)| (fname.clone(), Rc::new(CallPlan::new(sig.clone()))))
+                .collect();
+            let initial_memory =
+                initial_memory_bytes(wasm).map_err(|source| EngineError::MemoryCap {
+                    module: name.into(),
+                    source,
+                })?;
+            Ok::<_, EngineError>(Parsed {
+                key,
+                interface,
+                plans,
+                initial_memory,
+            })
+        })?;
         let limited = self.config.total_memory_limit.is_some()
             || self
                 .module_config(name)
@@ -187,9 +286,7 @@ impl Service {
         self.modules.borrow_mut().insert(
             name.into(),
             Rc::new(Module {
-                interface,
-                plans,
-                initial_memory,
+                parsed,
                 bytes: RefCell::new(limited.then(|| wasm.to_vec())),
                 memory_limit: Cell::new(None),
             }),
@@ -237,6 +334,17 @@ impl Service {
             .memory_limit
             .set(capped.maximum_bytes.map(|limit| (limit, scope)));
         Ok(Some(capped.wasm))
+    }
+
+    /// A key for the compiled form of an added module, once [`Service::module_bytes`] has
+    /// run: the same for the same bytes (and memory cap) in every service of this engine
+    /// instance, so JavaScript can reuse a compiled `WebAssembly.Module`.
+    pub fn module_key(&self, name: &str) -> Result<String, EngineError> {
+        let module = self.module(name)?;
+        Ok(match module.memory_limit.get() {
+            None => module.key.to_string(),
+            Some((limit, _)) => format!("{}/{limit}", module.key),
+        })
     }
 
     fn module(&self, name: &str) -> Result<Rc<Module>, EngineError> {
@@ -368,19 +476,23 @@ impl Service {
         module: &str,
         function: &str,
         args_json: &str,
-        byte_args: Vec<Option<Vec<u8>>>,
+        byte_args: Vec<Option<Uint8Array>>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
+        guest_may_run();
+        // Measured: for the small arguments of a typical call, a `Value` tree and interface
+        // values cost less here than the core's streamed JSON lowering (`json_args`), which
+        // parses the text twice (a check, then the writes).
         let mut args: Value = if args_json.trim().is_empty() {
             Value::Array(Vec::new())
         } else {
-            serde_json::from_str(args_json).map_err(|e| json_error("the arguments", e))?
+            serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?
         };
         let call_parameters = match call_parameters_json {
             None => CallParameters::default(),
             Some(text) => {
-                serde_json::from_str(text).map_err(|e| json_error("the call parameters", e))?
+                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?
             }
         };
         let (definition, plan) = self.plan(module, function)?;
@@ -390,7 +502,7 @@ impl Service {
             source: Box::new(source),
         };
         // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array (which
-        // every byte-array type accepts), and the bytes are put in after the conversion.
+        // every byte-array type accepts), and the bytes are copied straight into the guest.
         if let (Value::Array(items), false) = (&mut args, byte_args.is_empty()) {
             for (i, bytes) in byte_args.iter().enumerate() {
                 let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
@@ -410,27 +522,40 @@ impl Service {
                 }
             }
         }
-        let mut values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
-        for (value, bytes) in values.iter_mut().zip(byte_args) {
-            if let Some(bytes) = bytes {
-                *value = IValue::ByteArray(bytes);
-            }
-        }
+        let values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
+        let mut byte_args = byte_args.into_iter();
+        let args: Vec<Arg<'_>> = values
+            .iter()
+            .map(|value| match byte_args.next().flatten() {
+                Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
+                None => ForwardArg::Value(Cow::Borrowed(value)),
+            })
+            .collect();
         let top_level = self.call.borrow().stack.is_empty();
         if top_level {
             let mut call = self.call.borrow_mut();
             call.call_parameters = call_parameters;
             call.failure = None;
         }
-        let output = self.invoke(&definition, &plan, module, function, &values)?;
         let output_is_bytes = plan.signature.outputs.first().is_some_and(is_u8_array);
+        let deliver = if bytes_out && output_is_bytes {
+            Deliver::Js
+        } else {
+            Deliver::Value
+        };
+        let output = self.invoke(&definition, &plan, module, function, &args, deliver)?;
         Ok(match output {
-            Some(IValue::ByteArray(bytes)) if bytes_out && output_is_bytes => {
-                CallOutput::Bytes(bytes)
-            }
-            output => {
+            Output::Js(bytes) => CallOutput::Bytes(bytes),
+            Output::Value(output) => {
                 let values: Vec<IValue> = output.into_iter().collect();
                 CallOutput::Json(ivalues_to_json(&values, &plan.signature.outputs).to_string())
+            }
+            Output::InCallee(_) => {
+                return Err(EngineError::UnexpectedResults {
+                    module: module.into(),
+                    function: function.into(),
+                    message: "internal: bytes left in memory for a top-level call".into(),
+                })
             }
         })
     }
@@ -462,8 +587,9 @@ impl Service {
         plan: &CallPlan,
         module: &str,
         function: &str,
-        args: &[IValue],
-    ) -> Result<Option<IValue>, EngineError> {
+        args: &[Arg<'_>],
+        deliver: Deliver,
+    ) -> Result<Output, EngineError> {
         let instance = self.instance(module)?;
         {
             let mut call = self.call.borrow_mut();
@@ -479,7 +605,7 @@ impl Service {
             }
             call.stack.push((module.into(), function.into()));
         }
-        let result = self.run_export(module, function, plan, &instance, args);
+        let result = self.run_export(module, function, plan, &instance, args, deliver);
         self.call.borrow_mut().stack.pop();
         match (result, definition.memory_limit.get()) {
             // A refused growth shows as a failure with the memory at its cap, or as the
@@ -508,26 +634,72 @@ impl Service {
         function: &str,
         plan: &CallPlan,
         instance: &JsInstance,
-        args: &[IValue],
-    ) -> Result<Option<IValue>, EngineError> {
+        args: &[Arg<'_>],
+        deliver: Deliver,
+    ) -> Result<Output, EngineError> {
         let abi = |source: AbiError| EngineError::Abi {
             module: module.into(),
             function: function.into(),
             source: Box::new(source),
         };
-        let params = Array::new();
+        let mut params = Vec::with_capacity(plan.wasm.params.len());
+        let mut push = |v| params.push(v);
         for (arg, value) in plan.signature.arguments.iter().zip(args) {
-            lower_argument(&mut JsGuest(instance), &arg.ty, value, &mut |v| {
-                params.push(&to_js(v));
-            })
+            lower_forwarded(
+                &mut JsGuest(instance),
+                &arg.ty,
+                value,
+                &mut push,
+                |_, bytes| bytes.copy_into(instance),
+            )
             .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
-        let returned = export.apply(&JsValue::UNDEFINED, &params);
+        let returned = in_guest(|| call_wasm(&export, &params));
         let returned = match returned {
             Ok(value) => value,
             Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
         };
+        let warn_release = |release: AbiError| {
+            self.warn(
+                module,
+                &format!("release_objects after a failed lift also failed: {release}"),
+            )
+        };
+        if let (OutputKind::Sized(ty), Deliver::InCallee | Deliver::Js) = (&plan.output, deliver) {
+            if is_bytes_type(ty) {
+                let mut guest = JsGuest(instance);
+                let at = read_result_slots(&mut guest, ty).map(|(ptr, len)| GuestBytes {
+                    ptr,
+                    len,
+                    utf8: *ty == IType::String,
+                });
+                if deliver == Deliver::InCallee {
+                    // Checked and released when the caller takes them ([`Service::deliver`]).
+                    return match at {
+                        Ok(at) => Ok(Output::InCallee(at)),
+                        Err(e) => {
+                            if let Err(release) = guest.release_objects() {
+                                warn_release(release);
+                            }
+                            Err(abi(e))
+                        }
+                    };
+                }
+                let copied = at.and_then(|at| {
+                    at.check_bounds(instance.memory_size())?;
+                    Ok(instance.subarray(at.ptr, at.len).slice(0, at.len))
+                });
+                return match (copied, guest.release_objects()) {
+                    (Ok(bytes), Ok(())) => Ok(Output::Js(bytes)),
+                    (Ok(_), Err(e)) | (Err(e), Ok(())) => Err(abi(e)),
+                    (Err(e), Err(release)) => {
+                        warn_release(release);
+                        Err(abi(e))
+                    }
+                };
+            }
+        }
         let raw = match plan.wasm.results.first() {
             None => None,
             Some(ty) => {
@@ -540,26 +712,27 @@ impl Service {
                 )
             }
         };
-        let logger = self.logger.borrow().clone();
-        let taken = take_output(&mut JsGuest(instance), &plan.output, raw, |release| {
-            if let Some(logger) = logger {
-                let message = format!("release_objects after a failed lift also failed: {release}");
-                let _ = logger.call3(
-                    &JsValue::UNDEFINED,
-                    &JsValue::from_str(module),
-                    &JsValue::from_str("warn"),
-                    &JsValue::from_str(&message),
-                );
-            }
-        });
+        let taken = take_output(&mut JsGuest(instance), &plan.output, raw, warn_release);
         match taken {
-            Ok(value) => Ok(value),
+            Ok(value) => Ok(Output::Value(value)),
             Err(OutputError::Unexpected(message)) => Err(EngineError::UnexpectedResults {
                 module: module.into(),
                 function: function.into(),
                 message,
             }),
             Err(OutputError::Abi(e)) => Err(abi(e)),
+        }
+    }
+
+    /// Logs a warning of the engine about `module`.
+    fn warn(&self, module: &str, message: &str) {
+        if let Some(logger) = self.logger.borrow().clone() {
+            let _ = logger.call3(
+                &JsValue::UNDEFINED,
+                &JsValue::from_str(module),
+                &JsValue::from_str("warn"),
+                &JsValue::from_str(message),
+            );
         }
     }
 
@@ -608,6 +781,8 @@ impl Service {
         import: &str,
         args: &Array,
     ) -> Result<JsValue, JsValue> {
+        // The importer ran up to here: its memory may have grown.
+        guest_may_run();
         self.forward(importer, namespace, import, args)
             .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
             .map_err(|e| self.fail_import(importer, namespace, import, e))
@@ -650,18 +825,78 @@ impl Service {
             source: Box::new(source),
         };
         let params = wasm_params(&sig, args);
-        let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
-            params.get(i).copied().flatten()
-        })
+        // Strings and byte arrays stay in the caller's memory until they are copied into the
+        // callee's; the rest is lifted.
+        let args = forward::forward_arguments(
+            JsGuest(&caller).view(),
+            &sig,
+            |i| params.get(i).copied().flatten(),
+            DEFAULT_MAX_VALUE_SIZE,
+            |at| {
+                check_bytes(&caller, at)?;
+                Ok(Bytes::InCaller(caller.clone(), at))
+            },
+        )
         .map_err(in_caller)?;
+        let (definition, plan) = self.plan(namespace, import)?;
+        let output = self.invoke(
+            &definition,
+            &plan,
+            namespace,
+            import,
+            &args,
+            Deliver::InCallee,
+        );
         // The caller's helper buffers are released once the callee has its copies.
         if sig.arguments.iter().any(|a| a.ty.is_complex()) {
             JsGuest(&caller).release_objects().map_err(in_caller)?;
         }
-        let (definition, plan) = self.plan(namespace, import)?;
-        let output = self.invoke(&definition, &plan, namespace, import, &values)?;
-        protocol::return_to_caller(&mut JsGuest(&caller), sig.outputs.first(), output.as_ref())
-            .map_err(in_caller)
+        match output? {
+            Output::Value(value) => protocol::return_to_caller(
+                &mut JsGuest(&caller),
+                sig.outputs.first(),
+                value.as_ref(),
+            )
+            .map_err(in_caller),
+            Output::InCallee(at) => {
+                let callee = self.instance(namespace)?;
+                self.deliver(namespace, import, &callee, at, &caller, in_caller)?;
+                Ok(None)
+            }
+            Output::Js(_) => Err(EngineError::UnexpectedResults {
+                module: namespace.into(),
+                function: import.into(),
+                message: "internal: a JavaScript byte array for a module import".into(),
+            }),
+        }
+    }
+
+    /// Copies a string or byte array `callee` returned from `function` (checked first:
+    /// bounds, and UTF-8 for a string) into a fresh buffer of `caller`, releases the callee's
+    /// objects, and sets the caller's result slots.
+    fn deliver(
+        &self,
+        module: &str,
+        function: &str,
+        callee: &JsInstance,
+        at: GuestBytes,
+        caller: &JsInstance,
+        in_caller: impl Fn(AbiError) -> EngineError,
+    ) -> Result<(), EngineError> {
+        let in_callee = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: function.into(),
+            source: Box::new(source),
+        };
+        let copied = check_bytes(callee, at)
+            .map_err(in_callee)
+            .and_then(|()| copy_view(caller, &callee.subarray(at.ptr, at.len)).map_err(&in_caller));
+        let released = JsGuest(callee).release_objects().map_err(in_callee);
+        let (ptr, len) = copied?;
+        released?;
+        let mut guest = JsGuest(caller);
+        guest.set_result_size(len).map_err(&in_caller)?;
+        guest.set_result_ptr(ptr).map_err(&in_caller)
     }
 
     /// See [`crate::Engine::call_host`].
@@ -673,6 +908,7 @@ impl Service {
         args: &Array,
         handler: &Function,
     ) -> Result<JsValue, JsValue> {
+        guest_may_run();
         self.host(module, namespace, import, args, handler)
             .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
             .map_err(|e| self.fail_import(module, namespace, import, e))
@@ -738,6 +974,7 @@ impl Service {
         ptr: u32,
         len: u32,
     ) -> Result<(), JsValue> {
+        guest_may_run();
         let mask = self
             .module_config(module)
             .map_or(marine_ast::config::DEFAULT_LOGGING_MASK, |m| m.logging_mask);
@@ -781,6 +1018,7 @@ impl Service {
 
     /// See [`crate::Engine::host_call_parameters`].
     pub fn host_call_parameters(&self, module: &str, namespace: &str) -> Result<(), JsValue> {
+        guest_may_run();
         let fail = |message: String| self.fail_host(module, "get_call_parameters", message);
         let api = HostApi::of_namespace(namespace)
             .ok_or_else(|| fail(format!("`{namespace}` is not a host namespace")))?;

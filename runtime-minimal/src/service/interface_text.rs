@@ -35,10 +35,7 @@ impl ServiceInterface {
                 interface.functions.values().cloned().collect(),
             ));
         }
-        let NamedTypes {
-            mut records,
-            mut enums,
-        } = named;
+        let (mut records, mut enums) = named.into_parts();
         records.sort_by(|a, b| a.name.cmp(&b.name));
         enums.sort_by(|a, b| a.name.cmp(&b.name));
         functions.sort_by(|a: &(String, Vec<_>), b| a.0.cmp(&b.0));

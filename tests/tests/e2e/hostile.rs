@@ -427,6 +427,78 @@ fn config_limits_table_overrides_the_options() {
     assert!(e.contains("max_tablez"), "{e}");
 }
 
+/// `opt() -> ?u32` and `res() -> result<u32, u32>` whose result blocks hold discriminants
+/// out of their types' cases (9 and 2), and `far() -> ?u64` whose `Some` payload runs past
+/// the end of memory.
+fn bad_discriminants() -> Vec<u8> {
+    let option = format!(r#"{{"Option":[{U32},"ByValue"]}}"#);
+    let result = format!(r#"{{"Result":[{U32},{U32},"ByValue"]}}"#);
+    let far = r#"{"Option":[{"U64":"ByValue"},"ByValue"]}"#;
+    module(
+        r#"(memory (export "memory") 1)
+           (data (i32.const 16) "\09\00\00\00\05\00\00\00")
+           (data (i32.const 32) "\02\00\00\00\05\00\00\00")
+           (data (i32.const 65532) "\01\00\00\00")
+           (func (export "opt") (global.set $rptr (i32.const 16)))
+           (func (export "res") (global.set $rptr (i32.const 32)))
+           (func (export "far") (global.set $rptr (i32.const 65532)))"#,
+        &[
+            function("opt", &[], Some(&option)),
+            function("res", &[], Some(&result)),
+            function("far", &[], Some(far)),
+        ],
+    )
+}
+
+#[test]
+fn bad_discriminants_from_a_guest_are_errors_on_every_json_path() {
+    let mut marine = Marine::new();
+    marine.load_module("bad", bad_discriminants()).unwrap();
+    let options = marine_runtime::CallOptions::default();
+    for (f, discriminant) in [("opt", Some(9)), ("res", Some(2)), ("far", None)] {
+        let expected = marine.call_with_ivalues("bad", f, &[]).unwrap_err();
+        let text = marine
+            .call_with_json_str("bad", f, "[]", &options)
+            .unwrap_err();
+        let tree = marine
+            .call_with_json_to(
+                "bad",
+                f,
+                marine_runtime::JsonInput::Value(&serde_json::Value::Null),
+                &options,
+                marine_runtime::JsonSink::Tree,
+            )
+            .unwrap_err();
+        let mut written = Vec::new();
+        let to_writer = marine
+            .call_with_json_to(
+                "bad",
+                f,
+                marine_runtime::JsonInput::Text("null"),
+                &options,
+                marine_runtime::JsonSink::Writer {
+                    out: &mut written,
+                    pretty: true,
+                },
+            )
+            .unwrap_err();
+        assert!(written.is_empty(), "{f}: nothing is written");
+        for e in [&text, &tree, &to_writer] {
+            assert_eq!(e.to_string(), expected.to_string(), "{f}");
+        }
+        let message = expected.to_string();
+        assert!(message.contains("bad"), "{message}");
+        match discriminant {
+            Some(d) => assert!(message.contains(&format!("discriminant {d} ")), "{message}"),
+            None => assert!(
+                matches!(expected, MarineError::OutOfBounds { .. }),
+                "{expected:?}"
+            ),
+        }
+    }
+    still_serves(&mut marine);
+}
+
 #[test]
 fn a_looping_start_function_is_named_in_the_timeout() {
     let wasm = module(

@@ -77,6 +77,9 @@ fn every_extension_type_round_trips_through_the_sdk() {
     echo("echo_nested", some(some(U64(7))));
     echo("echo_result", ok(item("i", Some(&["t"]))));
     echo("echo_result", err(s("no")));
+    // The plain records the benchmarks compare the extensions with.
+    echo("echo_text", Record(vec![s("text")]));
+    echo("echo_item_box", Record(vec![item("boxed", None)]));
     echo(
         "echo_tuple",
         Tuple(vec![S32(-1), s("two"), ByteArray(vec![3])]),
@@ -216,4 +219,80 @@ fn a_facade_matches_on_the_storage_error() {
         json_call(&mut m, "facade", "get_raw", json!(["k"])),
         json!({"Ok": [118]})
     );
+}
+
+/// The runtime's streamed JSON calls on the extension types (text in and out, a tree in and
+/// out) answer as the `IValue` path does, values and argument errors alike.
+#[test]
+fn streamed_json_calls_answer_as_the_ivalue_path() {
+    let mut m = load("rich_types");
+    let options = marine_runtime::CallOptions::default();
+    let sig = m.module_interface("rich_types").unwrap().functions["echo_everything"].clone();
+    let everything_json = |seed| ivalues_to_json(&[everything(seed)], &sig.outputs);
+    let mut calls = vec![
+        ("echo_everything", json!([everything_json(0)])),
+        ("echo_everything", json!({ "v": everything_json(1) })),
+        ("echo_everything_ref", json!([everything_json(2)])),
+        ("echo_nested", json!([7])),
+        ("echo_nested", json!([null])),
+        ("echo_shapes", json!([[]])),
+        ("parse", json!(["42"])),
+        ("parse", json!(["x"])),
+        ("unit_results", json!([3])),
+    ];
+    // Wrong forms from a caller.
+    calls.extend([
+        ("echo_option", json!([7])),
+        (
+            "echo_result",
+            json!([{"Ok": {"name": "n", "tags": null}, "Err": "e"}]),
+        ),
+        ("echo_result", json!([{"Err": 1}])),
+        ("echo_tuple", json!([[1, "a"]])),
+        ("echo_tuple", json!([[1, "a", [256]]])),
+        ("echo_shape", json!(["Pair"])),
+        ("echo_shape", json!([{"Nope": 1}])),
+        (
+            "echo_shape",
+            json!([{"Boxed": {"item": {"name": "b", "tags": null}}}]),
+        ),
+        ("echo_shape", json!([{"Pair": [1, "x", 2]}])),
+        ("echo_everything", json!([{"maybe": 1}])),
+    ]);
+    for (f, args) in calls {
+        let sig = m.module_interface("rich_types").unwrap().functions[f].clone();
+        let expected = match json_to_ivalues(&args, &sig) {
+            Ok(values) => {
+                let out = m.call_with_ivalues("rich_types", f, &values).unwrap();
+                Ok(ivalues_to_json(&out, &sig.outputs))
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        let source = |e: marine_runtime::MarineError| match e {
+            marine_runtime::MarineError::JsonArguments { source, .. } => source.to_string(),
+            other => panic!("{f} {args}: not an argument error: {other}"),
+        };
+        let text = m
+            .call_with_json_str("rich_types", f, &args.to_string(), &options)
+            .map(|text| serde_json::from_str::<serde_json::Value>(&text).unwrap())
+            .map_err(source);
+        assert_eq!(text, expected, "{f} {args} as text");
+        if let Ok(value) = &expected {
+            let text = m
+                .call_with_json_str("rich_types", f, &args.to_string(), &options)
+                .unwrap();
+            assert_eq!(text, value.to_string(), "{f} {args}: the text itself");
+        }
+        let tree = m
+            .call_with_json_to(
+                "rich_types",
+                f,
+                marine_runtime::JsonInput::Value(&args),
+                &options,
+                marine_runtime::JsonSink::Tree,
+            )
+            .map(|tree| tree.unwrap())
+            .map_err(source);
+        assert_eq!(tree, expected, "{f} {args} as a tree");
+    }
 }

@@ -79,7 +79,7 @@ pub fn exported_types(iface: &ModuleInterface) -> NamedTypes {
 
 /// The records used by the exports, dependencies first.
 pub fn exported_records(iface: &ModuleInterface) -> Vec<Arc<IRecordType>> {
-    exported_types(iface).records
+    exported_types(iface).into_parts().0
 }
 
 /// The Aqua declaration of the module as service `service_name` (PascalCased), optionally
@@ -92,13 +92,13 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
     let module = pascal_case(service_name);
     let named = exported_types(iface);
     let mut name = module.clone();
-    while named.records.iter().any(|r| r.name == name) {
+    while named.records().iter().any(|r| r.name == name) {
         name.push_str("Service");
     }
     let mut out = String::new();
     let _ = writeln!(out, "aqua {module} declares *");
     let _ = writeln!(out);
-    for e in &named.enums {
+    for e in named.enums() {
         let _ = writeln!(
             out,
             "{NOT_AQUA} a variant is \"Name\" or {{\"Name\": payload}}"
@@ -108,7 +108,7 @@ pub fn declaration(iface: &ModuleInterface, service_name: &str, id: Option<&str>
         }
         let _ = writeln!(out);
     }
-    for rec in &named.records {
+    for rec in named.records() {
         let _ = writeln!(out, "data {}:", rec.name);
         for field in &rec.fields {
             if aqua_expressible(&field.ty) {

@@ -42,30 +42,47 @@ pub struct BuiltModule {
     pub it_section: Option<usize>,
 }
 
-/// Takes `--precompile` out of the trailing cargo arguments (before a `--`).
-pub fn split_precompile_arg(args: Vec<String>) -> (bool, Vec<String>) {
-    split_flag_arg("--precompile", args)
+/// `marine build`'s own options found among the trailing cargo arguments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnArgs {
+    /// `--artifacts DIR` / `--artifacts=DIR`.
+    pub artifacts: Option<PathBuf>,
+    /// `--precompile`.
+    pub precompile: bool,
+    /// `--no-it`.
+    pub no_it: bool,
 }
 
-/// Takes a flag of ours (`--precompile`, `--no-it`) out of the trailing cargo arguments
-/// (before a `--`): clap passes everything after the first cargo argument through.
-pub fn split_flag_arg(flag: &str, args: Vec<String>) -> (bool, Vec<String>) {
-    let mut found = false;
+/// Takes our options (`--artifacts DIR` / `--artifacts=DIR`, `--precompile`, `--no-it`) out
+/// of the trailing cargo arguments, up to a `--` (clap hands everything after the first cargo
+/// argument over unparsed); returns them and the arguments for cargo, in order.
+pub fn split_own_args(args: Vec<String>) -> Result<(OwnArgs, Vec<String>), CliError> {
+    let mut own = OwnArgs::default();
     let mut rest = Vec::with_capacity(args.len());
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
-        if arg == "--" {
-            rest.push(arg);
-            rest.extend(it.by_ref());
-            break;
-        }
-        if arg == flag {
-            found = true;
-        } else {
-            rest.push(arg);
+        match arg.as_str() {
+            "--" => {
+                rest.push(arg);
+                rest.extend(it.by_ref());
+                break;
+            }
+            "--precompile" => own.precompile = true,
+            "--no-it" => own.no_it = true,
+            "--artifacts" => {
+                let dir = it.next().ok_or_else(|| CliError::BadArgument {
+                    arg: arg.clone(),
+                    reason: "a folder must follow".to_string(),
+                })?;
+                own.artifacts = Some(PathBuf::from(dir));
+            }
+            _ => match arg.strip_prefix("--artifacts=") {
+                Some(dir) => own.artifacts = Some(PathBuf::from(dir)),
+                None => rest.push(arg),
+            },
         }
     }
-    (found, rest)
+    Ok((own, rest))
 }
 
 /// Compiles every Marine module of `modules` ahead of time with the runtime's default engine
@@ -104,33 +121,6 @@ pub fn precompile(modules: &mut [BuiltModule]) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// Takes `--artifacts DIR` / `--artifacts=DIR` out of the trailing cargo arguments (clap
-/// hands everything after the first cargo argument over unparsed).
-pub fn split_artifacts_arg(args: Vec<String>) -> Result<(Option<PathBuf>, Vec<String>), CliError> {
-    let mut artifacts = None;
-    let mut rest = Vec::with_capacity(args.len());
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        if arg == "--" {
-            rest.push(arg);
-            rest.extend(it.by_ref());
-            break;
-        }
-        if arg == "--artifacts" {
-            let dir = it.next().ok_or_else(|| CliError::BadArgument {
-                arg: arg.clone(),
-                reason: "a folder must follow".to_string(),
-            })?;
-            artifacts = Some(PathBuf::from(dir));
-        } else if let Some(dir) = arg.strip_prefix("--artifacts=") {
-            artifacts = Some(PathBuf::from(dir));
-        } else {
-            rest.push(arg);
-        }
-    }
-    Ok((artifacts, rest))
 }
 
 /// The `cargo build` command line for `cargo_args`.
@@ -343,17 +333,51 @@ mod tests {
     }
 
     #[test]
-    fn precompile_arg_is_taken_out_of_cargo_args() {
-        let (found, rest) =
-            split_precompile_arg(strings(&["--release", "--precompile", "-p", "x"]));
-        assert!(found);
-        assert_eq!(rest, strings(&["--release", "-p", "x"]));
-        let (found, rest) = split_flag_arg("--no-it", strings(&["--no-it", "--release"]));
-        assert!(found);
-        assert_eq!(rest, strings(&["--release"]));
-        let (found, rest) = split_precompile_arg(strings(&["--", "--precompile"]));
-        assert!(!found);
-        assert_eq!(rest, strings(&["--", "--precompile"]));
+    fn own_args_are_taken_out_of_cargo_args() {
+        let (own, rest) = split_own_args(strings(&[
+            "--release",
+            "--precompile",
+            "-p",
+            "x",
+            "--artifacts",
+            "out",
+            "--no-it",
+            "--features=f",
+        ]))
+        .unwrap();
+        assert_eq!(
+            own,
+            OwnArgs {
+                artifacts: Some(PathBuf::from("out")),
+                precompile: true,
+                no_it: true,
+            }
+        );
+        assert_eq!(rest, strings(&["--release", "-p", "x", "--features=f"]));
+        // After `--`, everything is cargo's (or the program's).
+        let (own, rest) = split_own_args(strings(&[
+            "--artifacts=a",
+            "--",
+            "--artifacts",
+            "--precompile",
+            "--no-it",
+        ]))
+        .unwrap();
+        assert_eq!(
+            own,
+            OwnArgs {
+                artifacts: Some(PathBuf::from("a")),
+                ..OwnArgs::default()
+            }
+        );
+        assert_eq!(
+            rest,
+            strings(&["--", "--artifacts", "--precompile", "--no-it"])
+        );
+        let (own, rest) = split_own_args(strings(&["--release"])).unwrap();
+        assert_eq!((own, rest), (OwnArgs::default(), strings(&["--release"])));
+        let e = split_own_args(strings(&["--release", "--artifacts"])).unwrap_err();
+        assert!(e.to_string().contains("a folder must follow"), "{e}");
     }
 
     #[test]
@@ -396,19 +420,6 @@ mod tests {
                 if trust { (1, 0) } else { (0, 1) }
             );
         }
-    }
-
-    #[test]
-    fn artifacts_arg_is_taken_out_of_cargo_args() {
-        let (dir, rest) =
-            split_artifacts_arg(strings(&["--release", "--artifacts", "out", "-p", "x"])).unwrap();
-        assert_eq!(dir, Some(PathBuf::from("out")));
-        assert_eq!(rest, strings(&["--release", "-p", "x"]));
-        let (dir, rest) =
-            split_artifacts_arg(strings(&["--artifacts=a", "--", "--artifacts"])).unwrap();
-        assert_eq!(dir, Some(PathBuf::from("a")));
-        assert_eq!(rest, strings(&["--", "--artifacts"]));
-        assert!(split_artifacts_arg(strings(&["--artifacts"])).is_err());
     }
 
     #[test]

@@ -258,10 +258,10 @@ impl fmt::Display for ModuleInfo {
             writeln!(f, "  {sig}")?;
         }
         let named = exported_types(&self.interface);
-        if !named.records.is_empty() || !named.enums.is_empty() {
+        if !named.records().is_empty() || !named.enums().is_empty() {
             writeln!(f, "\nexported data types:")?;
-            let records = named.records.iter().map(|r| r.to_string());
-            for text in records.chain(named.enums.iter().map(|e| e.to_string())) {
+            let records = named.records().iter().map(|r| r.to_string());
+            for text in records.chain(named.enums().iter().map(|e| e.to_string())) {
                 for line in text.lines() {
                     writeln!(f, "  {line}")?;
                 }

@@ -228,14 +228,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             no_it,
             cargo_args,
         } => {
-            let (artifacts_from_args, cargo_args) = build::split_artifacts_arg(cargo_args)?;
-            let (precompile_from_args, cargo_args) =
-                build::split_flag_arg("--precompile", cargo_args);
-            let (no_it_from_args, cargo_args) = build::split_flag_arg("--no-it", cargo_args);
-            let artifacts = artifacts.or(artifacts_from_args);
-            let embed_it = !(no_it || no_it_from_args);
+            let (own, cargo_args) = build::split_own_args(cargo_args)?;
+            let artifacts = artifacts.or(own.artifacts);
+            let embed_it = !(no_it || own.no_it);
             let mut modules = build::build(&cargo_args, artifacts.as_deref(), embed_it)?;
-            if precompile || precompile_from_args {
+            if precompile || own.precompile {
                 build::precompile(&mut modules)?;
             }
             print!("{}", build::report(&modules, artifacts.as_deref()));
