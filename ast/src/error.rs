@@ -164,6 +164,31 @@ pub enum ServiceError {
         /// Why.
         source: Box<crate::interface::InterfaceError>,
     },
+    /// The platform's wasm engine could not compile the module.
+    #[error("module `{module}`: compilation failed: {message}")]
+    Compile {
+        /// The module.
+        module: String,
+        /// The engine's error.
+        message: String,
+    },
+    /// The module's imports could not be provided (an unknown host function, a kind of
+    /// import nothing provides).
+    #[error("module `{module}`: linking failed: {message}")]
+    Link {
+        /// The module.
+        module: String,
+        /// Which import does not link and why.
+        message: String,
+    },
+    /// Instantiation or start-up (`_initialize`, `_start`) failed.
+    #[error("module `{module}`: instantiation failed: {message}")]
+    Instantiate {
+        /// The module.
+        module: String,
+        /// What failed.
+        message: String,
+    },
     /// A module imports from a module that is neither loaded nor in the service config.
     #[error("module `{module}` imports from module `{imported}`, which is not in the service")]
     MissingImportedModule {
@@ -408,11 +433,15 @@ impl ServiceError {
             ServiceError::Config(_) => "Config",
             #[cfg(feature = "interface")]
             ServiceError::Interface { .. } => "Interface",
-            ServiceError::MissingImportedModule { .. }
+            ServiceError::Link { .. }
+            | ServiceError::MissingImportedModule { .. }
             | ServiceError::ImportCycle { .. }
             | ServiceError::MissingImportedFunction { .. }
             | ServiceError::ImportSignatureMismatch { .. } => "Link",
-            ServiceError::MissingExport { .. } | ServiceError::MemoryCap { .. } => "Instantiate",
+            ServiceError::Compile { .. }
+            | ServiceError::Instantiate { .. }
+            | ServiceError::MissingExport { .. }
+            | ServiceError::MemoryCap { .. } => "Instantiate",
             ServiceError::MemoryLimit { .. } => "MemoryLimit",
             ServiceError::NonUniqueModuleName(_) => "NonUniqueModuleName",
             ServiceError::NoSuchModule(_) => "NoSuchModule",
@@ -446,7 +475,10 @@ impl ServiceError {
             ServiceError::Interface { module, .. } => Some(module),
             #[cfg(feature = "json")]
             ServiceError::JsonArguments { module, .. } => Some(module),
-            ServiceError::MissingImportedModule { module, .. }
+            ServiceError::Compile { module, .. }
+            | ServiceError::Link { module, .. }
+            | ServiceError::Instantiate { module, .. }
+            | ServiceError::MissingImportedModule { module, .. }
             | ServiceError::MissingImportedFunction { module, .. }
             | ServiceError::ImportSignatureMismatch { module, .. }
             | ServiceError::MissingExport { module, .. }
@@ -509,6 +541,27 @@ mod tests {
             Option<&'static str>,
         );
         let cases: Vec<Case> = vec![
+            (
+                ServiceError::Compile { module: s("m"), message: s("bad magic") },
+                "module `m`: compilation failed: bad magic",
+                "Instantiate",
+                Some("m"),
+                None,
+            ),
+            (
+                ServiceError::Link { module: s("m"), message: s("import `env.f`: absent") },
+                "module `m`: linking failed: import `env.f`: absent",
+                "Link",
+                Some("m"),
+                None,
+            ),
+            (
+                ServiceError::Instantiate { module: s("m"), message: s("start-up failed: x") },
+                "module `m`: instantiation failed: start-up failed: x",
+                "Instantiate",
+                Some("m"),
+                None,
+            ),
             (
                 ServiceError::MissingImportedModule { module: s("a"), imported: s("b") },
                 "module `a` imports from module `b`, which is not in the service",

@@ -155,10 +155,7 @@ pub enum MarineError {
     #[error("the service has no facade module")]
     NoFacade,
     /// wasmtime could not compile the module.
-    #[error(
-        "module `{module}`: compilation failed: {}",
-        with_cause(message, source)
-    )]
+    #[error("{}", self.to_service_error())]
     Compile {
         /// Module name.
         module: String,
@@ -169,7 +166,7 @@ pub enum MarineError {
         source: Option<WasmtimeError>,
     },
     /// Imports could not be resolved (for example an unknown host or module import).
-    #[error("module `{module}`: linking failed: {}", with_cause(message, source))]
+    #[error("{}", self.to_service_error())]
     Link {
         /// Module name.
         module: String,
@@ -180,10 +177,7 @@ pub enum MarineError {
         source: Option<WasmtimeError>,
     },
     /// Instantiation or start-up (`_initialize`, `_start`) failed.
-    #[error(
-        "module `{module}`: instantiation failed: {}",
-        with_cause(message, source)
-    )]
+    #[error("{}", self.to_service_error())]
     Instantiate {
         /// Module name.
         module: String,
@@ -529,6 +523,30 @@ impl MarineError {
     /// [`ServiceError`] does.
     pub fn to_service_error(&self) -> ServiceError {
         match self {
+            MarineError::Compile {
+                module,
+                message,
+                source,
+            } => ServiceError::Compile {
+                module: module.clone(),
+                message: with_cause(message, source),
+            },
+            MarineError::Link {
+                module,
+                message,
+                source,
+            } => ServiceError::Link {
+                module: module.clone(),
+                message: with_cause(message, source),
+            },
+            MarineError::Instantiate {
+                module,
+                message,
+                source,
+            } => ServiceError::Instantiate {
+                module: module.clone(),
+                message: with_cause(message, source),
+            },
             MarineError::MissingImportedModule { module, imported } => {
                 ServiceError::MissingImportedModule {
                     module: module.clone(),
@@ -877,6 +895,21 @@ mod tests {
                 function: s("f"),
                 stack: vec![s("m.f"), s("m.f")],
             },
+            MarineError::Compile {
+                module: s("m"),
+                message: String::new(),
+                source: Some(WasmtimeError::new(wasmtime::Error::msg("bad magic"))),
+            },
+            MarineError::Link {
+                module: s("m"),
+                message: s("import `env.f`"),
+                source: Some(WasmtimeError::new(wasmtime::Error::msg("absent"))),
+            },
+            MarineError::Instantiate {
+                module: s("m"),
+                message: s("`_initialize` failed"),
+                source: None,
+            },
         ];
         for error in &shared {
             let core = error.to_service_error();
@@ -897,6 +930,18 @@ mod tests {
         assert_eq!(
             shared[14].to_string(),
             "module `a`, function `f`: import `m.g` called from module `a` failed: engine error: e"
+        );
+        assert_eq!(
+            shared[21].to_string(),
+            "module `m`: compilation failed: bad magic"
+        );
+        assert_eq!(
+            shared[22].to_string(),
+            "module `m`: linking failed: import `env.f`: absent"
+        );
+        assert_eq!(
+            shared[23].to_string(),
+            "module `m`: instantiation failed: `_initialize` failed"
         );
         let own = MarineError::NoFacade;
         assert!(

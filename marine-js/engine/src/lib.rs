@@ -223,3 +223,31 @@ impl Engine {
         self.service.interface_json()
     }
 }
+
+/// The error of a module the platform's wasm engine could not compile, in the form every
+/// engine error takes (the text is the core's, as the native runtime's).
+#[wasm_bindgen(js_name = compileError)]
+pub fn compile_error(module: &str, message: &str) -> JsValue {
+    to_js(marine_ast::ServiceError::Compile {
+        module: module.into(),
+        message: message.into(),
+    })
+}
+
+/// The error of a module whose imports could not be provided (`message`: which and why).
+#[wasm_bindgen(js_name = linkError)]
+pub fn link_error(module: &str, message: &str) -> JsValue {
+    to_js(marine_ast::ServiceError::Link {
+        module: module.into(),
+        message: message.into(),
+    })
+}
+
+/// The error of a module whose instantiation or start-up failed.
+#[wasm_bindgen(js_name = instantiateError)]
+pub fn instantiate_error(module: &str, message: &str) -> JsValue {
+    to_js(marine_ast::ServiceError::Instantiate {
+        module: module.into(),
+        message: message.into(),
+    })
+}
