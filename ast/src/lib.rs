@@ -11,7 +11,8 @@
 //! - [`section`]: the JSON metadata a `#[marine]` item leaves in its custom section, and the
 //!   other section names ([`custom_section`] writes sections);
 //! - [`types`]: the value model ([`IType`], [`IValue`], records, signatures) and type checks;
-//! - [`error`]: [`AbiError`], what lifting and lowering report;
+//! - [`error`]: [`AbiError`], what lifting and lowering report, and [`ServiceError`], the
+//!   failures every runtime reports with the same texts;
 //! - [`abi`]: wasm-level shapes (flattening, wire sizes, allocation tags, call plans);
 //! - [`call_parameters`]: what a caller tells the modules about a call, and its record
 //!   layout per host namespace;
@@ -80,7 +81,7 @@ mod test_utils;
 
 pub use abi::{is_host_namespace, HostApi, WasmSignature, WasmType, WasmValue};
 pub use custom_section::{append_custom_section, replace_custom_section};
-pub use error::AbiError;
+pub use error::{AbiError, ImportSite, MemoryLimitScope, ServiceError};
 #[cfg(feature = "interface")]
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use limits::{InterfaceLimits, LimitExceeded, LimitKind, Limits, ModuleMetrics};

@@ -13,7 +13,7 @@ use crate::types::{FunctionSignature, IType};
 pub enum OrderError {
     /// A module imports from a namespace that is neither a host namespace nor a module of the
     /// service.
-    #[error("module `{importer}` imports from module `{missing}`, which is not in the service")]
+    #[error("{}", crate::error::ServiceError::from(self.clone()))]
     MissingModule {
         /// The importing module.
         importer: String,
@@ -21,7 +21,7 @@ pub enum OrderError {
         missing: String,
     },
     /// Modules import from each other in a cycle; `cycle` starts and ends with the same module.
-    #[error("import cycle between modules: {}", cycle.join(" -> "))]
+    #[error("{}", crate::error::ServiceError::from(self.clone()))]
     Cycle {
         /// The modules of the cycle, in import direction, first repeated at the end.
         cycle: Vec<String>,

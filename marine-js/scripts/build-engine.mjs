@@ -28,11 +28,11 @@ if (!cli.endsWith(` ${locked}`)) {
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
 run("cargo", [
-  "build", "--locked", "--release", "-p", "marine-js-engine",
+  "build", "--locked", "--profile", "engine-release", "-p", "marine-js-engine",
   "--target", "wasm32-unknown-unknown",
 ]);
 run("wasm-bindgen", [
   "--target", "web",
   "--out-dir", path.join(root, "marine-js", "pkg"),
-  path.join(root, "target", "wasm32-unknown-unknown", "release", "marine_js_engine.wasm"),
+  path.join(root, "target", "wasm32-unknown-unknown", "engine-release", "marine_js_engine.wasm"),
 ]);

@@ -15,7 +15,7 @@ export * from "./errors.js";
 export { MarineService } from "./service.js";
 export * from "./mounted.js";
 export { WorkerService } from "./worker-service.js";
-export type { WorkerServiceOptions } from "./worker-service.js";
+export type { HostImportsTable, WorkerHostContext, WorkerHostImports, WorkerServiceOptions } from "./worker-service.js";
 export type {
   CallModuleResult,
   CallOptions,

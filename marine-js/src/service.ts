@@ -12,7 +12,7 @@
 
 import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from "@bjorn3/browser_wasi_shim";
 
-import { Engine, loadEngine } from "./engine.js";
+import { compileError, Engine, instantiateError, linkError as engineLinkError, loadEngine } from "./engine.js";
 import { mountedBinary, type RunOptions, type SpawnSync } from "./mounted.js";
 import { bytesOf } from "./sources.js";
 import { ConfigError, InstantiateError, LinkError, MarineError, TrapError, typed } from "./errors.js";
@@ -271,18 +271,13 @@ export class MarineService {
     const imports: WebAssembly.Imports = {};
     for (const imp of importsOf(module)) {
       if (imp.kind !== "function") {
-        throw new LinkError(
-          `module \`${name}\`: linking failed: import \`${imp.module}.${imp.name}\` is a ${imp.kind}, which nothing provides`,
-          "Link",
-          name,
-          null,
-        );
+        throw typed(engineLinkError(name, `import \`${imp.module}.${imp.name}\` is a ${imp.kind}, which nothing provides`));
       }
       const namespace = (imports[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
       namespace[imp.name] = this.#importFunction(name, imp.module, imp.name, wasi);
     }
     const failed = (e: unknown) =>
-      new InstantiateError(`module \`${name}\`: instantiation failed: ${String(e)}`, "Instantiate", name, null);
+      typed(instantiateError(name, String(e))) as InstantiateError;
     const started = (instance: WebAssembly.Instance) => {
       loaded.instance = instance;
       start(name, wasi, instance);
@@ -523,7 +518,7 @@ function directoryOf(files: Record<string, Uint8Array | string>): Directory {
 }
 
 function linkError(module: string, namespace: string, field: string, why: string): LinkError {
-  return new LinkError(`module \`${module}\`: linking failed: import \`${namespace}.${field}\`: ${why}`, "Link", module, null);
+  return typed(engineLinkError(module, `import \`${namespace}.${field}\`: ${why}`)) as LinkError;
 }
 
 /** The most compiled modules kept for reuse. */
@@ -579,7 +574,7 @@ async function compile(name: string, bytes: Uint8Array): Promise<WebAssembly.Mod
   try {
     return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw new InstantiateError(`module \`${name}\`: compilation failed: ${String(e)}`, "Instantiate", name, null);
+    throw typed(compileError(name, String(e)));
   }
 }
 
@@ -597,7 +592,7 @@ function start(name: string, wasi: WASI, instance: WebAssembly.Instance): void {
       if (code !== 0) throw new Error(`exited with code ${code}`);
     }
   } catch (e) {
-    throw new InstantiateError(`module \`${name}\`: instantiation failed: start-up failed: ${String(e)}`, "Instantiate", name, null);
+    throw typed(instantiateError(name, `start-up failed: ${String(e)}`));
   }
 }
 

@@ -4,7 +4,15 @@ import type { CallParameters } from "./service.js";
 
 /** What the main thread asks. */
 export type Request =
-  | { type: "create"; id: number; config: string | object; configPath?: string; modules: Record<string, Uint8Array> }
+  | {
+      type: "create";
+      id: number;
+      config: string | object;
+      configPath?: string;
+      modules: Record<string, Uint8Array>;
+      /** `WorkerServiceOptions.hostImports`, as an absolute URL or a bare specifier. */
+      hostImports?: string;
+    }
   | {
       type: "call";
       id: number;

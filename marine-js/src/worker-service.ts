@@ -7,13 +7,16 @@
  * its thread forever. A {@link WorkerService} runs the service in a worker; a call that passes
  * its timeout ends the worker (the call fails with a {@link TimeoutError}) and a new worker
  * is started from the same config and modules, so the service serves again (with fresh module
- * state, as after a restart). Calls are asynchronous and run one at a time, in order. Host
- * functions cannot cross to another thread, so worker mode has none (mounted binaries work in
- * Node, inside the worker).
+ * state, as after a restart). Calls are asynchronous and run one at a time, in order.
+ *
+ * Functions cannot cross to another thread, so host functions are given as an ES module the
+ * worker imports ({@link WorkerServiceOptions.hostImports}); it exports them the way
+ * `CreateOptions.hostImports` takes them ({@link WorkerHostImports}), and they are typed and
+ * fail as on the main thread. Mounted binaries work in Node, inside the worker.
  */
 
-import { fromParts, MarineError, TimeoutError } from "./errors.js";
-import type { CallParameters, LogLevel, ModuleInterface } from "./service.js";
+import { ConfigError, fromParts, MarineError, TimeoutError } from "./errors.js";
+import type { CallParameters, HostFunction, LogLevel, ModuleInterface } from "./service.js";
 import { bytesOf, type ModuleSource } from "./sources.js";
 import type { Reply, Request } from "./worker-protocol.js";
 
@@ -29,6 +32,54 @@ export interface WorkerServiceOptions {
   logger?: (module: string, level: LogLevel | "stdout" | "stderr", message: string) => void;
   /** Default timeout of a call in milliseconds (none by default). */
   timeoutMs?: number;
+  /**
+   * Host functions: the ES module that exports them, which the worker imports (again after
+   * each restart). An absolute URL (`new URL("./host.mjs", import.meta.url)`, `file:` or
+   * `https:`), an absolute path, or a bare package specifier; a relative specifier (`./`,
+   * `../`) is refused, since it would resolve against this package's files. The module's
+   * default export is a {@link WorkerHostImports}. A module that cannot be imported, or that
+   * exports anything but functions by module and import name, fails the creation with a
+   * {@link ConfigError} naming `hostImports`; a missing host function is a `LinkError`, a
+   * throwing one fails its call with an `ImportError`, as on the main thread.
+   */
+  hostImports?: string | URL;
+}
+
+/** Host functions by module name, then by import name (as `CreateOptions.hostImports`). */
+export type HostImportsTable = Record<string, Record<string, HostFunction>>;
+
+/**
+ * What the module given as {@link WorkerServiceOptions.hostImports} exports as its default:
+ * the host functions by module name, then by import name, or a function that returns them
+ * (possibly asynchronously). The function gets a {@link WorkerHostContext}, with which host
+ * functions may call the service back.
+ */
+export type WorkerHostImports = HostImportsTable | ((context: WorkerHostContext) => HostImportsTable | Promise<HostImportsTable>);
+
+/** What a {@link WorkerHostImports} function gets: the service in the worker, to call back. */
+export interface WorkerHostContext {
+  /** `MarineService.call` of the service in the worker (usable once it is created). */
+  call(
+    module: string,
+    func: string,
+    args?: unknown[] | Record<string, unknown>,
+    callParameters?: CallParameters,
+  ): unknown;
+}
+
+/** `hostImports` as the worker imports it, or a {@link ConfigError} naming the option. */
+function hostImportsSpecifier(given: string | URL | undefined): string | undefined {
+  if (given === undefined) return undefined;
+  const text = String(given);
+  if (text.startsWith("./") || text.startsWith("../") || text === "." || text === "..") {
+    throw new ConfigError(
+      `hostImports \`${text}\`: a relative specifier would resolve against the worker script; give an absolute URL (new URL("${text}", import.meta.url)) or path`,
+      "Config",
+      null,
+      null,
+    );
+  }
+  return text;
 }
 
 interface Channel {
@@ -57,6 +108,7 @@ async function spawn(onReply: (reply: Reply) => void, onExit: (why: string) => v
 export class WorkerService {
   readonly #options: WorkerServiceOptions;
   readonly #modules: Record<string, Uint8Array>;
+  readonly #hostImports: string | undefined;
   #channel: Channel | undefined;
   #interface: ModuleInterface[] = [];
   #nextId = 1;
@@ -64,17 +116,25 @@ export class WorkerService {
   #queue: Promise<unknown> = Promise.resolve();
   #terminated = false;
 
-  private constructor(options: WorkerServiceOptions, modules: Record<string, Uint8Array>) {
+  private constructor(options: WorkerServiceOptions, modules: Record<string, Uint8Array>, hostImports: string | undefined) {
     this.#options = options;
     this.#modules = modules;
+    this.#hostImports = hostImports;
   }
 
   /** Creates the service in a new worker. */
   static async create(options: WorkerServiceOptions): Promise<WorkerService> {
+    const hostImports = hostImportsSpecifier(options.hostImports);
     const modules: Record<string, Uint8Array> = {};
     for (const [name, source] of Object.entries(options.modules)) modules[name] = await bytesOf(source);
-    const service = new WorkerService(options, modules);
-    await service.#start();
+    const service = new WorkerService(options, modules, hostImports);
+    try {
+      await service.#start();
+    } catch (e) {
+      // A worker whose service could not be created would keep the process alive.
+      service.terminate();
+      throw e;
+    }
     return service;
   }
 
@@ -104,6 +164,7 @@ export class WorkerService {
         config: this.#options.config,
         modules: this.#modules,
         ...(this.#options.configPath === undefined ? {} : { configPath: this.#options.configPath }),
+        ...(this.#hostImports === undefined ? {} : { hostImports: this.#hostImports }),
       },
       undefined,
     )) as ModuleInterface[];

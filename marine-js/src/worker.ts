@@ -4,8 +4,9 @@
  */
 
 import { MarineService, type CreateOptions, type LogLevel } from "./service.js";
-import { MarineError, TrapError } from "./errors.js";
+import { ConfigError, MarineError, TrapError } from "./errors.js";
 import type { Reply, Request } from "./worker-protocol.js";
+import type { HostImportsTable, WorkerHostImports } from "./worker-service.js";
 
 interface Port {
   postMessage(message: Reply): void;
@@ -47,6 +48,47 @@ function describe(e: unknown): Reply & { type: "error" } {
   return { type: "error", id: 0, error: { name: "Error", kind: null, module: null, function: null, message: String(e), panicMessage: null } };
 }
 
+function hostImportsError(specifier: string, what: string): ConfigError {
+  return new ConfigError(`hostImports \`${specifier}\`: ${what}`, "Config", null, null);
+}
+
+/** The host functions the module `specifier` exports, checked: functions by module and import. */
+async function loadHostImports(specifier: string): Promise<HostImportsTable> {
+  let exported: { default?: unknown };
+  try {
+    exported = (await import(specifier)) as { default?: unknown };
+  } catch (e) {
+    throw hostImportsError(specifier, `the module cannot be imported: ${String(e)}`);
+  }
+  if (exported.default === undefined) throw hostImportsError(specifier, "the module has no default export");
+  let table: unknown = exported.default;
+  if (typeof table === "function") {
+    const context = {
+      call: (...args: Parameters<MarineService["call"]>) => {
+        if (!service) throw new MarineError("the service is not created yet", "NoSuchModule", args[0], args[1]);
+        return service.call(...args);
+      },
+    };
+    try {
+      table = await (table as Exclude<WorkerHostImports, HostImportsTable>)(context);
+    } catch (e) {
+      throw hostImportsError(specifier, `the default export failed: ${String(e)}`);
+    }
+  }
+  if (typeof table !== "object" || table === null) {
+    throw hostImportsError(specifier, `the default export is ${table === null ? "null" : typeof table}, not host functions by module name`);
+  }
+  for (const [module, functions] of Object.entries(table)) {
+    if (typeof functions !== "object" || functions === null) {
+      throw hostImportsError(specifier, `\`${module}\` is not an object of host functions`);
+    }
+    for (const [name, f] of Object.entries(functions)) {
+      if (typeof f !== "function") throw hostImportsError(specifier, `\`${module}.${name}\` is a ${typeof f}, not a function`);
+    }
+  }
+  return table as HostImportsTable;
+}
+
 const parent = await port();
 let service: MarineService | undefined;
 parent.on(async (request) => {
@@ -59,6 +101,7 @@ parent.on(async (request) => {
           logger: (module: string, level: LogLevel | "stdout" | "stderr", message: string) =>
             parent.postMessage({ type: "log", id: 0, module, level, message }),
           ...(request.configPath === undefined ? {} : { configPath: request.configPath }),
+          ...(request.hostImports === undefined ? {} : { hostImports: await loadHostImports(request.hostImports) }),
         };
         service = await MarineService.create(options);
         parent.postMessage({ type: "ok", id: request.id, value: service.interface() });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { TimeoutError, TrapError, WorkerService } from "../dist/index.js";
+import { ConfigError, ImportError, LinkError, TimeoutError, TrapError, WorkerService } from "../dist/index.js";
 import { exampleWasm } from "./helpers.mjs";
 
 test("a runaway call is stopped at its timeout and the service serves again", async () => {
@@ -39,4 +39,63 @@ test("a runaway call is stopped at its timeout and the service serves again", as
     service.terminate();
   }
   await assert.rejects(service.call("misbehaving", "ok"), /terminated/);
+});
+
+const callParamsConfig = {
+  modules_dir: ".",
+  module: [{ name: "call_params" }, { name: "call_params_caller" }, { name: "misbehaving" }],
+};
+const callParamsModules = () => ({
+  call_params: exampleWasm("call_params"),
+  call_params_caller: exampleWasm("call_params_caller"),
+  misbehaving: exampleWasm("misbehaving"),
+});
+const hosts = (/** @type {string} */ name) => new URL(`./worker-hosts/${name}.mjs`, import.meta.url);
+
+test("worker mode: host functions from a module the worker imports, typed, calling the service back", async () => {
+  const service = await WorkerService.create({ config: callParamsConfig, modules: callParamsModules(), hostImports: hosts("callback") });
+  try {
+    assert.equal(await service.call("call_params_caller", "via_host", ["hey"]), "HEY!");
+    await assert.rejects(service.call("call_params_caller", "via_host", ["fail"]), (/** @type {any} */ e) => {
+      assert.ok(e instanceof ImportError, String(e));
+      assert.equal(e.module, "call_params_caller");
+      assert.equal(e.function, "via_host");
+      assert.equal(
+        e.message,
+        "module `call_params_caller`, function `via_host`: import `__marine_host_api_v3.host_callback` called from module `call_params_caller` failed: module `call_params_caller`: host function `host_callback` failed: Error: no callbacks today",
+      );
+      return true;
+    });
+    // A result of the wrong type is refused as on the main thread; the service keeps serving.
+    await assert.rejects(service.call("call_params_caller", "via_host", ["wrong"]), /host function `host_callback` failed: .*expected string, got/);
+    assert.equal(await service.call("call_params_caller", "echo", ["still"]), "still");
+    // After a restart (a timeout), the new worker imports the host functions again.
+    await assert.rejects(service.call("misbehaving", "spin", [], undefined, { timeoutMs: 300 }), TimeoutError);
+    assert.equal(await service.call("call_params_caller", "via_host", ["again"]), "AGAIN!");
+  } finally {
+    service.terminate();
+  }
+});
+
+test("worker mode: a missing host function is a link error naming the import", async () => {
+  await assert.rejects(
+    WorkerService.create({ config: callParamsConfig, modules: callParamsModules(), hostImports: hosts("none") }),
+    (/** @type {any} */ e) => {
+      assert.ok(e instanceof LinkError, String(e));
+      assert.match(e.message, /module `call_params_caller`: linking failed: import `__marine_host_api_v3.host_callback`: no host function or mounted binary/);
+      return true;
+    },
+  );
+});
+
+test("worker mode: host imports that cannot be loaded are a config error naming `hostImports`", async () => {
+  const refused = async (/** @type {string | URL} */ hostImports, /** @type {RegExp} */ message) =>
+    assert.rejects(WorkerService.create({ config: callParamsConfig, modules: callParamsModules(), hostImports }), (/** @type {any} */ e) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, message);
+      return true;
+    });
+  await refused(hosts("not-functions"), /^hostImports `file:.*not-functions\.mjs`: `call_params_caller\.host_callback` is a string, not a function$/);
+  await refused(hosts("absent"), /^hostImports `file:.*absent\.mjs`: the module cannot be imported: /);
+  await refused("./worker-hosts/callback.mjs", /^hostImports `\.\/worker-hosts\/callback\.mjs`: a relative specifier/);
 });

@@ -3,11 +3,13 @@
 //! [`MarineError`] is what the public API returns; every variant names the module (and the
 //! function, argument or file where relevant). [`AbiError`] is the context-free error of the
 //! lifting/lowering layer of the ABI core; callers attach the module and function with
-//! [`InCall::in_call`].
+//! [`InCall::in_call`]. The failures the JavaScript runtime shares take their text from the
+//! core's [`ServiceError`] ([`MarineError::to_service_error`]), so each format exists once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use marine_ast::error::{ImportSite, MemoryLimitScope, ServiceError};
 pub use marine_ast::AbiError;
 
 /// Attaching the module and function an [`AbiError`] happened in.
@@ -86,7 +88,7 @@ pub enum MarineError {
         reason: String,
     },
     /// A module imports from a module that is neither loaded nor in the service config.
-    #[error("module `{module}` imports from module `{imported}`, which is not in the service")]
+    #[error("{}", self.to_service_error())]
     MissingImportedModule {
         /// The importing module.
         module: String,
@@ -94,7 +96,7 @@ pub enum MarineError {
         imported: String,
     },
     /// A module imports a function its exporter does not have.
-    #[error("module `{module}` imports `{imported}.{function}`, but module `{imported}` has no such function")]
+    #[error("{}", self.to_service_error())]
     MissingImportedFunction {
         /// The importing module.
         module: String,
@@ -104,7 +106,7 @@ pub enum MarineError {
         function: String,
     },
     /// An import's declared signature differs from the exporter's.
-    #[error("module `{module}`: import `{imported}.{function}` does not match the export: {diff}")]
+    #[error("{}", self.to_service_error())]
     ImportSignatureMismatch {
         /// The importing module.
         module: String,
@@ -116,13 +118,13 @@ pub enum MarineError {
         diff: String,
     },
     /// Modules of the service import from each other in a cycle, so no load order exists.
-    #[error("import cycle between modules: {}", cycle.join(" -> "))]
+    #[error("{}", self.to_service_error())]
     ImportCycle {
         /// The modules of the cycle in import direction, the first repeated at the end.
         cycle: Vec<String>,
     },
     /// A module cannot be unloaded while other modules import from it.
-    #[error("module `{module}` cannot be unloaded: imported by {}", importers.join(", "))]
+    #[error("{}", self.to_service_error())]
     ModuleInUse {
         /// The module.
         module: String,
@@ -130,7 +132,7 @@ pub enum MarineError {
         importers: Vec<String>,
     },
     /// JSON arguments do not fit the function's signature.
-    #[error("module `{module}`, function `{function}`: invalid JSON arguments: {source}")]
+    #[error("{}", self.to_service_error())]
     JsonArguments {
         /// Module name.
         module: String,
@@ -153,10 +155,7 @@ pub enum MarineError {
     #[error("the service has no facade module")]
     NoFacade,
     /// wasmtime could not compile the module.
-    #[error(
-        "module `{module}`: compilation failed: {}",
-        with_cause(message, source)
-    )]
+    #[error("{}", self.to_service_error())]
     Compile {
         /// Module name.
         module: String,
@@ -167,7 +166,7 @@ pub enum MarineError {
         source: Option<WasmtimeError>,
     },
     /// Imports could not be resolved (for example an unknown host or module import).
-    #[error("module `{module}`: linking failed: {}", with_cause(message, source))]
+    #[error("{}", self.to_service_error())]
     Link {
         /// Module name.
         module: String,
@@ -178,10 +177,7 @@ pub enum MarineError {
         source: Option<WasmtimeError>,
     },
     /// Instantiation or start-up (`_initialize`, `_start`) failed.
-    #[error(
-        "module `{module}`: instantiation failed: {}",
-        with_cause(message, source)
-    )]
+    #[error("{}", self.to_service_error())]
     Instantiate {
         /// Module name.
         module: String,
@@ -206,9 +202,7 @@ pub enum MarineError {
     },
     /// A required export (`memory`, `allocate`, `release_objects`, the result slots) is missing
     /// or has the wrong type.
-    #[error(
-        "module `{module}`: required export `{export}` is missing or has a wrong type: {reason}"
-    )]
+    #[error("{}", self.to_service_error())]
     MissingExport {
         /// Module name.
         module: String,
@@ -218,16 +212,16 @@ pub enum MarineError {
         reason: String,
     },
     /// A module with this name is already loaded.
-    #[error("module with name `{0}` is already loaded")]
+    #[error("{}", self.to_service_error())]
     NonUniqueModuleName(String),
     /// [`crate::Marine::take_module_output`] for a module loaded without output capture.
     #[error("module `{0}` was loaded without output capture (MModuleConfig::capture_output)")]
     OutputNotCaptured(String),
     /// No module with this name is loaded.
-    #[error("module with name `{0}` is not loaded")]
+    #[error("{}", self.to_service_error())]
     NoSuchModule(String),
     /// The module has no exported `#[marine]` function with this name.
-    #[error("module `{module}` has no function `{function}`")]
+    #[error("{}", self.to_service_error())]
     NoSuchFunction {
         /// Module name.
         module: String,
@@ -235,9 +229,7 @@ pub enum MarineError {
         function: String,
     },
     /// Wrong number of arguments.
-    #[error(
-        "module `{module}`, function `{function}`: expected {expected} arguments, given {given}"
-    )]
+    #[error("{}", self.to_service_error())]
     ArgumentCount {
         /// Module name.
         module: String,
@@ -249,9 +241,7 @@ pub enum MarineError {
         given: usize,
     },
     /// An argument value does not match its declared type.
-    #[error(
-        "module `{module}`, function `{function}`: argument `{argument}` expects {expected}, given {given}"
-    )]
+    #[error("{}", self.to_service_error())]
     ArgumentType {
         /// Module name.
         module: String,
@@ -267,10 +257,7 @@ pub enum MarineError {
     /// The wasm code trapped (panic, `unreachable`, out-of-bounds access in the guest, stack
     /// overflow, …). The instance may be in an inconsistent state afterwards (for example a
     /// half-updated allocator); reload the module if in doubt.
-    #[error(
-        "module `{module}`, function `{function}`: trap: {}{source}",
-        panic_prefix(panic_message)
-    )]
+    #[error("{}", self.to_service_error())]
     Trap {
         /// Module name.
         module: String,
@@ -301,9 +288,7 @@ pub enum MarineError {
     },
     /// The call failed after a memory growth of `module` was refused by its own limit or the
     /// service's total limit.
-    #[error(
-        "module `{module}`, function `{function}`: memory limit exceeded: growing the memory to {requested} bytes was refused by the {scope} limit of {limit} bytes; the call then failed: {source}"
-    )]
+    #[error("{}", self.to_service_error())]
     MemoryLimit {
         /// The module whose memory could not grow.
         module: String,
@@ -324,10 +309,7 @@ pub enum MarineError {
     /// against modules loaded earlier), so it arises from host functions calling back into
     /// the service ([`crate::HostContext::call_module`]). The whole top-level call reports
     /// it, even when a host function turned it into its own error.
-    #[error(
-        "module `{module}`, function `{function}`: re-entrant call refused: `{module}` is already on the call stack {}",
-        stack.join(" -> ")
-    )]
+    #[error("{}", self.to_service_error())]
     Reentrancy {
         /// The module called again.
         module: String,
@@ -345,7 +327,7 @@ pub enum MarineError {
     },
     /// A module import called during the call failed (the error of the callee, or of moving
     /// values between the two modules).
-    #[error("module `{module}`, function `{function}`: {source}")]
+    #[error("{}", self.to_service_error())]
     Import {
         /// The module that was called from the host.
         module: String,
@@ -355,7 +337,7 @@ pub enum MarineError {
         source: Box<ImportError>,
     },
     /// A host function (see [`crate::host_imports::HostImport`]) reported an error.
-    #[error("module `{module}`: host function `{function}` failed: {message}")]
+    #[error("{}", self.to_service_error())]
     HostFunction {
         /// The calling module.
         module: String,
@@ -365,9 +347,7 @@ pub enum MarineError {
         message: String,
     },
     /// The guest handed out a pointer/length that does not fit in its memory.
-    #[error(
-        "module `{module}`, function `{function}`: {what}: {len} bytes at {ptr:#x} are out of bounds of the {memory_size}-byte memory"
-    )]
+    #[error("{}", self.to_service_error())]
     OutOfBounds {
         /// Module name.
         module: String,
@@ -383,9 +363,7 @@ pub enum MarineError {
         memory_size: u64,
     },
     /// The guest returned a string that is not valid UTF-8.
-    #[error(
-        "module `{module}`, function `{function}`: {what}: invalid UTF-8 at byte {valid_up_to} of {len}"
-    )]
+    #[error("{}", self.to_service_error())]
     InvalidUtf8 {
         /// Module name.
         module: String,
@@ -400,7 +378,7 @@ pub enum MarineError {
     },
     /// Other lifting/lowering failures (allocation failure, value too large, ABI call trap,
     /// lifting budget exceeded).
-    #[error("module `{module}`, function `{function}`: {source}")]
+    #[error("{}", self.to_service_error())]
     Abi {
         /// Module name.
         module: String,
@@ -410,7 +388,7 @@ pub enum MarineError {
         source: Box<AbiError>,
     },
     /// The call returned a different number or type of wasm values than planned.
-    #[error("module `{module}`, function `{function}`: unexpected wasm results: {message}")]
+    #[error("{}", self.to_service_error())]
     UnexpectedResults {
         /// Module name.
         module: String,
@@ -470,28 +448,10 @@ impl From<crate::config::ConfigError> for MarineError {
     }
 }
 
-/// Which limit refused a memory growth.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MemoryLimitScope {
-    /// The module's own limit.
-    Module,
-    /// The limit on the total memory of all modules of the service.
-    Total,
-}
-
-impl std::fmt::Display for MemoryLimitScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            MemoryLimitScope::Module => "module",
-            MemoryLimitScope::Total => "total",
-        })
-    }
-}
-
 /// An error raised inside an import adapter, carried through the wasm trap so the outer call
 /// can report it.
 #[derive(Debug, thiserror::Error)]
-#[error("import `{namespace}.{function}` called from module `{caller}` failed: {source}")]
+#[error("{}", self.site().failed(&self.source))]
 pub struct ImportError {
     /// The importing module.
     pub caller: String,
@@ -502,6 +462,17 @@ pub struct ImportError {
     /// What went wrong.
     #[source]
     pub source: Box<MarineError>,
+}
+
+impl ImportError {
+    /// Where the import was called, in the core's terms.
+    pub fn site(&self) -> ImportSite {
+        ImportSite {
+            caller: self.caller.clone(),
+            namespace: self.namespace.clone(),
+            import: self.function.clone(),
+        }
+    }
 }
 
 /// A wasmtime error kept whole inside a [`MarineError`] (shared, so the error stays cheap to
@@ -545,6 +516,227 @@ impl std::error::Error for WasmtimeError {
 }
 
 impl MarineError {
+    /// The engine-neutral form of this error ([`ServiceError`], whose texts the JavaScript
+    /// runtime shares): the failures both runtimes have map to their variant, with wasmtime's
+    /// error as text; the ones particular to this runtime (compilation, timeouts, I/O, ...)
+    /// map to [`ServiceError::Other`] with their text. The variants of both display as their
+    /// [`ServiceError`] does.
+    pub fn to_service_error(&self) -> ServiceError {
+        match self {
+            MarineError::Compile {
+                module,
+                message,
+                source,
+            } => ServiceError::Compile {
+                module: module.clone(),
+                message: with_cause(message, source),
+            },
+            MarineError::Link {
+                module,
+                message,
+                source,
+            } => ServiceError::Link {
+                module: module.clone(),
+                message: with_cause(message, source),
+            },
+            MarineError::Instantiate {
+                module,
+                message,
+                source,
+            } => ServiceError::Instantiate {
+                module: module.clone(),
+                message: with_cause(message, source),
+            },
+            MarineError::MissingImportedModule { module, imported } => {
+                ServiceError::MissingImportedModule {
+                    module: module.clone(),
+                    imported: imported.clone(),
+                }
+            }
+            MarineError::MissingImportedFunction {
+                module,
+                imported,
+                function,
+            } => ServiceError::MissingImportedFunction {
+                module: module.clone(),
+                imported: imported.clone(),
+                function: function.clone(),
+            },
+            MarineError::ImportSignatureMismatch {
+                module,
+                imported,
+                function,
+                diff,
+            } => ServiceError::ImportSignatureMismatch {
+                module: module.clone(),
+                imported: imported.clone(),
+                function: function.clone(),
+                diff: diff.clone(),
+            },
+            MarineError::ImportCycle { cycle } => ServiceError::ImportCycle {
+                cycle: cycle.clone(),
+            },
+            MarineError::ModuleInUse { module, importers } => ServiceError::ModuleInUse {
+                module: module.clone(),
+                importers: importers.clone(),
+            },
+            MarineError::JsonArguments {
+                module,
+                function,
+                source,
+            } => ServiceError::JsonArguments {
+                module: module.clone(),
+                function: function.clone(),
+                source: source.clone(),
+            },
+            MarineError::MissingExport {
+                module,
+                export,
+                reason,
+            } => ServiceError::MissingExport {
+                module: module.clone(),
+                export: export.clone(),
+                reason: reason.clone(),
+            },
+            MarineError::NonUniqueModuleName(name) => {
+                ServiceError::NonUniqueModuleName(name.clone())
+            }
+            MarineError::NoSuchModule(name) => ServiceError::NoSuchModule(name.clone()),
+            MarineError::NoSuchFunction { module, function } => ServiceError::NoSuchFunction {
+                module: module.clone(),
+                function: function.clone(),
+            },
+            MarineError::ArgumentCount {
+                module,
+                function,
+                expected,
+                given,
+            } => ServiceError::ArgumentCount {
+                module: module.clone(),
+                function: function.clone(),
+                expected: *expected,
+                given: *given,
+            },
+            MarineError::ArgumentType {
+                module,
+                function,
+                argument,
+                expected,
+                given,
+            } => ServiceError::ArgumentType {
+                module: module.clone(),
+                function: function.clone(),
+                argument: argument.clone(),
+                expected: expected.clone(),
+                given: given.clone(),
+            },
+            MarineError::Trap {
+                module,
+                function,
+                panic_message,
+                source,
+            } => ServiceError::Trap {
+                module: module.clone(),
+                function: function.clone(),
+                message: format!("{}{source}", panic_prefix(panic_message)),
+            },
+            MarineError::MemoryLimit {
+                module,
+                function,
+                scope,
+                limit,
+                requested,
+                source,
+            } => ServiceError::MemoryLimit {
+                module: module.clone(),
+                function: function.clone(),
+                scope: *scope,
+                limit: *limit,
+                requested: Some(*requested),
+                source: Box::new(source.to_service_error()),
+            },
+            MarineError::Import {
+                module,
+                function,
+                source,
+            } => ServiceError::Import {
+                module: module.clone(),
+                function: function.clone(),
+                site: Box::new(source.site()),
+                source: Box::new(source.source.to_service_error()),
+            },
+            MarineError::HostFunction {
+                module,
+                function,
+                message,
+            } => ServiceError::HostFunction {
+                module: module.clone(),
+                function: function.clone(),
+                message: message.clone(),
+            },
+            MarineError::OutOfBounds {
+                module,
+                function,
+                what,
+                ptr,
+                len,
+                memory_size,
+            } => ServiceError::Abi {
+                module: module.clone(),
+                function: function.clone(),
+                source: Box::new(AbiError::OutOfBounds {
+                    what: what.clone(),
+                    ptr: *ptr,
+                    len: *len,
+                    memory_size: *memory_size,
+                }),
+            },
+            MarineError::InvalidUtf8 {
+                module,
+                function,
+                what,
+                valid_up_to,
+                len,
+            } => ServiceError::Abi {
+                module: module.clone(),
+                function: function.clone(),
+                source: Box::new(AbiError::InvalidUtf8 {
+                    what: what.clone(),
+                    valid_up_to: *valid_up_to,
+                    len: *len,
+                }),
+            },
+            MarineError::Abi {
+                module,
+                function,
+                source,
+            } => ServiceError::Abi {
+                module: module.clone(),
+                function: function.clone(),
+                source: source.clone(),
+            },
+            MarineError::UnexpectedResults {
+                module,
+                function,
+                message,
+            } => ServiceError::UnexpectedResults {
+                module: module.clone(),
+                function: function.clone(),
+                message: message.clone(),
+            },
+            MarineError::Reentrancy {
+                module,
+                function,
+                stack,
+            } => ServiceError::Reentrancy {
+                module: module.clone(),
+                function: function.clone(),
+                stack: stack.clone(),
+            },
+            other => ServiceError::Other(other.to_string()),
+        }
+    }
+
     /// Which wasm trap ended the call, for a [`MarineError::Trap`] caused by one (also when
     /// it is the cause of a [`MarineError::MemoryLimit`], or a trap of a module's start-up in
     /// a [`MarineError::Instantiate`]).
@@ -567,5 +759,193 @@ fn with_cause(message: &str, source: &Option<WasmtimeError>) -> String {
         None => message.to_string(),
         Some(source) if message.is_empty() => source.to_string(),
         Some(source) => format!("{message}: {source}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> String {
+        text.to_string()
+    }
+
+    fn trap() -> MarineError {
+        MarineError::Trap {
+            module: s("m"),
+            function: s("f"),
+            panic_message: Some(s("panicked at src/lib.rs:1:1:\nboom")),
+            source: WasmtimeError::new(wasmtime::Error::msg("wasm trap: unreachable")),
+        }
+    }
+
+    /// Every variant the runtimes share displays as its [`ServiceError`] (and maps to it, not
+    /// to [`ServiceError::Other`]); the rest map to `Other` with their own text.
+    #[test]
+    fn shared_variants_display_through_the_core() {
+        let shared = vec![
+            MarineError::MissingImportedModule {
+                module: s("a"),
+                imported: s("b"),
+            },
+            MarineError::MissingImportedFunction {
+                module: s("a"),
+                imported: s("b"),
+                function: s("g"),
+            },
+            MarineError::ImportSignatureMismatch {
+                module: s("a"),
+                imported: s("b"),
+                function: s("g"),
+                diff: s("d"),
+            },
+            MarineError::ImportCycle {
+                cycle: vec![s("a"), s("a")],
+            },
+            MarineError::ModuleInUse {
+                module: s("m"),
+                importers: vec![s("a")],
+            },
+            MarineError::JsonArguments {
+                module: s("m"),
+                function: s("f"),
+                source: Box::new(marine_ast::json::JsonArgsError::Syntax {
+                    function: s("f"),
+                    message: s("EOF"),
+                }),
+            },
+            MarineError::MissingExport {
+                module: s("m"),
+                export: s("memory"),
+                reason: s("r"),
+            },
+            MarineError::NonUniqueModuleName(s("m")),
+            MarineError::NoSuchModule(s("m")),
+            MarineError::NoSuchFunction {
+                module: s("m"),
+                function: s("f"),
+            },
+            MarineError::ArgumentCount {
+                module: s("m"),
+                function: s("f"),
+                expected: 1,
+                given: 2,
+            },
+            MarineError::ArgumentType {
+                module: s("m"),
+                function: s("f"),
+                argument: s("x"),
+                expected: s("u8"),
+                given: s("string"),
+            },
+            trap(),
+            MarineError::MemoryLimit {
+                module: s("m"),
+                function: s("f"),
+                scope: MemoryLimitScope::Total,
+                limit: 1,
+                requested: 2,
+                source: Box::new(trap()),
+            },
+            MarineError::Import {
+                module: s("a"),
+                function: s("f"),
+                source: Box::new(ImportError {
+                    caller: s("a"),
+                    namespace: s("m"),
+                    function: s("g"),
+                    source: Box::new(MarineError::Engine(s("e"))),
+                }),
+            },
+            MarineError::HostFunction {
+                module: s("m"),
+                function: s("h"),
+                message: s("no"),
+            },
+            MarineError::OutOfBounds {
+                module: s("m"),
+                function: s("f"),
+                what: s("string"),
+                ptr: 1,
+                len: 2,
+                memory_size: 3,
+            },
+            MarineError::InvalidUtf8 {
+                module: s("m"),
+                function: s("f"),
+                what: s("string"),
+                valid_up_to: 1,
+                len: 2,
+            },
+            MarineError::Abi {
+                module: s("m"),
+                function: s("f"),
+                source: Box::new(AbiError::TooLarge {
+                    what: s("array"),
+                    len: 1 << 40,
+                }),
+            },
+            MarineError::UnexpectedResults {
+                module: s("m"),
+                function: s("f"),
+                message: s("none"),
+            },
+            MarineError::Reentrancy {
+                module: s("m"),
+                function: s("f"),
+                stack: vec![s("m.f"), s("m.f")],
+            },
+            MarineError::Compile {
+                module: s("m"),
+                message: String::new(),
+                source: Some(WasmtimeError::new(wasmtime::Error::msg("bad magic"))),
+            },
+            MarineError::Link {
+                module: s("m"),
+                message: s("import `env.f`"),
+                source: Some(WasmtimeError::new(wasmtime::Error::msg("absent"))),
+            },
+            MarineError::Instantiate {
+                module: s("m"),
+                message: s("`_initialize` failed"),
+                source: None,
+            },
+        ];
+        for error in &shared {
+            let core = error.to_service_error();
+            assert!(!matches!(core, ServiceError::Other(_)), "{error:?}");
+            assert_eq!(error.to_string(), core.to_string());
+        }
+        assert_eq!(
+            trap().to_string(),
+            "module `m`, function `f`: trap: guest panicked at src/lib.rs:1:1:\nboom\nwasm trap: unreachable"
+        );
+        assert_eq!(
+            shared[13].to_string(),
+            format!(
+                "module `m`, function `f`: memory limit exceeded: growing the memory to 2 bytes was refused by the total limit of 1 bytes; the call then failed: {}",
+                trap()
+            )
+        );
+        assert_eq!(
+            shared[14].to_string(),
+            "module `a`, function `f`: import `m.g` called from module `a` failed: engine error: e"
+        );
+        assert_eq!(
+            shared[21].to_string(),
+            "module `m`: compilation failed: bad magic"
+        );
+        assert_eq!(
+            shared[22].to_string(),
+            "module `m`: linking failed: import `env.f`: absent"
+        );
+        assert_eq!(
+            shared[23].to_string(),
+            "module `m`: instantiation failed: `_initialize` failed"
+        );
+        let own = MarineError::NoFacade;
+        assert!(
+            matches!(own.to_service_error(), ServiceError::Other(ref t) if *t == own.to_string())
+        );
     }
 }

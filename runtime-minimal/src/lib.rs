@@ -144,7 +144,9 @@ pub(crate) mod test_utils;
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
 pub use disk_cache::{CacheFileError, DiskCacheOptions, DiskCacheStats};
 pub use engine::{MarineEngine, DEFAULT_CACHE_CAPACITY};
-pub use errors::{AbiError, ImportError, MarineError, MemoryLimitScope, WasmtimeError};
+pub use errors::{
+    AbiError, ImportError, ImportSite, MarineError, MemoryLimitScope, ServiceError, WasmtimeError,
+};
 pub use host_imports::{HostContext, HostFn, HostImport};
 pub use interface::{ImportedFunction, ImportedModule, InterfaceError, ModuleInterface};
 pub use invoke::CallOptions;

@@ -33,6 +33,7 @@ pub mod service;
 use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::error::to_js;
 use crate::service::{CallOutput, Service};
 
 /// One Marine service: its config, its modules' interfaces and instances, the state of the
@@ -50,9 +51,9 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, config_path: &str, is_json: bool) -> Result<Engine, JsValue> {
         let service = if is_json {
-            Service::from_json_config(config, config_path)?
+            Service::from_json_config(config, config_path).map_err(to_js)?
         } else {
-            Service::from_config(config, config_path)?
+            Service::from_config(config, config_path).map_err(to_js)?
         };
         Ok(Engine { service })
     }
@@ -67,7 +68,7 @@ impl Engine {
     /// Reads a module's interface from its bytes (the module is not compiled here).
     #[wasm_bindgen(js_name = addModule)]
     pub fn add_module(&self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
-        Ok(self.service.add_module(name, bytes)?)
+        self.service.add_module(name, bytes).map_err(to_js)
     }
 
     /// Once every module is added: the bytes to compile for `name` when a memory limit
@@ -75,7 +76,7 @@ impl Engine {
     /// growth past the limit), or `undefined` to compile the bytes as given.
     #[wasm_bindgen(js_name = moduleBytes)]
     pub fn module_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, JsValue> {
-        Ok(self.service.module_bytes(name)?)
+        self.service.module_bytes(name).map_err(to_js)
     }
 
     /// Once [`Engine::module_bytes`] has run for `name`: a key for its compiled form, the
@@ -83,13 +84,13 @@ impl Engine {
     /// a compiled module can be reused).
     #[wasm_bindgen(js_name = moduleKey)]
     pub fn module_key(&self, name: &str) -> Result<String, JsValue> {
-        Ok(self.service.module_key(name)?)
+        self.service.module_key(name).map_err(to_js)
     }
 
     /// The order to instantiate the added modules in: each after those it imports from.
     #[wasm_bindgen(js_name = loadOrder)]
     pub fn load_order(&self) -> Result<Vec<String>, JsValue> {
-        Ok(self.service.load_order()?)
+        self.service.load_order().map_err(to_js)
     }
 
     /// Checks every import of `name` from another module against that module's export, and
@@ -97,17 +98,17 @@ impl Engine {
     /// the caller). The imported modules must be registered.
     #[wasm_bindgen(js_name = linkImports)]
     pub fn link_imports(&self, name: &str) -> Result<String, JsValue> {
-        Ok(self.service.link_imports(name)?)
+        self.service.link_imports(name).map_err(to_js)
     }
 
     /// Registers the instance of an added module (its `exports` object).
     pub fn register(&self, name: &str, exports: JsValue) -> Result<(), JsValue> {
-        Ok(self.service.register(name, exports)?)
+        self.service.register(name, exports).map_err(to_js)
     }
 
     /// Removes a module; refused while another registered module imports from it.
     pub fn unload(&self, name: &str) -> Result<(), JsValue> {
-        Ok(self.service.unload(name)?)
+        self.service.unload(name).map_err(to_js)
     }
 
     /// Calls `module.function` with JSON arguments (an array, or an object by argument name)
@@ -134,14 +135,17 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default();
-        let output = self.service.call_json(
-            module,
-            function,
-            args_json,
-            byte_args,
-            call_parameters_json.as_deref(),
-            bytes_out,
-        )?;
+        let output = self
+            .service
+            .call_json(
+                module,
+                function,
+                args_json,
+                byte_args,
+                call_parameters_json.as_deref(),
+                bytes_out,
+            )
+            .map_err(to_js)?;
         Ok(match output {
             CallOutput::Json(text) => JsValue::from_str(&text),
             CallOutput::Bytes(bytes) => bytes.into(),
@@ -218,4 +222,32 @@ impl Engine {
     pub fn interface(&self) -> String {
         self.service.interface_json()
     }
+}
+
+/// The error of a module the platform's wasm engine could not compile, in the form every
+/// engine error takes (the text is the core's, as the native runtime's).
+#[wasm_bindgen(js_name = compileError)]
+pub fn compile_error(module: &str, message: &str) -> JsValue {
+    to_js(marine_ast::ServiceError::Compile {
+        module: module.into(),
+        message: message.into(),
+    })
+}
+
+/// The error of a module whose imports could not be provided (`message`: which and why).
+#[wasm_bindgen(js_name = linkError)]
+pub fn link_error(module: &str, message: &str) -> JsValue {
+    to_js(marine_ast::ServiceError::Link {
+        module: module.into(),
+        message: message.into(),
+    })
+}
+
+/// The error of a module whose instantiation or start-up failed.
+#[wasm_bindgen(js_name = instantiateError)]
+pub fn instantiate_error(module: &str, message: &str) -> JsValue {
+    to_js(marine_ast::ServiceError::Instantiate {
+        module: module.into(),
+        message: message.into(),
+    })
 }

@@ -35,7 +35,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
-use crate::error::{js_error_text, EngineError, ImportSite};
+use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
 use crate::guest::{call_wasm, from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
 
 /// A module whose interface has been read.
@@ -49,7 +49,7 @@ struct Module {
     bytes: RefCell<Option<Vec<u8>>>,
     /// The memory's maximum in bytes once capped, and which limit set it (`module` or
     /// `total`).
-    memory_limit: Cell<Option<(u64, &'static str)>>,
+    memory_limit: Cell<Option<(u64, MemoryLimitScope)>>,
 }
 
 impl std::ops::Deref for Module {
@@ -271,7 +271,7 @@ impl Service {
                     module: name.into(),
                     source,
                 })?;
-            Ok(Parsed {
+            Ok::<_, EngineError>(Parsed {
                 key,
                 interface,
                 plans,
@@ -308,7 +308,7 @@ impl Service {
         let own = self
             .module_config(name)
             .and_then(|m| m.mem_limit_bytes)
-            .map(|heap| (heap, "module"));
+            .map(|heap| (heap, MemoryLimitScope::Module));
         let share = match self.config.total_memory_limit {
             None => None,
             Some(total) => {
@@ -320,7 +320,7 @@ impl Service {
                         "the service's total_memory_limit of {total} bytes is below the modules' initial memories ({initial} bytes)"
                     )),
                 })?;
-                Some((left / modules.len().max(1) as u64, "total"))
+                Some((left / modules.len().max(1) as u64, MemoryLimitScope::Total))
             }
         };
         let Some((heap, scope)) = [own, share].into_iter().flatten().min_by_key(|(h, _)| *h) else {
@@ -392,7 +392,7 @@ impl Service {
 
     /// See [`crate::Engine::load_order`].
     pub fn load_order(&self) -> Result<Vec<String>, EngineError> {
-        load_order(&self.dependencies()).map_err(EngineError::Order)
+        load_order(&self.dependencies()).map_err(EngineError::from)
     }
 
     /// See [`crate::Engine::link_imports`].
@@ -404,10 +404,10 @@ impl Service {
                 continue;
             }
             let callee = self.module(&imported.namespace).map_err(|_| {
-                EngineError::Order(marine_ast::link::OrderError::MissingModule {
-                    importer: name.into(),
-                    missing: imported.namespace.clone(),
-                })
+                EngineError::MissingImportedModule {
+                    module: name.into(),
+                    imported: imported.namespace.clone(),
+                }
             })?;
             for f in &imported.functions {
                 // The callee's export is the import field name (`link_name`, or else the
@@ -620,6 +620,7 @@ impl Service {
                     function: function.into(),
                     scope,
                     limit,
+                    requested: None,
                     source: Box::new(source),
                 })
             }
@@ -762,17 +763,13 @@ impl Service {
         import: &str,
         source: EngineError,
     ) -> JsValue {
-        let thrown = js_sys::Error::new(&format!(
-            "import `{namespace}.{import}` called from module `{caller}` failed: {source}"
-        ));
-        self.call.borrow_mut().failure = Some(ImportFailure {
-            site: ImportSite {
-                caller: caller.into(),
-                namespace: namespace.into(),
-                import: import.into(),
-            },
-            source,
-        });
+        let site = ImportSite {
+            caller: caller.into(),
+            namespace: namespace.into(),
+            import: import.into(),
+        };
+        let thrown = js_sys::Error::new(&site.failed(&source).to_string());
+        self.call.borrow_mut().failure = Some(ImportFailure { site, source });
         thrown.into()
     }
 
