@@ -17,9 +17,9 @@ use std::borrow::Cow;
 
 use crate::abi::{is_bytes_type, BYTES_TAG};
 use crate::error::AbiError;
-use crate::lift::Lifter;
-use crate::lower::{lower_argument, wasm_to_scalar};
+use crate::lower::lower_argument;
 use crate::memory::{GuestMemory, GuestMemoryMut};
+use crate::protocol::read_arguments;
 use crate::types::{check_value, FunctionSignature, IType, IValue};
 use crate::WasmValue;
 
@@ -180,61 +180,26 @@ pub fn forward_arguments<'m, M: GuestMemory<'m>, B>(
     mut bytes: impl FnMut(GuestBytes) -> Result<B, AbiError>,
 ) -> Result<Vec<ForwardArg<'static, B>>, AbiError> {
     let memory_size = memory.size();
-    let mut lifter = Lifter::with_budget(memory, budget);
-    let mut out = Vec::with_capacity(sig.arguments.len());
-    let mut next = 0;
-    let mut take = |expected: &dyn Fn() -> String| {
-        let value = param(next);
-        next += 1;
-        value.ok_or_else(|| AbiError::ValueMismatch {
-            expected: expected(),
-            given: format!("no wasm parameter {}", next - 1),
-        })
-    };
-    let i32_param = |value: WasmValue| match value {
-        WasmValue::I32(v) => Ok(v as u32),
-        other => Err(AbiError::ValueMismatch {
-            expected: "i32 parameter".into(),
-            given: other.describe(),
-        }),
-    };
-    for arg in &sig.arguments {
-        let forwarded = match &arg.ty {
-            IType::String | IType::ByteArray | IType::Array(_) => {
-                let ptr = i32_param(take(&|| "i32 parameter".into())?)?;
-                let len = i32_param(take(&|| "i32 parameter".into())?)?;
-                if is_bytes_type(&arg.ty) {
-                    let at = GuestBytes {
-                        ptr,
-                        len,
-                        utf8: arg.ty == IType::String,
-                    };
-                    at.check_bounds(memory_size)?;
-                    ForwardArg::Bytes(bytes(at)?)
-                } else {
-                    ForwardArg::Value(Cow::Owned(lifter.sized(&arg.ty, ptr, len)?))
-                }
+    read_arguments(
+        memory,
+        sig,
+        param,
+        budget,
+        |lifter, ty, ptr, len| {
+            if is_bytes_type(ty) {
+                let at = GuestBytes {
+                    ptr,
+                    len,
+                    utf8: *ty == IType::String,
+                };
+                at.check_bounds(memory_size)?;
+                Ok(ForwardArg::Bytes(bytes(at)?))
+            } else {
+                Ok(ForwardArg::Value(Cow::Owned(lifter.sized(ty, ptr, len)?)))
             }
-            IType::Record(_)
-            | IType::Option(_)
-            | IType::Result(..)
-            | IType::Tuple(_)
-            | IType::Enum(_) => {
-                let ptr = i32_param(take(&|| "i32 parameter".into())?)?;
-                ForwardArg::Value(Cow::Owned(lifter.boxed(&arg.ty, ptr)?))
-            }
-            scalar => {
-                let raw = take(&|| scalar.to_string())?;
-                let value = wasm_to_scalar(scalar, raw).ok_or_else(|| AbiError::ValueMismatch {
-                    expected: scalar.to_string(),
-                    given: raw.describe(),
-                })?;
-                ForwardArg::Value(Cow::Owned(value))
-            }
-        };
-        out.push(forwarded);
-    }
-    Ok(out)
+        },
+        |value| ForwardArg::Value(Cow::Owned(value)),
+    )
 }
 
 /// Checks a forwarded argument against the callee's argument type `ty`: a value must be of

@@ -145,8 +145,30 @@ pub fn lift_arguments_within<'m, M: GuestMemory<'m>>(
     param: impl Fn(usize) -> Option<WasmValue>,
     budget: u64,
 ) -> Result<Vec<IValue>, AbiError> {
+    read_arguments(
+        memory,
+        sig,
+        param,
+        budget,
+        |lifter, ty, ptr, len| lifter.sized(ty, ptr, len),
+        |value| value,
+    )
+}
+
+/// Reads the raw wasm arguments of an import call (`param(i)` is the `i`-th) in the order of
+/// `sig`: a string or array's `(ptr, len)` pair goes to `sized`, a boxed value (record or
+/// extension type) and a scalar are lifted and go through `value`. One walk for lifting
+/// ([`lift_arguments_within`]) and forwarding ([`crate::forward::forward_arguments`]).
+pub(crate) fn read_arguments<'m, M: GuestMemory<'m>, T>(
+    memory: M,
+    sig: &FunctionSignature,
+    param: impl Fn(usize) -> Option<WasmValue>,
+    budget: u64,
+    mut sized: impl FnMut(&mut Lifter<'m, M>, &IType, u32, u32) -> Result<T, AbiError>,
+    value: impl Fn(IValue) -> T,
+) -> Result<Vec<T>, AbiError> {
     let mut lifter = Lifter::with_budget(memory, budget);
-    let mut values = Vec::with_capacity(sig.arguments.len());
+    let mut out = Vec::with_capacity(sig.arguments.len());
     let mut next = 0;
     let mut take = |expected: &dyn Fn() -> String| {
         let value = param(next);
@@ -164,11 +186,11 @@ pub fn lift_arguments_within<'m, M: GuestMemory<'m>>(
         }),
     };
     for arg in &sig.arguments {
-        let value = match &arg.ty {
+        let item = match &arg.ty {
             IType::String | IType::ByteArray | IType::Array(_) => {
                 let ptr = i32_param(take(&|| "i32 parameter".into())?)?;
                 let len = i32_param(take(&|| "i32 parameter".into())?)?;
-                lifter.sized(&arg.ty, ptr, len)?
+                sized(&mut lifter, &arg.ty, ptr, len)?
             }
             IType::Record(_)
             | IType::Option(_)
@@ -176,19 +198,21 @@ pub fn lift_arguments_within<'m, M: GuestMemory<'m>>(
             | IType::Tuple(_)
             | IType::Enum(_) => {
                 let ptr = i32_param(take(&|| "i32 parameter".into())?)?;
-                lifter.boxed(&arg.ty, ptr)?
+                value(lifter.boxed(&arg.ty, ptr)?)
             }
             scalar => {
                 let raw = take(&|| scalar.to_string())?;
-                wasm_to_scalar(scalar, raw).ok_or_else(|| AbiError::ValueMismatch {
-                    expected: scalar.to_string(),
-                    given: raw.describe(),
-                })?
+                value(
+                    wasm_to_scalar(scalar, raw).ok_or_else(|| AbiError::ValueMismatch {
+                        expected: scalar.to_string(),
+                        given: raw.describe(),
+                    })?,
+                )
             }
         };
-        values.push(value);
+        out.push(item);
     }
-    Ok(values)
+    Ok(out)
 }
 
 /// Delivers an import call's output to its caller: a scalar becomes the wasm result; a
