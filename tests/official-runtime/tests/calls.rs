@@ -105,7 +105,9 @@ async fn service(dir: &Path, modules: &[&str], work: &Path) -> AppService {
 
 /// A fresh working folder under the target dir (so runs leave nothing in the system's temp dir).
 fn scratch(name: &str) -> PathBuf {
-    let dir = repo_root().join("target/official-runtime/scratch").join(name);
+    let dir = repo_root()
+        .join("target/official-runtime/scratch")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
