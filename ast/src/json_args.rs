@@ -1964,25 +1964,7 @@ mod tests {
     use serde_json::json;
     use std::sync::Arc;
 
-    /// A guest over a Vec: bump allocator, logging each allocation.
-    #[derive(Default)]
-    struct VecGuest {
-        mem: Vec<u8>,
-        allocations: Vec<(u32, u8)>,
-    }
-
-    impl GuestMemoryMut for VecGuest {
-        fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
-            self.allocations.push((size, tag));
-            let ptr = ((self.mem.len().max(8) + 7) & !7) as u32;
-            self.mem.resize(ptr as usize + size as usize, 0);
-            Ok(ptr)
-        }
-        fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
-            self.mem[ptr as usize..ptr as usize + bytes.len()].copy_from_slice(bytes);
-            Ok(())
-        }
-    }
+    use crate::memory::VecGuest;
 
     fn sig(args: &[(&str, IType)]) -> FunctionSignature {
         FunctionSignature {

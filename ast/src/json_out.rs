@@ -999,26 +999,10 @@ mod tests {
     use crate::json::ivalue_to_json;
     use crate::lift::lift_result;
     use crate::lower::{lower_boxed, lower_record, lower_sized};
-    use crate::memory::GuestMemoryMut;
     use crate::types::IValue;
     use std::sync::Arc;
 
-    #[derive(Default)]
-    struct VecGuest {
-        mem: Vec<u8>,
-    }
-
-    impl GuestMemoryMut for VecGuest {
-        fn allocate(&mut self, size: u32, _tag: u8) -> Result<u32, AbiError> {
-            let ptr = ((self.mem.len().max(8) + 7) & !7) as u32;
-            self.mem.resize(ptr as usize + size as usize, 0);
-            Ok(ptr)
-        }
-        fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
-            self.mem[ptr as usize..ptr as usize + bytes.len()].copy_from_slice(bytes);
-            Ok(())
-        }
-    }
+    use crate::memory::VecGuest;
 
     /// Lowers `value`, then compares the JSON written from memory with the tree conversion.
     fn same(ty: &IType, value: &IValue) {

@@ -127,6 +127,31 @@ impl HostBudget {
     }
 }
 
+/// A host-only guest for the core's unit tests: memory in a `Vec`, a bump allocator
+/// (8-aligned, never address 0), each allocation logged as (size, tag).
+#[cfg(all(test, feature = "json"))]
+#[derive(Default)]
+pub(crate) struct VecGuest {
+    /// The guest's memory.
+    pub mem: Vec<u8>,
+    /// Every `allocate` call's (size, tag), in order.
+    pub allocations: Vec<(u32, u8)>,
+}
+
+#[cfg(all(test, feature = "json"))]
+impl GuestMemoryMut for VecGuest {
+    fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
+        self.allocations.push((size, tag));
+        let ptr = ((self.mem.len().max(8) + 7) & !7) as u32;
+        self.mem.resize(ptr as usize + size as usize, 0);
+        Ok(ptr)
+    }
+    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
+        self.mem[ptr as usize..ptr as usize + bytes.len()].copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
