@@ -20,7 +20,7 @@ use crate::section::{
     EnumAst, ExternModAst, FnSignature, ParsedType, RecordAst, RecordFields, SDKAst,
     GENERATED_SECTION_PREFIX, GENERATED_SECTION_PREFIX_FCE, SDK_VERSION_SECTION,
 };
-use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType};
+use wasmparser::{Chunk, CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType};
 
 use crate::abi::{flatten_signature, WasmSignature, WasmType};
 use crate::limits::{InterfaceLimits, LimitKind};
@@ -740,8 +740,28 @@ impl RawModuleInfo {
         let mut sdk_versions = Vec::new();
         let mut metadata_sections = Vec::new();
 
-        for payload in Parser::new(0).parse_all(wasm) {
-            match payload.map_err(bin)? {
+        let mut parser = Parser::new(0);
+        let mut rest = wasm;
+        loop {
+            let (payload, consumed) = match parser.parse(rest, true).map_err(bin)? {
+                Chunk::Parsed { payload, consumed } => (payload, consumed),
+                // `eof` is true, so the parser reports a short input as an error instead.
+                Chunk::NeedMoreData(_) => {
+                    return Err(err("<wasm>", "unexpected end of the module"))
+                }
+            };
+            rest = rest.get(consumed..).unwrap_or_default();
+            match payload {
+                // The function bodies say nothing about the interface: step over the whole
+                // code section at once instead of one payload per function (a module of
+                // several MiB has tens of thousands). wasmtime validates it when compiling.
+                Payload::CodeSectionStart { size, .. } => {
+                    parser.skip_section();
+                    rest = rest.get(size as usize..).ok_or_else(|| {
+                        err("<wasm>", "the code section runs past the end of the module")
+                    })?;
+                }
+                Payload::End(_) => break,
                 Payload::TypeSection(reader) => {
                     for group in reader {
                         for sub in group.map_err(bin)?.types() {
@@ -832,6 +852,24 @@ mod tests {
             append_custom_section(&mut wasm, name, data.as_bytes());
         }
         wasm
+    }
+
+    #[test]
+    fn the_code_section_is_stepped_over_but_its_size_is_checked() {
+        // Custom sections after the code are still found...
+        let wasm = module_with(&[fn_section(
+            "greeting",
+            r#"[{"name":"name","ty":{"Utf8String":"ByValue"}}]"#,
+            r#"[{"Utf8String":"ByValue"}]"#,
+        )]);
+        let interface = ModuleInterface::from_wasm(&wasm).unwrap();
+        assert!(interface.functions.contains_key("greeting"));
+        // ...and a module cut inside its code section is an error, not a panic.
+        let bare = wat::parse_str(WAT).unwrap();
+        for cut in 1..8 {
+            let e = ModuleInterface::from_wasm(&bare[..bare.len() - cut]).unwrap_err();
+            assert_eq!(e.section, "<wasm>", "{e}");
+        }
     }
 
     #[test]

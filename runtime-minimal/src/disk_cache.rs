@@ -11,15 +11,19 @@
 //!   RustCrypto crate already in the dependency tree through wasmtime) is cryptographic, so
 //!   two different modules never share an entry, and uses the CPU's SHA instructions when it
 //!   has them (a few ms for several MiB).
-//! - **File**: `<dir>/<hex key>.mcache`: a 128-byte header (magic `MARINEC\0`, format
-//!   version, the payload's CRC-32, the key, the SHA-256 of the wasm bytes, the payload's
-//!   length, and the module's [`ModuleMetrics`], so a hit checks the [`crate::Limits`] without
-//!   the pass over all the code that measured them) then wasmtime's serialized module. `marine build --precompile` writes the same format next to
-//!   the `.wasm` as `<name>.cwasm` ([`precompiled_path`]).
+//! - **File**: `<dir>/<hex key>.mcache`: wasmtime's serialized module, then a 128-byte
+//!   trailer (magic `MARINEC\0`, format version, the payload's CRC-32, the key, the SHA-256
+//!   of the wasm bytes, the payload's length, and the module's [`ModuleMetrics`], so a hit
+//!   checks the [`crate::Limits`] without the pass over all the code that measured them).
+//!   The trailer comes last so that a verified file is handed to wasmtime as it is
+//!   ([`Module::deserialize_open_file`], which maps it, as `Module::deserialize_file` does,
+//!   instead of copying the code into new memory: for a module of several MiB the copy took
+//!   most of a hit). `marine build --precompile` writes the same format next to the `.wasm`
+//!   as `<name>.cwasm` ([`precompiled_path`]).
 //! - **Never trusted blindly**: the directory is created owner-only (0700) and is used only
 //!   when it is owned by the current user and not writable by group or others; each file must
 //!   be a regular file owned by the user, no larger than the bound, with the expected magic,
-//!   version and key and a payload whose length and CRC-32 match the header, before wasmtime
+//!   version and key and a payload whose length and CRC-32 match the trailer, before wasmtime
 //!   sees it; wasmtime then checks it was produced by a compatible engine. A file failing any
 //!   of this is logged (warn), deleted and the module compiled again: never an error of the
 //!   call. (The checksum protects against corruption, and CRC-32 runs at memory speed with
@@ -63,10 +67,12 @@ pub const NO_CACHE_ENV: &str = "MARINE_NO_CACHE";
 pub const MAX_PRECOMPILED_SIZE: u64 = 1 << 30;
 
 const MAGIC: [u8; 8] = *b"MARINEC\0";
-const FORMAT_VERSION: u32 = 2;
-/// Header length: magic (0..8), version (8..12), payload CRC-32 (12..16), key (16..48), wasm
+const FORMAT_VERSION: u32 = 3;
+/// Trailer length: magic (0..8), version (8..12), payload CRC-32 (12..16), key (16..48), wasm
 /// digest (48..80), payload length (80..88), module metrics (88..128).
-pub(crate) const HEADER_LEN: usize = 128;
+pub(crate) const TRAILER_LEN: usize = 128;
+/// Size of the pieces the payload's checksum is computed over while it is read.
+const CHECKSUM_CHUNK: usize = 256 << 10;
 const METRICS_AT: usize = 88;
 const EXTENSION: &str = "mcache";
 /// Temporary files older than this are leftovers of a crashed writer.
@@ -85,7 +91,7 @@ pub struct DiskCacheOptions {
     /// Whether a `<name>.cwasm` next to a loaded `<name>.wasm` (`marine build --precompile`)
     /// is loaded instead of compiling. It is native code run as is: only turn this on for
     /// files you trust. Even then it is used only when it is owned by the current user or
-    /// root, not writable by others, and its header names the same wasm bytes and the same
+    /// root, not writable by others, and its trailer names the same wasm bytes and the same
     /// engine; otherwise it is ignored with a log line. Default off.
     pub trust_precompiled: bool,
 }
@@ -235,7 +241,7 @@ pub enum CacheFileError {
         /// The bound.
         limit: u64,
     },
-    /// The header or payload does not check out (truncated, flipped bytes, wrong magic).
+    /// The trailer or payload does not check out (truncated, flipped bytes, wrong magic).
     #[error("{path}: corrupt: {reason}")]
     Corrupt {
         /// The file.
@@ -296,7 +302,7 @@ pub(crate) fn engine_digest(engine: &Engine) -> [u8; 32] {
 /// The cache key of wasm bytes (by their digest) on an engine (by its digest).
 pub(crate) fn cache_key(engine_digest: &[u8; 32], wasm_digest: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(b"marine-compiled-cache/v2\0");
+    h.update(b"marine-compiled-cache/v3\0");
     // The runtime's version: the stored metrics are measured by its rules.
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(b"\0");
@@ -319,31 +325,32 @@ pub fn precompiled_path(wasm_path: &Path) -> PathBuf {
     wasm_path.with_extension("cwasm")
 }
 
-/// An artifact file: header then `payload` (wasmtime's serialized module).
+/// An artifact file: `payload` (wasmtime's serialized module), then the trailer.
 pub(crate) fn artifact_bytes(
     key: &[u8; 32],
     wasm_digest: &[u8; 32],
     metrics: &ModuleMetrics,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    let mut out = Vec::with_capacity(payload.len() + TRAILER_LEN);
+    out.extend_from_slice(payload);
+    let trailer_at = out.len();
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
     out.extend_from_slice(key);
     out.extend_from_slice(wasm_digest);
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    debug_assert_eq!(out.len(), METRICS_AT);
+    debug_assert_eq!(out.len() - trailer_at, METRICS_AT);
     out.extend_from_slice(&encode_metrics(metrics));
-    debug_assert_eq!(out.len(), HEADER_LEN);
-    out.extend_from_slice(payload);
+    debug_assert_eq!(out.len() - trailer_at, TRAILER_LEN);
     out
 }
 
-/// The metrics' 40 header bytes: size, type depth, record types, functions, block depth,
+/// The metrics' 40 trailer bytes: size, type depth, record types, functions, block depth,
 /// memories, tables (little-endian `u32`s after the `u64` size), table elements (`u64`).
-fn encode_metrics(m: &ModuleMetrics) -> [u8; HEADER_LEN - METRICS_AT] {
-    let mut out = [0u8; HEADER_LEN - METRICS_AT];
+fn encode_metrics(m: &ModuleMetrics) -> [u8; TRAILER_LEN - METRICS_AT] {
+    let mut out = [0u8; TRAILER_LEN - METRICS_AT];
     out[0..8].copy_from_slice(&m.size.to_le_bytes());
     let words = [
         m.type_depth,
@@ -361,7 +368,7 @@ fn encode_metrics(m: &ModuleMetrics) -> [u8; HEADER_LEN - METRICS_AT] {
 }
 
 /// Inverse of [`encode_metrics`].
-fn decode_metrics(bytes: &[u8; HEADER_LEN - METRICS_AT]) -> ModuleMetrics {
+fn decode_metrics(bytes: &[u8; TRAILER_LEN - METRICS_AT]) -> ModuleMetrics {
     let u64_at = |at: usize| {
         let mut b = [0u8; 8];
         b.copy_from_slice(&bytes[at..at + 8]);
@@ -384,12 +391,12 @@ fn decode_metrics(bytes: &[u8; HEADER_LEN - METRICS_AT]) -> ModuleMetrics {
     }
 }
 
-/// A verified artifact: wasmtime's serialized module and the metrics measured when it was
-/// compiled.
+/// A verified artifact: the open file (wasmtime's serialized module, then the trailer) and
+/// the metrics measured when it was compiled.
 #[derive(Debug)]
 pub(crate) struct Artifact {
-    /// wasmtime's serialized module.
-    pub payload: Vec<u8>,
+    /// The file, verified: handed to wasmtime as it is.
+    pub file: File,
     /// The module's shape, as [`marine_ast::metrics::measure`] found it.
     pub metrics: ModuleMetrics,
 }
@@ -431,14 +438,16 @@ fn check_owner(
 
 /// Reads and verifies an artifact file: a regular file owned by the user (or root, when
 /// `allow_root`) that others cannot write, at most `limit` bytes (checked before reading),
-/// with our magic and version, the expected key and an intact payload. `Ok(None)`: no such
-/// file.
+/// with our magic and version, the expected key and an intact payload (its CRC-32 computed
+/// while it is read in pieces, so the check allocates nothing of the payload's size).
+/// `Ok(None)`: no such file.
 pub(crate) fn read_artifact(
     path: &Path,
     key: &[u8; 32],
     limit: u64,
     allow_root: bool,
 ) -> Result<Option<Artifact>, CacheFileError> {
+    use std::io::{Seek, SeekFrom};
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -464,66 +473,79 @@ pub(crate) fn read_artifact(
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };
-    if size < HEADER_LEN as u64 {
-        return Err(corrupt("shorter than its header"));
+    if size < TRAILER_LEN as u64 {
+        return Err(corrupt("shorter than its trailer"));
     }
-    let mut header = [0u8; HEADER_LEN];
-    file.read_exact(&mut header)
+    let payload_len = size - TRAILER_LEN as u64;
+    let mut trailer = [0u8; TRAILER_LEN];
+    file.seek(SeekFrom::Start(payload_len))
+        .and_then(|_| file.read_exact(&mut trailer))
         .map_err(CacheFileError::io(path))?;
-    if header[0..8] != MAGIC {
+    if trailer[0..8] != MAGIC {
         return Err(corrupt("not a Marine compiled-module file (wrong magic)"));
     }
-    let version = u32::from_le_bytes(header[8..12].try_into().unwrap_or_default());
+    let version = u32::from_le_bytes(trailer[8..12].try_into().unwrap_or_default());
     if version != FORMAT_VERSION {
         return Err(corrupt(&format!(
             "format version {version}, expected {FORMAT_VERSION}"
         )));
     }
-    if header[16..48] != key[..] {
+    if trailer[16..48] != key[..] {
         return Err(CacheFileError::Mismatch {
             path: path.to_path_buf(),
         });
     }
-    let payload_len = u64::from_le_bytes(header[80..88].try_into().unwrap_or_default());
-    if payload_len != size - HEADER_LEN as u64 {
+    let announced = u64::from_le_bytes(trailer[80..88].try_into().unwrap_or_default());
+    if announced != payload_len {
         return Err(corrupt(&format!(
-            "the header announces {payload_len} bytes of code, the file holds {}",
-            size - HEADER_LEN as u64
+            "the trailer announces {announced} bytes of code, the file holds {payload_len}"
         )));
     }
-    let mut payload = Vec::with_capacity(payload_len as usize);
-    (&mut file)
-        .take(payload_len)
-        .read_to_end(&mut payload)
+    file.seek(SeekFrom::Start(0))
         .map_err(CacheFileError::io(path))?;
-    if payload.len() as u64 != payload_len {
-        return Err(corrupt("truncated while reading"));
+    let mut crc = crc32fast::Hasher::new();
+    let mut chunk = vec![0u8; CHECKSUM_CHUNK.min(payload_len as usize)];
+    let mut left = payload_len;
+    while left > 0 {
+        let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let got = match file.read(&mut chunk[..want]) {
+            Ok(0) => return Err(corrupt("truncated while reading")),
+            Ok(got) => got,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CacheFileError::io(path)(e)),
+        };
+        crc.update(&chunk[..got]);
+        left -= got as u64;
     }
-    if crc32fast::hash(&payload).to_le_bytes()[..] != header[12..16] {
+    if crc.finalize().to_le_bytes()[..] != trailer[12..16] {
         return Err(corrupt("the code does not match its checksum"));
     }
-    let mut metrics = [0u8; HEADER_LEN - METRICS_AT];
-    metrics.copy_from_slice(&header[METRICS_AT..]);
+    let mut metrics = [0u8; TRAILER_LEN - METRICS_AT];
+    metrics.copy_from_slice(&trailer[METRICS_AT..]);
     Ok(Some(Artifact {
-        payload,
+        file,
         metrics: decode_metrics(&metrics),
     }))
 }
 
-/// Deserializes a verified payload.
+/// Deserializes a verified artifact file in place: wasmtime maps it (the code is not copied)
+/// and ignores the trailer after its own data.
 pub(crate) fn deserialize(
     engine: &Engine,
     path: &Path,
-    payload: &[u8],
+    file: File,
 ) -> Result<Module, CacheFileError> {
-    // SAFETY: `payload` is the serialized module of a file that passed `read_artifact`: it
-    // lives in a directory only the current user can write (or is a precompiled file the
-    // embedder declared trusted), carries the key of these wasm bytes on an engine with this
-    // configuration, and its checksum matches. wasmtime additionally checks that it was
-    // produced by a compatible engine.
-    unsafe { Module::deserialize(engine, payload) }.map_err(|e| CacheFileError::Deserialize {
-        path: path.to_path_buf(),
-        message: format!("{e:#}"),
+    // SAFETY: `file` passed `read_artifact`: it lives in a directory only the current user
+    // can write (or is a precompiled file the embedder declared trusted), carries the key of
+    // these wasm bytes on an engine with this configuration, and its checksum matches.
+    // Files are only ever replaced by a rename, never rewritten in place, so the mapping
+    // keeps the verified bytes. wasmtime additionally checks that the code was produced by a
+    // compatible engine.
+    unsafe { Module::deserialize_open_file(engine, file) }.map_err(|e| {
+        CacheFileError::Deserialize {
+            path: path.to_path_buf(),
+            message: format!("{e:#}"),
+        }
     })
 }
 
@@ -588,7 +610,7 @@ impl DiskCache {
         let path = self.path_of(key);
         let result = read_artifact(&path, key, self.max_size, false).and_then(|artifact| {
             artifact
-                .map(|a| Ok((deserialize(engine, &path, &a.payload)?, a.metrics)))
+                .map(|a| Ok((deserialize(engine, &path, a.file)?, a.metrics)))
                 .transpose()
         });
         match &result {
@@ -799,21 +821,23 @@ mod tests {
         config.epoch_interruption(true).consume_fuel(true);
         let foreign = Engine::new(&config).unwrap();
         let foreign_payload = foreign.precompile_module(&wasm(2)).unwrap();
-        let key: [u8; 32] = good[16..48].try_into().unwrap();
-        let wasm_digest: [u8; 32] = good[48..80].try_into().unwrap();
-        let metrics = decode_metrics(good[METRICS_AT..HEADER_LEN].try_into().unwrap());
+        let t = good.len() - TRAILER_LEN; // where the trailer starts
+        let key: [u8; 32] = good[t + 16..t + 48].try_into().unwrap();
+        let wasm_digest: [u8; 32] = good[t + 48..t + 80].try_into().unwrap();
+        let metrics = decode_metrics(good[t + METRICS_AT..].try_into().unwrap());
         let foreign_file = artifact_bytes(&key, &wasm_digest, &metrics, &foreign_payload);
 
         let mut flipped = good.clone();
-        let middle = HEADER_LEN + (good.len() - HEADER_LEN) / 2;
+        let middle = t / 2;
         flipped[middle] ^= 0x40;
         let mut wrong_magic = good.clone();
-        wrong_magic[0] = b'X';
+        wrong_magic[t] = b'X';
         let mut bad_length = good.clone();
-        bad_length[80] ^= 1;
-        let damaged: [(&str, Vec<u8>); 6] = [
+        bad_length[t + 80] ^= 1;
+        let damaged: [(&str, Vec<u8>); 7] = [
             ("truncated", good[..good.len() - 100].to_vec()),
-            ("header only, cut", good[..40].to_vec()),
+            ("trailer only, cut", good[t + 40..].to_vec()),
+            ("code only, no trailer", good[..t].to_vec()),
             ("flipped byte", flipped),
             ("wrong magic", wrong_magic),
             ("wrong length", bad_length),
@@ -845,8 +869,9 @@ mod tests {
         assert_eq!(measured.functions, 1);
         let [path] = entries(dir.path()).try_into().unwrap();
         let good = std::fs::read(&path).unwrap();
-        let stored = decode_metrics(good[METRICS_AT..HEADER_LEN].try_into().unwrap());
-        assert_eq!(stored, measured, "the header keeps the measured shape");
+        let t = good.len() - TRAILER_LEN;
+        let stored = decode_metrics(good[t + METRICS_AT..].try_into().unwrap());
+        assert_eq!(stored, measured, "the trailer keeps the measured shape");
 
         // A second process with a tighter limit refuses the module from the stored figures.
         let engine = MarineEngine::new().unwrap();
@@ -867,7 +892,7 @@ mod tests {
         // Stored figures of other bytes (a size that is not this module's) are not believed:
         // the module is measured and compiled again, and the entry rewritten.
         let mut other_size = good.clone();
-        other_size[METRICS_AT] ^= 1;
+        other_size[t + METRICS_AT] ^= 1;
         std::fs::write(&path, &other_size).unwrap();
         let (_, stats) = compile_fresh(&options, 3);
         assert_eq!((stats.hits, stats.stores), (1, 1));

@@ -147,7 +147,7 @@ struct CompileRequest<'a> {
 }
 
 /// Limits that refuse no module shape: [`MarineEngine::precompile`] measures a module for
-/// its `.cwasm` header, and each service loading the file checks the figures against its
+/// its `.cwasm` trailer, and each service loading the file checks the figures against its
 /// own limits. The interface limits stay (they bound the walk over its types).
 fn measuring_limits() -> Limits {
     Limits {
@@ -468,8 +468,8 @@ impl MarineEngine {
     }
 
     /// Compiles `wasm` ahead of time for this engine: the bytes of a `.cwasm` file (the disk
-    /// cache's format: a header naming the wasm bytes and this engine's configuration, then
-    /// wasmtime's serialized module) that a runtime with the same engine configuration loads
+    /// cache's format: wasmtime's serialized module, then a trailer naming the wasm bytes and
+    /// this engine's configuration) that a runtime with the same engine configuration loads
     /// instead of compiling when it trusts precompiled files
     /// ([`DiskCacheOptions::trust_precompiled`]).
     pub fn precompile(&self, name: &str, wasm: &[u8]) -> Result<Vec<u8>, MarineError> {
@@ -725,10 +725,7 @@ impl MarineEngine {
                     .and_then(|artifact| {
                         artifact
                             .map(|a| {
-                                Ok((
-                                    disk_cache::deserialize(engine, &cwasm, &a.payload)?,
-                                    a.metrics,
-                                ))
+                                Ok((disk_cache::deserialize(engine, &cwasm, a.file)?, a.metrics))
                             })
                             .transpose()
                     });
