@@ -18,7 +18,14 @@ pub const SDK_VERSION_SECTION: &str = "__fluence_sdk_version";
 pub const MANIFEST_SECTION: &str = "__fluence_wasm_module_manifest";
 
 /// One metadata document: the top level is internally tagged by `ast_type`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// With the `json` feature, reading it takes the documents' usual shape, the tag first as
+/// every SDK writes it, straight to the variant's body; serde's derived reader for an
+/// internally tagged enum first copies the whole document into a tree, which was most of
+/// reading a module's interface. A document with the tag elsewhere is still read (through a
+/// `serde_json::Value`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(feature = "json"), derive(Deserialize))]
 #[serde(tag = "ast_type")]
 pub enum SDKAst {
     /// An exported `#[marine] fn`.
@@ -30,6 +37,66 @@ pub enum SDKAst {
     /// A `#[marine] enum` (extension, `docs/abi-extensions.md`; unknown to the official
     /// toolchain, which refuses the module).
     Enum(EnumAst),
+}
+
+/// The reader of [`SDKAst`] (see there).
+#[cfg(feature = "json")]
+mod read_tagged {
+    use super::{EnumAst, ExternModAst, FnSignatureAst, RecordAst, SDKAst};
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+
+    const TAG: &str = "ast_type";
+    const VARIANTS: &[&str] = &["Function", "ExternMod", "Record", "Enum"];
+
+    impl<'de> Deserialize<'de> for SDKAst {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_map(DocumentVisitor)
+        }
+    }
+
+    /// The variant named by a tag, its body read from `body`.
+    fn variant<'de, D: Deserializer<'de>>(tag: &str, body: D) -> Result<SDKAst, D::Error> {
+        Ok(match tag {
+            "Function" => SDKAst::Function(FnSignatureAst::deserialize(body)?),
+            "ExternMod" => SDKAst::ExternMod(ExternModAst::deserialize(body)?),
+            "Record" => SDKAst::Record(RecordAst::deserialize(body)?),
+            "Enum" => SDKAst::Enum(EnumAst::deserialize(body)?),
+            other => return Err(de::Error::unknown_variant(other, VARIANTS)),
+        })
+    }
+
+    struct DocumentVisitor;
+
+    impl<'de> Visitor<'de> for DocumentVisitor {
+        type Value = SDKAst;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a metadata document (an object tagged by `{TAG}`)")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SDKAst, A::Error> {
+            let Some(first) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+                return Err(de::Error::missing_field(TAG));
+            };
+            if first == TAG {
+                let tag = map.next_value::<std::borrow::Cow<'de, str>>()?;
+                return variant(&tag, de::value::MapAccessDeserializer::new(map));
+            }
+            // The tag elsewhere: the whole document as a tree, then the variant from it.
+            let mut doc = serde_json::Map::new();
+            doc.insert(first.into_owned(), map.next_value()?);
+            while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                doc.insert(key, value);
+            }
+            let tag = match doc.remove(TAG) {
+                Some(serde_json::Value::String(tag)) => tag,
+                Some(_) => return Err(de::Error::custom(format!("`{TAG}` is not a string"))),
+                None => return Err(de::Error::missing_field(TAG)),
+            };
+            variant(&tag, serde_json::Value::Object(doc)).map_err(de::Error::custom)
+        }
+    }
 }
 
 /// Body of [`SDKAst::Enum`].
@@ -316,6 +383,40 @@ mod tests {
         for doc in [GREETING, OUTER, EXTERN] {
             let parsed: SDKAst = serde_json::from_str(doc).unwrap();
             assert_eq!(serde_json::to_string(&parsed).unwrap(), doc);
+        }
+    }
+
+    #[test]
+    fn the_tag_is_found_anywhere_and_a_wrong_one_is_refused() {
+        let moved = r#"{"name":"Outer","ast_type":"Record","fields":{"Named":[]}}"#;
+        let parsed: SDKAst = serde_json::from_str(moved).unwrap();
+        assert!(matches!(&parsed, SDKAst::Record(r) if r.name == "Outer"));
+        let last =
+            r#"{"signature":{"name":"f","arguments":[],"output_types":[]},"ast_type":"Function"}"#;
+        assert!(matches!(
+            serde_json::from_str::<SDKAst>(last).unwrap(),
+            SDKAst::Function(_)
+        ));
+        for (doc, says) in [
+            (
+                r#"{"ast_type":"Nope","name":"x"}"#,
+                "unknown variant `Nope`",
+            ),
+            (
+                r#"{"name":"x","ast_type":"Nope"}"#,
+                "unknown variant `Nope`",
+            ),
+            (r#"{"name":"x"}"#, "missing field `ast_type`"),
+            (r#"{}"#, "missing field `ast_type`"),
+            (r#"{"name":"x","ast_type":7}"#, "`ast_type` is not a string"),
+            (
+                r#"{"ast_type":"Record","name":"x"}"#,
+                "missing field `fields`",
+            ),
+            (r#"[1]"#, "a metadata document"),
+        ] {
+            let e = serde_json::from_str::<SDKAst>(doc).unwrap_err().to_string();
+            assert!(e.contains(says), "{doc}: {e}");
         }
     }
 

@@ -11,6 +11,16 @@
 //!   RustCrypto crate already in the dependency tree through wasmtime) is cryptographic, so
 //!   two different modules never share an entry, and uses the CPU's SHA instructions when it
 //!   has them (a few ms for several MiB).
+//! - **Unchanged files are not hashed again**: when a module is loaded from a file, the
+//!   digest of its bytes is recorded next to the entries (`<dir>/<hex of the path's
+//!   SHA-256>.stamp`: the path, the file's size, modification time, device, inode and
+//!   status-change time, and the digest), and a later process finding the file with the same
+//!   stamp takes the digest from the record instead of hashing several MiB again. The
+//!   status-change time cannot be set back by any tool, and a file is recorded only once its
+//!   times are [`STAMP_MIN_AGE`] old, so a write landing within the filesystem's timestamp
+//!   granularity of the look cannot leave the stamp unchanged (git's "racily clean" files).
+//!   The bytes are still read (the interface comes from them); a record that does not check
+//!   out is ignored and the bytes hashed.
 //! - **File**: `<dir>/<hex key>.mcache`: wasmtime's serialized module, then a 128-byte
 //!   trailer (magic `MARINEC\0`, format version, the payload's CRC-32, the key, the SHA-256
 //!   of the wasm bytes, the payload's length, and the module's [`ModuleMetrics`], so a hit
@@ -75,6 +85,15 @@ pub(crate) const TRAILER_LEN: usize = 128;
 const CHECKSUM_CHUNK: usize = 256 << 10;
 const METRICS_AT: usize = 88;
 const EXTENSION: &str = "mcache";
+/// Extension of the records of unchanged files' digests.
+const STAMP_EXTENSION: &str = "stamp";
+const STAMP_MAGIC: [u8; 8] = *b"MARINEF\0";
+const STAMP_VERSION: u32 = 1;
+/// Largest stamp record read (a path of a few KiB fits many times over).
+const MAX_STAMP_RECORD: u64 = 64 << 10;
+/// How old a file's modification and status-change times must be before its digest is
+/// recorded: far above any filesystem's timestamp granularity.
+pub const STAMP_MIN_AGE: Duration = Duration::from_secs(2);
 /// Temporary files older than this are leftovers of a crashed writer.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 
@@ -179,6 +198,8 @@ pub struct DiskCacheStats {
     pub precompiled_loaded: u64,
     /// Precompiled `.cwasm` files present but not used (untrusted, or not matching).
     pub precompiled_ignored: u64,
+    /// Module files found unchanged since their digest was recorded, so not hashed again.
+    pub digests_recalled: u64,
 }
 
 /// The counters behind [`DiskCacheStats`].
@@ -191,6 +212,7 @@ pub(crate) struct Counters {
     pub evicted: AtomicU64,
     pub precompiled_loaded: AtomicU64,
     pub precompiled_ignored: AtomicU64,
+    pub digests_recalled: AtomicU64,
 }
 
 impl Counters {
@@ -208,6 +230,7 @@ impl Counters {
             evicted: get(&self.evicted),
             precompiled_loaded: get(&self.precompiled_loaded),
             precompiled_ignored: get(&self.precompiled_ignored),
+            digests_recalled: get(&self.digests_recalled),
         }
     }
 }
@@ -309,6 +332,87 @@ pub(crate) fn cache_key(engine_digest: &[u8; 32], wasm_digest: &[u8; 32]) -> [u8
     h.update(engine_digest);
     h.update(wasm_digest);
     h.finalize().into()
+}
+
+/// What identifies an unchanged file without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    /// Device, inode and status-change time (which no tool can set back, unlike mtime).
+    unix: (u64, u64, i64, i64),
+}
+
+/// Length of [`FileStamp::encode`].
+const STAMP_LEN: usize = 8 + 1 + 8 + 4 + 8 + 8 + 8 + 8;
+
+impl FileStamp {
+    /// The stamp of a file's metadata.
+    pub fn of(metadata: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let unix = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                metadata.dev(),
+                metadata.ino(),
+                metadata.ctime(),
+                metadata.ctime_nsec(),
+            )
+        };
+        #[cfg(not(unix))]
+        let unix = (0, 0, 0, 0);
+        FileStamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            unix,
+        }
+    }
+
+    /// Whether both the modification and the status-change time are at least `min_age`
+    /// before `now` (a file without them never is).
+    fn settled(&self, now: SystemTime, min_age: Duration) -> bool {
+        let Some(modified) = self.modified else {
+            return false;
+        };
+        let Some(limit) = now.checked_sub(min_age) else {
+            return false;
+        };
+        let changed = if cfg!(unix) {
+            let (secs, nanos) = (self.unix.2, self.unix.3);
+            match (u64::try_from(secs), u32::try_from(nanos)) {
+                (Ok(secs), Ok(nanos)) => {
+                    SystemTime::UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
+                }
+                _ => None,
+            }
+        } else {
+            Some(modified)
+        };
+        changed.is_some_and(|changed| changed <= limit) && modified <= limit
+    }
+
+    fn encode(&self) -> [u8; STAMP_LEN] {
+        let mut out = [0u8; STAMP_LEN];
+        out[0..8].copy_from_slice(&self.len.to_le_bytes());
+        if let Some(since) = self
+            .modified
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+        {
+            out[8] = 1;
+            out[9..17].copy_from_slice(&since.as_secs().to_le_bytes());
+            out[17..21].copy_from_slice(&since.subsec_nanos().to_le_bytes());
+        }
+        out[21..29].copy_from_slice(&self.unix.0.to_le_bytes());
+        out[29..37].copy_from_slice(&self.unix.1.to_le_bytes());
+        out[37..45].copy_from_slice(&self.unix.2.to_le_bytes());
+        out[45..53].copy_from_slice(&self.unix.3.to_le_bytes());
+        out
+    }
+}
+
+/// The bytes naming a path in a stamp record.
+fn path_bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -528,6 +632,36 @@ pub(crate) fn read_artifact(
     }))
 }
 
+/// The bytes of a stamp record: a regular file of the user that others cannot write, at most
+/// [`MAX_STAMP_RECORD`] bytes (checked before reading). `Ok(None)`: no such file.
+fn read_stamp_record(path: &Path) -> Result<Option<Vec<u8>>, CacheFileError> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CacheFileError::io(path)(e)),
+    };
+    let metadata = file.metadata().map_err(CacheFileError::io(path))?;
+    if !metadata.is_file() {
+        return Err(CacheFileError::Insecure {
+            path: path.to_path_buf(),
+            reason: "not a regular file".to_string(),
+        });
+    }
+    check_owner(path, &metadata, false)?;
+    if metadata.len() > MAX_STAMP_RECORD {
+        return Err(CacheFileError::TooLarge {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+            limit: MAX_STAMP_RECORD,
+        });
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_STAMP_RECORD)
+        .read_to_end(&mut bytes)
+        .map_err(CacheFileError::io(path))?;
+    Ok(Some(bytes))
+}
+
 /// Deserializes a verified artifact file in place: wasmtime maps it (the code is not copied)
 /// and ignores the trailer after its own data.
 pub(crate) fn deserialize(
@@ -598,6 +732,73 @@ impl DiskCache {
 
     fn path_of(&self, key: &[u8; 32]) -> PathBuf {
         self.dir.join(format!("{}.{EXTENSION}", hex(key)))
+    }
+
+    fn stamp_record_of(&self, wasm_path: &Path) -> PathBuf {
+        let mut h = Sha256::new();
+        h.update(b"marine-file-stamp/v1\0");
+        h.update(path_bytes(wasm_path));
+        let name: [u8; 32] = h.finalize().into();
+        self.dir.join(format!("{}.{STAMP_EXTENSION}", hex(&name)))
+    }
+
+    /// The digest recorded for the file at `wasm_path` when it had this `stamp`, if the
+    /// record exists and checks out (ours, intact, for this path and stamp).
+    pub fn recall_digest(&self, wasm_path: &Path, stamp: &FileStamp) -> Option<[u8; 32]> {
+        let record = self.stamp_record_of(wasm_path);
+        let bytes = match read_stamp_record(&record) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return None,
+            Err(e) => {
+                log::debug!("compiled-module cache: ignoring a file record: {e}");
+                if !matches!(e, CacheFileError::Insecure { .. }) {
+                    let _ = std::fs::remove_file(&record);
+                }
+                return None;
+            }
+        };
+        // Layout: magic, version, CRC-32 of what follows, digest, stamp, path.
+        let body = bytes.get(16..)?;
+        let intact = bytes.get(0..8) == Some(&STAMP_MAGIC[..])
+            && bytes.get(8..12) == Some(&STAMP_VERSION.to_le_bytes()[..])
+            && bytes.get(12..16) == Some(&crc32fast::hash(body).to_le_bytes()[..]);
+        if !intact {
+            log::debug!("compiled-module cache: {} is damaged", record.display());
+            let _ = std::fs::remove_file(&record);
+            return None;
+        }
+        let (digest, rest) = body.split_at_checked(32)?;
+        let (recorded, recorded_path) = rest.split_at_checked(STAMP_LEN)?;
+        if recorded != stamp.encode() || recorded_path != path_bytes(wasm_path) {
+            return None; // the file changed since (or another path with the same name hash)
+        }
+        digest.try_into().ok()
+    }
+
+    /// Records `digest` as the digest of the file at `wasm_path` while it has `stamp`,
+    /// unless the file changed too recently for its stamp to be reliable
+    /// ([`STAMP_MIN_AGE`]). Best effort: a failure is logged, never an error.
+    pub fn remember_digest(&self, wasm_path: &Path, stamp: &FileStamp, digest: &[u8; 32]) {
+        if !stamp.settled(SystemTime::now(), STAMP_MIN_AGE) {
+            return;
+        }
+        let path = path_bytes(wasm_path);
+        let mut body = Vec::with_capacity(32 + STAMP_LEN + path.len());
+        body.extend_from_slice(digest);
+        body.extend_from_slice(&stamp.encode());
+        body.extend_from_slice(path);
+        let mut bytes = Vec::with_capacity(16 + body.len());
+        bytes.extend_from_slice(&STAMP_MAGIC);
+        bytes.extend_from_slice(&STAMP_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        bytes.extend_from_slice(&body);
+        if bytes.len() as u64 > MAX_STAMP_RECORD {
+            return;
+        }
+        let record = self.stamp_record_of(wasm_path);
+        if let Err(e) = write_atomically(&self.dir, &record, &bytes) {
+            log::warn!("compiled-module cache: cannot record a file's digest: {e}");
+        }
     }
 
     /// The module cached under `key` and its metrics: `Ok(None)` when there is none; an entry
@@ -695,7 +896,10 @@ impl DiskCache {
                 }
                 continue;
             }
-            if path.extension().is_some_and(|e| e == EXTENSION) {
+            if path
+                .extension()
+                .is_some_and(|e| e == EXTENSION || e == STAMP_EXTENSION)
+            {
                 total += metadata.len();
                 files.push((modified, metadata.len(), path));
             }
@@ -785,6 +989,79 @@ mod tests {
         out.retain(|p| p.extension().is_some_and(|e| e == EXTENSION));
         out.sort();
         out
+    }
+
+    /// Compiles the file at `path` on a fresh engine and checks it adds `n`.
+    fn compile_file_fresh(options: &DiskCacheOptions, path: &Path, n: u32) -> DiskCacheStats {
+        let engine = MarineEngine::new().unwrap();
+        let compiled = engine
+            .compile_file_with_cache("m", path, &Limits::default(), options)
+            .unwrap();
+        let mut store = wasmtime::Store::new(engine.engine(), ());
+        store.set_epoch_deadline(crate::engine::NO_DEADLINE);
+        let instance = wasmtime::Instance::new(&mut store, &compiled.module, &[]).unwrap();
+        let add = instance
+            .get_typed_func::<i32, i32>(&mut store, "add")
+            .unwrap();
+        assert_eq!(add.call(&mut store, 1).unwrap(), 1 + n as i32);
+        engine.disk_cache_stats()
+    }
+
+    fn stamp_records(dir: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        out.retain(|p| p.extension().is_some_and(|e| e == STAMP_EXTENSION));
+        out
+    }
+
+    #[test]
+    fn unchanged_files_are_not_hashed_again_and_changed_ones_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache_dir = dir.path().join("c");
+        let options = DiskCacheOptions::in_dir(&cache_dir);
+        let wasm_path = dir.path().join("m.wasm");
+        std::fs::write(&wasm_path, wasm(4)).unwrap();
+
+        // Just written: its stamp could still change within the timestamp granularity, so
+        // nothing is recorded yet.
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!((stats.stores, stats.digests_recalled), (1, 0));
+        assert!(stamp_records(&cache_dir).is_empty());
+
+        std::thread::sleep(STAMP_MIN_AGE + Duration::from_millis(200));
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!(
+            (stats.hits, stats.digests_recalled),
+            (1, 0),
+            "hashed, then recorded"
+        );
+        let [record] = stamp_records(&cache_dir).try_into().unwrap();
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!(
+            (stats.hits, stats.digests_recalled),
+            (1, 1),
+            "the record is used"
+        );
+
+        // A damaged record is ignored (the bytes are hashed) and written again.
+        let mut damaged = std::fs::read(&record).unwrap();
+        damaged[20] ^= 1;
+        std::fs::write(&record, &damaged).unwrap();
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!((stats.hits, stats.digests_recalled), (1, 0));
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!((stats.hits, stats.digests_recalled), (1, 1));
+
+        // New bytes in the same file: the stamp differs, so they are hashed and compiled.
+        std::fs::write(&wasm_path, wasm(9)).unwrap();
+        let stats = compile_file_fresh(&options, &wasm_path, 9);
+        assert_eq!(
+            (stats.misses, stats.stores, stats.digests_recalled),
+            (1, 1, 0)
+        );
+        let stats = compile_file_fresh(&options, &wasm_path, 9);
+        assert_eq!((stats.hits, stats.digests_recalled), (1, 0));
     }
 
     #[test]

@@ -31,7 +31,8 @@ use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::abi::CallPlan;
 use crate::disk_cache::{
-    self, cache_key, Counters, DiskCache, DiskCacheOptions, DiskCacheStats, MAX_PRECOMPILED_SIZE,
+    self, cache_key, Counters, DiskCache, DiskCacheOptions, DiskCacheStats, FileStamp,
+    MAX_PRECOMPILED_SIZE,
 };
 use crate::errors::{MarineError, WasmtimeError};
 use crate::files::{read_limited, ReadFileError};
@@ -144,6 +145,9 @@ struct CompileRequest<'a> {
     limits: &'a Limits,
     cache: &'a DiskCacheOptions,
     wasm_path: Option<&'a Path>,
+    /// The SHA-256 of `wasm` when already known (from the disk cache's record of an
+    /// unchanged file), so the bytes are not hashed again.
+    wasm_digest: Option<[u8; 32]>,
 }
 
 /// Limits that refuse no module shape: [`MarineEngine::precompile`] measures a module for
@@ -158,37 +162,6 @@ fn measuring_limits() -> Limits {
         max_tables: u32::MAX,
         max_table_elements: u64::MAX,
         ..Limits::default()
-    }
-}
-
-/// What identifies an unchanged file without reading it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct FileStamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    /// Device, inode and status-change time (which no tool can set back, unlike mtime).
-    unix: (u64, u64, i64, i64),
-}
-
-impl FileStamp {
-    fn of(metadata: &std::fs::Metadata) -> Self {
-        #[cfg(unix)]
-        let unix = {
-            use std::os::unix::fs::MetadataExt;
-            (
-                metadata.dev(),
-                metadata.ino(),
-                metadata.ctime(),
-                metadata.ctime_nsec(),
-            )
-        };
-        #[cfg(not(unix))]
-        let unix = (0, 0, 0, 0);
-        FileStamp {
-            len: metadata.len(),
-            modified: metadata.modified().ok(),
-            unix,
-        }
     }
 }
 
@@ -573,14 +546,25 @@ impl MarineEngine {
                 },
             }),
         })?;
+        // Stamp taken before the read: a write in between makes the next load read again,
+        // here and in the disk cache's record of the file.
+        let disk = self.disk_cache_for(cache);
+        let recalled = disk.as_ref().and_then(|d| d.recall_digest(path, &stamp));
+        if recalled.is_some() {
+            Counters::bump(&self.inner.disk_counters.digests_recalled, 1);
+        }
+        let wasm_digest = recalled.unwrap_or_else(|| disk_cache::digest(&wasm));
         let compiled = self.compile_inner(&CompileRequest {
             name,
             wasm: &wasm,
             limits,
             cache,
             wasm_path: Some(path),
+            wasm_digest: Some(wasm_digest),
         })?;
-        // Stamp taken before the read: a write in between makes the next load read again.
+        if let (Some(disk), None) = (&disk, recalled) {
+            disk.remember_digest(path, &stamp, &wasm_digest);
+        }
         self.files()
             .insert(path.to_path_buf(), (stamp, compiled.clone()));
         Ok(compiled)
@@ -615,6 +599,7 @@ impl MarineEngine {
             limits,
             cache: &self.disk_cache(),
             wasm_path: None,
+            wasm_digest: None,
         })
     }
 
@@ -632,6 +617,7 @@ impl MarineEngine {
             limits,
             cache,
             wasm_path: None,
+            wasm_digest: None,
         })
     }
 
@@ -642,7 +628,7 @@ impl MarineEngine {
             ..ModuleMetrics::default()
         };
         limits.check(name, &size_metrics)?;
-        let wasm_digest = disk_cache::digest(wasm);
+        let wasm_digest = req.wasm_digest.unwrap_or_else(|| disk_cache::digest(wasm));
         let key = ContentKey(wasm_digest);
         let hit = self.lock().get(&key);
         if let Some(hit) = hit {

@@ -551,6 +551,35 @@ fn cold_starts(
             )
         },
     );
+    // What wasmtime alone needs to create the same instances from those files: the floor,
+    // then a WASI linker (trap stubs for the other imports), instantiation and `_initialize`
+    // in one store with an empty WASI context (figure 4's raw baseline, unlinked).
+    group.bench_function(
+        format!("{label}: floor with instantiation: deserialize_file + instantiate"),
+        |b| {
+            b.iter_batched(
+                || (),
+                |()| {
+                    let mut wasmtime_config = wasmtime::Config::new();
+                    wasmtime_config.epoch_interruption(true);
+                    let engine = wasmtime::Engine::new(&wasmtime_config).unwrap();
+                    let modules: Vec<Module> = cwasm
+                        .iter()
+                        // SAFETY: as above.
+                        .map(|p| unsafe { Module::deserialize_file(&engine, p) }.unwrap())
+                        .collect();
+                    let linker = raw_linker(&engine, &modules.iter().collect::<Vec<_>>());
+                    let mut store = raw_store(&engine);
+                    for module in &modules {
+                        let instance = linker.instantiate(&mut store, module).unwrap();
+                        run_start(&mut store, &instance);
+                    }
+                    (store, modules, engine)
+                },
+                BatchSize::PerIteration,
+            )
+        },
+    );
 }
 
 fn config() -> Criterion {

@@ -104,6 +104,12 @@ pub fn cache_stats_text(
             stats.precompiled_loaded, stats.precompiled_ignored
         ));
     }
+    if stats.digests_recalled > 0 {
+        out.push_str(&format!(
+            "Module files found unchanged (not hashed again): {}\n",
+            stats.digests_recalled
+        ));
+    }
     out
 }
 
