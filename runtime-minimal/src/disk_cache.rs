@@ -540,19 +540,15 @@ fn check_owner(
     Ok(())
 }
 
-/// Reads and verifies an artifact file: a regular file owned by the user (or root, when
-/// `allow_root`) that others cannot write, at most `limit` bytes (checked before reading),
-/// with our magic and version, the expected key and an intact payload (its CRC-32 computed
-/// while it is read in pieces, so the check allocates nothing of the payload's size).
-/// `Ok(None)`: no such file.
-pub(crate) fn read_artifact(
+/// Opens a file of the cache and its size, when it is a regular file owned by the user (or
+/// root, when `allow_root`) that others cannot write, of at most `limit` bytes (nothing is
+/// read). `Ok(None)`: no such file.
+fn open_trusted(
     path: &Path,
-    key: &[u8; 32],
     limit: u64,
     allow_root: bool,
-) -> Result<Option<Artifact>, CacheFileError> {
-    use std::io::{Seek, SeekFrom};
-    let mut file = match File::open(path) {
+) -> Result<Option<(File, u64)>, CacheFileError> {
+    let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(CacheFileError::io(path)(e)),
@@ -573,6 +569,24 @@ pub(crate) fn read_artifact(
             limit,
         });
     }
+    Ok(Some((file, size)))
+}
+
+/// Reads and verifies an artifact file: a regular file owned by the user (or root, when
+/// `allow_root`) that others cannot write, at most `limit` bytes (checked before reading),
+/// with our magic and version, the expected key and an intact payload (its CRC-32 computed
+/// while it is read in pieces, so the check allocates nothing of the payload's size).
+/// `Ok(None)`: no such file.
+pub(crate) fn read_artifact(
+    path: &Path,
+    key: &[u8; 32],
+    limit: u64,
+    allow_root: bool,
+) -> Result<Option<Artifact>, CacheFileError> {
+    use std::io::{Seek, SeekFrom};
+    let Some((mut file, size)) = open_trusted(path, limit, allow_root)? else {
+        return Ok(None);
+    };
     let corrupt = |reason: &str| CacheFileError::Corrupt {
         path: path.to_path_buf(),
         reason: reason.to_string(),
@@ -635,27 +649,10 @@ pub(crate) fn read_artifact(
 /// The bytes of a stamp record: a regular file of the user that others cannot write, at most
 /// [`MAX_STAMP_RECORD`] bytes (checked before reading). `Ok(None)`: no such file.
 fn read_stamp_record(path: &Path) -> Result<Option<Vec<u8>>, CacheFileError> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CacheFileError::io(path)(e)),
+    let Some((file, size)) = open_trusted(path, MAX_STAMP_RECORD, false)? else {
+        return Ok(None);
     };
-    let metadata = file.metadata().map_err(CacheFileError::io(path))?;
-    if !metadata.is_file() {
-        return Err(CacheFileError::Insecure {
-            path: path.to_path_buf(),
-            reason: "not a regular file".to_string(),
-        });
-    }
-    check_owner(path, &metadata, false)?;
-    if metadata.len() > MAX_STAMP_RECORD {
-        return Err(CacheFileError::TooLarge {
-            path: path.to_path_buf(),
-            size: metadata.len(),
-            limit: MAX_STAMP_RECORD,
-        });
-    }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    let mut bytes = Vec::with_capacity(size as usize);
     file.take(MAX_STAMP_RECORD)
         .read_to_end(&mut bytes)
         .map_err(CacheFileError::io(path))?;

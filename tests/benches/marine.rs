@@ -531,25 +531,21 @@ fn cold_starts(
             path
         })
         .collect();
+    // A fresh wasmtime engine of the same configuration and the modules deserialized on it.
+    let deserialized = || {
+        let mut wasmtime_config = wasmtime::Config::new();
+        wasmtime_config.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&wasmtime_config).unwrap();
+        let modules: Vec<Module> = cwasm
+            .iter()
+            // SAFETY: written just above by an engine of the same configuration.
+            .map(|p| unsafe { Module::deserialize_file(&engine, p) }.unwrap())
+            .collect();
+        (engine, modules)
+    };
     group.bench_function(
         format!("{label}: floor: new Engine + Module::deserialize_file"),
-        |b| {
-            b.iter_batched(
-                || (),
-                |()| {
-                    let mut wasmtime_config = wasmtime::Config::new();
-                    wasmtime_config.epoch_interruption(true);
-                    let engine = wasmtime::Engine::new(&wasmtime_config).unwrap();
-                    let modules: Vec<Module> = cwasm
-                        .iter()
-                        // SAFETY: written just above by an engine of the same configuration.
-                        .map(|p| unsafe { Module::deserialize_file(&engine, p) }.unwrap())
-                        .collect();
-                    (engine, modules)
-                },
-                BatchSize::PerIteration,
-            )
-        },
+        |b| b.iter_batched(|| (), |()| deserialized(), BatchSize::PerIteration),
     );
     // What wasmtime alone needs to create the same instances from those files: the floor,
     // then a WASI linker (trap stubs for the other imports), instantiation and `_initialize`
@@ -560,14 +556,7 @@ fn cold_starts(
             b.iter_batched(
                 || (),
                 |()| {
-                    let mut wasmtime_config = wasmtime::Config::new();
-                    wasmtime_config.epoch_interruption(true);
-                    let engine = wasmtime::Engine::new(&wasmtime_config).unwrap();
-                    let modules: Vec<Module> = cwasm
-                        .iter()
-                        // SAFETY: as above.
-                        .map(|p| unsafe { Module::deserialize_file(&engine, p) }.unwrap())
-                        .collect();
+                    let (engine, modules) = deserialized();
                     let linker = raw_linker(&engine, &modules.iter().collect::<Vec<_>>());
                     let mut store = raw_store(&engine);
                     for module in &modules {
