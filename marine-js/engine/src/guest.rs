@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use marine_ast::memory::checked_allocation;
@@ -30,6 +30,13 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = call)]
     fn call_i32x2_to_f64(this: &TypedFn, context: &JsValue, a: i32, b: i32)
         -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with no arguments, its result dropped in JavaScript (no
+    /// handle on it crosses into the engine).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_void(this: &TypedFn, context: &JsValue) -> Result<(), JsValue>;
+    /// `Function.prototype.call` with one `i32` argument, its result dropped in JavaScript.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32_void(this: &TypedFn, context: &JsValue, a: i32) -> Result<(), JsValue>;
     /// `Function.prototype.call` with one `i32` argument (passed as a wasm number: no
     /// JavaScript value made for it).
     #[wasm_bindgen(method, catch, js_name = call)]
@@ -96,12 +103,14 @@ pub struct JsInstance {
     memory: WebAssembly::Memory,
     /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
     /// old buffer, whose views then have length 0).
-    view: RefCell<Option<Uint8Array>>,
+    /// Its length is kept with it (a live buffer of a `WebAssembly.Memory` never changes
+    /// length), so only the liveness check asks JavaScript.
+    view: RefCell<Option<(Uint8Array, u32)>>,
     /// The [`EPOCH`] at which `view` was last checked against the memory: until the epoch
     /// moves on, no code of this instance has run, so its memory cannot have grown.
     checked_at: Cell<u64>,
     /// Exported functions looked up so far, by name.
-    functions: RefCell<HashMap<String, Function>>,
+    functions: RefCell<BTreeMap<String, Function>>,
     allocate: Function,
     release_objects: Function,
     get_result_ptr: Function,
@@ -158,7 +167,7 @@ impl JsInstance {
             memory,
             view: RefCell::new(None),
             checked_at: Cell::new(0),
-            functions: RefCell::new(HashMap::new()),
+            functions: RefCell::new(BTreeMap::new()),
             exports,
         })
     }
@@ -173,54 +182,68 @@ impl JsInstance {
         Ok(f)
     }
 
-    /// The memory's current bytes: the kept view while its buffer is live, else a new one.
-    /// Checked (one `length` call) only when guest code may have run since the last check.
-    fn bytes(&self) -> Uint8Array {
-        let mut view = self.view.borrow_mut();
+    /// Runs `f` over the memory's current bytes and their length: the kept view while its
+    /// buffer is live, else a new one. Checked (one `length` call) only when guest code may
+    /// have run since the last check. The view is lent, not cloned (a clone and its drop are
+    /// two calls into JavaScript); `f` must not call into a guest.
+    fn with_bytes<T>(&self, f: impl FnOnce(&Uint8Array, u32) -> T) -> T {
         let epoch = EPOCH.with(Cell::get);
-        if self.checked_at.get() == epoch {
-            if let Some(v) = &*view {
-                return v.clone();
+        {
+            let view = self.view.borrow();
+            if let Some((v, len)) = &*view {
+                // A detached buffer's views have length 0 (a memory of no pages is looked
+                // at again each time).
+                if self.checked_at.get() == epoch || (*len > 0 && v.length() > 0) {
+                    self.checked_at.set(epoch);
+                    return f(v, *len);
+                }
             }
         }
+        let fresh = Uint8Array::new(&self.memory.buffer());
+        let len = fresh.length();
         self.checked_at.set(epoch);
-        match &*view {
-            Some(v) if v.length() > 0 => v.clone(),
-            _ => {
-                let fresh = Uint8Array::new(&self.memory.buffer());
-                *view = Some(fresh.clone());
-                fresh
-            }
-        }
+        let result = f(&fresh, len);
+        *self.view.borrow_mut() = Some((fresh, len));
+        result
+    }
+
+    /// The memory's current bytes as a view of their own (see [`JsInstance::with_bytes`]).
+    fn bytes(&self) -> (Uint8Array, u32) {
+        self.with_bytes(|m, len| (m.clone(), len))
     }
 
     /// The memory size in bytes.
     pub fn memory_size(&self) -> u64 {
-        self.bytes().length() as u64
+        self.with_bytes(|_, len| len as u64)
     }
 
     /// The `len` bytes at `ptr` as a view of this memory (valid until the guest runs again).
     /// The caller has checked the range.
     pub fn subarray(&self, ptr: u32, len: u32) -> Uint8Array {
-        self.bytes().subarray(ptr, ptr + len)
+        self.with_bytes(|m, _| m.subarray(ptr, ptr + len))
     }
 
-    /// Copies `src` (a view of another memory, or any JavaScript bytes) to `ptr`, with one
-    /// `Uint8Array.set`: the bytes do not pass through the engine's memory.
-    pub fn set_at(&self, ptr: u32, src: &Uint8Array) -> Result<(), AbiError> {
-        let memory = self.bytes();
-        let memory_size = memory.length() as u64;
-        let len = src.length() as u64;
-        if ptr as u64 + len > memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: "write".into(),
-                ptr: ptr as u64,
-                len,
-                memory_size,
-            });
-        }
-        memory.set(src, ptr);
-        Ok(())
+    /// A copy of the `len` bytes at `ptr`, as a new `Uint8Array` (one `slice`). The caller
+    /// has checked the range.
+    pub fn copy_out(&self, ptr: u32, len: u32) -> Uint8Array {
+        self.with_bytes(|m, _| m.slice(ptr, ptr + len))
+    }
+
+    /// Copies `src` (a view of another memory, or any JavaScript bytes), of `len` bytes, to
+    /// `ptr`, with one `Uint8Array.set`: the bytes do not pass through the engine's memory.
+    pub fn set_at(&self, ptr: u32, src: &Uint8Array, len: u32) -> Result<(), AbiError> {
+        self.with_bytes(|memory, memory_size| {
+            if ptr as u64 + len as u64 > memory_size as u64 {
+                return Err(AbiError::OutOfBounds {
+                    what: "write".into(),
+                    ptr: ptr as u64,
+                    len: len as u64,
+                    memory_size: memory_size as u64,
+                });
+            }
+            memory.set(src, ptr);
+            Ok(())
+        })
     }
 }
 
@@ -268,12 +291,12 @@ fn returned_i32(function: &str, value: f64) -> Result<u32, AbiError> {
 /// The core's [`Guest`] over a [`JsInstance`].
 pub struct JsGuest<'a>(pub &'a JsInstance);
 
-/// A read view that copies out the ranges asked for.
-pub struct JsView(Uint8Array);
+/// A read view that copies out the ranges asked for (and its length).
+pub struct JsView(Uint8Array, u32);
 
 impl<'m> GuestMemory<'m> for JsView {
     fn size(&self) -> u64 {
-        self.0.length() as u64
+        self.1 as u64
     }
 
     fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]> {
@@ -302,19 +325,19 @@ impl GuestMemoryMut for JsGuest<'_> {
     }
 
     fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
-        let memory = self.0.bytes();
-        let memory_size = memory.length() as u64;
-        let end = ptr as u64 + bytes.len() as u64;
-        if end > memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: "write".into(),
-                ptr: ptr as u64,
-                len: bytes.len() as u64,
-                memory_size,
-            });
-        }
-        memory.subarray(ptr, end as u32).copy_from(bytes);
-        Ok(())
+        self.0.with_bytes(|memory, memory_size| {
+            let end = ptr as u64 + bytes.len() as u64;
+            if end > memory_size as u64 {
+                return Err(AbiError::OutOfBounds {
+                    what: "write".into(),
+                    ptr: ptr as u64,
+                    len: bytes.len() as u64,
+                    memory_size: memory_size as u64,
+                });
+            }
+            memory.subarray(ptr, end as u32).copy_from(bytes);
+            Ok(())
+        })
     }
 }
 
@@ -325,7 +348,8 @@ impl Guest for JsGuest<'_> {
         Self: 'v;
 
     fn view(&self) -> JsView {
-        JsView(self.0.bytes())
+        let (bytes, len) = self.0.bytes();
+        JsView(bytes, len)
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
@@ -355,9 +379,8 @@ impl Guest for JsGuest<'_> {
             self.0
                 .set_result_ptr
                 .unchecked_ref::<TypedFn>()
-                .call_i32(&JsValue::UNDEFINED, ptr as i32)
+                .call_i32_void(&JsValue::UNDEFINED, ptr as i32)
         })
-        .map(drop)
         .map_err(|e| guest_call_error("set_result_ptr", &e))
     }
 
@@ -366,16 +389,19 @@ impl Guest for JsGuest<'_> {
             self.0
                 .set_result_size
                 .unchecked_ref::<TypedFn>()
-                .call_i32(&JsValue::UNDEFINED, size as i32)
+                .call_i32_void(&JsValue::UNDEFINED, size as i32)
         })
-        .map(drop)
         .map_err(|e| guest_call_error("set_result_size", &e))
     }
 
     fn release_objects(&mut self) -> Result<(), AbiError> {
-        in_guest(|| self.0.release_objects.call0(&JsValue::UNDEFINED))
-            .map(drop)
-            .map_err(|e| guest_call_error("release_objects", &e))
+        in_guest(|| {
+            self.0
+                .release_objects
+                .unchecked_ref::<TypedFn>()
+                .call_void(&JsValue::UNDEFINED)
+        })
+        .map_err(|e| guest_call_error("release_objects", &e))
     }
 }
 
