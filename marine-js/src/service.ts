@@ -380,26 +380,35 @@ export class MarineService {
     try {
       let jsonArgs = args;
       let byteArgs: (Uint8Array | undefined)[] | undefined;
+      let first = -1;
       if (Array.isArray(args)) {
         for (let i = 0; i < args.length; i++) {
           const arg: unknown = args[i];
           if (!(arg instanceof Uint8Array)) continue;
-          if (byteArgs === undefined) {
-            byteArgs = new Array<Uint8Array | undefined>(args.length);
+          if (first < 0) {
+            first = i;
             jsonArgs = args.slice();
+          } else {
+            byteArgs ??= new Array<Uint8Array | undefined>(args.length);
           }
-          byteArgs[i] = arg;
           (jsonArgs as unknown[])[i] = null;
         }
+        if (byteArgs !== undefined) {
+          for (let i = first; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (arg instanceof Uint8Array) byteArgs[i] = arg;
+          }
+        }
       }
+      const id = this.#functionId(module, func);
       const json = JSON.stringify(jsonArgs);
-      const out = this.#engine.callFunction(
-        this.#functionId(module, func),
-        json,
-        byteArgs,
-        callParameters === undefined ? undefined : JSON.stringify(callParameters),
-        options?.bytes === true,
-      );
+      const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
+      const bytesOut = options?.bytes === true;
+      // One `Uint8Array` argument (the common case) goes on its own, without an array.
+      const out =
+        first >= 0 && byteArgs === undefined
+          ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
+          : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
       return typeof out === "string" ? JSON.parse(out) : out;
     } catch (e) {
       const error = typed(e);

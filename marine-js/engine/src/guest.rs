@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use marine_ast::memory::checked_allocation;
@@ -106,11 +107,15 @@ pub struct JsInstance {
     /// Its length is kept with it (a live buffer of a `WebAssembly.Memory` never changes
     /// length), so only the liveness check asks JavaScript.
     view: RefCell<Option<(Uint8Array, u32)>>,
-    /// The [`EPOCH`] at which `view` was last checked against the memory: until the epoch
-    /// moves on, no code of this instance has run, so its memory cannot have grown.
+    /// The [`STAMP`] at which `view` was last checked against the memory: while it is later
+    /// than `ran_at` and [`ALL_STALE`], no code of this instance has run since, so its memory
+    /// cannot have grown (only an instance's own code grows its memory).
     checked_at: Cell<u64>,
-    /// Exported functions looked up so far, by name.
-    functions: RefCell<BTreeMap<String, Function>>,
+    /// The [`STAMP`] at which code of this instance last may have run.
+    ran_at: Cell<u64>,
+    /// Exported functions looked up so far, by name (shared without cloning their handles,
+    /// which would be a call into JavaScript and a drop).
+    functions: RefCell<BTreeMap<String, Rc<Function>>>,
     allocate: Function,
     release_objects: Function,
     get_result_ptr: Function,
@@ -167,17 +172,18 @@ impl JsInstance {
             memory,
             view: RefCell::new(None),
             checked_at: Cell::new(0),
+            ran_at: Cell::new(0),
             functions: RefCell::new(BTreeMap::new()),
             exports,
         })
     }
 
     /// An exported function by name (looked up once).
-    pub fn function(&self, module: &str, name: &str) -> Result<Function, EngineError> {
+    pub fn function(&self, module: &str, name: &str) -> Result<Rc<Function>, EngineError> {
         if let Some(f) = self.functions.borrow().get(name) {
             return Ok(f.clone());
         }
-        let f = function(&self.exports, module, name)?;
+        let f = Rc::new(function(&self.exports, module, name)?);
         self.functions.borrow_mut().insert(name.into(), f.clone());
         Ok(f)
     }
@@ -187,29 +193,42 @@ impl JsInstance {
     /// have run since the last check. The view is lent, not cloned (a clone and its drop are
     /// two calls into JavaScript); `f` must not call into a guest.
     fn with_bytes<T>(&self, f: impl FnOnce(&Uint8Array, u32) -> T) -> T {
-        let epoch = EPOCH.with(Cell::get);
+        let stale_after = self.ran_at.get().max(ALL_STALE.with(Cell::get));
         {
             let view = self.view.borrow();
             if let Some((v, len)) = &*view {
                 // A detached buffer's views have length 0 (a memory of no pages is looked
                 // at again each time).
-                if self.checked_at.get() == epoch || (*len > 0 && v.length() > 0) {
-                    self.checked_at.set(epoch);
+                if self.checked_at.get() > stale_after {
+                    return f(v, *len);
+                }
+                if *len > 0 && v.length() > 0 {
+                    self.checked_at.set(next_stamp());
                     return f(v, *len);
                 }
             }
         }
         let fresh = Uint8Array::new(&self.memory.buffer());
         let len = fresh.length();
-        self.checked_at.set(epoch);
+        self.checked_at.set(next_stamp());
         let result = f(&fresh, len);
         *self.view.borrow_mut() = Some((fresh, len));
         result
     }
 
-    /// The memory's current bytes as a view of their own (see [`JsInstance::with_bytes`]).
-    fn bytes(&self) -> (Uint8Array, u32) {
-        self.with_bytes(|m, len| (m.clone(), len))
+    /// Marks this instance's memory view to be checked again: its code may have run (it
+    /// called into the engine), or is about to run.
+    pub fn may_run(&self) {
+        self.ran_at.set(next_stamp());
+    }
+
+    /// Runs `call` (a call into this instance) with its memory view marked to be checked
+    /// again during and after it.
+    pub fn in_guest<T>(&self, call: impl FnOnce() -> T) -> T {
+        self.may_run();
+        let result = call();
+        self.may_run();
+        result
     }
 
     /// The memory size in bytes.
@@ -248,24 +267,25 @@ impl JsInstance {
 }
 
 thread_local! {
-    /// Moves on whenever guest code may run: around every call into a guest, and whenever a
-    /// guest enters the engine (an import). A memory view checked in the current epoch is
-    /// still valid.
-    static EPOCH: Cell<u64> = const { Cell::new(1) };
+    /// A counter giving each memory-view check and each possible run of guest code its own
+    /// stamp, in order.
+    static STAMP: Cell<u64> = const { Cell::new(1) };
+    /// The stamp of the last time any guest's code may have run without the engine knowing
+    /// which ([`guest_may_run`]): every view checked before it is checked again.
+    static ALL_STALE: Cell<u64> = const { Cell::new(0) };
+}
+
+fn next_stamp() -> u64 {
+    STAMP.with(|s| {
+        let next = s.get() + 1;
+        s.set(next);
+        next
+    })
 }
 
 /// Marks every kept memory view as to be checked again: guest code may run, or has run.
 pub fn guest_may_run() {
-    EPOCH.with(|e| e.set(e.get() + 1));
-}
-
-/// Runs `call` (a call into a guest) with the memory views marked to be checked again
-/// during and after it.
-pub fn in_guest<T>(call: impl FnOnce() -> T) -> T {
-    guest_may_run();
-    let result = call();
-    guest_may_run();
-    result
+    ALL_STALE.with(|a| a.set(next_stamp()));
 }
 
 /// A guest call that threw, as the core reports a failed ABI call.
@@ -291,17 +311,19 @@ fn returned_i32(function: &str, value: f64) -> Result<u32, AbiError> {
 /// The core's [`Guest`] over a [`JsInstance`].
 pub struct JsGuest<'a>(pub &'a JsInstance);
 
-/// A read view that copies out the ranges asked for (and its length).
-pub struct JsView(Uint8Array, u32);
+/// A read view that copies out the ranges asked for (the instance's kept memory view, lent
+/// for each read).
+pub struct JsView<'a>(&'a JsInstance);
 
-impl<'m> GuestMemory<'m> for JsView {
+impl<'m> GuestMemory<'m> for JsView<'_> {
     fn size(&self) -> u64 {
-        self.1 as u64
+        self.0.memory_size()
     }
 
     fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]> {
         let mut bytes = vec![0; len];
-        self.0.subarray(ptr, ptr + len as u32).copy_to(&mut bytes);
+        self.0
+            .with_bytes(|m, _| m.subarray(ptr, ptr + len as u32).copy_to(&mut bytes));
         Cow::Owned(bytes)
     }
 }
@@ -313,13 +335,15 @@ impl GuestMemoryMut for JsGuest<'_> {
             tag,
             reason,
         };
-        let ptr = in_guest(|| {
-            self.0
-                .allocate
-                .unchecked_ref::<TypedFn>()
-                .call_i32x2_to_f64(&JsValue::UNDEFINED, size as i32, tag as i32)
-        })
-        .map_err(|e| failed(js_error_text(&e)))?;
+        let ptr = self
+            .0
+            .in_guest(|| {
+                self.0
+                    .allocate
+                    .unchecked_ref::<TypedFn>()
+                    .call_i32x2_to_f64(&JsValue::UNDEFINED, size as i32, tag as i32)
+            })
+            .map_err(|e| failed(js_error_text(&e)))?;
         let ptr = returned_i32("allocate", ptr).map_err(|e| failed(e.to_string()))?;
         checked_allocation(ptr, size, tag, self.0.memory_size())
     }
@@ -343,65 +367,71 @@ impl GuestMemoryMut for JsGuest<'_> {
 
 impl Guest for JsGuest<'_> {
     type View<'v>
-        = JsView
+        = JsView<'v>
     where
         Self: 'v;
 
-    fn view(&self) -> JsView {
-        let (bytes, len) = self.0.bytes();
-        JsView(bytes, len)
+    fn view(&self) -> JsView<'_> {
+        JsView(self.0)
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
-        let value = in_guest(|| {
-            self.0
-                .get_result_ptr
-                .unchecked_ref::<TypedFn>()
-                .call_to_f64(&JsValue::UNDEFINED)
-        })
-        .map_err(|e| guest_call_error("get_result_ptr", &e))?;
+        let value = self
+            .0
+            .in_guest(|| {
+                self.0
+                    .get_result_ptr
+                    .unchecked_ref::<TypedFn>()
+                    .call_to_f64(&JsValue::UNDEFINED)
+            })
+            .map_err(|e| guest_call_error("get_result_ptr", &e))?;
         returned_i32("get_result_ptr", value)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
-        let value = in_guest(|| {
-            self.0
-                .get_result_size
-                .unchecked_ref::<TypedFn>()
-                .call_to_f64(&JsValue::UNDEFINED)
-        })
-        .map_err(|e| guest_call_error("get_result_size", &e))?;
+        let value = self
+            .0
+            .in_guest(|| {
+                self.0
+                    .get_result_size
+                    .unchecked_ref::<TypedFn>()
+                    .call_to_f64(&JsValue::UNDEFINED)
+            })
+            .map_err(|e| guest_call_error("get_result_size", &e))?;
         returned_i32("get_result_size", value)
     }
 
     fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
-        in_guest(|| {
-            self.0
-                .set_result_ptr
-                .unchecked_ref::<TypedFn>()
-                .call_i32_void(&JsValue::UNDEFINED, ptr as i32)
-        })
-        .map_err(|e| guest_call_error("set_result_ptr", &e))
+        self.0
+            .in_guest(|| {
+                self.0
+                    .set_result_ptr
+                    .unchecked_ref::<TypedFn>()
+                    .call_i32_void(&JsValue::UNDEFINED, ptr as i32)
+            })
+            .map_err(|e| guest_call_error("set_result_ptr", &e))
     }
 
     fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
-        in_guest(|| {
-            self.0
-                .set_result_size
-                .unchecked_ref::<TypedFn>()
-                .call_i32_void(&JsValue::UNDEFINED, size as i32)
-        })
-        .map_err(|e| guest_call_error("set_result_size", &e))
+        self.0
+            .in_guest(|| {
+                self.0
+                    .set_result_size
+                    .unchecked_ref::<TypedFn>()
+                    .call_i32_void(&JsValue::UNDEFINED, size as i32)
+            })
+            .map_err(|e| guest_call_error("set_result_size", &e))
     }
 
     fn release_objects(&mut self) -> Result<(), AbiError> {
-        in_guest(|| {
-            self.0
-                .release_objects
-                .unchecked_ref::<TypedFn>()
-                .call_void(&JsValue::UNDEFINED)
-        })
-        .map_err(|e| guest_call_error("release_objects", &e))
+        self.0
+            .in_guest(|| {
+                self.0
+                    .release_objects
+                    .unchecked_ref::<TypedFn>()
+                    .call_void(&JsValue::UNDEFINED)
+            })
+            .map_err(|e| guest_call_error("release_objects", &e))
     }
 }
 

@@ -172,6 +172,33 @@ impl Engine {
         Ok(output_to_js(output))
     }
 
+    /// [`Engine::call_function`] with one `Vec<u8>` argument given as bytes: `bytes`, at
+    /// position `index` (no array of slots crosses into the engine).
+    #[wasm_bindgen(js_name = callFunctionBytes)]
+    pub fn call_function_bytes(
+        &self,
+        id: u32,
+        args_json: &str,
+        index: u32,
+        bytes: Uint8Array,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> Result<JsValue, JsValue> {
+        let mut slots: Vec<Option<Uint8Array>> = vec![None; index as usize];
+        slots.push(Some(bytes));
+        let output = self
+            .service
+            .call_by_id(
+                id,
+                args_json,
+                slots,
+                call_parameters_json.as_deref(),
+                bytes_out,
+            )
+            .map_err(to_js)?;
+        Ok(output_to_js(output))
+    }
+
     /// Resolves the module import `namespace.import` of `importer` once (after
     /// [`Engine::link_imports`]) and returns its id for [`Engine::call_import4`] /
     /// [`Engine::call_import_with`], or `undefined` when the importer's interface does not

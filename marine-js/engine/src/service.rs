@@ -36,7 +36,7 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{call_wasm, from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
+use crate::guest::{call_wasm, from_js, guest_may_run, to_js, JsGuest, JsInstance};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
@@ -171,6 +171,9 @@ struct CallState {
     depth: usize,
     /// What `get_call_parameters` returns during this call.
     call_parameters: CallParameters,
+    /// True while `call_parameters` are the defaults, set by the last top-level call given
+    /// none.
+    default_parameters: bool,
     /// The failure of an import, thrown through a guest.
     failure: Option<ImportFailure>,
 }
@@ -618,11 +621,12 @@ impl Service {
         } else {
             serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?
         };
-        let call_parameters = match call_parameters_json {
-            None => CallParameters::default(),
-            Some(text) => {
-                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?
-            }
+        // `None`: the defaults (not built again while the last top-level call had them).
+        let call_parameters: Option<CallParameters> = match call_parameters_json {
+            None => None,
+            Some(text) => Some(
+                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
+            ),
         };
         let (definition, plan) = resolve()?;
         let json_error = |source: JsonArgsError| EngineError::JsonArguments {
@@ -663,7 +667,17 @@ impl Service {
         let top_level = self.call.borrow().depth == 0;
         if top_level {
             let mut call = self.call.borrow_mut();
-            call.call_parameters = call_parameters;
+            match call_parameters {
+                Some(given) => {
+                    call.call_parameters = given;
+                    call.default_parameters = false;
+                }
+                None if !call.default_parameters => {
+                    call.call_parameters = CallParameters::default();
+                    call.default_parameters = true;
+                }
+                None => {}
+            }
             call.failure = None;
         }
         let output_is_bytes = plan.signature.outputs.first().is_some_and(is_u8_array);
@@ -796,7 +810,7 @@ impl Service {
             .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
-        let returned = in_guest(|| call_wasm(&export, &params));
+        let returned = instance.in_guest(|| call_wasm(&export, &params));
         let returned = match returned {
             Ok(value) => value,
             Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
@@ -976,7 +990,8 @@ impl Service {
         id: u32,
         params: impl FnOnce(&[WasmType]) -> Vec<Option<WasmValue>>,
     ) -> Result<JsValue, JsValue> {
-        guest_may_run();
+        // The importer ran up to here: [`Service::forward`] marks its memory view to be
+        // checked again (the other instances' views stay valid).
         let Some(linked) = self.linked_import(id) else {
             return Err(js_sys::Error::new(&format!("no linked import #{id}")).into());
         };
@@ -1034,6 +1049,8 @@ impl Service {
         releases_caller: bool,
     ) -> Result<Option<WasmValue>, EngineError> {
         let caller = self.instance(importer)?;
+        // The importer ran up to here: its memory may have grown.
+        caller.may_run();
         let in_caller = |source: AbiError| EngineError::Abi {
             module: importer.into(),
             function: sig.name.clone(),
@@ -1198,8 +1215,8 @@ impl Service {
         let instance = self
             .instance(module)
             .map_err(|e| self.fail_host(module, "log_utf8_string", e.to_string()))?;
-        let view = JsGuest(&instance).view();
-        let (level, message) = match Lifter::over(view).string(ptr, len) {
+        let guest = JsGuest(&instance);
+        let (level, message) = match Lifter::over(guest.view()).string(ptr, len) {
             Ok(message) => (level_name(level), message),
             Err(e) => ("warn", format!("log_utf8_string: {e}")),
         };
