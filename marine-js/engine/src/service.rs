@@ -193,6 +193,25 @@ struct LinkedImport {
     /// True when a string, byte array or other pointer argument leaves helper objects in the
     /// importer, released once the callee has its copies.
     releases_caller: bool,
+    /// The instances and the callee's plan, found on the first call.
+    targets: ImportTargets,
+}
+
+/// What a linked import's calls reach, found on its first call and kept: neither module can
+/// go while the importer is registered (unloading the callee is refused, and unloading the
+/// importer drops the import).
+#[derive(Debug, Default)]
+struct ImportTargets {
+    caller: std::cell::OnceCell<Rc<JsInstance>>,
+    callee: std::cell::OnceCell<Rc<Callee>>,
+}
+
+/// The export a module import calls: its module, plan and instance.
+#[derive(Debug)]
+struct Callee {
+    definition: Rc<Module>,
+    plan: Rc<CallPlan>,
+    instance: Rc<JsInstance>,
 }
 
 /// An export resolved once for calls from JavaScript ([`Service::function_id`]).
@@ -686,7 +705,16 @@ impl Service {
         } else {
             Deliver::Value
         };
-        let output = self.invoke(&definition, &plan, module, function, &args, deliver)?;
+        let instance = self.instance(module)?;
+        let output = self.invoke(
+            &definition,
+            &plan,
+            module,
+            function,
+            instance,
+            &args,
+            deliver,
+        )?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
             Output::Value(output) => {
@@ -724,16 +752,17 @@ impl Service {
     /// lowering, the call, the output. The values are typed by the plan's signature already:
     /// converted from JSON against it ([`Service::call_json`]), or lifted by an import
     /// signature that linking checked against it ([`Service::forward`]).
+    #[allow(clippy::too_many_arguments)]
     fn invoke(
         &self,
         definition: &Module,
         plan: &CallPlan,
         module: &str,
         function: &str,
+        instance: Rc<JsInstance>,
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
-        let instance = self.instance(module)?;
         {
             let mut call = self.call.borrow_mut();
             let depth = call.depth;
@@ -942,7 +971,15 @@ impl Service {
             .and_then(|sig| {
                 let params = wasm_params(&flatten_signature(&sig).params, args);
                 let releases_caller = sig.arguments.iter().any(|a| a.ty.is_complex());
-                self.forward(importer, namespace, import, &sig, &params, releases_caller)
+                self.forward(
+                    importer,
+                    namespace,
+                    import,
+                    &sig,
+                    &params,
+                    releases_caller,
+                    None,
+                )
             })
             .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
             .map_err(|e| self.fail_import(importer, namespace, import, e))
@@ -963,6 +1000,7 @@ impl Service {
             signature,
             params,
             releases_caller,
+            targets: ImportTargets::default(),
         })));
         Some((linked.len() - 1) as u32)
     }
@@ -1008,6 +1046,7 @@ impl Service {
             &linked.signature,
             &params,
             linked.releases_caller,
+            Some(&linked.targets),
         )
         .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
         .map_err(|e| self.fail_import(importer, namespace, import, e))
@@ -1039,6 +1078,7 @@ impl Service {
     /// `sig`) with its raw wasm arguments `params`. `releases_caller`: whether an argument
     /// of `sig` is passed by pointer (the importer's helper objects are then released once
     /// the callee has its copies).
+    #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,
         importer: &str,
@@ -1047,8 +1087,18 @@ impl Service {
         sig: &FunctionSignature,
         params: &[Option<WasmValue>],
         releases_caller: bool,
+        cache: Option<&ImportTargets>,
     ) -> Result<Option<WasmValue>, EngineError> {
-        let caller = self.instance(importer)?;
+        let caller = match cache.and_then(|c| c.caller.get()) {
+            Some(caller) => caller.clone(),
+            None => {
+                let caller = self.instance(importer)?;
+                if let Some(c) = cache {
+                    let _ = c.caller.set(caller.clone());
+                }
+                caller
+            }
+        };
         // The importer ran up to here: its memory may have grown.
         caller.may_run();
         let in_caller = |source: AbiError| EngineError::Abi {
@@ -1069,15 +1119,35 @@ impl Service {
             },
         )
         .map_err(in_caller)?;
-        let (definition, plan) = self.plan(namespace, import)?;
-        let output = self.invoke(
-            &definition,
-            &plan,
-            namespace,
-            import,
-            &args,
-            Deliver::InCallee,
-        );
+        let callee = match cache.and_then(|c| c.callee.get()) {
+            Some(callee) => Ok(callee.clone()),
+            None => self.plan(namespace, import).and_then(|(definition, plan)| {
+                let callee = Rc::new(Callee {
+                    definition,
+                    plan,
+                    instance: self.instance(namespace)?,
+                });
+                if let Some(c) = cache {
+                    let _ = c.callee.set(callee.clone());
+                }
+                Ok(callee)
+            }),
+        };
+        let (callee, output) = match callee {
+            Ok(callee) => {
+                let output = self.invoke(
+                    &callee.definition,
+                    &callee.plan,
+                    namespace,
+                    import,
+                    callee.instance.clone(),
+                    &args,
+                    Deliver::InCallee,
+                );
+                (Some(callee), output)
+            }
+            Err(e) => (None, Err(e)),
+        };
         // The caller's helper buffers are released once the callee has its copies.
         if releases_caller {
             JsGuest(&caller).release_objects().map_err(in_caller)?;
@@ -1090,8 +1160,9 @@ impl Service {
             )
             .map_err(in_caller),
             Output::InCallee(at) => {
-                let callee = self.instance(namespace)?;
-                self.deliver(namespace, import, &callee, at, &caller, in_caller)?;
+                // An output comes only from a call, which had its callee.
+                let callee = callee.ok_or_else(|| EngineError::NoSuchModule(namespace.into()))?;
+                self.deliver(namespace, import, &callee.instance, at, &caller, in_caller)?;
                 Ok(None)
             }
             Output::Js(_) => Err(EngineError::UnexpectedResults {
