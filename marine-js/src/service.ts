@@ -149,6 +149,10 @@ export class MarineService {
   readonly #engine: Engine;
   readonly #settings: Map<string, ModuleSettings>;
   readonly #loaded = new Map<string, Loaded>();
+  /** True once a module wrote to stderr since the lines were last cleared. */
+  #stderrWritten = false;
+  /** The engine's ids of the functions called so far, by module and function name. */
+  readonly #functionIds = new Map<string, Map<string, number>>();
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
   #spawnSync: SpawnSync | undefined;
@@ -258,6 +262,7 @@ export class MarineService {
         ConsoleStdout.lineBuffered((line) => log?.(name, "stdout", line)),
         ConsoleStdout.lineBuffered((line) => {
           loaded.stderr.push(line);
+          this.#stderrWritten = true;
           if (loaded.stderr.length > 64) loaded.stderr.shift();
           log?.(name, "stderr", line);
         }),
@@ -327,7 +332,30 @@ export class MarineService {
       };
       return (...args: unknown[]) => engine.callHost(module, namespace, field, args, bridge);
     }
-    return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
+    // Resolved once here (the engine keeps the import's signature under an id), so a call
+    // passes no names; up to four `i32` parameters go as numbers, without an array.
+    const id = engine.importId(module, namespace, field);
+    if (id === undefined) return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
+    if (engine.importArity(id) >= 0) {
+      return (a: unknown, b: unknown, c: unknown, d: unknown) =>
+        engine.callImport4(id, a as number, b as number, c as number, d as number);
+    }
+    return (...args: unknown[]) => engine.callImportWith(id, args);
+  }
+
+  /** The engine's id of `module.func` (looked up once; thrown errors as from a call). */
+  #functionId(module: string, func: string): number {
+    let ids = this.#functionIds.get(module);
+    if (ids === undefined) {
+      ids = new Map();
+      this.#functionIds.set(module, ids);
+    }
+    let id = ids.get(func);
+    if (id === undefined) {
+      id = this.#engine.functionId(module, func);
+      ids.set(func, id);
+    }
+    return id;
   }
 
   /**
@@ -345,30 +373,47 @@ export class MarineService {
     options?: CallOptions,
   ): unknown {
     this.#alive();
-    const loaded = this.#loaded.get(module);
-    for (const l of this.#loaded.values()) l.stderr.length = 0;
+    if (this.#stderrWritten) {
+      this.#stderrWritten = false;
+      for (const l of this.#loaded.values()) l.stderr.length = 0;
+    }
     try {
-      let json: string;
+      let jsonArgs = args;
       let byteArgs: (Uint8Array | undefined)[] | undefined;
-      if (Array.isArray(args) && args.some((a) => a instanceof Uint8Array)) {
-        byteArgs = args.map((a) => (a instanceof Uint8Array ? a : undefined));
-        json = JSON.stringify(args.map((a) => (a instanceof Uint8Array ? null : a)));
-      } else {
-        json = JSON.stringify(args);
+      let first = -1;
+      if (Array.isArray(args)) {
+        for (let i = 0; i < args.length; i++) {
+          const arg: unknown = args[i];
+          if (!(arg instanceof Uint8Array)) continue;
+          if (first < 0) {
+            first = i;
+            jsonArgs = args.slice();
+          } else {
+            byteArgs ??= new Array<Uint8Array | undefined>(args.length);
+          }
+          (jsonArgs as unknown[])[i] = null;
+        }
+        if (byteArgs !== undefined) {
+          for (let i = first; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (arg instanceof Uint8Array) byteArgs[i] = arg;
+          }
+        }
       }
-      const out = this.#engine.call(
-        module,
-        func,
-        json,
-        byteArgs,
-        callParameters === undefined ? undefined : JSON.stringify(callParameters),
-        options?.bytes === true,
-      );
+      const id = this.#functionId(module, func);
+      const json = JSON.stringify(jsonArgs);
+      const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
+      const bytesOut = options?.bytes === true;
+      // One `Uint8Array` argument (the common case) goes on its own, without an array.
+      const out =
+        first >= 0 && byteArgs === undefined
+          ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
+          : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
       return typeof out === "string" ? JSON.parse(out) : out;
     } catch (e) {
       const error = typed(e);
       if (error instanceof TrapError) {
-        const culprit = error.module ? this.#loaded.get(error.module) : loaded;
+        const culprit = this.#loaded.get(error.module || module);
         error.panicMessage = panicMessage(culprit?.stderr ?? []);
       }
       throw error;
@@ -438,6 +483,7 @@ export class MarineService {
   async load(module: string, source: ModuleSource): Promise<void> {
     this.#alive();
     const bytes = await bytesOf(source);
+    this.#functionIds.delete(module);
     this.#call(() => this.#engine.addModule(module, bytes));
     try {
       this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
@@ -461,6 +507,7 @@ export class MarineService {
     this.#alive();
     this.#call(() => this.#engine.unload(module));
     this.#loaded.delete(module);
+    this.#functionIds.delete(module);
   }
 
   /** Releases the service; later calls throw. */

@@ -195,6 +195,25 @@ test("modules load into a running service and link against the loaded ones", asy
   assert.deepStrictEqual(lonely.interface().map((m) => m.name).sort(), ["greeting", "records_passing_effector", "records_passing_pure"]);
 });
 
+test("calls resolved once reach the module loaded now: after an unload, and after loading it again", async () => {
+  const service = await one("greeting");
+  assert.equal(service.call("greeting", "greeting", ["a"]), "Hi, a");
+  assert.throws(() => service.call("greeting", "nope", []), (/** @type {any} */ e) => e instanceof NoSuchFunctionError);
+  service.unload("greeting");
+  assert.throws(() => service.call("greeting", "greeting", ["a"]), (/** @type {any} */ e) => e instanceof NoSuchModuleError);
+  await service.load("greeting", exampleWasm("greeting"));
+  assert.equal(service.call("greeting", "greeting", ["b"]), "Hi, b");
+  // A module import of an importer loaded again is linked again.
+  const record = { field_0: 1, field_1: "", field_2: [], test_record_0: { field_0: 1 } };
+  await service.load("records_passing_effector", exampleWasm("records_passing_effector"));
+  await service.load("records_passing_pure", exampleWasm("records_passing_pure"));
+  assert.deepStrictEqual(service.call("records_passing_pure", "invoke_ref", [record]), { field_0: 2 });
+  service.unload("records_passing_pure");
+  await service.load("records_passing_pure", exampleWasm("records_passing_pure"));
+  assert.deepStrictEqual(service.call("records_passing_pure", "invoke_ref", [record]), { field_0: 2 });
+  service.terminate();
+});
+
 test("a module whose bytes cannot be read is a config error naming it", async () => {
   await assert.rejects(
     MarineService.create({
@@ -235,5 +254,10 @@ test("byte arrays go in as Uint8Array and, when asked, come out as one, without 
   );
   // Arity is still checked as for JSON.
   assert.throws(() => service.call("arrays", "byte_sum", [bytes, bytes]), ArgumentsError);
+  // Several Uint8Arrays (passed to the engine together) are checked the same way.
+  assert.throws(
+    () => service.call("arrays", "make_bytes", [new Uint8Array([1]), new Uint8Array([2])]),
+    (/** @type {any} */ e) => e instanceof ArgumentsError && /argument `len`: expected u32, got a Uint8Array/.test(e.message),
+  );
   service.terminate();
 });

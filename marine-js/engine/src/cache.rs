@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -30,7 +30,7 @@ pub struct Parsed {
     /// The module's interface.
     pub interface: ModuleInterface,
     /// Each export's call plan.
-    pub plans: HashMap<String, Rc<CallPlan>>,
+    pub plans: BTreeMap<String, Rc<CallPlan>>,
     /// The first memory's initial size in bytes.
     pub initial_memory: u64,
 }
@@ -119,7 +119,7 @@ mod tests {
             Ok(Parsed {
                 key,
                 interface: ModuleInterface::default(),
-                plans: HashMap::new(),
+                plans: BTreeMap::new(),
                 initial_memory: 0,
             })
         }

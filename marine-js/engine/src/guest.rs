@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect, Uint8Array, WebAssembly};
 use marine_ast::memory::checked_allocation;
@@ -30,6 +31,13 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = call)]
     fn call_i32x2_to_f64(this: &TypedFn, context: &JsValue, a: i32, b: i32)
         -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with no arguments, its result dropped in JavaScript (no
+    /// handle on it crosses into the engine).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_void(this: &TypedFn, context: &JsValue) -> Result<(), JsValue>;
+    /// `Function.prototype.call` with one `i32` argument, its result dropped in JavaScript.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32_void(this: &TypedFn, context: &JsValue, a: i32) -> Result<(), JsValue>;
     /// `Function.prototype.call` with one `i32` argument (passed as a wasm number: no
     /// JavaScript value made for it).
     #[wasm_bindgen(method, catch, js_name = call)]
@@ -96,12 +104,18 @@ pub struct JsInstance {
     memory: WebAssembly::Memory,
     /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
     /// old buffer, whose views then have length 0).
-    view: RefCell<Option<Uint8Array>>,
-    /// The [`EPOCH`] at which `view` was last checked against the memory: until the epoch
-    /// moves on, no code of this instance has run, so its memory cannot have grown.
+    /// Its length is kept with it (a live buffer of a `WebAssembly.Memory` never changes
+    /// length), so only the liveness check asks JavaScript.
+    view: RefCell<Option<(Uint8Array, u32)>>,
+    /// The [`STAMP`] at which `view` was last checked against the memory: while it is later
+    /// than `ran_at` and [`ALL_STALE`], no code of this instance has run since, so its memory
+    /// cannot have grown (only an instance's own code grows its memory).
     checked_at: Cell<u64>,
-    /// Exported functions looked up so far, by name.
-    functions: RefCell<HashMap<String, Function>>,
+    /// The [`STAMP`] at which code of this instance last may have run.
+    ran_at: Cell<u64>,
+    /// Exported functions looked up so far, by name (shared without cloning their handles,
+    /// which would be a call into JavaScript and a drop).
+    functions: RefCell<BTreeMap<String, Rc<Function>>>,
     allocate: Function,
     release_objects: Function,
     get_result_ptr: Function,
@@ -158,91 +172,120 @@ impl JsInstance {
             memory,
             view: RefCell::new(None),
             checked_at: Cell::new(0),
-            functions: RefCell::new(HashMap::new()),
+            ran_at: Cell::new(0),
+            functions: RefCell::new(BTreeMap::new()),
             exports,
         })
     }
 
     /// An exported function by name (looked up once).
-    pub fn function(&self, module: &str, name: &str) -> Result<Function, EngineError> {
+    pub fn function(&self, module: &str, name: &str) -> Result<Rc<Function>, EngineError> {
         if let Some(f) = self.functions.borrow().get(name) {
             return Ok(f.clone());
         }
-        let f = function(&self.exports, module, name)?;
+        let f = Rc::new(function(&self.exports, module, name)?);
         self.functions.borrow_mut().insert(name.into(), f.clone());
         Ok(f)
     }
 
-    /// The memory's current bytes: the kept view while its buffer is live, else a new one.
-    /// Checked (one `length` call) only when guest code may have run since the last check.
-    fn bytes(&self) -> Uint8Array {
-        let mut view = self.view.borrow_mut();
-        let epoch = EPOCH.with(Cell::get);
-        if self.checked_at.get() == epoch {
-            if let Some(v) = &*view {
-                return v.clone();
+    /// Runs `f` over the memory's current bytes and their length: the kept view while its
+    /// buffer is live, else a new one. Checked (one `length` call) only when guest code may
+    /// have run since the last check. The view is lent, not cloned (a clone and its drop are
+    /// two calls into JavaScript); `f` must not call into a guest.
+    fn with_bytes<T>(&self, f: impl FnOnce(&Uint8Array, u32) -> T) -> T {
+        let stale_after = self.ran_at.get().max(ALL_STALE.with(Cell::get));
+        {
+            let view = self.view.borrow();
+            if let Some((v, len)) = &*view {
+                // A detached buffer's views have length 0 (a memory of no pages is looked
+                // at again each time).
+                if self.checked_at.get() > stale_after {
+                    return f(v, *len);
+                }
+                if *len > 0 && v.length() > 0 {
+                    self.checked_at.set(next_stamp());
+                    return f(v, *len);
+                }
             }
         }
-        self.checked_at.set(epoch);
-        match &*view {
-            Some(v) if v.length() > 0 => v.clone(),
-            _ => {
-                let fresh = Uint8Array::new(&self.memory.buffer());
-                *view = Some(fresh.clone());
-                fresh
-            }
-        }
+        let fresh = Uint8Array::new(&self.memory.buffer());
+        let len = fresh.length();
+        self.checked_at.set(next_stamp());
+        let result = f(&fresh, len);
+        *self.view.borrow_mut() = Some((fresh, len));
+        result
+    }
+
+    /// Marks this instance's memory view to be checked again: its code may have run (it
+    /// called into the engine), or is about to run.
+    pub fn may_run(&self) {
+        self.ran_at.set(next_stamp());
+    }
+
+    /// Runs `call` (a call into this instance) with its memory view marked to be checked
+    /// again during and after it.
+    pub fn in_guest<T>(&self, call: impl FnOnce() -> T) -> T {
+        self.may_run();
+        let result = call();
+        self.may_run();
+        result
     }
 
     /// The memory size in bytes.
     pub fn memory_size(&self) -> u64 {
-        self.bytes().length() as u64
+        self.with_bytes(|_, len| len as u64)
     }
 
     /// The `len` bytes at `ptr` as a view of this memory (valid until the guest runs again).
     /// The caller has checked the range.
     pub fn subarray(&self, ptr: u32, len: u32) -> Uint8Array {
-        self.bytes().subarray(ptr, ptr + len)
+        self.with_bytes(|m, _| m.subarray(ptr, ptr + len))
     }
 
-    /// Copies `src` (a view of another memory, or any JavaScript bytes) to `ptr`, with one
-    /// `Uint8Array.set`: the bytes do not pass through the engine's memory.
-    pub fn set_at(&self, ptr: u32, src: &Uint8Array) -> Result<(), AbiError> {
-        let memory = self.bytes();
-        let memory_size = memory.length() as u64;
-        let len = src.length() as u64;
-        if ptr as u64 + len > memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: "write".into(),
-                ptr: ptr as u64,
-                len,
-                memory_size,
-            });
-        }
-        memory.set(src, ptr);
-        Ok(())
+    /// A copy of the `len` bytes at `ptr`, as a new `Uint8Array` (one `slice`). The caller
+    /// has checked the range.
+    pub fn copy_out(&self, ptr: u32, len: u32) -> Uint8Array {
+        self.with_bytes(|m, _| m.slice(ptr, ptr + len))
+    }
+
+    /// Copies `src` (a view of another memory, or any JavaScript bytes), of `len` bytes, to
+    /// `ptr`, with one `Uint8Array.set`: the bytes do not pass through the engine's memory.
+    pub fn set_at(&self, ptr: u32, src: &Uint8Array, len: u32) -> Result<(), AbiError> {
+        self.with_bytes(|memory, memory_size| {
+            if ptr as u64 + len as u64 > memory_size as u64 {
+                return Err(AbiError::OutOfBounds {
+                    what: "write".into(),
+                    ptr: ptr as u64,
+                    len: len as u64,
+                    memory_size: memory_size as u64,
+                });
+            }
+            memory.set(src, ptr);
+            Ok(())
+        })
     }
 }
 
 thread_local! {
-    /// Moves on whenever guest code may run: around every call into a guest, and whenever a
-    /// guest enters the engine (an import). A memory view checked in the current epoch is
-    /// still valid.
-    static EPOCH: Cell<u64> = const { Cell::new(1) };
+    /// A counter giving each memory-view check and each possible run of guest code its own
+    /// stamp, in order.
+    static STAMP: Cell<u64> = const { Cell::new(1) };
+    /// The stamp of the last time any guest's code may have run without the engine knowing
+    /// which ([`guest_may_run`]): every view checked before it is checked again.
+    static ALL_STALE: Cell<u64> = const { Cell::new(0) };
+}
+
+fn next_stamp() -> u64 {
+    STAMP.with(|s| {
+        let next = s.get() + 1;
+        s.set(next);
+        next
+    })
 }
 
 /// Marks every kept memory view as to be checked again: guest code may run, or has run.
 pub fn guest_may_run() {
-    EPOCH.with(|e| e.set(e.get() + 1));
-}
-
-/// Runs `call` (a call into a guest) with the memory views marked to be checked again
-/// during and after it.
-pub fn in_guest<T>(call: impl FnOnce() -> T) -> T {
-    guest_may_run();
-    let result = call();
-    guest_may_run();
-    result
+    ALL_STALE.with(|a| a.set(next_stamp()));
 }
 
 /// A guest call that threw, as the core reports a failed ABI call.
@@ -268,17 +311,19 @@ fn returned_i32(function: &str, value: f64) -> Result<u32, AbiError> {
 /// The core's [`Guest`] over a [`JsInstance`].
 pub struct JsGuest<'a>(pub &'a JsInstance);
 
-/// A read view that copies out the ranges asked for.
-pub struct JsView(Uint8Array);
+/// A read view that copies out the ranges asked for (the instance's kept memory view, lent
+/// for each read).
+pub struct JsView<'a>(&'a JsInstance);
 
-impl<'m> GuestMemory<'m> for JsView {
+impl<'m> GuestMemory<'m> for JsView<'_> {
     fn size(&self) -> u64 {
-        self.0.length() as u64
+        self.0.memory_size()
     }
 
     fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]> {
         let mut bytes = vec![0; len];
-        self.0.subarray(ptr, ptr + len as u32).copy_to(&mut bytes);
+        self.0
+            .with_bytes(|m, _| m.subarray(ptr, ptr + len as u32).copy_to(&mut bytes));
         Cow::Owned(bytes)
     }
 }
@@ -290,91 +335,102 @@ impl GuestMemoryMut for JsGuest<'_> {
             tag,
             reason,
         };
-        let ptr = in_guest(|| {
-            self.0
-                .allocate
-                .unchecked_ref::<TypedFn>()
-                .call_i32x2_to_f64(&JsValue::UNDEFINED, size as i32, tag as i32)
-        })
-        .map_err(|e| failed(js_error_text(&e)))?;
+        let ptr = self
+            .0
+            .in_guest(|| {
+                self.0
+                    .allocate
+                    .unchecked_ref::<TypedFn>()
+                    .call_i32x2_to_f64(&JsValue::UNDEFINED, size as i32, tag as i32)
+            })
+            .map_err(|e| failed(js_error_text(&e)))?;
         let ptr = returned_i32("allocate", ptr).map_err(|e| failed(e.to_string()))?;
         checked_allocation(ptr, size, tag, self.0.memory_size())
     }
 
     fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), AbiError> {
-        let memory = self.0.bytes();
-        let memory_size = memory.length() as u64;
-        let end = ptr as u64 + bytes.len() as u64;
-        if end > memory_size {
-            return Err(AbiError::OutOfBounds {
-                what: "write".into(),
-                ptr: ptr as u64,
-                len: bytes.len() as u64,
-                memory_size,
-            });
-        }
-        memory.subarray(ptr, end as u32).copy_from(bytes);
-        Ok(())
+        self.0.with_bytes(|memory, memory_size| {
+            let end = ptr as u64 + bytes.len() as u64;
+            if end > memory_size as u64 {
+                return Err(AbiError::OutOfBounds {
+                    what: "write".into(),
+                    ptr: ptr as u64,
+                    len: bytes.len() as u64,
+                    memory_size: memory_size as u64,
+                });
+            }
+            memory.subarray(ptr, end as u32).copy_from(bytes);
+            Ok(())
+        })
     }
 }
 
 impl Guest for JsGuest<'_> {
     type View<'v>
-        = JsView
+        = JsView<'v>
     where
         Self: 'v;
 
-    fn view(&self) -> JsView {
-        JsView(self.0.bytes())
+    fn view(&self) -> JsView<'_> {
+        JsView(self.0)
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
-        let value = in_guest(|| {
-            self.0
-                .get_result_ptr
-                .unchecked_ref::<TypedFn>()
-                .call_to_f64(&JsValue::UNDEFINED)
-        })
-        .map_err(|e| guest_call_error("get_result_ptr", &e))?;
+        let value = self
+            .0
+            .in_guest(|| {
+                self.0
+                    .get_result_ptr
+                    .unchecked_ref::<TypedFn>()
+                    .call_to_f64(&JsValue::UNDEFINED)
+            })
+            .map_err(|e| guest_call_error("get_result_ptr", &e))?;
         returned_i32("get_result_ptr", value)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
-        let value = in_guest(|| {
-            self.0
-                .get_result_size
-                .unchecked_ref::<TypedFn>()
-                .call_to_f64(&JsValue::UNDEFINED)
-        })
-        .map_err(|e| guest_call_error("get_result_size", &e))?;
+        let value = self
+            .0
+            .in_guest(|| {
+                self.0
+                    .get_result_size
+                    .unchecked_ref::<TypedFn>()
+                    .call_to_f64(&JsValue::UNDEFINED)
+            })
+            .map_err(|e| guest_call_error("get_result_size", &e))?;
         returned_i32("get_result_size", value)
     }
 
     fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
-        in_guest(|| {
-            self.0
-                .set_result_ptr
-                .unchecked_ref::<TypedFn>()
-                .call_i32(&JsValue::UNDEFINED, ptr as i32)
-        })
-        .map(drop)
-        .map_err(|e| guest_call_error("set_result_ptr", &e))
+        self.0
+            .in_guest(|| {
+                self.0
+                    .set_result_ptr
+                    .unchecked_ref::<TypedFn>()
+                    .call_i32_void(&JsValue::UNDEFINED, ptr as i32)
+            })
+            .map_err(|e| guest_call_error("set_result_ptr", &e))
     }
 
     fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
-        in_guest(|| {
-            self.0
-                .set_result_size
-                .unchecked_ref::<TypedFn>()
-                .call_i32(&JsValue::UNDEFINED, size as i32)
-        })
-        .map(drop)
-        .map_err(|e| guest_call_error("set_result_size", &e))
+        self.0
+            .in_guest(|| {
+                self.0
+                    .set_result_size
+                    .unchecked_ref::<TypedFn>()
+                    .call_i32_void(&JsValue::UNDEFINED, size as i32)
+            })
+            .map_err(|e| guest_call_error("set_result_size", &e))
     }
 
     fn release_objects(&mut self) -> Result<(), AbiError> {
-        in_guest(|| self.0.release_objects.call0(&JsValue::UNDEFINED))
-            .map(drop)
+        self.0
+            .in_guest(|| {
+                self.0
+                    .release_objects
+                    .unchecked_ref::<TypedFn>()
+                    .call_void(&JsValue::UNDEFINED)
+            })
             .map_err(|e| guest_call_error("release_objects", &e))
     }
 }

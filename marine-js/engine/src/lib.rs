@@ -127,29 +127,120 @@ impl Engine {
         call_parameters_json: Option<String>,
         bytes_out: bool,
     ) -> Result<JsValue, JsValue> {
-        let byte_args = byte_args
-            .map(|slots| {
-                slots
-                    .iter()
-                    .map(|slot| slot.dyn_into::<Uint8Array>().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
         let output = self
             .service
             .call_json(
                 module,
                 function,
                 args_json,
-                byte_args,
+                byte_slots(byte_args),
                 call_parameters_json.as_deref(),
                 bytes_out,
             )
             .map_err(to_js)?;
-        Ok(match output {
-            CallOutput::Json(text) => JsValue::from_str(&text),
-            CallOutput::Bytes(bytes) => bytes.into(),
+        Ok(output_to_js(output))
+    }
+
+    /// An id for calls of `module.function` through [`Engine::call_function`] (the export is
+    /// looked up once); throws as a call of an unknown module or function does.
+    #[wasm_bindgen(js_name = functionId)]
+    pub fn function_id(&self, module: &str, function: &str) -> Result<u32, JsValue> {
+        self.service.function_id(module, function).map_err(to_js)
+    }
+
+    /// [`Engine::call`] of the export [`Engine::function_id`] gave `id` for: no names cross
+    /// into the engine per call.
+    #[wasm_bindgen(js_name = callFunction)]
+    pub fn call_function(
+        &self,
+        id: u32,
+        args_json: &str,
+        byte_args: Option<Array>,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> Result<JsValue, JsValue> {
+        let output = self
+            .service
+            .call_by_id(
+                id,
+                args_json,
+                byte_slots(byte_args),
+                call_parameters_json.as_deref(),
+                bytes_out,
+            )
+            .map_err(to_js)?;
+        Ok(output_to_js(output))
+    }
+
+    /// [`Engine::call_function`] with one `Vec<u8>` argument given as bytes: `bytes`, at
+    /// position `index` (no array of slots crosses into the engine).
+    #[wasm_bindgen(js_name = callFunctionBytes)]
+    pub fn call_function_bytes(
+        &self,
+        id: u32,
+        args_json: &str,
+        index: u32,
+        bytes: Uint8Array,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> Result<JsValue, JsValue> {
+        let mut slots: Vec<Option<Uint8Array>> = vec![None; index as usize];
+        slots.push(Some(bytes));
+        let output = self
+            .service
+            .call_by_id(
+                id,
+                args_json,
+                slots,
+                call_parameters_json.as_deref(),
+                bytes_out,
+            )
+            .map_err(to_js)?;
+        Ok(output_to_js(output))
+    }
+
+    /// Resolves the module import `namespace.import` of `importer` once (after
+    /// [`Engine::link_imports`]) and returns its id for [`Engine::call_import4`] /
+    /// [`Engine::call_import_with`], or `undefined` when the importer's interface does not
+    /// declare it (use [`Engine::call_import`] then).
+    #[wasm_bindgen(js_name = importId)]
+    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<u32> {
+        self.service.import_id(importer, namespace, import)
+    }
+
+    /// The number of wasm parameters of the linked import `id` when there are at most four
+    /// and all are `i32` (call it with [`Engine::call_import4`]), else `-1`.
+    #[wasm_bindgen(js_name = importArity)]
+    pub fn import_arity(&self, id: u32) -> i32 {
+        self.service.import_i32_arity(id)
+    }
+
+    /// The body of the linked import `id` whose wasm parameters are up to four `i32`s
+    /// (those past its arity are ignored): [`Engine::call_import`] without the names and the
+    /// arguments' array.
+    #[wasm_bindgen(js_name = callImport4)]
+    pub fn call_import4(
+        &self,
+        id: u32,
+        a: i32,
+        b: i32,
+        c: i32,
+        d: i32,
+    ) -> Result<JsValue, JsValue> {
+        self.service.call_linked(id, |types| {
+            types
+                .iter()
+                .zip([a, b, c, d])
+                .map(|(_, v)| Some(marine_ast::WasmValue::I32(v)))
+                .collect()
         })
+    }
+
+    /// The body of the linked import `id` with its raw wasm arguments in an array.
+    #[wasm_bindgen(js_name = callImportWith)]
+    pub fn call_import_with(&self, id: u32, args: Array) -> Result<JsValue, JsValue> {
+        self.service
+            .call_linked(id, |types| service::wasm_params(types, &args))
     }
 
     /// The body of a module-to-module import: `importer` called `namespace.import` with these
@@ -221,6 +312,26 @@ impl Engine {
     /// [{name, type}], outputs: [type]}], records: [{name, fields: [{name, type}]}]}]`.
     pub fn interface(&self) -> String {
         self.service.interface_json()
+    }
+}
+
+/// The `Uint8Array` at each position of `byteArgs` (`None` elsewhere, and for no array).
+fn byte_slots(byte_args: Option<Array>) -> Vec<Option<Uint8Array>> {
+    byte_args
+        .map(|slots| {
+            slots
+                .iter()
+                .map(|slot| slot.dyn_into::<Uint8Array>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A call's output as JavaScript gets it: JSON text, or a `Uint8Array`.
+fn output_to_js(output: CallOutput) -> JsValue {
+    match output {
+        CallOutput::Json(text) => JsValue::from_str(&text),
+        CallOutput::Bytes(bytes) => bytes.into(),
     }
 }
 

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Uint8Array};
@@ -29,14 +29,14 @@ use marine_ast::protocol::{self, read_result_slots, take_output, OutputError};
 use marine_ast::types::VariantKind;
 use marine_ast::{
     is_host_namespace, AbiError, FunctionSignature, Guest, GuestMemoryMut, HostApi, IType, IValue,
-    ModuleInterface, WasmValue,
+    ModuleInterface, WasmType, WasmValue,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{call_wasm, from_js, guest_may_run, in_guest, to_js, JsGuest, JsInstance};
+use crate::guest::{call_wasm, from_js, guest_may_run, to_js, JsGuest, JsInstance};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
@@ -91,23 +91,21 @@ impl Bytes {
     /// Copies the bytes into a fresh buffer of `dst` (tag `BYTES_TAG`): one `Uint8Array.set`
     /// from the caller's memory or the JavaScript array. Returns `(ptr, len)`.
     fn copy_into(&self, dst: &JsInstance) -> Result<(u32, u32), AbiError> {
-        let src = match self {
-            Bytes::InCaller(src, at) => src.subarray(at.ptr, at.len),
-            Bytes::Js(array) => array.clone(),
-        };
-        copy_view(dst, &src)
+        match self {
+            Bytes::InCaller(src, at) => copy_view(dst, &src.subarray(at.ptr, at.len), at.len),
+            Bytes::Js(array) => copy_view(dst, array, array.length()),
+        }
     }
 }
 
-/// Allocates a buffer in `dst` and copies `src` into it with one `Uint8Array.set`; `(0, 0)`
-/// for no bytes.
-fn copy_view(dst: &JsInstance, src: &Uint8Array) -> Result<(u32, u32), AbiError> {
-    let len = src.length();
+/// Allocates a buffer in `dst` and copies `src` (`len` bytes) into it with one
+/// `Uint8Array.set`; `(0, 0)` for no bytes.
+fn copy_view(dst: &JsInstance, src: &Uint8Array, len: u32) -> Result<(u32, u32), AbiError> {
     if len == 0 {
         return Ok((0, 0));
     }
     let ptr = JsGuest(dst).allocate(len, BYTES_TAG)?;
-    dst.set_at(ptr, src)?;
+    dst.set_at(ptr, src, len)?;
     Ok((ptr, len))
 }
 
@@ -166,19 +164,77 @@ struct ImportFailure {
 /// The state of the current top-level call.
 #[derive(Debug, Default)]
 struct CallState {
-    /// `(module, function)` frames, outermost first.
+    /// `(module, function)` frames, outermost first: the first `depth` are the calls
+    /// running; those past it are kept to reuse their strings' buffers.
     stack: Vec<(String, String)>,
+    /// The number of calls running.
+    depth: usize,
     /// What `get_call_parameters` returns during this call.
     call_parameters: CallParameters,
+    /// True while `call_parameters` are the defaults, set by the last top-level call given
+    /// none.
+    default_parameters: bool,
     /// The failure of an import, thrown through a guest.
     failure: Option<ImportFailure>,
+}
+
+/// A module-to-module import resolved once, when its importer is linked
+/// ([`Service::import_id`]): what [`Service::call_import`] would otherwise look up by name on
+/// every call.
+#[derive(Debug)]
+struct LinkedImport {
+    importer: String,
+    namespace: String,
+    import: String,
+    /// The importer's declaration of the import.
+    signature: std::sync::Arc<FunctionSignature>,
+    /// The wasm types of its flattened parameters.
+    params: Vec<WasmType>,
+    /// True when a string, byte array or other pointer argument leaves helper objects in the
+    /// importer, released once the callee has its copies.
+    releases_caller: bool,
+    /// The instances and the callee's plan, found on the first call.
+    targets: ImportTargets,
+}
+
+/// What a linked import's calls reach, found on its first call and kept: neither module can
+/// go while the importer is registered (unloading the callee is refused, and unloading the
+/// importer drops the import).
+#[derive(Debug, Default)]
+struct ImportTargets {
+    caller: std::cell::OnceCell<Rc<JsInstance>>,
+    callee: std::cell::OnceCell<Rc<Callee>>,
+}
+
+/// The export a module import calls: its module, plan and instance.
+#[derive(Debug)]
+struct Callee {
+    definition: Rc<Module>,
+    plan: Rc<CallPlan>,
+    instance: Rc<JsInstance>,
+}
+
+/// An export resolved once for calls from JavaScript ([`Service::function_id`]).
+#[derive(Debug)]
+struct ResolvedFunction {
+    module: String,
+    function: String,
+    /// The module the id was made for: a call through the id checks it is still the loaded
+    /// one.
+    definition: std::rc::Weak<Module>,
+    plan: Rc<CallPlan>,
 }
 
 /// The engine's view of one service.
 pub struct Service {
     config: ServiceConfig,
     modules: RefCell<BTreeMap<String, Rc<Module>>>,
-    instances: RefCell<HashMap<String, Rc<JsInstance>>>,
+    instances: RefCell<BTreeMap<String, Rc<JsInstance>>>,
+    /// Linked module imports, by the id [`Service::import_id`] gave (`None` once their
+    /// importer is unloaded).
+    linked: RefCell<Vec<Option<Rc<LinkedImport>>>>,
+    /// Resolved exports, by the id [`Service::function_id`] gave.
+    functions: RefCell<Vec<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
     logger: RefCell<Option<Function>>,
     stderr_probe: RefCell<Option<Function>>,
@@ -200,6 +256,8 @@ impl Service {
             config,
             modules: RefCell::default(),
             instances: RefCell::default(),
+            linked: RefCell::default(),
+            functions: RefCell::default(),
             call: RefCell::default(),
             logger: RefCell::default(),
             stderr_probe: RefCell::default(),
@@ -465,6 +523,13 @@ impl Service {
         }
         self.instances.borrow_mut().remove(name);
         self.modules.borrow_mut().remove(name);
+        for slot in self.linked.borrow_mut().iter_mut() {
+            if slot.as_ref().is_some_and(|l| l.importer == name) {
+                *slot = None;
+            }
+        }
+        // Resolved exports of the module keep only a weak reference to it (and their ids stay
+        // unused: a later call through one looks the export up by name).
         Ok(())
     }
 
@@ -480,6 +545,92 @@ impl Service {
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
+        self.call_resolved(
+            module,
+            function,
+            || self.plan(module, function),
+            args_json,
+            byte_args,
+            call_parameters_json,
+            bytes_out,
+        )
+    }
+
+    /// An id for calls of `module.function` from JavaScript ([`Service::call_by_id`]): the
+    /// export is looked up once. The same id for the same export of the same loaded module.
+    pub fn function_id(&self, module: &str, function: &str) -> Result<u32, EngineError> {
+        let (definition, plan) = self.plan(module, function)?;
+        let mut functions = self.functions.borrow_mut();
+        let same = |f: &ResolvedFunction| {
+            f.module == module
+                && f.function == function
+                && f.definition
+                    .upgrade()
+                    .is_some_and(|d| Rc::ptr_eq(&d, &definition))
+        };
+        if let Some(id) = functions.iter().position(|f| same(f)) {
+            return Ok(id as u32);
+        }
+        functions.push(Rc::new(ResolvedFunction {
+            module: module.into(),
+            function: function.into(),
+            definition: Rc::downgrade(&definition),
+            plan,
+        }));
+        Ok((functions.len() - 1) as u32)
+    }
+
+    /// [`Service::call_json`] of the export [`Service::function_id`] gave `id` for. When its
+    /// module was unloaded (or replaced) since, the export is looked up by name again, with
+    /// the errors of a call by name.
+    pub fn call_by_id(
+        &self,
+        id: u32,
+        args_json: &str,
+        byte_args: Vec<Option<Uint8Array>>,
+        call_parameters_json: Option<&str>,
+        bytes_out: bool,
+    ) -> Result<CallOutput, EngineError> {
+        let resolved = self
+            .functions
+            .borrow()
+            .get(id as usize)
+            .cloned()
+            .ok_or_else(|| EngineError::NoSuchFunction {
+                module: String::new(),
+                function: format!("#{id}"),
+            })?;
+        let (module, function) = (resolved.module.as_str(), resolved.function.as_str());
+        self.call_resolved(
+            module,
+            function,
+            || {
+                let current = self.module(module)?;
+                match resolved.definition.upgrade() {
+                    Some(d) if Rc::ptr_eq(&d, &current) => Ok((current, resolved.plan.clone())),
+                    _ => self.plan(module, function),
+                }
+            },
+            args_json,
+            byte_args,
+            call_parameters_json,
+            bytes_out,
+        )
+    }
+
+    /// The body of [`Service::call_json`], `resolve` giving the export's definition and plan
+    /// (after the arguments' JSON is parsed, as a call by name reports its errors).
+    #[allow(clippy::too_many_arguments)]
+    fn call_resolved(
+        &self,
+        module: &str,
+        function: &str,
+        resolve: impl FnOnce() -> Result<(Rc<Module>, Rc<CallPlan>), EngineError>,
+        args_json: &str,
+        byte_args: Vec<Option<Uint8Array>>,
+        call_parameters_json: Option<&str>,
+        bytes_out: bool,
+    ) -> Result<CallOutput, EngineError> {
         guest_may_run();
         // Measured: for the small arguments of a typical call, a `Value` tree and interface
         // values cost less here than the core's streamed JSON lowering (`json_args`), which
@@ -489,13 +640,14 @@ impl Service {
         } else {
             serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?
         };
-        let call_parameters = match call_parameters_json {
-            None => CallParameters::default(),
-            Some(text) => {
-                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?
-            }
+        // `None`: the defaults (not built again while the last top-level call had them).
+        let call_parameters: Option<CallParameters> = match call_parameters_json {
+            None => None,
+            Some(text) => Some(
+                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
+            ),
         };
-        let (definition, plan) = self.plan(module, function)?;
+        let (definition, plan) = resolve()?;
         let json_error = |source: JsonArgsError| EngineError::JsonArguments {
             module: module.into(),
             function: function.into(),
@@ -531,10 +683,20 @@ impl Service {
                 None => ForwardArg::Value(Cow::Borrowed(value)),
             })
             .collect();
-        let top_level = self.call.borrow().stack.is_empty();
+        let top_level = self.call.borrow().depth == 0;
         if top_level {
             let mut call = self.call.borrow_mut();
-            call.call_parameters = call_parameters;
+            match call_parameters {
+                Some(given) => {
+                    call.call_parameters = given;
+                    call.default_parameters = false;
+                }
+                None if !call.default_parameters => {
+                    call.call_parameters = CallParameters::default();
+                    call.default_parameters = true;
+                }
+                None => {}
+            }
             call.failure = None;
         }
         let output_is_bytes = plan.signature.outputs.first().is_some_and(is_u8_array);
@@ -543,7 +705,16 @@ impl Service {
         } else {
             Deliver::Value
         };
-        let output = self.invoke(&definition, &plan, module, function, &args, deliver)?;
+        let instance = self.instance(module)?;
+        let output = self.invoke(
+            &definition,
+            &plan,
+            module,
+            function,
+            instance,
+            &args,
+            deliver,
+        )?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
             Output::Value(output) => {
@@ -581,21 +752,25 @@ impl Service {
     /// lowering, the call, the output. The values are typed by the plan's signature already:
     /// converted from JSON against it ([`Service::call_json`]), or lifted by an import
     /// signature that linking checked against it ([`Service::forward`]).
+    #[allow(clippy::too_many_arguments)]
     fn invoke(
         &self,
         definition: &Module,
         plan: &CallPlan,
         module: &str,
         function: &str,
+        instance: Rc<JsInstance>,
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
-        let instance = self.instance(module)?;
         {
             let mut call = self.call.borrow_mut();
-            if call.stack.iter().any(|(m, _)| m == module) {
-                let mut stack: Vec<String> =
-                    call.stack.iter().map(|(m, f)| format!("{m}.{f}")).collect();
+            let depth = call.depth;
+            if call.stack[..depth].iter().any(|(m, _)| m == module) {
+                let mut stack: Vec<String> = call.stack[..depth]
+                    .iter()
+                    .map(|(m, f)| format!("{m}.{f}"))
+                    .collect();
                 stack.push(format!("{module}.{function}"));
                 return Err(EngineError::Reentrancy {
                     module: module.into(),
@@ -603,10 +778,19 @@ impl Service {
                     stack,
                 });
             }
-            call.stack.push((module.into(), function.into()));
+            match call.stack.get_mut(depth) {
+                Some((m, f)) => {
+                    m.clear();
+                    m.push_str(module);
+                    f.clear();
+                    f.push_str(function);
+                }
+                None => call.stack.push((module.into(), function.into())),
+            }
+            call.depth += 1;
         }
         let result = self.run_export(module, function, plan, &instance, args, deliver);
-        self.call.borrow_mut().stack.pop();
+        self.call.borrow_mut().depth -= 1;
         match (result, definition.memory_limit.get()) {
             // A refused growth shows as a failure with the memory at its cap, or as the
             // guest's own report of a failed allocation (Rust's `handle_alloc_error` prints
@@ -655,7 +839,7 @@ impl Service {
             .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
-        let returned = in_guest(|| call_wasm(&export, &params));
+        let returned = instance.in_guest(|| call_wasm(&export, &params));
         let returned = match returned {
             Ok(value) => value,
             Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
@@ -688,7 +872,7 @@ impl Service {
                 }
                 let copied = at.and_then(|at| {
                     at.check_bounds(instance.memory_size())?;
-                    Ok(instance.subarray(at.ptr, at.len).slice(0, at.len))
+                    Ok(instance.copy_out(at.ptr, at.len))
                 });
                 return match (copied, guest.release_objects()) {
                     (Ok(bytes), Ok(())) => Ok(Output::Js(bytes)),
@@ -783,9 +967,89 @@ impl Service {
     ) -> Result<JsValue, JsValue> {
         // The importer ran up to here: its memory may have grown.
         guest_may_run();
-        self.forward(importer, namespace, import, args)
+        self.imported_signature(importer, namespace, import)
+            .and_then(|sig| {
+                let params = wasm_params(&flatten_signature(&sig).params, args);
+                let releases_caller = sig.arguments.iter().any(|a| a.ty.is_complex());
+                self.forward(
+                    importer,
+                    namespace,
+                    import,
+                    &sig,
+                    &params,
+                    releases_caller,
+                    None,
+                )
+            })
             .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
             .map_err(|e| self.fail_import(importer, namespace, import, e))
+    }
+
+    /// Resolves the module import `namespace.import` of `importer` once, for calls through
+    /// [`Service::call_linked`]: `None` when the importer's interface does not declare it
+    /// (its calls then fail as [`Service::call_import`] reports it).
+    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<u32> {
+        let signature = self.imported_signature(importer, namespace, import).ok()?;
+        let params = flatten_signature(&signature).params;
+        let releases_caller = signature.arguments.iter().any(|a| a.ty.is_complex());
+        let mut linked = self.linked.borrow_mut();
+        linked.push(Some(Rc::new(LinkedImport {
+            importer: importer.into(),
+            namespace: namespace.into(),
+            import: import.into(),
+            signature,
+            params,
+            releases_caller,
+            targets: ImportTargets::default(),
+        })));
+        Some((linked.len() - 1) as u32)
+    }
+
+    /// The number of wasm parameters of the linked import `id` when there are at most four
+    /// and all are `i32` (so [`Service::call_linked`] can take them as numbers), else `-1`.
+    pub fn import_i32_arity(&self, id: u32) -> i32 {
+        match self.linked_import(id) {
+            Some(l) if l.params.len() <= 4 && l.params.iter().all(|t| *t == WasmType::I32) => {
+                l.params.len() as i32
+            }
+            _ => -1,
+        }
+    }
+
+    fn linked_import(&self, id: u32) -> Option<Rc<LinkedImport>> {
+        self.linked.borrow().get(id as usize).cloned().flatten()
+    }
+
+    /// The body of the linked import `id` ([`Service::import_id`]), called with its raw wasm
+    /// arguments: `params(types)` reads them, each as the wasm type given (`None` where
+    /// JavaScript passed something else).
+    pub fn call_linked(
+        &self,
+        id: u32,
+        params: impl FnOnce(&[WasmType]) -> Vec<Option<WasmValue>>,
+    ) -> Result<JsValue, JsValue> {
+        // The importer ran up to here: [`Service::forward`] marks its memory view to be
+        // checked again (the other instances' views stay valid).
+        let Some(linked) = self.linked_import(id) else {
+            return Err(js_sys::Error::new(&format!("no linked import #{id}")).into());
+        };
+        let (importer, namespace, import) = (
+            linked.importer.as_str(),
+            linked.namespace.as_str(),
+            linked.import.as_str(),
+        );
+        let params = params(&linked.params);
+        self.forward(
+            importer,
+            namespace,
+            import,
+            &linked.signature,
+            &params,
+            linked.releases_caller,
+            Some(&linked.targets),
+        )
+        .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
+        .map_err(|e| self.fail_import(importer, namespace, import, e))
     }
 
     fn imported_signature(
@@ -810,26 +1074,43 @@ impl Service {
             })
     }
 
+    /// Forwards a call of the module import `namespace.import` (declared by `importer` as
+    /// `sig`) with its raw wasm arguments `params`. `releases_caller`: whether an argument
+    /// of `sig` is passed by pointer (the importer's helper objects are then released once
+    /// the callee has its copies).
+    #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,
         importer: &str,
         namespace: &str,
         import: &str,
-        args: &Array,
+        sig: &FunctionSignature,
+        params: &[Option<WasmValue>],
+        releases_caller: bool,
+        cache: Option<&ImportTargets>,
     ) -> Result<Option<WasmValue>, EngineError> {
-        let sig = self.imported_signature(importer, namespace, import)?;
-        let caller = self.instance(importer)?;
+        let caller = match cache.and_then(|c| c.caller.get()) {
+            Some(caller) => caller.clone(),
+            None => {
+                let caller = self.instance(importer)?;
+                if let Some(c) = cache {
+                    let _ = c.caller.set(caller.clone());
+                }
+                caller
+            }
+        };
+        // The importer ran up to here: its memory may have grown.
+        caller.may_run();
         let in_caller = |source: AbiError| EngineError::Abi {
             module: importer.into(),
             function: sig.name.clone(),
             source: Box::new(source),
         };
-        let params = wasm_params(&sig, args);
         // Strings and byte arrays stay in the caller's memory until they are copied into the
         // callee's; the rest is lifted.
         let args = forward::forward_arguments(
             JsGuest(&caller).view(),
-            &sig,
+            sig,
             |i| params.get(i).copied().flatten(),
             DEFAULT_MAX_VALUE_SIZE,
             |at| {
@@ -838,17 +1119,37 @@ impl Service {
             },
         )
         .map_err(in_caller)?;
-        let (definition, plan) = self.plan(namespace, import)?;
-        let output = self.invoke(
-            &definition,
-            &plan,
-            namespace,
-            import,
-            &args,
-            Deliver::InCallee,
-        );
+        let callee = match cache.and_then(|c| c.callee.get()) {
+            Some(callee) => Ok(callee.clone()),
+            None => self.plan(namespace, import).and_then(|(definition, plan)| {
+                let callee = Rc::new(Callee {
+                    definition,
+                    plan,
+                    instance: self.instance(namespace)?,
+                });
+                if let Some(c) = cache {
+                    let _ = c.callee.set(callee.clone());
+                }
+                Ok(callee)
+            }),
+        };
+        let (callee, output) = match callee {
+            Ok(callee) => {
+                let output = self.invoke(
+                    &callee.definition,
+                    &callee.plan,
+                    namespace,
+                    import,
+                    callee.instance.clone(),
+                    &args,
+                    Deliver::InCallee,
+                );
+                (Some(callee), output)
+            }
+            Err(e) => (None, Err(e)),
+        };
         // The caller's helper buffers are released once the callee has its copies.
-        if sig.arguments.iter().any(|a| a.ty.is_complex()) {
+        if releases_caller {
             JsGuest(&caller).release_objects().map_err(in_caller)?;
         }
         match output? {
@@ -859,8 +1160,9 @@ impl Service {
             )
             .map_err(in_caller),
             Output::InCallee(at) => {
-                let callee = self.instance(namespace)?;
-                self.deliver(namespace, import, &callee, at, &caller, in_caller)?;
+                // An output comes only from a call, which had its callee.
+                let callee = callee.ok_or_else(|| EngineError::NoSuchModule(namespace.into()))?;
+                self.deliver(namespace, import, &callee.instance, at, &caller, in_caller)?;
                 Ok(None)
             }
             Output::Js(_) => Err(EngineError::UnexpectedResults {
@@ -888,9 +1190,9 @@ impl Service {
             function: function.into(),
             source: Box::new(source),
         };
-        let copied = check_bytes(callee, at)
-            .map_err(in_callee)
-            .and_then(|()| copy_view(caller, &callee.subarray(at.ptr, at.len)).map_err(&in_caller));
+        let copied = check_bytes(callee, at).map_err(in_callee).and_then(|()| {
+            copy_view(caller, &callee.subarray(at.ptr, at.len), at.len).map_err(&in_caller)
+        });
         let released = JsGuest(callee).release_objects().map_err(in_callee);
         let (ptr, len) = copied?;
         released?;
@@ -934,7 +1236,7 @@ impl Service {
             function: import.into(),
             message,
         };
-        let params = wasm_params(&sig, args);
+        let params = wasm_params(&flatten_signature(&sig).params, args);
         let values = protocol::lift_arguments(JsGuest(&caller).view(), &sig, |i| {
             params.get(i).copied().flatten()
         })
@@ -984,8 +1286,8 @@ impl Service {
         let instance = self
             .instance(module)
             .map_err(|e| self.fail_host(module, "log_utf8_string", e.to_string()))?;
-        let view = JsGuest(&instance).view();
-        let (level, message) = match Lifter::over(view).string(ptr, len) {
+        let guest = JsGuest(&instance);
+        let (level, message) = match Lifter::over(guest.view()).string(ptr, len) {
             Ok(message) => (level_name(level), message),
             Err(e) => ("warn", format!("log_utf8_string: {e}")),
         };
@@ -1120,11 +1422,10 @@ impl Service {
     }
 }
 
-/// The raw wasm arguments of an import call, each as the wasm type the signature gives it
-/// (`None` where JavaScript passed something else).
-fn wasm_params(sig: &FunctionSignature, args: &Array) -> Vec<Option<WasmValue>> {
-    flatten_signature(sig)
-        .params
+/// The raw wasm arguments of an import call, each as the wasm type of `types` (`None` where
+/// JavaScript passed something else).
+pub fn wasm_params(types: &[WasmType], args: &Array) -> Vec<Option<WasmValue>> {
+    types
         .iter()
         .enumerate()
         .map(|(i, ty)| from_js(*ty, &args.get(i as u32)))
