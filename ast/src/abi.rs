@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::section::ParsedType;
-use crate::types::{FunctionSignature, IRecordType, IType};
+use crate::types::{FunctionSignature, IRecordField, IRecordType, IType};
 
 /// A core wasm value type as it appears in export signatures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,27 +148,109 @@ pub fn wire_size(ty: &IType) -> u32 {
 /// (`docs/abi-extensions.md`): a little-endian u32.
 pub const DISCRIMINANT_SIZE: u32 = 4;
 
+/// The field types of one case of a tagged block (`Option`, `Result`, enum), in wire order,
+/// borrowed from the type: what [`case_fields`] gives, with no allocation per value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CaseFields<'t> {
+    /// No payload (`None`).
+    Empty,
+    /// One payload field (`Some(T)`, `Ok(T)`, `Err(E)`).
+    One(&'t IType),
+    /// An enum variant's fields (none for a unit variant).
+    Variant(&'t [IRecordField]),
+}
+
+impl<'t> CaseFields<'t> {
+    /// The number of payload fields.
+    pub fn len(&self) -> usize {
+        match self {
+            CaseFields::Empty => 0,
+            CaseFields::One(_) => 1,
+            CaseFields::Variant(fields) => fields.len(),
+        }
+    }
+
+    /// True when the case has no payload.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The payload's field types, in wire order.
+    pub fn iter(&self) -> CaseFieldsIter<'t> {
+        match *self {
+            CaseFields::Empty => CaseFieldsIter::One(None),
+            CaseFields::One(ty) => CaseFieldsIter::One(Some(ty)),
+            CaseFields::Variant(fields) => CaseFieldsIter::Fields(fields.iter()),
+        }
+    }
+
+    /// The payload's packed size: the sum of its fields' wire sizes (the block is the
+    /// discriminant, then this many bytes).
+    pub fn payload_size(&self) -> u64 {
+        self.iter().map(|ty| wire_size(ty) as u64).sum()
+    }
+}
+
+impl<'t> IntoIterator for CaseFields<'t> {
+    type Item = &'t IType;
+    type IntoIter = CaseFieldsIter<'t>;
+
+    fn into_iter(self) -> CaseFieldsIter<'t> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`CaseFields::iter`]: the field types of one case.
+#[derive(Clone, Debug)]
+pub enum CaseFieldsIter<'t> {
+    /// `None`'s (nothing) or a one-field case's.
+    One(Option<&'t IType>),
+    /// An enum variant's.
+    Fields(std::slice::Iter<'t, IRecordField>),
+}
+
+impl<'t> Iterator for CaseFieldsIter<'t> {
+    type Item = &'t IType;
+
+    fn next(&mut self) -> Option<&'t IType> {
+        match self {
+            CaseFieldsIter::One(ty) => ty.take(),
+            CaseFieldsIter::Fields(fields) => fields.next().map(|f| &f.ty),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match self {
+            CaseFieldsIter::One(ty) => ty.is_some() as usize,
+            CaseFieldsIter::Fields(fields) => fields.len(),
+        };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for CaseFieldsIter<'_> {}
+
 /// The field types of one case of a tagged block (`Option`, `Result`, enum) with this
 /// discriminant, in wire order, or `None` when the type has no such case (or is not tagged).
 ///
 /// `Option`: 0 is `None` (no payload), 1 is `Some(T)`. `Result`: 0 is `Ok(T)`, 1 is `Err(E)`.
 /// Enum: the variant's index in declaration order, its fields as payload.
-pub fn case_fields(ty: &IType, discriminant: u32) -> Option<Vec<&IType>> {
+pub fn case_fields(ty: &IType, discriminant: u32) -> Option<CaseFields<'_>> {
     match ty {
         IType::Option(inner) => match discriminant {
-            0 => Some(Vec::new()),
-            1 => Some(vec![&**inner]),
+            0 => Some(CaseFields::Empty),
+            1 => Some(CaseFields::One(inner)),
             _ => None,
         },
         IType::Result(ok, err) => match discriminant {
-            0 => Some(vec![&**ok]),
-            1 => Some(vec![&**err]),
+            0 => Some(CaseFields::One(ok)),
+            1 => Some(CaseFields::One(err)),
             _ => None,
         },
         IType::Enum(e) => e
             .variants
             .get(discriminant as usize)
-            .map(|v| v.fields.iter().map(|f| &f.ty).collect()),
+            .map(|v| CaseFields::Variant(&v.fields)),
         IType::Boolean
         | IType::S8
         | IType::S16
@@ -401,7 +483,7 @@ pub fn is_host_namespace(namespace: &str) -> bool {
 mod tests {
     use super::*;
     use crate::section::PassingStyle;
-    use crate::types::{IFunctionArg, IRecordField};
+    use crate::types::{IEnumType, IEnumVariant, IFunctionArg, VariantKind};
 
     /// Every scalar as the runtime and as the macro see it.
     fn scalars() -> Vec<(IType, ParsedType)> {
@@ -419,6 +501,54 @@ mod tests {
             (IType::F32, ParsedType::F32(by)),
             (IType::F64, ParsedType::F64(by)),
         ]
+    }
+
+    #[test]
+    fn case_fields_borrow_the_type() {
+        let option = IType::Option(Box::new(IType::String));
+        assert_eq!(case_fields(&option, 0), Some(CaseFields::Empty));
+        assert_eq!(
+            case_fields(&option, 1),
+            Some(CaseFields::One(&IType::String))
+        );
+        assert_eq!(case_fields(&option, 2), None);
+        let result = IType::Result(Box::new(IType::U8), Box::new(IType::String));
+        let ok = case_fields(&result, 0).unwrap();
+        assert_eq!((ok.len(), ok.payload_size()), (1, 1));
+        let err = case_fields(&result, 1).unwrap();
+        assert_eq!(err.iter().collect::<Vec<_>>(), vec![&IType::String]);
+        assert_eq!(case_fields(&result, 2), None);
+        let field = |name: &str, ty| IRecordField {
+            name: name.into(),
+            ty,
+        };
+        let e = IType::Enum(Arc::new(IEnumType {
+            name: "E".into(),
+            variants: vec![
+                IEnumVariant {
+                    name: "A".into(),
+                    kind: VariantKind::Unit,
+                    fields: vec![],
+                },
+                IEnumVariant {
+                    name: "B".into(),
+                    kind: VariantKind::Tuple,
+                    fields: vec![field("0", IType::U64), field("1", option.clone())],
+                },
+            ],
+        }));
+        let a = case_fields(&e, 0).unwrap();
+        assert!(a.is_empty());
+        assert_eq!(a.iter().len(), 0);
+        let b = case_fields(&e, 1).unwrap();
+        assert_eq!(b.iter().len(), 2);
+        assert_eq!(
+            b.into_iter().collect::<Vec<_>>(),
+            vec![&IType::U64, &option]
+        );
+        assert_eq!(b.payload_size(), 12);
+        assert_eq!(case_fields(&e, 2), None);
+        assert_eq!(case_fields(&IType::String, 0), None);
     }
 
     #[test]

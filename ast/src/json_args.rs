@@ -347,7 +347,7 @@ fn patch(bytes: &mut [u8], layout: Layout<'_>, ptrs: &[u32]) -> Result<(), AbiEr
         Layout::Tuple(items) => patch_fields(bytes, 0, items.iter(), ptrs),
         Layout::Case(ty, discriminant) => {
             let fields = case_fields(ty, discriminant).ok_or_else(|| internal("a case"))?;
-            patch_fields(bytes, DISCRIMINANT_SIZE as usize, fields.into_iter(), ptrs)
+            patch_fields(bytes, DISCRIMINANT_SIZE as usize, fields.iter(), ptrs)
         }
     }
 }

@@ -28,7 +28,9 @@ use std::marker::PhantomData;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
+use crate::abi::{
+    case_count, case_fields, record_size, tuple_size, wire_size, CaseFields, DISCRIMINANT_SIZE,
+};
 use crate::error::AbiError;
 use crate::lift::what_of;
 use crate::memory::{read_bounded, GuestMemory, HostBudget};
@@ -112,7 +114,7 @@ impl<'a, 'm, M: GuestMemory<'m>> GuestJson<'a, 'm, M> {
 /// discriminant, the case's field types and their packed bytes.
 struct Case<'m, 't> {
     discriminant: u32,
-    fields: Vec<&'t IType>,
+    fields: CaseFields<'t>,
     payload: Cow<'m, [u8]>,
 }
 
@@ -134,7 +136,7 @@ fn read_case<'m, 't, M: GuestMemory<'m>>(
         value: discriminant,
         cases: case_count(ty),
     })?;
-    let size: u64 = fields.iter().map(|f| wire_size(f) as u64).sum();
+    let size = fields.payload_size();
     let payload_ptr = ptr
         .checked_add(DISCRIMINANT_SIZE)
         .ok_or_else(|| AbiError::OutOfBounds {
@@ -656,16 +658,16 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
                     ty,
                     bytes: &case.payload,
                 };
-                match (ty, &case.fields[..]) {
-                    (IType::Option(_), []) => s.serialize_unit(),
-                    (IType::Option(_), [inner]) => one(inner).serialize(s),
-                    (IType::Result(..), [value]) => {
+                match (ty, case.fields) {
+                    (IType::Option(_), CaseFields::Empty) => s.serialize_unit(),
+                    (IType::Option(_), CaseFields::One(inner)) => one(inner).serialize(s),
+                    (IType::Result(..), CaseFields::One(value)) => {
                         let key = if case.discriminant == 0 { "Ok" } else { "Err" };
                         let mut map = s.serialize_map(Some(1))?;
                         map.serialize_entry(key, &one(value))?;
                         map.end()
                     }
-                    (IType::Enum(_), fields) => {
+                    (IType::Enum(_), CaseFields::Variant(fields)) => {
                         let variant = variant_of(ty, case.discriminant)
                             .ok_or_else(|| S::Error::custom("no such variant"))?;
                         let mut map = match variant.kind {
@@ -674,7 +676,7 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
                         };
                         match (variant.kind, fields) {
                             (VariantKind::Tuple, [field]) => {
-                                map.serialize_entry(variant.name.as_str(), &one(field))?
+                                map.serialize_entry(variant.name.as_str(), &one(&field.ty))?
                             }
                             (VariantKind::Struct, _) => map.serialize_entry(
                                 variant.name.as_str(),
@@ -688,7 +690,7 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
                                 variant.name.as_str(),
                                 &Packed {
                                     at: self,
-                                    types: fields.to_vec(),
+                                    types: fields.iter().map(|f| &f.ty).collect(),
                                     bytes: &case.payload,
                                 },
                             )?,
@@ -704,24 +706,30 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
         }
     }
 
+    /// The trees of the packed values of `types` in `bytes` (a tuple's, a case's payload).
+    fn values<'t>(
+        &self,
+        types: impl ExactSizeIterator<Item = &'t IType>,
+        bytes: &[u8],
+    ) -> Result<Vec<serde_json::Value>, serde_json::Error> {
+        let mut offset = 0usize;
+        let mut values = Vec::with_capacity(types.len());
+        for ty in types {
+            let len = wire_size(ty) as usize;
+            let b = bytes
+                .get(offset..offset + len)
+                .ok_or_else(|| serde_json::Error::custom("a shorter block"))?;
+            values.push(self.inline_value(ty, b)?);
+            offset += len;
+        }
+        Ok(values)
+    }
+
     /// The tree of a record, tuple, `Option`, `Result` or enum block at `ptr`, as
     /// [`At::boxed`] writes it.
     fn boxed_value(&self, ty: &IType, ptr: u32) -> Result<serde_json::Value, serde_json::Error> {
         use serde_json::Value;
         let custom = serde_json::Error::custom;
-        let values = |types: &[&IType], bytes: &[u8]| -> Result<Vec<Value>, serde_json::Error> {
-            let mut offset = 0usize;
-            let mut values = Vec::with_capacity(types.len());
-            for ty in types {
-                let len = wire_size(ty) as usize;
-                let b = bytes
-                    .get(offset..offset + len)
-                    .ok_or_else(|| custom("a shorter block"))?;
-                values.push(self.inline_value(ty, b)?);
-                offset += len;
-            }
-            Ok(values)
-        };
         let single = |key: &str, value: Value| {
             let mut map = serde_json::Map::with_capacity(1);
             map.insert(key.to_owned(), value);
@@ -732,13 +740,12 @@ impl<'a, 'm, M: GuestMemory<'m>> At<'a, 'm, M> {
             IType::Tuple(items) if items.is_empty() => Ok(Value::Null),
             IType::Tuple(items) => {
                 let bytes = self.read::<serde_json::Error>(ptr, tuple_size(items) as u64)?;
-                let types: Vec<&IType> = items.iter().collect();
-                Ok(Value::Array(values(&types, &bytes)?))
+                Ok(Value::Array(self.values(items.iter(), &bytes)?))
             }
             IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
                 let case =
                     read_case(self.mem, self.size, ty, ptr).map_err(serde_json::Error::custom)?;
-                let mut fields = values(&case.fields, &case.payload)?;
+                let mut fields = self.values(case.fields.iter(), &case.payload)?;
                 match ty {
                     IType::Option(_) => Ok(fields.pop().unwrap_or(Value::Null)),
                     IType::Result(..) => {

@@ -17,7 +17,9 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::abi::{case_count, case_fields, record_size, tuple_size, wire_size, DISCRIMINANT_SIZE};
+use crate::abi::{
+    case_count, case_fields, record_size, tuple_size, wire_size, CaseFields, DISCRIMINANT_SIZE,
+};
 use crate::error::AbiError;
 use crate::limits::DEFAULT_MAX_VALUE_SIZE;
 use crate::memory::{in_bounds, read_bounded, GuestMemory, HostBudget};
@@ -269,7 +271,7 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
                 cases: case_count(ty),
             });
         };
-        let size: u64 = fields.iter().map(|f| wire_size(f) as u64).sum();
+        let size = fields.payload_size();
         // The payload follows the discriminant; `ptr + 4` may pass 2^32 only for a block that
         // is out of bounds anyway.
         let payload_ptr =
@@ -286,47 +288,40 @@ impl<'m, M: GuestMemory<'m>> Lifter<'m, M> {
             (fields.len() as u64 + 1).saturating_mul(IVALUE_BYTES),
             || what_of(ty),
         )?;
-        let mut values = Vec::with_capacity(fields.len());
-        let mut offset = 0usize;
-        for field in &fields {
-            let len = wire_size(field) as usize;
-            values.push(self.inline(field, &bytes[offset..offset + len])?);
-            offset += len;
-        }
-        Ok(match ty {
-            IType::Option(_) => IValue::Option(values.pop().map(Box::new)),
-            IType::Result(..) => {
-                let value = Box::new(values.pop().ok_or_else(|| AbiError::ValueMismatch {
-                    expected: ty.to_string(),
-                    given: "a result without payload".into(),
-                })?);
-                IValue::Result(if discriminant == 0 {
+        // `Option` and `Result` build their one boxed payload straight from its bytes, as a
+        // record its fields: no list of values in between.
+        match (ty, fields) {
+            (IType::Option(_), CaseFields::Empty) => Ok(IValue::Option(None)),
+            (IType::Option(_), CaseFields::One(field)) => {
+                let value = self.inline(field, &bytes)?;
+                Ok(IValue::Option(Some(Box::new(value))))
+            }
+            (IType::Result(..), CaseFields::One(field)) => {
+                let value = Box::new(self.inline(field, &bytes)?);
+                Ok(IValue::Result(if discriminant == 0 {
                     Ok(value)
                 } else {
                     Err(value)
+                }))
+            }
+            (IType::Enum(_), CaseFields::Variant(types)) => {
+                let mut values = Vec::with_capacity(types.len());
+                let mut offset = 0usize;
+                for field in types {
+                    let len = wire_size(&field.ty) as usize;
+                    values.push(self.inline(&field.ty, &bytes[offset..offset + len])?);
+                    offset += len;
+                }
+                Ok(IValue::Variant {
+                    index: discriminant,
+                    fields: values,
                 })
             }
-            IType::Enum(_) => IValue::Variant {
-                index: discriminant,
-                fields: values,
-            },
-            IType::Boolean
-            | IType::S8
-            | IType::S16
-            | IType::S32
-            | IType::S64
-            | IType::U8
-            | IType::U16
-            | IType::U32
-            | IType::U64
-            | IType::F32
-            | IType::F64
-            | IType::String
-            | IType::ByteArray
-            | IType::Array(_)
-            | IType::Record(_)
-            | IType::Tuple(_) => unreachable!("case_fields gives no case for untagged types"),
-        })
+            _ => Err(AbiError::ValueMismatch {
+                expected: ty.to_string(),
+                given: "a case that does not fit its type".into(),
+            }),
+        }
     }
 
     /// Decodes one inline (record field or array element) value from exactly

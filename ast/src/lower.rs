@@ -13,7 +13,7 @@
 //!   record's packed bytes.
 
 use crate::abi::{case_fields, DISCRIMINANT_SIZE};
-use crate::abi::{element_tag, record_size, wire_size, WasmValue, BYTES_TAG};
+use crate::abi::{element_tag, record_size, tuple_size, wire_size, WasmValue, BYTES_TAG};
 use crate::error::AbiError;
 use crate::memory::GuestMemoryMut;
 use crate::types::{IRecordType, IType, IValue};
@@ -139,17 +139,20 @@ pub fn lower_boxed<G: GuestMemoryMut>(
     ty: &IType,
     value: &IValue,
 ) -> Result<u32, AbiError> {
-    let mut buf = Vec::new();
+    // Each block is built in one buffer of its exact size, as a record's is.
+    let mut buf;
     match (ty, value) {
         (IType::Record(r), IValue::Record(fields)) => return lower_record(guest, r, fields),
         (IType::Tuple(types), IValue::Tuple(values)) if types.len() == values.len() => {
+            buf = Vec::with_capacity(tuple_size(types) as usize);
             for (t, v) in types.iter().zip(values) {
                 write_inline(guest, t, v, &mut buf)?;
             }
         }
         (IType::Option(inner), IValue::Option(v)) => match v {
-            None => buf.extend_from_slice(&0u32.to_le_bytes()),
+            None => buf = 0u32.to_le_bytes().to_vec(),
             Some(v) => {
+                buf = Vec::with_capacity((DISCRIMINANT_SIZE + wire_size(inner)) as usize);
                 buf.extend_from_slice(&1u32.to_le_bytes());
                 write_inline(guest, inner, v, &mut buf)?;
             }
@@ -159,6 +162,7 @@ pub fn lower_boxed<G: GuestMemoryMut>(
                 Ok(v) => (0u32, ok, v),
                 Err(v) => (1u32, err, v),
             };
+            buf = Vec::with_capacity((DISCRIMINANT_SIZE + wire_size(t)) as usize);
             buf.extend_from_slice(&discriminant.to_le_bytes());
             write_inline(guest, t, v, &mut buf)?;
         }
@@ -167,10 +171,7 @@ pub fn lower_boxed<G: GuestMemoryMut>(
             if types.len() != fields.len() {
                 return Err(mismatch(ty, value));
             }
-            buf.reserve(
-                DISCRIMINANT_SIZE as usize
-                    + types.iter().map(|t| wire_size(t) as usize).sum::<usize>(),
-            );
+            buf = Vec::with_capacity(DISCRIMINANT_SIZE as usize + types.payload_size() as usize);
             buf.extend_from_slice(&index.to_le_bytes());
             for (t, v) in types.into_iter().zip(fields) {
                 write_inline(guest, t, v, &mut buf)?;

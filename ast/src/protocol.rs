@@ -11,6 +11,8 @@
 //!
 //! Lowering an export's arguments is [`crate::lower::lower_argument`], one argument at a time.
 
+use std::borrow::Cow;
+
 use crate::abi::OutputKind;
 use crate::error::AbiError;
 use crate::lift::{lift_result_from, Lifter};
@@ -99,9 +101,10 @@ pub fn take_output_with<G: Guest, R>(
                 ))),
             };
         }
-        OutputKind::Sized(ty) => ty.clone(),
-        OutputKind::Record(r) => IType::Record(r.clone()),
-        OutputKind::Boxed(ty) => ty.clone(),
+        // Borrowed: a clone of an extension type (`Option<String>`) would allocate its boxes
+        // on every call; a record's type is an `Arc`.
+        OutputKind::Sized(ty) | OutputKind::Boxed(ty) => Cow::Borrowed(ty),
+        OutputKind::Record(r) => Cow::Owned(IType::Record(r.clone())),
     };
     let taken =
         read_result_slots(guest, &ty).and_then(|(ptr, size)| complex(guest, &ty, ptr, size));

@@ -120,8 +120,12 @@ pub(crate) fn expand(item: syn::ItemEnum) -> syn::Result<TokenStream> {
         };
         write_arms.push(quote! {
             #pattern => {
+                let mut raw: ::std::vec::Vec<u8> = ::std::vec::Vec::with_capacity(
+                    4usize #(+ <#owned as #wire_trait>::SIZE)*
+                );
                 raw.extend_from_slice(&#discriminant.to_le_bytes());
                 #(<#owned as #wire_trait>::write(#binds, &mut raw);)*
+                raw
             }
         });
         read_arms.push(quote! {
@@ -143,15 +147,14 @@ pub(crate) fn expand(item: syn::ItemEnum) -> syn::Result<TokenStream> {
         #item
 
         impl #name {
-            /// Writes the enum's tagged block (`docs/abi-extensions.md`); the block goes on
-            /// the release list.
+            /// Writes the enum's tagged block (`docs/abi-extensions.md`) in one buffer of the
+            /// variant's size; the block goes on the release list.
             #[doc(hidden)]
             #[allow(clippy::all, unused_unsafe)]
             pub fn __m_generated_serialize(&self) -> *const u8 {
-                let mut raw: ::std::vec::Vec<u8> = ::std::vec::Vec::new();
-                match self {
+                let raw: ::std::vec::Vec<u8> = match self {
                     #(#write_arms)*
-                }
+                };
                 let result = raw.as_ptr();
                 ::marine_rs_sdk::internal::add_object_to_release(::std::boxed::Box::new(raw));
                 result

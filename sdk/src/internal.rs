@@ -205,6 +205,16 @@ pub trait Wire: Sized + 'static {
     const TAG: u8;
     /// Appends the inline form; buffers it points to are `self`'s own or on the release list.
     fn write(&self, out: &mut Vec<u8>);
+    /// The pointer a value of a boxed type (`Option`, `Result`, tuples, records, enums) travels
+    /// as by itself (an argument or a result): its block, put on the release list, as
+    /// [`Wire::write`] would point to it. `Option`, `Result` and tuples build their block and
+    /// return its pointer directly; this provided form goes through a temporary buffer (and
+    /// gives 0 for a type whose inline form is not a pointer).
+    fn block_ptr(&self) -> u32 {
+        let mut raw = Vec::with_capacity(Self::SIZE);
+        self.write(&mut raw);
+        raw.get(..4).map_or(0, |head| read_le::<u32>(head, 0))
+    }
     /// Reads the inline form from the first [`Wire::SIZE`] bytes of `raw`, taking ownership of
     /// the host-allocated buffers it points to.
     ///
@@ -310,11 +320,10 @@ pub unsafe fn wire_vec_from_raw<T: Wire>(ptr: u32, count: u32) -> Vec<T> {
     items
 }
 
-/// The pointer a boxed value (record, enum, `Option`, `Result`, tuple) travels as.
+/// The pointer a boxed value (record, enum, `Option`, `Result`, tuple) travels as
+/// ([`Wire::block_ptr`]: no buffer besides the block itself).
 pub fn wire_to_ptr<T: Wire>(value: &T) -> u32 {
-    let mut raw = Vec::with_capacity(4);
-    value.write(&mut raw);
-    read_le::<u32>(&raw, 0)
+    value.block_ptr()
 }
 
 /// The boxed value behind a host-given pointer.
@@ -325,14 +334,18 @@ pub unsafe fn wire_from_ptr<T: Wire>(ptr: u32) -> T {
     unsafe { T::read(&ptr.to_le_bytes()) }
 }
 
-/// Puts a block on the release list and appends its pointer (0 for an empty block).
-pub fn write_block(block: Vec<u8>, out: &mut Vec<u8>) {
-    let ptr = if block.is_empty() {
+/// Puts a block on the release list and returns its pointer (0 for an empty block).
+pub fn release_block(block: Vec<u8>) -> u32 {
+    if block.is_empty() {
         0
     } else {
         release_vec(block).0
-    };
-    out.extend_from_slice(&ptr.to_le_bytes());
+    }
+}
+
+/// Puts a block on the release list and appends its pointer (0 for an empty block).
+pub fn write_block(block: Vec<u8>, out: &mut Vec<u8>) {
+    out.extend_from_slice(&release_block(block).to_le_bytes());
 }
 
 /// The discriminant of the tagged block at `ptr` (its first 4 bytes).
@@ -348,15 +361,19 @@ impl<T: Wire> Wire for Option<T> {
     const SIZE: usize = 4;
     const TAG: u8 = 3;
     fn write(&self, out: &mut Vec<u8>) {
-        let mut block = Vec::with_capacity(4 + T::SIZE);
-        match self {
-            None => block.extend_from_slice(&0u32.to_le_bytes()),
+        out.extend_from_slice(&self.block_ptr().to_le_bytes());
+    }
+    fn block_ptr(&self) -> u32 {
+        let block = match self {
+            None => 0u32.to_le_bytes().to_vec(),
             Some(v) => {
+                let mut block = Vec::with_capacity(4 + T::SIZE);
                 block.extend_from_slice(&1u32.to_le_bytes());
                 v.write(&mut block);
+                block
             }
-        }
-        write_block(block, out);
+        };
+        release_block(block)
     }
     unsafe fn read(raw: &[u8]) -> Self {
         let ptr = read_le::<u32>(raw, 0);
@@ -379,18 +396,24 @@ impl<T: Wire, E: Wire> Wire for Result<T, E> {
     const SIZE: usize = 4;
     const TAG: u8 = 3;
     fn write(&self, out: &mut Vec<u8>) {
-        let mut block = Vec::with_capacity(4 + T::SIZE.max(E::SIZE));
-        match self {
+        out.extend_from_slice(&self.block_ptr().to_le_bytes());
+    }
+    fn block_ptr(&self) -> u32 {
+        let block = match self {
             Ok(v) => {
+                let mut block = Vec::with_capacity(4 + T::SIZE);
                 block.extend_from_slice(&0u32.to_le_bytes());
                 v.write(&mut block);
+                block
             }
             Err(e) => {
+                let mut block = Vec::with_capacity(4 + E::SIZE);
                 block.extend_from_slice(&1u32.to_le_bytes());
                 e.write(&mut block);
+                block
             }
-        }
-        write_block(block, out);
+        };
+        release_block(block)
     }
     unsafe fn read(raw: &[u8]) -> Self {
         let ptr = read_le::<u32>(raw, 0);
@@ -415,6 +438,9 @@ impl Wire for () {
     fn write(&self, out: &mut Vec<u8>) {
         write_block(Vec::new(), out);
     }
+    fn block_ptr(&self) -> u32 {
+        0
+    }
     unsafe fn read(_raw: &[u8]) -> Self {}
 }
 
@@ -424,9 +450,12 @@ macro_rules! wire_tuple {
             const SIZE: usize = 4;
             const TAG: u8 = 3;
             fn write(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.block_ptr().to_le_bytes());
+            }
+            fn block_ptr(&self) -> u32 {
                 let mut block = Vec::with_capacity(0 $(+ $name::SIZE)+);
                 $(self.$idx.write(&mut block);)+
-                write_block(block, out);
+                release_block(block)
             }
             unsafe fn read(raw: &[u8]) -> Self {
                 let ptr = read_le::<u32>(raw, 0);

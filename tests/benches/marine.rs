@@ -386,8 +386,8 @@ fn extensions(c: &mut Criterion) {
         ),
     ];
     let mut group = c.benchmark_group("extensions");
-    for (label, func, arg) in cases {
-        let args = [arg];
+    for (label, func, arg) in &cases {
+        let args = [arg.clone()];
         let out = marine.call_with_ivalues("rich_types", func, &args).unwrap();
         assert_eq!(out, args, "{func} echoes its argument");
         group.bench_with_input(
@@ -396,7 +396,112 @@ fn extensions(c: &mut Criterion) {
             |b, args| b.iter(|| marine.call_with_ivalues("rich_types", func, args).unwrap()),
         );
     }
+
+    // Each extension against the record of the same blocks at the same moments: the rows
+    // above are measured one after the other, and this machine's speed moves between them
+    // by more than the difference. The samples of these ids run chunks of record calls and
+    // of extension calls in turn (the order swapped every chunk), each chunk timed; the ratio
+    // is the extension's median chunk time over the record's, so a chunk slowed down by
+    // another process moves neither. It goes to stdout and, after a measuring run, to
+    // `criterion/extensions/interleaved.json`, which render_benchmarks.py reads for figure
+    // 8's "vs the same blocks" ratios. Criterion's own figure for these ids is the time of
+    // one record call plus one extension call.
+    let case = |label: &str| {
+        let (_, func, arg) = cases.iter().find(|(l, ..)| *l == label).unwrap();
+        (*func, [arg.clone()])
+    };
+    let mut interleaved = Vec::new();
+    for (record, extension) in [
+        ("Text { value: String }", "Option<String> Some"),
+        ("ItemBox { item: Item }", "Result<Item, String> Ok"),
+    ] {
+        let (record_func, record_args) = case(record);
+        let (extension_func, extension_args) = case(extension);
+        // Nanoseconds per call of each chunk: (record, extension).
+        let mut chunks: (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+        group.bench_function(
+            BenchmarkId::new("interleaved", format!("{record} + {extension}")),
+            |b| {
+                b.iter_custom(|iters| {
+                    const CHUNK: u64 = 20;
+                    let mut total = Duration::ZERO;
+                    let mut left = iters;
+                    let mut record_first = true;
+                    while left > 0 {
+                        let chunk = left.min(CHUNK);
+                        left -= chunk;
+                        for record_turn in [record_first, !record_first] {
+                            let (func, args, times) = if record_turn {
+                                (record_func, &record_args, &mut chunks.0)
+                            } else {
+                                (extension_func, &extension_args, &mut chunks.1)
+                            };
+                            let start = Instant::now();
+                            for _ in 0..chunk {
+                                black_box(marine.call_with_ivalues("rich_types", func, args))
+                                    .unwrap();
+                            }
+                            let elapsed = start.elapsed();
+                            total += elapsed;
+                            times.push(elapsed.as_nanos() as f64 / chunk as f64);
+                        }
+                        record_first = !record_first;
+                    }
+                    total
+                })
+            },
+        );
+        if !chunks.0.is_empty() {
+            interleaved.push((record, extension, chunks));
+        }
+    }
     group.finish();
+    report_interleaved(&mut interleaved);
+}
+
+/// After a measuring run (more than a test run's one chunk each), prints the interleaved
+/// ratios of [`extensions`] (the extension's median chunk time over the record's) and writes
+/// them to `criterion/extensions/interleaved.json` under the target dir.
+#[allow(clippy::type_complexity)]
+fn report_interleaved(pairs: &mut [(&str, &str, (Vec<f64>, Vec<f64>))]) {
+    fn median(times: &mut [f64]) -> f64 {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    }
+    // A test run (`cargo test --benches`) times one chunk of each: nothing to report.
+    let measured = pairs
+        .iter()
+        .all(|(_, _, (record, extension))| record.len().min(extension.len()) > 1);
+    if pairs.is_empty() || !measured {
+        return;
+    }
+    let mut doc = serde_json::Map::new();
+    for (record, extension, (record_times, extension_times)) in pairs.iter_mut() {
+        let chunks = record_times.len().min(extension_times.len());
+        let (record_ns, extension_ns) = (median(record_times), median(extension_times));
+        let ratio = extension_ns / record_ns;
+        println!(
+            "extensions/interleaved: {extension} {extension_ns:.0} ns / {record} \
+             {record_ns:.0} ns = {ratio:.3}x (medians of {chunks} chunks each)"
+        );
+        doc.insert(
+            extension.to_string(),
+            json!({
+                "vs": record,
+                "median": ratio,
+                "extension_ns": extension_ns,
+                "record_ns": record_ns,
+                "chunks": chunks,
+            }),
+        );
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| marine_e2e::repo_root().join("target"));
+    let dir = target.join("criterion").join("extensions");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap();
+    std::fs::write(dir.join("interleaved.json"), text + "\n").unwrap();
 }
 
 /// Figure 4: creating the 3-module url-downloader service.

@@ -6,31 +6,46 @@ pub enum StorageError {
     TooBig { limit: u64, given: Option<u64> },
 }
 impl StorageError {
-    /// Writes the enum's tagged block (`docs/abi-extensions.md`); the block goes on
-    /// the release list.
+    /// Writes the enum's tagged block (`docs/abi-extensions.md`) in one buffer of the
+    /// variant's size; the block goes on the release list.
     #[doc(hidden)]
     #[allow(clippy::all, unused_unsafe)]
     pub fn __m_generated_serialize(&self) -> *const u8 {
-        let mut raw: ::std::vec::Vec<u8> = ::std::vec::Vec::new();
-        match self {
+        let raw: ::std::vec::Vec<u8> = match self {
             Self::NotFound => {
+                let mut raw: ::std::vec::Vec<u8> = ::std::vec::Vec::with_capacity(
+                    4usize,
+                );
                 raw.extend_from_slice(&0u32.to_le_bytes());
+                raw
             }
             Self::Io(__m_f0) => {
+                let mut raw: ::std::vec::Vec<u8> = ::std::vec::Vec::with_capacity(
+                    4usize
+                        + <::std::string::String as ::marine_rs_sdk::internal::Wire>::SIZE,
+                );
                 raw.extend_from_slice(&1u32.to_le_bytes());
                 <::std::string::String as ::marine_rs_sdk::internal::Wire>::write(
                     __m_f0,
                     &mut raw,
                 );
+                raw
             }
             Self::TooBig { limit: __m_f0, given: __m_f1 } => {
+                let mut raw: ::std::vec::Vec<u8> = ::std::vec::Vec::with_capacity(
+                    4usize + <u64 as ::marine_rs_sdk::internal::Wire>::SIZE
+                        + <::std::option::Option<
+                            u64,
+                        > as ::marine_rs_sdk::internal::Wire>::SIZE,
+                );
                 raw.extend_from_slice(&2u32.to_le_bytes());
                 <u64 as ::marine_rs_sdk::internal::Wire>::write(__m_f0, &mut raw);
                 <::std::option::Option<
                     u64,
                 > as ::marine_rs_sdk::internal::Wire>::write(__m_f1, &mut raw);
+                raw
             }
-        }
+        };
         let result = raw.as_ptr();
         ::marine_rs_sdk::internal::add_object_to_release(::std::boxed::Box::new(raw));
         result
