@@ -350,6 +350,7 @@ def render_compiled_cache(results, values):
         r_floor = second / floor
         speedup = compiled / second
         values[f"cache_{key}_vs_instantiated"] = fmt_ratio(second / instantiated)
+        values[f"cache_{key}_instantiation_vs_floor"] = fmt_ratio(instantiated / floor)
         rows += [
             [f"{what}: **floor**: new wasmtime `Engine`, `Module::deserialize_file` of each "
              "module (no checks, no instantiation)", fmt_time(floor), "1x", ""],
