@@ -968,6 +968,13 @@ mod tests {
         let compiled = engine
             .compile_with_cache("m", &wasm(n), &Limits::default(), options)
             .unwrap();
+        assert_adds(&engine, &compiled, n);
+        let stats = engine.disk_cache_stats();
+        (engine, stats)
+    }
+
+    /// Checks the compiled `wasm(n)` runs: its `add` adds `n`.
+    fn assert_adds(engine: &MarineEngine, compiled: &crate::engine::CompiledModule, n: u32) {
         let mut store = wasmtime::Store::new(engine.engine(), ());
         store.set_epoch_deadline(crate::engine::NO_DEADLINE);
         let instance = wasmtime::Instance::new(&mut store, &compiled.module, &[]).unwrap();
@@ -975,17 +982,20 @@ mod tests {
             .get_typed_func::<i32, i32>(&mut store, "add")
             .unwrap();
         assert_eq!(add.call(&mut store, 1).unwrap(), 1 + n as i32);
-        let stats = engine.disk_cache_stats();
-        (engine, stats)
     }
 
-    fn entries(dir: &Path) -> Vec<PathBuf> {
+    /// The files of `dir` with this extension, sorted.
+    fn files_with(dir: &Path, extension: &str) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
-        out.retain(|p| p.extension().is_some_and(|e| e == EXTENSION));
+        out.retain(|p| p.extension().is_some_and(|e| e == extension));
         out.sort();
         out
+    }
+
+    fn entries(dir: &Path) -> Vec<PathBuf> {
+        files_with(dir, EXTENSION)
     }
 
     /// Compiles the file at `path` on a fresh engine and checks it adds `n`.
@@ -994,22 +1004,12 @@ mod tests {
         let compiled = engine
             .compile_file_with_cache("m", path, &Limits::default(), options)
             .unwrap();
-        let mut store = wasmtime::Store::new(engine.engine(), ());
-        store.set_epoch_deadline(crate::engine::NO_DEADLINE);
-        let instance = wasmtime::Instance::new(&mut store, &compiled.module, &[]).unwrap();
-        let add = instance
-            .get_typed_func::<i32, i32>(&mut store, "add")
-            .unwrap();
-        assert_eq!(add.call(&mut store, 1).unwrap(), 1 + n as i32);
+        assert_adds(&engine, &compiled, n);
         engine.disk_cache_stats()
     }
 
     fn stamp_records(dir: &Path) -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        out.retain(|p| p.extension().is_some_and(|e| e == STAMP_EXTENSION));
-        out
+        files_with(dir, STAMP_EXTENSION)
     }
 
     #[test]
