@@ -122,6 +122,19 @@ impl ModuleInterface {
         Self::from_raw(raw, limits)
     }
 
+    /// Reads the interface from the wasm module of `len` bytes in `file` (positioned at its
+    /// start), as [`ModuleInterface::from_wasm_with_limits`] reads it from the bytes, reading
+    /// only the sections it comes from: the code, data and other sections are stepped over.
+    /// The caller bounds `len` (nothing larger than the file's sections is allocated).
+    pub fn from_file_with_limits<R: std::io::Read + std::io::Seek>(
+        file: R,
+        len: u64,
+        limits: InterfaceLimits,
+    ) -> Result<Self, InterfaceError> {
+        let sections = crate::interface_sections::read_interface_sections(file, len)?;
+        Self::from_wasm_with_limits(&sections, limits)
+    }
+
     fn from_raw(raw: RawModuleInfo, limits: InterfaceLimits) -> Result<Self, InterfaceError> {
         let sdk_version = match raw.sdk_versions.as_slice() {
             [] => None,
@@ -712,6 +725,14 @@ impl RecordResolver<'_> {
     }
 }
 
+/// Whether the custom section `name` is one the interface is read from: metadata (either
+/// prefix) or the SDK version.
+pub(crate) fn is_interface_section(name: &str) -> bool {
+    name == SDK_VERSION_SECTION
+        || name.starts_with(GENERATED_SECTION_PREFIX)
+        || name.starts_with(GENERATED_SECTION_PREFIX_FCE)
+}
+
 /// What one pass over the binary collects.
 struct RawModuleInfo {
     sdk_versions: Vec<String>,
@@ -795,16 +816,14 @@ impl RawModuleInfo {
                         }
                     }
                 }
-                Payload::CustomSection(reader) => {
+                Payload::CustomSection(reader) if is_interface_section(reader.name()) => {
                     let name = reader.name();
                     if name == SDK_VERSION_SECTION {
                         let v = std::str::from_utf8(reader.data()).map_err(|_| {
                             err(SDK_VERSION_SECTION, "the version is not valid UTF-8")
                         })?;
                         sdk_versions.push(v.trim().to_string());
-                    } else if name.starts_with(GENERATED_SECTION_PREFIX)
-                        || name.starts_with(GENERATED_SECTION_PREFIX_FCE)
-                    {
+                    } else {
                         metadata_sections.push((name.to_string(), reader.data().to_vec()));
                     }
                 }

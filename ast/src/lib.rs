@@ -55,6 +55,8 @@ pub mod forward;
 #[cfg(feature = "interface")]
 pub mod interface;
 #[cfg(feature = "interface")]
+mod interface_sections;
+#[cfg(feature = "interface")]
 pub mod it;
 #[cfg(feature = "json")]
 pub mod json;

@@ -347,6 +347,11 @@ pub(crate) struct FileStamp {
 const STAMP_LEN: usize = 8 + 1 + 8 + 4 + 8 + 8 + 8 + 8;
 
 impl FileStamp {
+    /// The file's length when stamped.
+    pub fn size(&self) -> u64 {
+        self.len
+    }
+
     /// The stamp of a file's metadata.
     pub fn of(metadata: &std::fs::Metadata) -> Self {
         #[cfg(unix)]
@@ -1040,6 +1045,24 @@ mod tests {
             (1, 1),
             "the record is used"
         );
+
+        // The code gone from the cache, the record kept: looked up once (one miss), then
+        // read, compiled and stored again.
+        for entry in entries(&cache_dir) {
+            std::fs::remove_file(entry).unwrap();
+        }
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!(
+            (
+                stats.hits,
+                stats.misses,
+                stats.stores,
+                stats.digests_recalled
+            ),
+            (0, 1, 1, 1)
+        );
+        let stats = compile_file_fresh(&options, &wasm_path, 4);
+        assert_eq!((stats.hits, stats.digests_recalled), (1, 1));
 
         // A damaged record is ignored (the bytes are hashed) and written again.
         let mut damaged = std::fs::read(&record).unwrap();

@@ -36,7 +36,7 @@ use crate::disk_cache::{
 };
 use crate::errors::{MarineError, WasmtimeError};
 use crate::files::{read_limited, ReadFileError};
-use crate::interface::ModuleInterface;
+use crate::interface::{InterfaceError, ModuleInterface};
 use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 use crate::store::StoreState;
 
@@ -148,6 +148,29 @@ struct CompileRequest<'a> {
     /// The SHA-256 of `wasm` when already known (from the disk cache's record of an
     /// unchanged file), so the bytes are not hashed again.
     wasm_digest: Option<[u8; 32]>,
+    /// Whether stored compiled code for these bytes was already looked up and not found (it
+    /// is not looked up, nor counted as a miss, again).
+    stored_looked_up: bool,
+}
+
+/// What stored compiled code gives for a file whose digest the disk cache recorded.
+enum FromStored {
+    /// The module, with its interface read from the file's interface sections.
+    Compiled(Arc<CompiledModule>),
+    /// No stored code is usable for these bytes: they are read and compiled.
+    NoCode,
+    /// The file is no longer the one stamped: its bytes are read and hashed.
+    FileChanged,
+}
+
+/// A module file whose digest the disk cache recorded under its current stamp.
+struct StoredRequest<'a> {
+    name: &'a str,
+    path: &'a Path,
+    stamp: &'a FileStamp,
+    digest: &'a [u8; 32],
+    limits: &'a Limits,
+    cache: &'a DiskCacheOptions,
 }
 
 /// Limits that refuse no module shape: [`MarineEngine::precompile`] measures a module for
@@ -534,6 +557,30 @@ impl MarineEngine {
                 return Ok(compiled.clone());
             }
         }
+        let disk = self.disk_cache_for(cache);
+        let mut recalled = disk.as_ref().and_then(|d| d.recall_digest(path, &stamp));
+        // Whether the stored code for the recalled digest was looked up (and not found).
+        let mut stored_looked_up = false;
+        if let Some(digest) = &recalled {
+            Counters::bump(&self.inner.disk_counters.digests_recalled, 1);
+            let request = StoredRequest {
+                name,
+                path,
+                stamp: &stamp,
+                digest,
+                limits,
+                cache,
+            };
+            match self.compile_from_stored(&request, disk.as_deref())? {
+                FromStored::Compiled(compiled) => {
+                    self.files()
+                        .insert(path.to_path_buf(), (stamp, compiled.clone()));
+                    return Ok(compiled);
+                }
+                FromStored::NoCode => stored_looked_up = true,
+                FromStored::FileChanged => recalled = None,
+            }
+        }
         let wasm = read_limited(path, limits.max_module_size).map_err(|e| match e {
             ReadFileError::Io(source) => io_err(source),
             ReadFileError::TooLarge { limit, size } => MarineError::Limit(LimitExceeded {
@@ -547,11 +594,14 @@ impl MarineEngine {
             }),
         })?;
         // Stamp taken before the read: a write in between makes the next load read again,
-        // here and in the disk cache's record of the file.
-        let disk = self.disk_cache_for(cache);
-        let recalled = disk.as_ref().and_then(|d| d.recall_digest(path, &stamp));
-        if recalled.is_some() {
-            Counters::bump(&self.inner.disk_counters.digests_recalled, 1);
+        // here and in the disk cache's record of the file. The recalled digest is that of the
+        // stamped file: used only if the file is still the one stamped after the read (a
+        // file replaced or written since has another inode or status-change time).
+        if recalled.is_some()
+            && !matches!(std::fs::metadata(path), Ok(m) if FileStamp::of(&m) == stamp)
+        {
+            recalled = None;
+            stored_looked_up = false;
         }
         let wasm_digest = recalled.unwrap_or_else(|| disk_cache::digest(&wasm));
         let compiled = self.compile_inner(&CompileRequest {
@@ -561,6 +611,7 @@ impl MarineEngine {
             cache,
             wasm_path: Some(path),
             wasm_digest: Some(wasm_digest),
+            stored_looked_up,
         })?;
         if let (Some(disk), None) = (&disk, recalled) {
             disk.remember_digest(path, &stamp, &wasm_digest);
@@ -600,6 +651,7 @@ impl MarineEngine {
             cache: &self.disk_cache(),
             wasm_path: None,
             wasm_digest: None,
+            stored_looked_up: false,
         })
     }
 
@@ -618,6 +670,7 @@ impl MarineEngine {
             cache,
             wasm_path: None,
             wasm_digest: None,
+            stored_looked_up: false,
         })
     }
 
@@ -637,6 +690,17 @@ impl MarineEngine {
         }
         let interface = parse_interface(name, wasm, limits)?;
         let (module, metrics) = self.machine_code(req, &wasm_digest, &interface)?;
+        Ok(self.remember(key, interface, module, metrics))
+    }
+
+    /// The compiled module of these parts, kept in the in-memory cache under `key`.
+    fn remember(
+        &self,
+        key: ContentKey,
+        interface: ModuleInterface,
+        module: Module,
+        metrics: ModuleMetrics,
+    ) -> Arc<CompiledModule> {
         let plans = interface
             .functions
             .iter()
@@ -650,7 +714,60 @@ impl MarineEngine {
             linked: Mutex::new(Vec::new()),
         });
         self.lock().insert(key, compiled.clone());
-        Ok(compiled)
+        compiled
+    }
+
+    /// The module of an unchanged file whose digest the disk cache recorded, without reading
+    /// all of the file: from the in-memory cache, or from stored compiled code (a trusted
+    /// `.cwasm` or the disk cache's entry) with the interface read from the file's interface
+    /// sections alone (its code and data are stepped over). `None` when there is no stored
+    /// code for it, or the file is no longer the one stamped: the caller reads and compiles.
+    fn compile_from_stored(
+        &self,
+        req: &StoredRequest<'_>,
+        disk: Option<&DiskCache>,
+    ) -> Result<FromStored, MarineError> {
+        let (name, limits) = (req.name, req.limits);
+        let size = req.stamp.size();
+        if size > limits.max_module_size {
+            return Ok(FromStored::NoCode); // refused by the read, with the file named
+        }
+        let key = ContentKey(*req.digest);
+        let hit = self.lock().get(&key);
+        if let Some(hit) = hit {
+            limits.check(name, &hit.metrics)?;
+            return Ok(FromStored::Compiled(hit));
+        }
+        let disk_key = cache_key(&self.inner.engine_digest, req.digest);
+        let Some((module, metrics)) =
+            self.stored_code(name, Some(req.path), req.cache, &disk_key, disk)
+        else {
+            return Ok(FromStored::NoCode);
+        };
+        if metrics.size != size {
+            log::warn!("module `{name}`: stored compiled code ignored: it measured other bytes");
+            return Ok(FromStored::NoCode);
+        }
+        limits.check(name, &metrics)?;
+        // The interface is read from the file stamped, checked again once read (a file
+        // replaced or written since has another inode or status-change time).
+        let Ok(file) = std::fs::File::open(req.path) else {
+            return Ok(FromStored::FileChanged);
+        };
+        let unchanged = |file: &std::fs::File| matches!(file.metadata(), Ok(m) if FileStamp::of(&m) == *req.stamp);
+        if !unchanged(&file) {
+            return Ok(FromStored::FileChanged);
+        }
+        let mut reader = std::io::BufReader::new(file);
+        let interface =
+            ModuleInterface::from_file_with_limits(&mut reader, size, limits.interface());
+        if !unchanged(reader.get_ref()) {
+            return Ok(FromStored::FileChanged);
+        }
+        let interface = interface.map_err(|e| interface_error(name, limits, e))?;
+        Ok(FromStored::Compiled(
+            self.remember(key, interface, module, metrics),
+        ))
     }
 
     /// The module's machine code and shape: from a trusted precompiled file next to the
@@ -666,7 +783,11 @@ impl MarineEngine {
         let (name, wasm, limits) = (req.name, req.wasm, req.limits);
         let disk = self.disk_cache_for(req.cache);
         let key = cache_key(&self.inner.engine_digest, wasm_digest);
-        if let Some((module, metrics)) = self.stored_code(req, &key, disk.as_deref()) {
+        let stored = match req.stored_looked_up {
+            true => None,
+            false => self.stored_code(name, req.wasm_path, req.cache, &key, disk.as_deref()),
+        };
+        if let Some((module, metrics)) = stored {
             if metrics.size == wasm.len() as u64 {
                 limits.check(name, &metrics)?;
                 return Ok((module, metrics));
@@ -689,18 +810,19 @@ impl MarineEngine {
     /// error: the caller compiles instead.
     fn stored_code(
         &self,
-        req: &CompileRequest<'_>,
+        name: &str,
+        wasm_path: Option<&Path>,
+        cache: &DiskCacheOptions,
         key: &[u8; 32],
         disk: Option<&DiskCache>,
     ) -> Option<(Module, ModuleMetrics)> {
-        let (name, engine) = (req.name, &self.inner.engine);
+        let engine = &self.inner.engine;
         let counters = &self.inner.disk_counters;
-        let precompiled = req
-            .wasm_path
+        let precompiled = wasm_path
             .map(disk_cache::precompiled_path)
             .filter(|p| p.exists());
         if let Some(cwasm) = precompiled {
-            if !req.cache.trust_precompiled {
+            if !cache.trust_precompiled {
                 Counters::bump(&counters.precompiled_ignored, 1);
                 log::debug!(
                     "module `{name}`: ignoring {} (precompiled files are not trusted)",
@@ -807,7 +929,13 @@ fn parse_interface(
     wasm: &[u8],
     limits: &Limits,
 ) -> Result<ModuleInterface, MarineError> {
-    ModuleInterface::from_wasm_with_limits(wasm, limits.interface()).map_err(|e| match e.limit {
+    ModuleInterface::from_wasm_with_limits(wasm, limits.interface())
+        .map_err(|e| interface_error(name, limits, e))
+}
+
+/// The error of module `name` whose interface could not be read under `limits`.
+fn interface_error(name: &str, limits: &Limits, e: InterfaceError) -> MarineError {
+    match e.limit {
         Some(kind) => MarineError::Limit(LimitExceeded {
             module: name.to_string(),
             kind,
@@ -822,7 +950,7 @@ fn parse_interface(
             section: e.section,
             reason: e.reason,
         },
-    })
+    }
 }
 
 #[cfg(test)]

@@ -245,6 +245,20 @@ fn json_put_get(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // The floor of any API taking and giving `serde_json::Value`s: serde_json alone reading the
+    // argument tree into its Rust values (consuming it, as the call does) and building the
+    // result's tree of the same bytes. As for the call below, the result is dropped outside the
+    // timing.
+    group.bench_function("Value floor: serde_json from_value + to_value", |b| {
+        b.iter_batched(
+            || args_value.clone(),
+            |args| {
+                let (_, parsed): (String, Vec<u8>) = serde_json::from_value(args).unwrap();
+                serde_json::to_value(&parsed).unwrap()
+            },
+            BatchSize::LargeInput,
+        )
+    });
     // The argument is consumed by the call (its drop is part of the call's cost).
     group.bench_function("MarineService::call_with_json (Value)", |b| {
         b.iter_batched(

@@ -9,6 +9,7 @@ mod compat_mixed;
 mod compat_official;
 mod compat_older;
 mod compat_service;
+mod disk_cache;
 mod greeting;
 mod hostile;
 mod isolation;
