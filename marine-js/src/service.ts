@@ -135,6 +135,14 @@ const HOST_NAMESPACES = new Set([
   "__marine_host_api_v3",
 ]);
 
+/** An export called from JavaScript, as the engine resolved it. */
+interface ResolvedFunction {
+  /** The engine's id for it (`Engine.functionId`). */
+  id: number;
+  /** True when its result comes as the string itself, not JSON (`Engine.resultIsText`). */
+  text: boolean;
+}
+
 /** One instantiated module: what the service keeps besides the engine's registration. */
 interface Loaded {
   instance: WebAssembly.Instance;
@@ -151,8 +159,8 @@ export class MarineService {
   readonly #loaded = new Map<string, Loaded>();
   /** True once a module wrote to stderr since the lines were last cleared. */
   #stderrWritten = false;
-  /** The engine's ids of the functions called so far, by module and function name. */
-  readonly #functionIds = new Map<string, Map<string, number>>();
+  /** The functions called so far as the engine resolved them, by module and function name. */
+  readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
   #spawnSync: SpawnSync | undefined;
@@ -180,19 +188,36 @@ export class MarineService {
         throw typed(e);
       }
     })();
-    const described = JSON.parse(engine.configModules()) as { modules: ModuleSettings[] };
-    const settings = new Map(described.modules.map((m) => [m.name, m]));
-    for (const name of Object.keys(options.modules)) {
-      if (!settings.has(name)) {
-        throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
+    let service: MarineService | undefined;
+    try {
+      const described = JSON.parse(engine.configModules()) as { modules: ModuleSettings[] };
+      const settings = new Map(described.modules.map((m) => [m.name, m]));
+      for (const name of Object.keys(options.modules)) {
+        if (!settings.has(name)) {
+          throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
+        }
       }
+      service = new MarineService(engine, settings, options);
+      await service.#start(described.modules, options);
+      return service;
+    } catch (e) {
+      // The engine holds the half-made service's instances and callbacks: freed now, not left
+      // to a garbage collector that cannot see through them.
+      if (service) service.terminate();
+      else engine.free();
+      throw e;
     }
-    const service = new MarineService(engine, settings, options);
+  }
+
+  /** Reads, compiles, links and starts the modules of a service being created. */
+  async #start(modules: ModuleSettings[], options: CreateOptions): Promise<void> {
+    const engine = this.#engine;
+    const settings = this.#settings;
     if ([...settings.values()].some((m) => Object.keys(m.mountedBinaries).length > 0)) {
-      service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync as unknown as SpawnSync, () => undefined);
+      this.#spawnSync = await import("node:child_process").then((m) => m.spawnSync as unknown as SpawnSync, () => undefined);
     }
     const given = new Map<string, Uint8Array>();
-    for (const { name } of described.modules) {
+    for (const { name } of modules) {
       const source = options.modules[name];
       if (source === undefined) {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
@@ -203,7 +228,7 @@ export class MarineService {
         (await bytesOf(source).catch((e: unknown) => {
           throw new ConfigError(`module \`${name}\`: cannot read its bytes: ${String(e)}`, "Config", name, null);
         }));
-      service.#call(() => engine.addModule(name, bytes));
+      this.#call(() => engine.addModule(name, bytes));
       given.set(name, bytes);
     }
     // Modules compiled before (the same bytes and memory cap, in this realm) are reused; the
@@ -212,8 +237,8 @@ export class MarineService {
     const compiling: Promise<unknown>[] = [];
     for (const [name, bytes] of given) {
       // The engine returns other bytes when it capped the module's memory at its limit.
-      const toCompile = service.#call(() => engine.moduleBytes(name)) ?? bytes;
-      const key = service.#call(() => engine.moduleKey(name));
+      const toCompile = this.#call(() => engine.moduleBytes(name)) ?? bytes;
+      const key = this.#call(() => engine.moduleKey(name));
       const cached = cachedModule(key);
       if (cached) {
         compiled.set(name, cached);
@@ -222,12 +247,11 @@ export class MarineService {
       }
     }
     if (compiling.length > 0) await Promise.all(compiling);
-    const order = service.#call(() => engine.loadOrder());
+    const order = this.#call(() => engine.loadOrder());
     for (const name of order) {
-      const pending = service.#instantiate(name, compiled.get(name)!);
+      const pending = this.#instantiate(name, compiled.get(name)!);
       if (pending) await pending;
     }
-    return service;
   }
 
   /** Runs an engine call, turning what it throws into typed errors. */
@@ -343,19 +367,20 @@ export class MarineService {
     return (...args: unknown[]) => engine.callImportWith(id, args);
   }
 
-  /** The engine's id of `module.func` (looked up once; thrown errors as from a call). */
-  #functionId(module: string, func: string): number {
-    let ids = this.#functionIds.get(module);
-    if (ids === undefined) {
-      ids = new Map();
-      this.#functionIds.set(module, ids);
+  /** `module.func` as the engine resolved it (once; thrown errors as from a call). */
+  #function(module: string, func: string): ResolvedFunction {
+    let functions = this.#functions.get(module);
+    if (functions === undefined) {
+      functions = new Map();
+      this.#functions.set(module, functions);
     }
-    let id = ids.get(func);
-    if (id === undefined) {
-      id = this.#engine.functionId(module, func);
-      ids.set(func, id);
+    let resolved = functions.get(func);
+    if (resolved === undefined) {
+      const id = this.#engine.functionId(module, func);
+      resolved = { id, text: this.#engine.resultIsText(id) };
+      functions.set(func, resolved);
     }
-    return id;
+    return resolved;
   }
 
   /**
@@ -400,7 +425,7 @@ export class MarineService {
           }
         }
       }
-      const id = this.#functionId(module, func);
+      const { id, text } = this.#function(module, func);
       const json = JSON.stringify(jsonArgs);
       const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
       const bytesOut = options?.bytes === true;
@@ -409,7 +434,8 @@ export class MarineService {
         first >= 0 && byteArgs === undefined
           ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
           : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
-      return typeof out === "string" ? JSON.parse(out) : out;
+      // A string result comes as the string itself, anything else as JSON text (or bytes).
+      return typeof out === "string" && !text ? JSON.parse(out) : out;
     } catch (e) {
       const error = typed(e);
       if (error instanceof TrapError) {
@@ -483,7 +509,7 @@ export class MarineService {
   async load(module: string, source: ModuleSource): Promise<void> {
     this.#alive();
     const bytes = await bytesOf(source);
-    this.#functionIds.delete(module);
+    this.#functions.delete(module);
     this.#call(() => this.#engine.addModule(module, bytes));
     try {
       this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
@@ -507,7 +533,18 @@ export class MarineService {
     this.#alive();
     this.#call(() => this.#engine.unload(module));
     this.#loaded.delete(module);
-    this.#functionIds.delete(module);
+    this.#functions.delete(module);
+  }
+
+  /**
+   * For debugging: the engine's tables of ids (each export called so far, and each module
+   * import linked): how many ids are `live` and how many `slots` each table holds. Unloading
+   * a module frees its ids for reuse, so `slots` stays at the most ids live at once, however
+   * often modules are loaded again.
+   */
+  idStats(): { functions: { live: number; slots: number }; imports: { live: number; slots: number } } {
+    this.#alive();
+    return JSON.parse(this.#engine.idStats()) as ReturnType<MarineService["idStats"]>;
   }
 
   /** Releases the service; later calls throw. */

@@ -36,7 +36,8 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{call_wasm, from_js, guest_may_run, to_js, JsGuest, JsInstance};
+use crate::guest::{call_wasm, from_js, guest_may_run, to_js, CallError, JsGuest, JsInstance};
+use crate::ids::{IdStats, IdTable, TableFull, MAX_SLOTS};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
@@ -60,13 +61,23 @@ impl std::ops::Deref for Module {
     }
 }
 
-/// What a call returns: JSON text, or the bytes of a byte-array result.
+/// What a call returns: JSON text, the text of a string result, or the bytes of a byte-array
+/// result.
 #[derive(Debug)]
 pub enum CallOutput {
     /// The result as JSON text (`null` without one).
     Json(String),
+    /// The result of a function whose output is `string` ([`returns_text`]): the text itself,
+    /// not JSON.
+    Text(String),
     /// The bytes of a `Vec<u8>` result.
     Bytes(Uint8Array),
+}
+
+/// True when a call of `signature` gives its result as [`CallOutput::Text`]: its output is
+/// `string`.
+pub fn returns_text(signature: &FunctionSignature) -> bool {
+    matches!(signature.outputs.as_slice(), [IType::String])
 }
 
 /// `Vec<u8>`, in either of its two interface forms.
@@ -124,7 +135,7 @@ fn check_bytes(memory: &JsInstance, at: GuestBytes) -> Result<(), AbiError> {
     while offset < at.len {
         let n = UTF8_CHUNK.min(at.len - offset);
         let piece = &mut chunk[..n as usize];
-        memory.subarray(at.ptr + offset, n).copy_to(piece);
+        memory.read_into(at.ptr + offset, piece);
         check.feed(piece)?;
         offset += n;
     }
@@ -230,11 +241,12 @@ pub struct Service {
     config: ServiceConfig,
     modules: RefCell<BTreeMap<String, Rc<Module>>>,
     instances: RefCell<BTreeMap<String, Rc<JsInstance>>>,
-    /// Linked module imports, by the id [`Service::import_id`] gave (`None` once their
+    /// Linked module imports, by the id [`Service::import_id`] gave (freed when their
     /// importer is unloaded).
-    linked: RefCell<Vec<Option<Rc<LinkedImport>>>>,
-    /// Resolved exports, by the id [`Service::function_id`] gave.
-    functions: RefCell<Vec<Rc<ResolvedFunction>>>,
+    linked: RefCell<IdTable<Rc<LinkedImport>>>,
+    /// Resolved exports, by the id [`Service::function_id`] gave (freed when their module is
+    /// unloaded).
+    functions: RefCell<IdTable<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
     logger: RefCell<Option<Function>>,
     stderr_probe: RefCell<Option<Function>>,
@@ -523,69 +535,68 @@ impl Service {
         }
         self.instances.borrow_mut().remove(name);
         self.modules.borrow_mut().remove(name);
-        for slot in self.linked.borrow_mut().iter_mut() {
-            if slot.as_ref().is_some_and(|l| l.importer == name) {
-                *slot = None;
-            }
-        }
-        // Resolved exports of the module keep only a weak reference to it (and their ids stay
-        // unused: a later call through one looks the export up by name).
+        // The module's ids are freed for reuse; kept ones are refused from now on.
+        self.linked.borrow_mut().retain(|l| l.importer != name);
+        self.functions.borrow_mut().retain(|f| f.module != name);
         Ok(())
     }
 
-    /// See [`crate::Engine::call`]: `byte_args` holds, at the position of each positional
-    /// argument given as a `Uint8Array`, its bytes (the JSON holds anything there); with
-    /// `bytes_out`, a byte-array result comes back as [`CallOutput::Bytes`].
-    pub fn call_json(
-        &self,
-        module: &str,
-        function: &str,
-        args_json: &str,
-        byte_args: Vec<Option<Uint8Array>>,
-        call_parameters_json: Option<&str>,
-        bytes_out: bool,
-    ) -> Result<CallOutput, EngineError> {
-        self.call_resolved(
-            module,
-            function,
-            || self.plan(module, function),
-            args_json,
-            byte_args,
-            call_parameters_json,
-            bytes_out,
-        )
-    }
-
     /// An id for calls of `module.function` from JavaScript ([`Service::call_by_id`]): the
-    /// export is looked up once. The same id for the same export of the same loaded module.
-    pub fn function_id(&self, module: &str, function: &str) -> Result<u32, EngineError> {
+    /// export is looked up once. The same id for the same export of the same loaded module;
+    /// freed when the module is unloaded (see [`crate::ids`]).
+    pub fn function_id(&self, module: &str, function: &str) -> Result<f64, EngineError> {
         let (definition, plan) = self.plan(module, function)?;
         let mut functions = self.functions.borrow_mut();
-        let same = |f: &ResolvedFunction| {
+        let same = |f: &Rc<ResolvedFunction>| {
             f.module == module
                 && f.function == function
                 && f.definition
                     .upgrade()
                     .is_some_and(|d| Rc::ptr_eq(&d, &definition))
         };
-        if let Some(id) = functions.iter().position(|f| same(f)) {
-            return Ok(id as u32);
+        if let Some(id) = functions.find(same) {
+            return Ok(id);
         }
-        functions.push(Rc::new(ResolvedFunction {
-            module: module.into(),
-            function: function.into(),
-            definition: Rc::downgrade(&definition),
-            plan,
-        }));
-        Ok((functions.len() - 1) as u32)
+        functions
+            .insert(Rc::new(ResolvedFunction {
+                module: module.into(),
+                function: function.into(),
+                definition: Rc::downgrade(&definition),
+                plan,
+            }))
+            .map_err(|TableFull| EngineError::NoSuchFunction {
+                module: module.into(),
+                function: format!("{function} (no id for it: {MAX_SLOTS} functions have one)"),
+            })
     }
 
-    /// [`Service::call_json`] of the export [`Service::function_id`] gave `id` for. When its
-    /// module was unloaded (or replaced) since, the export is looked up by name again, with
-    /// the errors of a call by name.
+    /// True when the export of `id` returns a string, given as [`CallOutput::Text`] (false for
+    /// an id of no function).
+    pub fn result_is_text(&self, id: f64) -> bool {
+        self.functions
+            .borrow()
+            .get(id)
+            .is_some_and(|f| returns_text(&f.plan.signature))
+    }
+
+    /// How many ids of resolved exports and of linked imports are live, and how many slots
+    /// each table holds.
+    pub fn id_stats(&self) -> (IdStats, IdStats) {
+        (
+            self.functions.borrow().stats(),
+            self.linked.borrow().stats(),
+        )
+    }
+
+    /// Calls the export [`Service::function_id`] gave `id` for, with JSON arguments (see
+    /// [`crate::Engine::call_function`]): `byte_args` holds, at the position of each
+    /// positional argument given as a `Uint8Array`, its bytes (the JSON holds anything
+    /// there); with `bytes_out`, a byte-array result comes back as [`CallOutput::Bytes`]. An
+    /// id whose module was unloaded since (a stale id), or never given, is refused as a call
+    /// of no function.
     pub fn call_by_id(
         &self,
-        id: u32,
+        id: f64,
         args_json: &str,
         byte_args: Vec<Option<Uint8Array>>,
         call_parameters_json: Option<&str>,
@@ -594,11 +605,11 @@ impl Service {
         let resolved = self
             .functions
             .borrow()
-            .get(id as usize)
+            .get(id)
             .cloned()
             .ok_or_else(|| EngineError::NoSuchFunction {
                 module: String::new(),
-                function: format!("#{id}"),
+                function: format!("#{id} (an id of no function resolved now: its module was unloaded, or it was never given)"),
             })?;
         let (module, function) = (resolved.module.as_str(), resolved.function.as_str());
         self.call_resolved(
@@ -618,7 +629,7 @@ impl Service {
         )
     }
 
-    /// The body of [`Service::call_json`], `resolve` giving the export's definition and plan
+    /// The body of [`Service::call_by_id`], `resolve` giving the export's definition and plan
     /// (after the arguments' JSON is parsed, as a call by name reports its errors).
     #[allow(clippy::too_many_arguments)]
     fn call_resolved(
@@ -717,6 +728,17 @@ impl Service {
         )?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
+            // JavaScript takes the result of such a function as text, never as JSON.
+            Output::Value(output) if returns_text(&plan.signature) => match output {
+                Some(IValue::String(text)) => CallOutput::Text(text),
+                other => {
+                    return Err(EngineError::UnexpectedResults {
+                        module: module.into(),
+                        function: function.into(),
+                        message: format!("internal: {other:?} for a `string` output"),
+                    })
+                }
+            },
             Output::Value(output) => {
                 let values: Vec<IValue> = output.into_iter().collect();
                 CallOutput::Json(ivalues_to_json(&values, &plan.signature.outputs).to_string())
@@ -750,7 +772,7 @@ impl Service {
 
     /// Calls `function` of `module` (its `definition` and call `plan`) with interface values:
     /// lowering, the call, the output. The values are typed by the plan's signature already:
-    /// converted from JSON against it ([`Service::call_json`]), or lifted by an import
+    /// converted from JSON against it ([`Service::call_by_id`]), or lifted by an import
     /// signature that linking checked against it ([`Service::forward`]).
     #[allow(clippy::too_many_arguments)]
     fn invoke(
@@ -839,10 +861,13 @@ impl Service {
             .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
-        let returned = instance.in_guest(|| call_wasm(&export, &params));
-        let returned = match returned {
-            Ok(value) => value,
-            Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
+        let raw = match instance.in_guest(|| call_wasm(&export, &params, &plan.wasm.results)) {
+            Ok(raw) => Ok(raw),
+            Err(CallError::Thrown(thrown)) => {
+                return Err(self.failure_of(module, function, &thrown))
+            }
+            // Reported once a byte-array output (which has no wasm result) is ruled out.
+            Err(CallError::Unexpected(message)) => Err(message),
         };
         let warn_release = |release: AbiError| {
             self.warn(
@@ -884,18 +909,11 @@ impl Service {
                 };
             }
         }
-        let raw = match plan.wasm.results.first() {
-            None => None,
-            Some(ty) => {
-                Some(
-                    from_js(*ty, &returned).ok_or_else(|| EngineError::UnexpectedResults {
-                        module: module.into(),
-                        function: function.into(),
-                        message: format!("{} is not a {ty}", js_error_text(&returned)),
-                    })?,
-                )
-            }
-        };
+        let raw = raw.map_err(|message| EngineError::UnexpectedResults {
+            module: module.into(),
+            function: function.into(),
+            message,
+        })?;
         let taken = take_output(&mut JsGuest(instance), &plan.output, raw, warn_release);
         match taken {
             Ok(value) => Ok(Output::Value(value)),
@@ -967,7 +985,8 @@ impl Service {
     ) -> Result<JsValue, JsValue> {
         // The importer ran up to here: its memory may have grown.
         guest_may_run();
-        self.imported_signature(importer, namespace, import)
+        let returned = self
+            .imported_signature(importer, namespace, import)
             .and_then(|sig| {
                 let params = wasm_params(&flatten_signature(&sig).params, args);
                 let releases_caller = sig.arguments.iter().any(|a| a.ty.is_complex());
@@ -980,34 +999,36 @@ impl Service {
                     releases_caller,
                     None,
                 )
-            })
-            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
-            .map_err(|e| self.fail_import(importer, namespace, import, e))
+            });
+        self.import_returned(importer, namespace, import, returned)
     }
 
     /// Resolves the module import `namespace.import` of `importer` once, for calls through
     /// [`Service::call_linked`]: `None` when the importer's interface does not declare it
     /// (its calls then fail as [`Service::call_import`] reports it).
-    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<u32> {
+    /// Freed when the importer is unloaded; `None` too when the table is full (the import
+    /// then works by name).
+    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<f64> {
         let signature = self.imported_signature(importer, namespace, import).ok()?;
         let params = flatten_signature(&signature).params;
         let releases_caller = signature.arguments.iter().any(|a| a.ty.is_complex());
-        let mut linked = self.linked.borrow_mut();
-        linked.push(Some(Rc::new(LinkedImport {
-            importer: importer.into(),
-            namespace: namespace.into(),
-            import: import.into(),
-            signature,
-            params,
-            releases_caller,
-            targets: ImportTargets::default(),
-        })));
-        Some((linked.len() - 1) as u32)
+        self.linked
+            .borrow_mut()
+            .insert(Rc::new(LinkedImport {
+                importer: importer.into(),
+                namespace: namespace.into(),
+                import: import.into(),
+                signature,
+                params,
+                releases_caller,
+                targets: ImportTargets::default(),
+            }))
+            .ok()
     }
 
     /// The number of wasm parameters of the linked import `id` when there are at most four
     /// and all are `i32` (so [`Service::call_linked`] can take them as numbers), else `-1`.
-    pub fn import_i32_arity(&self, id: u32) -> i32 {
+    pub fn import_i32_arity(&self, id: f64) -> i32 {
         match self.linked_import(id) {
             Some(l) if l.params.len() <= 4 && l.params.iter().all(|t| *t == WasmType::I32) => {
                 l.params.len() as i32
@@ -1016,8 +1037,8 @@ impl Service {
         }
     }
 
-    fn linked_import(&self, id: u32) -> Option<Rc<LinkedImport>> {
-        self.linked.borrow().get(id as usize).cloned().flatten()
+    fn linked_import(&self, id: f64) -> Option<Rc<LinkedImport>> {
+        self.linked.borrow().get(id).cloned()
     }
 
     /// The body of the linked import `id` ([`Service::import_id`]), called with its raw wasm
@@ -1025,13 +1046,16 @@ impl Service {
     /// JavaScript passed something else).
     pub fn call_linked(
         &self,
-        id: u32,
+        id: f64,
         params: impl FnOnce(&[WasmType]) -> Vec<Option<WasmValue>>,
     ) -> Result<JsValue, JsValue> {
         // The importer ran up to here: [`Service::forward`] marks its memory view to be
         // checked again (the other instances' views stay valid).
         let Some(linked) = self.linked_import(id) else {
-            return Err(js_sys::Error::new(&format!("no linked import #{id}")).into());
+            return Err(js_sys::Error::new(&format!(
+                "no linked import #{id} (its importer was unloaded, or it was never given)"
+            ))
+            .into());
         };
         let (importer, namespace, import) = (
             linked.importer.as_str(),
@@ -1039,7 +1063,7 @@ impl Service {
             linked.import.as_str(),
         );
         let params = params(&linked.params);
-        self.forward(
+        let returned = self.forward(
             importer,
             namespace,
             import,
@@ -1047,9 +1071,24 @@ impl Service {
             &params,
             linked.releases_caller,
             Some(&linked.targets),
-        )
-        .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
-        .map_err(|e| self.fail_import(importer, namespace, import, e))
+        );
+        self.import_returned(importer, namespace, import, returned)
+    }
+
+    /// What an import's body gives the importing guest: its raw wasm result (`undefined`
+    /// without one), or on failure the exception to throw through it (the failure kept, see
+    /// [`Service::fail_import`]).
+    fn import_returned(
+        &self,
+        caller: &str,
+        namespace: &str,
+        import: &str,
+        returned: Result<Option<WasmValue>, EngineError>,
+    ) -> Result<JsValue, JsValue> {
+        match returned {
+            Ok(value) => Ok(value.map_or(JsValue::UNDEFINED, to_js)),
+            Err(e) => Err(self.fail_import(caller, namespace, import, e)),
+        }
     }
 
     fn imported_signature(
@@ -1211,9 +1250,8 @@ impl Service {
         handler: &Function,
     ) -> Result<JsValue, JsValue> {
         guest_may_run();
-        self.host(module, namespace, import, args, handler)
-            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
-            .map_err(|e| self.fail_import(module, namespace, import, e))
+        let returned = self.host(module, namespace, import, args, handler);
+        self.import_returned(module, namespace, import, returned)
     }
 
     fn host(
