@@ -155,10 +155,16 @@ interface Loaded {
 /** A running Marine service. */
 export class MarineService {
   readonly #engine: Engine;
+  /**
+   * The engine as the modules' imports reach it: weakly, since the engine holds the modules'
+   * instances (and so their imports); nothing the engine holds keeps the service or the engine
+   * alive, so a service dropped without {@link MarineService.terminate} can be collected.
+   */
+  readonly #engineRef: WeakRef<Engine>;
   readonly #settings: Map<string, ModuleSettings>;
   readonly #loaded = new Map<string, Loaded>();
-  /** True once a module wrote to stderr since the lines were last cleared. */
-  #stderrWritten = false;
+  /** `stderrWritten`: true once a module wrote to stderr since the lines were last cleared. */
+  readonly #output = { stderrWritten: false };
   /** The functions called so far as the engine resolved them, by module and function name. */
   readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
   readonly #logger: Logger | undefined;
@@ -168,12 +174,16 @@ export class MarineService {
 
   private constructor(engine: Engine, settings: Map<string, ModuleSettings>, options: CreateOptions) {
     this.#engine = engine;
+    this.#engineRef = new WeakRef(engine);
     this.#settings = settings;
     this.#logger = options.logger;
     this.#options = options;
-    engine.setStderrProbe((module: string) => this.#loaded.get(module)?.stderr.join("\n") ?? "");
+    // The engine keeps these: they reach what they need, not the service.
+    const loaded = this.#loaded;
+    const logger = this.#logger;
+    engine.setStderrProbe((module: string) => loaded.get(module)?.stderr.join("\n") ?? "");
     engine.setLogger((module: string, level: LogLevel, message: string) => {
-      if (this.#settings.get(module)?.loggerEnabled !== false) this.#logger?.(module, level, message);
+      if (settings.get(module)?.loggerEnabled !== false) logger?.(module, level, message);
     });
   }
 
@@ -277,26 +287,7 @@ export class MarineService {
       dirs.set(alias, directoryOf(this.#options.files?.[name]?.[alias] ?? {}));
     }
     const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, dirs, stderr: [] };
-    const log = this.#logger;
-    const wasi = new WASI(
-      [name],
-      Object.entries(settings.envs).map(([k, v]) => `${k}=${v}`),
-      [
-        new OpenFile(new File([])),
-        ConsoleStdout.lineBuffered((line) => log?.(name, "stdout", line)),
-        ConsoleStdout.lineBuffered((line) => {
-          loaded.stderr.push(line);
-          this.#stderrWritten = true;
-          if (loaded.stderr.length > 64) loaded.stderr.shift();
-          log?.(name, "stderr", line);
-        }),
-        ...[...dirs].map(([alias, dir]) => {
-          const preopen = new PreopenDirectory(alias, new Map());
-          preopen.dir = dir;
-          return preopen;
-        }),
-      ],
-    );
+    const wasi = moduleWasi(name, settings, loaded, this.#output, this.#logger);
     const imports: WebAssembly.Imports = {};
     for (const imp of importsOf(module)) {
       if (imp.kind !== "function") {
@@ -328,7 +319,7 @@ export class MarineService {
   }
 
   #importFunction(module: string, namespace: string, field: string, wasi: WASI): (...args: unknown[]) => unknown {
-    const engine = this.#engine;
+    const ref = this.#engineRef;
     if (namespace === "wasi_snapshot_preview1") {
       const f = wasi.wasiImport[field];
       if (!f) throw linkError(module, namespace, field, "WASI preview 1 has no such function");
@@ -337,9 +328,9 @@ export class MarineService {
     if (HOST_NAMESPACES.has(namespace)) {
       if (field === "log_utf8_string") {
         return (level, target, ptr, len) =>
-          engine.hostLog(module, level as number, target as number, ptr as number, len as number);
+          live(ref).hostLog(module, level as number, target as number, ptr as number, len as number);
       }
-      if (field === "get_call_parameters") return () => engine.hostCallParameters(module, namespace);
+      if (field === "get_call_parameters") return () => live(ref).hostCallParameters(module, namespace);
       const own = this.#options.hostImports?.[module]?.[field];
       const binary = this.#settings.get(module)?.mountedBinaries[field];
       const handler: ((args: unknown[]) => unknown) | undefined = own
@@ -354,17 +345,17 @@ export class MarineService {
         const result = handler(JSON.parse(argsJson) as unknown[]);
         return result === undefined ? undefined : JSON.stringify(result);
       };
-      return (...args: unknown[]) => engine.callHost(module, namespace, field, args, bridge);
+      return (...args: unknown[]) => live(ref).callHost(module, namespace, field, args, bridge);
     }
     // Resolved once here (the engine keeps the import's signature under an id), so a call
     // passes no names; up to four `i32` parameters go as numbers, without an array.
-    const id = engine.importId(module, namespace, field);
-    if (id === undefined) return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
-    if (engine.importArity(id) >= 0) {
+    const id = this.#engine.importId(module, namespace, field);
+    if (id === undefined) return (...args: unknown[]) => live(ref).callImport(module, namespace, field, args);
+    if (this.#engine.importArity(id) >= 0) {
       return (a: unknown, b: unknown, c: unknown, d: unknown) =>
-        engine.callImport4(id, a as number, b as number, c as number, d as number);
+        live(ref).callImport4(id, a as number, b as number, c as number, d as number);
     }
-    return (...args: unknown[]) => engine.callImportWith(id, args);
+    return (...args: unknown[]) => live(ref).callImportWith(id, args);
   }
 
   /** `module.func` as the engine resolved it (once; thrown errors as from a call). */
@@ -398,8 +389,8 @@ export class MarineService {
     options?: CallOptions,
   ): unknown {
     this.#alive();
-    if (this.#stderrWritten) {
-      this.#stderrWritten = false;
+    if (this.#output.stderrWritten) {
+      this.#output.stderrWritten = false;
       for (const l of this.#loaded.values()) l.stderr.length = 0;
     }
     try {
@@ -558,6 +549,50 @@ export class MarineService {
   #alive(): void {
     if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
   }
+}
+
+/**
+ * The WASI of module `name`: its envs, stdout and stderr (to the logger; stderr lines kept in
+ * `loaded` for panic messages) and mapped dirs. Made here, outside the service's methods, so
+ * that its closures (which the module's instance keeps, and the engine keeps the instance)
+ * reach only what they use, never the service.
+ */
+function moduleWasi(
+  name: string,
+  settings: ModuleSettings,
+  loaded: Loaded,
+  output: { stderrWritten: boolean },
+  log: Logger | undefined,
+): WASI {
+  return new WASI(
+    [name],
+    Object.entries(settings.envs).map(([k, v]) => `${k}=${v}`),
+    [
+      new OpenFile(new File([])),
+      ConsoleStdout.lineBuffered((line) => log?.(name, "stdout", line)),
+      ConsoleStdout.lineBuffered((line) => {
+        loaded.stderr.push(line);
+        output.stderrWritten = true;
+        if (loaded.stderr.length > 64) loaded.stderr.shift();
+        log?.(name, "stderr", line);
+      }),
+      ...[...loaded.dirs].map(([alias, dir]) => {
+        const preopen = new PreopenDirectory(alias, new Map());
+        preopen.dir = dir;
+        return preopen;
+      }),
+    ],
+  );
+}
+
+/**
+ * The engine of a module's import (held weakly, see `MarineService.#engineRef`). Its modules
+ * run only within a call of the service, which holds the engine, so it is there.
+ */
+function live(ref: WeakRef<Engine>): Engine {
+  const engine = ref.deref();
+  if (engine === undefined) throw new Error("the service of this module was garbage-collected");
+  return engine;
 }
 
 /** The settings of a module the config does not list. */

@@ -3,6 +3,8 @@
 // typed error, and engines freed with their services.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 import { ConfigError, MarineService, NoSuchFunctionError, typed } from "../dist/index.js";
 import { Engine, liveEngines } from "../pkg/marine_js_engine.js";
@@ -122,4 +124,33 @@ test("services created and terminated, or failing to start, free their engines",
     await assert.rejects(MarineService.create({ config, modules: { greeting: new Uint8Array([0, 97, 115, 109]) } }));
   }
   assert.equal(liveEngines(), before);
+});
+
+test("services dropped without terminate() are garbage-collected, and their engines freed", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = /** @type {() => void} */ (runInNewContext("gc"));
+  (await MarineService.create({ config: `modules_dir = "."`, modules: {} })).terminate();
+  const before = liveEngines();
+  const pairConfig = `modules_dir = "."\n[[module]]\nname = "bench_storage"\n[[module]]\nname = "bench_facade"`;
+  // Services with host imports (the logger) and linked module imports, used, then dropped.
+  const useAndDrop = async () => {
+    const greeting = await MarineService.create({
+      config: `modules_dir = "."\n[[module]]\nname = "greeting"`,
+      modules: { greeting: exampleWasm("greeting") },
+      logger: () => {},
+    });
+    assert.equal(greeting.call("greeting", "greeting", ["x"]), "Hi, x");
+    const pair = await MarineService.create({
+      config: pairConfig,
+      modules: { bench_storage: exampleWasm("bench_storage"), bench_facade: exampleWasm("bench_facade") },
+    });
+    assert.deepStrictEqual(pair.call("bench_facade", "relay", ["k", new Uint8Array([1, 2])], undefined, { bytes: true }), new Uint8Array([1, 2]));
+  };
+  for (let i = 0; i < 10; i++) await useAndDrop();
+  assert.equal(liveEngines(), before + 20);
+  for (let i = 0; i < 50 && liveEngines() > before; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(liveEngines(), before, "services dropped without terminate() were kept alive");
 });
