@@ -141,6 +141,8 @@ interface ResolvedFunction {
   id: number;
   /** True when its result comes as the string itself, not JSON (`Engine.resultIsText`). */
   text: boolean;
+  /** True when its only argument is a string, which may go as itself (`Engine.takesText`). */
+  takesText: boolean;
 }
 
 /** One instantiated module: what the service keeps besides the engine's registration. */
@@ -368,7 +370,7 @@ export class MarineService {
     let resolved = functions.get(func);
     if (resolved === undefined) {
       const id = this.#engine.functionId(module, func);
-      resolved = { id, text: this.#engine.resultIsText(id) };
+      resolved = { id, text: this.#engine.resultIsText(id), takesText: this.#engine.takesText(id) };
       functions.set(func, resolved);
     }
     return resolved;
@@ -394,37 +396,15 @@ export class MarineService {
       for (const l of this.#loaded.values()) l.stderr.length = 0;
     }
     try {
-      let jsonArgs = args;
-      let byteArgs: (Uint8Array | undefined)[] | undefined;
-      let first = -1;
-      if (Array.isArray(args)) {
-        for (let i = 0; i < args.length; i++) {
-          const arg: unknown = args[i];
-          if (!(arg instanceof Uint8Array)) continue;
-          if (first < 0) {
-            first = i;
-            jsonArgs = args.slice();
-          } else {
-            byteArgs ??= new Array<Uint8Array | undefined>(args.length);
-          }
-          (jsonArgs as unknown[])[i] = null;
-        }
-        if (byteArgs !== undefined) {
-          for (let i = first; i < args.length; i++) {
-            const arg: unknown = args[i];
-            if (arg instanceof Uint8Array) byteArgs[i] = arg;
-          }
-        }
-      }
-      const { id, text } = this.#function(module, func);
-      const json = JSON.stringify(jsonArgs);
+      const { id, text, takesText } = this.#function(module, func);
       const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
       const bytesOut = options?.bytes === true;
-      // One `Uint8Array` argument (the common case) goes on its own, without an array.
+      // The one string argument of a function taking only that goes as itself, no JSON.
+      const one: unknown = Array.isArray(args) && args.length === 1 ? args[0] : undefined;
       const out =
-        first >= 0 && byteArgs === undefined
-          ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
-          : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
+        takesText && typeof one === "string" && isWellFormed(one)
+          ? this.#engine.callFunctionText(id, one, parameters, bytesOut)
+          : this.#callJson(id, args, parameters, bytesOut);
       // A string result comes as the string itself, anything else as JSON text (or bytes).
       return typeof out === "string" && !text ? JSON.parse(out) : out;
     } catch (e) {
@@ -435,6 +415,40 @@ export class MarineService {
       }
       throw error;
     }
+  }
+
+  /**
+   * The engine's call of the function `id` with the arguments as JSON, but for each
+   * `Uint8Array` given positionally, whose bytes go as they are.
+   */
+  #callJson(id: number, args: unknown[] | Record<string, unknown>, parameters: string | undefined, bytesOut: boolean): unknown {
+    let jsonArgs = args;
+    let byteArgs: (Uint8Array | undefined)[] | undefined;
+    let first = -1;
+    if (Array.isArray(args)) {
+      for (let i = 0; i < args.length; i++) {
+        const arg: unknown = args[i];
+        if (!(arg instanceof Uint8Array)) continue;
+        if (first < 0) {
+          first = i;
+          jsonArgs = args.slice();
+        } else {
+          byteArgs ??= new Array<Uint8Array | undefined>(args.length);
+        }
+        (jsonArgs as unknown[])[i] = null;
+      }
+      if (byteArgs !== undefined) {
+        for (let i = first; i < args.length; i++) {
+          const arg: unknown = args[i];
+          if (arg instanceof Uint8Array) byteArgs[i] = arg;
+        }
+      }
+    }
+    const json = JSON.stringify(jsonArgs);
+    // One `Uint8Array` argument (the common case) goes on its own, without an array.
+    return first >= 0 && byteArgs === undefined
+      ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
+      : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
   }
 
   /**
@@ -583,6 +597,15 @@ function moduleWasi(
       }),
     ],
   );
+}
+
+/**
+ * True when `text` has no lone surrogate, so it reaches the engine as the same text (the
+ * engine's UTF-8 would replace one, where the JSON path refuses it); false where the
+ * platform cannot tell (`String.prototype.isWellFormed`, ES2024), so the JSON path decides.
+ */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed?(): boolean }).isWellFormed?.() === true;
 }
 
 /**

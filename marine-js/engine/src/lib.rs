@@ -36,7 +36,7 @@ use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{to_js, EngineError};
-use crate::service::{CallOutput, Service};
+use crate::service::{CallArgs, CallOutput, Service};
 
 /// The most parameters a function may have in the platform's WebAssembly (the JS API's
 /// limit), so more than any export's arguments (each is at least one parameter).
@@ -169,8 +169,7 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         output_to_js(self.service.call_by_id(
             id,
-            args_json,
-            byte_slots(byte_args),
+            CallArgs::Json(args_json, byte_slots(byte_args)),
             call_parameters_json.as_deref(),
             bytes_out,
         ))
@@ -201,11 +200,36 @@ impl Engine {
         slots.push(Some(bytes));
         output_to_js(self.service.call_by_id(
             id,
-            args_json,
-            slots,
+            CallArgs::Json(args_json, slots),
             call_parameters_json.as_deref(),
             bytes_out,
         ))
+    }
+
+    /// [`Engine::call_function`] of an export whose only argument is a `string` (see
+    /// [`Engine::takes_text`]), given as the string itself: no JSON is written or parsed for
+    /// it. Refused as an argument error for another export.
+    #[wasm_bindgen(js_name = callFunctionText)]
+    pub fn call_function_text(
+        &self,
+        id: f64,
+        arg: &str,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> Result<JsValue, JsValue> {
+        output_to_js(self.service.call_by_id(
+            id,
+            CallArgs::Text(arg),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        ))
+    }
+
+    /// True when the export `id` takes one argument, a `string`, so it can be called with
+    /// [`Engine::call_function_text`] (false for an id of no function).
+    #[wasm_bindgen(js_name = takesText)]
+    pub fn takes_text(&self, id: f64) -> bool {
+        self.service.takes_text(id)
     }
 
     /// Resolves the module import `namespace.import` of `importer` once (after

@@ -74,10 +74,92 @@ pub enum CallOutput {
     Bytes(Uint8Array),
 }
 
+/// The arguments of a call from JavaScript.
+#[derive(Debug)]
+pub enum CallArgs<'a> {
+    /// JSON text (an array, or an object by argument name), and for positional arguments the
+    /// `Uint8Array` given for each `Vec<u8>` argument (`None` elsewhere; the JSON holds
+    /// anything there).
+    Json(&'a str, Vec<Option<Uint8Array>>),
+    /// The one argument of a function whose only argument is a `string` ([`takes_text`]), as
+    /// the text itself.
+    Text(&'a str),
+}
+
+/// True when a function of `signature` may be called with [`CallArgs::Text`]: its only
+/// argument is a `string`.
+pub fn takes_text(signature: &FunctionSignature) -> bool {
+    matches!(signature.arguments.as_slice(), [arg] if arg.ty == IType::String)
+}
+
 /// True when a call of `signature` gives its result as [`CallOutput::Text`]: its output is
 /// `string`.
 pub fn returns_text(signature: &FunctionSignature) -> bool {
     matches!(signature.outputs.as_slice(), [IType::String])
+}
+
+/// The interface values of a call's JSON arguments `json` (parsed), against `signature`.
+/// `byte_args` holds the `Uint8Array` given for each positional `Vec<u8>` argument: those
+/// skip JSON (their JSON slot is taken as an empty array, which every byte-array type
+/// accepts, and the bytes are copied straight into the guest); one at another argument is
+/// refused as that argument's type error.
+fn json_values(
+    module: &str,
+    function: &str,
+    signature: &FunctionSignature,
+    mut json: Value,
+    byte_args: &[Option<Uint8Array>],
+) -> Result<Vec<IValue>, EngineError> {
+    let json_error = |source: JsonArgsError| EngineError::JsonArguments {
+        module: module.into(),
+        function: function.into(),
+        source: Box::new(source),
+    };
+    if let Value::Array(items) = &mut json {
+        for (i, bytes) in byte_args.iter().enumerate() {
+            let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
+                continue;
+            };
+            match signature.arguments.get(i) {
+                Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
+                Some(arg) => {
+                    return Err(json_error(JsonArgsError::Type {
+                        function: function.into(),
+                        path: arg.name.clone(),
+                        expected: arg.ty.to_string(),
+                        given: "a Uint8Array".into(),
+                    }))
+                }
+                None => {}
+            }
+        }
+    }
+    json_to_ivalues(&json, signature).map_err(json_error)
+}
+
+/// Refuses [`CallArgs::Text`] for a function that does not take one `string` as its only
+/// argument, as the call's argument count or type error.
+fn check_takes_text(
+    module: &str,
+    function: &str,
+    signature: &FunctionSignature,
+) -> Result<(), EngineError> {
+    match signature.arguments.as_slice() {
+        [arg] if arg.ty == IType::String => Ok(()),
+        [arg] => Err(EngineError::ArgumentType {
+            module: module.into(),
+            function: function.into(),
+            argument: arg.name.clone(),
+            expected: arg.ty.to_string(),
+            given: "string".into(),
+        }),
+        arguments => Err(EngineError::ArgumentCount {
+            module: module.into(),
+            function: function.into(),
+            expected: arguments.len(),
+            given: 1,
+        }),
+    }
 }
 
 /// `Vec<u8>`, in either of its two interface forms.
@@ -579,6 +661,15 @@ impl Service {
             .is_some_and(|f| returns_text(&f.plan.signature))
     }
 
+    /// True when the export of `id` may be called with [`CallArgs::Text`] (false for an id of
+    /// no function).
+    pub fn takes_text(&self, id: f64) -> bool {
+        self.functions
+            .borrow()
+            .get(id)
+            .is_some_and(|f| takes_text(&f.plan.signature))
+    }
+
     /// How many ids of resolved exports and of linked imports are live, and how many slots
     /// each table holds.
     pub fn id_stats(&self) -> (IdStats, IdStats) {
@@ -588,17 +679,14 @@ impl Service {
         )
     }
 
-    /// Calls the export [`Service::function_id`] gave `id` for, with JSON arguments (see
-    /// [`crate::Engine::call_function`]): `byte_args` holds, at the position of each
-    /// positional argument given as a `Uint8Array`, its bytes (the JSON holds anything
-    /// there); with `bytes_out`, a byte-array result comes back as [`CallOutput::Bytes`]. An
-    /// id whose module was unloaded since (a stale id), or never given, is refused as a call
-    /// of no function.
+    /// Calls the export [`Service::function_id`] gave `id` for (see
+    /// [`crate::Engine::call_function`]); with `bytes_out`, a byte-array result comes back as
+    /// [`CallOutput::Bytes`]. An id whose module was unloaded since (a stale id), or never
+    /// given, is refused as a call of no function.
     pub fn call_by_id(
         &self,
         id: f64,
-        args_json: &str,
-        byte_args: Vec<Option<Uint8Array>>,
+        args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
@@ -622,8 +710,7 @@ impl Service {
                     _ => self.plan(module, function),
                 }
             },
-            args_json,
-            byte_args,
+            args,
             call_parameters_json,
             bytes_out,
         )
@@ -637,8 +724,7 @@ impl Service {
         module: &str,
         function: &str,
         resolve: impl FnOnce() -> Result<(Rc<Module>, Rc<CallPlan>), EngineError>,
-        args_json: &str,
-        byte_args: Vec<Option<Uint8Array>>,
+        args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
@@ -646,10 +732,12 @@ impl Service {
         // Measured: for the small arguments of a typical call, a `Value` tree and interface
         // values cost less here than the core's streamed JSON lowering (`json_args`), which
         // parses the text twice (a check, then the writes).
-        let mut args: Value = if args_json.trim().is_empty() {
-            Value::Array(Vec::new())
-        } else {
-            serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?
+        let json = match &args {
+            CallArgs::Json(text, _) if text.trim().is_empty() => Value::Array(Vec::new()),
+            CallArgs::Json(text, _) => {
+                serde_json::from_str(text).map_err(|e| json_error_of("the arguments", e))?
+            }
+            CallArgs::Text(_) => Value::Null,
         };
         // `None`: the defaults (not built again while the last top-level call had them).
         let call_parameters: Option<CallParameters> = match call_parameters_json {
@@ -659,33 +747,16 @@ impl Service {
             ),
         };
         let (definition, plan) = resolve()?;
-        let json_error = |source: JsonArgsError| EngineError::JsonArguments {
-            module: module.into(),
-            function: function.into(),
-            source: Box::new(source),
-        };
-        // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array (which
-        // every byte-array type accepts), and the bytes are copied straight into the guest.
-        if let (Value::Array(items), false) = (&mut args, byte_args.is_empty()) {
-            for (i, bytes) in byte_args.iter().enumerate() {
-                let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
-                    continue;
-                };
-                match plan.signature.arguments.get(i) {
-                    Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
-                    Some(arg) => {
-                        return Err(json_error(JsonArgsError::Type {
-                            function: function.into(),
-                            path: arg.name.clone(),
-                            expected: arg.ty.to_string(),
-                            given: "a Uint8Array".into(),
-                        }))
-                    }
-                    None => {}
-                }
+        let (values, byte_args) = match args {
+            CallArgs::Json(_, byte_args) => {
+                let values = json_values(module, function, &plan.signature, json, &byte_args)?;
+                (values, byte_args)
             }
-        }
-        let values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
+            CallArgs::Text(text) => {
+                check_takes_text(module, function, &plan.signature)?;
+                (vec![IValue::String(text.into())], Vec::new())
+            }
+        };
         let mut byte_args = byte_args.into_iter();
         let args: Vec<Arg<'_>> = values
             .iter()
