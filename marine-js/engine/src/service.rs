@@ -700,30 +700,34 @@ impl Service {
                 function: format!("#{id} (an id of no function resolved now: its module was unloaded, or it was never given)"),
             })?;
         let (module, function) = (resolved.module.as_str(), resolved.function.as_str());
+        // A live id's module is the one loaded (unloading frees the ids); checked all the same.
+        let current = self.module(module)?;
+        if !resolved
+            .definition
+            .upgrade()
+            .is_some_and(|d| Rc::ptr_eq(&d, &current))
+        {
+            return Err(EngineError::NoSuchModule(module.into()));
+        }
         self.call_resolved(
             module,
             function,
-            || {
-                let current = self.module(module)?;
-                match resolved.definition.upgrade() {
-                    Some(d) if Rc::ptr_eq(&d, &current) => Ok((current, resolved.plan.clone())),
-                    _ => self.plan(module, function),
-                }
-            },
+            &current,
+            &resolved.plan,
             args,
             call_parameters_json,
             bytes_out,
         )
     }
 
-    /// The body of [`Service::call_by_id`], `resolve` giving the export's definition and plan
-    /// (after the arguments' JSON is parsed, as a call by name reports its errors).
+    /// The body of [`Service::call_by_id`], for the export's module `definition` and `plan`.
     #[allow(clippy::too_many_arguments)]
     fn call_resolved(
         &self,
         module: &str,
         function: &str,
-        resolve: impl FnOnce() -> Result<(Rc<Module>, Rc<CallPlan>), EngineError>,
+        definition: &Module,
+        plan: &CallPlan,
         args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
@@ -746,7 +750,6 @@ impl Service {
                 serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
             ),
         };
-        let (definition, plan) = resolve()?;
         let (values, byte_args) = match args {
             CallArgs::Json(_, byte_args) => {
                 let values = json_values(module, function, &plan.signature, json, &byte_args)?;
@@ -788,15 +791,7 @@ impl Service {
             Deliver::Value
         };
         let instance = self.instance(module)?;
-        let output = self.invoke(
-            &definition,
-            &plan,
-            module,
-            function,
-            instance,
-            &args,
-            deliver,
-        )?;
+        let output = self.invoke(definition, plan, module, function, instance, &args, deliver)?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
             // JavaScript takes the result of such a function as text, never as JSON.
