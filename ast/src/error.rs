@@ -394,6 +394,20 @@ pub enum ServiceError {
         /// How the call failed then.
         source: Box<ServiceError>,
     },
+    /// The call ran past its timeout and was interrupted (the native runtime's deadline, the
+    /// JavaScript worker's timer).
+    #[error(
+        "module `{module}`, function `{function}`: interrupted after exceeding the call timeout of {timeout:?}"
+    )]
+    Timeout {
+        /// The module that was running when the deadline passed (for the JavaScript worker:
+        /// the module called).
+        module: String,
+        /// The function it was running.
+        function: String,
+        /// The timeout of the call.
+        timeout: std::time::Duration,
+    },
     /// A host function (the logger, the call parameters, an embedder's function) failed.
     #[error("module `{module}`: host function `{function}` failed: {message}")]
     HostFunction {
@@ -404,7 +418,7 @@ pub enum ServiceError {
         /// Its error message.
         message: String,
     },
-    /// A failure particular to one runtime (a wasmtime error, a call timeout), as its text,
+    /// A failure particular to one runtime (a wasmtime error), as its text,
     /// where it is the cause of one of the failures above.
     #[error("{0}")]
     Other(String),
@@ -443,6 +457,7 @@ impl ServiceError {
             | ServiceError::MissingExport { .. }
             | ServiceError::MemoryCap { .. } => "Instantiate",
             ServiceError::MemoryLimit { .. } => "MemoryLimit",
+            ServiceError::Timeout { .. } => "Timeout",
             ServiceError::NonUniqueModuleName(_) => "NonUniqueModuleName",
             ServiceError::NoSuchModule(_) => "NoSuchModule",
             ServiceError::NoSuchFunction { .. } => "NoSuchFunction",
@@ -484,6 +499,7 @@ impl ServiceError {
             | ServiceError::MissingExport { module, .. }
             | ServiceError::MemoryCap { module, .. }
             | ServiceError::MemoryLimit { module, .. }
+            | ServiceError::Timeout { module, .. }
             | ServiceError::NoSuchFunction { module, .. }
             | ServiceError::ModuleInUse { module, .. }
             | ServiceError::ArgumentCount { module, .. }
@@ -508,6 +524,7 @@ impl ServiceError {
             | ServiceError::Abi { function, .. }
             | ServiceError::Trap { function, .. }
             | ServiceError::MemoryLimit { function, .. }
+            | ServiceError::Timeout { function, .. }
             | ServiceError::UnexpectedResults { function, .. }
             | ServiceError::Reentrancy { function, .. }
             | ServiceError::Import { function, .. }
@@ -690,6 +707,17 @@ mod tests {
                 trap(),
                 "module `m`, function `f`: trap: unreachable",
                 "Trap",
+                Some("m"),
+                Some("f"),
+            ),
+            (
+                ServiceError::Timeout {
+                    module: s("m"),
+                    function: s("f"),
+                    timeout: std::time::Duration::from_millis(1500),
+                },
+                "module `m`, function `f`: interrupted after exceeding the call timeout of 1.5s",
+                "Timeout",
                 Some("m"),
                 Some("f"),
             ),

@@ -6,7 +6,7 @@
 
 import init from "../pkg/marine_js_engine.js";
 
-export { compileError, Engine, instantiateError, linkError } from "../pkg/marine_js_engine.js";
+export { compileError, Engine, instantiateError, linkError, timeoutError } from "../pkg/marine_js_engine.js";
 
 let ready: Promise<void> | undefined;
 

@@ -135,6 +135,16 @@ const HOST_NAMESPACES = new Set([
   "__marine_host_api_v3",
 ]);
 
+/** An export called from JavaScript, as the engine resolved it. */
+interface ResolvedFunction {
+  /** The engine's id for it (`Engine.functionId`). */
+  id: number;
+  /** True when its result comes as the string itself, not JSON (`Engine.resultIsText`). */
+  text: boolean;
+  /** True when its only argument is a string, which may go as itself (`Engine.takesText`). */
+  takesText: boolean;
+}
+
 /** One instantiated module: what the service keeps besides the engine's registration. */
 interface Loaded {
   instance: WebAssembly.Instance;
@@ -147,12 +157,18 @@ interface Loaded {
 /** A running Marine service. */
 export class MarineService {
   readonly #engine: Engine;
+  /**
+   * The engine as the modules' imports reach it: weakly, since the engine holds the modules'
+   * instances (and so their imports); nothing the engine holds keeps the service or the engine
+   * alive, so a service dropped without {@link MarineService.terminate} can be collected.
+   */
+  readonly #engineRef: WeakRef<Engine>;
   readonly #settings: Map<string, ModuleSettings>;
   readonly #loaded = new Map<string, Loaded>();
-  /** True once a module wrote to stderr since the lines were last cleared. */
-  #stderrWritten = false;
-  /** The engine's ids of the functions called so far, by module and function name. */
-  readonly #functionIds = new Map<string, Map<string, number>>();
+  /** `stderrWritten`: true once a module wrote to stderr since the lines were last cleared. */
+  readonly #output = { stderrWritten: false };
+  /** The functions called so far as the engine resolved them, by module and function name. */
+  readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
   #spawnSync: SpawnSync | undefined;
@@ -160,12 +176,16 @@ export class MarineService {
 
   private constructor(engine: Engine, settings: Map<string, ModuleSettings>, options: CreateOptions) {
     this.#engine = engine;
+    this.#engineRef = new WeakRef(engine);
     this.#settings = settings;
     this.#logger = options.logger;
     this.#options = options;
-    engine.setStderrProbe((module: string) => this.#loaded.get(module)?.stderr.join("\n") ?? "");
+    // The engine keeps these: they reach what they need, not the service.
+    const loaded = this.#loaded;
+    const logger = this.#logger;
+    engine.setStderrProbe((module: string) => loaded.get(module)?.stderr.join("\n") ?? "");
     engine.setLogger((module: string, level: LogLevel, message: string) => {
-      if (this.#settings.get(module)?.loggerEnabled !== false) this.#logger?.(module, level, message);
+      if (settings.get(module)?.loggerEnabled !== false) logger?.(module, level, message);
     });
   }
 
@@ -180,19 +200,36 @@ export class MarineService {
         throw typed(e);
       }
     })();
-    const described = JSON.parse(engine.configModules()) as { modules: ModuleSettings[] };
-    const settings = new Map(described.modules.map((m) => [m.name, m]));
-    for (const name of Object.keys(options.modules)) {
-      if (!settings.has(name)) {
-        throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
+    let service: MarineService | undefined;
+    try {
+      const described = JSON.parse(engine.configModules()) as { modules: ModuleSettings[] };
+      const settings = new Map(described.modules.map((m) => [m.name, m]));
+      for (const name of Object.keys(options.modules)) {
+        if (!settings.has(name)) {
+          throw new ConfigError(`module \`${name}\` is given but not in the config`, "Config", name, null);
+        }
       }
+      service = new MarineService(engine, settings, options);
+      await service.#start(described.modules, options);
+      return service;
+    } catch (e) {
+      // The engine holds the half-made service's instances and callbacks: freed now, not left
+      // to a garbage collector that cannot see through them.
+      if (service) service.terminate();
+      else engine.free();
+      throw e;
     }
-    const service = new MarineService(engine, settings, options);
+  }
+
+  /** Reads, compiles, links and starts the modules of a service being created. */
+  async #start(modules: ModuleSettings[], options: CreateOptions): Promise<void> {
+    const engine = this.#engine;
+    const settings = this.#settings;
     if ([...settings.values()].some((m) => Object.keys(m.mountedBinaries).length > 0)) {
-      service.#spawnSync = await import("node:child_process").then((m) => m.spawnSync as unknown as SpawnSync, () => undefined);
+      this.#spawnSync = await import("node:child_process").then((m) => m.spawnSync as unknown as SpawnSync, () => undefined);
     }
     const given = new Map<string, Uint8Array>();
-    for (const { name } of described.modules) {
+    for (const { name } of modules) {
       const source = options.modules[name];
       if (source === undefined) {
         throw new ConfigError(`module \`${name}\` of the config has no bytes in \`modules\``, "Config", name, null);
@@ -203,7 +240,7 @@ export class MarineService {
         (await bytesOf(source).catch((e: unknown) => {
           throw new ConfigError(`module \`${name}\`: cannot read its bytes: ${String(e)}`, "Config", name, null);
         }));
-      service.#call(() => engine.addModule(name, bytes));
+      this.#call(() => engine.addModule(name, bytes));
       given.set(name, bytes);
     }
     // Modules compiled before (the same bytes and memory cap, in this realm) are reused; the
@@ -212,8 +249,8 @@ export class MarineService {
     const compiling: Promise<unknown>[] = [];
     for (const [name, bytes] of given) {
       // The engine returns other bytes when it capped the module's memory at its limit.
-      const toCompile = service.#call(() => engine.moduleBytes(name)) ?? bytes;
-      const key = service.#call(() => engine.moduleKey(name));
+      const toCompile = this.#call(() => engine.moduleBytes(name)) ?? bytes;
+      const key = this.#call(() => engine.moduleKey(name));
       const cached = cachedModule(key);
       if (cached) {
         compiled.set(name, cached);
@@ -222,12 +259,11 @@ export class MarineService {
       }
     }
     if (compiling.length > 0) await Promise.all(compiling);
-    const order = service.#call(() => engine.loadOrder());
+    const order = this.#call(() => engine.loadOrder());
     for (const name of order) {
-      const pending = service.#instantiate(name, compiled.get(name)!);
+      const pending = this.#instantiate(name, compiled.get(name)!);
       if (pending) await pending;
     }
-    return service;
   }
 
   /** Runs an engine call, turning what it throws into typed errors. */
@@ -253,26 +289,7 @@ export class MarineService {
       dirs.set(alias, directoryOf(this.#options.files?.[name]?.[alias] ?? {}));
     }
     const loaded: Loaded = { instance: undefined as unknown as WebAssembly.Instance, dirs, stderr: [] };
-    const log = this.#logger;
-    const wasi = new WASI(
-      [name],
-      Object.entries(settings.envs).map(([k, v]) => `${k}=${v}`),
-      [
-        new OpenFile(new File([])),
-        ConsoleStdout.lineBuffered((line) => log?.(name, "stdout", line)),
-        ConsoleStdout.lineBuffered((line) => {
-          loaded.stderr.push(line);
-          this.#stderrWritten = true;
-          if (loaded.stderr.length > 64) loaded.stderr.shift();
-          log?.(name, "stderr", line);
-        }),
-        ...[...dirs].map(([alias, dir]) => {
-          const preopen = new PreopenDirectory(alias, new Map());
-          preopen.dir = dir;
-          return preopen;
-        }),
-      ],
-    );
+    const wasi = moduleWasi(name, settings, loaded, this.#output, this.#logger);
     const imports: WebAssembly.Imports = {};
     for (const imp of importsOf(module)) {
       if (imp.kind !== "function") {
@@ -304,7 +321,7 @@ export class MarineService {
   }
 
   #importFunction(module: string, namespace: string, field: string, wasi: WASI): (...args: unknown[]) => unknown {
-    const engine = this.#engine;
+    const ref = this.#engineRef;
     if (namespace === "wasi_snapshot_preview1") {
       const f = wasi.wasiImport[field];
       if (!f) throw linkError(module, namespace, field, "WASI preview 1 has no such function");
@@ -313,9 +330,9 @@ export class MarineService {
     if (HOST_NAMESPACES.has(namespace)) {
       if (field === "log_utf8_string") {
         return (level, target, ptr, len) =>
-          engine.hostLog(module, level as number, target as number, ptr as number, len as number);
+          live(ref).hostLog(module, level as number, target as number, ptr as number, len as number);
       }
-      if (field === "get_call_parameters") return () => engine.hostCallParameters(module, namespace);
+      if (field === "get_call_parameters") return () => live(ref).hostCallParameters(module, namespace);
       const own = this.#options.hostImports?.[module]?.[field];
       const binary = this.#settings.get(module)?.mountedBinaries[field];
       const handler: ((args: unknown[]) => unknown) | undefined = own
@@ -330,32 +347,33 @@ export class MarineService {
         const result = handler(JSON.parse(argsJson) as unknown[]);
         return result === undefined ? undefined : JSON.stringify(result);
       };
-      return (...args: unknown[]) => engine.callHost(module, namespace, field, args, bridge);
+      return (...args: unknown[]) => live(ref).callHost(module, namespace, field, args, bridge);
     }
     // Resolved once here (the engine keeps the import's signature under an id), so a call
     // passes no names; up to four `i32` parameters go as numbers, without an array.
-    const id = engine.importId(module, namespace, field);
-    if (id === undefined) return (...args: unknown[]) => engine.callImport(module, namespace, field, args);
-    if (engine.importArity(id) >= 0) {
+    const id = this.#engine.importId(module, namespace, field);
+    if (id === undefined) return (...args: unknown[]) => live(ref).callImport(module, namespace, field, args);
+    if (this.#engine.importArity(id) >= 0) {
       return (a: unknown, b: unknown, c: unknown, d: unknown) =>
-        engine.callImport4(id, a as number, b as number, c as number, d as number);
+        live(ref).callImport4(id, a as number, b as number, c as number, d as number);
     }
-    return (...args: unknown[]) => engine.callImportWith(id, args);
+    return (...args: unknown[]) => live(ref).callImportWith(id, args);
   }
 
-  /** The engine's id of `module.func` (looked up once; thrown errors as from a call). */
-  #functionId(module: string, func: string): number {
-    let ids = this.#functionIds.get(module);
-    if (ids === undefined) {
-      ids = new Map();
-      this.#functionIds.set(module, ids);
+  /** `module.func` as the engine resolved it (once; thrown errors as from a call). */
+  #function(module: string, func: string): ResolvedFunction {
+    let functions = this.#functions.get(module);
+    if (functions === undefined) {
+      functions = new Map();
+      this.#functions.set(module, functions);
     }
-    let id = ids.get(func);
-    if (id === undefined) {
-      id = this.#engine.functionId(module, func);
-      ids.set(func, id);
+    let resolved = functions.get(func);
+    if (resolved === undefined) {
+      const id = this.#engine.functionId(module, func);
+      resolved = { id, text: this.#engine.resultIsText(id), takesText: this.#engine.takesText(id) };
+      functions.set(func, resolved);
     }
-    return id;
+    return resolved;
   }
 
   /**
@@ -373,43 +391,22 @@ export class MarineService {
     options?: CallOptions,
   ): unknown {
     this.#alive();
-    if (this.#stderrWritten) {
-      this.#stderrWritten = false;
+    if (this.#output.stderrWritten) {
+      this.#output.stderrWritten = false;
       for (const l of this.#loaded.values()) l.stderr.length = 0;
     }
     try {
-      let jsonArgs = args;
-      let byteArgs: (Uint8Array | undefined)[] | undefined;
-      let first = -1;
-      if (Array.isArray(args)) {
-        for (let i = 0; i < args.length; i++) {
-          const arg: unknown = args[i];
-          if (!(arg instanceof Uint8Array)) continue;
-          if (first < 0) {
-            first = i;
-            jsonArgs = args.slice();
-          } else {
-            byteArgs ??= new Array<Uint8Array | undefined>(args.length);
-          }
-          (jsonArgs as unknown[])[i] = null;
-        }
-        if (byteArgs !== undefined) {
-          for (let i = first; i < args.length; i++) {
-            const arg: unknown = args[i];
-            if (arg instanceof Uint8Array) byteArgs[i] = arg;
-          }
-        }
-      }
-      const id = this.#functionId(module, func);
-      const json = JSON.stringify(jsonArgs);
+      const { id, text, takesText } = this.#function(module, func);
       const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
       const bytesOut = options?.bytes === true;
-      // One `Uint8Array` argument (the common case) goes on its own, without an array.
+      // The one string argument of a function taking only that goes as itself, no JSON.
+      const one: unknown = Array.isArray(args) && args.length === 1 ? args[0] : undefined;
       const out =
-        first >= 0 && byteArgs === undefined
-          ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
-          : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
-      return typeof out === "string" ? JSON.parse(out) : out;
+        takesText && typeof one === "string" && isWellFormed(one)
+          ? this.#engine.callFunctionText(id, one, parameters, bytesOut)
+          : this.#callJson(id, args, parameters, bytesOut);
+      // A string result comes as the string itself, anything else as JSON text (or bytes).
+      return typeof out === "string" && !text ? JSON.parse(out) : out;
     } catch (e) {
       const error = typed(e);
       if (error instanceof TrapError) {
@@ -418,6 +415,40 @@ export class MarineService {
       }
       throw error;
     }
+  }
+
+  /**
+   * The engine's call of the function `id` with the arguments as JSON, but for each
+   * `Uint8Array` given positionally, whose bytes go as they are.
+   */
+  #callJson(id: number, args: unknown[] | Record<string, unknown>, parameters: string | undefined, bytesOut: boolean): unknown {
+    let jsonArgs = args;
+    let byteArgs: (Uint8Array | undefined)[] | undefined;
+    let first = -1;
+    if (Array.isArray(args)) {
+      for (let i = 0; i < args.length; i++) {
+        const arg: unknown = args[i];
+        if (!(arg instanceof Uint8Array)) continue;
+        if (first < 0) {
+          first = i;
+          jsonArgs = args.slice();
+        } else {
+          byteArgs ??= new Array<Uint8Array | undefined>(args.length);
+        }
+        (jsonArgs as unknown[])[i] = null;
+      }
+      if (byteArgs !== undefined) {
+        for (let i = first; i < args.length; i++) {
+          const arg: unknown = args[i];
+          if (arg instanceof Uint8Array) byteArgs[i] = arg;
+        }
+      }
+    }
+    const json = JSON.stringify(jsonArgs);
+    // One `Uint8Array` argument (the common case) goes on its own, without an array.
+    return first >= 0 && byteArgs === undefined
+      ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
+      : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
   }
 
   /**
@@ -483,7 +514,7 @@ export class MarineService {
   async load(module: string, source: ModuleSource): Promise<void> {
     this.#alive();
     const bytes = await bytesOf(source);
-    this.#functionIds.delete(module);
+    this.#functions.delete(module);
     this.#call(() => this.#engine.addModule(module, bytes));
     try {
       this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
@@ -507,7 +538,18 @@ export class MarineService {
     this.#alive();
     this.#call(() => this.#engine.unload(module));
     this.#loaded.delete(module);
-    this.#functionIds.delete(module);
+    this.#functions.delete(module);
+  }
+
+  /**
+   * For debugging: the engine's tables of ids (each export called so far, and each module
+   * import linked): how many ids are `live` and how many `slots` each table holds. Unloading
+   * a module frees its ids for reuse, so `slots` stays at the most ids live at once, however
+   * often modules are loaded again.
+   */
+  idStats(): { functions: { live: number; slots: number }; imports: { live: number; slots: number } } {
+    this.#alive();
+    return JSON.parse(this.#engine.idStats()) as ReturnType<MarineService["idStats"]>;
   }
 
   /** Releases the service; later calls throw. */
@@ -521,6 +563,59 @@ export class MarineService {
   #alive(): void {
     if (this.#terminated) throw new MarineError("the service was terminated", "NoSuchModule", null, null);
   }
+}
+
+/**
+ * The WASI of module `name`: its envs, stdout and stderr (to the logger; stderr lines kept in
+ * `loaded` for panic messages) and mapped dirs. Made here, outside the service's methods, so
+ * that its closures (which the module's instance keeps, and the engine keeps the instance)
+ * reach only what they use, never the service.
+ */
+function moduleWasi(
+  name: string,
+  settings: ModuleSettings,
+  loaded: Loaded,
+  output: { stderrWritten: boolean },
+  log: Logger | undefined,
+): WASI {
+  return new WASI(
+    [name],
+    Object.entries(settings.envs).map(([k, v]) => `${k}=${v}`),
+    [
+      new OpenFile(new File([])),
+      ConsoleStdout.lineBuffered((line) => log?.(name, "stdout", line)),
+      ConsoleStdout.lineBuffered((line) => {
+        loaded.stderr.push(line);
+        output.stderrWritten = true;
+        if (loaded.stderr.length > 64) loaded.stderr.shift();
+        log?.(name, "stderr", line);
+      }),
+      ...[...loaded.dirs].map(([alias, dir]) => {
+        const preopen = new PreopenDirectory(alias, new Map());
+        preopen.dir = dir;
+        return preopen;
+      }),
+    ],
+  );
+}
+
+/**
+ * True when `text` has no lone surrogate, so it reaches the engine as the same text (the
+ * engine's UTF-8 would replace one, where the JSON path refuses it); false where the
+ * platform cannot tell (`String.prototype.isWellFormed`, ES2024), so the JSON path decides.
+ */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed?(): boolean }).isWellFormed?.() === true;
+}
+
+/**
+ * The engine of a module's import (held weakly, see `MarineService.#engineRef`). Its modules
+ * run only within a call of the service, which holds the engine, so it is there.
+ */
+function live(ref: WeakRef<Engine>): Engine {
+  const engine = ref.deref();
+  if (engine === undefined) throw new Error("the service of this module was garbage-collected");
+  return engine;
 }
 
 /** The settings of a module the config does not list. */

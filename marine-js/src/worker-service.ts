@@ -15,7 +15,8 @@
  * fail as on the main thread. Mounted binaries work in Node, inside the worker.
  */
 
-import { ConfigError, fromParts, MarineError, TimeoutError } from "./errors.js";
+import { loadEngine, timeoutError } from "./engine.js";
+import { ConfigError, fromParts, MarineError, type TimeoutError, typed } from "./errors.js";
 import type { CallParameters, HostFunction, LogLevel, ModuleInterface } from "./service.js";
 import { bytesOf, type ModuleSource } from "./sources.js";
 import type { Reply, Request } from "./worker-protocol.js";
@@ -208,14 +209,9 @@ export class WorkerService {
           const old = this.#channel;
           this.#channel = undefined;
           old?.terminate();
-          reject(
-            new TimeoutError(
-              `module \`${timeout.module}\`, function \`${timeout.function}\`: interrupted after exceeding the call timeout of ${duration(timeout.ms)}`,
-              "Timeout",
-              timeout.module,
-              timeout.function,
-            ),
-          );
+          // The error and its text are the engine's (the native runtime's); the engine is
+          // loaded on this thread at the first timeout.
+          loadEngine().then(() => reject(typed(timeoutError(timeout.module, timeout.function, timeout.ms)) as TimeoutError), reject);
         }, timeout.ms);
       }
       this.#channel!.post({ ...request, id });
@@ -270,9 +266,4 @@ export class WorkerService {
     channel?.terminate();
     this.#failAll(new MarineError("the service was terminated", "NoSuchModule", null, null));
   }
-}
-
-/** A duration as Rust's `Debug` prints it (`2s`, `1.5s`, `250ms`), as the native message does. */
-function duration(ms: number): string {
-  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
 }

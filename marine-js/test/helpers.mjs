@@ -1,9 +1,12 @@
 // Shared by the tests: the repository's paths, the example modules built to real wasm, and
 // the shared call table.
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { ImportError } from "../dist/index.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -122,4 +125,20 @@ export function moduleFiles(configText) {
       const file = /^file_name = "([^"]+)\.wasm"/m.exec(table)?.[1];
       return [name, file ?? name];
     });
+}
+
+/**
+ * Checks the error of `call_params_caller.via_host` whose host function `host_callback` threw
+ * `Error("no callbacks today")` (on the main thread and in a worker alike).
+ * @param {unknown} e
+ */
+export function hostCallbackFailed(e) {
+  assert.ok(e instanceof ImportError, String(e));
+  assert.equal(e.module, "call_params_caller");
+  assert.equal(e.function, "via_host");
+  assert.equal(
+    e.message,
+    "module `call_params_caller`, function `via_host`: import `__marine_host_api_v3.host_callback` called from module `call_params_caller` failed: module `call_params_caller`: host function `host_callback` failed: Error: no callbacks today",
+  );
+  return true;
 }

@@ -14,6 +14,7 @@ import {
   NoSuchModuleError,
   TrapError,
 } from "../dist/index.js";
+import { Engine } from "../pkg/marine_js_engine.js";
 import { exampleWasm } from "./helpers.mjs";
 
 const one = (/** @type {string} */ name, extra = "") =>
@@ -260,4 +261,48 @@ test("byte arrays go in as Uint8Array and, when asked, come out as one, without 
     (/** @type {any} */ e) => e instanceof ArgumentsError && /argument `len`: expected u32, got a Uint8Array/.test(e.message),
   );
   service.terminate();
+});
+
+test("a function of one string argument gets it without JSON: the same results and errors as through JSON", async () => {
+  const service = await one("greeting");
+  assert.equal(service.call("greeting", "greeting", ["Марина 🚀"]), "Hi, Марина 🚀");
+  assert.equal(service.call("greeting", "greeting", [""]), "Hi, ");
+  assert.equal(service.call("greeting", "greeting", { name: "x" }), "Hi, x");
+  // A lone surrogate cannot be UTF-8: refused as invalid JSON, as before (not replaced).
+  assert.throws(() => service.call("greeting", "greeting", ["\uD800"]), (/** @type {any} */ e) => e instanceof ArgumentsError && /not valid JSON/.test(e.message));
+  assert.throws(() => service.call("greeting", "greeting", [5]), /argument `name`: expected string, got number 5/);
+  assert.throws(() => service.call("greeting", "greeting", ["a", "b"]), /takes 1 argument\(s\) \(name: string\), but 2 were given/);
+  service.terminate();
+  // A text argument with a result of another type, which comes back through JSON.
+  const arrays = await one("arrays");
+  assert.deepStrictEqual(arrays.call("arrays", "split_words", ["a b"]), ["a", "b"]);
+  arrays.terminate();
+  // The engine refuses the text form for a function of other arguments.
+  const engine = new Engine(`modules_dir = "."`, "Config.toml", false);
+  try {
+    engine.addModule("arrays", exampleWasm("arrays"));
+    engine.addModule("greeting", exampleWasm("greeting"));
+    const greeting = engine.functionId("greeting", "greeting");
+    assert.equal(engine.takesText(greeting), true);
+    assert.equal(engine.resultIsText(greeting), true);
+    const makeBytes = engine.functionId("arrays", "make_bytes");
+    assert.equal(engine.takesText(makeBytes), false);
+    assert.equal(engine.resultIsText(makeBytes), false);
+    assert.throws(
+      () => engine.callFunctionText(makeBytes, "3", undefined, false),
+      (/** @type {any} */ e) => e.kind === "Arguments" && /function `make_bytes`: expected 2 arguments, given 1/.test(e.message),
+    );
+    const byteSum = engine.functionId("arrays", "byte_sum");
+    assert.equal(engine.takesText(byteSum), false);
+    assert.throws(
+      () => engine.callFunctionText(byteSum, "3", undefined, false),
+      (/** @type {any} */ e) => e.kind === "Arguments" && /argument `v` expects \[\]u8, given string/.test(e.message),
+    );
+    // `split_words(s: String) -> Vec<String>` takes text, its result is JSON.
+    const splitWords = engine.functionId("arrays", "split_words");
+    assert.equal(engine.takesText(splitWords), true);
+    assert.equal(engine.resultIsText(splitWords), false);
+  } finally {
+    engine.free();
+  }
 });

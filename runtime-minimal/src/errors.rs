@@ -275,9 +275,7 @@ pub enum MarineError {
     /// The call ran past its timeout ([`crate::CallOptions::timeout`] or
     /// [`crate::Marine::set_default_call_timeout`]) and was interrupted. The service keeps
     /// serving; the interrupted module may be in an inconsistent state.
-    #[error(
-        "module `{module}`, function `{function}`: interrupted after exceeding the call timeout of {timeout:?}"
-    )]
+    #[error("{}", self.to_service_error())]
     Timeout {
         /// The module that was running when the deadline passed.
         module: String,
@@ -639,6 +637,15 @@ impl MarineError {
                 module: module.clone(),
                 function: function.clone(),
                 message: format!("{}{source}", panic_prefix(panic_message)),
+            },
+            MarineError::Timeout {
+                module,
+                function,
+                timeout,
+            } => ServiceError::Timeout {
+                module: module.clone(),
+                function: function.clone(),
+                timeout: *timeout,
             },
             MarineError::MemoryLimit {
                 module,

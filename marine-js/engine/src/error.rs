@@ -18,21 +18,10 @@ pub fn to_js(error: EngineError) -> JsValue {
         // Setting a property of a fresh plain `Error` cannot fail.
         let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), &value);
     };
+    let or_null = |text: Option<&str>| text.map_or(JsValue::NULL, JsValue::from_str);
     set("kind", JsValue::from_str(error.kind()));
-    set(
-        "module",
-        error
-            .module()
-            .map(JsValue::from_str)
-            .unwrap_or(JsValue::NULL),
-    );
-    set(
-        "function",
-        error
-            .function()
-            .map(JsValue::from_str)
-            .unwrap_or(JsValue::NULL),
-    );
+    set("module", or_null(error.module()));
+    set("function", or_null(error.function()));
     js.into()
 }
 

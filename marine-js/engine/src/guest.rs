@@ -27,10 +27,32 @@ extern "C" {
     /// anything that is not one).
     #[wasm_bindgen(method, catch, js_name = call)]
     fn call_to_f64(this: &TypedFn, context: &JsValue) -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with one `i32` argument, its result as a number.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32_to_f64(this: &TypedFn, context: &JsValue, a: i32) -> Result<f64, JsValue>;
     /// `Function.prototype.call` with two `i32` arguments, its result as a number.
     #[wasm_bindgen(method, catch, js_name = call)]
     fn call_i32x2_to_f64(this: &TypedFn, context: &JsValue, a: i32, b: i32)
         -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with three `i32` arguments, its result as a number.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x3_to_f64(
+        this: &TypedFn,
+        context: &JsValue,
+        a: i32,
+        b: i32,
+        c: i32,
+    ) -> Result<f64, JsValue>;
+    /// `Function.prototype.call` with four `i32` arguments, its result as a number.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_i32x4_to_f64(
+        this: &TypedFn,
+        context: &JsValue,
+        a: i32,
+        b: i32,
+        c: i32,
+        d: i32,
+    ) -> Result<f64, JsValue>;
     /// `Function.prototype.call` with no arguments, its result dropped in JavaScript (no
     /// handle on it crosses into the engine).
     #[wasm_bindgen(method, catch, js_name = call)]
@@ -66,9 +88,40 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
 }
 
-/// Calls `f` with wasm arguments: up to four `i32`s directly, anything else through an array
-/// of JavaScript values.
-pub fn call_wasm(f: &Function, args: &[WasmValue]) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(inline_js = "
+export function copy_out_of(view, ptr, dst) { dst.set(view.subarray(ptr, ptr + dst.length)); }
+export function copy_into(view, ptr, src) { view.set(src, ptr); }
+")]
+extern "C" {
+    /// Copies the `dst.len()` bytes at `ptr` of `view` (a guest's memory, the range checked)
+    /// into `dst`: one call into JavaScript, where a subarray, its length check and its
+    /// handle's drop would be three more.
+    fn copy_out_of(view: &Uint8Array, ptr: u32, dst: &mut [u8]);
+    /// Copies `src` to `ptr` of `view` (a guest's memory, the range checked): one call into
+    /// JavaScript, as [`copy_out_of`].
+    #[wasm_bindgen(catch)]
+    fn copy_into(view: &Uint8Array, ptr: u32, src: &[u8]) -> Result<(), JsValue>;
+}
+
+/// How a call of a guest function failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// It threw this.
+    Thrown(JsValue),
+    /// It returned something that is not a value of its declared wasm result (the text says
+    /// what).
+    Unexpected(String),
+}
+
+/// Calls `f` with wasm arguments and returns its result as the wasm type of `results`' first
+/// (`None` without one). Up to four `i32` arguments go directly (anything else through an
+/// array of JavaScript values); with no result or an `i32` one, the result comes back as a
+/// wasm number too (no handle on it crosses into the engine).
+pub fn call_wasm(
+    f: &Function,
+    args: &[WasmValue],
+    results: &[WasmType],
+) -> Result<Option<WasmValue>, CallError> {
     let this = &JsValue::UNDEFINED;
     let mut ints = [0i32; 4];
     let all_i32 = args.len() <= 4
@@ -79,21 +132,48 @@ pub fn call_wasm(f: &Function, args: &[WasmValue]) -> Result<JsValue, JsValue> {
             }
             _ => false,
         });
-    if !all_i32 {
+    let [a, b, c, d] = ints;
+    let typed = f.unchecked_ref::<TypedFn>();
+    let result = results.first().copied();
+    if all_i32 && matches!(result, None | Some(WasmType::I32)) {
+        let returned = match args.len() {
+            0 => typed.call_to_f64(this),
+            1 => typed.call_i32_to_f64(this, a),
+            2 => typed.call_i32x2_to_f64(this, a, b),
+            3 => typed.call_i32x3_to_f64(this, a, b, c),
+            _ => typed.call_i32x4_to_f64(this, a, b, c, d),
+        }
+        .map_err(CallError::Thrown)?;
+        return match result {
+            None => Ok(None),
+            // A function of an `i32` result returns a number, never `NaN`.
+            Some(_) if returned.is_nan() => {
+                Err(CallError::Unexpected("it did not return a number".into()))
+            }
+            Some(_) => Ok(Some(WasmValue::I32(returned as i32))),
+        };
+    }
+    let returned = if all_i32 {
+        match args.len() {
+            0 => f.call0(this),
+            1 => typed.call_i32(this, a),
+            2 => typed.call_i32x2(this, a, b),
+            3 => typed.call_i32x3(this, a, b, c),
+            _ => typed.call_i32x4(this, a, b, c, d),
+        }
+    } else {
         let array = js_sys::Array::new();
         for v in args {
             array.push(&to_js(*v));
         }
-        return f.apply(this, &array);
+        f.apply(this, &array)
     }
-    let [a, b, c, d] = ints;
-    let typed = f.unchecked_ref::<TypedFn>();
-    match args.len() {
-        0 => f.call0(this),
-        1 => typed.call_i32(this, a),
-        2 => typed.call_i32x2(this, a, b),
-        3 => typed.call_i32x3(this, a, b, c),
-        _ => typed.call_i32x4(this, a, b, c, d),
+    .map_err(CallError::Thrown)?;
+    match result {
+        None => Ok(None),
+        Some(ty) => from_js(ty, &returned).map(Some).ok_or_else(|| {
+            CallError::Unexpected(format!("{} is not a {ty}", js_error_text(&returned)))
+        }),
     }
 }
 
@@ -242,6 +322,11 @@ impl JsInstance {
         self.with_bytes(|m, _| m.subarray(ptr, ptr + len))
     }
 
+    /// Copies the `dst.len()` bytes at `ptr` into `dst`. The caller has checked the range.
+    pub fn read_into(&self, ptr: u32, dst: &mut [u8]) {
+        self.with_bytes(|m, _| copy_out_of(m, ptr, dst));
+    }
+
     /// A copy of the `len` bytes at `ptr`, as a new `Uint8Array` (one `slice`). The caller
     /// has checked the range.
     pub fn copy_out(&self, ptr: u32, len: u32) -> Uint8Array {
@@ -322,8 +407,7 @@ impl<'m> GuestMemory<'m> for JsView<'_> {
 
     fn read(&self, ptr: u32, len: usize) -> Cow<'m, [u8]> {
         let mut bytes = vec![0; len];
-        self.0
-            .with_bytes(|m, _| m.subarray(ptr, ptr + len as u32).copy_to(&mut bytes));
+        self.0.read_into(ptr, &mut bytes);
         Cow::Owned(bytes)
     }
 }
@@ -359,8 +443,12 @@ impl GuestMemoryMut for JsGuest<'_> {
                     memory_size: memory_size as u64,
                 });
             }
-            memory.subarray(ptr, end as u32).copy_from(bytes);
-            Ok(())
+            copy_into(memory, ptr, bytes).map_err(|e| AbiError::OutOfBounds {
+                what: format!("write ({})", js_error_text(&e)),
+                ptr: ptr as u64,
+                len: bytes.len() as u64,
+                memory_size: memory_size as u64,
+            })
         })
     }
 }
@@ -376,62 +464,51 @@ impl Guest for JsGuest<'_> {
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
-        let value = self
-            .0
-            .in_guest(|| {
-                self.0
-                    .get_result_ptr
-                    .unchecked_ref::<TypedFn>()
-                    .call_to_f64(&JsValue::UNDEFINED)
-            })
-            .map_err(|e| guest_call_error("get_result_ptr", &e))?;
-        returned_i32("get_result_ptr", value)
+        self.abi_call_to_i32("get_result_ptr", &self.0.get_result_ptr)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
-        let value = self
-            .0
-            .in_guest(|| {
-                self.0
-                    .get_result_size
-                    .unchecked_ref::<TypedFn>()
-                    .call_to_f64(&JsValue::UNDEFINED)
-            })
-            .map_err(|e| guest_call_error("get_result_size", &e))?;
-        returned_i32("get_result_size", value)
+        self.abi_call_to_i32("get_result_size", &self.0.get_result_size)
     }
 
     fn set_result_ptr(&mut self, ptr: u32) -> Result<(), AbiError> {
-        self.0
-            .in_guest(|| {
-                self.0
-                    .set_result_ptr
-                    .unchecked_ref::<TypedFn>()
-                    .call_i32_void(&JsValue::UNDEFINED, ptr as i32)
-            })
-            .map_err(|e| guest_call_error("set_result_ptr", &e))
+        self.abi_call("set_result_ptr", &self.0.set_result_ptr, |f, this| {
+            f.call_i32_void(this, ptr as i32)
+        })
     }
 
     fn set_result_size(&mut self, size: u32) -> Result<(), AbiError> {
-        self.0
-            .in_guest(|| {
-                self.0
-                    .set_result_size
-                    .unchecked_ref::<TypedFn>()
-                    .call_i32_void(&JsValue::UNDEFINED, size as i32)
-            })
-            .map_err(|e| guest_call_error("set_result_size", &e))
+        self.abi_call("set_result_size", &self.0.set_result_size, |f, this| {
+            f.call_i32_void(this, size as i32)
+        })
     }
 
     fn release_objects(&mut self) -> Result<(), AbiError> {
+        self.abi_call("release_objects", &self.0.release_objects, |f, this| {
+            f.call_void(this)
+        })
+    }
+}
+
+impl JsGuest<'_> {
+    /// Calls the guest's ABI function `f` (`name` in errors) through `call`, given it as a
+    /// [`TypedFn`] and the `this` to pass, with the memory view marked to be checked again.
+    fn abi_call<T>(
+        &self,
+        name: &str,
+        f: &Function,
+        call: impl FnOnce(&TypedFn, &JsValue) -> Result<T, JsValue>,
+    ) -> Result<T, AbiError> {
         self.0
-            .in_guest(|| {
-                self.0
-                    .release_objects
-                    .unchecked_ref::<TypedFn>()
-                    .call_void(&JsValue::UNDEFINED)
-            })
-            .map_err(|e| guest_call_error("release_objects", &e))
+            .in_guest(|| call(f.unchecked_ref::<TypedFn>(), &JsValue::UNDEFINED))
+            .map_err(|e| guest_call_error(name, &e))
+    }
+
+    /// Calls the guest's ABI function `f` (`name` in errors) without arguments, for its
+    /// `i32` result.
+    fn abi_call_to_i32(&self, name: &str, f: &Function) -> Result<u32, AbiError> {
+        let value = self.abi_call(name, f, |f, this| f.call_to_f64(this))?;
+        returned_i32(name, value)
     }
 }
 

@@ -20,21 +20,27 @@
 //!   four host namespaces.
 //!
 //! Layers: [`error`] (what goes wrong, and its JavaScript form) <- [`guest`] (one instance
-//! through `WebAssembly` objects, implementing the core's `Guest`) <- [`service`] (modules,
-//! calls, imports) <- this file (the wasm-bindgen surface).
+//! through `WebAssembly` objects, implementing the core's `Guest`) and [`ids`] (the reusable
+//! ids of resolved exports and imports) <- [`service`] (modules, calls, imports) <- this file
+//! (the wasm-bindgen surface).
 
 #![deny(missing_docs)]
 
 pub mod cache;
 pub mod error;
 pub mod guest;
+pub mod ids;
 pub mod service;
 
 use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::error::to_js;
-use crate::service::{CallOutput, Service};
+use crate::error::{to_js, EngineError};
+use crate::service::{CallArgs, CallOutput, Service};
+
+/// The most parameters a function may have in the platform's WebAssembly (the JS API's
+/// limit), so more than any export's arguments (each is at least one parameter).
+const MAX_ARGUMENTS: usize = 1000;
 
 /// One Marine service: its config, its modules' interfaces and instances, the state of the
 /// current call.
@@ -55,6 +61,7 @@ impl Engine {
         } else {
             Service::from_config(config, config_path).map_err(to_js)?
         };
+        LIVE_ENGINES.with(|n| n.set(n.get() + 1));
         Ok(Engine { service })
     }
 
@@ -111,65 +118,61 @@ impl Engine {
         self.service.unload(name).map_err(to_js)
     }
 
-    /// Calls `module.function` with JSON arguments (an array, or an object by argument name)
-    /// and returns the result as JSON text. `byteArgs`, for positional arguments, holds a
-    /// `Uint8Array` at the position of each `Vec<u8>` argument given as bytes (`undefined`
-    /// elsewhere; the JSON's value there is ignored), so bytes are not written as JSON.
-    /// `callParameters` is the JSON of the call parameters every module the call reaches
-    /// sees (`null` for the defaults). With `bytesOut`, a `Vec<u8>` result is returned as a
-    /// `Uint8Array` instead of JSON text.
-    pub fn call(
-        &self,
-        module: &str,
-        function: &str,
-        args_json: &str,
-        byte_args: Option<Array>,
-        call_parameters_json: Option<String>,
-        bytes_out: bool,
-    ) -> Result<JsValue, JsValue> {
-        let output = self
-            .service
-            .call_json(
-                module,
-                function,
-                args_json,
-                byte_slots(byte_args),
-                call_parameters_json.as_deref(),
-                bytes_out,
-            )
-            .map_err(to_js)?;
-        Ok(output_to_js(output))
-    }
-
     /// An id for calls of `module.function` through [`Engine::call_function`] (the export is
-    /// looked up once); throws as a call of an unknown module or function does.
+    /// looked up once); throws as a call of an unknown module or function does. Ids are
+    /// integers below 2^53; unloading the module frees its ids, and a call through one kept
+    /// past that throws a `NoSuchFunction` error (the id's slot may be reused, under another
+    /// id).
     #[wasm_bindgen(js_name = functionId)]
-    pub fn function_id(&self, module: &str, function: &str) -> Result<u32, JsValue> {
+    pub fn function_id(&self, module: &str, function: &str) -> Result<f64, JsValue> {
         self.service.function_id(module, function).map_err(to_js)
     }
 
-    /// [`Engine::call`] of the export [`Engine::function_id`] gave `id` for: no names cross
-    /// into the engine per call.
+    /// True when [`Engine::call_function`] returns the result of the export `id` as a string
+    /// itself, not JSON: its output is `string` (false for an id of no function).
+    #[wasm_bindgen(js_name = resultIsText)]
+    pub fn result_is_text(&self, id: f64) -> bool {
+        self.service.result_is_text(id)
+    }
+
+    /// For debugging and tests: the id tables as JSON, `{functions: {live, slots}, imports:
+    /// {live, slots}}`: how many ids of exports ([`Engine::function_id`]) and of linked
+    /// imports ([`Engine::import_id`]) are live, and how many slots each table holds (at most
+    /// the most ids live at once).
+    #[wasm_bindgen(js_name = idStats)]
+    pub fn id_stats(&self) -> String {
+        let (functions, imports) = self.service.id_stats();
+        serde_json::json!({
+            "functions": { "live": functions.live, "slots": functions.slots },
+            "imports": { "live": imports.live, "slots": imports.slots },
+        })
+        .to_string()
+    }
+
+    /// Calls the export [`Engine::function_id`] gave `id` for (no names cross into the engine
+    /// per call) with JSON arguments (an array, or an object by argument name), and returns
+    /// the result as JSON text, or (see [`Engine::result_is_text`]) a string result as the
+    /// string itself. `byteArgs`, for positional arguments, holds a `Uint8Array` at the
+    /// position of each `Vec<u8>` argument given as bytes (`undefined` elsewhere; the JSON's
+    /// value there is ignored), so bytes are not written as JSON. `callParameters` is the
+    /// JSON of the call parameters every module the call reaches sees (`null` for the
+    /// defaults). With `bytesOut`, a `Vec<u8>` result is returned as a `Uint8Array` instead
+    /// of JSON text.
     #[wasm_bindgen(js_name = callFunction)]
     pub fn call_function(
         &self,
-        id: u32,
+        id: f64,
         args_json: &str,
         byte_args: Option<Array>,
         call_parameters_json: Option<String>,
         bytes_out: bool,
     ) -> Result<JsValue, JsValue> {
-        let output = self
-            .service
-            .call_by_id(
-                id,
-                args_json,
-                byte_slots(byte_args),
-                call_parameters_json.as_deref(),
-                bytes_out,
-            )
-            .map_err(to_js)?;
-        Ok(output_to_js(output))
+        output_to_js(self.service.call_by_id(
+            id,
+            CallArgs::Json(args_json, byte_slots(byte_args)),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        ))
     }
 
     /// [`Engine::call_function`] with one `Vec<u8>` argument given as bytes: `bytes`, at
@@ -177,26 +180,56 @@ impl Engine {
     #[wasm_bindgen(js_name = callFunctionBytes)]
     pub fn call_function_bytes(
         &self,
-        id: u32,
+        id: f64,
         args_json: &str,
         index: u32,
         bytes: Uint8Array,
         call_parameters_json: Option<String>,
         bytes_out: bool,
     ) -> Result<JsValue, JsValue> {
+        // A position past every function's arguments is refused before a slot is made for it.
+        if index as usize >= MAX_ARGUMENTS {
+            return Err(to_js(EngineError::Json {
+                what: "the arguments".into(),
+                message: format!(
+                    "a Uint8Array at position {index}, past {MAX_ARGUMENTS} arguments"
+                ),
+            }));
+        }
         let mut slots: Vec<Option<Uint8Array>> = vec![None; index as usize];
         slots.push(Some(bytes));
-        let output = self
-            .service
-            .call_by_id(
-                id,
-                args_json,
-                slots,
-                call_parameters_json.as_deref(),
-                bytes_out,
-            )
-            .map_err(to_js)?;
-        Ok(output_to_js(output))
+        output_to_js(self.service.call_by_id(
+            id,
+            CallArgs::Json(args_json, slots),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        ))
+    }
+
+    /// [`Engine::call_function`] of an export whose only argument is a `string` (see
+    /// [`Engine::takes_text`]), given as the string itself: no JSON is written or parsed for
+    /// it. Refused as an argument error for another export.
+    #[wasm_bindgen(js_name = callFunctionText)]
+    pub fn call_function_text(
+        &self,
+        id: f64,
+        arg: &str,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> Result<JsValue, JsValue> {
+        output_to_js(self.service.call_by_id(
+            id,
+            CallArgs::Text(arg),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        ))
+    }
+
+    /// True when the export `id` takes one argument, a `string`, so it can be called with
+    /// [`Engine::call_function_text`] (false for an id of no function).
+    #[wasm_bindgen(js_name = takesText)]
+    pub fn takes_text(&self, id: f64) -> bool {
+        self.service.takes_text(id)
     }
 
     /// Resolves the module import `namespace.import` of `importer` once (after
@@ -204,14 +237,14 @@ impl Engine {
     /// [`Engine::call_import_with`], or `undefined` when the importer's interface does not
     /// declare it (use [`Engine::call_import`] then).
     #[wasm_bindgen(js_name = importId)]
-    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<u32> {
+    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<f64> {
         self.service.import_id(importer, namespace, import)
     }
 
     /// The number of wasm parameters of the linked import `id` when there are at most four
     /// and all are `i32` (call it with [`Engine::call_import4`]), else `-1`.
     #[wasm_bindgen(js_name = importArity)]
-    pub fn import_arity(&self, id: u32) -> i32 {
+    pub fn import_arity(&self, id: f64) -> i32 {
         self.service.import_i32_arity(id)
     }
 
@@ -221,7 +254,7 @@ impl Engine {
     #[wasm_bindgen(js_name = callImport4)]
     pub fn call_import4(
         &self,
-        id: u32,
+        id: f64,
         a: i32,
         b: i32,
         c: i32,
@@ -238,7 +271,7 @@ impl Engine {
 
     /// The body of the linked import `id` with its raw wasm arguments in an array.
     #[wasm_bindgen(js_name = callImportWith)]
-    pub fn call_import_with(&self, id: u32, args: Array) -> Result<JsValue, JsValue> {
+    pub fn call_import_with(&self, id: f64, args: Array) -> Result<JsValue, JsValue> {
         self.service
             .call_linked(id, |types| service::wasm_params(types, &args))
     }
@@ -315,6 +348,25 @@ impl Engine {
     }
 }
 
+impl Drop for Engine {
+    fn drop(&mut self) {
+        LIVE_ENGINES.with(|n| n.set(n.get() - 1));
+    }
+}
+
+thread_local! {
+    /// The engines made and not yet freed in this realm ([`live_engines`]).
+    static LIVE_ENGINES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// For debugging and tests: the number of engines (services) made and not yet freed in this
+/// JavaScript realm (`free()`, which `MarineService.terminate` calls, or the garbage
+/// collector's finalizer frees one).
+#[wasm_bindgen(js_name = liveEngines)]
+pub fn live_engines() -> u32 {
+    LIVE_ENGINES.with(|n| n.get())
+}
+
 /// The `Uint8Array` at each position of `byteArgs` (`None` elsewhere, and for no array).
 fn byte_slots(byte_args: Option<Array>) -> Vec<Option<Uint8Array>> {
     byte_args
@@ -327,11 +379,12 @@ fn byte_slots(byte_args: Option<Array>) -> Vec<Option<Uint8Array>> {
         .unwrap_or_default()
 }
 
-/// A call's output as JavaScript gets it: JSON text, or a `Uint8Array`.
-fn output_to_js(output: CallOutput) -> JsValue {
-    match output {
-        CallOutput::Json(text) => JsValue::from_str(&text),
-        CallOutput::Bytes(bytes) => bytes.into(),
+/// A call's output as JavaScript gets it: JSON text, a string result's text, or a
+/// `Uint8Array`; or its error.
+fn output_to_js(output: Result<CallOutput, EngineError>) -> Result<JsValue, JsValue> {
+    match output.map_err(to_js)? {
+        CallOutput::Json(text) | CallOutput::Text(text) => Ok(JsValue::from_str(&text)),
+        CallOutput::Bytes(bytes) => Ok(bytes.into()),
     }
 }
 
@@ -360,5 +413,18 @@ pub fn instantiate_error(module: &str, message: &str) -> JsValue {
     to_js(marine_ast::ServiceError::Instantiate {
         module: module.into(),
         message: message.into(),
+    })
+}
+
+/// The error of a call stopped after `timeoutMs` milliseconds (a worker's timer), with the
+/// native runtime's text (`..: interrupted after exceeding the call timeout of 1.5s`).
+#[wasm_bindgen(js_name = timeoutError)]
+pub fn timeout_error(module: &str, function: &str, timeout_ms: f64) -> JsValue {
+    to_js(marine_ast::ServiceError::Timeout {
+        module: module.into(),
+        function: function.into(),
+        // A timeout that is no duration (negative, NaN, past `Duration::MAX`) is shown as
+        // zero; the timer treated it as none too.
+        timeout: std::time::Duration::try_from_secs_f64(timeout_ms / 1000.0).unwrap_or_default(),
     })
 }

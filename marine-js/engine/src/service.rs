@@ -36,7 +36,8 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{call_wasm, from_js, guest_may_run, to_js, JsGuest, JsInstance};
+use crate::guest::{call_wasm, from_js, guest_may_run, to_js, CallError, JsGuest, JsInstance};
+use crate::ids::{IdStats, IdTable, TableFull, MAX_SLOTS};
 
 /// A module whose interface has been read.
 #[derive(Debug)]
@@ -60,13 +61,105 @@ impl std::ops::Deref for Module {
     }
 }
 
-/// What a call returns: JSON text, or the bytes of a byte-array result.
+/// What a call returns: JSON text, the text of a string result, or the bytes of a byte-array
+/// result.
 #[derive(Debug)]
 pub enum CallOutput {
     /// The result as JSON text (`null` without one).
     Json(String),
+    /// The result of a function whose output is `string` ([`returns_text`]): the text itself,
+    /// not JSON.
+    Text(String),
     /// The bytes of a `Vec<u8>` result.
     Bytes(Uint8Array),
+}
+
+/// The arguments of a call from JavaScript.
+#[derive(Debug)]
+pub enum CallArgs<'a> {
+    /// JSON text (an array, or an object by argument name), and for positional arguments the
+    /// `Uint8Array` given for each `Vec<u8>` argument (`None` elsewhere; the JSON holds
+    /// anything there).
+    Json(&'a str, Vec<Option<Uint8Array>>),
+    /// The one argument of a function whose only argument is a `string` ([`takes_text`]), as
+    /// the text itself.
+    Text(&'a str),
+}
+
+/// True when a function of `signature` may be called with [`CallArgs::Text`]: its only
+/// argument is a `string`.
+pub fn takes_text(signature: &FunctionSignature) -> bool {
+    matches!(signature.arguments.as_slice(), [arg] if arg.ty == IType::String)
+}
+
+/// True when a call of `signature` gives its result as [`CallOutput::Text`]: its output is
+/// `string`.
+pub fn returns_text(signature: &FunctionSignature) -> bool {
+    matches!(signature.outputs.as_slice(), [IType::String])
+}
+
+/// The interface values of a call's JSON arguments `json` (parsed), against `signature`.
+/// `byte_args` holds the `Uint8Array` given for each positional `Vec<u8>` argument: those
+/// skip JSON (their JSON slot is taken as an empty array, which every byte-array type
+/// accepts, and the bytes are copied straight into the guest); one at another argument is
+/// refused as that argument's type error.
+fn json_values(
+    module: &str,
+    function: &str,
+    signature: &FunctionSignature,
+    mut json: Value,
+    byte_args: &[Option<Uint8Array>],
+) -> Result<Vec<IValue>, EngineError> {
+    let json_error = |source: JsonArgsError| EngineError::JsonArguments {
+        module: module.into(),
+        function: function.into(),
+        source: Box::new(source),
+    };
+    if let Value::Array(items) = &mut json {
+        for (i, bytes) in byte_args.iter().enumerate() {
+            let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
+                continue;
+            };
+            match signature.arguments.get(i) {
+                Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
+                Some(arg) => {
+                    return Err(json_error(JsonArgsError::Type {
+                        function: function.into(),
+                        path: arg.name.clone(),
+                        expected: arg.ty.to_string(),
+                        given: "a Uint8Array".into(),
+                    }))
+                }
+                None => {}
+            }
+        }
+    }
+    json_to_ivalues(&json, signature).map_err(json_error)
+}
+
+/// Refuses [`CallArgs::Text`] for a function that does not take one `string` as its only
+/// argument, as the call's argument count or type error.
+fn check_takes_text(
+    module: &str,
+    function: &str,
+    signature: &FunctionSignature,
+) -> Result<(), EngineError> {
+    match signature.arguments.as_slice() {
+        [arg] if arg.ty == IType::String => Ok(()),
+        [arg] => Err(EngineError::ArgumentType {
+            module: module.into(),
+            function: function.into(),
+            argument: arg.name.clone(),
+            expected: arg.ty.to_string(),
+            given: "string".into(),
+        }),
+        arguments => Err(EngineError::ArgumentCount {
+            module: module.into(),
+            function: function.into(),
+            expected: arguments.len(),
+            given: 1,
+        }),
+    }
 }
 
 /// `Vec<u8>`, in either of its two interface forms.
@@ -124,7 +217,7 @@ fn check_bytes(memory: &JsInstance, at: GuestBytes) -> Result<(), AbiError> {
     while offset < at.len {
         let n = UTF8_CHUNK.min(at.len - offset);
         let piece = &mut chunk[..n as usize];
-        memory.subarray(at.ptr + offset, n).copy_to(piece);
+        memory.read_into(at.ptr + offset, piece);
         check.feed(piece)?;
         offset += n;
     }
@@ -230,11 +323,12 @@ pub struct Service {
     config: ServiceConfig,
     modules: RefCell<BTreeMap<String, Rc<Module>>>,
     instances: RefCell<BTreeMap<String, Rc<JsInstance>>>,
-    /// Linked module imports, by the id [`Service::import_id`] gave (`None` once their
+    /// Linked module imports, by the id [`Service::import_id`] gave (freed when their
     /// importer is unloaded).
-    linked: RefCell<Vec<Option<Rc<LinkedImport>>>>,
-    /// Resolved exports, by the id [`Service::function_id`] gave.
-    functions: RefCell<Vec<Rc<ResolvedFunction>>>,
+    linked: RefCell<IdTable<Rc<LinkedImport>>>,
+    /// Resolved exports, by the id [`Service::function_id`] gave (freed when their module is
+    /// unloaded).
+    functions: RefCell<IdTable<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
     logger: RefCell<Option<Function>>,
     stderr_probe: RefCell<Option<Function>>,
@@ -523,111 +617,118 @@ impl Service {
         }
         self.instances.borrow_mut().remove(name);
         self.modules.borrow_mut().remove(name);
-        for slot in self.linked.borrow_mut().iter_mut() {
-            if slot.as_ref().is_some_and(|l| l.importer == name) {
-                *slot = None;
-            }
-        }
-        // Resolved exports of the module keep only a weak reference to it (and their ids stay
-        // unused: a later call through one looks the export up by name).
+        // The module's ids are freed for reuse; kept ones are refused from now on.
+        self.linked.borrow_mut().retain(|l| l.importer != name);
+        self.functions.borrow_mut().retain(|f| f.module != name);
         Ok(())
     }
 
-    /// See [`crate::Engine::call`]: `byte_args` holds, at the position of each positional
-    /// argument given as a `Uint8Array`, its bytes (the JSON holds anything there); with
-    /// `bytes_out`, a byte-array result comes back as [`CallOutput::Bytes`].
-    pub fn call_json(
-        &self,
-        module: &str,
-        function: &str,
-        args_json: &str,
-        byte_args: Vec<Option<Uint8Array>>,
-        call_parameters_json: Option<&str>,
-        bytes_out: bool,
-    ) -> Result<CallOutput, EngineError> {
-        self.call_resolved(
-            module,
-            function,
-            || self.plan(module, function),
-            args_json,
-            byte_args,
-            call_parameters_json,
-            bytes_out,
-        )
-    }
-
     /// An id for calls of `module.function` from JavaScript ([`Service::call_by_id`]): the
-    /// export is looked up once. The same id for the same export of the same loaded module.
-    pub fn function_id(&self, module: &str, function: &str) -> Result<u32, EngineError> {
+    /// export is looked up once. The same id for the same export of the same loaded module;
+    /// freed when the module is unloaded (see [`crate::ids`]).
+    pub fn function_id(&self, module: &str, function: &str) -> Result<f64, EngineError> {
         let (definition, plan) = self.plan(module, function)?;
         let mut functions = self.functions.borrow_mut();
-        let same = |f: &ResolvedFunction| {
+        let same = |f: &Rc<ResolvedFunction>| {
             f.module == module
                 && f.function == function
                 && f.definition
                     .upgrade()
                     .is_some_and(|d| Rc::ptr_eq(&d, &definition))
         };
-        if let Some(id) = functions.iter().position(|f| same(f)) {
-            return Ok(id as u32);
+        if let Some(id) = functions.find(same) {
+            return Ok(id);
         }
-        functions.push(Rc::new(ResolvedFunction {
-            module: module.into(),
-            function: function.into(),
-            definition: Rc::downgrade(&definition),
-            plan,
-        }));
-        Ok((functions.len() - 1) as u32)
+        functions
+            .insert(Rc::new(ResolvedFunction {
+                module: module.into(),
+                function: function.into(),
+                definition: Rc::downgrade(&definition),
+                plan,
+            }))
+            .map_err(|TableFull| EngineError::NoSuchFunction {
+                module: module.into(),
+                function: format!("{function} (no id for it: {MAX_SLOTS} functions have one)"),
+            })
     }
 
-    /// [`Service::call_json`] of the export [`Service::function_id`] gave `id` for. When its
-    /// module was unloaded (or replaced) since, the export is looked up by name again, with
-    /// the errors of a call by name.
+    /// True when the export of `id` returns a string, given as [`CallOutput::Text`] (false for
+    /// an id of no function).
+    pub fn result_is_text(&self, id: f64) -> bool {
+        self.functions
+            .borrow()
+            .get(id)
+            .is_some_and(|f| returns_text(&f.plan.signature))
+    }
+
+    /// True when the export of `id` may be called with [`CallArgs::Text`] (false for an id of
+    /// no function).
+    pub fn takes_text(&self, id: f64) -> bool {
+        self.functions
+            .borrow()
+            .get(id)
+            .is_some_and(|f| takes_text(&f.plan.signature))
+    }
+
+    /// How many ids of resolved exports and of linked imports are live, and how many slots
+    /// each table holds.
+    pub fn id_stats(&self) -> (IdStats, IdStats) {
+        (
+            self.functions.borrow().stats(),
+            self.linked.borrow().stats(),
+        )
+    }
+
+    /// Calls the export [`Service::function_id`] gave `id` for (see
+    /// [`crate::Engine::call_function`]); with `bytes_out`, a byte-array result comes back as
+    /// [`CallOutput::Bytes`]. An id whose module was unloaded since (a stale id), or never
+    /// given, is refused as a call of no function.
     pub fn call_by_id(
         &self,
-        id: u32,
-        args_json: &str,
-        byte_args: Vec<Option<Uint8Array>>,
+        id: f64,
+        args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
         let resolved = self
             .functions
             .borrow()
-            .get(id as usize)
+            .get(id)
             .cloned()
             .ok_or_else(|| EngineError::NoSuchFunction {
                 module: String::new(),
-                function: format!("#{id}"),
+                function: format!("#{id} (an id of no function resolved now: its module was unloaded, or it was never given)"),
             })?;
         let (module, function) = (resolved.module.as_str(), resolved.function.as_str());
+        // A live id's module is the one loaded (unloading frees the ids); checked all the same.
+        let current = self.module(module)?;
+        if !resolved
+            .definition
+            .upgrade()
+            .is_some_and(|d| Rc::ptr_eq(&d, &current))
+        {
+            return Err(EngineError::NoSuchModule(module.into()));
+        }
         self.call_resolved(
             module,
             function,
-            || {
-                let current = self.module(module)?;
-                match resolved.definition.upgrade() {
-                    Some(d) if Rc::ptr_eq(&d, &current) => Ok((current, resolved.plan.clone())),
-                    _ => self.plan(module, function),
-                }
-            },
-            args_json,
-            byte_args,
+            &current,
+            &resolved.plan,
+            args,
             call_parameters_json,
             bytes_out,
         )
     }
 
-    /// The body of [`Service::call_json`], `resolve` giving the export's definition and plan
-    /// (after the arguments' JSON is parsed, as a call by name reports its errors).
+    /// The body of [`Service::call_by_id`], for the export's module `definition` and `plan`.
     #[allow(clippy::too_many_arguments)]
     fn call_resolved(
         &self,
         module: &str,
         function: &str,
-        resolve: impl FnOnce() -> Result<(Rc<Module>, Rc<CallPlan>), EngineError>,
-        args_json: &str,
-        byte_args: Vec<Option<Uint8Array>>,
+        definition: &Module,
+        plan: &CallPlan,
+        args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
@@ -635,10 +736,12 @@ impl Service {
         // Measured: for the small arguments of a typical call, a `Value` tree and interface
         // values cost less here than the core's streamed JSON lowering (`json_args`), which
         // parses the text twice (a check, then the writes).
-        let mut args: Value = if args_json.trim().is_empty() {
-            Value::Array(Vec::new())
-        } else {
-            serde_json::from_str(args_json).map_err(|e| json_error_of("the arguments", e))?
+        let json = match &args {
+            CallArgs::Json(text, _) if text.trim().is_empty() => Value::Array(Vec::new()),
+            CallArgs::Json(text, _) => {
+                serde_json::from_str(text).map_err(|e| json_error_of("the arguments", e))?
+            }
+            CallArgs::Text(_) => Value::Null,
         };
         // `None`: the defaults (not built again while the last top-level call had them).
         let call_parameters: Option<CallParameters> = match call_parameters_json {
@@ -647,34 +750,16 @@ impl Service {
                 serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
             ),
         };
-        let (definition, plan) = resolve()?;
-        let json_error = |source: JsonArgsError| EngineError::JsonArguments {
-            module: module.into(),
-            function: function.into(),
-            source: Box::new(source),
-        };
-        // Byte arrays given as bytes skip JSON: their JSON slot is made an empty array (which
-        // every byte-array type accepts), and the bytes are copied straight into the guest.
-        if let (Value::Array(items), false) = (&mut args, byte_args.is_empty()) {
-            for (i, bytes) in byte_args.iter().enumerate() {
-                let (Some(_), Some(slot)) = (bytes, items.get_mut(i)) else {
-                    continue;
-                };
-                match plan.signature.arguments.get(i) {
-                    Some(arg) if is_u8_array(&arg.ty) => *slot = Value::Array(Vec::new()),
-                    Some(arg) => {
-                        return Err(json_error(JsonArgsError::Type {
-                            function: function.into(),
-                            path: arg.name.clone(),
-                            expected: arg.ty.to_string(),
-                            given: "a Uint8Array".into(),
-                        }))
-                    }
-                    None => {}
-                }
+        let (values, byte_args) = match args {
+            CallArgs::Json(_, byte_args) => {
+                let values = json_values(module, function, &plan.signature, json, &byte_args)?;
+                (values, byte_args)
             }
-        }
-        let values = json_to_ivalues(&args, &plan.signature).map_err(json_error)?;
+            CallArgs::Text(text) => {
+                check_takes_text(module, function, &plan.signature)?;
+                (vec![IValue::String(text.into())], Vec::new())
+            }
+        };
         let mut byte_args = byte_args.into_iter();
         let args: Vec<Arg<'_>> = values
             .iter()
@@ -706,17 +791,20 @@ impl Service {
             Deliver::Value
         };
         let instance = self.instance(module)?;
-        let output = self.invoke(
-            &definition,
-            &plan,
-            module,
-            function,
-            instance,
-            &args,
-            deliver,
-        )?;
+        let output = self.invoke(definition, plan, module, function, instance, &args, deliver)?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
+            // JavaScript takes the result of such a function as text, never as JSON.
+            Output::Value(output) if returns_text(&plan.signature) => match output {
+                Some(IValue::String(text)) => CallOutput::Text(text),
+                other => {
+                    return Err(EngineError::UnexpectedResults {
+                        module: module.into(),
+                        function: function.into(),
+                        message: format!("internal: {other:?} for a `string` output"),
+                    })
+                }
+            },
             Output::Value(output) => {
                 let values: Vec<IValue> = output.into_iter().collect();
                 CallOutput::Json(ivalues_to_json(&values, &plan.signature.outputs).to_string())
@@ -750,7 +838,7 @@ impl Service {
 
     /// Calls `function` of `module` (its `definition` and call `plan`) with interface values:
     /// lowering, the call, the output. The values are typed by the plan's signature already:
-    /// converted from JSON against it ([`Service::call_json`]), or lifted by an import
+    /// converted from JSON against it ([`Service::call_by_id`]), or lifted by an import
     /// signature that linking checked against it ([`Service::forward`]).
     #[allow(clippy::too_many_arguments)]
     fn invoke(
@@ -839,10 +927,13 @@ impl Service {
             .map_err(abi)?;
         }
         let export = instance.function(module, function)?;
-        let returned = instance.in_guest(|| call_wasm(&export, &params));
-        let returned = match returned {
-            Ok(value) => value,
-            Err(thrown) => return Err(self.failure_of(module, function, &thrown)),
+        let raw = match instance.in_guest(|| call_wasm(&export, &params, &plan.wasm.results)) {
+            Ok(raw) => Ok(raw),
+            Err(CallError::Thrown(thrown)) => {
+                return Err(self.failure_of(module, function, &thrown))
+            }
+            // Reported once a byte-array output (which has no wasm result) is ruled out.
+            Err(CallError::Unexpected(message)) => Err(message),
         };
         let warn_release = |release: AbiError| {
             self.warn(
@@ -884,18 +975,11 @@ impl Service {
                 };
             }
         }
-        let raw = match plan.wasm.results.first() {
-            None => None,
-            Some(ty) => {
-                Some(
-                    from_js(*ty, &returned).ok_or_else(|| EngineError::UnexpectedResults {
-                        module: module.into(),
-                        function: function.into(),
-                        message: format!("{} is not a {ty}", js_error_text(&returned)),
-                    })?,
-                )
-            }
-        };
+        let raw = raw.map_err(|message| EngineError::UnexpectedResults {
+            module: module.into(),
+            function: function.into(),
+            message,
+        })?;
         let taken = take_output(&mut JsGuest(instance), &plan.output, raw, warn_release);
         match taken {
             Ok(value) => Ok(Output::Value(value)),
@@ -967,7 +1051,8 @@ impl Service {
     ) -> Result<JsValue, JsValue> {
         // The importer ran up to here: its memory may have grown.
         guest_may_run();
-        self.imported_signature(importer, namespace, import)
+        let returned = self
+            .imported_signature(importer, namespace, import)
             .and_then(|sig| {
                 let params = wasm_params(&flatten_signature(&sig).params, args);
                 let releases_caller = sig.arguments.iter().any(|a| a.ty.is_complex());
@@ -980,34 +1065,36 @@ impl Service {
                     releases_caller,
                     None,
                 )
-            })
-            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
-            .map_err(|e| self.fail_import(importer, namespace, import, e))
+            });
+        self.import_returned(importer, namespace, import, returned)
     }
 
     /// Resolves the module import `namespace.import` of `importer` once, for calls through
     /// [`Service::call_linked`]: `None` when the importer's interface does not declare it
     /// (its calls then fail as [`Service::call_import`] reports it).
-    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<u32> {
+    /// Freed when the importer is unloaded; `None` too when the table is full (the import
+    /// then works by name).
+    pub fn import_id(&self, importer: &str, namespace: &str, import: &str) -> Option<f64> {
         let signature = self.imported_signature(importer, namespace, import).ok()?;
         let params = flatten_signature(&signature).params;
         let releases_caller = signature.arguments.iter().any(|a| a.ty.is_complex());
-        let mut linked = self.linked.borrow_mut();
-        linked.push(Some(Rc::new(LinkedImport {
-            importer: importer.into(),
-            namespace: namespace.into(),
-            import: import.into(),
-            signature,
-            params,
-            releases_caller,
-            targets: ImportTargets::default(),
-        })));
-        Some((linked.len() - 1) as u32)
+        self.linked
+            .borrow_mut()
+            .insert(Rc::new(LinkedImport {
+                importer: importer.into(),
+                namespace: namespace.into(),
+                import: import.into(),
+                signature,
+                params,
+                releases_caller,
+                targets: ImportTargets::default(),
+            }))
+            .ok()
     }
 
     /// The number of wasm parameters of the linked import `id` when there are at most four
     /// and all are `i32` (so [`Service::call_linked`] can take them as numbers), else `-1`.
-    pub fn import_i32_arity(&self, id: u32) -> i32 {
+    pub fn import_i32_arity(&self, id: f64) -> i32 {
         match self.linked_import(id) {
             Some(l) if l.params.len() <= 4 && l.params.iter().all(|t| *t == WasmType::I32) => {
                 l.params.len() as i32
@@ -1016,8 +1103,8 @@ impl Service {
         }
     }
 
-    fn linked_import(&self, id: u32) -> Option<Rc<LinkedImport>> {
-        self.linked.borrow().get(id as usize).cloned().flatten()
+    fn linked_import(&self, id: f64) -> Option<Rc<LinkedImport>> {
+        self.linked.borrow().get(id).cloned()
     }
 
     /// The body of the linked import `id` ([`Service::import_id`]), called with its raw wasm
@@ -1025,13 +1112,16 @@ impl Service {
     /// JavaScript passed something else).
     pub fn call_linked(
         &self,
-        id: u32,
+        id: f64,
         params: impl FnOnce(&[WasmType]) -> Vec<Option<WasmValue>>,
     ) -> Result<JsValue, JsValue> {
         // The importer ran up to here: [`Service::forward`] marks its memory view to be
         // checked again (the other instances' views stay valid).
         let Some(linked) = self.linked_import(id) else {
-            return Err(js_sys::Error::new(&format!("no linked import #{id}")).into());
+            return Err(js_sys::Error::new(&format!(
+                "no linked import #{id} (its importer was unloaded, or it was never given)"
+            ))
+            .into());
         };
         let (importer, namespace, import) = (
             linked.importer.as_str(),
@@ -1039,7 +1129,7 @@ impl Service {
             linked.import.as_str(),
         );
         let params = params(&linked.params);
-        self.forward(
+        let returned = self.forward(
             importer,
             namespace,
             import,
@@ -1047,9 +1137,24 @@ impl Service {
             &params,
             linked.releases_caller,
             Some(&linked.targets),
-        )
-        .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
-        .map_err(|e| self.fail_import(importer, namespace, import, e))
+        );
+        self.import_returned(importer, namespace, import, returned)
+    }
+
+    /// What an import's body gives the importing guest: its raw wasm result (`undefined`
+    /// without one), or on failure the exception to throw through it (the failure kept, see
+    /// [`Service::fail_import`]).
+    fn import_returned(
+        &self,
+        caller: &str,
+        namespace: &str,
+        import: &str,
+        returned: Result<Option<WasmValue>, EngineError>,
+    ) -> Result<JsValue, JsValue> {
+        match returned {
+            Ok(value) => Ok(value.map_or(JsValue::UNDEFINED, to_js)),
+            Err(e) => Err(self.fail_import(caller, namespace, import, e)),
+        }
     }
 
     fn imported_signature(
@@ -1211,9 +1316,8 @@ impl Service {
         handler: &Function,
     ) -> Result<JsValue, JsValue> {
         guest_may_run();
-        self.host(module, namespace, import, args, handler)
-            .map(|value| value.map_or(JsValue::UNDEFINED, to_js))
-            .map_err(|e| self.fail_import(module, namespace, import, e))
+        let returned = self.host(module, namespace, import, args, handler);
+        self.import_returned(module, namespace, import, returned)
     }
 
     fn host(
