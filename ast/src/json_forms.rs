@@ -31,10 +31,10 @@ use crate::types::{IEnumVariant, IRecordField, IType, VariantKind};
 /// An integer of type `T` from a JSON number: only an integer (not `1.0`) within `T`'s range.
 #[inline]
 pub(crate) fn int<T: TryFrom<u64> + TryFrom<i64>>(n: &Number) -> Option<T> {
-    match (n.as_u64(), n.as_i64()) {
-        (Some(v), _) => T::try_from(v).ok(),
-        (None, Some(v)) => T::try_from(v).ok(),
-        (None, None) => None,
+    match n.as_u64() {
+        Some(v) => T::try_from(v).ok(),
+        // A negative integer, or a float (which has no `i64` form either).
+        None => n.as_i64().and_then(|v| T::try_from(v).ok()),
     }
 }
 
