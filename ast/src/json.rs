@@ -10,10 +10,11 @@
 //!
 //! Results come back with record fields in declaration order.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
+use crate::json_forms::{self as forms, NotACase, NotFields};
 use crate::types::VariantKind;
-use crate::types::{FunctionSignature, IEnumType, IRecordField, IRecordType, IType, IValue};
+use crate::types::{FunctionSignature, IRecordField, IType, IValue};
 
 /// Why JSON could not be turned into arguments of a function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -200,7 +201,8 @@ pub(crate) fn signature_text(signature: &FunctionSignature) -> String {
     format!("({})", args.join(", "))
 }
 
-/// Converts one JSON value into an `IValue` of type `ty`.
+/// Converts one JSON value into an `IValue` of type `ty` (the forms are those of
+/// [`crate::json_forms`]).
 pub(crate) fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueMismatch> {
     let mismatch = || ValueMismatch {
         path: String::new(),
@@ -208,44 +210,40 @@ pub(crate) fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueM
         given: describe(value),
     };
     macro_rules! int {
-        ($variant:ident, $t:ty) => {{
-            let n = value.as_number().ok_or_else(mismatch)?;
-            let v = n
-                .as_i64()
-                .and_then(|v| <$t>::try_from(v).ok())
-                .or_else(|| n.as_u64().and_then(|v| <$t>::try_from(v).ok()))
-                .ok_or_else(mismatch)?;
-            IValue::$variant(v)
-        }};
+        ($variant:ident) => {
+            IValue::$variant(
+                value
+                    .as_number()
+                    .and_then(forms::int)
+                    .ok_or_else(mismatch)?,
+            )
+        };
     }
     Ok(match ty {
         IType::Boolean => IValue::Boolean(value.as_bool().ok_or_else(mismatch)?),
-        IType::S8 => int!(S8, i8),
-        IType::S16 => int!(S16, i16),
-        IType::S32 => int!(S32, i32),
-        IType::S64 => int!(S64, i64),
-        IType::U8 => int!(U8, u8),
-        IType::U16 => int!(U16, u16),
-        IType::U32 => int!(U32, u32),
-        IType::U64 => int!(U64, u64),
+        IType::S8 => int!(S8),
+        IType::S16 => int!(S16),
+        IType::S32 => int!(S32),
+        IType::S64 => int!(S64),
+        IType::U8 => int!(U8),
+        IType::U16 => int!(U16),
+        IType::U32 => int!(U32),
+        IType::U64 => int!(U64),
         IType::F32 => {
-            let v = json_float(value).ok_or_else(mismatch)?;
-            // A finite number beyond f32's range is rejected like an out-of-range integer
-            // (`as` would silently make it infinite).
-            if v.is_finite() && v.abs() > f64::from(f32::MAX) {
-                return Err(mismatch());
-            }
+            let v = forms::float(value)
+                .filter(|v| forms::f32_holds(*v))
+                .ok_or_else(mismatch)?;
             IValue::F32(v as f32)
         }
-        IType::F64 => IValue::F64(json_float(value).ok_or_else(mismatch)?),
+        IType::F64 => IValue::F64(forms::float(value).ok_or_else(mismatch)?),
         IType::String => IValue::String(value.as_str().ok_or_else(mismatch)?.to_owned()),
         IType::ByteArray => {
             let items = value.as_array().ok_or_else(mismatch)?;
             let mut bytes = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                match json_to_ivalue(item, &IType::U8) {
-                    Ok(IValue::U8(b)) => bytes.push(b),
-                    _ => return Err(nested(format!("[{i}]"), &IType::U8, item)),
+                match item.as_number().and_then(forms::int) {
+                    Some(b) => bytes.push(b),
+                    None => return Err(nested(format!("[{i}]"), &IType::U8, item)),
                 }
             }
             IValue::ByteArray(bytes)
@@ -261,215 +259,164 @@ pub(crate) fn json_to_ivalue(value: &Value, ty: &IType) -> Result<IValue, ValueM
                 .collect::<Result<_, _>>()?;
             IValue::Array(values)
         }
-        IType::Record(record) => record_from_json(value, record).map_err(|m| {
-            if m.path.is_empty() {
-                mismatch()
-            } else {
-                m
+        IType::Record(record) => {
+            let what = format!("record {}", record.name);
+            match fields_from_json(value, &what, &record.fields) {
+                Ok(fields) => IValue::Record(fields),
+                // Not the form of a record: reported as a mismatch of the whole value.
+                Err(m) if m.path.is_empty() => return Err(mismatch()),
+                Err(m) => return Err(m),
             }
-        })?,
-        IType::Option(inner) => option_from_json(value, inner)?,
-        IType::Result(ok, err) => result_from_json(value, ok, err).map_err(|m| {
-            if m.path.is_empty() {
-                mismatch()
-            } else {
-                m
-            }
-        })?,
+        }
         IType::Tuple(items) => {
-            tuple_from_json(value, items).map_err(
-                |m| {
-                    if m.path.is_empty() {
-                        mismatch()
-                    } else {
-                        m
-                    }
-                },
-            )?
-        }
-        IType::Enum(e) => enum_from_json(value, e)?,
-    })
-}
-
-/// `Option<T>` as serde writes it: `null` is `None`, anything else the `Some` value (so
-/// `Some(None)` of an `Option<Option<T>>` reads back as `None`, as in serde).
-fn option_from_json(value: &Value, inner: &IType) -> Result<IValue, ValueMismatch> {
-    match value {
-        Value::Null => Ok(IValue::Option(None)),
-        other => Ok(IValue::Option(Some(Box::new(json_to_ivalue(
-            other, inner,
-        )?)))),
-    }
-}
-
-/// `Result<T, E>` as serde writes it: `{"Ok": v}` or `{"Err": e}`.
-fn result_from_json(value: &Value, ok: &IType, err: &IType) -> Result<IValue, ValueMismatch> {
-    let Value::Object(map) = value else {
-        return Err(ValueMismatch {
-            path: String::new(),
-            expected: String::new(),
-            given: describe(value),
-        });
-    };
-    match (map.len(), map.get("Ok"), map.get("Err")) {
-        (1, Some(v), None) => json_to_ivalue(v, ok)
-            .map(|v| IValue::Result(Ok(Box::new(v))))
-            .map_err(|m| prefixed(".Ok".into(), m)),
-        (1, None, Some(e)) => json_to_ivalue(e, err)
-            .map(|e| IValue::Result(Err(Box::new(e))))
-            .map_err(|m| prefixed(".Err".into(), m)),
-        _ => Err(ValueMismatch {
-            path: String::new(),
-            expected: format!("{{\"Ok\": {ok}}} or {{\"Err\": {err}}}"),
-            given: describe(value),
-        }),
-    }
-}
-
-/// A tuple as serde writes it: an array of exactly its elements (`null` or `[]` for `()`).
-fn tuple_from_json(value: &Value, items: &[IType]) -> Result<IValue, ValueMismatch> {
-    match value {
-        Value::Null if items.is_empty() => Ok(IValue::Tuple(Vec::new())),
-        Value::Array(values) if values.len() == items.len() => values
-            .iter()
-            .zip(items)
-            .enumerate()
-            .map(|(i, (v, ty))| json_to_ivalue(v, ty).map_err(|m| prefixed(format!(".{i}"), m)))
-            .collect::<Result<_, _>>()
-            .map(IValue::Tuple),
-        other => Err(ValueMismatch {
-            path: String::new(),
-            expected: String::new(),
-            given: describe(other),
-        }),
-    }
-}
-
-/// An enum value as serde writes it (externally tagged): `"Unit"`, `{"Newtype": v}`,
-/// `{"Tuple": [a, b]}`, `{"Struct": {"x": a}}`; `{"Unit": null}` is accepted too.
-fn enum_from_json(value: &Value, e: &IEnumType) -> Result<IValue, ValueMismatch> {
-    let names = || {
-        e.variants
-            .iter()
-            .map(|v| v.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" | ")
-    };
-    let wrong = |given: &Value| ValueMismatch {
-        path: String::new(),
-        expected: format!("enum {} ({})", e.name, names()),
-        given: describe(given),
-    };
-    let (name, payload) = match value {
-        Value::String(name) => (name.as_str(), None),
-        Value::Object(map) if map.len() == 1 => {
-            let (name, payload) = map.iter().next().expect("one entry");
-            (name.as_str(), Some(payload))
-        }
-        other => return Err(wrong(other)),
-    };
-    let Some((index, variant)) = e.variants.iter().enumerate().find(|(_, v)| v.name == name) else {
-        return Err(wrong(value));
-    };
-    let path = format!(".{name}");
-    let fields = match (variant.kind, payload) {
-        (VariantKind::Unit, None | Some(Value::Null)) => Vec::new(),
-        (VariantKind::Tuple, Some(v)) if variant.fields.len() == 1 => {
-            vec![json_to_ivalue(v, &variant.fields[0].ty).map_err(|m| prefixed(path, m))?]
-        }
-        (VariantKind::Tuple, Some(Value::Array(items))) if items.len() == variant.fields.len() => {
-            items
+            let values = forms::tuple(value, items.len()).ok_or_else(mismatch)?;
+            let values = values
                 .iter()
-                .zip(&variant.fields)
-                .map(|(v, f)| {
-                    json_to_ivalue(v, &f.ty).map_err(|m| prefixed(format!("{path}.{}", f.name), m))
-                })
-                .collect::<Result<_, _>>()?
+                .zip(items)
+                .enumerate()
+                .map(|(i, (v, ty))| json_to_ivalue(v, ty).map_err(|m| prefixed(format!(".{i}"), m)))
+                .collect::<Result<_, _>>()?;
+            IValue::Tuple(values)
         }
-        (VariantKind::Struct, Some(v)) => {
-            match fields_from_json(v, &format!("variant {name}"), &variant.fields) {
-                Ok(IValue::Record(fields)) => fields,
-                Ok(_) => unreachable!("fields_from_json gives a record"),
-                Err(m) => return Err(prefixed(path, m)),
-            }
-        }
-        (_, given) => {
-            return Err(ValueMismatch {
-                path,
-                expected: format!("the payload of {}::{name}", e.name),
-                given: given.map(describe).unwrap_or_else(|| "nothing".into()),
-            })
-        }
-    };
-    Ok(IValue::Variant {
-        index: index as u32,
-        fields,
+        IType::Option(_) | IType::Result(..) | IType::Enum(_) => case_from_json(value, ty)?,
     })
 }
 
-fn record_from_json(value: &Value, record: &IRecordType) -> Result<IValue, ValueMismatch> {
-    fields_from_json(value, &format!("record {}", record.name), &record.fields)
+/// An `Option`, `Result` or enum value. The payload of `Some` is reported as the value
+/// itself, those of `Ok` and `Err` at `.Ok` and `.Err`, a variant's at `.<variant>`.
+fn case_from_json(value: &Value, ty: &IType) -> Result<IValue, ValueMismatch> {
+    let (discriminant, payload) = match forms::case_of(value, ty) {
+        Ok(case) => case,
+        Err(not) => return Err(not_a_case(value, ty, not)),
+    };
+    let path = match ty {
+        IType::Result(..) if discriminant == 0 => ".Ok".to_string(),
+        IType::Result(..) => ".Err".to_string(),
+        IType::Enum(e) => format!(".{}", e.variants[discriminant as usize].name),
+        _ => String::new(),
+    };
+    let fields = match payload {
+        forms::Payload::None => Vec::new(),
+        forms::Payload::One(v, t) => vec![json_to_ivalue(v, t).map_err(|m| prefixed(path, m))?],
+        forms::Payload::Fields(given, fields) => {
+            field_values(given, fields).map_err(|m| prefixed(path, m))?
+        }
+    };
+    let mut fields = fields.into_iter();
+    Ok(match ty {
+        IType::Option(_) => IValue::Option(fields.next().map(Box::new)),
+        IType::Result(..) => {
+            let v = Box::new(
+                fields
+                    .next()
+                    .ok_or_else(|| not_a_case(value, ty, NotACase::Shape))?,
+            );
+            IValue::Result(if discriminant == 0 { Ok(v) } else { Err(v) })
+        }
+        _ => IValue::Variant {
+            index: discriminant,
+            fields: fields.collect(),
+        },
+    })
+}
+
+/// Why `value` is no case of `ty` (for `Option` and `Result`, a mismatch of the whole value:
+/// `json_to_ivalue` reports it as such).
+fn not_a_case(value: &Value, ty: &IType, not: NotACase<'_, '_>) -> ValueMismatch {
+    let IType::Enum(e) = ty else {
+        return ValueMismatch {
+            path: String::new(),
+            expected: ty.to_string(),
+            given: describe(value),
+        };
+    };
+    match not {
+        NotACase::Shape => ValueMismatch {
+            path: String::new(),
+            expected: format!(
+                "enum {} ({})",
+                e.name,
+                e.variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+            given: describe(value),
+        },
+        NotACase::Payload { variant, payload } => ValueMismatch {
+            path: format!(".{}", variant.name),
+            expected: format!("the payload of {}::{}", e.name, variant.name),
+            given: payload.map(describe).unwrap_or_else(|| "nothing".into()),
+        },
+        NotACase::StructFields {
+            variant,
+            payload,
+            why,
+        } => prefixed(
+            format!(".{}", variant.name),
+            not_fields(
+                payload,
+                &format!("variant {}", variant.name),
+                &variant.fields,
+                why,
+            ),
+        ),
+    }
 }
 
 /// Named fields (a record's or a struct variant's) from an object, or from an array of all of
-/// them in order.
+/// them in order; `what` names them in messages.
 fn fields_from_json(
     value: &Value,
     what: &str,
     record_fields: &[IRecordField],
-) -> Result<IValue, ValueMismatch> {
-    let expected = || format!("{what} {{ {} }}", field_list(record_fields));
-    match value {
-        Value::Object(map) => {
-            if let Some(extra) = map
-                .keys()
-                .find(|key| !record_fields.iter().any(|f| &f.name == *key))
-            {
-                return Err(ValueMismatch {
-                    path: format!(".{extra}"),
-                    expected: format!("no such field in {}", expected()),
-                    given: describe(&map[extra]),
-                });
-            }
-            let fields = record_fields
-                .iter()
-                .map(|field| {
-                    let item = map.get(&field.name).ok_or_else(|| ValueMismatch {
-                        path: format!(".{}", field.name),
-                        expected: field.ty.to_string(),
-                        given: "nothing (field missing)".into(),
-                    })?;
-                    json_to_ivalue(item, &field.ty)
-                        .map_err(|m| prefixed(format!(".{}", field.name), m))
-                })
-                .collect::<Result<_, _>>()?;
-            Ok(IValue::Record(fields))
-        }
-        Value::Array(items) if items.len() == record_fields.len() => {
-            let fields = items
-                .iter()
-                .zip(record_fields)
-                .map(|(item, field)| {
-                    json_to_ivalue(item, &field.ty)
-                        .map_err(|m| prefixed(format!(".{}", field.name), m))
-                })
-                .collect::<Result<_, _>>()?;
-            Ok(IValue::Record(fields))
-        }
-        other => Err(ValueMismatch {
-            path: String::new(),
-            expected: expected(),
-            given: describe(other),
-        }),
+) -> Result<Vec<IValue>, ValueMismatch> {
+    match forms::fields(value, record_fields) {
+        Ok(given) => field_values(given, record_fields),
+        Err(why) => Err(not_fields(value, what, record_fields, why)),
     }
 }
 
-fn field_list(fields: &[IRecordField]) -> String {
-    fields
+/// The values of named fields as given, each at `.<field>` in errors.
+fn field_values(
+    given: forms::Fields<'_>,
+    record_fields: &[IRecordField],
+) -> Result<Vec<IValue>, ValueMismatch> {
+    record_fields
         .iter()
-        .map(|f| format!("{}: {}", f.name, f.ty))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .enumerate()
+        .map(|(i, field)| {
+            let item = given.get(i, field).ok_or_else(|| ValueMismatch {
+                path: format!(".{}", field.name),
+                expected: field.ty.to_string(),
+                given: "nothing (field missing)".into(),
+            })?;
+            json_to_ivalue(item, &field.ty).map_err(|m| prefixed(format!(".{}", field.name), m))
+        })
+        .collect()
+}
+
+/// Why `value` does not give the named fields `record_fields` (called `what`).
+fn not_fields(
+    value: &Value,
+    what: &str,
+    record_fields: &[IRecordField],
+    why: NotFields<'_>,
+) -> ValueMismatch {
+    let expected = forms::fields_text(what, record_fields);
+    match why {
+        NotFields::UnknownKey(key, given) => ValueMismatch {
+            path: format!(".{key}"),
+            expected: format!("no such field in {expected}"),
+            given: describe(given),
+        },
+        NotFields::Shape => ValueMismatch {
+            path: String::new(),
+            expected,
+            given: describe(value),
+        },
+    }
 }
 
 fn nested(path: String, ty: &IType, value: &Value) -> ValueMismatch {
@@ -495,16 +442,7 @@ fn describe(value: &Value) -> String {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    let mut text = value.to_string();
-    if text.len() > 40 {
-        let cut = (0..=40)
-            .rev()
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(0);
-        text.truncate(cut);
-        text.push('…');
-    }
-    format!("{kind} {text}")
+    format!("{kind} {}", forms::truncated(value.to_string()))
 }
 
 /// Converts results to JSON: no output gives `null`, one output gives that value.
@@ -646,34 +584,15 @@ fn variant_to_json(index: u32, fields: &[IValue], ty: Option<&IType>) -> Value {
     Value::Object(map)
 }
 
+/// A float as JSON: a number, or the string standing for a non-finite value.
 fn float(v: f64) -> Value {
-    match Number::from_f64(v) {
-        Some(n) => Value::Number(n),
-        None if v.is_nan() => Value::String("NaN".into()),
-        None if v > 0.0 => Value::String("Infinity".into()),
-        None => Value::String("-Infinity".into()),
-    }
-}
-
-/// A float argument: a JSON number, or one of the strings [`float`] writes for non-finite
-/// values.
-fn json_float(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => match s.as_str() {
-            "NaN" => Some(f64::NAN),
-            "Infinity" => Some(f64::INFINITY),
-            "-Infinity" => Some(f64::NEG_INFINITY),
-            _ => None,
-        },
-        _ => None,
-    }
+    forms::float_to_json(v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{IFunctionArg, IRecordField};
+    use crate::types::{IFunctionArg, IRecordField, IRecordType};
     use serde_json::json;
     use std::sync::Arc;
 

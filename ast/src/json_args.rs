@@ -21,6 +21,15 @@
 //! by one walk over the tree instead (its lengths are known without a pass): only a tree that
 //! does not fit goes through the checking pass, which gives the error.
 //!
+//! Which JSON each type takes is defined once, in `crate::json_forms`, for every walk over a
+//! tree: `crate::json`'s conversion, `fits` and the recording of a fitting tree. The
+//! streaming text path shares what it can of it: the scalar rules (the strings of non-finite
+//! floats, `f32`'s range), the texts of its messages, and, for the ABI extension types,
+//! everything (it reads such a value into a bounded tree and checks it with those walks). Its
+//! strings, numbers, byte arrays, arrays and records are visited token by token as the parser
+//! meets them (so they are never built as a tree): their forms are written again here, as
+//! serde visitors, and the tests hold both paths to the same answers.
+//!
 //! Hostile input is bounded: the parser's nesting limit (128) applies to text; the seeds
 //! recurse only as deep as the argument's type (bounded by `Limits::max_type_depth`), and
 //! the rendering of a mismatched value for an error message stops after 40 characters.
@@ -39,8 +48,9 @@ use crate::abi::{
 };
 use crate::error::AbiError;
 use crate::json::JsonArgsError;
+use crate::json_forms::{self as forms, truncated, Fields, Payload, PREVIEW_LEN};
 use crate::memory::GuestMemoryMut;
-use crate::types::{FunctionSignature, IRecordField, IRecordType, IType, VariantKind};
+use crate::types::{FunctionSignature, IRecordField, IRecordType, IType};
 use crate::WasmValue;
 
 /// How deep a value of an ABI extension type is read into a tree from a tree input (from
@@ -674,82 +684,54 @@ fn tree_form(value: &Value, signature: &FunctionSignature, kind: TopKind) -> Opt
     Some(form)
 }
 
-/// Whether `value` is a `ty` in the forms of [`crate::json`] (exactly when
+/// Whether `value` is a `ty` in the forms of [`crate::json_forms`] (exactly when
 /// `crate::json::json_to_ivalue` takes it; the checking pass takes it too). Recurses as deep
 /// as `ty`, whatever the tree's depth.
 fn fits(value: &Value, ty: &IType) -> bool {
-    match (ty, value) {
-        (IType::Boolean, Value::Bool(_)) => true,
-        (IType::S8, Value::Number(n)) => int_fits::<i8>(n),
-        (IType::U8, Value::Number(n)) => int_fits::<u8>(n),
-        (IType::S16, Value::Number(n)) => int_fits::<i16>(n),
-        (IType::U16, Value::Number(n)) => int_fits::<u16>(n),
-        (IType::S32, Value::Number(n)) => int_fits::<i32>(n),
-        (IType::U32, Value::Number(n)) => int_fits::<u32>(n),
-        (IType::S64, Value::Number(n)) => int_fits::<i64>(n),
-        (IType::U64, Value::Number(n)) => int_fits::<u64>(n),
-        (IType::F64, Value::Number(_)) => true,
-        (IType::F32, Value::Number(n)) => n
-            .as_f64()
-            .is_some_and(|v| !(v.is_finite() && v.abs() > f64::from(f32::MAX))),
-        (IType::F32 | IType::F64, Value::String(s)) => special_float(s).is_some(),
-        (IType::String, Value::String(_)) => true,
-        (IType::ByteArray, Value::Array(items)) => items
-            .iter()
-            .all(|v| matches!(v, Value::Number(n) if int_fits::<u8>(n))),
-        (IType::Array(elem), Value::Array(items)) => items.iter().all(|v| fits(v, elem)),
-        (IType::Record(record), Value::Object(map)) => {
-            map.len() == record.fields.len()
-                && record
-                    .fields
-                    .iter()
-                    .all(|f| map.get(&f.name).is_some_and(|v| fits(v, &f.ty)))
-        }
-        (IType::Record(record), Value::Array(items)) => {
-            items.len() == record.fields.len()
-                && items
-                    .iter()
-                    .zip(&record.fields)
-                    .all(|(v, f)| fits(v, &f.ty))
-        }
-        (IType::Tuple(items), Value::Null) => items.is_empty(),
-        (IType::Tuple(items), Value::Array(values)) => {
-            values.len() == items.len() && values.iter().zip(items).all(|(v, t)| fits(v, t))
-        }
-        (IType::Option(_) | IType::Result(..) | IType::Enum(_), value) => {
-            match case_of(value, ty) {
-                Some((_, Payload::None)) => true,
-                Some((_, Payload::One(v, t))) => fits(v, t),
-                Some((_, Payload::Fields(values, fields))) => {
-                    values.iter().zip(fields).all(|(v, f)| fits(v, &f.ty))
-                }
-                Some((_, Payload::Named(map, fields))) => fields
-                    .iter()
-                    .all(|f| map.get(&f.name).is_some_and(|v| fits(v, &f.ty))),
-                None => false,
-            }
-        }
-        _ => false,
+    match ty {
+        IType::Boolean => value.is_boolean(),
+        IType::S8 => int_fits::<i8>(value),
+        IType::U8 => int_fits::<u8>(value),
+        IType::S16 => int_fits::<i16>(value),
+        IType::U16 => int_fits::<u16>(value),
+        IType::S32 => int_fits::<i32>(value),
+        IType::U32 => int_fits::<u32>(value),
+        IType::S64 => int_fits::<i64>(value),
+        IType::U64 => int_fits::<u64>(value),
+        IType::F32 => forms::float(value).is_some_and(forms::f32_holds),
+        IType::F64 => forms::float(value).is_some(),
+        IType::String => value.is_string(),
+        IType::ByteArray => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(int_fits::<u8>)),
+        IType::Array(elem) => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(|v| fits(v, elem))),
+        IType::Record(record) => forms::fields(value, &record.fields)
+            .is_ok_and(|given| fields_fit(given, &record.fields)),
+        IType::Tuple(items) => forms::tuple(value, items.len())
+            .is_some_and(|values| values.iter().zip(items).all(|(v, t)| fits(v, t))),
+        IType::Option(_) | IType::Result(..) | IType::Enum(_) => match forms::case_of(value, ty) {
+            Ok((_, Payload::None)) => true,
+            Ok((_, Payload::One(v, t))) => fits(v, t),
+            Ok((_, Payload::Fields(given, fields))) => fields_fit(given, fields),
+            Err(_) => false,
+        },
     }
 }
 
-/// Whether the number is an integer (not a float) that fits `T`.
-fn int_fits<T: TryFrom<u64> + TryFrom<i64>>(n: &serde_json::Number) -> bool {
-    match (n.as_u64(), n.as_i64()) {
-        (Some(v), _) => T::try_from(v).is_ok(),
-        (None, Some(v)) => T::try_from(v).is_ok(),
-        (None, None) => false,
-    }
+/// Whether every one of `fields` is given and fits its type.
+fn fields_fit(given: Fields<'_>, fields: &[IRecordField]) -> bool {
+    fields
+        .iter()
+        .enumerate()
+        .all(|(i, f)| given.get(i, f).is_some_and(|v| fits(v, &f.ty)))
 }
 
-/// The non-finite floats, written as strings (see `crate::json`).
-fn special_float(s: &str) -> Option<f64> {
-    match s {
-        "NaN" => Some(f64::NAN),
-        "Infinity" => Some(f64::INFINITY),
-        "-Infinity" => Some(f64::NEG_INFINITY),
-        _ => None,
-    }
+/// Whether the value is an integer (not a float) that fits `T`.
+#[inline]
+fn int_fits<T: TryFrom<u64> + TryFrom<i64>>(value: &Value) -> bool {
+    value.as_number().and_then(forms::int::<T>).is_some()
 }
 
 /// Records a tree's arguments (each [`fits`] its type) in `form`.
@@ -828,27 +810,12 @@ impl<'t> Recording<'t> {
     /// Records `value` (which [`fits`] `ty`): its inline wire bytes are appended to `out`,
     /// its buffers recorded. Recurses as deep as `ty`.
     fn value(&mut self, value: &Value, ty: &'t IType, out: &mut Vec<u8>) -> Result<(), AbiError> {
-        let int = |n: &serde_json::Number| -> Result<i128, AbiError> {
-            n.as_u64()
-                .map(i128::from)
-                .or_else(|| n.as_i64().map(i128::from))
-                .ok_or_else(|| not_checked(ty))
-        };
-        let float = |value: &Value| match value {
-            Value::Number(n) => n
-                .as_u64()
-                .map(|v| v as f64)
-                .or_else(|| n.as_i64().map(|v| v as f64))
-                .or_else(|| n.as_f64()),
-            Value::String(s) => special_float(s),
-            _ => None,
-        };
         macro_rules! integer {
             ($t:ty) => {{
-                let Value::Number(n) = value else {
-                    return Err(not_checked(ty));
-                };
-                let v = <$t>::try_from(int(n)?).map_err(|_| not_checked(ty))?;
+                let v: $t = value
+                    .as_number()
+                    .and_then(forms::int)
+                    .ok_or_else(|| not_checked(ty))?;
                 out.extend_from_slice(&v.to_le_bytes());
             }};
         }
@@ -866,11 +833,11 @@ impl<'t> Recording<'t> {
             IType::S64 => integer!(i64),
             IType::U64 => integer!(u64),
             IType::F32 => {
-                let v = float(value).ok_or_else(|| not_checked(ty))?;
+                let v = forms::float(value).ok_or_else(|| not_checked(ty))?;
                 out.extend_from_slice(&(v as f32).to_le_bytes());
             }
             IType::F64 => {
-                let v = float(value).ok_or_else(|| not_checked(ty))?;
+                let v = forms::float(value).ok_or_else(|| not_checked(ty))?;
                 out.extend_from_slice(&v.to_le_bytes());
             }
             IType::String => {
@@ -887,7 +854,7 @@ impl<'t> Recording<'t> {
                 let start = self.arena.len();
                 self.arena.reserve(items.len());
                 for item in items {
-                    match item.as_u64().and_then(|v| u8::try_from(v).ok()) {
+                    match item.as_number().and_then(forms::int::<u8>) {
                         Some(b) => self.arena.push(b),
                         None => return Err(not_checked(ty)),
                     }
@@ -912,49 +879,30 @@ impl<'t> Recording<'t> {
                 push_pair(out, ptr, count);
             }
             IType::Record(record) => {
+                let given = forms::fields(value, &record.fields).map_err(|_| not_checked(ty))?;
                 let mut packed = Vec::with_capacity(record_size(record) as usize);
-                for (i, field) in record.fields.iter().enumerate() {
-                    let item = match value {
-                        Value::Object(map) => map.get(&field.name),
-                        Value::Array(items) => items.get(i),
-                        _ => None,
-                    };
-                    let item = item.ok_or_else(|| not_checked(ty))?;
-                    self.value(item, &field.ty, &mut packed)?;
-                }
+                self.fields(given, &record.fields, ty, &mut packed)?;
                 let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Record(record))?;
                 out.extend_from_slice(&ptr.to_le_bytes());
             }
             IType::Tuple(items) => {
+                let values = forms::tuple(value, items.len()).ok_or_else(|| not_checked(ty))?;
                 let mut packed = Vec::with_capacity(tuple_size(items) as usize);
-                match value {
-                    Value::Array(values) if values.len() == items.len() => {
-                        for (v, item) in values.iter().zip(items.iter()) {
-                            self.value(v, item, &mut packed)?;
-                        }
-                    }
-                    Value::Null if items.is_empty() => {}
-                    _ => return Err(not_checked(ty)),
+                for (v, item) in values.iter().zip(items.iter()) {
+                    self.value(v, item, &mut packed)?;
                 }
                 let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Tuple(items))?;
                 out.extend_from_slice(&ptr.to_le_bytes());
             }
             IType::Option(_) | IType::Result(..) | IType::Enum(_) => {
-                let (discriminant, payload) = case_of(value, ty).ok_or_else(|| not_checked(ty))?;
+                let (discriminant, payload) =
+                    forms::case_of(value, ty).map_err(|_| not_checked(ty))?;
                 let mut packed = discriminant.to_le_bytes().to_vec();
                 match payload {
                     Payload::None => {}
                     Payload::One(v, t) => self.value(v, t, &mut packed)?,
-                    Payload::Fields(values, fields) => {
-                        for (v, f) in values.iter().zip(fields) {
-                            self.value(v, &f.ty, &mut packed)?;
-                        }
-                    }
-                    Payload::Named(map, fields) => {
-                        for f in fields {
-                            let v = map.get(&f.name).ok_or_else(|| not_checked(ty))?;
-                            self.value(v, &f.ty, &mut packed)?;
-                        }
+                    Payload::Fields(given, fields) => {
+                        self.fields(given, fields, ty, &mut packed)?
                     }
                 }
                 let (ptr, _) = self.buffer(&packed, BYTES_TAG, Layout::Case(ty, discriminant))?;
@@ -963,78 +911,21 @@ impl<'t> Recording<'t> {
         }
         Ok(())
     }
-}
 
-/// The payload of an `Option`, `Result` or enum value in JSON.
-enum Payload<'v, 't> {
-    /// No payload (`None`, a unit variant).
-    None,
-    /// One value of a type (`Some`, `Ok`, `Err`, a newtype variant).
-    One(&'v Value, &'t IType),
-    /// The fields of a variant, by position.
-    Fields(&'v [Value], &'t [IRecordField]),
-    /// The fields of a struct variant, by name.
-    Named(&'v serde_json::Map<String, Value>, &'t [IRecordField]),
-}
-
-/// The case (discriminant) and payload `value` gives for the tagged type `ty`, in the forms
-/// [`crate::json`] reads (serde's); `None` when it is none of them. Only the payload's shape
-/// is looked at, not its values.
-fn case_of<'v, 't>(value: &'v Value, ty: &'t IType) -> Option<(u32, Payload<'v, 't>)> {
-    match ty {
-        IType::Option(inner) => match value {
-            Value::Null => Some((0, Payload::None)),
-            v => Some((1, Payload::One(v, inner))),
-        },
-        IType::Result(ok, err) => {
-            let Value::Object(map) = value else {
-                return None;
-            };
-            match (map.len(), map.get("Ok"), map.get("Err")) {
-                (1, Some(v), None) => Some((0, Payload::One(v, ok))),
-                (1, None, Some(e)) => Some((1, Payload::One(e, err))),
-                _ => None,
-            }
+    /// Records named fields as given (each [`fits`] its type), packed into `out`; `ty` is the
+    /// type they belong to (for the internal error).
+    fn fields(
+        &mut self,
+        given: Fields<'_>,
+        fields: &'t [IRecordField],
+        ty: &IType,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AbiError> {
+        for (i, field) in fields.iter().enumerate() {
+            let item = given.get(i, field).ok_or_else(|| not_checked(ty))?;
+            self.value(item, &field.ty, out)?;
         }
-        IType::Enum(e) => {
-            let (name, payload) = match value {
-                Value::String(name) => (name.as_str(), None),
-                Value::Object(map) if map.len() == 1 => {
-                    let (name, payload) = map.iter().next()?;
-                    (name.as_str(), Some(payload))
-                }
-                _ => return None,
-            };
-            let (index, variant) = e
-                .variants
-                .iter()
-                .enumerate()
-                .find(|(_, v)| v.name == name)?;
-            let index = u32::try_from(index).ok()?;
-            let fields = &variant.fields[..];
-            let payload = match (variant.kind, payload) {
-                (VariantKind::Unit, None | Some(Value::Null)) => Payload::None,
-                (VariantKind::Tuple, Some(v)) if fields.len() == 1 => {
-                    Payload::One(v, &fields[0].ty)
-                }
-                (VariantKind::Tuple | VariantKind::Struct, Some(Value::Array(items)))
-                    if items.len() == fields.len() =>
-                {
-                    Payload::Fields(items, fields)
-                }
-                (VariantKind::Struct, Some(Value::Object(map))) => {
-                    let exact = map.len() == fields.len()
-                        && fields.iter().all(|f| map.contains_key(&f.name));
-                    if !exact {
-                        return None;
-                    }
-                    Payload::Named(map, fields)
-                }
-                _ => return None,
-            };
-            Some((index, payload))
-        }
-        _ => None,
+        Ok(())
     }
 }
 
@@ -1348,7 +1239,7 @@ impl ScalarVisitor<'_, '_, '_, '_> {
             }
             IType::F64 => self.0.out.extend_from_slice(&v.to_le_bytes()),
             // A finite number beyond f32's range is rejected like an out-of-range integer.
-            IType::F32 if v.is_finite() && v.abs() > f64::from(f32::MAX) => self.0.wrong(given()),
+            IType::F32 if !forms::f32_holds(v) => self.0.wrong(given()),
             IType::F32 => self.0.out.extend_from_slice(&(v as f32).to_le_bytes()),
             IType::Boolean
             | IType::S8
@@ -1393,15 +1284,8 @@ impl<'de> Visitor<'de> for ScalarVisitor<'_, '_, '_, '_> {
         Ok(())
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        // Non-finite floats are written as these strings (see `crate::json`).
-        let special = match v {
-            "NaN" => Some(f64::NAN),
-            "Infinity" => Some(f64::INFINITY),
-            "-Infinity" => Some(f64::NEG_INFINITY),
-            _ => None,
-        };
         let given = || format!("string {}", string_preview(v));
-        match special {
+        match forms::non_finite(v) {
             Some(f) => self.float(f, given),
             None => self.0.wrong(given()),
         }
@@ -1607,7 +1491,10 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
                 if run.mismatch.is_none() {
                     run.mismatch = Some(Mismatch {
                         path,
-                        expected: format!("no such field in {}", record_text(record)),
+                        expected: format!(
+                            "no such field in {}",
+                            forms::fields_text(&format!("record {}", record.name), &record.fields)
+                        ),
                         given: value,
                     });
                 }
@@ -1679,15 +1566,6 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_, '_, '_> {
     reject_kinds!(bool, numbers, str, unit);
 }
 
-fn record_text(record: &IRecordType) -> String {
-    let fields: Vec<String> = record
-        .fields
-        .iter()
-        .map(|f| format!("{}: {}", f.name, f.ty))
-        .collect();
-    format!("record {} {{ {} }}", record.name, fields.join(", "))
-}
-
 /// The wasm parameters of one argument from its inline bytes (§2.1).
 fn inline_to_wasm(ty: &IType, b: &[u8], out: &mut dyn FnMut(WasmValue)) {
     fn word(b: &[u8], at: usize) -> [u8; 4] {
@@ -1736,22 +1614,6 @@ fn string_text(v: &str) -> String {
 fn string_preview(v: &str) -> String {
     let head: String = v.chars().take(PREVIEW_LEN + 1).collect();
     truncated(string_text(&head))
-}
-
-/// Error messages show at most this many bytes of a value's JSON text.
-const PREVIEW_LEN: usize = 40;
-
-/// `text` cut to [`PREVIEW_LEN`] bytes (at a character boundary) with `…` when longer.
-fn truncated(mut text: String) -> String {
-    if text.len() > PREVIEW_LEN {
-        let cut = (0..=PREVIEW_LEN)
-            .rev()
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(0);
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
 
 /// Renders a value as compact JSON text for an error message, keeping just over
@@ -1960,7 +1822,7 @@ mod tests {
     use crate::json::json_to_ivalues;
     use crate::lift::Lifter;
     use crate::lower::wasm_to_scalar;
-    use crate::types::{IFunctionArg, IValue};
+    use crate::types::{IFunctionArg, IValue, VariantKind};
     use serde_json::json;
     use std::sync::Arc;
 

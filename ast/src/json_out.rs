@@ -872,8 +872,8 @@ impl<'m, M: GuestMemory<'m>> At<'_, 'm, M> {
             IType::U32 => u32::from_le_bytes(arr(b)).into(),
             IType::S64 => i64::from_le_bytes(arr(b)).into(),
             IType::U64 => u64::from_le_bytes(arr(b)).into(),
-            IType::F32 => float_value(f64::from(f32::from_le_bytes(arr(b)))),
-            IType::F64 => float_value(f64::from_le_bytes(arr(b))),
+            IType::F32 => crate::json_forms::float_to_json(f64::from(f32::from_le_bytes(arr(b)))),
+            IType::F64 => crate::json_forms::float_to_json(f64::from_le_bytes(arr(b))),
             IType::String | IType::ByteArray | IType::Array(_) => {
                 self.sized_value(ty, u32_at(b, 0), u32_at(b, 4))?
             }
@@ -883,16 +883,6 @@ impl<'m, M: GuestMemory<'m>> At<'_, 'm, M> {
             | IType::Result(..)
             | IType::Enum(_) => self.boxed_value(ty, u32_at(b, 0))?,
         })
-    }
-}
-
-/// A float as [`float`] serializes it, as a tree.
-fn float_value(v: f64) -> serde_json::Value {
-    match serde_json::Number::from_f64(v) {
-        Some(n) => serde_json::Value::Number(n),
-        None if v.is_nan() => "NaN".into(),
-        None if v > 0.0 => "Infinity".into(),
-        None => "-Infinity".into(),
     }
 }
 
@@ -989,14 +979,9 @@ impl<'m, M: GuestMemory<'m>> Serialize for Named<'_, '_, 'm, M> {
 
 /// A float as [`crate::json`] writes it: a number, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
 fn float<S: Serializer>(s: S, v: f64) -> Result<S::Ok, S::Error> {
-    if v.is_finite() {
-        s.serialize_f64(v)
-    } else if v.is_nan() {
-        s.serialize_str("NaN")
-    } else if v > 0.0 {
-        s.serialize_str("Infinity")
-    } else {
-        s.serialize_str("-Infinity")
+    match crate::json_forms::non_finite_text(v) {
+        None => s.serialize_f64(v),
+        Some(text) => s.serialize_str(text),
     }
 }
 

@@ -63,6 +63,8 @@ pub mod json;
 #[cfg(feature = "json")]
 pub mod json_args;
 #[cfg(feature = "json")]
+mod json_forms;
+#[cfg(feature = "json")]
 pub mod json_out;
 pub mod leb128;
 pub mod lift;

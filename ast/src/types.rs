@@ -417,6 +417,21 @@ fn listed<T: PartialEq>(
     })
 }
 
+/// Appends `item` to `items` (indexed by `names`) unless an equal one is listed: it is
+/// called after the item's dependencies were added, and a type cannot contain itself, but one
+/// of them may have listed an equal item under another `Arc`.
+fn list<T: PartialEq>(
+    items: &mut Vec<Arc<T>>,
+    names: &mut HashMap<String, Vec<usize>>,
+    name: &str,
+    item: &Arc<T>,
+) {
+    if !listed(items, names, name, item) {
+        names.entry(name.to_string()).or_default().push(items.len());
+        items.push(item.clone());
+    }
+}
+
 impl NamedTypes {
     /// Records, dependencies first.
     pub fn records(&self) -> &[Arc<IRecordType>] {
@@ -461,15 +476,12 @@ impl NamedTypes {
                     for field in &record.fields {
                         self.add(&field.ty);
                     }
-                    // A record cannot contain itself, but check again: a field may have
-                    // listed an equal record under another `Arc`.
-                    if !listed(&self.records, &self.record_names, &record.name, record) {
-                        self.record_names
-                            .entry(record.name.clone())
-                            .or_default()
-                            .push(self.records.len());
-                        self.records.push(record.clone());
-                    }
+                    list(
+                        &mut self.records,
+                        &mut self.record_names,
+                        &record.name,
+                        record,
+                    );
                 }
             }
             IType::Enum(e) => {
@@ -477,13 +489,7 @@ impl NamedTypes {
                     for field in e.variants.iter().flat_map(|v| &v.fields) {
                         self.add(&field.ty);
                     }
-                    if !listed(&self.enums, &self.enum_names, &e.name, e) {
-                        self.enum_names
-                            .entry(e.name.clone())
-                            .or_default()
-                            .push(self.enums.len());
-                        self.enums.push(e.clone());
-                    }
+                    list(&mut self.enums, &mut self.enum_names, &e.name, e);
                 }
             }
         }

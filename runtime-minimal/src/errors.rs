@@ -520,7 +520,39 @@ impl MarineError {
     /// map to [`ServiceError::Other`] with their text. The variants of both display as their
     /// [`ServiceError`] does.
     pub fn to_service_error(&self) -> ServiceError {
-        match self {
+        /// The `match` of `to_service_error`: each variant listed first has a
+        /// [`ServiceError`] variant of the same name and fields, which get copies of its
+        /// fields; the arms after them map the rest.
+        macro_rules! same_fields {
+            ($error:expr; $($variant:ident { $($field:ident),* }),* $(,)?; $($arm:tt)*) => {
+                match $error {
+                    $(MarineError::$variant { $($field),* } => ServiceError::$variant {
+                        $($field: $field.to_owned()),*
+                    },)*
+                    $($arm)*
+                }
+            };
+        }
+        same_fields! {
+            self;
+            MissingImportedModule { module, imported },
+            MissingImportedFunction { module, imported, function },
+            ImportSignatureMismatch { module, imported, function, diff },
+            ImportCycle { cycle },
+            ModuleInUse { module, importers },
+            JsonArguments { module, function, source },
+            MissingExport { module, export, reason },
+            NoSuchFunction { module, function },
+            ArgumentCount { module, function, expected, given },
+            ArgumentType { module, function, argument, expected, given },
+            HostFunction { module, function, message },
+            Abi { module, function, source },
+            UnexpectedResults { module, function, message },
+            Reentrancy { module, function, stack };
+            MarineError::NonUniqueModuleName(name) => {
+                ServiceError::NonUniqueModuleName(name.clone())
+            }
+            MarineError::NoSuchModule(name) => ServiceError::NoSuchModule(name.clone()),
             MarineError::Compile {
                 module,
                 message,
@@ -544,89 +576,6 @@ impl MarineError {
             } => ServiceError::Instantiate {
                 module: module.clone(),
                 message: with_cause(message, source),
-            },
-            MarineError::MissingImportedModule { module, imported } => {
-                ServiceError::MissingImportedModule {
-                    module: module.clone(),
-                    imported: imported.clone(),
-                }
-            }
-            MarineError::MissingImportedFunction {
-                module,
-                imported,
-                function,
-            } => ServiceError::MissingImportedFunction {
-                module: module.clone(),
-                imported: imported.clone(),
-                function: function.clone(),
-            },
-            MarineError::ImportSignatureMismatch {
-                module,
-                imported,
-                function,
-                diff,
-            } => ServiceError::ImportSignatureMismatch {
-                module: module.clone(),
-                imported: imported.clone(),
-                function: function.clone(),
-                diff: diff.clone(),
-            },
-            MarineError::ImportCycle { cycle } => ServiceError::ImportCycle {
-                cycle: cycle.clone(),
-            },
-            MarineError::ModuleInUse { module, importers } => ServiceError::ModuleInUse {
-                module: module.clone(),
-                importers: importers.clone(),
-            },
-            MarineError::JsonArguments {
-                module,
-                function,
-                source,
-            } => ServiceError::JsonArguments {
-                module: module.clone(),
-                function: function.clone(),
-                source: source.clone(),
-            },
-            MarineError::MissingExport {
-                module,
-                export,
-                reason,
-            } => ServiceError::MissingExport {
-                module: module.clone(),
-                export: export.clone(),
-                reason: reason.clone(),
-            },
-            MarineError::NonUniqueModuleName(name) => {
-                ServiceError::NonUniqueModuleName(name.clone())
-            }
-            MarineError::NoSuchModule(name) => ServiceError::NoSuchModule(name.clone()),
-            MarineError::NoSuchFunction { module, function } => ServiceError::NoSuchFunction {
-                module: module.clone(),
-                function: function.clone(),
-            },
-            MarineError::ArgumentCount {
-                module,
-                function,
-                expected,
-                given,
-            } => ServiceError::ArgumentCount {
-                module: module.clone(),
-                function: function.clone(),
-                expected: *expected,
-                given: *given,
-            },
-            MarineError::ArgumentType {
-                module,
-                function,
-                argument,
-                expected,
-                given,
-            } => ServiceError::ArgumentType {
-                module: module.clone(),
-                function: function.clone(),
-                argument: argument.clone(),
-                expected: expected.clone(),
-                given: given.clone(),
             },
             MarineError::Trap {
                 module,
@@ -672,15 +621,6 @@ impl MarineError {
                 site: Box::new(source.site()),
                 source: Box::new(source.source.to_service_error()),
             },
-            MarineError::HostFunction {
-                module,
-                function,
-                message,
-            } => ServiceError::HostFunction {
-                module: module.clone(),
-                function: function.clone(),
-                message: message.clone(),
-            },
             MarineError::OutOfBounds {
                 module,
                 function,
@@ -712,33 +652,6 @@ impl MarineError {
                     valid_up_to: *valid_up_to,
                     len: *len,
                 }),
-            },
-            MarineError::Abi {
-                module,
-                function,
-                source,
-            } => ServiceError::Abi {
-                module: module.clone(),
-                function: function.clone(),
-                source: source.clone(),
-            },
-            MarineError::UnexpectedResults {
-                module,
-                function,
-                message,
-            } => ServiceError::UnexpectedResults {
-                module: module.clone(),
-                function: function.clone(),
-                message: message.clone(),
-            },
-            MarineError::Reentrancy {
-                module,
-                function,
-                stack,
-            } => ServiceError::Reentrancy {
-                module: module.clone(),
-                function: function.clone(),
-                stack: stack.clone(),
             },
             other => ServiceError::Other(other.to_string()),
         }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+use crate::call_context::CallContext;
 use crate::config::env_problem;
 use crate::engine::{CompiledModule, MarineEngine, NO_DEADLINE};
 use crate::errors::MarineError;
@@ -424,17 +425,7 @@ impl Marine {
         args: &[IValue],
         options: &CallOptions,
     ) -> Result<Vec<IValue>, MarineError> {
-        let m = self
-            .modules
-            .get(module)
-            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
-            .clone();
-        top_level(
-            options.call_parameters.clone(),
-            options.timeout.or(self.default_timeout),
-            Classify::All,
-            |call| m.call(call, func, args),
-        )
+        self.call_module(module, options, |m, call| m.call(call, func, args))
     }
 
     /// Calls `func` of `module` with JSON arguments given as text and returns the result as
@@ -484,26 +475,39 @@ impl Marine {
         options: &CallOptions,
         sink: JsonSink<'_>,
     ) -> Result<Option<serde_json::Value>, MarineError> {
-        let m = self
-            .modules
+        self.call_module(module, options, |m, call| {
+            m.call_json(call, func, args, sink)
+        })
+    }
+
+    /// The loaded module `module`, or [`MarineError::NoSuchModule`].
+    fn loaded(&self, module: &str) -> Result<&Arc<MModule>, MarineError> {
+        self.modules
             .get(module)
-            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?
-            .clone();
+            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))
+    }
+
+    /// Runs `f` with the loaded module `module` (kept alive for the call) as a top-level
+    /// call: the call parameters of `options`, its timeout or else the default one.
+    fn call_module<R>(
+        &self,
+        module: &str,
+        options: &CallOptions,
+        f: impl FnOnce(&MModule, &Arc<CallContext>) -> Result<R, MarineError>,
+    ) -> Result<R, MarineError> {
+        let m = Arc::clone(self.loaded(module)?);
         top_level(
             options.call_parameters.clone(),
             options.timeout.or(self.default_timeout),
             Classify::All,
-            |call| m.call_json(call, func, args, sink),
+            |call| f(&m, call),
         )
     }
 
     /// Takes what a module wrote to stdout and stderr since the last take, when its config
     /// enabled [`MModuleConfig::capture_output`] (else [`MarineError::OutputNotCaptured`]).
     pub fn take_module_output(&mut self, module: &str) -> Result<CapturedOutput, MarineError> {
-        let m = self
-            .modules
-            .get(module)
-            .ok_or_else(|| MarineError::NoSuchModule(module.to_string()))?;
+        let m = self.loaded(module)?;
         let (out, err) = m
             .output()
             .capture

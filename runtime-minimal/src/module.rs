@@ -17,7 +17,7 @@ use crate::interface::ModuleInterface;
 use crate::memory::{copy_bytes_into, is_bytes_type, GuestAbi, GuestBytes, WasmGuest};
 use crate::stdio::{panic_message, OutputTail};
 use crate::store::{Shared, StoreState};
-use crate::types::{check_value, IValue};
+use crate::types::{check_value, IType, IValue};
 use crate::wasm_value::{from_val, to_val};
 use marine_ast::forward::{check_forwarded, copy_bytes, lower_forwarded};
 use marine_ast::json::ivalue_to_json;
@@ -180,27 +180,42 @@ fn run_in_call<T>(
 }
 
 impl MModule {
-    /// The export `function`, checked to take `given` arguments.
-    fn export_with_arity(
-        &self,
-        function: &str,
-        given: usize,
-    ) -> Result<&ExportFunction, MarineError> {
-        let export = self
-            .exports
+    /// The export `function`, or [`MarineError::NoSuchFunction`].
+    fn export_named(&self, function: &str) -> Result<&ExportFunction, MarineError> {
+        self.exports
             .get(function)
             .ok_or_else(|| MarineError::NoSuchFunction {
                 module: self.name.to_string(),
                 function: function.to_string(),
-            })?;
-        let expected = export.plan.signature.arguments.len();
-        if given != expected {
+            })
+    }
+
+    /// The export `function`, checked to take `args`: their number, then each one with
+    /// `check` (which says what was given instead of a value of the argument's type).
+    fn export_taking<A>(
+        &self,
+        function: &str,
+        args: &[A],
+        check: impl Fn(&A, &IType) -> Result<(), String>,
+    ) -> Result<&ExportFunction, MarineError> {
+        let export = self.export_named(function)?;
+        let arguments = &export.plan.signature.arguments;
+        if args.len() != arguments.len() {
             return Err(MarineError::ArgumentCount {
                 module: self.name.to_string(),
                 function: function.to_string(),
-                expected,
-                given,
+                expected: arguments.len(),
+                given: args.len(),
             });
+        }
+        for (arg, value) in arguments.iter().zip(args) {
+            check(value, &arg.ty).map_err(|given| MarineError::ArgumentType {
+                module: self.name.to_string(),
+                function: function.to_string(),
+                argument: arg.name.clone(),
+                expected: arg.ty.to_string(),
+                given,
+            })?;
         }
         Ok(export)
     }
@@ -368,6 +383,20 @@ impl MModule {
         Ok(Entered { store, call })
     }
 
+    /// Enters this module's store for a call of `export` (see [`MModule::enter`]) and makes
+    /// the call, `args` already checked against its signature.
+    fn enter_and_call(
+        &self,
+        call: &Arc<CallContext>,
+        export: &ExportFunction,
+        function: &str,
+        args: CallArgs<'_>,
+        output: OutputMode<'_>,
+    ) -> Result<ForwardOutput, MarineError> {
+        let mut entered = self.enter(call, &export.name)?;
+        self.call_checked(&mut *entered.store, export, function, args, output)
+    }
+
     /// Calls an exported `#[marine]` function with interface values (§2.3):
     /// check arity and argument types, lower arguments (allocating in this module), call,
     /// lift the result, then `release_objects` (for complex outputs, after lifting; also after a
@@ -383,24 +412,13 @@ impl MModule {
         function: &str,
         args: &[IValue],
     ) -> Result<Vec<IValue>, MarineError> {
-        let export = self.export_with_arity(function, args.len())?;
-        let sig = &export.plan.signature;
-        for (arg, value) in sig.arguments.iter().zip(args) {
-            check_value(value, &arg.ty).map_err(|given| MarineError::ArgumentType {
-                module: self.name.to_string(),
-                function: function.to_string(),
-                argument: arg.name.clone(),
-                expected: arg.ty.to_string(),
-                given,
-            })?;
-        }
+        let export = self.export_taking(function, args, check_value)?;
         let args: Vec<ForwardArg<'_>> = args
             .iter()
             .map(|v| ForwardArg::Value(Cow::Borrowed(v)))
             .collect();
-        let mut entered = self.enter(call, &export.name)?;
-        let output = self.call_checked(
-            &mut *entered.store,
+        let output = self.enter_and_call(
+            call,
             export,
             function,
             CallArgs::Forwarded(&args),
@@ -426,26 +444,18 @@ impl MModule {
         args: JsonInput<'_>,
         sink: JsonSink<'_>,
     ) -> Result<Option<serde_json::Value>, MarineError> {
-        let export = self
-            .exports
-            .get(function)
-            .ok_or_else(|| MarineError::NoSuchFunction {
-                module: self.name.to_string(),
-                function: function.to_string(),
-            })?;
+        let export = self.export_named(function)?;
         let args =
             prepare(args, &export.plan.signature).map_err(|source| MarineError::JsonArguments {
                 module: self.name.to_string(),
                 function: function.to_string(),
                 source: Box::new(source),
             })?;
-        let args = &args;
-        let mut entered = self.enter(call, &export.name)?;
-        let output = self.call_checked(
-            &mut *entered.store,
+        let output = self.enter_and_call(
+            call,
             export,
             function,
-            CallArgs::Json(args),
+            CallArgs::Json(&args),
             OutputMode::Json(sink),
         )?;
         match output {
@@ -468,20 +478,9 @@ impl MModule {
         function: &str,
         args: &[ForwardArg<'_>],
     ) -> Result<ForwardOutput, MarineError> {
-        let export = self.export_with_arity(function, args.len())?;
-        let sig = &export.plan.signature;
-        for (arg, forwarded) in sig.arguments.iter().zip(args) {
-            check_forwarded(forwarded, &arg.ty).map_err(|given| MarineError::ArgumentType {
-                module: self.name.to_string(),
-                function: function.to_string(),
-                argument: arg.name.clone(),
-                expected: arg.ty.to_string(),
-                given,
-            })?;
-        }
-        let mut entered = self.enter(call, &export.name)?;
-        self.call_checked(
-            &mut *entered.store,
+        let export = self.export_taking(function, args, check_forwarded)?;
+        self.enter_and_call(
+            call,
             export,
             function,
             CallArgs::Forwarded(args),

@@ -292,16 +292,11 @@ macro_rules! into_host_import {
             E: std::fmt::Display,
         {
             fn into_host_import(self) -> HostImport {
-                HostImport::new(
-                    vec![$($arg::itype()),*],
-                    R::output_type(),
-                    move |_ctx: &mut HostContext<'_, '_>, args: Vec<IValue>| {
-                        #[allow(unused_mut, unused_variables)]
-                        let mut args = args.into_iter();
-                        let output = (self)($(next_arg::<$arg>(&mut args, $index)?),*);
-                        output.map(R::into_output).map_err(|e| e.to_string())
-                    },
-                )
+                // The same host function as one that ignores its context.
+                #[allow(non_snake_case)]
+                let with_context =
+                    move |_ctx: &mut HostContext<'_, '_>, $($arg: $arg),*| (self)($($arg),*);
+                IntoHostImport::<WithContext<($($arg,)*)>, R>::into_host_import(with_context)
             }
         }
 

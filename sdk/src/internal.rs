@@ -357,6 +357,25 @@ pub unsafe fn block_discriminant(ptr: u32) -> u32 {
     read_le::<u32>(head, 0)
 }
 
+/// The block of a case carrying one value (`Some`, `Ok`, `Err`): the discriminant, then the
+/// value's inline form.
+fn case_block<T: Wire>(discriminant: u32, payload: &T) -> Vec<u8> {
+    let mut block = Vec::with_capacity(4 + T::SIZE);
+    block.extend_from_slice(&discriminant.to_le_bytes());
+    payload.write(&mut block);
+    block
+}
+
+/// The value of the host-written block at `ptr` of a case carrying one `T`; the block is
+/// freed.
+///
+/// # Safety
+/// `ptr` must point to a tagged block holding a `T` after its discriminant.
+unsafe fn case_payload<T: Wire>(ptr: u32) -> T {
+    let block = unsafe { record_bytes(ptr as usize as *const u8, 4 + T::SIZE) };
+    unsafe { T::read(&block[4..]) }
+}
+
 impl<T: Wire> Wire for Option<T> {
     const SIZE: usize = 4;
     const TAG: u8 = 3;
@@ -366,12 +385,7 @@ impl<T: Wire> Wire for Option<T> {
     fn block_ptr(&self) -> u32 {
         let block = match self {
             None => 0u32.to_le_bytes().to_vec(),
-            Some(v) => {
-                let mut block = Vec::with_capacity(4 + T::SIZE);
-                block.extend_from_slice(&1u32.to_le_bytes());
-                v.write(&mut block);
-                block
-            }
+            Some(v) => case_block(1, v),
         };
         release_block(block)
     }
@@ -383,10 +397,7 @@ impl<T: Wire> Wire for Option<T> {
                     drop(record_bytes(ptr as usize as *const u8, 4));
                     None
                 }
-                _ => {
-                    let block = record_bytes(ptr as usize as *const u8, 4 + T::SIZE);
-                    Some(T::read(&block[4..]))
-                }
+                _ => Some(case_payload(ptr)),
             }
         }
     }
@@ -400,18 +411,8 @@ impl<T: Wire, E: Wire> Wire for Result<T, E> {
     }
     fn block_ptr(&self) -> u32 {
         let block = match self {
-            Ok(v) => {
-                let mut block = Vec::with_capacity(4 + T::SIZE);
-                block.extend_from_slice(&0u32.to_le_bytes());
-                v.write(&mut block);
-                block
-            }
-            Err(e) => {
-                let mut block = Vec::with_capacity(4 + E::SIZE);
-                block.extend_from_slice(&1u32.to_le_bytes());
-                e.write(&mut block);
-                block
-            }
+            Ok(v) => case_block(0, v),
+            Err(e) => case_block(1, e),
         };
         release_block(block)
     }
@@ -419,14 +420,8 @@ impl<T: Wire, E: Wire> Wire for Result<T, E> {
         let ptr = read_le::<u32>(raw, 0);
         unsafe {
             match block_discriminant(ptr) {
-                0 => {
-                    let block = record_bytes(ptr as usize as *const u8, 4 + T::SIZE);
-                    Ok(T::read(&block[4..]))
-                }
-                _ => {
-                    let block = record_bytes(ptr as usize as *const u8, 4 + E::SIZE);
-                    Err(E::read(&block[4..]))
-                }
+                0 => Ok(case_payload(ptr)),
+                _ => Err(case_payload(ptr)),
             }
         }
     }
