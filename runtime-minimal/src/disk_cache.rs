@@ -19,8 +19,10 @@
 //!   status-change time cannot be set back by any tool, and a file is recorded only once its
 //!   times are [`STAMP_MIN_AGE`] old, so a write landing within the filesystem's timestamp
 //!   granularity of the look cannot leave the stamp unchanged (git's "racily clean" files).
-//!   The bytes are still read (the interface comes from them); a record that does not check
-//!   out is ignored and the bytes hashed.
+//!   When the entry for that digest is found, only the file's interface sections are read
+//!   (the interface comes from them; its code and data are stepped over, see
+//!   `ModuleInterface::from_file_with_limits`); a record that does not check out is ignored
+//!   and the bytes read and hashed.
 //! - **File**: `<dir>/<hex key>.mcache`: wasmtime's serialized module, then a 128-byte
 //!   trailer (magic `MARINEC\0`, format version, the payload's CRC-32, the key, the SHA-256
 //!   of the wasm bytes, the payload's length, and the module's [`ModuleMetrics`], so a hit

@@ -15,7 +15,9 @@
 //!
 //! Below the in-memory cache sits the persistent one ([`crate::disk_cache`]): a module not in
 //! memory is looked up on disk (and, when the embedder trusts them, in a precompiled `.cwasm`
-//! next to its file) before Cranelift runs, and a freshly compiled module is written there.
+//! next to its file) before Cranelift runs, and a freshly compiled module is written there. A
+//! file whose digest the disk cache recorded under its current stamp is not read in full when
+//! its code is found: its interface comes from its interface sections alone.
 //! Each compile can name its [`DiskCacheOptions`]; the engine's own (from the environment
 //! when created, [`MarineEngine::set_disk_cache`]) serve the calls that do not.
 
