@@ -40,7 +40,10 @@
 
 use std::fmt::{self, Write as _};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::abi::{
@@ -397,6 +400,7 @@ fn parse(input: JsonInput<'_>, run: &mut Run<'_, '_>, form: Form) -> Result<(), 
     match input {
         JsonInput::Text(text) => {
             let mut de = serde_json::Deserializer::from_str(text);
+            run.text = true;
             TopSeed { run, form }.deserialize(&mut de)?;
             de.end()
         }
@@ -451,6 +455,9 @@ struct Run<'t, 'g> {
     unknown: Option<String>,
     /// The first argument given twice in a named object.
     duplicate: Option<String>,
+    /// The input is JSON text parsed from a string, whose values can be borrowed as text
+    /// (see [`ValueSeed::text_bytes`]).
+    text: bool,
 }
 
 impl<'t, 'g> Run<'t, 'g> {
@@ -468,6 +475,7 @@ impl<'t, 'g> Run<'t, 'g> {
             count: 0,
             unknown: None,
             duplicate: None,
+            text: false,
         }
     }
 
@@ -1110,6 +1118,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_, '_> {
             | IType::F32
             | IType::F64 => de.deserialize_any(ScalarVisitor(self)),
             IType::String => de.deserialize_any(StringVisitor(self)),
+            IType::ByteArray if self.run.text => self.text_bytes(de),
             IType::ByteArray => de.deserialize_any(BytesVisitor(self)),
             IType::Array(elem) => de.deserialize_any(ArrayVisitor(self, elem)),
             IType::Record(record) => de.deserialize_any(RecordVisitor(self, record)),
@@ -1355,6 +1364,81 @@ impl<'de> Visitor<'de> for BytesVisitor<'_, '_, '_, '_> {
         Ok(())
     }
     reject_kinds!(bool, numbers, str, map, unit);
+}
+
+impl ValueSeed<'_, '_, '_, '_> {
+    /// A byte array given in JSON text. The parser hands over the value's text (checking its
+    /// syntax and nesting as it steps over it), and the usual form, an array of plain
+    /// integers 0-255, is read from that text straight into the arena: serde's machinery per
+    /// element made this argument cost twice a whole JSON round trip of the same bytes. Any
+    /// other text (a negative number, a fraction, an exponent, a string, ...) is parsed
+    /// again by [`BytesVisitor`], which gives the answer and message of the tree path.
+    fn text_bytes<'de, D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        let raw = <&RawValue>::deserialize(de)?;
+        let start = self.run.recording.arena.len();
+        if scan_byte_array(raw.get().as_bytes(), &mut self.run.recording.arena) {
+            let (ptr, len) = self.run.end_buffer(start, BYTES_TAG, Layout::Flat)?;
+            push_pair(self.out, ptr, len);
+            return Ok(());
+        }
+        self.run.recording.arena.truncate(start);
+        let mut value = serde_json::Deserializer::from_str(raw.get());
+        value
+            .deserialize_any(BytesVisitor(self))
+            .map_err(de::Error::custom)
+    }
+}
+
+/// Appends to `out` the bytes of `text`, one JSON value checked by the parser, when it is an
+/// array of integers 0-255 written with digits alone (no sign, fraction or exponent), and
+/// says whether it was; when it was not, `out` may hold some of them.
+fn scan_byte_array(text: &[u8], out: &mut Vec<u8>) -> bool {
+    let mut at = skip_json_space(text, 0);
+    if text.get(at) != Some(&b'[') {
+        return false;
+    }
+    at = skip_json_space(text, at + 1);
+    if text.get(at) == Some(&b']') {
+        return true;
+    }
+    // Every element takes at least two characters of the text ("0,").
+    out.reserve(text.len() / 2 + 1);
+    loop {
+        let mut value = match text.get(at) {
+            Some(digit @ b'0'..=b'9') => u32::from(digit - b'0'),
+            _ => return false,
+        };
+        let first = at;
+        at += 1;
+        while let Some(digit @ b'0'..=b'9') = text.get(at) {
+            value = value * 10 + u32::from(digit - b'0');
+            at += 1;
+            if at - first > 3 {
+                return false;
+            }
+        }
+        let Ok(byte) = u8::try_from(value) else {
+            return false;
+        };
+        out.push(byte);
+        // The common case first: a comma right after the digits.
+        if text.get(at) != Some(&b',') {
+            at = skip_json_space(text, at);
+        }
+        match text.get(at) {
+            Some(b',') => at = skip_json_space(text, at + 1),
+            Some(b']') => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// The index of the first character at or after `at` in `text` that is not JSON whitespace.
+fn skip_json_space(text: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = text.get(at) {
+        at += 1;
+    }
+    at
 }
 
 /// One byte of a byte array, or what was given instead.
@@ -2182,6 +2266,80 @@ mod tests {
         let text = json!([deep]).to_string();
         let err = prepare(JsonInput::Text(&text), &s).unwrap_err();
         assert!(matches!(err, JsonArgsError::Syntax { .. }), "{err}");
+    }
+
+    /// Byte arrays in text are read from their text when they are plain integers 0-255
+    /// (`scan_byte_array`) and by the parser otherwise: written in any spacing or form, the
+    /// answer, error and guest memory are those of the same value given as a tree.
+    #[test]
+    fn byte_arrays_in_text_answer_as_trees_in_every_form() {
+        let bytes = sig(&[("data", IType::ByteArray)]);
+        let nested_sig = sig(&[("n", nested())]);
+        let texts = [
+            "[[]]",
+            "[ [ ] ]",
+            "[[0]]",
+            "[[ 1 ,2,\n\t3\r, 255 ]]",
+            "{\"data\": [0,10,100,200,255]}",
+            "[1, 2, 3]",
+            "[[256]]",
+            "[[1000]]",
+            "[[1, 99999999999999999999]]",
+            "[[-0]]",
+            "[[-1]]",
+            "[[0.0]]",
+            "[[1.5]]",
+            "[[1e2]]",
+            "[[2E0]]",
+            "[[1, \"2\"]]",
+            "[[1, null]]",
+            "[[true]]",
+            "[[[1]]]",
+            "[[{}]]",
+            "[\"AQI=\"]",
+            "[{\"name\": \"n\", \"points\": [], \"data\": [ 9 , 8 ], \"flag\": true, \"f\": 1, \"d\": 2, \"small\": 0, \"u16\": 0, \"i16\": 0}]",
+            "[{\"name\": \"n\", \"points\": [], \"data\": [9, -8], \"flag\": true, \"f\": 1, \"d\": 2, \"small\": 0, \"u16\": 0, \"i16\": 0}]",
+        ];
+        for text in texts {
+            let signature = if text.contains("points") {
+                &nested_sig
+            } else {
+                &bytes
+            };
+            let value: Value = serde_json::from_str(text).unwrap();
+            let expected = json_to_ivalues(&value, signature).map_err(|e| e.to_string());
+            let from_text = lowered(JsonInput::Text(text), signature);
+            assert!(
+                values_eq(&from_text, &expected),
+                "text {text}: {from_text:?} != {expected:?}"
+            );
+            assert_eq!(
+                written(JsonInput::Text(text), signature),
+                written(JsonInput::Value(&value), signature),
+                "{text}"
+            );
+        }
+        // A syntax error inside a byte array is the parser's, with its position.
+        for text in ["[[1,]]", "[[01]]", "[[1 2]]", "[[1, 2]"] {
+            let err = prepare(JsonInput::Text(text), &bytes).unwrap_err();
+            assert!(matches!(err, JsonArgsError::Syntax { .. }), "{text}: {err}");
+            assert!(err.to_string().contains("line 1 column"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn scanning_takes_only_plain_bytes() {
+        let scan = |text: &str| {
+            let mut out = Vec::new();
+            scan_byte_array(text.as_bytes(), &mut out).then_some(out)
+        };
+        assert_eq!(scan("[]"), Some(vec![]));
+        assert_eq!(scan(" [ 0 , 7,255 ] "), Some(vec![0, 7, 255]));
+        for text in [
+            "[256]", "[1000]", "[-1]", "[1.0]", "[1e1]", "[\"1\"]", "{}", "1", "[1",
+        ] {
+            assert_eq!(scan(text), None, "{text}");
+        }
     }
 
     #[test]
