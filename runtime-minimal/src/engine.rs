@@ -799,13 +799,8 @@ impl MarineEngine {
         let Some(stamped) = StampedFile::open(req.path, req.stamp) else {
             return Ok(FromStored::DigestUnusable);
         };
-        let stored = self.stored_code(
-            name,
-            Some(req.path),
-            req.cache,
-            &self.disk_key(req.digest),
-            disk,
-        );
+        let disk_key = self.disk_key(req.digest);
+        let stored = self.stored_code(name, Some(req.path), req.cache, &disk_key, disk);
         let Some((module, metrics)) = usable_stored_code(name, limits, size, stored)? else {
             return Ok(FromStored::NoCode(stamped));
         };
