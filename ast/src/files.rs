@@ -29,6 +29,17 @@ pub enum ReadFileError {
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadFileError> {
     let file = std::fs::File::open(path)?;
     let metadata = file.metadata()?;
+    read_open_limited(&file, &metadata, limit)
+}
+
+/// Reads the open `file` whole as [`read_limited`] does, from where it stands, for a caller
+/// that has already taken its `metadata` (the open file's own, from
+/// [`std::fs::File::metadata`]).
+pub fn read_open_limited(
+    file: &std::fs::File,
+    metadata: &std::fs::Metadata,
+    limit: u64,
+) -> Result<Vec<u8>, ReadFileError> {
     if !metadata.is_file() {
         let kind = metadata.file_type();
         let what = if kind.is_dir() {

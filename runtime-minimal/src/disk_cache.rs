@@ -375,6 +375,13 @@ impl FileStamp {
         }
     }
 
+    /// The metadata of the open `file` if it still has this stamp: it is the file stamped,
+    /// unchanged since (a file replaced or written since has another inode or status-change
+    /// time). `None` when it has another stamp or its metadata cannot be read.
+    pub fn metadata_if_unchanged(&self, file: &std::fs::File) -> Option<std::fs::Metadata> {
+        file.metadata().ok().filter(|m| Self::of(m) == *self)
+    }
+
     /// Whether both the modification and the status-change time are at least `min_age`
     /// before `now` (a file without them never is).
     fn settled(&self, now: SystemTime, min_age: Duration) -> bool {

@@ -37,7 +37,7 @@ use crate::disk_cache::{
     MAX_PRECOMPILED_SIZE,
 };
 use crate::errors::{MarineError, WasmtimeError};
-use crate::files::{read_limited, ReadFileError};
+use crate::files::{read_limited, read_open_limited, ReadFileError};
 use crate::interface::{InterfaceError, ModuleInterface};
 use crate::limits::{LimitExceeded, LimitKind, Limits, ModuleMetrics};
 use crate::store::StoreState;
@@ -147,22 +147,60 @@ struct CompileRequest<'a> {
     limits: &'a Limits,
     cache: &'a DiskCacheOptions,
     wasm_path: Option<&'a Path>,
-    /// The SHA-256 of `wasm` when already known (from the disk cache's record of an
-    /// unchanged file), so the bytes are not hashed again.
-    wasm_digest: Option<[u8; 32]>,
-    /// Whether stored compiled code for these bytes was already looked up and not found (it
-    /// is not looked up, nor counted as a miss, again).
-    stored_looked_up: bool,
+    /// The SHA-256 of `wasm`, as far as it is known before compiling.
+    digest: WasmDigest,
+}
+
+/// The SHA-256 of a [`CompileRequest`]'s bytes, as far as it is known before compiling, and
+/// so whether stored compiled code is still to be looked up for it.
+#[derive(Clone, Copy)]
+enum WasmDigest {
+    /// Not known: the bytes are hashed, then stored compiled code is looked up.
+    Unknown,
+    /// Taken of the bytes by the caller: stored compiled code is looked up.
+    Hashed([u8; 32]),
+    /// Recalled from the disk cache's record of an unchanged file, after stored compiled code
+    /// for it was looked up (a miss counted) and none was usable: it is not looked up again.
+    RecalledWithoutCode([u8; 32]),
+}
+
+impl WasmDigest {
+    /// The digest of `wasm`, these bytes: hashed now when not known.
+    fn of(self, wasm: &[u8]) -> [u8; 32] {
+        match self {
+            WasmDigest::Unknown => disk_cache::digest(wasm),
+            WasmDigest::Hashed(digest) | WasmDigest::RecalledWithoutCode(digest) => digest,
+        }
+    }
 }
 
 /// What stored compiled code gives for a file whose digest the disk cache recorded.
 enum FromStored {
     /// The module, with its interface read from the file's interface sections.
     Compiled(Arc<CompiledModule>),
-    /// No stored code is usable for these bytes: they are read and compiled.
-    NoCode,
-    /// The file is no longer the one stamped: its bytes are read and hashed.
-    FileChanged,
+    /// No stored code is usable for the recalled digest (a miss counted): the file, open and
+    /// still the one stamped, is read in full and compiled.
+    NoCode(StampedFile),
+    /// The recalled digest is not used: the file is no longer the one stamped, or is larger
+    /// than the limits allow (its read refuses it, naming the file). It is read from its path
+    /// and hashed.
+    DigestUnusable,
+}
+
+/// A module file opened once its digest was recalled, with the metadata showing it still had
+/// the recalled stamp: its bytes are those the digest was taken of while the stamp holds.
+struct StampedFile {
+    file: std::fs::File,
+    metadata: std::fs::Metadata,
+}
+
+impl StampedFile {
+    /// The file at `path`, if it opens and still has `stamp`.
+    fn open(path: &Path, stamp: &FileStamp) -> Option<Self> {
+        let file = std::fs::File::open(path).ok()?;
+        let metadata = stamp.metadata_if_unchanged(&file)?;
+        Some(StampedFile { file, metadata })
+    }
 }
 
 /// A module file whose digest the disk cache recorded under its current stamp.
@@ -484,7 +522,7 @@ impl MarineEngine {
                     source: Some(WasmtimeError::new(e)),
                 })?;
         let wasm_digest = disk_cache::digest(wasm);
-        let key = cache_key(&self.inner.engine_digest, &wasm_digest);
+        let key = self.disk_key(&wasm_digest);
         Ok(disk_cache::artifact_bytes(
             &key,
             &wasm_digest,
@@ -560,16 +598,16 @@ impl MarineEngine {
             }
         }
         let disk = self.disk_cache_for(cache);
-        let mut recalled = disk.as_ref().and_then(|d| d.recall_digest(path, &stamp));
-        // Whether the stored code for the recalled digest was looked up (and not found).
-        let mut stored_looked_up = false;
-        if let Some(digest) = &recalled {
+        let recalled = disk.as_ref().and_then(|d| d.recall_digest(path, &stamp));
+        // The file with its recalled digest, when no stored code was usable for it.
+        let mut without_code = None;
+        if let Some(digest) = recalled {
             Counters::bump(&self.inner.disk_counters.digests_recalled, 1);
             let request = StoredRequest {
                 name,
                 path,
                 stamp: &stamp,
-                digest,
+                digest: &digest,
                 limits,
                 cache,
             };
@@ -579,11 +617,17 @@ impl MarineEngine {
                         .insert(path.to_path_buf(), (stamp, compiled.clone()));
                     return Ok(compiled);
                 }
-                FromStored::NoCode => stored_looked_up = true,
-                FromStored::FileChanged => recalled = None,
+                FromStored::NoCode(file) => without_code = Some((file, digest)),
+                FromStored::DigestUnusable => {}
             }
         }
-        let wasm = read_limited(path, limits.max_module_size).map_err(|e| match e {
+        let read = match &without_code {
+            Some((stamped, _)) => {
+                read_open_limited(&stamped.file, &stamped.metadata, limits.max_module_size)
+            }
+            None => read_limited(path, limits.max_module_size),
+        };
+        let wasm = read.map_err(|e| match e {
             ReadFileError::Io(source) => io_err(source),
             ReadFileError::TooLarge { limit, size } => MarineError::Limit(LimitExceeded {
                 module: name.to_string(),
@@ -597,26 +641,23 @@ impl MarineEngine {
         })?;
         // Stamp taken before the read: a write in between makes the next load read again,
         // here and in the disk cache's record of the file. The recalled digest is that of the
-        // stamped file: used only if the file is still the one stamped after the read (a
-        // file replaced or written since has another inode or status-change time).
-        if recalled.is_some()
-            && !matches!(std::fs::metadata(path), Ok(m) if FileStamp::of(&m) == stamp)
-        {
-            recalled = None;
-            stored_looked_up = false;
-        }
-        let wasm_digest = recalled.unwrap_or_else(|| disk_cache::digest(&wasm));
+        // stamped file: used only if the file read is still the one stamped after the read.
+        let digest = match without_code {
+            Some((stamped, recalled)) if stamp.metadata_if_unchanged(&stamped.file).is_some() => {
+                WasmDigest::RecalledWithoutCode(recalled)
+            }
+            _ => WasmDigest::Hashed(disk_cache::digest(&wasm)),
+        };
         let compiled = self.compile_inner(&CompileRequest {
             name,
             wasm: &wasm,
             limits,
             cache,
             wasm_path: Some(path),
-            wasm_digest: Some(wasm_digest),
-            stored_looked_up,
+            digest,
         })?;
-        if let (Some(disk), None) = (&disk, recalled) {
-            disk.remember_digest(path, &stamp, &wasm_digest);
+        if let (Some(disk), WasmDigest::Hashed(hashed)) = (&disk, digest) {
+            disk.remember_digest(path, &stamp, &hashed);
         }
         self.files()
             .insert(path.to_path_buf(), (stamp, compiled.clone()));
@@ -652,8 +693,7 @@ impl MarineEngine {
             limits,
             cache: &self.disk_cache(),
             wasm_path: None,
-            wasm_digest: None,
-            stored_looked_up: false,
+            digest: WasmDigest::Unknown,
         })
     }
 
@@ -671,8 +711,7 @@ impl MarineEngine {
             limits,
             cache,
             wasm_path: None,
-            wasm_digest: None,
-            stored_looked_up: false,
+            digest: WasmDigest::Unknown,
         })
     }
 
@@ -683,16 +722,33 @@ impl MarineEngine {
             ..ModuleMetrics::default()
         };
         limits.check(name, &size_metrics)?;
-        let wasm_digest = req.wasm_digest.unwrap_or_else(|| disk_cache::digest(wasm));
+        let wasm_digest = req.digest.of(wasm);
         let key = ContentKey(wasm_digest);
-        let hit = self.lock().get(&key);
-        if let Some(hit) = hit {
-            limits.check(name, &hit.metrics)?;
+        if let Some(hit) = self.cached(name, &key, limits)? {
             return Ok(hit);
         }
         let interface = parse_interface(name, wasm, limits)?;
         let (module, metrics) = self.machine_code(req, &wasm_digest, &interface)?;
         Ok(self.remember(key, interface, module, metrics))
+    }
+
+    /// The module in the in-memory cache under `key`, checked against `limits`.
+    fn cached(
+        &self,
+        name: &str,
+        key: &ContentKey,
+        limits: &Limits,
+    ) -> Result<Option<Arc<CompiledModule>>, MarineError> {
+        let hit = self.lock().get(key);
+        if let Some(hit) = &hit {
+            limits.check(name, &hit.metrics)?;
+        }
+        Ok(hit)
+    }
+
+    /// The disk cache's key of the code this engine compiles from bytes with `wasm_digest`.
+    fn disk_key(&self, wasm_digest: &[u8; 32]) -> [u8; 32] {
+        cache_key(&self.inner.engine_digest, wasm_digest)
     }
 
     /// The compiled module of these parts, kept in the in-memory cache under `key`.
@@ -722,8 +778,8 @@ impl MarineEngine {
     /// The module of an unchanged file whose digest the disk cache recorded, without reading
     /// all of the file: from the in-memory cache, or from stored compiled code (a trusted
     /// `.cwasm` or the disk cache's entry) with the interface read from the file's interface
-    /// sections alone (its code and data are stepped over). `None` when there is no stored
-    /// code for it, or the file is no longer the one stamped: the caller reads and compiles.
+    /// sections alone (its code and data are stepped over). Otherwise the caller reads the
+    /// file in full and compiles it ([`FromStored`] says how).
     fn compile_from_stored(
         &self,
         req: &StoredRequest<'_>,
@@ -732,39 +788,27 @@ impl MarineEngine {
         let (name, limits) = (req.name, req.limits);
         let size = req.stamp.size();
         if size > limits.max_module_size {
-            return Ok(FromStored::NoCode); // refused by the read, with the file named
+            return Ok(FromStored::DigestUnusable); // refused by the read, with the file named
         }
         let key = ContentKey(*req.digest);
-        let hit = self.lock().get(&key);
-        if let Some(hit) = hit {
-            limits.check(name, &hit.metrics)?;
+        if let Some(hit) = self.cached(name, &key, limits)? {
             return Ok(FromStored::Compiled(hit));
         }
-        let disk_key = cache_key(&self.inner.engine_digest, req.digest);
-        let Some((module, metrics)) =
-            self.stored_code(name, Some(req.path), req.cache, &disk_key, disk)
-        else {
-            return Ok(FromStored::NoCode);
+        // The interface (or, without stored code, all of it) is read from the file stamped,
+        // checked again once read.
+        let Some(stamped) = StampedFile::open(req.path, req.stamp) else {
+            return Ok(FromStored::DigestUnusable);
         };
-        if metrics.size != size {
-            log::warn!("module `{name}`: stored compiled code ignored: it measured other bytes");
-            return Ok(FromStored::NoCode);
-        }
-        limits.check(name, &metrics)?;
-        // The interface is read from the file stamped, checked again once read (a file
-        // replaced or written since has another inode or status-change time).
-        let Ok(file) = std::fs::File::open(req.path) else {
-            return Ok(FromStored::FileChanged);
+        let disk_key = self.disk_key(req.digest);
+        let stored = self.stored_code(name, Some(req.path), req.cache, &disk_key, disk);
+        let Some((module, metrics)) = usable_stored_code(name, limits, size, stored)? else {
+            return Ok(FromStored::NoCode(stamped));
         };
-        let unchanged = |file: &std::fs::File| matches!(file.metadata(), Ok(m) if FileStamp::of(&m) == *req.stamp);
-        if !unchanged(&file) {
-            return Ok(FromStored::FileChanged);
-        }
-        let mut reader = std::io::BufReader::new(file);
+        let mut reader = std::io::BufReader::new(&stamped.file);
         let interface =
             ModuleInterface::from_file_with_limits(&mut reader, size, limits.interface());
-        if !unchanged(reader.get_ref()) {
-            return Ok(FromStored::FileChanged);
+        if req.stamp.metadata_if_unchanged(&stamped.file).is_none() {
+            return Ok(FromStored::DigestUnusable);
         }
         let interface = interface.map_err(|e| interface_error(name, limits, e))?;
         Ok(FromStored::Compiled(
@@ -784,17 +828,15 @@ impl MarineEngine {
     ) -> Result<(Module, ModuleMetrics), MarineError> {
         let (name, wasm, limits) = (req.name, req.wasm, req.limits);
         let disk = self.disk_cache_for(req.cache);
-        let key = cache_key(&self.inner.engine_digest, wasm_digest);
-        let stored = match req.stored_looked_up {
-            true => None,
-            false => self.stored_code(name, req.wasm_path, req.cache, &key, disk.as_deref()),
-        };
-        if let Some((module, metrics)) = stored {
-            if metrics.size == wasm.len() as u64 {
-                limits.check(name, &metrics)?;
-                return Ok((module, metrics));
+        let key = self.disk_key(wasm_digest);
+        let stored = match req.digest {
+            WasmDigest::RecalledWithoutCode(_) => None,
+            WasmDigest::Unknown | WasmDigest::Hashed(_) => {
+                self.stored_code(name, req.wasm_path, req.cache, &key, disk.as_deref())
             }
-            log::warn!("module `{name}`: stored compiled code ignored: it measured other bytes");
+        };
+        if let Some(found) = usable_stored_code(name, limits, wasm.len() as u64, stored)? {
+            return Ok(found);
         }
         let metrics = crate::metrics::measure(name, wasm, interface, limits)?;
         let module = self.compile_in_time(name, wasm, limits.max_compile_time)?;
@@ -923,6 +965,25 @@ impl MarineEngine {
 
 /// Stack size of the compiler threads.
 const COMPILER_STACK_BYTES: usize = 16 << 20;
+
+/// `stored` compiled code if it was measured on bytes of `size` (code measured on other bytes
+/// is ignored, with a warning), checked against `limits`.
+fn usable_stored_code(
+    name: &str,
+    limits: &Limits,
+    size: u64,
+    stored: Option<(Module, ModuleMetrics)>,
+) -> Result<Option<(Module, ModuleMetrics)>, MarineError> {
+    let Some((module, metrics)) = stored else {
+        return Ok(None);
+    };
+    if metrics.size != size {
+        log::warn!("module `{name}`: stored compiled code ignored: it measured other bytes");
+        return Ok(None);
+    }
+    limits.check(name, &metrics)?;
+    Ok(Some((module, metrics)))
+}
 
 /// The module's interface, read from its custom sections within `limits` (a limit's breach
 /// is a [`MarineError::Limit`], anything else wrong a [`MarineError::Metadata`]).
