@@ -401,10 +401,14 @@ export class MarineService {
       const bytesOut = options?.bytes === true;
       // The one string argument of a function taking only that goes as itself, no JSON.
       const one: unknown = Array.isArray(args) && args.length === 1 ? args[0] : undefined;
-      const out =
-        takesText && typeof one === "string" && isWellFormed(one)
-          ? this.#engine.callFunctionText(id, one, parameters, bytesOut)
-          : this.#callJson(id, args, parameters, bytesOut);
+      let out: unknown;
+      if (takesText && typeof one === "string" && isWellFormed(one)) {
+        // The engine returns its error rather than throwing it (a lighter call).
+        out = this.#engine.callText(id, one, parameters, bytesOut);
+        if (out instanceof Error) throw out;
+      } else {
+        out = this.#callJson(id, args, parameters, bytesOut);
+      }
       // A string result comes as the string itself, anything else as JSON text (or bytes).
       return typeof out === "string" && !text ? JSON.parse(out) : out;
     } catch (e) {

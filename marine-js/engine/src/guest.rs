@@ -91,8 +91,53 @@ extern "C" {
 #[wasm_bindgen(inline_js = "
 export function copy_out_of(view, ptr, dst) { dst.set(view.subarray(ptr, ptr + dst.length)); }
 export function copy_into(view, ptr, src) { view.set(src, ptr); }
+export function alloc_write(allocate, memory, own, src, len, tag) {
+  const ptr = allocate(len, tag);
+  if (typeof ptr !== 'number') return NaN;
+  const at = ptr >>> 0;
+  const buffer = memory.buffer;
+  if (at === 0 || at + len > buffer.byteLength) return -1 - at;
+  new Uint8Array(buffer, at, len).set(new Uint8Array(own.buffer, src, len));
+  return at;
+}
+const MAX_DECODED = 2146435072;
+let decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+let decoded = 0;
+export function decode_at(memory, ptr, len) {
+  const buffer = memory.buffer;
+  if (ptr + len > buffer.byteLength) return undefined;
+  decoded += len;
+  if (decoded >= MAX_DECODED) {
+    decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    decoded = len;
+  }
+  try {
+    return decoder.decode(new Uint8Array(buffer, ptr, len));
+  } catch {
+    return undefined;
+  }
+}
 ")]
 extern "C" {
+    /// Calls a guest's `allocate(len, tag)`, then, when the block it returned is not null and
+    /// lies inside `memory`, copies the `len` bytes at `src` of the engine's own memory `own`
+    /// into it (a view of `own` made after the call, so a growth of it cannot detach it).
+    /// Returns the block's address; `-1 - ptr` when the block was refused (nothing written),
+    /// `NaN` when `allocate` returned no number. One call into JavaScript for what was three
+    /// (the call, the memory's length, the copy).
+    #[wasm_bindgen(catch)]
+    fn alloc_write(
+        allocate: &Function,
+        memory: &WebAssembly::Memory,
+        own: &JsValue,
+        src: u32,
+        len: u32,
+        tag: u8,
+    ) -> Result<f64, JsValue>;
+    /// The `len` bytes at `ptr` of `memory` decoded as UTF-8 (a byte order mark kept, as
+    /// Rust keeps it), straight from the guest's memory: `undefined` when they do not lie
+    /// inside it or are not UTF-8 (the caller then lifts them for the error).
+    fn decode_at(memory: &WebAssembly::Memory, ptr: u32, len: u32) -> JsValue;
     /// Copies the `dst.len()` bytes at `ptr` of `view` (a guest's memory, the range checked)
     /// into `dst`: one call into JavaScript, where a subarray, its length check and its
     /// handle's drop would be three more.
@@ -333,6 +378,18 @@ impl JsInstance {
         self.with_bytes(|m, _| m.slice(ptr, ptr + len))
     }
 
+    /// A string result's `len` bytes at `ptr` as a JavaScript string decoded straight from
+    /// this memory (no copy into the engine): `None` when they are empty, past `budget`, out
+    /// of bounds or not UTF-8, which the caller's lifting then reports (or, for empty ones,
+    /// gives).
+    pub fn decode_text(&self, ptr: u32, len: u32, budget: u64) -> Option<JsValue> {
+        if len == 0 || len as u64 > budget {
+            return None;
+        }
+        let text = decode_at(&self.memory, ptr, len);
+        text.is_string().then_some(text)
+    }
+
     /// Copies `src` (a view of another memory, or any JavaScript bytes), of `len` bytes, to
     /// `ptr`, with one `Uint8Array.set`: the bytes do not pass through the engine's memory.
     pub fn set_at(&self, ptr: u32, src: &Uint8Array, len: u32) -> Result<(), AbiError> {
@@ -352,6 +409,8 @@ impl JsInstance {
 }
 
 thread_local! {
+    /// The engine's own memory (`wasm_bindgen::memory()`), fetched once.
+    static OWN_MEMORY: JsValue = wasm_bindgen::memory();
     /// A counter giving each memory-view check and each possible run of guest code its own
     /// stamp, in order.
     static STAMP: Cell<u64> = const { Cell::new(1) };
@@ -491,6 +550,48 @@ impl Guest for JsGuest<'_> {
 }
 
 impl JsGuest<'_> {
+    /// A fresh block of `allocate(len, tag)` holding `bytes` (of the engine's memory): the
+    /// core's `allocate` then `write`, with the same checks and errors, in one call into
+    /// JavaScript. `(0, 0)` for no bytes; else `(ptr, len)`.
+    pub fn allocate_write(&mut self, bytes: &[u8], tag: u8) -> Result<(u32, u32), AbiError> {
+        if bytes.is_empty() {
+            return Ok((0, 0));
+        }
+        let len = u32::try_from(bytes.len()).map_err(|_| AbiError::Allocation {
+            size: bytes.len() as u64,
+            tag,
+            reason: "more than 4 GiB".into(),
+        })?;
+        let failed = |reason: String| AbiError::Allocation {
+            size: len as u64,
+            tag,
+            reason,
+        };
+        let returned = self
+            .0
+            .in_guest(|| {
+                OWN_MEMORY.with(|own| {
+                    alloc_write(
+                        &self.0.allocate,
+                        &self.0.memory,
+                        own,
+                        bytes.as_ptr() as u32,
+                        len,
+                        tag,
+                    )
+                })
+            })
+            .map_err(|e| failed(js_error_text(&e)))?;
+        if returned >= 0.0 {
+            return Ok((returned as u32, len));
+        }
+        returned_i32("allocate", returned).map_err(|e| failed(e.to_string()))?;
+        // Refused in JavaScript (`-1 - ptr`): the core's check gives the error.
+        let ptr = checked_allocation((-1.0 - returned) as u32, len, tag, self.0.memory_size())?;
+        self.write(ptr, bytes)?;
+        Ok((ptr, len))
+    }
+
     /// Calls the guest's ABI function `f` (`name` in errors) through `call`, given it as a
     /// [`TypedFn`] and the `this` to pass, with the memory view marked to be checked again.
     fn abi_call<T>(

@@ -225,6 +225,27 @@ impl Engine {
         ))
     }
 
+    /// [`Engine::call_function_text`] that returns its error instead of throwing it: the
+    /// result (a string, or a `Uint8Array`), or the error, an `Error` named `MarineError`
+    /// (no result is an `Error`). Nothing is returned through the engine's stack, so the
+    /// call's glue is one call of the engine.
+    #[wasm_bindgen(js_name = callText)]
+    pub fn call_text(
+        &self,
+        id: f64,
+        arg: &str,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> JsValue {
+        let output = self.service.call_by_id(
+            id,
+            CallArgs::Text(arg),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        );
+        output_to_js(output).unwrap_or_else(|error| error)
+    }
+
     /// True when the export `id` takes one argument, a `string`, so it can be called with
     /// [`Engine::call_function_text`] (false for an id of no function).
     #[wasm_bindgen(js_name = takesText)]
@@ -385,6 +406,7 @@ fn output_to_js(output: Result<CallOutput, EngineError>) -> Result<JsValue, JsVa
     match output.map_err(to_js)? {
         CallOutput::Json(text) | CallOutput::Text(text) => Ok(JsValue::from_str(&text)),
         CallOutput::Bytes(bytes) => Ok(bytes.into()),
+        CallOutput::JsText(text) => Ok(text),
     }
 }
 

@@ -25,7 +25,8 @@ use marine_ast::limits::DEFAULT_MAX_VALUE_SIZE;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::lower_record;
 use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
-use marine_ast::protocol::{self, read_result_slots, take_output, OutputError};
+use marine_ast::lift::lift_result_from;
+use marine_ast::protocol::{self, read_result_slots, take_output, take_output_with, OutputError};
 use marine_ast::types::VariantKind;
 use marine_ast::{
     is_host_namespace, AbiError, FunctionSignature, Guest, GuestMemoryMut, HostApi, IType, IValue,
@@ -72,6 +73,8 @@ pub enum CallOutput {
     Text(String),
     /// The bytes of a `Vec<u8>` result.
     Bytes(Uint8Array),
+    /// The result of a function whose output is `string`, as a JavaScript string.
+    JsText(JsValue),
 }
 
 /// The arguments of a call from JavaScript.
@@ -169,24 +172,29 @@ fn is_u8_array(ty: &IType) -> bool {
 
 /// A string or byte array a call passes on without lifting it.
 #[derive(Debug)]
-enum Bytes {
+enum Bytes<'s> {
     /// Still in the memory of the calling module (bounds-checked, and UTF-8-checked for a
     /// string).
     InCaller(Rc<JsInstance>, GuestBytes),
     /// Given by JavaScript.
     Js(Uint8Array),
+    /// The text of a `string` argument given as itself ([`CallArgs::Text`]), in the
+    /// engine's memory.
+    Text(&'s str),
 }
 
 /// An argument of a call: a value, or bytes copied straight into the callee.
-type Arg<'a> = ForwardArg<'a, Bytes>;
+type Arg<'a> = ForwardArg<'a, Bytes<'a>>;
 
-impl Bytes {
+impl Bytes<'_> {
     /// Copies the bytes into a fresh buffer of `dst` (tag `BYTES_TAG`): one `Uint8Array.set`
-    /// from the caller's memory or the JavaScript array. Returns `(ptr, len)`.
+    /// from the caller's memory or the JavaScript array, or for text, the allocation and the
+    /// copy in one call into JavaScript. Returns `(ptr, len)`.
     fn copy_into(&self, dst: &JsInstance) -> Result<(u32, u32), AbiError> {
         match self {
             Bytes::InCaller(src, at) => copy_view(dst, &src.subarray(at.ptr, at.len), at.len),
             Bytes::Js(array) => copy_view(dst, array, array.length()),
+            Bytes::Text(text) => JsGuest(dst).allocate_write(text.as_bytes(), BYTES_TAG),
         }
     }
 }
@@ -200,6 +208,35 @@ fn copy_view(dst: &JsInstance, src: &Uint8Array, len: u32) -> Result<(u32, u32),
     let ptr = JsGuest(dst).allocate(len, BYTES_TAG)?;
     dst.set_at(ptr, src, len)?;
     Ok((ptr, len))
+}
+
+/// [`take_output`] with a `string` output decoded into a JavaScript string straight from the
+/// guest's memory ([`JsInstance::decode_text`]); one that cannot be is lifted as
+/// [`take_output`] lifts it, for its error (or its value, when it is empty).
+fn take_text(
+    instance: &JsInstance,
+    output: &OutputKind,
+    raw: Option<WasmValue>,
+    release_failed_too: impl FnOnce(AbiError),
+) -> Result<Output, OutputError> {
+    let taken = take_output_with(
+        &mut JsGuest(instance),
+        output,
+        raw,
+        release_failed_too,
+        |value| Output::Value(Some(value)),
+        |guest, ty, ptr, size| {
+            let decoded = (*ty == IType::String)
+                .then(|| instance.decode_text(ptr, size, DEFAULT_MAX_VALUE_SIZE))
+                .flatten();
+            match decoded {
+                Some(text) => Ok(Output::Text(text)),
+                None => lift_result_from(guest.view(), ty, ptr, size, DEFAULT_MAX_VALUE_SIZE)
+                    .map(|value| Output::Value(Some(value))),
+            }
+        },
+    )?;
+    Ok(taken.unwrap_or(Output::Value(None)))
 }
 
 /// The largest piece of a guest's string read into the engine at once to check its UTF-8.
@@ -234,6 +271,9 @@ enum Deliver {
     InCallee,
     /// A byte array is copied into a new `Uint8Array`; anything else is lifted.
     Js,
+    /// A string is decoded into a JavaScript string straight from the callee's memory;
+    /// anything else is lifted.
+    Text,
 }
 
 /// A call's output.
@@ -245,6 +285,8 @@ enum Output {
     InCallee(GuestBytes),
     /// A byte array for JavaScript ([`Deliver::Js`]).
     Js(Uint8Array),
+    /// A string for JavaScript ([`Deliver::Text`]).
+    Text(JsValue),
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -750,24 +792,25 @@ impl Service {
                 serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
             ),
         };
-        let (values, byte_args) = match args {
+        let values;
+        let args: Vec<Arg<'_>> = match args {
             CallArgs::Json(_, byte_args) => {
-                let values = json_values(module, function, &plan.signature, json, &byte_args)?;
-                (values, byte_args)
+                values = json_values(module, function, &plan.signature, json, &byte_args)?;
+                let mut byte_args = byte_args.into_iter();
+                values
+                    .iter()
+                    .map(|value| match byte_args.next().flatten() {
+                        Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
+                        None => ForwardArg::Value(Cow::Borrowed(value)),
+                    })
+                    .collect()
             }
             CallArgs::Text(text) => {
                 check_takes_text(module, function, &plan.signature)?;
-                (vec![IValue::String(text.into())], Vec::new())
+                // Copied from the engine's memory into the callee, never made a value.
+                vec![ForwardArg::Bytes(Bytes::Text(text))]
             }
         };
-        let mut byte_args = byte_args.into_iter();
-        let args: Vec<Arg<'_>> = values
-            .iter()
-            .map(|value| match byte_args.next().flatten() {
-                Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
-                None => ForwardArg::Value(Cow::Borrowed(value)),
-            })
-            .collect();
         let top_level = self.call.borrow().depth == 0;
         if top_level {
             let mut call = self.call.borrow_mut();
@@ -787,6 +830,8 @@ impl Service {
         let output_is_bytes = plan.signature.outputs.first().is_some_and(is_u8_array);
         let deliver = if bytes_out && output_is_bytes {
             Deliver::Js
+        } else if returns_text(&plan.signature) {
+            Deliver::Text
         } else {
             Deliver::Value
         };
@@ -794,6 +839,7 @@ impl Service {
         let output = self.invoke(definition, plan, module, function, instance, &args, deliver)?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
+            Output::Text(text) => CallOutput::JsText(text),
             // JavaScript takes the result of such a function as text, never as JSON.
             Output::Value(output) if returns_text(&plan.signature) => match output {
                 Some(IValue::String(text)) => CallOutput::Text(text),
@@ -980,9 +1026,14 @@ impl Service {
             function: function.into(),
             message,
         })?;
-        let taken = take_output(&mut JsGuest(instance), &plan.output, raw, warn_release);
+        let taken = if deliver == Deliver::Text {
+            take_text(instance, &plan.output, raw, warn_release)
+        } else {
+            take_output(&mut JsGuest(instance), &plan.output, raw, warn_release)
+                .map(|value| Output::Value(value))
+        };
         match taken {
-            Ok(value) => Ok(Output::Value(value)),
+            Ok(output) => Ok(output),
             Err(OutputError::Unexpected(message)) => Err(EngineError::UnexpectedResults {
                 module: module.into(),
                 function: function.into(),
@@ -1270,10 +1321,10 @@ impl Service {
                 self.deliver(namespace, import, &callee.instance, at, &caller, in_caller)?;
                 Ok(None)
             }
-            Output::Js(_) => Err(EngineError::UnexpectedResults {
+            Output::Js(_) | Output::Text(_) => Err(EngineError::UnexpectedResults {
                 module: namespace.into(),
                 function: import.into(),
-                message: "internal: a JavaScript byte array for a module import".into(),
+                message: "internal: a JavaScript value for a module import".into(),
             }),
         }
     }
