@@ -171,6 +171,8 @@ export class MarineService {
   readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
+  /** The call parameters last written as JSON: that text, and its parse (plain JSON data). */
+  #parameters: { json: string; value: unknown } | undefined;
   #spawnSync: SpawnSync | undefined;
   #terminated = false;
 
@@ -397,7 +399,7 @@ export class MarineService {
     }
     try {
       const { id, text, takesText } = this.#function(module, func);
-      const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
+      const parameters = callParameters === undefined ? undefined : this.#parametersJson(callParameters);
       const bytesOut = options?.bytes === true;
       // The one string argument of a function taking only that goes as itself, no JSON.
       const one: unknown = Array.isArray(args) && args.length === 1 ? args[0] : undefined;
@@ -419,6 +421,20 @@ export class MarineService {
       }
       throw error;
     }
+  }
+
+  /**
+   * The JSON text of `given` call parameters: the last text again when `given` holds the same
+   * JSON data now (a caller may pass another object, or mutate the same one, on every call:
+   * its contents are compared, not its identity), else `JSON.stringify(given)`.
+   */
+  #parametersJson(given: CallParameters): string {
+    const last = this.#parameters;
+    if (last !== undefined && sameJson(last.value, given)) return last.json;
+    const json = JSON.stringify(given);
+    // `undefined` for what JSON cannot write (a function): left to the engine, as before.
+    if (typeof json === "string") this.#parameters = { json, value: JSON.parse(json) };
+    return json;
   }
 
   /**
@@ -601,6 +617,35 @@ function moduleWasi(
       }),
     ],
   );
+}
+
+/**
+ * True when `JSON.stringify(given)` would write the same JSON as `known` (a parse of JSON
+ * text) holds: the same primitives, arrays and own enumerable fields. Anything JSON writes
+ * in another form than it reads (a `toJSON`, an `undefined` or function field, an inherited
+ * field, a hole) answers false, so the caller writes `given` again; false is always safe.
+ */
+function sameJson(known: unknown, given: unknown): boolean {
+  if (known === null || typeof known !== "object") return known === given;
+  if (typeof given !== "object" || given === null || typeof (given as { toJSON?: unknown }).toJSON === "function") {
+    return false;
+  }
+  if (Array.isArray(known)) {
+    if (!Array.isArray(given) || given.length !== known.length) return false;
+    for (let i = 0; i < known.length; i++) if (!sameJson(known[i], (given as unknown[])[i])) return false;
+    return true;
+  }
+  if (Array.isArray(given)) return false;
+  const fields = known as Record<string, unknown>;
+  const values = given as Record<string, unknown>;
+  let count = 0;
+  for (const key in values) {
+    if (!Object.hasOwn(values, key) || !Object.hasOwn(fields, key)) return false;
+    if (!sameJson(fields[key], values[key])) return false;
+    count++;
+  }
+  for (const key in fields) if (Object.hasOwn(fields, key)) count--;
+  return count === 0;
 }
 
 /**

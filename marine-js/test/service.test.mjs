@@ -306,3 +306,32 @@ test("a function of one string argument gets it without JSON: the same results a
     engine.free();
   }
 });
+
+test("call parameters are read afresh on every call: the same object mutated, another object, none", async () => {
+  const service = await one("call_params");
+  try {
+    const info = (/** @type {any} */ params) => /** @type {any} */ (service.call("call_params", "call_info", [], params));
+    const params = { service_id: "a", particle: { id: "p1", signature: [1] }, tetraplets: [[]] };
+    assert.equal(info(params).service_id, "a");
+    assert.equal(info(params).particle_id, "p1");
+    params.service_id = "b";
+    assert.equal(info(params).service_id, "b");
+    params.particle.signature.push(2);
+    assert.deepStrictEqual(info(params).signature, [1, 2]);
+    params.tetraplets[0].push({ peer_pk: "pk", service_id: "s", function_name: "f", lens: "" });
+    assert.deepStrictEqual(info(params).tetraplets, [["pk/s/f/"]]);
+    // A field that JSON leaves out, then one it writes through `toJSON`.
+    assert.equal(info({ ...params, host_id: undefined }).host_id, "");
+    assert.equal(info({ ...params, host_id: { toJSON: () => "h" } }).host_id, "h");
+    assert.equal(info(params).host_id, "");
+    // Another object of the same contents, then the defaults, then the first again.
+    assert.equal(info(JSON.parse(JSON.stringify(params))).service_id, "b");
+    assert.equal(info(undefined).service_id, "");
+    assert.equal(info(params).service_id, "b");
+    // A field inherited, not own, is not written by JSON: not taken either.
+    const inherited = Object.assign(Object.create({ service_id: "inherited" }), { particle: params.particle });
+    assert.equal(info(inherited).service_id, "");
+  } finally {
+    service.terminate();
+  }
+});

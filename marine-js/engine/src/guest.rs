@@ -91,28 +91,56 @@ extern "C" {
 #[wasm_bindgen(inline_js = "
 export function copy_out_of(view, ptr, dst) { dst.set(view.subarray(ptr, ptr + dst.length)); }
 export function copy_into(view, ptr, src) { view.set(src, ptr); }
+const views = new WeakMap();
+let ownMemory, ownView;
+function viewOf(memory) {
+  let view = views.get(memory);
+  if (view === undefined || view.length === 0) {
+    view = new Uint8Array(memory.buffer);
+    views.set(memory, view);
+  }
+  return view;
+}
 export function alloc_write(allocate, memory, own, src, len, tag) {
   const ptr = allocate(len, tag);
   if (typeof ptr !== 'number') return NaN;
   const at = ptr >>> 0;
-  const buffer = memory.buffer;
-  if (at === 0 || at + len > buffer.byteLength) return -1 - at;
-  new Uint8Array(buffer, at, len).set(new Uint8Array(own.buffer, src, len));
+  const view = viewOf(memory);
+  if (at === 0 || at + len > view.length) return -1 - at;
+  if (own !== ownMemory || ownView.length === 0) {
+    ownMemory = own;
+    ownView = new Uint8Array(own.buffer);
+  }
+  if (len <= 16) {
+    for (let i = 0; i < len; i++) view[at + i] = ownView[src + i];
+  } else {
+    view.set(ownView.subarray(src, src + len), at);
+  }
   return at;
 }
 const MAX_DECODED = 2146435072;
 let decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 let decoded = 0;
 export function decode_at(memory, ptr, len) {
-  const buffer = memory.buffer;
-  if (ptr + len > buffer.byteLength) return undefined;
+  const view = viewOf(memory);
+  if (ptr + len > view.length) return undefined;
+  if (len <= 16) {
+    let text = '';
+    let i = 0;
+    for (; i < len; i++) {
+      const byte = view[ptr + i];
+      if (byte > 127) break;
+      text += String.fromCharCode(byte);
+    }
+    if (i === len) return text;
+  }
   decoded += len;
   if (decoded >= MAX_DECODED) {
     decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     decoded = len;
   }
   try {
-    return decoder.decode(new Uint8Array(buffer, ptr, len));
+    return decoder.decode(view.subarray(ptr, ptr + len));
   } catch {
     return undefined;
   }
@@ -121,7 +149,8 @@ export function decode_at(memory, ptr, len) {
 extern "C" {
     /// Calls a guest's `allocate(len, tag)`, then, when the block it returned is not null and
     /// lies inside `memory`, copies the `len` bytes at `src` of the engine's own memory `own`
-    /// into it (a view of `own` made after the call, so a growth of it cannot detach it).
+    /// into it (the views of both memories are checked after the call, so a growth cannot
+    /// leave a detached one). Short copies go byte by byte.
     /// Returns the block's address; `-1 - ptr` when the block was refused (nothing written),
     /// `NaN` when `allocate` returned no number. One call into JavaScript for what was three
     /// (the call, the memory's length, the copy).
@@ -137,7 +166,7 @@ extern "C" {
     /// The `len` bytes at `ptr` of `memory` decoded as UTF-8 (a byte order mark kept, as
     /// Rust keeps it), straight from the guest's memory: `undefined` when they do not lie
     /// inside it or are not UTF-8 (the caller then lifts them for the error).
-    fn decode_at(memory: &WebAssembly::Memory, ptr: u32, len: u32) -> JsValue;
+    fn decode_at(memory: &WebAssembly::Memory, ptr: u32, len: u32) -> Option<JsValue>;
     /// Copies the `dst.len()` bytes at `ptr` of `view` (a guest's memory, the range checked)
     /// into `dst`: one call into JavaScript, where a subarray, its length check and its
     /// handle's drop would be three more.
@@ -386,8 +415,7 @@ impl JsInstance {
         if len == 0 || len as u64 > budget {
             return None;
         }
-        let text = decode_at(&self.memory, ptr, len);
-        text.is_string().then_some(text)
+        decode_at(&self.memory, ptr, len)
     }
 
     /// Copies `src` (a view of another memory, or any JavaScript bytes), of `len` bytes, to

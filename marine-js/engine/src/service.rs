@@ -309,8 +309,22 @@ struct CallState {
     /// True while `call_parameters` are the defaults, set by the last top-level call given
     /// none.
     default_parameters: bool,
+    /// The JSON text `call_parameters` were parsed from (meaningless while they are the
+    /// defaults): a top-level call given the same text keeps them without parsing it.
+    parameters_text: String,
     /// The failure of an import, thrown through a guest.
     failure: Option<ImportFailure>,
+}
+
+/// The call parameters a call from JavaScript was given, once read.
+#[derive(Debug)]
+enum GivenParameters {
+    /// None: the defaults.
+    Defaults,
+    /// The same text as the current ones were parsed from: they are kept.
+    Kept,
+    /// Parsed from new text.
+    Parsed(CallParameters),
 }
 
 /// A module-to-module import resolved once, when its importer is linked
@@ -785,13 +799,7 @@ impl Service {
             }
             CallArgs::Text(_) => Value::Null,
         };
-        // `None`: the defaults (not built again while the last top-level call had them).
-        let call_parameters: Option<CallParameters> = match call_parameters_json {
-            None => None,
-            Some(text) => Some(
-                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
-            ),
-        };
+        let call_parameters = self.given_parameters(call_parameters_json)?;
         let values;
         let args: Vec<Arg<'_>> = match args {
             CallArgs::Json(_, byte_args) => {
@@ -815,15 +823,17 @@ impl Service {
         if top_level {
             let mut call = self.call.borrow_mut();
             match call_parameters {
-                Some(given) => {
+                GivenParameters::Parsed(given) => {
                     call.call_parameters = given;
                     call.default_parameters = false;
+                    call.parameters_text.clear();
+                    call.parameters_text.push_str(call_parameters_json.unwrap_or_default());
                 }
-                None if !call.default_parameters => {
+                GivenParameters::Defaults if !call.default_parameters => {
                     call.call_parameters = CallParameters::default();
                     call.default_parameters = true;
                 }
-                None => {}
+                GivenParameters::Defaults | GivenParameters::Kept => {}
             }
             call.failure = None;
         }
@@ -863,6 +873,21 @@ impl Service {
                 })
             }
         })
+    }
+
+    /// The call parameters of a call given their JSON text (`None`: the defaults): parsed,
+    /// unless they are the text the current ones were parsed from.
+    fn given_parameters(&self, text: Option<&str>) -> Result<GivenParameters, EngineError> {
+        let Some(text) = text else {
+            return Ok(GivenParameters::Defaults);
+        };
+        let call = self.call.borrow();
+        if !call.default_parameters && call.parameters_text == text {
+            return Ok(GivenParameters::Kept);
+        }
+        serde_json::from_str(text)
+            .map(GivenParameters::Parsed)
+            .map_err(|e| json_error_of("the call parameters", e))
     }
 
     fn plan(
