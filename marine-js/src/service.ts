@@ -171,8 +171,8 @@ export class MarineService {
   readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
-  /** The call parameters last written as JSON: that text, and its parse (plain JSON data). */
-  #parameters: { json: string; value: unknown } | undefined;
+  /** The call parameters last written as JSON: that text, and the shape of its data. */
+  #parameters: { json: string; shape: JsonShape } | undefined;
   #spawnSync: SpawnSync | undefined;
   #terminated = false;
 
@@ -430,10 +430,10 @@ export class MarineService {
    */
   #parametersJson(given: CallParameters): string {
     const last = this.#parameters;
-    if (last !== undefined && sameJson(last.value, given)) return last.json;
+    if (last !== undefined && sameJson(last.shape, given)) return last.json;
     const json = JSON.stringify(given);
     // `undefined` for what JSON cannot write (a function): left to the engine, as before.
-    if (typeof json === "string") this.#parameters = { json, value: JSON.parse(json) };
+    if (typeof json === "string") this.#parameters = { json, shape: jsonShape(JSON.parse(json)) };
     return json;
   }
 
@@ -620,32 +620,45 @@ function moduleWasi(
 }
 
 /**
- * True when `JSON.stringify(given)` would write the same JSON as `known` (a parse of JSON
- * text) holds: the same primitives, arrays and own enumerable fields. Anything JSON writes
- * in another form than it reads (a `toJSON`, an `undefined` or function field, an inherited
- * field, a hole) answers false, so the caller writes `given` again; false is always safe.
+ * JSON data as {@link sameJson} compares it: a primitive, an array's items, or an object's
+ * keys (in JSON's order) and values.
  */
-function sameJson(known: unknown, given: unknown): boolean {
+type JsonShape = string | number | boolean | null | { items: JsonShape[] } | { keys: string[]; values: JsonShape[] };
+
+/** The shape of `value`, a parse of JSON text (so plain data). */
+function jsonShape(value: unknown): JsonShape {
+  if (value === null || typeof value !== "object") return value as JsonShape;
+  if (Array.isArray(value)) return { items: value.map(jsonShape) };
+  const keys = Object.keys(value);
+  return { keys, values: keys.map((key) => jsonShape((value as Record<string, unknown>)[key])) };
+}
+
+/**
+ * True when `JSON.stringify(given)` would write the JSON data of `known`: the same
+ * primitives, the same items, and for a plain object (its prototype `Object.prototype`) the
+ * same enumerable keys in the same order (`for...in` and JSON both follow the own keys'
+ * order then). Anything JSON writes in another form than it is (a `toJSON`, an `undefined`
+ * or function field, a hole, another prototype) answers false, so the caller writes `given`
+ * again: false is always safe.
+ */
+function sameJson(known: JsonShape, given: unknown): boolean {
   if (known === null || typeof known !== "object") return known === given;
-  if (typeof given !== "object" || given === null || typeof (given as { toJSON?: unknown }).toJSON === "function") {
-    return false;
-  }
-  if (Array.isArray(known)) {
-    if (!Array.isArray(given) || given.length !== known.length) return false;
-    for (let i = 0; i < known.length; i++) if (!sameJson(known[i], (given as unknown[])[i])) return false;
+  if (typeof given !== "object" || given === null) return false;
+  if ("items" in known) {
+    const items = known.items;
+    if (!Array.isArray(given) || given.length !== items.length || typeof (given as { toJSON?: unknown }).toJSON === "function") return false;
+    for (let i = 0; i < items.length; i++) if (!sameJson(items[i]!, (given as unknown[])[i])) return false;
     return true;
   }
-  if (Array.isArray(given)) return false;
-  const fields = known as Record<string, unknown>;
-  const values = given as Record<string, unknown>;
-  let count = 0;
-  for (const key in values) {
-    if (!Object.hasOwn(values, key) || !Object.hasOwn(fields, key)) return false;
-    if (!sameJson(fields[key], values[key])) return false;
-    count++;
+  if (Object.getPrototypeOf(given) !== Object.prototype) return false;
+  const { keys, values } = known;
+  const fields = given as Record<string, unknown>;
+  let i = 0;
+  for (const key in fields) {
+    if (key !== keys[i] || !sameJson(values[i]!, fields[key])) return false;
+    i++;
   }
-  for (const key in fields) if (Object.hasOwn(fields, key)) count--;
-  return count === 0;
+  return i === keys.length && typeof fields.toJSON !== "function";
 }
 
 /**
