@@ -169,6 +169,8 @@ export class MarineService {
   readonly #output = { stderrWritten: false };
   /** The functions called so far as the engine resolved them, by module and function name. */
   readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
+  /** The function called last, as {@link #functions} holds it (one lookup for repeated calls). */
+  #lastFunction: { module: string; func: string; resolved: ResolvedFunction } | undefined;
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
   /** The call parameters last written as JSON: that text, and the shape of its data. */
@@ -364,6 +366,8 @@ export class MarineService {
 
   /** `module.func` as the engine resolved it (once; thrown errors as from a call). */
   #function(module: string, func: string): ResolvedFunction {
+    const last = this.#lastFunction;
+    if (last !== undefined && last.module === module && last.func === func) return last.resolved;
     let functions = this.#functions.get(module);
     if (functions === undefined) {
       functions = new Map();
@@ -375,6 +379,7 @@ export class MarineService {
       resolved = { id, text: this.#engine.resultIsText(id), takesText: this.#engine.takesText(id) };
       functions.set(func, resolved);
     }
+    this.#lastFunction = { module, func, resolved };
     return resolved;
   }
 
@@ -535,6 +540,7 @@ export class MarineService {
     this.#alive();
     const bytes = await bytesOf(source);
     this.#functions.delete(module);
+    this.#lastFunction = undefined;
     this.#call(() => this.#engine.addModule(module, bytes));
     try {
       this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
@@ -559,6 +565,7 @@ export class MarineService {
     this.#call(() => this.#engine.unload(module));
     this.#loaded.delete(module);
     this.#functions.delete(module);
+    this.#lastFunction = undefined;
   }
 
   /**

@@ -361,6 +361,7 @@ struct Callee {
     definition: Rc<Module>,
     plan: Rc<CallPlan>,
     instance: Rc<JsInstance>,
+    export: Rc<Function>,
 }
 
 /// An export resolved once for calls from JavaScript ([`Service::function_id`]).
@@ -372,6 +373,19 @@ struct ResolvedFunction {
     /// one.
     definition: std::rc::Weak<Module>,
     plan: Rc<CallPlan>,
+    /// What its calls reach, found on the first call and kept while no module is registered
+    /// or unloaded (see [`Service::generation`]).
+    target: RefCell<Option<Rc<Target>>>,
+}
+
+/// The module, instance and export a [`ResolvedFunction`]'s calls reach.
+#[derive(Debug)]
+struct Target {
+    /// The [`Service::generation`] it was found in.
+    generation: u64,
+    definition: Rc<Module>,
+    instance: Rc<JsInstance>,
+    export: Rc<Function>,
 }
 
 /// The engine's view of one service.
@@ -386,6 +400,9 @@ pub struct Service {
     /// unloaded).
     functions: RefCell<IdTable<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
+    /// Counts the registrations and unloads of modules: a [`Target`] found in an earlier one
+    /// is looked up again.
+    generation: Cell<u64>,
     logger: RefCell<Option<Function>>,
     stderr_probe: RefCell<Option<Function>>,
 }
@@ -409,6 +426,7 @@ impl Service {
             linked: RefCell::default(),
             functions: RefCell::default(),
             call: RefCell::default(),
+            generation: Cell::new(0),
             logger: RefCell::default(),
             stderr_probe: RefCell::default(),
         })
@@ -648,6 +666,7 @@ impl Service {
         self.instances
             .borrow_mut()
             .insert(name.into(), Rc::new(instance));
+        self.generation.set(self.generation.get() + 1);
         Ok(())
     }
 
@@ -673,6 +692,7 @@ impl Service {
         }
         self.instances.borrow_mut().remove(name);
         self.modules.borrow_mut().remove(name);
+        self.generation.set(self.generation.get() + 1);
         // The module's ids are freed for reuse; kept ones are refused from now on.
         self.linked.borrow_mut().retain(|l| l.importer != name);
         self.functions.borrow_mut().retain(|f| f.module != name);
@@ -701,6 +721,7 @@ impl Service {
                 function: function.into(),
                 definition: Rc::downgrade(&definition),
                 plan,
+                target: RefCell::new(None),
             }))
             .map_err(|TableFull| EngineError::NoSuchFunction {
                 module: module.into(),
@@ -756,19 +777,10 @@ impl Service {
                 function: format!("#{id} (an id of no function resolved now: its module was unloaded, or it was never given)"),
             })?;
         let (module, function) = (resolved.module.as_str(), resolved.function.as_str());
-        // A live id's module is the one loaded (unloading frees the ids); checked all the same.
-        let current = self.module(module)?;
-        if !resolved
-            .definition
-            .upgrade()
-            .is_some_and(|d| Rc::ptr_eq(&d, &current))
-        {
-            return Err(EngineError::NoSuchModule(module.into()));
-        }
         self.call_resolved(
             module,
             function,
-            &current,
+            &resolved,
             &resolved.plan,
             args,
             call_parameters_json,
@@ -776,19 +788,69 @@ impl Service {
         )
     }
 
-    /// The body of [`Service::call_by_id`], for the export's module `definition` and `plan`.
+    /// The target of `resolved` kept from an earlier call, while no module was registered or
+    /// unloaded since.
+    fn kept_target(&self, resolved: &ResolvedFunction) -> Option<Rc<Target>> {
+        let kept = resolved.target.borrow();
+        kept.as_ref()
+            .filter(|t| t.generation == self.generation.get())
+            .cloned()
+    }
+
+    /// The module of `resolved`, checked to be the one loaded (a live id's module is: unloading
+    /// frees the ids; checked all the same).
+    fn loaded_definition(&self, resolved: &ResolvedFunction) -> Result<Rc<Module>, EngineError> {
+        let module = resolved.module.as_str();
+        let definition = self.module(module)?;
+        if !resolved
+            .definition
+            .upgrade()
+            .is_some_and(|d| Rc::ptr_eq(&d, &definition))
+        {
+            return Err(EngineError::NoSuchModule(module.into()));
+        }
+        Ok(definition)
+    }
+
+    /// What the calls of `resolved` (of the loaded module `definition`) reach: looked up,
+    /// and kept for the next calls.
+    fn find_target(
+        &self,
+        resolved: &ResolvedFunction,
+        definition: Rc<Module>,
+    ) -> Result<Rc<Target>, EngineError> {
+        let generation = self.generation.get();
+        let module = resolved.module.as_str();
+        let instance = self.instance(module)?;
+        let target = Rc::new(Target {
+            generation,
+            definition,
+            export: instance.function(module, &resolved.function)?,
+            instance,
+        });
+        *resolved.target.borrow_mut() = Some(target.clone());
+        Ok(target)
+    }
+
+    /// The body of [`Service::call_by_id`], for the export `resolved` and its `plan`.
     #[allow(clippy::too_many_arguments)]
     fn call_resolved(
         &self,
         module: &str,
         function: &str,
-        definition: &Module,
+        resolved: &ResolvedFunction,
         plan: &CallPlan,
         args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
         guest_may_run();
+        // The module is checked first; the instance and export after the arguments are read,
+        // so their errors come first.
+        let found = match self.kept_target(resolved) {
+            Some(target) => Ok(target),
+            None => Err(self.loaded_definition(resolved)?),
+        };
         // Measured: for the small arguments of a typical call, a `Value` tree and interface
         // values cost less here than the core's streamed JSON lowering (`json_args`), which
         // parses the text twice (a check, then the writes).
@@ -845,8 +907,20 @@ impl Service {
         } else {
             Deliver::Value
         };
-        let instance = self.instance(module)?;
-        let output = self.invoke(definition, plan, module, function, instance, &args, deliver)?;
+        let target = match found {
+            Ok(target) => target,
+            Err(definition) => self.find_target(resolved, definition)?,
+        };
+        let output = self.invoke(
+            &target.definition,
+            plan,
+            module,
+            function,
+            target.instance.clone(),
+            &target.export,
+            &args,
+            deliver,
+        )?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
             Output::Text(text) => CallOutput::JsText(text),
@@ -919,6 +993,7 @@ impl Service {
         module: &str,
         function: &str,
         instance: Rc<JsInstance>,
+        export: &Function,
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
@@ -948,7 +1023,7 @@ impl Service {
             }
             call.depth += 1;
         }
-        let result = self.run_export(module, function, plan, &instance, args, deliver);
+        let result = self.run_export(module, function, plan, &instance, export, args, deliver);
         self.call.borrow_mut().depth -= 1;
         match (result, definition.memory_limit.get()) {
             // A refused growth shows as a failure with the memory at its cap, or as the
@@ -977,6 +1052,7 @@ impl Service {
         function: &str,
         plan: &CallPlan,
         instance: &JsInstance,
+        export: &Function,
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
@@ -997,8 +1073,7 @@ impl Service {
             )
             .map_err(abi)?;
         }
-        let export = instance.function(module, function)?;
-        let raw = match instance.in_guest(|| call_wasm(&export, &params, &plan.wasm.results)) {
+        let raw = match instance.in_guest(|| call_wasm(export, &params, &plan.wasm.results)) {
             Ok(raw) => Ok(raw),
             Err(CallError::Thrown(thrown)) => {
                 return Err(self.failure_of(module, function, &thrown))
@@ -1303,10 +1378,12 @@ impl Service {
         let callee = match cache.and_then(|c| c.callee.get()) {
             Some(callee) => Ok(callee.clone()),
             None => self.plan(namespace, import).and_then(|(definition, plan)| {
+                let instance = self.instance(namespace)?;
                 let callee = Rc::new(Callee {
                     definition,
                     plan,
-                    instance: self.instance(namespace)?,
+                    export: instance.function(namespace, import)?,
+                    instance,
                 });
                 if let Some(c) = cache {
                     let _ = c.callee.set(callee.clone());
@@ -1322,6 +1399,7 @@ impl Service {
                     namespace,
                     import,
                     callee.instance.clone(),
+                    &callee.export,
                     &args,
                     Deliver::InCallee,
                 );
