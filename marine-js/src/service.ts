@@ -175,6 +175,8 @@ export class MarineService {
   readonly #options: CreateOptions;
   /** The call parameters last written as JSON: that text, and the shape of its data. */
   #parameters: { json: string; shape: JsonShape } | undefined;
+  /** The JSON text of the call parameters registered with the engine. */
+  #registeredParameters: string | undefined;
   #spawnSync: SpawnSync | undefined;
   #terminated = false;
 
@@ -404,7 +406,7 @@ export class MarineService {
     }
     try {
       const { id, text, takesText } = this.#function(module, func);
-      const parameters = callParameters === undefined ? undefined : this.#parametersJson(callParameters);
+      const parameters = callParameters === undefined ? undefined : this.#parametersArg(callParameters);
       const bytesOut = options?.bytes === true;
       // The one string argument of a function taking only that goes as itself, no JSON.
       const one: unknown = Array.isArray(args) && args.length === 1 ? args[0] : undefined;
@@ -426,6 +428,22 @@ export class MarineService {
       }
       throw error;
     }
+  }
+
+  /**
+   * What the engine's call takes for `given` call parameters: an empty text for the ones
+   * registered with the engine (`Engine.setCallParameters`, called when they change), so
+   * their text crosses into the engine and is parsed once, not on every call.
+   */
+  #parametersArg(given: CallParameters): string | undefined {
+    const json = this.#parametersJson(given);
+    // `undefined` for what JSON cannot write (a function): left to the engine, as before.
+    if (typeof json !== "string") return json;
+    if (json !== this.#registeredParameters) {
+      this.#engine.setCallParameters(json);
+      this.#registeredParameters = json;
+    }
+    return "";
   }
 
   /**

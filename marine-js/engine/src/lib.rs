@@ -156,7 +156,7 @@ impl Engine {
     /// position of each `Vec<u8>` argument given as bytes (`undefined` elsewhere; the JSON's
     /// value there is ignored), so bytes are not written as JSON. `callParameters` is the
     /// JSON of the call parameters every module the call reaches sees (`null` for the
-    /// defaults). With `bytesOut`, a `Vec<u8>` result is returned as a `Uint8Array` instead
+    /// defaults, empty for those of [`Engine::set_call_parameters`]). With `bytesOut`, a `Vec<u8>` result is returned as a `Uint8Array` instead
     /// of JSON text.
     #[wasm_bindgen(js_name = callFunction)]
     pub fn call_function(
@@ -244,6 +244,13 @@ impl Engine {
             bytes_out,
         );
         output_to_js(output).unwrap_or_else(|error| error)
+    }
+
+    /// Registers call parameters (their JSON text) for the calls that pass an empty text as
+    /// theirs: they are parsed once here, not on every call.
+    #[wasm_bindgen(js_name = setCallParameters)]
+    pub fn set_call_parameters(&self, json: &str) -> Result<(), JsValue> {
+        self.service.set_call_parameters(json).map_err(to_js)
     }
 
     /// True when the export `id` takes one argument, a `string`, so it can be called with

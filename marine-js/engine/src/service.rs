@@ -312,6 +312,9 @@ struct CallState {
     /// The JSON text `call_parameters` were parsed from (meaningless while they are the
     /// defaults): a top-level call given the same text keeps them without parsing it.
     parameters_text: String,
+    /// The serial of the registered call parameters ([`Service::set_call_parameters`])
+    /// `call_parameters` are a copy of, if they are.
+    registered: Option<u64>,
     /// The failure of an import, thrown through a guest.
     failure: Option<ImportFailure>,
 }
@@ -325,6 +328,8 @@ enum GivenParameters {
     Kept,
     /// Parsed from new text.
     Parsed(CallParameters),
+    /// A copy of the registered ones, of this serial.
+    Registered(u64, CallParameters),
 }
 
 /// A module-to-module import resolved once, when its importer is linked
@@ -400,6 +405,9 @@ pub struct Service {
     /// unloaded).
     functions: RefCell<IdTable<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
+    /// The call parameters JavaScript registered ([`Service::set_call_parameters`]), with a
+    /// serial that changes with them.
+    registered_parameters: RefCell<Option<(u64, CallParameters)>>,
     /// Counts the registrations and unloads of modules: a [`Target`] found in an earlier one
     /// is looked up again.
     generation: Cell<u64>,
@@ -426,6 +434,7 @@ impl Service {
             linked: RefCell::default(),
             functions: RefCell::default(),
             call: RefCell::default(),
+            registered_parameters: RefCell::default(),
             generation: Cell::new(0),
             logger: RefCell::default(),
             stderr_probe: RefCell::default(),
@@ -890,6 +899,13 @@ impl Service {
                     call.default_parameters = false;
                     call.parameters_text.clear();
                     call.parameters_text.push_str(call_parameters_json.unwrap_or_default());
+                    call.registered = None;
+                }
+                GivenParameters::Registered(serial, given) => {
+                    call.call_parameters = given;
+                    call.default_parameters = false;
+                    call.parameters_text.clear();
+                    call.registered = Some(serial);
                 }
                 GivenParameters::Defaults if !call.default_parameters => {
                     call.call_parameters = CallParameters::default();
@@ -949,14 +965,38 @@ impl Service {
         })
     }
 
-    /// The call parameters of a call given their JSON text (`None`: the defaults): parsed,
-    /// unless they are the text the current ones were parsed from.
+    /// See [`crate::Engine::set_call_parameters`].
+    pub fn set_call_parameters(&self, json: &str) -> Result<(), EngineError> {
+        let given: CallParameters =
+            serde_json::from_str(json).map_err(|e| json_error_of("the call parameters", e))?;
+        let mut registered = self.registered_parameters.borrow_mut();
+        let serial = registered.as_ref().map_or(0, |(serial, _)| serial + 1);
+        *registered = Some((serial, given));
+        Ok(())
+    }
+
+    /// The call parameters of a call given their JSON text (`None`: the defaults; empty: the
+    /// registered ones): parsed, unless they are the text the current ones were parsed from
+    /// (or the registered ones they are a copy of).
     fn given_parameters(&self, text: Option<&str>) -> Result<GivenParameters, EngineError> {
         let Some(text) = text else {
             return Ok(GivenParameters::Defaults);
         };
         let call = self.call.borrow();
-        if !call.default_parameters && call.parameters_text == text {
+        if text.is_empty() {
+            let registered = self.registered_parameters.borrow();
+            let Some((serial, given)) = &*registered else {
+                return Err(EngineError::Json {
+                    what: "the call parameters".into(),
+                    message: "the registered ones were asked for, but none were registered".into(),
+                });
+            };
+            if !call.default_parameters && call.registered == Some(*serial) {
+                return Ok(GivenParameters::Kept);
+            }
+            return Ok(GivenParameters::Registered(*serial, given.clone()));
+        }
+        if !call.default_parameters && call.registered.is_none() && call.parameters_text == text {
             return Ok(GivenParameters::Kept);
         }
         serde_json::from_str(text)
