@@ -335,3 +335,27 @@ test("call parameters are read afresh on every call: the same object mutated, an
     service.terminate();
   }
 });
+
+test("a string result comes back exactly: empty, ASCII up to and past 32 bytes, non-ASCII, a leading byte order mark", async () => {
+  const service = await one("call_params");
+  try {
+    const shout = (/** @type {string} */ s) => service.call("call_params", "shout", [s]);
+    for (const [given, expected] of [
+      ["", ""],
+      ["a", "A"],
+      ["x".repeat(32), "X".repeat(32)],
+      ["y".repeat(33), "Y".repeat(33)],
+      ["héllo wörld", "HÉLLO WÖRLD"],
+      ["\uFEFFbom", "\uFEFFBOM"],
+      ["ß", "SS"],
+      ["日本", "日本"],
+      ["\u{1F600}", "\u{1F600}"],
+    ]) {
+      assert.equal(shout(given), expected);
+      // The same through JSON (an object of arguments).
+      assert.equal(service.call("call_params", "shout", { s: given }), expected);
+    }
+  } finally {
+    service.terminate();
+  }
+});
