@@ -121,6 +121,23 @@ export function alloc_write(allocate, memory, own, src, len, tag) {
   }
   return at;
 }
+export function call_slots(f, n, a, b, c, d, getPtr, getSize) {
+  if (n === 0) f();
+  else if (n === 1) f(a);
+  else if (n === 2) f(a, b);
+  else if (n === 3) f(a, b, c);
+  else f(a, b, c, d);
+  let ptr, size;
+  try {
+    ptr = getPtr();
+    size = getSize();
+  } catch {
+    return -1;
+  }
+  if (typeof ptr !== 'number' || typeof size !== 'number') return -1;
+  const len = size >>> 0;
+  return len < 2097152 ? (ptr >>> 0) + len * 4294967296 : -1;
+}
 const shortCodes = Array.from({ length: 33 }, (_, n) => new Array(n).fill(0));
 const MAX_DECODED = 2146435072;
 let decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -168,6 +185,22 @@ extern "C" {
     /// inside it or are not UTF-8 (the caller then lifts them for the error). Up to 32 bytes
     /// of ASCII are made a string from their char codes, faster than a `TextDecoder` then.
     fn decode_at(memory: &WebAssembly::Memory, ptr: u32, len: u32) -> Option<JsValue>;
+    /// Calls `f` with its first `n` (at most four) of `a`, `b`, `c`, `d`, then `getPtr()`
+    /// and `getSize()`: their results as `ptr + size * 2^32` (exact for a size below 2 MiB),
+    /// or `-1` when either threw or did not return a number, or the size is 2 MiB or more
+    /// (the caller then calls them itself). What `f` throws is thrown.
+    #[wasm_bindgen(catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn call_slots(
+        f: &Function,
+        n: u32,
+        a: i32,
+        b: i32,
+        c: i32,
+        d: i32,
+        get_ptr: &Function,
+        get_size: &Function,
+    ) -> Result<f64, JsValue>;
     /// Copies the `dst.len()` bytes at `ptr` of `view` (a guest's memory, the range checked)
     /// into `dst`: one call into JavaScript, where a subarray, its length check and its
     /// handle's drop would be three more.
@@ -252,6 +285,49 @@ pub fn call_wasm(
     }
 }
 
+/// [`call_wasm`] of an export that has no wasm result and takes up to four `i32`s, with
+/// `get_result_ptr()` and `get_result_size()` called right after it in the same call into
+/// JavaScript: kept in `instance` for the [`Guest`] reads that follow (until
+/// [`JsInstance::forget_slots`]). Any other export, or slots that could not be fetched so,
+/// goes through [`call_wasm`] and the reads call the guest.
+pub fn call_with_slots(
+    instance: &JsInstance,
+    export: &Function,
+    args: &[WasmValue],
+    results: &[WasmType],
+) -> Result<Option<WasmValue>, CallError> {
+    let mut ints = [0i32; 4];
+    let all_i32 = args.len() <= 4
+        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
+            WasmValue::I32(v) => {
+                *slot = *v;
+                true
+            }
+            _ => false,
+        });
+    if !all_i32 || !results.is_empty() {
+        return call_wasm(export, args, results);
+    }
+    let [a, b, c, d] = ints;
+    let slots = call_slots(
+        export,
+        args.len() as u32,
+        a,
+        b,
+        c,
+        d,
+        &instance.get_result_ptr,
+        &instance.get_result_size,
+    )
+    .map_err(CallError::Thrown)?;
+    if slots >= 0.0 {
+        let ptr = (slots % 4_294_967_296.0) as u32;
+        let size = (slots / 4_294_967_296.0) as u32;
+        instance.slots.set(Some((ptr, size)));
+    }
+    Ok(None)
+}
+
 /// The `memory` and ABI functions of one instantiated guest module.
 #[derive(Clone, Debug)]
 pub struct JsInstance {
@@ -268,6 +344,9 @@ pub struct JsInstance {
     checked_at: Cell<u64>,
     /// The [`STAMP`] at which code of this instance last may have run.
     ran_at: Cell<u64>,
+    /// `get_result_ptr()` and `get_result_size()` as fetched with the export call before them
+    /// ([`call_with_slots`]), until the output is taken.
+    slots: Cell<Option<(u32, u32)>>,
     /// Exported functions looked up so far, by name (shared without cloning their handles,
     /// which would be a call into JavaScript and a drop).
     functions: RefCell<BTreeMap<String, Rc<Function>>>,
@@ -328,6 +407,7 @@ impl JsInstance {
             view: RefCell::new(None),
             checked_at: Cell::new(0),
             ran_at: Cell::new(0),
+            slots: Cell::new(None),
             functions: RefCell::new(BTreeMap::new()),
             exports,
         })
@@ -369,6 +449,11 @@ impl JsInstance {
         let result = f(&fresh, len);
         *self.view.borrow_mut() = Some((fresh, len));
         result
+    }
+
+    /// Forgets the result slots fetched with the last export call ([`call_with_slots`]).
+    pub fn forget_slots(&self) {
+        self.slots.set(None);
     }
 
     /// Marks this instance's memory view to be checked again: its code may have run (it
@@ -552,10 +637,16 @@ impl Guest for JsGuest<'_> {
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
+        if let Some((ptr, _)) = self.0.slots.get() {
+            return Ok(ptr);
+        }
         self.abi_call_to_i32("get_result_ptr", &self.0.get_result_ptr)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
+        if let Some((_, size)) = self.0.slots.take() {
+            return Ok(size);
+        }
         self.abi_call_to_i32("get_result_size", &self.0.get_result_size)
     }
 

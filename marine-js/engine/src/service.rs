@@ -37,7 +37,9 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{call_wasm, from_js, guest_may_run, to_js, CallError, JsGuest, JsInstance};
+use crate::guest::{
+    call_wasm, call_with_slots, from_js, guest_may_run, to_js, CallError, JsGuest, JsInstance,
+};
 use crate::ids::{IdStats, IdTable, TableFull, MAX_SLOTS};
 
 /// A module whose interface has been read.
@@ -1113,13 +1115,44 @@ impl Service {
             )
             .map_err(abi)?;
         }
-        let raw = match instance.in_guest(|| call_wasm(export, &params, &plan.wasm.results)) {
+        // A string, byte array or array output is read from the result slots right after the
+        // call: they are fetched with it, in one call into JavaScript.
+        let with_slots = matches!(&plan.output, OutputKind::Sized(ty) if !ty.is_boxed());
+        let called = instance.in_guest(|| {
+            if with_slots {
+                call_with_slots(instance, export, &params, &plan.wasm.results)
+            } else {
+                call_wasm(export, &params, &plan.wasm.results)
+            }
+        });
+        let raw = match called {
             Ok(raw) => Ok(raw),
             Err(CallError::Thrown(thrown)) => {
                 return Err(self.failure_of(module, function, &thrown))
             }
             // Reported once a byte-array output (which has no wasm result) is ruled out.
             Err(CallError::Unexpected(message)) => Err(message),
+        };
+        let output = self.export_output(module, function, plan, instance, raw, deliver);
+        instance.forget_slots();
+        output
+    }
+
+    /// The output of a call of `function` whose export returned `raw` (or a description of
+    /// what it returned instead of its wasm result).
+    fn export_output(
+        &self,
+        module: &str,
+        function: &str,
+        plan: &CallPlan,
+        instance: &JsInstance,
+        raw: Result<Option<WasmValue>, String>,
+        deliver: Deliver,
+    ) -> Result<Output, EngineError> {
+        let abi = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: function.into(),
+            source: Box::new(source),
         };
         let warn_release = |release: AbiError| {
             self.warn(
