@@ -350,6 +350,8 @@ test("a string result comes back exactly: empty, ASCII up to and past 32 bytes, 
       ["ß", "SS"],
       ["日本", "日本"],
       ["\u{1F600}", "\u{1F600}"],
+      ["z".repeat(100), "Z".repeat(100)],
+      ["é".repeat(50), "É".repeat(50)],
     ]) {
       assert.equal(shout(given), expected);
       // The same through JSON (an object of arguments).
@@ -357,5 +359,43 @@ test("a string result comes back exactly: empty, ASCII up to and past 32 bytes, 
     }
   } finally {
     service.terminate();
+  }
+});
+
+test("a block allocate refuses (null, out of bounds, not a number, thrown) is the same error for text and JSON arguments", async () => {
+  await MarineService.create({ config: { modules_dir: ".", module: [] }, modules: {} }).then((s) => s.terminate());
+  const fake = (/** @type {() => unknown} */ allocate) => {
+    const engine = new Engine(`modules_dir = "."`, "Config.toml", false);
+    engine.addModule("greeting", exampleWasm("greeting"));
+    const noop = () => {};
+    engine.register("greeting", {
+      memory: new WebAssembly.Memory({ initial: 1 }),
+      allocate,
+      release_objects: noop,
+      get_result_ptr: () => 0,
+      get_result_size: () => 0,
+      set_result_ptr: noop,
+      set_result_size: noop,
+      greeting: noop,
+    });
+    return engine;
+  };
+  for (const [allocate, pattern] of /** @type {[() => unknown, RegExp][]} */ ([
+    [() => 0, /null pointer/],
+    [() => 65535, /block returned by allocate/],
+    [() => "x", /did not return a number/],
+    [() => { throw new Error("no room"); }, /no room/],
+  ])) {
+    const engine = fake(allocate);
+    try {
+      const id = engine.functionId("greeting", "greeting");
+      const viaText = engine.callText(id, "Marine", undefined, false);
+      assert.ok(viaText instanceof Error, String(viaText));
+      assert.match(viaText.message, pattern);
+      assert.throws(() => engine.callFunction(id, `["Marine"]`, undefined, undefined, false), (/** @type {any} */ e) => e.message === viaText.message);
+      assert.throws(() => engine.callFunctionText(id, "Marine", undefined, false), (/** @type {any} */ e) => e.message === viaText.message);
+    } finally {
+      engine.free();
+    }
   }
 });

@@ -138,6 +138,27 @@ export function call_slots(f, n, a, b, c, d, getPtr, getSize) {
   const len = size >>> 0;
   return len < 2097152 ? (ptr >>> 0) + len * 4294967296 : -1;
 }
+const encoder = new TextEncoder();
+export function alloc_write_text(allocate, memory, text, tag) {
+  const n = text.length;
+  let ascii = n <= 64;
+  for (let i = 0; ascii && i < n; i++) if (text.charCodeAt(i) > 127) ascii = false;
+  let bytes;
+  const len = ascii ? n : (bytes = encoder.encode(text)).length;
+  if (len === 0) return 0;
+  if (len >= 2097152) return -2;
+  const ptr = allocate(len, tag);
+  if (typeof ptr !== 'number') return NaN;
+  const at = ptr >>> 0;
+  const view = viewOf(memory);
+  if (at === 0 || at + len > view.length) return -3 - at;
+  if (ascii) {
+    for (let i = 0; i < n; i++) view[at + i] = text.charCodeAt(i);
+  } else {
+    view.set(bytes, at);
+  }
+  return at + len * 4294967296;
+}
 const shortCodes = Array.from({ length: 33 }, (_, n) => new Array(n).fill(0));
 const MAX_DECODED = 2146435072;
 let decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -178,6 +199,19 @@ extern "C" {
         own: &JsValue,
         src: u32,
         len: u32,
+        tag: u8,
+    ) -> Result<f64, JsValue>;
+    /// Writes the UTF-8 of `text` (a well-formed JavaScript string) into a fresh block of
+    /// the guest's `allocate(len, tag)`, not through the engine's memory (short ASCII char
+    /// by char, else through a `TextEncoder`). Returns `ptr + len * 2^32`; `0` for an empty
+    /// text (nothing allocated); `-2` for a text of 2 MiB or more (nothing allocated: the
+    /// caller copies it through its memory); `-3 - ptr` when the block was refused (nothing
+    /// written); `NaN` when `allocate` returned no number.
+    #[wasm_bindgen(catch)]
+    fn alloc_write_text(
+        allocate: &Function,
+        memory: &WebAssembly::Memory,
+        text: &js_sys::JsString,
         tag: u8,
     ) -> Result<f64, JsValue>;
     /// The `len` bytes at `ptr` of `memory` decoded as UTF-8 (a byte order mark kept, as
@@ -709,6 +743,43 @@ impl JsGuest<'_> {
         // Refused in JavaScript (`-1 - ptr`): the core's check gives the error.
         let ptr = checked_allocation((-1.0 - returned) as u32, len, tag, self.0.memory_size())?;
         self.write(ptr, bytes)?;
+        Ok((ptr, len))
+    }
+
+    /// [`JsGuest::allocate_write`] of the UTF-8 of a JavaScript string (well-formed), written
+    /// straight into the block (the engine never holds the bytes, unless the text is of 2 MiB
+    /// or more, or the block is refused: then for the core's error).
+    pub fn allocate_write_text(
+        &mut self,
+        text: &js_sys::JsString,
+        tag: u8,
+    ) -> Result<(u32, u32), AbiError> {
+        let returned = self
+            .0
+            .in_guest(|| alloc_write_text(&self.0.allocate, &self.0.memory, text, tag))
+            .map_err(|e| AbiError::Allocation {
+                size: String::from(text).len() as u64,
+                tag,
+                reason: js_error_text(&e),
+            })?;
+        if returned >= 0.0 {
+            let ptr = (returned % 4_294_967_296.0) as u32;
+            let len = (returned / 4_294_967_296.0) as u32;
+            return Ok((ptr, len));
+        }
+        let bytes = String::from(text);
+        if returned == -2.0 {
+            return self.allocate_write(bytes.as_bytes(), tag);
+        }
+        let len = bytes.len() as u32;
+        returned_i32("allocate", returned).map_err(|e| AbiError::Allocation {
+            size: len as u64,
+            tag,
+            reason: e.to_string(),
+        })?;
+        // Refused in JavaScript (`-3 - ptr`): the core's check gives the error.
+        let ptr = checked_allocation((-3.0 - returned) as u32, len, tag, self.0.memory_size())?;
+        self.write(ptr, bytes.as_bytes())?;
         Ok((ptr, len))
     }
 

@@ -228,18 +228,19 @@ impl Engine {
     /// [`Engine::call_function_text`] that returns its error instead of throwing it: the
     /// result (a string, or a `Uint8Array`), or the error, an `Error` named `MarineError`
     /// (no result is an `Error`). Nothing is returned through the engine's stack, so the
-    /// call's glue is one call of the engine.
+    /// call's glue is one call of the engine. `arg` is not copied into the engine: its
+    /// UTF-8 is written straight into the guest's memory.
     #[wasm_bindgen(js_name = callText)]
     pub fn call_text(
         &self,
         id: f64,
-        arg: &str,
+        arg: &js_sys::JsString,
         call_parameters_json: Option<String>,
         bytes_out: bool,
     ) -> JsValue {
         let output = self.service.call_by_id(
             id,
-            CallArgs::Text(arg),
+            CallArgs::JsText(arg),
             call_parameters_json.as_deref(),
             bytes_out,
         );

@@ -89,6 +89,8 @@ pub enum CallArgs<'a> {
     /// The one argument of a function whose only argument is a `string` ([`takes_text`]), as
     /// the text itself.
     Text(&'a str),
+    /// [`CallArgs::Text`] as a JavaScript string (well-formed: no lone surrogate).
+    JsText(&'a js_sys::JsString),
 }
 
 /// True when a function of `signature` may be called with [`CallArgs::Text`]: its only
@@ -183,6 +185,8 @@ enum Bytes<'s> {
     /// The text of a `string` argument given as itself ([`CallArgs::Text`]), in the
     /// engine's memory.
     Text(&'s str),
+    /// The same as a JavaScript string ([`CallArgs::JsText`]).
+    JsText(&'s js_sys::JsString),
 }
 
 /// An argument of a call: a value, or bytes copied straight into the callee.
@@ -197,6 +201,7 @@ impl Bytes<'_> {
             Bytes::InCaller(src, at) => copy_view(dst, &src.subarray(at.ptr, at.len), at.len),
             Bytes::Js(array) => copy_view(dst, array, array.length()),
             Bytes::Text(text) => JsGuest(dst).allocate_write(text.as_bytes(), BYTES_TAG),
+            Bytes::JsText(text) => JsGuest(dst).allocate_write_text(text, BYTES_TAG),
         }
     }
 }
@@ -870,7 +875,7 @@ impl Service {
             CallArgs::Json(text, _) => {
                 serde_json::from_str(text).map_err(|e| json_error_of("the arguments", e))?
             }
-            CallArgs::Text(_) => Value::Null,
+            CallArgs::Text(_) | CallArgs::JsText(_) => Value::Null,
         };
         let call_parameters = self.given_parameters(call_parameters_json)?;
         let values;
@@ -890,6 +895,10 @@ impl Service {
                 check_takes_text(module, function, &plan.signature)?;
                 // Copied from the engine's memory into the callee, never made a value.
                 vec![ForwardArg::Bytes(Bytes::Text(text))]
+            }
+            CallArgs::JsText(text) => {
+                check_takes_text(module, function, &plan.signature)?;
+                vec![ForwardArg::Bytes(Bytes::JsText(text))]
             }
         };
         let top_level = self.call.borrow().depth == 0;
