@@ -311,6 +311,7 @@ test("call parameters are read afresh on every call: the same object mutated, an
   const service = await one("call_params");
   try {
     const info = (/** @type {any} */ params) => /** @type {any} */ (service.call("call_params", "call_info", [], params));
+    /** @type {any} */
     const params = { service_id: "a", particle: { id: "p1", signature: [1] }, tetraplets: [[]] };
     assert.equal(info(params).service_id, "a");
     assert.equal(info(params).particle_id, "p1");

@@ -20,12 +20,12 @@ use marine_ast::forward::{self, lower_forwarded, ForwardArg, GuestBytes, Utf8Chu
 use marine_ast::json::{
     ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result, JsonArgsError,
 };
+use marine_ast::lift::lift_result_from;
 use marine_ast::lift::Lifter;
 use marine_ast::limits::DEFAULT_MAX_VALUE_SIZE;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::lower_record;
 use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
-use marine_ast::lift::lift_result_from;
 use marine_ast::protocol::{self, read_result_slots, take_output, take_output_with, OutputError};
 use marine_ast::types::VariantKind;
 use marine_ast::{
@@ -909,7 +909,8 @@ impl Service {
                     call.call_parameters = given;
                     call.default_parameters = false;
                     call.parameters_text.clear();
-                    call.parameters_text.push_str(call_parameters_json.unwrap_or_default());
+                    call.parameters_text
+                        .push_str(call_parameters_json.unwrap_or_default());
                     call.registered = None;
                 }
                 GivenParameters::Registered(serial, given) => {
@@ -1097,6 +1098,7 @@ impl Service {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run_export(
         &self,
         module: &str,
@@ -1211,8 +1213,7 @@ impl Service {
         let taken = if deliver == Deliver::Text {
             take_text(instance, &plan.output, raw, warn_release)
         } else {
-            take_output(&mut JsGuest(instance), &plan.output, raw, warn_release)
-                .map(|value| Output::Value(value))
+            take_output(&mut JsGuest(instance), &plan.output, raw, warn_release).map(Output::Value)
         };
         match taken {
             Ok(output) => Ok(output),
