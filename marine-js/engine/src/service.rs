@@ -412,6 +412,9 @@ pub struct Service {
     /// unloaded).
     functions: RefCell<IdTable<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
+    /// The vector of an export call's wasm arguments, kept between calls (no allocation per
+    /// call).
+    params: Cell<Vec<WasmValue>>,
     /// The call parameters JavaScript registered ([`Service::set_call_parameters`]), with a
     /// serial that changes with them.
     registered_parameters: RefCell<Option<(u64, CallParameters)>>,
@@ -441,6 +444,7 @@ impl Service {
             linked: RefCell::default(),
             functions: RefCell::default(),
             call: RefCell::default(),
+            params: Cell::default(),
             registered_parameters: RefCell::default(),
             generation: Cell::new(0),
             logger: RefCell::default(),
@@ -879,26 +883,32 @@ impl Service {
         };
         let call_parameters = self.given_parameters(call_parameters_json)?;
         let values;
-        let args: Vec<Arg<'_>> = match args {
+        let many: Vec<Arg<'_>>;
+        // The one argument of a text call, without a vector allocated for it.
+        let one: [Arg<'_>; 1];
+        let args: &[Arg<'_>] = match args {
             CallArgs::Json(_, byte_args) => {
                 values = json_values(module, function, &plan.signature, json, &byte_args)?;
                 let mut byte_args = byte_args.into_iter();
-                values
+                many = values
                     .iter()
                     .map(|value| match byte_args.next().flatten() {
                         Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
                         None => ForwardArg::Value(Cow::Borrowed(value)),
                     })
-                    .collect()
+                    .collect();
+                &many
             }
             CallArgs::Text(text) => {
                 check_takes_text(module, function, &plan.signature)?;
                 // Copied from the engine's memory into the callee, never made a value.
-                vec![ForwardArg::Bytes(Bytes::Text(text))]
+                one = [ForwardArg::Bytes(Bytes::Text(text))];
+                &one
             }
             CallArgs::JsText(text) => {
                 check_takes_text(module, function, &plan.signature)?;
-                vec![ForwardArg::Bytes(Bytes::JsText(text))]
+                one = [ForwardArg::Bytes(Bytes::JsText(text))];
+                &one
             }
         };
         let top_level = self.call.borrow().depth == 0;
@@ -946,7 +956,7 @@ impl Service {
             function,
             target.instance.clone(),
             &target.export,
-            &args,
+            args,
             deliver,
         )?;
         Ok(match output {
@@ -1114,7 +1124,9 @@ impl Service {
             function: function.into(),
             source: Box::new(source),
         };
-        let mut params = Vec::with_capacity(plan.wasm.params.len());
+        // A vector kept from the last call (a call nested in this one makes its own).
+        let mut params = self.params.take();
+        params.clear();
         let mut push = |v| params.push(v);
         for (arg, value) in plan.signature.arguments.iter().zip(args) {
             lower_forwarded(
@@ -1136,6 +1148,7 @@ impl Service {
                 call_wasm(export, &params, &plan.wasm.results)
             }
         });
+        self.params.set(params);
         let raw = match called {
             Ok(raw) => Ok(raw),
             Err(CallError::Thrown(thrown)) => {
