@@ -141,6 +141,7 @@ export function call_slots(f, n, a, b, c, d, getPtr, getSize) {
 const encoder = new TextEncoder();
 export function alloc_write_text(allocate, memory, text, tag) {
   const n = text.length;
+  if (n >= 2097152) return -2;
   let ascii = n <= 64;
   for (let i = 0; ascii && i < n; i++) if (text.charCodeAt(i) > 127) ascii = false;
   let bytes;
