@@ -91,24 +91,20 @@ extern "C" {
 #[wasm_bindgen(inline_js = "
 export function copy_out_of(view, ptr, dst) { dst.set(view.subarray(ptr, ptr + dst.length)); }
 export function copy_into(view, ptr, src) { view.set(src, ptr); }
-const views = new WeakMap();
-let ownMemory, ownView, lastMemory, lastView;
-function viewOf(memory) {
-  if (memory === lastMemory && lastView.length !== 0) return lastView;
-  let view = views.get(memory);
-  if (view === undefined || view.length === 0) {
-    view = new Uint8Array(memory.buffer);
-    views.set(memory, view);
-  }
-  lastMemory = memory;
-  lastView = view;
+let ownMemory, ownView;
+export function memory_holder(memory) {
+  return { memory, view: new Uint8Array(memory.buffer) };
+}
+function viewOf(holder) {
+  let view = holder.view;
+  if (view.length === 0) view = holder.view = new Uint8Array(holder.memory.buffer);
   return view;
 }
-export function alloc_write(allocate, memory, own, src, len, tag) {
+export function alloc_write(allocate, holder, own, src, len, tag) {
   const ptr = allocate(len, tag);
   if (typeof ptr !== 'number') return NaN;
   const at = ptr >>> 0;
-  const view = viewOf(memory);
+  const view = viewOf(holder);
   if (at === 0 || at + len > view.length) return -1 - at;
   if (own !== ownMemory || ownView.length === 0) {
     ownMemory = own;
@@ -139,7 +135,7 @@ export function call_slots(f, n, a, b, c, d, getPtr, getSize) {
   return len < 2097152 ? (ptr >>> 0) + len * 4294967296 : -1;
 }
 const encoder = new TextEncoder();
-export function alloc_write_text(allocate, memory, text, tag) {
+export function alloc_write_text(allocate, holder, text, tag) {
   const n = text.length;
   if (n >= 2097152) return -2;
   let ascii = n <= 64;
@@ -151,7 +147,7 @@ export function alloc_write_text(allocate, memory, text, tag) {
   const ptr = allocate(len, tag);
   if (typeof ptr !== 'number') return NaN;
   const at = ptr >>> 0;
-  const view = viewOf(memory);
+  const view = viewOf(holder);
   if (at === 0 || at + len > view.length) return -3 - at;
   if (ascii) {
     for (let i = 0; i < n; i++) view[at + i] = text.charCodeAt(i);
@@ -164,8 +160,8 @@ const shortCodes = Array.from({ length: 33 }, (_, n) => new Array(n).fill(0));
 const MAX_DECODED = 2146435072;
 let decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 let decoded = 0;
-export function decode_at(memory, ptr, len) {
-  const view = viewOf(memory);
+export function decode_at(holder, ptr, len) {
+  const view = viewOf(holder);
   if (ptr + len > view.length) return undefined;
   if (len <= 32) {
     const codes = shortCodes[len];
@@ -187,16 +183,16 @@ export function decode_at(memory, ptr, len) {
 ")]
 extern "C" {
     /// Calls a guest's `allocate(len, tag)`, then, when the block it returned is not null and
-    /// lies inside `memory`, copies the `len` bytes at `src` of the engine's own memory `own`
-    /// into it (the views of both memories are checked after the call, so a growth cannot
-    /// leave a detached one). Short copies go byte by byte.
+    /// lies inside the memory of `holder` ([`memory_holder`]), copies the `len` bytes at `src`
+    /// of the engine's own memory `own` into it (the views of both memories are checked after
+    /// the call, so a growth cannot leave a detached one). Short copies go byte by byte.
     /// Returns the block's address; `-1 - ptr` when the block was refused (nothing written),
     /// `NaN` when `allocate` returned no number. One call into JavaScript for what was three
     /// (the call, the memory's length, the copy).
     #[wasm_bindgen(catch)]
     fn alloc_write(
         allocate: &Function,
-        memory: &WebAssembly::Memory,
+        holder: &JsValue,
         own: &JsValue,
         src: u32,
         len: u32,
@@ -211,15 +207,19 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn alloc_write_text(
         allocate: &Function,
-        memory: &WebAssembly::Memory,
+        holder: &JsValue,
         text: &js_sys::JsString,
         tag: u8,
     ) -> Result<f64, JsValue>;
-    /// The `len` bytes at `ptr` of `memory` decoded as UTF-8 (a byte order mark kept, as
+    /// The `len` bytes at `ptr` of the memory of `holder` decoded as UTF-8 (a byte order mark kept, as
     /// Rust keeps it), straight from the guest's memory: `undefined` when they do not lie
     /// inside it or are not UTF-8 (the caller then lifts them for the error). Up to 32 bytes
     /// of ASCII are made a string from their char codes, faster than a `TextDecoder` then.
-    fn decode_at(memory: &WebAssembly::Memory, ptr: u32, len: u32) -> Option<JsValue>;
+    fn decode_at(holder: &JsValue, ptr: u32, len: u32) -> Option<JsValue>;
+    /// A holder of `memory` and a view of it (`{ memory, view }`), which the helpers above
+    /// take for the memory: the view is made again once the memory grew (which detaches the
+    /// old one), and goes with the holder.
+    fn memory_holder(memory: &WebAssembly::Memory) -> JsValue;
     /// Calls `f` with its first `n` (at most four) of `a`, `b`, `c`, `d`, then `getPtr()`
     /// and `getSize()`: their results as `ptr + size * 2^32` (exact for a size below 2 MiB),
     /// or `-1` when either threw or did not return a number, or the size is 2 MiB or more
@@ -368,6 +368,9 @@ pub fn call_with_slots(
 pub struct JsInstance {
     exports: Object,
     memory: WebAssembly::Memory,
+    /// The memory as the JavaScript helpers take it, with their own view of it
+    /// ([`memory_holder`]).
+    holder: JsValue,
     /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
     /// old buffer, whose views then have length 0).
     /// Its length is kept with it (a live buffer of a `WebAssembly.Memory` never changes
@@ -438,6 +441,7 @@ impl JsInstance {
             get_result_size: function(&exports, module, "get_result_size")?,
             set_result_ptr: function(&exports, module, "set_result_ptr")?,
             set_result_size: function(&exports, module, "set_result_size")?,
+            holder: memory_holder(&memory),
             memory,
             view: RefCell::new(None),
             checked_at: Cell::new(0),
@@ -536,7 +540,7 @@ impl JsInstance {
         if len == 0 || len as u64 > budget {
             return None;
         }
-        decode_at(&self.memory, ptr, len)
+        decode_at(&self.holder, ptr, len)
     }
 
     /// Copies `src` (a view of another memory, or any JavaScript bytes), of `len` bytes, to
@@ -728,7 +732,7 @@ impl JsGuest<'_> {
                 OWN_MEMORY.with(|own| {
                     alloc_write(
                         &self.0.allocate,
-                        &self.0.memory,
+                        &self.0.holder,
                         own,
                         bytes.as_ptr() as u32,
                         len,
@@ -757,7 +761,7 @@ impl JsGuest<'_> {
     ) -> Result<(u32, u32), AbiError> {
         let returned = self
             .0
-            .in_guest(|| alloc_write_text(&self.0.allocate, &self.0.memory, text, tag))
+            .in_guest(|| alloc_write_text(&self.0.allocate, &self.0.holder, text, tag))
             .map_err(|e| AbiError::Allocation {
                 size: String::from(text).len() as u64,
                 tag,
