@@ -169,8 +169,14 @@ export class MarineService {
   readonly #output = { stderrWritten: false };
   /** The functions called so far as the engine resolved them, by module and function name. */
   readonly #functions = new Map<string, Map<string, ResolvedFunction>>();
+  /** The function called last, as {@link #functions} holds it (one lookup for repeated calls). */
+  #lastFunction: { module: string; func: string; resolved: ResolvedFunction } | undefined;
   readonly #logger: Logger | undefined;
   readonly #options: CreateOptions;
+  /** The call parameters last written as JSON: that text, and the shape of its data. */
+  #parameters: { json: string; shape: JsonShape } | undefined;
+  /** The JSON text of the call parameters registered with the engine. */
+  #registeredParameters: string | undefined;
   #spawnSync: SpawnSync | undefined;
   #terminated = false;
 
@@ -362,6 +368,8 @@ export class MarineService {
 
   /** `module.func` as the engine resolved it (once; thrown errors as from a call). */
   #function(module: string, func: string): ResolvedFunction {
+    const last = this.#lastFunction;
+    if (last !== undefined && last.module === module && last.func === func) return last.resolved;
     let functions = this.#functions.get(module);
     if (functions === undefined) {
       functions = new Map();
@@ -373,6 +381,7 @@ export class MarineService {
       resolved = { id, text: this.#engine.resultIsText(id), takesText: this.#engine.takesText(id) };
       functions.set(func, resolved);
     }
+    this.#lastFunction = { module, func, resolved };
     return resolved;
   }
 
@@ -397,14 +406,18 @@ export class MarineService {
     }
     try {
       const { id, text, takesText } = this.#function(module, func);
-      const parameters = callParameters === undefined ? undefined : JSON.stringify(callParameters);
+      const parameters = callParameters === undefined ? undefined : this.#parametersArg(callParameters);
       const bytesOut = options?.bytes === true;
       // The one string argument of a function taking only that goes as itself, no JSON.
       const one: unknown = Array.isArray(args) && args.length === 1 ? args[0] : undefined;
-      const out =
-        takesText && typeof one === "string" && isWellFormed(one)
-          ? this.#engine.callFunctionText(id, one, parameters, bytesOut)
-          : this.#callJson(id, args, parameters, bytesOut);
+      let out: unknown;
+      if (takesText && typeof one === "string" && isWellFormed(one)) {
+        // The engine returns its error rather than throwing it (a lighter call).
+        out = this.#engine.callText(id, one, parameters, bytesOut);
+        if (out instanceof Error) throw out;
+      } else {
+        out = this.#callJson(id, args, parameters, bytesOut);
+      }
       // A string result comes as the string itself, anything else as JSON text (or bytes).
       return typeof out === "string" && !text ? JSON.parse(out) : out;
     } catch (e) {
@@ -415,6 +428,36 @@ export class MarineService {
       }
       throw error;
     }
+  }
+
+  /**
+   * What the engine's call takes for `given` call parameters: an empty text for the ones
+   * registered with the engine (`Engine.setCallParameters`, called when they change), so
+   * their text crosses into the engine and is parsed once, not on every call.
+   */
+  #parametersArg(given: CallParameters): string | undefined {
+    const json = this.#parametersJson(given);
+    // `undefined` for what JSON cannot write (a function): left to the engine, as before.
+    if (typeof json !== "string") return json;
+    if (json !== this.#registeredParameters) {
+      this.#engine.setCallParameters(json);
+      this.#registeredParameters = json;
+    }
+    return "";
+  }
+
+  /**
+   * The JSON text of `given` call parameters: the last text again when `given` holds the same
+   * JSON data now (a caller may pass another object, or mutate the same one, on every call:
+   * its contents are compared, not its identity), else `JSON.stringify(given)`.
+   */
+  #parametersJson(given: CallParameters): string {
+    const last = this.#parameters;
+    if (last !== undefined && sameJson(last.shape, given)) return last.json;
+    const json = JSON.stringify(given);
+    // `undefined` for what JSON cannot write (a function): left to the engine, as before.
+    if (typeof json === "string") this.#parameters = { json, shape: jsonShape(JSON.parse(json)) };
+    return json;
   }
 
   /**
@@ -515,6 +558,7 @@ export class MarineService {
     this.#alive();
     const bytes = await bytesOf(source);
     this.#functions.delete(module);
+    this.#lastFunction = undefined;
     this.#call(() => this.#engine.addModule(module, bytes));
     try {
       this.#settings.set(module, this.#settings.get(module) ?? defaultSettings(module));
@@ -539,6 +583,7 @@ export class MarineService {
     this.#call(() => this.#engine.unload(module));
     this.#loaded.delete(module);
     this.#functions.delete(module);
+    this.#lastFunction = undefined;
   }
 
   /**
@@ -597,6 +642,48 @@ function moduleWasi(
       }),
     ],
   );
+}
+
+/**
+ * JSON data as {@link sameJson} compares it: a primitive, an array's items, or an object's
+ * keys (in JSON's order) and values.
+ */
+type JsonShape = string | number | boolean | null | { items: JsonShape[] } | { keys: string[]; values: JsonShape[] };
+
+/** The shape of `value`, a parse of JSON text (so plain data). */
+function jsonShape(value: unknown): JsonShape {
+  if (value === null || typeof value !== "object") return value as JsonShape;
+  if (Array.isArray(value)) return { items: value.map(jsonShape) };
+  const keys = Object.keys(value);
+  return { keys, values: keys.map((key) => jsonShape((value as Record<string, unknown>)[key])) };
+}
+
+/**
+ * True when `JSON.stringify(given)` would write the JSON data of `known`: the same
+ * primitives, the same items, and for a plain object (its prototype `Object.prototype`) the
+ * same enumerable keys in the same order (`for...in` and JSON both follow the own keys'
+ * order then). Anything JSON writes in another form than it is (a `toJSON`, an `undefined`
+ * or function field, a hole, another prototype) answers false, so the caller writes `given`
+ * again: false is always safe.
+ */
+function sameJson(known: JsonShape, given: unknown): boolean {
+  if (known === null || typeof known !== "object") return known === given;
+  if (typeof given !== "object" || given === null) return false;
+  if ("items" in known) {
+    const items = known.items;
+    if (!Array.isArray(given) || given.length !== items.length || typeof (given as { toJSON?: unknown }).toJSON === "function") return false;
+    for (let i = 0; i < items.length; i++) if (!sameJson(items[i]!, (given as unknown[])[i])) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(given) !== Object.prototype) return false;
+  const { keys, values } = known;
+  const fields = given as Record<string, unknown>;
+  let i = 0;
+  for (const key in fields) {
+    if (key !== keys[i] || !sameJson(values[i]!, fields[key])) return false;
+    i++;
+  }
+  return i === keys.length && typeof fields.toJSON !== "function";
 }
 
 /**

@@ -306,3 +306,97 @@ test("a function of one string argument gets it without JSON: the same results a
     engine.free();
   }
 });
+
+test("call parameters are read afresh on every call: the same object mutated, another object, none", async () => {
+  const service = await one("call_params");
+  try {
+    const info = (/** @type {any} */ params) => /** @type {any} */ (service.call("call_params", "call_info", [], params));
+    /** @type {any} */
+    const params = { service_id: "a", particle: { id: "p1", signature: [1] }, tetraplets: [[]] };
+    assert.equal(info(params).service_id, "a");
+    assert.equal(info(params).particle_id, "p1");
+    params.service_id = "b";
+    assert.equal(info(params).service_id, "b");
+    params.particle.signature.push(2);
+    assert.deepStrictEqual(info(params).signature, [1, 2]);
+    params.tetraplets[0].push({ peer_pk: "pk", service_id: "s", function_name: "f", lens: "" });
+    assert.deepStrictEqual(info(params).tetraplets, [["pk/s/f/"]]);
+    // A field that JSON leaves out, then one it writes through `toJSON`.
+    assert.equal(info({ ...params, host_id: undefined }).host_id, "");
+    assert.equal(info({ ...params, host_id: { toJSON: () => "h" } }).host_id, "h");
+    assert.equal(info(params).host_id, "");
+    // Another object of the same contents, then the defaults, then the first again.
+    assert.equal(info(JSON.parse(JSON.stringify(params))).service_id, "b");
+    assert.equal(info(undefined).service_id, "");
+    assert.equal(info(params).service_id, "b");
+    // A field inherited, not own, is not written by JSON: not taken either.
+    const inherited = Object.assign(Object.create({ service_id: "inherited" }), { particle: params.particle });
+    assert.equal(info(inherited).service_id, "");
+  } finally {
+    service.terminate();
+  }
+});
+
+test("a string result comes back exactly: empty, ASCII up to and past 32 bytes, non-ASCII, a leading byte order mark", async () => {
+  const service = await one("call_params");
+  try {
+    const shout = (/** @type {string} */ s) => service.call("call_params", "shout", [s]);
+    for (const [given, expected] of [
+      ["", ""],
+      ["a", "A"],
+      ["x".repeat(32), "X".repeat(32)],
+      ["y".repeat(33), "Y".repeat(33)],
+      ["héllo wörld", "HÉLLO WÖRLD"],
+      ["\uFEFFbom", "\uFEFFBOM"],
+      ["ß", "SS"],
+      ["日本", "日本"],
+      ["\u{1F600}", "\u{1F600}"],
+      ["z".repeat(100), "Z".repeat(100)],
+      ["é".repeat(50), "É".repeat(50)],
+    ]) {
+      assert.equal(shout(given), expected);
+      // The same through JSON (an object of arguments).
+      assert.equal(service.call("call_params", "shout", { s: given }), expected);
+    }
+  } finally {
+    service.terminate();
+  }
+});
+
+test("a block allocate refuses (null, out of bounds, not a number, thrown) is the same error for text and JSON arguments", async () => {
+  await MarineService.create({ config: { modules_dir: ".", module: [] }, modules: {} }).then((s) => s.terminate());
+  const fake = (/** @type {() => unknown} */ allocate) => {
+    const engine = new Engine(`modules_dir = "."`, "Config.toml", false);
+    engine.addModule("greeting", exampleWasm("greeting"));
+    const noop = () => {};
+    engine.register("greeting", {
+      memory: new WebAssembly.Memory({ initial: 1 }),
+      allocate,
+      release_objects: noop,
+      get_result_ptr: () => 0,
+      get_result_size: () => 0,
+      set_result_ptr: noop,
+      set_result_size: noop,
+      greeting: noop,
+    });
+    return engine;
+  };
+  for (const [allocate, pattern] of /** @type {[() => unknown, RegExp][]} */ ([
+    [() => 0, /null pointer/],
+    [() => 65535, /block returned by allocate/],
+    [() => "x", /did not return a number/],
+    [() => { throw new Error("no room"); }, /no room/],
+  ])) {
+    const engine = fake(allocate);
+    try {
+      const id = engine.functionId("greeting", "greeting");
+      const viaText = engine.callText(id, "Marine", undefined, false);
+      assert.ok(viaText instanceof Error, String(viaText));
+      assert.match(viaText.message, pattern);
+      assert.throws(() => engine.callFunction(id, `["Marine"]`, undefined, undefined, false), (/** @type {any} */ e) => e.message === viaText.message);
+      assert.throws(() => engine.callFunctionText(id, "Marine", undefined, false), (/** @type {any} */ e) => e.message === viaText.message);
+    } finally {
+      engine.free();
+    }
+  }
+});

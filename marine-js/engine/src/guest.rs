@@ -91,8 +91,151 @@ extern "C" {
 #[wasm_bindgen(inline_js = "
 export function copy_out_of(view, ptr, dst) { dst.set(view.subarray(ptr, ptr + dst.length)); }
 export function copy_into(view, ptr, src) { view.set(src, ptr); }
+let ownMemory, ownView;
+export function memory_holder(memory) {
+  return { memory, view: new Uint8Array(memory.buffer) };
+}
+function viewOf(holder) {
+  let view = holder.view;
+  if (view.length === 0) view = holder.view = new Uint8Array(holder.memory.buffer);
+  return view;
+}
+export function alloc_write(allocate, holder, own, src, len, tag) {
+  const ptr = allocate(len, tag);
+  if (typeof ptr !== 'number') return NaN;
+  const at = ptr >>> 0;
+  const view = viewOf(holder);
+  if (at === 0 || at + len > view.length) return -1 - at;
+  if (own !== ownMemory || ownView.length === 0) {
+    ownMemory = own;
+    ownView = new Uint8Array(own.buffer);
+  }
+  if (len <= 16) {
+    for (let i = 0; i < len; i++) view[at + i] = ownView[src + i];
+  } else {
+    view.set(ownView.subarray(src, src + len), at);
+  }
+  return at;
+}
+export function call_slots(f, n, a, b, c, d, getPtr, getSize) {
+  if (n === 0) f();
+  else if (n === 1) f(a);
+  else if (n === 2) f(a, b);
+  else if (n === 3) f(a, b, c);
+  else f(a, b, c, d);
+  let ptr, size;
+  try {
+    ptr = getPtr();
+    size = getSize();
+  } catch {
+    return -1;
+  }
+  if (typeof ptr !== 'number' || typeof size !== 'number') return -1;
+  const len = size >>> 0;
+  return len < 2097152 ? (ptr >>> 0) + len * 4294967296 : -1;
+}
+const encoder = new TextEncoder();
+export function alloc_write_text(allocate, holder, text, tag) {
+  const n = text.length;
+  if (n >= 2097152) return -2;
+  let ascii = n <= 64;
+  for (let i = 0; ascii && i < n; i++) if (text.charCodeAt(i) > 127) ascii = false;
+  let bytes;
+  const len = ascii ? n : (bytes = encoder.encode(text)).length;
+  if (len === 0) return 0;
+  if (len >= 2097152) return -2;
+  const ptr = allocate(len, tag);
+  if (typeof ptr !== 'number') return NaN;
+  const at = ptr >>> 0;
+  const view = viewOf(holder);
+  if (at === 0 || at + len > view.length) return -3 - at;
+  if (ascii) {
+    for (let i = 0; i < n; i++) view[at + i] = text.charCodeAt(i);
+  } else {
+    view.set(bytes, at);
+  }
+  return at + len * 4294967296;
+}
+const shortCodes = Array.from({ length: 33 }, (_, n) => new Array(n).fill(0));
+const MAX_DECODED = 2146435072;
+let decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+let decoded = 0;
+export function decode_at(holder, ptr, len) {
+  const view = viewOf(holder);
+  if (ptr + len > view.length) return undefined;
+  if (len <= 32) {
+    const codes = shortCodes[len];
+    let all = 0;
+    for (let i = 0; i < len; i++) all |= codes[i] = view[ptr + i];
+    if (all < 128) return String.fromCharCode.apply(null, codes);
+  }
+  decoded += len;
+  if (decoded >= MAX_DECODED) {
+    decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    decoded = len;
+  }
+  try {
+    return decoder.decode(view.subarray(ptr, ptr + len));
+  } catch {
+    return undefined;
+  }
+}
 ")]
 extern "C" {
+    /// Calls a guest's `allocate(len, tag)`, then, when the block it returned is not null and
+    /// lies inside the memory of `holder` ([`memory_holder`]), copies the `len` bytes at `src`
+    /// of the engine's own memory `own` into it (the views of both memories are checked after
+    /// the call, so a growth cannot leave a detached one). Short copies go byte by byte.
+    /// Returns the block's address; `-1 - ptr` when the block was refused (nothing written),
+    /// `NaN` when `allocate` returned no number. One call into JavaScript for what was three
+    /// (the call, the memory's length, the copy).
+    #[wasm_bindgen(catch)]
+    fn alloc_write(
+        allocate: &Function,
+        holder: &JsValue,
+        own: &JsValue,
+        src: u32,
+        len: u32,
+        tag: u8,
+    ) -> Result<f64, JsValue>;
+    /// Writes the UTF-8 of `text` (a well-formed JavaScript string) into a fresh block of
+    /// the guest's `allocate(len, tag)`, not through the engine's memory (short ASCII char
+    /// by char, else through a `TextEncoder`). Returns `ptr + len * 2^32`; `0` for an empty
+    /// text (nothing allocated); `-2` for a text of 2 MiB or more (nothing allocated: the
+    /// caller copies it through its memory); `-3 - ptr` when the block was refused (nothing
+    /// written); `NaN` when `allocate` returned no number.
+    #[wasm_bindgen(catch)]
+    fn alloc_write_text(
+        allocate: &Function,
+        holder: &JsValue,
+        text: &js_sys::JsString,
+        tag: u8,
+    ) -> Result<f64, JsValue>;
+    /// The `len` bytes at `ptr` of the memory of `holder` decoded as UTF-8 (a byte order mark kept, as
+    /// Rust keeps it), straight from the guest's memory: `undefined` when they do not lie
+    /// inside it or are not UTF-8 (the caller then lifts them for the error). Up to 32 bytes
+    /// of ASCII are made a string from their char codes, faster than a `TextDecoder` then.
+    fn decode_at(holder: &JsValue, ptr: u32, len: u32) -> Option<JsValue>;
+    /// A holder of `memory` and a view of it (`{ memory, view }`), which the helpers above
+    /// take for the memory: the view is made again once the memory grew (which detaches the
+    /// old one), and goes with the holder.
+    fn memory_holder(memory: &WebAssembly::Memory) -> JsValue;
+    /// Calls `f` with its first `n` (at most four) of `a`, `b`, `c`, `d`, then `getPtr()`
+    /// and `getSize()`: their results as `ptr + size * 2^32` (exact for a size below 2 MiB),
+    /// or `-1` when either threw or did not return a number, or the size is 2 MiB or more
+    /// (the caller then calls them itself). What `f` throws is thrown.
+    #[wasm_bindgen(catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn call_slots(
+        f: &Function,
+        n: u32,
+        a: i32,
+        b: i32,
+        c: i32,
+        d: i32,
+        get_ptr: &Function,
+        get_size: &Function,
+    ) -> Result<f64, JsValue>;
     /// Copies the `dst.len()` bytes at `ptr` of `view` (a guest's memory, the range checked)
     /// into `dst`: one call into JavaScript, where a subarray, its length check and its
     /// handle's drop would be three more.
@@ -177,11 +320,57 @@ pub fn call_wasm(
     }
 }
 
+/// [`call_wasm`] of an export that has no wasm result and takes up to four `i32`s, with
+/// `get_result_ptr()` and `get_result_size()` called right after it in the same call into
+/// JavaScript: kept in `instance` for the [`Guest`] reads that follow (until
+/// [`JsInstance::forget_slots`]). Any other export, or slots that could not be fetched so,
+/// goes through [`call_wasm`] and the reads call the guest.
+pub fn call_with_slots(
+    instance: &JsInstance,
+    export: &Function,
+    args: &[WasmValue],
+    results: &[WasmType],
+) -> Result<Option<WasmValue>, CallError> {
+    let mut ints = [0i32; 4];
+    let all_i32 = args.len() <= 4
+        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
+            WasmValue::I32(v) => {
+                *slot = *v;
+                true
+            }
+            _ => false,
+        });
+    if !all_i32 || !results.is_empty() {
+        return call_wasm(export, args, results);
+    }
+    let [a, b, c, d] = ints;
+    let slots = call_slots(
+        export,
+        args.len() as u32,
+        a,
+        b,
+        c,
+        d,
+        &instance.get_result_ptr,
+        &instance.get_result_size,
+    )
+    .map_err(CallError::Thrown)?;
+    if slots >= 0.0 {
+        let ptr = (slots % 4_294_967_296.0) as u32;
+        let size = (slots / 4_294_967_296.0) as u32;
+        instance.slots.set(Some((ptr, size)));
+    }
+    Ok(None)
+}
+
 /// The `memory` and ABI functions of one instantiated guest module.
 #[derive(Clone, Debug)]
 pub struct JsInstance {
     exports: Object,
     memory: WebAssembly::Memory,
+    /// The memory as the JavaScript helpers take it, with their own view of it
+    /// ([`memory_holder`]).
+    holder: JsValue,
     /// A view of the memory's buffer, replaced when the memory grows (growing detaches the
     /// old buffer, whose views then have length 0).
     /// Its length is kept with it (a live buffer of a `WebAssembly.Memory` never changes
@@ -193,6 +382,9 @@ pub struct JsInstance {
     checked_at: Cell<u64>,
     /// The [`STAMP`] at which code of this instance last may have run.
     ran_at: Cell<u64>,
+    /// `get_result_ptr()` and `get_result_size()` as fetched with the export call before them
+    /// ([`call_with_slots`]), until the output is taken.
+    slots: Cell<Option<(u32, u32)>>,
     /// Exported functions looked up so far, by name (shared without cloning their handles,
     /// which would be a call into JavaScript and a drop).
     functions: RefCell<BTreeMap<String, Rc<Function>>>,
@@ -249,10 +441,12 @@ impl JsInstance {
             get_result_size: function(&exports, module, "get_result_size")?,
             set_result_ptr: function(&exports, module, "set_result_ptr")?,
             set_result_size: function(&exports, module, "set_result_size")?,
+            holder: memory_holder(&memory),
             memory,
             view: RefCell::new(None),
             checked_at: Cell::new(0),
             ran_at: Cell::new(0),
+            slots: Cell::new(None),
             functions: RefCell::new(BTreeMap::new()),
             exports,
         })
@@ -296,6 +490,11 @@ impl JsInstance {
         result
     }
 
+    /// Forgets the result slots fetched with the last export call ([`call_with_slots`]).
+    pub fn forget_slots(&self) {
+        self.slots.set(None);
+    }
+
     /// Marks this instance's memory view to be checked again: its code may have run (it
     /// called into the engine), or is about to run.
     pub fn may_run(&self) {
@@ -333,6 +532,17 @@ impl JsInstance {
         self.with_bytes(|m, _| m.slice(ptr, ptr + len))
     }
 
+    /// A string result's `len` bytes at `ptr` as a JavaScript string decoded straight from
+    /// this memory (no copy into the engine): `None` when they are empty, past `budget`, out
+    /// of bounds or not UTF-8, which the caller's lifting then reports (or, for empty ones,
+    /// gives).
+    pub fn decode_text(&self, ptr: u32, len: u32, budget: u64) -> Option<JsValue> {
+        if len == 0 || len as u64 > budget {
+            return None;
+        }
+        decode_at(&self.holder, ptr, len)
+    }
+
     /// Copies `src` (a view of another memory, or any JavaScript bytes), of `len` bytes, to
     /// `ptr`, with one `Uint8Array.set`: the bytes do not pass through the engine's memory.
     pub fn set_at(&self, ptr: u32, src: &Uint8Array, len: u32) -> Result<(), AbiError> {
@@ -352,6 +562,8 @@ impl JsInstance {
 }
 
 thread_local! {
+    /// The engine's own memory (`wasm_bindgen::memory()`), fetched once.
+    static OWN_MEMORY: JsValue = wasm_bindgen::memory();
     /// A counter giving each memory-view check and each possible run of guest code its own
     /// stamp, in order.
     static STAMP: Cell<u64> = const { Cell::new(1) };
@@ -464,10 +676,16 @@ impl Guest for JsGuest<'_> {
     }
 
     fn result_ptr(&mut self) -> Result<u32, AbiError> {
+        if let Some((ptr, _)) = self.0.slots.get() {
+            return Ok(ptr);
+        }
         self.abi_call_to_i32("get_result_ptr", &self.0.get_result_ptr)
     }
 
     fn result_size(&mut self) -> Result<u32, AbiError> {
+        if let Some((_, size)) = self.0.slots.take() {
+            return Ok(size);
+        }
         self.abi_call_to_i32("get_result_size", &self.0.get_result_size)
     }
 
@@ -491,6 +709,85 @@ impl Guest for JsGuest<'_> {
 }
 
 impl JsGuest<'_> {
+    /// A fresh block of `allocate(len, tag)` holding `bytes` (of the engine's memory): the
+    /// core's `allocate` then `write`, with the same checks and errors, in one call into
+    /// JavaScript. `(0, 0)` for no bytes; else `(ptr, len)`.
+    pub fn allocate_write(&mut self, bytes: &[u8], tag: u8) -> Result<(u32, u32), AbiError> {
+        if bytes.is_empty() {
+            return Ok((0, 0));
+        }
+        let len = u32::try_from(bytes.len()).map_err(|_| AbiError::Allocation {
+            size: bytes.len() as u64,
+            tag,
+            reason: "more than 4 GiB".into(),
+        })?;
+        let failed = |reason: String| AbiError::Allocation {
+            size: len as u64,
+            tag,
+            reason,
+        };
+        let returned = self
+            .0
+            .in_guest(|| {
+                OWN_MEMORY.with(|own| {
+                    alloc_write(
+                        &self.0.allocate,
+                        &self.0.holder,
+                        own,
+                        bytes.as_ptr() as u32,
+                        len,
+                        tag,
+                    )
+                })
+            })
+            .map_err(|e| failed(js_error_text(&e)))?;
+        if returned >= 0.0 {
+            return Ok((returned as u32, len));
+        }
+        returned_i32("allocate", returned).map_err(|e| failed(e.to_string()))?;
+        // Refused in JavaScript (`-1 - ptr`): the core's check gives the error.
+        let ptr = checked_allocation((-1.0 - returned) as u32, len, tag, self.0.memory_size())?;
+        self.write(ptr, bytes)?;
+        Ok((ptr, len))
+    }
+
+    /// [`JsGuest::allocate_write`] of the UTF-8 of a JavaScript string (well-formed), written
+    /// straight into the block (the engine never holds the bytes, unless the text is of 2 MiB
+    /// or more, or the block is refused: then for the core's error).
+    pub fn allocate_write_text(
+        &mut self,
+        text: &js_sys::JsString,
+        tag: u8,
+    ) -> Result<(u32, u32), AbiError> {
+        let returned = self
+            .0
+            .in_guest(|| alloc_write_text(&self.0.allocate, &self.0.holder, text, tag))
+            .map_err(|e| AbiError::Allocation {
+                size: String::from(text).len() as u64,
+                tag,
+                reason: js_error_text(&e),
+            })?;
+        if returned >= 0.0 {
+            let ptr = (returned % 4_294_967_296.0) as u32;
+            let len = (returned / 4_294_967_296.0) as u32;
+            return Ok((ptr, len));
+        }
+        let bytes = String::from(text);
+        if returned == -2.0 {
+            return self.allocate_write(bytes.as_bytes(), tag);
+        }
+        let len = bytes.len() as u32;
+        returned_i32("allocate", returned).map_err(|e| AbiError::Allocation {
+            size: len as u64,
+            tag,
+            reason: e.to_string(),
+        })?;
+        // Refused in JavaScript (`-3 - ptr`): the core's check gives the error.
+        let ptr = checked_allocation((-3.0 - returned) as u32, len, tag, self.0.memory_size())?;
+        self.write(ptr, bytes.as_bytes())?;
+        Ok((ptr, len))
+    }
+
     /// Calls the guest's ABI function `f` (`name` in errors) through `call`, given it as a
     /// [`TypedFn`] and the `this` to pass, with the memory view marked to be checked again.
     fn abi_call<T>(

@@ -156,7 +156,7 @@ impl Engine {
     /// position of each `Vec<u8>` argument given as bytes (`undefined` elsewhere; the JSON's
     /// value there is ignored), so bytes are not written as JSON. `callParameters` is the
     /// JSON of the call parameters every module the call reaches sees (`null` for the
-    /// defaults). With `bytesOut`, a `Vec<u8>` result is returned as a `Uint8Array` instead
+    /// defaults, empty for those of [`Engine::set_call_parameters`]). With `bytesOut`, a `Vec<u8>` result is returned as a `Uint8Array` instead
     /// of JSON text.
     #[wasm_bindgen(js_name = callFunction)]
     pub fn call_function(
@@ -223,6 +223,35 @@ impl Engine {
             call_parameters_json.as_deref(),
             bytes_out,
         ))
+    }
+
+    /// [`Engine::call_function_text`] that returns its error instead of throwing it: the
+    /// result (a string, or a `Uint8Array`), or the error, an `Error` named `MarineError`
+    /// (no result is an `Error`). Nothing is returned through the engine's stack, so the
+    /// call's glue is one call of the engine. `arg` is not copied into the engine: its
+    /// UTF-8 is written straight into the guest's memory.
+    #[wasm_bindgen(js_name = callText)]
+    pub fn call_text(
+        &self,
+        id: f64,
+        arg: &js_sys::JsString,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> JsValue {
+        let output = self.service.call_by_id(
+            id,
+            CallArgs::JsText(arg),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        );
+        output_to_js(output).unwrap_or_else(|error| error)
+    }
+
+    /// Registers call parameters (their JSON text) for the calls that pass an empty text as
+    /// theirs: they are parsed once here, not on every call.
+    #[wasm_bindgen(js_name = setCallParameters)]
+    pub fn set_call_parameters(&self, json: &str) -> Result<(), JsValue> {
+        self.service.set_call_parameters(json).map_err(to_js)
     }
 
     /// True when the export `id` takes one argument, a `string`, so it can be called with
@@ -385,6 +414,7 @@ fn output_to_js(output: Result<CallOutput, EngineError>) -> Result<JsValue, JsVa
     match output.map_err(to_js)? {
         CallOutput::Json(text) | CallOutput::Text(text) => Ok(JsValue::from_str(&text)),
         CallOutput::Bytes(bytes) => Ok(bytes.into()),
+        CallOutput::JsText(text) => Ok(text),
     }
 }
 

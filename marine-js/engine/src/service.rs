@@ -20,12 +20,13 @@ use marine_ast::forward::{self, lower_forwarded, ForwardArg, GuestBytes, Utf8Chu
 use marine_ast::json::{
     ivalue_to_json, ivalues_to_json, json_to_ivalues, json_to_result, JsonArgsError,
 };
+use marine_ast::lift::lift_result_from;
 use marine_ast::lift::Lifter;
 use marine_ast::limits::DEFAULT_MAX_VALUE_SIZE;
 use marine_ast::link::{check_import_signature, load_order};
 use marine_ast::lower::lower_record;
 use marine_ast::memory_limit::{cap_memories, initial_memory_bytes, CapError};
-use marine_ast::protocol::{self, read_result_slots, take_output, OutputError};
+use marine_ast::protocol::{self, read_result_slots, take_output, take_output_with, OutputError};
 use marine_ast::types::VariantKind;
 use marine_ast::{
     is_host_namespace, AbiError, FunctionSignature, Guest, GuestMemoryMut, HostApi, IType, IValue,
@@ -36,7 +37,9 @@ use wasm_bindgen::JsValue;
 
 use crate::cache::{self, Parsed};
 use crate::error::{js_error_text, EngineError, ImportSite, MemoryLimitScope};
-use crate::guest::{call_wasm, from_js, guest_may_run, to_js, CallError, JsGuest, JsInstance};
+use crate::guest::{
+    call_wasm, call_with_slots, from_js, guest_may_run, to_js, CallError, JsGuest, JsInstance,
+};
 use crate::ids::{IdStats, IdTable, TableFull, MAX_SLOTS};
 
 /// A module whose interface has been read.
@@ -72,6 +75,8 @@ pub enum CallOutput {
     Text(String),
     /// The bytes of a `Vec<u8>` result.
     Bytes(Uint8Array),
+    /// The result of a function whose output is `string`, as a JavaScript string.
+    JsText(JsValue),
 }
 
 /// The arguments of a call from JavaScript.
@@ -84,6 +89,8 @@ pub enum CallArgs<'a> {
     /// The one argument of a function whose only argument is a `string` ([`takes_text`]), as
     /// the text itself.
     Text(&'a str),
+    /// [`CallArgs::Text`] as a JavaScript string (well-formed: no lone surrogate).
+    JsText(&'a js_sys::JsString),
 }
 
 /// True when a function of `signature` may be called with [`CallArgs::Text`]: its only
@@ -169,24 +176,32 @@ fn is_u8_array(ty: &IType) -> bool {
 
 /// A string or byte array a call passes on without lifting it.
 #[derive(Debug)]
-enum Bytes {
+enum Bytes<'s> {
     /// Still in the memory of the calling module (bounds-checked, and UTF-8-checked for a
     /// string).
     InCaller(Rc<JsInstance>, GuestBytes),
     /// Given by JavaScript.
     Js(Uint8Array),
+    /// The text of a `string` argument given as itself ([`CallArgs::Text`]), in the
+    /// engine's memory.
+    Text(&'s str),
+    /// The same as a JavaScript string ([`CallArgs::JsText`]).
+    JsText(&'s js_sys::JsString),
 }
 
 /// An argument of a call: a value, or bytes copied straight into the callee.
-type Arg<'a> = ForwardArg<'a, Bytes>;
+type Arg<'a> = ForwardArg<'a, Bytes<'a>>;
 
-impl Bytes {
+impl Bytes<'_> {
     /// Copies the bytes into a fresh buffer of `dst` (tag `BYTES_TAG`): one `Uint8Array.set`
-    /// from the caller's memory or the JavaScript array. Returns `(ptr, len)`.
+    /// from the caller's memory or the JavaScript array, or for text, the allocation and the
+    /// copy in one call into JavaScript. Returns `(ptr, len)`.
     fn copy_into(&self, dst: &JsInstance) -> Result<(u32, u32), AbiError> {
         match self {
             Bytes::InCaller(src, at) => copy_view(dst, &src.subarray(at.ptr, at.len), at.len),
             Bytes::Js(array) => copy_view(dst, array, array.length()),
+            Bytes::Text(text) => JsGuest(dst).allocate_write(text.as_bytes(), BYTES_TAG),
+            Bytes::JsText(text) => JsGuest(dst).allocate_write_text(text, BYTES_TAG),
         }
     }
 }
@@ -200,6 +215,35 @@ fn copy_view(dst: &JsInstance, src: &Uint8Array, len: u32) -> Result<(u32, u32),
     let ptr = JsGuest(dst).allocate(len, BYTES_TAG)?;
     dst.set_at(ptr, src, len)?;
     Ok((ptr, len))
+}
+
+/// [`take_output`] with a `string` output decoded into a JavaScript string straight from the
+/// guest's memory ([`JsInstance::decode_text`]); one that cannot be is lifted as
+/// [`take_output`] lifts it, for its error (or its value, when it is empty).
+fn take_text(
+    instance: &JsInstance,
+    output: &OutputKind,
+    raw: Option<WasmValue>,
+    release_failed_too: impl FnOnce(AbiError),
+) -> Result<Output, OutputError> {
+    let taken = take_output_with(
+        &mut JsGuest(instance),
+        output,
+        raw,
+        release_failed_too,
+        |value| Output::Value(Some(value)),
+        |guest, ty, ptr, size| {
+            let decoded = (*ty == IType::String)
+                .then(|| instance.decode_text(ptr, size, DEFAULT_MAX_VALUE_SIZE))
+                .flatten();
+            match decoded {
+                Some(text) => Ok(Output::Text(text)),
+                None => lift_result_from(guest.view(), ty, ptr, size, DEFAULT_MAX_VALUE_SIZE)
+                    .map(|value| Output::Value(Some(value))),
+            }
+        },
+    )?;
+    Ok(taken.unwrap_or(Output::Value(None)))
 }
 
 /// The largest piece of a guest's string read into the engine at once to check its UTF-8.
@@ -234,6 +278,9 @@ enum Deliver {
     InCallee,
     /// A byte array is copied into a new `Uint8Array`; anything else is lifted.
     Js,
+    /// A string is decoded into a JavaScript string straight from the callee's memory;
+    /// anything else is lifted.
+    Text,
 }
 
 /// A call's output.
@@ -245,6 +292,8 @@ enum Output {
     InCallee(GuestBytes),
     /// A byte array for JavaScript ([`Deliver::Js`]).
     Js(Uint8Array),
+    /// A string for JavaScript ([`Deliver::Text`]).
+    Text(JsValue),
 }
 
 /// An import that failed, kept while the exception unwinds through the importer.
@@ -267,8 +316,27 @@ struct CallState {
     /// True while `call_parameters` are the defaults, set by the last top-level call given
     /// none.
     default_parameters: bool,
+    /// The JSON text `call_parameters` were parsed from (meaningless while they are the
+    /// defaults): a top-level call given the same text keeps them without parsing it.
+    parameters_text: String,
+    /// The serial of the registered call parameters ([`Service::set_call_parameters`])
+    /// `call_parameters` are a copy of, if they are.
+    registered: Option<u64>,
     /// The failure of an import, thrown through a guest.
     failure: Option<ImportFailure>,
+}
+
+/// The call parameters a call from JavaScript was given, once read.
+#[derive(Debug)]
+enum GivenParameters {
+    /// None: the defaults.
+    Defaults,
+    /// The same text as the current ones were parsed from: they are kept.
+    Kept,
+    /// Parsed from new text.
+    Parsed(CallParameters),
+    /// A copy of the registered ones, of this serial.
+    Registered(u64, CallParameters),
 }
 
 /// A module-to-module import resolved once, when its importer is linked
@@ -305,6 +373,7 @@ struct Callee {
     definition: Rc<Module>,
     plan: Rc<CallPlan>,
     instance: Rc<JsInstance>,
+    export: Rc<Function>,
 }
 
 /// An export resolved once for calls from JavaScript ([`Service::function_id`]).
@@ -316,6 +385,19 @@ struct ResolvedFunction {
     /// one.
     definition: std::rc::Weak<Module>,
     plan: Rc<CallPlan>,
+    /// What its calls reach, found on the first call and kept while no module is registered
+    /// or unloaded (see [`Service::generation`]).
+    target: RefCell<Option<Rc<Target>>>,
+}
+
+/// The module, instance and export a [`ResolvedFunction`]'s calls reach.
+#[derive(Debug)]
+struct Target {
+    /// The [`Service::generation`] it was found in.
+    generation: u64,
+    definition: Rc<Module>,
+    instance: Rc<JsInstance>,
+    export: Rc<Function>,
 }
 
 /// The engine's view of one service.
@@ -330,6 +412,15 @@ pub struct Service {
     /// unloaded).
     functions: RefCell<IdTable<Rc<ResolvedFunction>>>,
     call: RefCell<CallState>,
+    /// The vector of an export call's wasm arguments, kept between calls (no allocation per
+    /// call).
+    params: Cell<Vec<WasmValue>>,
+    /// The call parameters JavaScript registered ([`Service::set_call_parameters`]), with a
+    /// serial that changes with them.
+    registered_parameters: RefCell<Option<(u64, CallParameters)>>,
+    /// Counts the registrations and unloads of modules: a [`Target`] found in an earlier one
+    /// is looked up again.
+    generation: Cell<u64>,
     logger: RefCell<Option<Function>>,
     stderr_probe: RefCell<Option<Function>>,
 }
@@ -353,6 +444,9 @@ impl Service {
             linked: RefCell::default(),
             functions: RefCell::default(),
             call: RefCell::default(),
+            params: Cell::default(),
+            registered_parameters: RefCell::default(),
+            generation: Cell::new(0),
             logger: RefCell::default(),
             stderr_probe: RefCell::default(),
         })
@@ -592,6 +686,7 @@ impl Service {
         self.instances
             .borrow_mut()
             .insert(name.into(), Rc::new(instance));
+        self.generation.set(self.generation.get() + 1);
         Ok(())
     }
 
@@ -617,6 +712,7 @@ impl Service {
         }
         self.instances.borrow_mut().remove(name);
         self.modules.borrow_mut().remove(name);
+        self.generation.set(self.generation.get() + 1);
         // The module's ids are freed for reuse; kept ones are refused from now on.
         self.linked.borrow_mut().retain(|l| l.importer != name);
         self.functions.borrow_mut().retain(|f| f.module != name);
@@ -645,6 +741,7 @@ impl Service {
                 function: function.into(),
                 definition: Rc::downgrade(&definition),
                 plan,
+                target: RefCell::new(None),
             }))
             .map_err(|TableFull| EngineError::NoSuchFunction {
                 module: module.into(),
@@ -700,19 +797,10 @@ impl Service {
                 function: format!("#{id} (an id of no function resolved now: its module was unloaded, or it was never given)"),
             })?;
         let (module, function) = (resolved.module.as_str(), resolved.function.as_str());
-        // A live id's module is the one loaded (unloading frees the ids); checked all the same.
-        let current = self.module(module)?;
-        if !resolved
-            .definition
-            .upgrade()
-            .is_some_and(|d| Rc::ptr_eq(&d, &current))
-        {
-            return Err(EngineError::NoSuchModule(module.into()));
-        }
         self.call_resolved(
             module,
             function,
-            &current,
+            &resolved,
             &resolved.plan,
             args,
             call_parameters_json,
@@ -720,19 +808,69 @@ impl Service {
         )
     }
 
-    /// The body of [`Service::call_by_id`], for the export's module `definition` and `plan`.
+    /// The target of `resolved` kept from an earlier call, while no module was registered or
+    /// unloaded since.
+    fn kept_target(&self, resolved: &ResolvedFunction) -> Option<Rc<Target>> {
+        let kept = resolved.target.borrow();
+        kept.as_ref()
+            .filter(|t| t.generation == self.generation.get())
+            .cloned()
+    }
+
+    /// The module of `resolved`, checked to be the one loaded (a live id's module is: unloading
+    /// frees the ids; checked all the same).
+    fn loaded_definition(&self, resolved: &ResolvedFunction) -> Result<Rc<Module>, EngineError> {
+        let module = resolved.module.as_str();
+        let definition = self.module(module)?;
+        if !resolved
+            .definition
+            .upgrade()
+            .is_some_and(|d| Rc::ptr_eq(&d, &definition))
+        {
+            return Err(EngineError::NoSuchModule(module.into()));
+        }
+        Ok(definition)
+    }
+
+    /// What the calls of `resolved` (of the loaded module `definition`) reach: looked up,
+    /// and kept for the next calls.
+    fn find_target(
+        &self,
+        resolved: &ResolvedFunction,
+        definition: Rc<Module>,
+    ) -> Result<Rc<Target>, EngineError> {
+        let generation = self.generation.get();
+        let module = resolved.module.as_str();
+        let instance = self.instance(module)?;
+        let target = Rc::new(Target {
+            generation,
+            definition,
+            export: instance.function(module, &resolved.function)?,
+            instance,
+        });
+        *resolved.target.borrow_mut() = Some(target.clone());
+        Ok(target)
+    }
+
+    /// The body of [`Service::call_by_id`], for the export `resolved` and its `plan`.
     #[allow(clippy::too_many_arguments)]
     fn call_resolved(
         &self,
         module: &str,
         function: &str,
-        definition: &Module,
+        resolved: &ResolvedFunction,
         plan: &CallPlan,
         args: CallArgs<'_>,
         call_parameters_json: Option<&str>,
         bytes_out: bool,
     ) -> Result<CallOutput, EngineError> {
         guest_may_run();
+        // The module is checked first; the instance and export after the arguments are read,
+        // so their errors come first.
+        let found = match self.kept_target(resolved) {
+            Some(target) => Ok(target),
+            None => Err(self.loaded_definition(resolved)?),
+        };
         // Measured: for the small arguments of a typical call, a `Value` tree and interface
         // values cost less here than the core's streamed JSON lowering (`json_args`), which
         // parses the text twice (a check, then the writes).
@@ -741,59 +879,89 @@ impl Service {
             CallArgs::Json(text, _) => {
                 serde_json::from_str(text).map_err(|e| json_error_of("the arguments", e))?
             }
-            CallArgs::Text(_) => Value::Null,
+            CallArgs::Text(_) | CallArgs::JsText(_) => Value::Null,
         };
-        // `None`: the defaults (not built again while the last top-level call had them).
-        let call_parameters: Option<CallParameters> = match call_parameters_json {
-            None => None,
-            Some(text) => Some(
-                serde_json::from_str(text).map_err(|e| json_error_of("the call parameters", e))?,
-            ),
-        };
-        let (values, byte_args) = match args {
+        let call_parameters = self.given_parameters(call_parameters_json)?;
+        let values;
+        let many: Vec<Arg<'_>>;
+        // The one argument of a text call, without a vector allocated for it.
+        let one: [Arg<'_>; 1];
+        let args: &[Arg<'_>] = match args {
             CallArgs::Json(_, byte_args) => {
-                let values = json_values(module, function, &plan.signature, json, &byte_args)?;
-                (values, byte_args)
+                values = json_values(module, function, &plan.signature, json, &byte_args)?;
+                let mut byte_args = byte_args.into_iter();
+                many = values
+                    .iter()
+                    .map(|value| match byte_args.next().flatten() {
+                        Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
+                        None => ForwardArg::Value(Cow::Borrowed(value)),
+                    })
+                    .collect();
+                &many
             }
             CallArgs::Text(text) => {
                 check_takes_text(module, function, &plan.signature)?;
-                (vec![IValue::String(text.into())], Vec::new())
+                // Copied from the engine's memory into the callee, never made a value.
+                one = [ForwardArg::Bytes(Bytes::Text(text))];
+                &one
+            }
+            CallArgs::JsText(text) => {
+                check_takes_text(module, function, &plan.signature)?;
+                one = [ForwardArg::Bytes(Bytes::JsText(text))];
+                &one
             }
         };
-        let mut byte_args = byte_args.into_iter();
-        let args: Vec<Arg<'_>> = values
-            .iter()
-            .map(|value| match byte_args.next().flatten() {
-                Some(bytes) => ForwardArg::Bytes(Bytes::Js(bytes)),
-                None => ForwardArg::Value(Cow::Borrowed(value)),
-            })
-            .collect();
         let top_level = self.call.borrow().depth == 0;
         if top_level {
             let mut call = self.call.borrow_mut();
             match call_parameters {
-                Some(given) => {
+                GivenParameters::Parsed(given) => {
                     call.call_parameters = given;
                     call.default_parameters = false;
+                    call.parameters_text.clear();
+                    call.parameters_text
+                        .push_str(call_parameters_json.unwrap_or_default());
+                    call.registered = None;
                 }
-                None if !call.default_parameters => {
+                GivenParameters::Registered(serial, given) => {
+                    call.call_parameters = given;
+                    call.default_parameters = false;
+                    call.parameters_text.clear();
+                    call.registered = Some(serial);
+                }
+                GivenParameters::Defaults if !call.default_parameters => {
                     call.call_parameters = CallParameters::default();
                     call.default_parameters = true;
                 }
-                None => {}
+                GivenParameters::Defaults | GivenParameters::Kept => {}
             }
             call.failure = None;
         }
         let output_is_bytes = plan.signature.outputs.first().is_some_and(is_u8_array);
         let deliver = if bytes_out && output_is_bytes {
             Deliver::Js
+        } else if returns_text(&plan.signature) {
+            Deliver::Text
         } else {
             Deliver::Value
         };
-        let instance = self.instance(module)?;
-        let output = self.invoke(definition, plan, module, function, instance, &args, deliver)?;
+        let target = match found {
+            Ok(target) => target,
+            Err(definition) => self.find_target(resolved, definition)?,
+        };
+        let output = self.invoke(
+            &target.definition,
+            plan,
+            module,
+            function,
+            target.instance.clone(),
+            &target.export,
+            args,
+            deliver,
+        )?;
         Ok(match output {
             Output::Js(bytes) => CallOutput::Bytes(bytes),
+            Output::Text(text) => CallOutput::JsText(text),
             // JavaScript takes the result of such a function as text, never as JSON.
             Output::Value(output) if returns_text(&plan.signature) => match output {
                 Some(IValue::String(text)) => CallOutput::Text(text),
@@ -817,6 +985,45 @@ impl Service {
                 })
             }
         })
+    }
+
+    /// See [`crate::Engine::set_call_parameters`].
+    pub fn set_call_parameters(&self, json: &str) -> Result<(), EngineError> {
+        let given: CallParameters =
+            serde_json::from_str(json).map_err(|e| json_error_of("the call parameters", e))?;
+        let mut registered = self.registered_parameters.borrow_mut();
+        let serial = registered.as_ref().map_or(0, |(serial, _)| serial + 1);
+        *registered = Some((serial, given));
+        Ok(())
+    }
+
+    /// The call parameters of a call given their JSON text (`None`: the defaults; empty: the
+    /// registered ones): parsed, unless they are the text the current ones were parsed from
+    /// (or the registered ones they are a copy of).
+    fn given_parameters(&self, text: Option<&str>) -> Result<GivenParameters, EngineError> {
+        let Some(text) = text else {
+            return Ok(GivenParameters::Defaults);
+        };
+        let call = self.call.borrow();
+        if text.is_empty() {
+            let registered = self.registered_parameters.borrow();
+            let Some((serial, given)) = &*registered else {
+                return Err(EngineError::Json {
+                    what: "the call parameters".into(),
+                    message: "the registered ones were asked for, but none were registered".into(),
+                });
+            };
+            if !call.default_parameters && call.registered == Some(*serial) {
+                return Ok(GivenParameters::Kept);
+            }
+            return Ok(GivenParameters::Registered(*serial, given.clone()));
+        }
+        if !call.default_parameters && call.registered.is_none() && call.parameters_text == text {
+            return Ok(GivenParameters::Kept);
+        }
+        serde_json::from_str(text)
+            .map(GivenParameters::Parsed)
+            .map_err(|e| json_error_of("the call parameters", e))
     }
 
     fn plan(
@@ -848,6 +1055,7 @@ impl Service {
         module: &str,
         function: &str,
         instance: Rc<JsInstance>,
+        export: &Function,
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
@@ -877,7 +1085,7 @@ impl Service {
             }
             call.depth += 1;
         }
-        let result = self.run_export(module, function, plan, &instance, args, deliver);
+        let result = self.run_export(module, function, plan, &instance, export, args, deliver);
         self.call.borrow_mut().depth -= 1;
         match (result, definition.memory_limit.get()) {
             // A refused growth shows as a failure with the memory at its cap, or as the
@@ -900,12 +1108,14 @@ impl Service {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run_export(
         &self,
         module: &str,
         function: &str,
         plan: &CallPlan,
         instance: &JsInstance,
+        export: &Function,
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
@@ -914,7 +1124,9 @@ impl Service {
             function: function.into(),
             source: Box::new(source),
         };
-        let mut params = Vec::with_capacity(plan.wasm.params.len());
+        // A vector kept from the last call (a call nested in this one makes its own).
+        let mut params = self.params.take();
+        params.clear();
         let mut push = |v| params.push(v);
         for (arg, value) in plan.signature.arguments.iter().zip(args) {
             lower_forwarded(
@@ -926,14 +1138,45 @@ impl Service {
             )
             .map_err(abi)?;
         }
-        let export = instance.function(module, function)?;
-        let raw = match instance.in_guest(|| call_wasm(&export, &params, &plan.wasm.results)) {
+        // A string, byte array or array output is read from the result slots right after the
+        // call: they are fetched with it, in one call into JavaScript.
+        let with_slots = matches!(&plan.output, OutputKind::Sized(ty) if !ty.is_boxed());
+        let called = instance.in_guest(|| {
+            if with_slots {
+                call_with_slots(instance, export, &params, &plan.wasm.results)
+            } else {
+                call_wasm(export, &params, &plan.wasm.results)
+            }
+        });
+        self.params.set(params);
+        let raw = match called {
             Ok(raw) => Ok(raw),
             Err(CallError::Thrown(thrown)) => {
                 return Err(self.failure_of(module, function, &thrown))
             }
             // Reported once a byte-array output (which has no wasm result) is ruled out.
             Err(CallError::Unexpected(message)) => Err(message),
+        };
+        let output = self.export_output(module, function, plan, instance, raw, deliver);
+        instance.forget_slots();
+        output
+    }
+
+    /// The output of a call of `function` whose export returned `raw` (or a description of
+    /// what it returned instead of its wasm result).
+    fn export_output(
+        &self,
+        module: &str,
+        function: &str,
+        plan: &CallPlan,
+        instance: &JsInstance,
+        raw: Result<Option<WasmValue>, String>,
+        deliver: Deliver,
+    ) -> Result<Output, EngineError> {
+        let abi = |source: AbiError| EngineError::Abi {
+            module: module.into(),
+            function: function.into(),
+            source: Box::new(source),
         };
         let warn_release = |release: AbiError| {
             self.warn(
@@ -980,9 +1223,13 @@ impl Service {
             function: function.into(),
             message,
         })?;
-        let taken = take_output(&mut JsGuest(instance), &plan.output, raw, warn_release);
+        let taken = if deliver == Deliver::Text {
+            take_text(instance, &plan.output, raw, warn_release)
+        } else {
+            take_output(&mut JsGuest(instance), &plan.output, raw, warn_release).map(Output::Value)
+        };
         match taken {
-            Ok(value) => Ok(Output::Value(value)),
+            Ok(output) => Ok(output),
             Err(OutputError::Unexpected(message)) => Err(EngineError::UnexpectedResults {
                 module: module.into(),
                 function: function.into(),
@@ -1227,10 +1474,12 @@ impl Service {
         let callee = match cache.and_then(|c| c.callee.get()) {
             Some(callee) => Ok(callee.clone()),
             None => self.plan(namespace, import).and_then(|(definition, plan)| {
+                let instance = self.instance(namespace)?;
                 let callee = Rc::new(Callee {
                     definition,
                     plan,
-                    instance: self.instance(namespace)?,
+                    export: instance.function(namespace, import)?,
+                    instance,
                 });
                 if let Some(c) = cache {
                     let _ = c.callee.set(callee.clone());
@@ -1246,6 +1495,7 @@ impl Service {
                     namespace,
                     import,
                     callee.instance.clone(),
+                    &callee.export,
                     &args,
                     Deliver::InCallee,
                 );
@@ -1270,10 +1520,10 @@ impl Service {
                 self.deliver(namespace, import, &callee.instance, at, &caller, in_caller)?;
                 Ok(None)
             }
-            Output::Js(_) => Err(EngineError::UnexpectedResults {
+            Output::Js(_) | Output::Text(_) => Err(EngineError::UnexpectedResults {
                 module: namespace.into(),
                 function: import.into(),
-                message: "internal: a JavaScript byte array for a module import".into(),
+                message: "internal: a JavaScript value for a module import".into(),
             }),
         }
     }
