@@ -310,6 +310,7 @@ def render_json(results, memory, values):
     ):
         t = results.ns(g + bench)
         ratio = f"**{fmt_ratio(t / floor)}** (target ≤ 2x: {met(t / floor <= 2)})"
+        values[f"json_{key}_vs_floor"] = fmt_ratio(t / floor)
         if key == "value":
             ratio += f"; {fmt_ratio(t / value_floor)} of the `Value` floor"
             values["json_value_vs_value_floor"] = fmt_ratio(t / value_floor)
