@@ -85,6 +85,8 @@ export function blocks(/** @type {any} */ results) {
   out.js_creation_vs_raw = ratio(ours / row(creation, "raw").median_ns);
   out.js_creation_official_vs_precompiled = ratio(row(creation, "official").median_ns / row(creation, "raw_precompiled").median_ns);
   out.js_creation_vs_precompiled = ratio(ours / row(creation, "raw_precompiled").median_ns);
+  out.js_creation_official_vs_platform = ratio(row(creation, "official").median_ns / row(creation, "platform_floor").median_ns);
+  out.js_creation_vs_platform = ratio(ours / row(creation, "platform_floor").median_ns);
   targets.push(`| service creation | ${verdict(vsOfficial, 10, true)} | (no target) ${ratio(ours / row(creation, "raw").median_ns)} |`);
   out.js_targets = ["| figure | official ÷ ours | ours ÷ raw protocol |", "|---|---:|---:|", ...targets].join("\n");
   return out;

@@ -149,6 +149,14 @@ async function rawPair(/** @type {WebAssembly.Module} */ storageModule, /** @typ
   return facade;
 }
 
+/** Imports for `module` that are all stubs returning 0: instantiation, and nothing else. */
+function stubImports(/** @type {WebAssembly.Module} */ module) {
+  /** @type {Record<string, Record<string, () => number>>} */
+  const imports = {};
+  for (const { module: from, name } of WebAssembly.Module.imports(module)) (imports[from] ??= {})[name] = () => 0;
+  return imports;
+}
+
 /** relay(name, data) -> data by hand, bytes in and out. */
 function rawRelay(/** @type {any} */ facade, /** @type {Uint8Array} */ name, /** @type {Uint8Array} */ data) {
   const n = put(facade, name);
@@ -245,6 +253,11 @@ for (const [key, size] of /** @type {const} */ ([["relay_1k", 1024], ["relay_1m"
         rawPair(await compile(storageBytes), await compile(facadeBytes)))),
     },
     { id: "raw_precompiled", ...(await measure("raw, modules compiled beforehand: instantiate x2 and _initialize only", () => rawPair(compiledStorage, compiledFacade))) },
+    {
+      id: "platform_floor",
+      ...(await measure("the platform alone: new WebAssembly.Instance x2 of the modules compiled beforehand, every import a stub (no WASI, not started)", () =>
+        [compiledStorage, compiledFacade].map((m) => new WebAssembly.Instance(m, stubImports(m))))),
+    },
     {
       id: "ours",
       ...(await measure("@marine-native/js MarineService.create", async () => {
