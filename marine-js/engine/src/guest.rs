@@ -256,6 +256,21 @@ pub enum CallError {
     Unexpected(String),
 }
 
+/// `args` in four `i32` slots (the unused ones 0) when they are at most four `i32`s, the
+/// arguments that go to JavaScript as plain numbers.
+fn small_i32_args(args: &[WasmValue]) -> Option<[i32; 4]> {
+    let mut ints = [0i32; 4];
+    let all_i32 = args.len() <= 4
+        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
+            WasmValue::I32(v) => {
+                *slot = *v;
+                true
+            }
+            _ => false,
+        });
+    all_i32.then_some(ints)
+}
+
 /// Calls `f` with wasm arguments and returns its result as the wasm type of `results`' first
 /// (`None` without one). Up to four `i32` arguments go directly (anything else through an
 /// array of JavaScript values); with no result or an `i32` one, the result comes back as a
@@ -266,16 +281,9 @@ pub fn call_wasm(
     results: &[WasmType],
 ) -> Result<Option<WasmValue>, CallError> {
     let this = &JsValue::UNDEFINED;
-    let mut ints = [0i32; 4];
-    let all_i32 = args.len() <= 4
-        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
-            WasmValue::I32(v) => {
-                *slot = *v;
-                true
-            }
-            _ => false,
-        });
-    let [a, b, c, d] = ints;
+    let small = small_i32_args(args);
+    let all_i32 = small.is_some();
+    let [a, b, c, d] = small.unwrap_or_default();
     let typed = f.unchecked_ref::<TypedFn>();
     let result = results.first().copied();
     if all_i32 && matches!(result, None | Some(WasmType::I32)) {
@@ -331,19 +339,9 @@ pub fn call_with_slots(
     args: &[WasmValue],
     results: &[WasmType],
 ) -> Result<Option<WasmValue>, CallError> {
-    let mut ints = [0i32; 4];
-    let all_i32 = args.len() <= 4
-        && args.iter().zip(&mut ints).all(|(v, slot)| match v {
-            WasmValue::I32(v) => {
-                *slot = *v;
-                true
-            }
-            _ => false,
-        });
-    if !all_i32 || !results.is_empty() {
+    let Some([a, b, c, d]) = small_i32_args(args).filter(|_| results.is_empty()) else {
         return call_wasm(export, args, results);
-    }
-    let [a, b, c, d] = ints;
+    };
     let slots = call_slots(
         export,
         args.len() as u32,

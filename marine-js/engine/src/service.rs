@@ -1119,11 +1119,7 @@ impl Service {
         args: &[Arg<'_>],
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
-        let abi = |source: AbiError| EngineError::Abi {
-            module: module.into(),
-            function: function.into(),
-            source: Box::new(source),
-        };
+        let abi = abi_error(module, function);
         // A vector kept from the last call (a call nested in this one makes its own).
         let mut params = self.params.take();
         params.clear();
@@ -1173,11 +1169,7 @@ impl Service {
         raw: Result<Option<WasmValue>, String>,
         deliver: Deliver,
     ) -> Result<Output, EngineError> {
-        let abi = |source: AbiError| EngineError::Abi {
-            module: module.into(),
-            function: function.into(),
-            source: Box::new(source),
-        };
+        let abi = abi_error(module, function);
         let warn_release = |release: AbiError| {
             self.warn(
                 module,
@@ -1453,11 +1445,7 @@ impl Service {
         };
         // The importer ran up to here: its memory may have grown.
         caller.may_run();
-        let in_caller = |source: AbiError| EngineError::Abi {
-            module: importer.into(),
-            function: sig.name.clone(),
-            source: Box::new(source),
-        };
+        let in_caller = abi_error(importer, &sig.name);
         // Strings and byte arrays stay in the caller's memory until they are copied into the
         // callee's; the rest is lifted.
         let args = forward::forward_arguments(
@@ -1540,11 +1528,7 @@ impl Service {
         caller: &JsInstance,
         in_caller: impl Fn(AbiError) -> EngineError,
     ) -> Result<(), EngineError> {
-        let in_callee = |source: AbiError| EngineError::Abi {
-            module: module.into(),
-            function: function.into(),
-            source: Box::new(source),
-        };
+        let in_callee = abi_error(module, function);
         let copied = check_bytes(callee, at).map_err(in_callee).and_then(|()| {
             copy_view(caller, &callee.subarray(at.ptr, at.len), at.len).map_err(&in_caller)
         });
@@ -1580,11 +1564,7 @@ impl Service {
     ) -> Result<Option<WasmValue>, EngineError> {
         let sig = self.imported_signature(module, namespace, import)?;
         let caller = self.instance(module)?;
-        let in_caller = |source: AbiError| EngineError::Abi {
-            module: module.into(),
-            function: import.into(),
-            source: Box::new(source),
-        };
+        let in_caller = abi_error(module, import);
         let failed = |message: String| EngineError::HostFunction {
             module: module.into(),
             function: import.into(),
@@ -1794,5 +1774,18 @@ fn level_name(level: i32) -> &'static str {
         3 => "info",
         4 => "debug",
         _ => "trace",
+    }
+}
+
+/// The error of a failure of the guest ABI in `function` of `module` (or in the import
+/// `function` of the importing `module`).
+fn abi_error<'a>(
+    module: &'a str,
+    function: &'a str,
+) -> impl Fn(AbiError) -> EngineError + Copy + 'a {
+    move |source| EngineError::Abi {
+        module: module.into(),
+        function: function.into(),
+        source: Box::new(source),
     }
 }
