@@ -488,8 +488,14 @@ export class MarineService {
       }
     }
     const json = JSON.stringify(jsonArgs);
+    if (first < 0) {
+      // No bytes apart: the engine returns its error rather than throwing it (a lighter call).
+      const out: unknown = this.#engine.callJson(id, json, parameters, bytesOut);
+      if (out instanceof Error) throw out;
+      return out;
+    }
     // One `Uint8Array` argument (the common case) goes on its own, without an array.
-    return first >= 0 && byteArgs === undefined
+    return byteArgs === undefined
       ? this.#engine.callFunctionBytes(id, json, first, (args as unknown[])[first] as Uint8Array, parameters, bytesOut)
       : this.#engine.callFunction(id, json, byteArgs, parameters, bytesOut);
   }

@@ -175,6 +175,27 @@ impl Engine {
         ))
     }
 
+    /// [`Engine::call_function`] without bytes given apart, returning its error instead of
+    /// throwing it: the result (JSON text, a string, or a `Uint8Array`), or the error, an
+    /// `Error` named `MarineError` (no result is an `Error`). Nothing is returned through the
+    /// engine's stack, so the call's glue is one call of the engine.
+    #[wasm_bindgen(js_name = callJson)]
+    pub fn call_json(
+        &self,
+        id: f64,
+        args_json: &str,
+        call_parameters_json: Option<String>,
+        bytes_out: bool,
+    ) -> JsValue {
+        let output = self.service.call_by_id(
+            id,
+            CallArgs::Json(args_json, Vec::new()),
+            call_parameters_json.as_deref(),
+            bytes_out,
+        );
+        output_to_js(output).unwrap_or_else(|error| error)
+    }
+
     /// [`Engine::call_function`] with one `Vec<u8>` argument given as bytes: `bytes`, at
     /// position `index` (no array of slots crosses into the engine).
     #[wasm_bindgen(js_name = callFunctionBytes)]
