@@ -603,6 +603,11 @@ fn returned_i32(function: &str, value: f64) -> Result<u32, AbiError> {
     Ok(value as i32 as u32)
 }
 
+/// The error of a guest's `allocate(size, tag)` that failed for `reason`.
+fn allocation_error(size: u64, tag: u8) -> impl Fn(String) -> AbiError {
+    move |reason| AbiError::Allocation { size, tag, reason }
+}
+
 /// The core's [`Guest`] over a [`JsInstance`].
 pub struct JsGuest<'a>(pub &'a JsInstance);
 
@@ -624,11 +629,7 @@ impl<'m> GuestMemory<'m> for JsView<'_> {
 
 impl GuestMemoryMut for JsGuest<'_> {
     fn allocate(&mut self, size: u32, tag: u8) -> Result<u32, AbiError> {
-        let failed = |reason: String| AbiError::Allocation {
-            size: size as u64,
-            tag,
-            reason,
-        };
+        let failed = allocation_error(size as u64, tag);
         let ptr = self
             .0
             .in_guest(|| {
@@ -714,16 +715,9 @@ impl JsGuest<'_> {
         if bytes.is_empty() {
             return Ok((0, 0));
         }
-        let len = u32::try_from(bytes.len()).map_err(|_| AbiError::Allocation {
-            size: bytes.len() as u64,
-            tag,
-            reason: "more than 4 GiB".into(),
-        })?;
-        let failed = |reason: String| AbiError::Allocation {
-            size: len as u64,
-            tag,
-            reason,
-        };
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| allocation_error(bytes.len() as u64, tag)("more than 4 GiB".into()))?;
+        let failed = allocation_error(len as u64, tag);
         let returned = self
             .0
             .in_guest(|| {
@@ -742,11 +736,8 @@ impl JsGuest<'_> {
         if returned >= 0.0 {
             return Ok((returned as u32, len));
         }
-        returned_i32("allocate", returned).map_err(|e| failed(e.to_string()))?;
-        // Refused in JavaScript (`-1 - ptr`): the core's check gives the error.
-        let ptr = checked_allocation((-1.0 - returned) as u32, len, tag, self.0.memory_size())?;
-        self.write(ptr, bytes)?;
-        Ok((ptr, len))
+        // Refused in JavaScript (`-1 - ptr`).
+        self.write_refused(returned, -1.0, bytes, tag)
     }
 
     /// [`JsGuest::allocate_write`] of the UTF-8 of a JavaScript string (well-formed), written
@@ -760,10 +751,8 @@ impl JsGuest<'_> {
         let returned = self
             .0
             .in_guest(|| alloc_write_text(&self.0.allocate, &self.0.holder, text, tag))
-            .map_err(|e| AbiError::Allocation {
-                size: String::from(text).len() as u64,
-                tag,
-                reason: js_error_text(&e),
+            .map_err(|e| {
+                allocation_error(String::from(text).len() as u64, tag)(js_error_text(&e))
             })?;
         if returned >= 0.0 {
             let ptr = (returned % 4_294_967_296.0) as u32;
@@ -774,15 +763,26 @@ impl JsGuest<'_> {
         if returned == -2.0 {
             return self.allocate_write(bytes.as_bytes(), tag);
         }
+        // Refused in JavaScript (`-3 - ptr`).
+        self.write_refused(returned, -3.0, bytes.as_bytes(), tag)
+    }
+
+    /// The end of [`JsGuest::allocate_write`] (and `_text`) when JavaScript wrote nothing:
+    /// `returned` is not a number (`allocate` returned none), or `offset - ptr` for a block
+    /// it refused. The core's checks give the error, as [`GuestMemoryMut::allocate`] and
+    /// `write` give it for the same block.
+    fn write_refused(
+        &mut self,
+        returned: f64,
+        offset: f64,
+        bytes: &[u8],
+        tag: u8,
+    ) -> Result<(u32, u32), AbiError> {
         let len = bytes.len() as u32;
-        returned_i32("allocate", returned).map_err(|e| AbiError::Allocation {
-            size: len as u64,
-            tag,
-            reason: e.to_string(),
-        })?;
-        // Refused in JavaScript (`-3 - ptr`): the core's check gives the error.
-        let ptr = checked_allocation((-3.0 - returned) as u32, len, tag, self.0.memory_size())?;
-        self.write(ptr, bytes.as_bytes())?;
+        returned_i32("allocate", returned)
+            .map_err(|e| allocation_error(len as u64, tag)(e.to_string()))?;
+        let ptr = checked_allocation((offset - returned) as u32, len, tag, self.0.memory_size())?;
+        self.write(ptr, bytes)?;
         Ok((ptr, len))
     }
 
